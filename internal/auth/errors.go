@@ -1,0 +1,36 @@
+// Package auth holds accounts: password hashing (argon2id), short-lived
+// access JWTs, rotating refresh tokens with reuse detection, and login rate
+// limits.
+package auth
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+var (
+	// ErrInvalidToken means an access token is missing, malformed, expired
+	// or not ours.
+	ErrInvalidToken = errors.New("auth: invalid or expired access token")
+	// ErrBadCredentials means the e-mail/password pair is wrong. It does not
+	// say which half.
+	ErrBadCredentials = errors.New("auth: wrong e-mail or password")
+	// ErrInvalidRefreshToken means a refresh token is unknown, expired or
+	// revoked; the client must log in again.
+	ErrInvalidRefreshToken = errors.New("auth: invalid or expired refresh token")
+	// ErrEmailTaken means an account with this e-mail exists.
+	ErrEmailTaken = errors.New("auth: an account with this e-mail already exists")
+	// ErrRegistrationClosed means self-service sign-up is disabled.
+	ErrRegistrationClosed = errors.New("auth: registration is closed on this server")
+)
+
+// RateLimitedError means too many attempts; try again after RetryAfter.
+type RateLimitedError struct {
+	RetryAfter time.Duration
+	Scope      string // "account" or "address"
+}
+
+func (e *RateLimitedError) Error() string {
+	return fmt.Sprintf("auth: too many attempts for this %s; retry in %s", e.Scope, e.RetryAfter.Round(time.Second))
+}

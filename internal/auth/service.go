@@ -1,0 +1,232 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/mail"
+	"strings"
+	"time"
+
+	"github.com/synapse-kb/synapse/internal/store"
+	"github.com/synapse-kb/synapse/internal/validate"
+)
+
+// Options configure a Service.
+type Options struct {
+	Store           *store.Store
+	Tokens          *Tokens
+	RefreshTTL      time.Duration
+	Password        PasswordParams // zero value means DefaultPasswordParams
+	RegistrationOff bool
+	Log             *slog.Logger
+	Now             func() time.Time
+	// Login limits: attempts per account and per client address, as a burst
+	// refilled at one attempt per interval. Zero values take the defaults
+	// (5 per account refilled every minute; 20 per address, every 6 s).
+	AccountBurst    int
+	AccountInterval time.Duration
+	AddressBurst    int
+	AddressInterval time.Duration
+}
+
+// Service registers users and logs them in and out.
+type Service struct {
+	opts      Options
+	byAccount *limiter
+	byAddress *limiter
+	dummyHash string
+}
+
+// NewService returns a Service.
+func NewService(o Options) *Service {
+	if o.Password == (PasswordParams{}) {
+		o.Password = DefaultPasswordParams
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.AccountBurst == 0 {
+		o.AccountBurst, o.AccountInterval = 5, time.Minute
+	}
+	if o.AddressBurst == 0 {
+		o.AddressBurst, o.AddressInterval = 20, 6*time.Second
+	}
+	// Logins for unknown e-mails still verify against a hash, so that their
+	// timing does not reveal which accounts exist.
+	dummy, _ := HashPassword("not a real password", o.Password)
+	return &Service{
+		opts:      o,
+		byAccount: newLimiter(o.AccountInterval, o.AccountBurst),
+		byAddress: newLimiter(o.AddressInterval, o.AddressBurst),
+		dummyHash: dummy,
+	}
+}
+
+// Result is what register, login and refresh return.
+type Result struct {
+	User                 store.User
+	AccessToken          string
+	AccessTokenExpiresAt time.Time
+	RefreshToken         string
+}
+
+// Registration is the input of Register.
+type Registration struct {
+	Email    string
+	Password string
+	Name     string
+	Timezone string
+	Admin    bool
+}
+
+// Validate checks a registration and names every bad field.
+func (r *Registration) Validate() error {
+	var errs validate.Errors
+	r.Email = store.NormalizeEmail(r.Email)
+	if a, err := mail.ParseAddress(r.Email); err != nil || a.Address != r.Email || !strings.Contains(r.Email, ".") {
+		errs.Add("email", "is not a valid e-mail address")
+	} else if len(r.Email) > 254 {
+		errs.Add("email", "must have at most 254 characters")
+	}
+	errs.Length("password", r.Password, 8, 256)
+	r.Name = strings.TrimSpace(r.Name)
+	if r.Name == "" {
+		r.Name, _, _ = strings.Cut(r.Email, "@")
+	}
+	errs.Length("name", r.Name, 1, 100)
+	if r.Timezone == "" {
+		r.Timezone = "UTC"
+	} else if _, err := time.LoadLocation(r.Timezone); err != nil {
+		errs.Add("timezone", "is not an IANA time zone such as Europe/Lisbon")
+	}
+	return errs.Err()
+}
+
+// CreateUser validates and stores a new account without issuing tokens (the
+// CLI uses it; registration is open or not).
+func (s *Service) CreateUser(ctx context.Context, r Registration) (store.User, error) {
+	if err := r.Validate(); err != nil {
+		return store.User{}, err
+	}
+	hash, err := HashPassword(r.Password, s.opts.Password)
+	if err != nil {
+		return store.User{}, err
+	}
+	u, err := s.opts.Store.CreateUser(ctx, store.User{Email: r.Email, Name: r.Name, PasswordHash: hash, IsAdmin: r.Admin, Timezone: r.Timezone})
+	if errors.Is(err, store.ErrConflict) {
+		return store.User{}, ErrEmailTaken
+	}
+	return u, err
+}
+
+// Register creates an account through self-service sign-up and logs it in.
+// Sign-ups share the per-address limit with logins.
+func (s *Service) Register(ctx context.Context, r Registration, clientAddr string) (Result, error) {
+	if s.opts.RegistrationOff {
+		return Result{}, ErrRegistrationClosed
+	}
+	r.Admin = false
+	if ok, wait := s.byAddress.allow(clientAddr, s.opts.Now()); !ok {
+		return Result{}, &RateLimitedError{RetryAfter: wait, Scope: "address"}
+	}
+	u, err := s.CreateUser(ctx, r)
+	if err != nil {
+		return Result{}, err
+	}
+	s.opts.Log.Info("user registered", "user_id", u.ID)
+	return s.issue(ctx, u)
+}
+
+// Login checks an e-mail and password. Attempts are limited per account and
+// per client address, whether they succeed or not.
+func (s *Service) Login(ctx context.Context, email, password, clientAddr string) (Result, error) {
+	now := s.opts.Now()
+	if ok, wait := s.byAddress.allow(clientAddr, now); !ok {
+		s.opts.Log.Warn("login rate limited", "scope", "address", "addr", clientAddr)
+		return Result{}, &RateLimitedError{RetryAfter: wait, Scope: "address"}
+	}
+	email = store.NormalizeEmail(email)
+	if ok, wait := s.byAccount.allow(email, now); !ok {
+		s.opts.Log.Warn("login rate limited", "scope", "account", "addr", clientAddr)
+		return Result{}, &RateLimitedError{RetryAfter: wait, Scope: "account"}
+	}
+	if len(password) > 1024 {
+		return Result{}, ErrBadCredentials
+	}
+	u, err := s.opts.Store.UserByEmail(ctx, email)
+	if errors.Is(err, store.ErrNotFound) {
+		_, _ = VerifyPassword(password, s.dummyHash)
+		return Result{}, ErrBadCredentials
+	}
+	if err != nil {
+		return Result{}, err
+	}
+	ok, err := VerifyPassword(password, u.PasswordHash)
+	if err != nil {
+		return Result{}, fmt.Errorf("auth: user %s: %w", u.ID, err)
+	}
+	if !ok {
+		return Result{}, ErrBadCredentials
+	}
+	return s.issue(ctx, u)
+}
+
+// Refresh exchanges a refresh token for a new access token and a new refresh
+// token. The old refresh token stops working; presenting it again revokes
+// every token descending from the same login.
+func (s *Service) Refresh(ctx context.Context, refreshToken string) (Result, error) {
+	newTok, newHash := newRefreshToken()
+	now := s.opts.Now()
+	rt, err := s.opts.Store.RotateRefreshToken(ctx, hashRefreshToken(refreshToken), newHash, now, now.Add(s.opts.RefreshTTL))
+	switch {
+	case errors.Is(err, store.ErrTokenReused):
+		s.opts.Log.Warn("refresh token reused; token family revoked")
+		return Result{}, ErrInvalidRefreshToken
+	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrTokenExpired):
+		return Result{}, ErrInvalidRefreshToken
+	case err != nil:
+		return Result{}, err
+	}
+	u, err := s.opts.Store.UserByID(ctx, rt.UserID)
+	if errors.Is(err, store.ErrNotFound) {
+		return Result{}, ErrInvalidRefreshToken
+	}
+	if err != nil {
+		return Result{}, err
+	}
+	access, exp, err := s.opts.Tokens.Issue(Identity{UserID: u.ID, Admin: u.IsAdmin})
+	if err != nil {
+		return Result{}, err
+	}
+	return Result{User: u, AccessToken: access, AccessTokenExpiresAt: exp, RefreshToken: newTok}, nil
+}
+
+// Logout revokes the refresh token (and its family) of the calling user. An
+// unknown or already revoked token is not an error.
+func (s *Service) Logout(ctx context.Context, userID, refreshToken string) error {
+	if refreshToken == "" {
+		return s.opts.Store.RevokeAllRefreshTokens(ctx, userID)
+	}
+	err := s.opts.Store.RevokeRefreshFamily(ctx, userID, hashRefreshToken(refreshToken))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	return err
+}
+
+func (s *Service) issue(ctx context.Context, u store.User) (Result, error) {
+	access, exp, err := s.opts.Tokens.Issue(Identity{UserID: u.ID, Admin: u.IsAdmin})
+	if err != nil {
+		return Result{}, err
+	}
+	tok, hash := newRefreshToken()
+	if _, err := s.opts.Store.CreateRefreshToken(ctx, u.ID, hash, s.opts.Now().Add(s.opts.RefreshTTL)); err != nil {
+		return Result{}, err
+	}
+	return Result{User: u, AccessToken: access, AccessTokenExpiresAt: exp, RefreshToken: tok}, nil
+}

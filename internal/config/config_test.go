@@ -1,0 +1,102 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestDefaults(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != ":8080" || c.DataDir != "./data" || c.Engine != EngineWhatsmeow || c.RetentionDays != 3 {
+		t.Fatalf("unexpected defaults: %+v", c)
+	}
+	if c.SQLitePath() != filepath.Join("data", "synapse.db") || c.IsPostgres() {
+		t.Fatalf("default database should be SQLite in the data dir, got %q", c.SQLitePath())
+	}
+	if len(c.SimQRTimeouts) != 6 || c.SimQRTimeouts[0] != time.Minute || c.SimQRTimeouts[1] != 20*time.Second {
+		t.Fatalf("QR timeouts %v", c.SimQRTimeouts)
+	}
+}
+
+func TestBadValuesNameTheVariable(t *testing.T) {
+	cases := []struct {
+		env  map[string]string
+		name string
+	}{
+		{map[string]string{"SYNAPSE_ADDR": "8080"}, "SYNAPSE_ADDR"},
+		{map[string]string{"WHATSAPP_ENGINE": "chrome"}, "WHATSAPP_ENGINE"},
+		{map[string]string{"WHATSAPP_ENGINE": "waha"}, "WAHA_SERVICE_URL"},
+		{map[string]string{"JWT_SECRET": "short"}, "JWT_SECRET"},
+		{map[string]string{"WHATSAPP_MESSAGE_RETENTION_DAYS": "three"}, "WHATSAPP_MESSAGE_RETENTION_DAYS"},
+		{map[string]string{"WHATSAPP_MESSAGE_RETENTION_DAYS": "0"}, "WHATSAPP_MESSAGE_RETENTION_DAYS"},
+		{map[string]string{"SYNAPSE_ACCESS_TOKEN_TTL": "forever"}, "SYNAPSE_ACCESS_TOKEN_TTL"},
+		{map[string]string{"DATABASE_URL": "mysql://x"}, "DATABASE_URL"},
+		{map[string]string{"LLM_BASE_URL": "http://x"}, "LLM_MODEL"},
+		{map[string]string{"LLM_BASE_URL": "ftp://x", "LLM_MODEL": "m"}, "LLM_BASE_URL"},
+		{map[string]string{"SYNAPSE_TRUSTED_PROXIES": "10.0.0.0/33"}, "SYNAPSE_TRUSTED_PROXIES"},
+		{map[string]string{"LINK_PREVIEW_ALLOWED_HOSTS": "localhost"}, "LINK_PREVIEW_ALLOWED_HOSTS"},
+		{map[string]string{"SIM_QR_TIMEOUTS": "1s,-2s"}, "SIM_QR_TIMEOUTS"},
+		{map[string]string{"JWT_SECRET": "x", "JWT_SECRET_FILE": "/y"}, "JWT_SECRET_FILE"},
+		{map[string]string{"JWT_SECRET_FILE": "/does/not/exist"}, "JWT_SECRET_FILE"},
+		{map[string]string{"SYNAPSE_LOG_LEVEL": "loud"}, "SYNAPSE_LOG_LEVEL"},
+		{map[string]string{"SYNAPSE_REGISTRATION": "maybe"}, "SYNAPSE_REGISTRATION"},
+	}
+	for _, tc := range cases {
+		_, err := Load(env(tc.env))
+		var ce *Error
+		if !errors.As(err, &ce) || ce.Var != tc.name {
+			t.Errorf("env %v: got %v, want an error naming %s", tc.env, err, tc.name)
+			continue
+		}
+		if !strings.Contains(err.Error(), tc.name) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("error %q should be one line naming %s", err, tc.name)
+		}
+	}
+}
+
+func TestSecretFromFile(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "secret")
+	secret := strings.Repeat("s", 40)
+	if err := os.WriteFile(f, []byte(secret+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(env(map[string]string{"JWT_SECRET_FILE": f, "DATABASE_URL": "postgres://u@h/db"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(c.JWTSecret) != secret {
+		t.Fatalf("secret from file = %q", c.JWTSecret)
+	}
+	if !c.IsPostgres() || c.SQLitePath() != "" {
+		t.Fatal("postgres URL should select PostgreSQL")
+	}
+}
+
+func TestParsedLists(t *testing.T) {
+	c, err := Load(env(map[string]string{
+		"SYNAPSE_TRUSTED_PROXIES":    "10.0.0.1, 192.168.0.0/16",
+		"LINK_PREVIEW_ALLOWED_HOSTS": "127.0.0.1:8081,intranet:443",
+		"SIM_QR_TIMEOUTS":            "2s,1s",
+		"DATABASE_URL":               "sqlite:///tmp/x.db",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.TrustedProxies) != 2 || c.TrustedProxies[0].Bits() != 32 {
+		t.Fatalf("proxies %v", c.TrustedProxies)
+	}
+	if len(c.LinkPreviewAllowedHosts) != 2 || len(c.SimQRTimeouts) != 2 || c.SQLitePath() != "/tmp/x.db" {
+		t.Fatalf("parsed %+v", c)
+	}
+}

@@ -1,0 +1,37 @@
+// Package knowledge turns message text into knowledge: links, and tasks,
+// notes, ideas and locations. Everything here is a plain function from text to
+// records, testable without an engine, a database or a network.
+package knowledge
+
+import "time"
+
+// Kind is the kind of an extracted item.
+type Kind string
+
+const (
+	KindTask     Kind = "task"
+	KindNote     Kind = "note"
+	KindIdea     Kind = "idea"
+	KindLocation Kind = "location"
+)
+
+// Item is one piece of knowledge extracted from a message or transcript.
+type Item struct {
+	Kind Kind `json:"kind"`
+	// Title is a short line: the task to do, the gist of a note or idea, or
+	// the name of a place.
+	Title string `json:"title"`
+	// Body holds the full text the item came from, when longer than Title.
+	Body string `json:"body,omitempty"`
+
+	// Due is when a task is due, when the text says so.
+	Due *time.Time `json:"due,omitempty"`
+	// DueHasTime reports whether Due carries a time of day (otherwise only
+	// its date is meaningful).
+	DueHasTime bool `json:"dueHasTime,omitempty"`
+
+	// Location fields, for KindLocation.
+	Address   string   `json:"address,omitempty"`
+	Latitude  *float64 `json:"latitude,omitempty"`
+	Longitude *float64 `json:"longitude,omitempty"`
+}

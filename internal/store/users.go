@@ -1,0 +1,144 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// User is an account. PasswordHash never leaves the auth package.
+type User struct {
+	ID           string    `json:"id"`
+	Email        string    `json:"email"`
+	Name         string    `json:"name"`
+	IsAdmin      bool      `json:"isAdmin"`
+	Timezone     string    `json:"timezone"`
+	CreatedAt    time.Time `json:"createdAt"`
+	PasswordHash string    `json:"-"`
+}
+
+// NormalizeEmail is the form in which e-mail addresses are stored and looked
+// up: trimmed and lower-cased.
+func NormalizeEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+
+const userColumns = `id, email, name, password_hash, is_admin, timezone, created_at`
+
+func scanUser(row interface{ Scan(...any) error }) (User, error) {
+	var u User
+	var created int64
+	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.PasswordHash, &u.IsAdmin, &u.Timezone, &created)
+	u.CreatedAt = fromMS(created)
+	return u, err
+}
+
+// CreateUser stores a new user with a fresh id. A taken e-mail address is
+// ErrConflict.
+func (s *Store) CreateUser(ctx context.Context, u User) (User, error) {
+	u.ID = NewID()
+	u.Email = NormalizeEmail(u.Email)
+	if u.Timezone == "" {
+		u.Timezone = "UTC"
+	}
+	now := s.clock()
+	u.CreatedAt = fromMS(ms(now))
+	_, err := s.w.ExecContext(ctx, `INSERT INTO users (id, email, name, password_hash, is_admin, timezone, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $7)`, u.ID, u.Email, u.Name, u.PasswordHash, u.IsAdmin, u.Timezone, ms(now))
+	if isUniqueViolation(err) {
+		return User{}, ErrConflict
+	}
+	if err != nil {
+		return User{}, fmt.Errorf("store: create user: %w", err)
+	}
+	return u, nil
+}
+
+// UserByID returns the user with id.
+func (s *Store) UserByID(ctx context.Context, id string) (User, error) {
+	u, err := scanUser(s.r.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
+	if err != nil {
+		return User{}, notFound(err)
+	}
+	return u, nil
+}
+
+// UserByEmail returns the user with this e-mail address (any case).
+func (s *Store) UserByEmail(ctx context.Context, email string) (User, error) {
+	u, err := scanUser(s.r.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE email = $1`, NormalizeEmail(email)))
+	if err != nil {
+		return User{}, notFound(err)
+	}
+	return u, nil
+}
+
+// ListUsers returns every user, oldest first. For administrators and the CLI.
+func (s *Store) ListUsers(ctx context.Context) ([]User, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+userColumns+` FROM users ORDER BY created_at, id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: list users: %w", err)
+	}
+	defer rows.Close()
+	var out []User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// SetAdmin grants or revokes the administrator role.
+func (s *Store) SetAdmin(ctx context.Context, userID string, admin bool) error {
+	return s.updateUser(ctx, userID, `is_admin = $2`, admin)
+}
+
+// SetPassword replaces a user's password hash.
+func (s *Store) SetPassword(ctx context.Context, userID, hash string) error {
+	return s.updateUser(ctx, userID, `password_hash = $2`, hash)
+}
+
+// UpdateProfile changes a user's display name and time zone (an IANA name).
+func (s *Store) UpdateProfile(ctx context.Context, userID, name, timezone string) error {
+	return s.updateUser(ctx, userID, `name = $2, timezone = $3`, name, timezone)
+}
+
+func (s *Store) updateUser(ctx context.Context, userID, set string, args ...any) error {
+	args = append([]any{userID}, args...)
+	args = append(args, ms(s.clock()))
+	q := fmt.Sprintf(`UPDATE users SET %s, updated_at = $%d WHERE id = $1`, set, len(args))
+	res, err := s.w.ExecContext(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("store: update user: %w", err)
+	}
+	return expectOne(res)
+}
+
+// DeleteUser deletes a user and, by cascade, everything the user owns.
+func (s *Store) DeleteUser(ctx context.Context, userID string) error {
+	res, err := s.w.ExecContext(ctx, `DELETE FROM users WHERE id = $1`, userID)
+	if err != nil {
+		return fmt.Errorf("store: delete user: %w", err)
+	}
+	return expectOne(res)
+}
+
+// CountUsers returns how many accounts exist.
+func (s *Store) CountUsers(ctx context.Context) (int, error) {
+	var n int
+	err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM users`).Scan(&n)
+	return n, err
+}
+
+func expectOne(res sql.Result) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}

@@ -1,0 +1,54 @@
+// Package validate collects problems with input, field by field, so that the
+// API can name every field that was wrong in one answer.
+package validate
+
+import (
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// FieldError is one problem with one input field.
+type FieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// Errors is a list of field problems; it is an error when non-empty.
+type Errors []FieldError
+
+func (e Errors) Error() string {
+	parts := make([]string, len(e))
+	for i, f := range e {
+		parts[i] = f.Field + ": " + f.Message
+	}
+	return "invalid input: " + strings.Join(parts, "; ")
+}
+
+// Add records a problem.
+func (e *Errors) Add(field, msg string) { *e = append(*e, FieldError{field, msg}) }
+
+// Err returns e as an error, or nil when there are no problems.
+func (e Errors) Err() error {
+	if len(e) == 0 {
+		return nil
+	}
+	return e
+}
+
+// Length checks that s has between lo and hi characters.
+func (e *Errors) Length(field, s string, lo, hi int) {
+	n := utf8.RuneCountInString(s)
+	switch {
+	case n < lo && lo == 1:
+		e.Add(field, "is required")
+	case n < lo:
+		e.Add(field, "must have at least "+itoa(lo)+" characters")
+	case n > hi:
+		e.Add(field, "must have at most "+itoa(hi)+" characters")
+	case !utf8.ValidString(s):
+		e.Add(field, "is not valid UTF-8")
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

@@ -1,0 +1,232 @@
+// Package whatsapp is the one seam between Synapse and WhatsApp: the Engine and
+// Client interfaces that every engine (whatsmeow, waha, sim) implements, the
+// events a client reports, and the session manager that drives them. The
+// session manager never knows which engine it drives.
+package whatsapp
+
+import (
+	"context"
+	"log/slog"
+	"time"
+)
+
+// Status is a session's connection state. The names follow WAHA, which the
+// existing Synapse front end understands.
+type Status string
+
+const (
+	StatusStopped  Status = "STOPPED"
+	StatusStarting Status = "STARTING"
+	StatusScanQR   Status = "SCAN_QR_CODE"
+	StatusWorking  Status = "WORKING"
+	StatusFailed   Status = "FAILED"
+)
+
+// Running reports whether a session in this state holds a live client.
+func (s Status) Running() bool {
+	return s == StatusStarting || s == StatusScanQR || s == StatusWorking
+}
+
+// Engine creates one Client per session. Implementations must be safe for
+// concurrent use.
+type Engine interface {
+	// Name is the engine's configuration name: "whatsmeow", "waha" or "sim".
+	Name() string
+	// NewClient prepares a client for the session. It does not connect; the
+	// client reports everything that happens to it through h.
+	NewClient(ctx context.Context, s SessionRef, h Handler) (Client, error)
+	// SupportsPairCode reports whether Client.PairPhone can work.
+	SupportsPairCode() bool
+}
+
+// SessionRef names the session a client belongs to.
+type SessionRef struct {
+	ID     string
+	UserID string
+	// Log carries user_id and session_id; engines log through it only.
+	Log *slog.Logger
+}
+
+// Client is one WhatsApp session's connection. Methods may be called from any
+// goroutine.
+type Client interface {
+	// Connect starts connecting and returns once the attempt is under way.
+	// With a stored device the client logs in (Connected follows); without one
+	// it starts pairing and reports rotating QR codes. An error means the
+	// attempt could not start at all (the manager retries with back-off).
+	Connect(ctx context.Context) error
+	// Disconnect closes the connection and keeps the device, so that a later
+	// Connect logs in without a QR code. No events follow it.
+	Disconnect()
+	// Logout unlinks this device from the phone and deletes the stored
+	// device. No events follow it.
+	Logout(ctx context.Context) error
+	// PairPhone asks WhatsApp for a code that the person types on the phone
+	// with the given number (digits, with country code) instead of scanning a
+	// QR code. Must be called after Connect, while pairing. Engines without
+	// this return ErrNotSupported.
+	PairPhone(ctx context.Context, phone string) (string, error)
+	// SendText sends a text message and returns it as it would be stored.
+	SendText(ctx context.Context, chatID, text string) (Message, error)
+	// Groups lists the groups the account has joined.
+	Groups(ctx context.Context) ([]Chat, error)
+	// Download fetches and decrypts a message's media, refusing anything
+	// larger than maxBytes with ErrMediaTooLarge. It needs a connected client.
+	Download(ctx context.Context, m *Media, maxBytes int64) ([]byte, error)
+	// HasDevice reports whether a paired device is stored for this session.
+	HasDevice() bool
+}
+
+// Handler receives what happens to one session's client. The session manager
+// implements it.
+type Handler interface {
+	// HandleEvent receives lifecycle and directory events (the types below).
+	// It must not block for long.
+	HandleEvent(evt Event)
+	// HandleMessages receives incoming (and own outgoing, echoed) messages. It
+	// returns nil only once every message is durably stored; the client
+	// acknowledges them to WhatsApp only after that. On error the client
+	// acknowledges nothing, so that WhatsApp redelivers.
+	HandleMessages(ctx context.Context, msgs []Message) error
+}
+
+// Event is one of the event types below.
+type Event interface{ isEvent() }
+
+// QR is a new pairing code to show; it replaces the previous one. Engines
+// rotate codes as WhatsApp does (the first lives about 60 s, later ones about
+// 20 s).
+type QR struct {
+	Code      string
+	ExpiresAt time.Time
+}
+
+// QRTimeout means no code was scanned in time; pairing has stopped and the
+// client is disconnected.
+type QRTimeout struct{}
+
+// PairSuccess means the phone accepted this device; Connected follows.
+type PairSuccess struct{ Me Account }
+
+// PairError means the phone's pairing could not be completed; the client is
+// disconnected.
+type PairError struct{ Reason string }
+
+// Connected means the session is logged in and receiving messages.
+type Connected struct{ Me Account }
+
+// Disconnected means the connection was lost. With Retrying the client is
+// already reconnecting by itself; without it the session cannot continue
+// (for example a temporary ban or an outdated client) and Reason says why.
+type Disconnected struct {
+	Reason   string
+	Retrying bool
+}
+
+// LoggedOut means the phone unlinked this device (or WhatsApp rejected it).
+// The stored device has been cleared; a new pairing is needed.
+type LoggedOut struct{ Reason string }
+
+// ChatsUpdated carries chats and groups learned outside of messages (joined
+// groups, history sync, renamed groups).
+type ChatsUpdated struct{ Chats []Chat }
+
+func (QR) isEvent()           {}
+func (QRTimeout) isEvent()    {}
+func (PairSuccess) isEvent()  {}
+func (PairError) isEvent()    {}
+func (Connected) isEvent()    {}
+func (Disconnected) isEvent() {}
+func (LoggedOut) isEvent()    {}
+func (ChatsUpdated) isEvent() {}
+
+// Account is the WhatsApp account a session is logged in as.
+type Account struct {
+	JID      string `json:"jid"`
+	PushName string `json:"pushName"`
+}
+
+// Chat is a direct chat or a group.
+type Chat struct {
+	ID      string // JID: "<digits>@s.whatsapp.net" or "<id>@g.us"
+	Name    string
+	IsGroup bool
+}
+
+// MessageType is the kind of a message.
+type MessageType string
+
+const (
+	TypeText     MessageType = "text"
+	TypeImage    MessageType = "image"
+	TypeVoice    MessageType = "voice"
+	TypeAudio    MessageType = "audio"
+	TypeVideo    MessageType = "video"
+	TypeDocument MessageType = "document"
+	TypeLocation MessageType = "location"
+	TypeContact  MessageType = "contact"
+	TypeSticker  MessageType = "sticker"
+)
+
+// Valid reports whether t is one of the known types.
+func (t MessageType) Valid() bool {
+	switch t {
+	case TypeText, TypeImage, TypeVoice, TypeAudio, TypeVideo, TypeDocument, TypeLocation, TypeContact, TypeSticker:
+		return true
+	}
+	return false
+}
+
+// HasMedia reports whether messages of this type carry downloadable media.
+func (t MessageType) HasMedia() bool {
+	switch t {
+	case TypeImage, TypeVoice, TypeAudio, TypeVideo, TypeDocument, TypeSticker:
+		return true
+	}
+	return false
+}
+
+// Message is one message as an engine reports it.
+type Message struct {
+	ID        string // WhatsApp message id, unique within its chat
+	ChatID    string
+	ChatName  string // group subject or contact name, when known
+	IsGroup   bool
+	From      string // sender JID (the account's own JID when FromMe)
+	FromName  string // sender's push name, when known
+	FromMe    bool
+	Type      MessageType
+	Text      string // the body of a text, or the caption of media
+	Timestamp time.Time
+	Media     *Media    // for types with media
+	Location  *Location // for TypeLocation
+	Contact   *Contact  // for TypeContact
+}
+
+// Media describes a message's attachment. Ref is opaque outside the engine
+// that made it; Client.Download takes the whole Media back.
+type Media struct {
+	Ref      string
+	MimeType string
+	FileName string
+	Size     int64
+	SHA256   string // hex of the plaintext, when the engine knows it
+	Seconds  int    // duration of audio and video
+	Width    int
+	Height   int
+}
+
+// Location is a shared place.
+type Location struct {
+	Latitude  float64
+	Longitude float64
+	Name      string
+	Address   string
+	URL       string
+}
+
+// Contact is a shared contact card.
+type Contact struct {
+	DisplayName string
+	VCard       string
+}
