@@ -14,3 +14,27 @@ var (
 	// ErrInvalidChat means a chat id is malformed.
 	ErrInvalidChat = errors.New("whatsapp: invalid chat id")
 )
+
+// Errors of the session manager.
+var (
+	// ErrAlreadyConnected means the session is logged in: there is no QR
+	// code to show and nothing to pair.
+	ErrAlreadyConnected = errors.New("whatsapp: session is already connected")
+	// ErrQRNotReady means no QR code arrived in time; try again shortly.
+	ErrQRNotReady = errors.New("whatsapp: QR code is not available yet")
+	// ErrNotPairing means the session is not waiting to be paired.
+	ErrNotPairing = errors.New("whatsapp: session is not waiting for pairing")
+	// ErrClosed means the manager is shutting down.
+	ErrClosed = errors.New("whatsapp: session manager is shutting down")
+)
+
+// StoppedError says why an operation ended with the session stopped or
+// failed instead of reaching the wanted state.
+type StoppedError struct {
+	Status Status
+	Reason string
+}
+
+func (e *StoppedError) Error() string {
+	return "whatsapp: session is " + string(e.Status) + ": " + e.Reason
+}

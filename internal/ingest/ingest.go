@@ -1,0 +1,311 @@
+// Package ingest stores incoming messages durably and fast. Messages from
+// every session go through one queue into group commits: each transaction
+// stores a batch of messages (and whatever work the hooks enqueue for them),
+// and each caller is released only after the transaction that holds its
+// messages has committed. Engines acknowledge to WhatsApp only then.
+package ingest
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/synapse-kb/synapse/internal/realtime"
+	"github.com/synapse-kb/synapse/internal/store"
+	"github.com/synapse-kb/synapse/internal/whatsapp"
+)
+
+// ErrClosed is returned by Ingest after Close.
+var ErrClosed = errors.New("ingest: closed")
+
+// Options configure an Ingester.
+type Options struct {
+	Store     *store.Store
+	Publisher realtime.Publisher
+	Log       *slog.Logger
+	// MaxBatch bounds the messages of one transaction (default 2000).
+	MaxBatch int
+	// Writers is how many transactions may run at once (default 1 on SQLite,
+	// which has one writer anyway, and 4 on PostgreSQL).
+	Writers int
+	// Metrics, when set, receives the ingest metrics.
+	Metrics prometheus.Registerer
+	// Now replaces the clock for messages without a timestamp.
+	Now func() time.Time
+}
+
+// Ingester is safe for concurrent use.
+type Ingester struct {
+	opts  Options
+	reqs  chan *request
+	hooks []store.IngestHook
+	wg    sync.WaitGroup
+
+	mu     sync.RWMutex
+	closed bool
+
+	mStored    prometheus.Counter
+	mDuplicate prometheus.Counter
+	mBatch     prometheus.Histogram
+	mCommit    prometheus.Histogram
+	mFailed    prometheus.Counter
+}
+
+type request struct {
+	msgs []*store.IncomingMessage
+	done chan error
+}
+
+// New returns an Ingester; call Start before Ingest.
+func New(o Options) *Ingester {
+	if o.MaxBatch <= 0 {
+		o.MaxBatch = 2000
+	}
+	if o.Writers <= 0 {
+		o.Writers = 1
+		if o.Store.Dialect() == store.Postgres {
+			o.Writers = 4
+		}
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	i := &Ingester{
+		opts: o,
+		reqs: make(chan *request, 4096),
+		mStored: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "synapse_ingest_messages_stored_total", Help: "Messages stored for the first time."}),
+		mDuplicate: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "synapse_ingest_messages_duplicate_total", Help: "Redelivered messages that were already stored."}),
+		mBatch: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "synapse_ingest_batch_messages", Help: "Messages per ingest transaction.",
+			Buckets: prometheus.ExponentialBuckets(1, 4, 7)}),
+		mCommit: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "synapse_ingest_commit_seconds", Help: "Duration of ingest transactions.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14)}),
+		mFailed: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "synapse_ingest_failures_total", Help: "Ingest transactions that failed (their messages are not acknowledged)."}),
+	}
+	if o.Metrics != nil {
+		o.Metrics.MustRegister(i.mStored, i.mDuplicate, i.mBatch, i.mCommit, i.mFailed)
+	}
+	return i
+}
+
+// AddHook registers work to do in the ingest transaction for new messages
+// (enqueueing pipeline jobs). Call before Start.
+func (i *Ingester) AddHook(h store.IngestHook) { i.hooks = append(i.hooks, h) }
+
+// Start runs the writers.
+func (i *Ingester) Start() {
+	for range i.opts.Writers {
+		i.wg.Add(1)
+		go i.writer()
+	}
+}
+
+// Close stops accepting messages, finishes the queued ones and returns.
+func (i *Ingester) Close() {
+	i.mu.Lock()
+	if i.closed {
+		i.mu.Unlock()
+		return
+	}
+	i.closed = true
+	close(i.reqs)
+	i.mu.Unlock()
+	i.wg.Wait()
+}
+
+// Ingest stores msgs for userID and returns once they are durable. A message
+// already stored (same chat and id) is not stored again. On error nothing of
+// msgs may be assumed stored, and the caller must not acknowledge them.
+func (i *Ingester) Ingest(ctx context.Context, userID string, msgs []whatsapp.Message) error {
+	if len(msgs) == 0 {
+		return nil
+	}
+	r := &request{msgs: make([]*store.IncomingMessage, len(msgs)), done: make(chan error, 1)}
+	for k := range msgs {
+		r.msgs[k] = i.convert(userID, &msgs[k])
+	}
+	i.mu.RLock()
+	if i.closed {
+		i.mu.RUnlock()
+		return ErrClosed
+	}
+	select {
+	case i.reqs <- r:
+		i.mu.RUnlock()
+	case <-ctx.Done():
+		i.mu.RUnlock()
+		return ctx.Err()
+	}
+	// Once queued, the batch commits or fails as a whole; waiting for it
+	// is not abandoned on ctx, so that the caller learns the truth.
+	return <-r.done
+}
+
+// UpsertChats records chats and groups learned outside of messages.
+func (i *Ingester) UpsertChats(ctx context.Context, userID string, chats []whatsapp.Chat) error {
+	up := make([]store.ChatUpsert, 0, len(chats))
+	for _, c := range chats {
+		if c.ID == "" {
+			continue
+		}
+		up = append(up, store.ChatUpsert{ID: clean(c.ID, 128), Name: clean(c.Name, 256), IsGroup: c.IsGroup})
+	}
+	return i.opts.Store.UpsertChats(ctx, userID, up)
+}
+
+func (i *Ingester) writer() {
+	defer i.wg.Done()
+	batch := make([]*request, 0, 64)
+	for r := range i.reqs {
+		batch = append(batch[:0], r)
+		n := len(r.msgs)
+	drain:
+		for n < i.opts.MaxBatch {
+			select {
+			case r2, ok := <-i.reqs:
+				if !ok {
+					break drain
+				}
+				batch = append(batch, r2)
+				n += len(r2.msgs)
+			default:
+				break drain
+			}
+		}
+		i.commit(batch, n)
+	}
+}
+
+func (i *Ingester) commit(batch []*request, n int) {
+	msgs := make([]*store.IncomingMessage, 0, n)
+	for _, r := range batch {
+		msgs = append(msgs, r.msgs...)
+	}
+	err := i.store(msgs)
+	if err != nil && len(batch) > 1 {
+		// Find the request that failed; the others may still commit.
+		for _, r := range batch {
+			r.done <- i.store(r.msgs)
+		}
+		return
+	}
+	for _, r := range batch {
+		r.done <- err
+	}
+}
+
+func (i *Ingester) store(msgs []*store.IncomingMessage) error {
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	err := i.opts.Store.IngestMessages(ctx, msgs, i.runHooks)
+	if err != nil {
+		i.mFailed.Inc()
+		i.opts.Log.Error("ingest: store batch", "messages", len(msgs), "err", err)
+		return err
+	}
+	i.mCommit.Observe(time.Since(start).Seconds())
+	i.mBatch.Observe(float64(len(msgs)))
+	var stored int
+	for _, m := range msgs {
+		if !m.Inserted {
+			continue
+		}
+		stored++
+		if i.opts.Publisher != nil {
+			i.opts.Publisher.Publish(m.UserID, realtime.TypeMessage, &m.Message)
+		}
+	}
+	i.mStored.Add(float64(stored))
+	i.mDuplicate.Add(float64(len(msgs) - stored))
+	return nil
+}
+
+func (i *Ingester) runHooks(ctx context.Context, tx *sql.Tx, inserted []*store.IncomingMessage) error {
+	for _, h := range i.hooks {
+		if err := h(ctx, tx, inserted); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Limits on what one message may store. WhatsApp's own limit on text is
+// 65,536 characters.
+const (
+	maxText  = 64 << 10
+	maxField = 1024
+)
+
+// convert maps an engine message to its stored form, cleaning what a hostile
+// or buggy peer could send: invalid UTF-8 and NUL bytes (PostgreSQL refuses
+// both), oversized fields, unknown types.
+func (i *Ingester) convert(userID string, m *whatsapp.Message) *store.IncomingMessage {
+	ts := m.Timestamp
+	if ts.IsZero() {
+		ts = i.opts.Now()
+	}
+	typ := m.Type
+	if !typ.Valid() {
+		typ = whatsapp.TypeText
+	}
+	out := &store.IncomingMessage{
+		UserID:   userID,
+		ChatName: clean(m.ChatName, 256),
+		IsGroup:  m.IsGroup,
+		Message: store.Message{
+			ChatID:    clean(m.ChatID, 128),
+			ID:        clean(m.ID, 128),
+			From:      clean(m.From, 128),
+			FromName:  clean(m.FromName, 256),
+			FromMe:    m.FromMe,
+			Type:      string(typ),
+			Text:      clean(m.Text, maxText),
+			Timestamp: ts,
+		},
+	}
+	if md := m.Media; md != nil {
+		out.Media = &store.Media{
+			Ref: clean(md.Ref, 8192), MimeType: clean(md.MimeType, 128), FileName: clean(md.FileName, 256),
+			Size: md.Size, SHA256: clean(md.SHA256, 128), Seconds: md.Seconds, Width: md.Width, Height: md.Height,
+		}
+	}
+	if l := m.Location; l != nil {
+		out.Location = &store.Location{Latitude: l.Latitude, Longitude: l.Longitude,
+			Name: clean(l.Name, maxField), Address: clean(l.Address, maxField), URL: clean(l.URL, 2048)}
+	}
+	if c := m.Contact; c != nil {
+		out.Contact = &store.Contact{DisplayName: clean(c.DisplayName, 256), VCard: clean(c.VCard, 16<<10)}
+	}
+	return out
+}
+
+// clean makes s valid UTF-8 without NUL bytes and at most max bytes long,
+// cutting at a character boundary.
+func clean(s string, max int) string {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	if strings.IndexByte(s, 0) >= 0 {
+		s = strings.ReplaceAll(s, "\x00", "")
+	}
+	if len(s) <= max {
+		return s
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut]
+}
