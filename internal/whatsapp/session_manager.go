@@ -89,12 +89,6 @@ type State struct {
 	Engine      string     `json:"engine"`
 }
 
-// QRCode is the current pairing code.
-type QRCode struct {
-	Raw       string
-	ExpiresAt time.Time
-}
-
 // NewManager returns a manager; call Restore to bring back sessions that
 // were running before a restart.
 func NewManager(o ManagerOptions) *Manager {
@@ -452,7 +446,7 @@ func (m *Manager) waitQR(ctx context.Context, s *session) (QRCode, error) {
 		case s.status == StatusScanQR && s.qr.Code != "":
 			q := QRCode{Raw: s.qr.Code, ExpiresAt: s.qr.ExpiresAt}
 			s.mu.Unlock()
-			return q, nil
+			return q.withImage()
 		case s.status == StatusWorking:
 			s.mu.Unlock()
 			return QRCode{}, ErrAlreadyConnected
@@ -685,7 +679,11 @@ func (h *sessionHandler) HandleEvent(evt Event) {
 		} else {
 			s.notify()
 		}
-		m.publish(s.userID, realtime.TypeSessionQR, QRCode{Raw: e.Code, ExpiresAt: e.ExpiresAt})
+		if q, err := (QRCode{Raw: e.Code, ExpiresAt: e.ExpiresAt}).withImage(); err == nil {
+			m.publish(s.userID, realtime.TypeSessionQR, q)
+		} else {
+			log.Error("render QR code", "err", err)
+		}
 	case QRTimeout:
 		s.dropClient()
 		s.want = false

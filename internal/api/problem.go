@@ -1,0 +1,130 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/synapse-kb/synapse/internal/auth"
+	"github.com/synapse-kb/synapse/internal/store"
+	"github.com/synapse-kb/synapse/internal/validate"
+	"github.com/synapse-kb/synapse/internal/whatsapp"
+	"github.com/synapse-kb/synapse/internal/whatsapp/sim"
+)
+
+// Problem is an RFC 9457 problem document. Type is a stable relative URI
+// (/problems/<slug>) that clients may switch on; docs/API.md lists them.
+type Problem struct {
+	Type     string                `json:"type"`
+	Title    string                `json:"title"`
+	Status   int                   `json:"status"`
+	Detail   string                `json:"detail,omitempty"`
+	Instance string                `json:"instance,omitempty"`
+	Errors   []validate.FieldError `json:"errors,omitempty"`
+}
+
+func (p *Problem) Error() string { return p.Title + ": " + p.Detail }
+
+func problem(status int, slug, title, detail string) *Problem {
+	return &Problem{Type: "/problems/" + slug, Title: title, Status: status, Detail: detail}
+}
+
+// problemWithRetry is a problem that comes with a Retry-After.
+type problemWithRetry struct {
+	*Problem
+	after time.Duration
+}
+
+// toProblem maps every error the API can meet to its problem document. This
+// is the one place where errors become HTTP statuses.
+func toProblem(err error) (*Problem, time.Duration) {
+	var p *Problem
+	var verr validate.Errors
+	var maxBytes *http.MaxBytesError
+	var rl *auth.RateLimitedError
+	var stopped *whatsapp.StoppedError
+	var withRetry problemWithRetry
+	switch {
+	case errors.As(err, &withRetry):
+		return withRetry.Problem, withRetry.after
+	case errors.As(err, &p):
+		return p, 0
+	case errors.As(err, &verr):
+		p := problem(http.StatusBadRequest, "validation-error", "Invalid input", verr.Error())
+		p.Errors = verr
+		return p, 0
+	case errors.As(err, &maxBytes):
+		return problem(http.StatusRequestEntityTooLarge, "body-too-large", "Request body too large",
+			fmt.Sprintf("the body must be at most %d bytes", maxBytes.Limit)), 0
+	case errors.Is(err, store.ErrNotFound):
+		return problem(http.StatusNotFound, "not-found", "Not found", "no such resource"), 0
+	case errors.Is(err, store.ErrBadCursor):
+		return problem(http.StatusBadRequest, "invalid-cursor", "Invalid cursor", "cursor must be a nextCursor value returned by this API"), 0
+	case errors.Is(err, auth.ErrInvalidToken):
+		return problem(http.StatusUnauthorized, "unauthorized", "Unauthorized", "a valid access token is required"), 0
+	case errors.Is(err, auth.ErrBadCredentials):
+		return problem(http.StatusUnauthorized, "invalid-credentials", "Invalid credentials", "wrong e-mail or password"), 0
+	case errors.Is(err, auth.ErrInvalidRefreshToken):
+		return problem(http.StatusUnauthorized, "invalid-refresh-token", "Invalid refresh token", "the refresh token is unknown, expired or revoked; log in again"), 0
+	case errors.Is(err, auth.ErrEmailTaken):
+		return problem(http.StatusConflict, "email-taken", "E-mail already registered", "an account with this e-mail already exists"), 0
+	case errors.Is(err, auth.ErrRegistrationClosed):
+		return problem(http.StatusForbidden, "registration-closed", "Registration closed", "this server does not accept sign-ups; ask an administrator for an account"), 0
+	case errors.As(err, &rl):
+		return problem(http.StatusTooManyRequests, "rate-limited", "Too many attempts",
+			fmt.Sprintf("too many attempts for this %s; try again in %s", rl.Scope, rl.RetryAfter.Round(time.Second))), rl.RetryAfter
+	case errors.Is(err, whatsapp.ErrAlreadyConnected):
+		return problem(http.StatusConflict, "session-connected", "Already connected", "the WhatsApp session is already connected; log out to pair again"), 0
+	case errors.Is(err, whatsapp.ErrQRNotReady):
+		return problem(http.StatusServiceUnavailable, "qr-not-ready", "QR code not ready", "the QR code is not available yet; try again in a moment"), 2 * time.Second
+	case errors.Is(err, whatsapp.ErrNotConnected):
+		return problem(http.StatusConflict, "session-not-connected", "Not connected", "the WhatsApp session is not connected; start it and pair first"), 0
+	case errors.Is(err, whatsapp.ErrNotPairing):
+		return problem(http.StatusConflict, "session-not-pairing", "Not pairing", "the WhatsApp session is not waiting to be paired; start it first"), 0
+	case errors.Is(err, whatsapp.ErrNotSupported):
+		return problem(http.StatusNotImplemented, "not-supported", "Not supported", "the configured WhatsApp engine does not support this"), 0
+	case errors.Is(err, whatsapp.ErrInvalidChat):
+		return problem(http.StatusBadRequest, "invalid-chat", "Invalid chat id", err.Error()), 0
+	case errors.As(err, &stopped):
+		return problem(http.StatusConflict, "session-stopped", "Session stopped", "the session is "+string(stopped.Status)+": "+stopped.Reason), 0
+	case errors.Is(err, whatsapp.ErrClosed):
+		return problem(http.StatusServiceUnavailable, "shutting-down", "Shutting down", "the server is shutting down; retry shortly"), 5 * time.Second
+	case errors.Is(err, sim.ErrNoClient):
+		return problem(http.StatusConflict, "session-not-started", "Session not started", "start the WhatsApp session first"), 0
+	case errors.Is(err, sim.ErrWrongCode):
+		return problem(http.StatusConflict, "wrong-code", "Wrong code", err.Error()), 0
+	case errors.Is(err, sim.ErrNotLinked):
+		return problem(http.StatusConflict, "not-linked", "No linked device", "the simulated phone has no linked device; pair first"), 0
+	case errors.Is(err, context.DeadlineExceeded):
+		return problem(http.StatusGatewayTimeout, "timeout", "Timed out", "the operation took too long"), 0
+	}
+	return problem(http.StatusInternalServerError, "internal", "Internal error", "something went wrong; it has been logged"), 0
+}
+
+// writeError answers with the problem for err. Server errors are logged here,
+// once.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+		return // the client went away
+	}
+	p, after := toProblem(err)
+	if p.Status >= 500 && p.Status != http.StatusServiceUnavailable && p.Status != http.StatusNotImplemented {
+		s.o.Log.Error("request failed", "method", r.Method, "path", r.URL.Path, "status", p.Status, "err", err)
+	}
+	out := *p
+	out.Instance = r.URL.Path
+	if after > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(max(1, after.Round(time.Second)/time.Second))))
+	}
+	if p.Status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="synapse"`)
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(p.Status)
+	_ = json.NewEncoder(w).Encode(out)
+}

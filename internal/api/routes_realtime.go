@@ -1,0 +1,33 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/synapse-kb/synapse/internal/realtime"
+)
+
+func (s *Server) registerRealtime() {
+	initial := func(c *call) []realtime.Initial {
+		st, err := s.o.Sessions.Status(c.ctx(), c.userID)
+		if err != nil {
+			return nil
+		}
+		return []realtime.Initial{{Type: realtime.TypeSessionStatus, Data: st}}
+	}
+	s.add(route{method: "GET", path: "/api/v1/events", tag: "realtime", access: user, respRaw: "text/event-stream",
+		summary: "The caller's events as Server-Sent Events",
+		description: "Each event has `event: <type>` and one `data:` line holding {\"type\", \"data\"}. The first event is the current session.status. " +
+			"Browsers may pass the token as ?access_token=. A client that falls behind is disconnected and should reconnect."},
+		rawEndpoint(func(w http.ResponseWriter, r *http.Request, c *call) {
+			sub := s.o.Hub.Subscribe(c.userID)
+			s.o.Hub.ServeSSE(w, r, sub, initial(c), s.o.Stream)
+		}))
+	s.add(route{method: "GET", path: "/api/v1/ws", tag: "realtime", access: user, respRaw: "application/json",
+		summary: "The caller's events over a WebSocket",
+		description: "One JSON object {\"type\", \"data\"} per text message; the first is the current session.status. " +
+			"Browsers may pass the token as ?access_token=. A client that falls behind is closed with code 1008."},
+		rawEndpoint(func(w http.ResponseWriter, r *http.Request, c *call) {
+			sub := s.o.Hub.Subscribe(c.userID)
+			s.o.Hub.ServeWS(w, r, sub, initial(c), s.o.Stream)
+		}))
+}

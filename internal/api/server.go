@@ -1,0 +1,354 @@
+// Package api is Synapse's HTTP API: JSON over HTTP with JWT bearer tokens,
+// RFC 9457 problem documents, cursor pagination, realtime streams, and an
+// OpenAPI 3 document generated from the route table in this package.
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/synapse-kb/synapse/internal/auth"
+	"github.com/synapse-kb/synapse/internal/realtime"
+	"github.com/synapse-kb/synapse/internal/store"
+	"github.com/synapse-kb/synapse/internal/whatsapp"
+	"github.com/synapse-kb/synapse/internal/whatsapp/sim"
+)
+
+// Options are the API's dependencies.
+type Options struct {
+	Store    *store.Store
+	Auth     *auth.Service
+	Tokens   *auth.Tokens
+	Sessions *whatsapp.Manager
+	Hub      *realtime.Hub
+	// Sim is the sim engine, when it is the configured engine; the
+	// simulator control routes exist only then.
+	Sim            *sim.Engine
+	Log            *slog.Logger
+	MaxBodyBytes   int64
+	TrustedProxies []netip.Prefix
+	// Registry is served at /metrics; MetricsToken, when set, guards it.
+	Registry     *prometheus.Registry
+	MetricsToken string
+	// Ready reports whether the process can serve (database reachable,
+	// not shutting down).
+	Ready   func(context.Context) error
+	Version string
+	Stream  realtime.StreamOptions
+}
+
+// Server routes API requests.
+type Server struct {
+	o      Options
+	mux    *http.ServeMux
+	routes []*route
+	doc    []byte
+
+	mRequests *prometheus.CounterVec
+	mDuration *prometheus.HistogramVec
+}
+
+type access int
+
+const (
+	public access = iota
+	user
+	admin
+)
+
+// route is one operation: the handler and what the OpenAPI document says
+// about it.
+type route struct {
+	method, path string
+	summary      string
+	description  string
+	tag          string
+	access       access
+	status       int
+	query        []param
+	// reqType and respType are the JSON body types (nil: no body);
+	// respRaw documents a non-JSON response by content type.
+	reqType, respType reflect.Type
+	respRaw           string
+	// optionalBody accepts an empty body as the zero value.
+	optionalBody bool
+	// maxBody overrides Options.MaxBodyBytes for this route.
+	maxBody int64
+	alias   bool
+	serve   func(w http.ResponseWriter, r *http.Request, c *call)
+}
+
+type param struct {
+	name, description, schema string
+}
+
+// call is what a handler knows about its request.
+type call struct {
+	r      *http.Request
+	w      http.ResponseWriter
+	userID string
+	admin  bool
+}
+
+func (c *call) ctx() context.Context { return c.r.Context() }
+
+// endpoint is a handler with the body types it reads and writes.
+type endpoint struct {
+	reqType, respType reflect.Type
+	serve             func(s *Server, w http.ResponseWriter, r *http.Request, c *call, rt *route)
+}
+
+// noBody marks operations without a request body.
+type noBody struct{}
+
+// typed adapts fn: the request body (unless In is noBody) is decoded into an
+// In, and fn's result is written as JSON with the route's status.
+func typed[In, Out any](fn func(c *call, in *In) (Out, error)) endpoint {
+	var in In
+	var out Out
+	ep := endpoint{respType: reflect.TypeOf(out)}
+	_, bodyless := any(in).(noBody)
+	if !bodyless {
+		ep.reqType = reflect.TypeOf(in)
+	}
+	ep.serve = func(s *Server, w http.ResponseWriter, r *http.Request, c *call, rt *route) {
+		var in In
+		if !bodyless && !(rt.optionalBody && r.ContentLength == 0) {
+			if err := s.decodeJSON(w, r, &in, rt.maxBody); err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+		}
+		out, err := fn(c, &in)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if rt.status == http.StatusNoContent {
+			w.WriteHeader(rt.status)
+			return
+		}
+		writeJSON(w, rt.status, out)
+	}
+	return ep
+}
+
+// rawEndpoint is a handler that writes its own response (streams, files).
+func rawEndpoint(fn func(w http.ResponseWriter, r *http.Request, c *call)) endpoint {
+	return endpoint{serve: func(_ *Server, w http.ResponseWriter, r *http.Request, c *call, _ *route) { fn(w, r, c) }}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// New builds the API server.
+func New(o Options) (*Server, error) {
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = 1 << 20
+	}
+	s := &Server{o: o, mux: http.NewServeMux()}
+	s.mRequests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "synapse_http_requests_total", Help: "HTTP requests by route and status."}, []string{"route", "code"})
+	s.mDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "synapse_http_request_seconds", Help: "HTTP request duration by route (streams excluded).",
+		Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16)}, []string{"route"})
+	if o.Registry != nil {
+		o.Registry.MustRegister(s.mRequests, s.mDuration)
+	}
+	s.registerAuth()
+	s.registerWhatsApp()
+	s.registerRealtime()
+	s.registerAdmin()
+	if o.Sim != nil {
+		s.registerSim()
+	}
+	s.registerOps()
+	doc, err := s.openAPI()
+	if err != nil {
+		return nil, err
+	}
+	s.doc = doc
+	return s, nil
+}
+
+// add registers a route.
+func (s *Server) add(rt route, ep endpoint) {
+	rt.reqType, rt.respType = ep.reqType, ep.respType
+	if rt.status == 0 {
+		rt.status = http.StatusOK
+	}
+	r := &rt
+	r.serve = func(w http.ResponseWriter, req *http.Request, c *call) { ep.serve(s, w, req, c, r) }
+	s.routes = append(s.routes, r)
+	s.mux.HandleFunc(rt.method+" "+rt.path, s.wrap(r))
+}
+
+// wrap authenticates the request as the route requires and records metrics.
+func (s *Server) wrap(rt *route) http.HandlerFunc {
+	stream := rt.respRaw == "text/event-stream" || strings.HasSuffix(rt.path, "/ws")
+	return func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		w = sw
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		c := &call{r: r, w: w}
+		if rt.access != public {
+			id, err := s.authenticate(r, stream)
+			if err != nil {
+				s.writeError(w, r, err)
+			} else if rt.access == admin && !id.Admin {
+				s.writeError(w, r, problem(http.StatusForbidden, "forbidden", "Forbidden", "this needs an administrator"))
+			} else {
+				c.userID, c.admin = id.UserID, id.Admin
+				rt.serve(w, r, c)
+			}
+		} else {
+			rt.serve(w, r, c)
+		}
+		label := rt.method + " " + rt.path
+		s.mRequests.WithLabelValues(label, statusClass(sw.status)).Inc()
+		if !stream {
+			s.mDuration.WithLabelValues(label).Observe(time.Since(start).Seconds())
+		}
+	}
+}
+
+func statusClass(code int) string {
+	return string(rune('0'+code/100)) + "xx"
+}
+
+// authenticate reads the access token from the Authorization header, or,
+// for streams (browsers cannot set headers on EventSource and WebSocket),
+// from the access_token query parameter.
+func (s *Server) authenticate(r *http.Request, stream bool) (auth.Identity, error) {
+	tok := ""
+	if h := r.Header.Get("Authorization"); h != "" {
+		scheme, rest, ok := strings.Cut(h, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") {
+			return auth.Identity{}, auth.ErrInvalidToken
+		}
+		tok = strings.TrimSpace(rest)
+	} else if stream {
+		tok = r.URL.Query().Get("access_token")
+	}
+	if tok == "" {
+		return auth.Identity{}, auth.ErrInvalidToken
+	}
+	return s.o.Tokens.Verify(tok)
+}
+
+// clientAddr is the caller's IP address; X-Forwarded-For is believed only
+// from trusted proxies, read right to left.
+func (s *Server) clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	addr, err := netip.ParseAddr(host)
+	if err != nil || !s.trusted(addr) {
+		return host
+	}
+	hops := strings.Split(r.Header.Get("X-Forwarded-For"), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			break
+		}
+		if !s.trusted(a) {
+			return a.String()
+		}
+		addr = a
+	}
+	return addr.String()
+}
+
+func (s *Server) trusted(a netip.Addr) bool {
+	for _, p := range s.o.TrustedProxies {
+		if p.Contains(a.Unmap()) {
+			return true
+		}
+	}
+	return false
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h, pattern := s.mux.Handler(r)
+	if pattern == "" && strings.HasPrefix(r.URL.Path, "/api/") {
+		// Unknown API paths and wrong methods answer with a problem too.
+		rec := &probe{header: http.Header{}}
+		h.ServeHTTP(rec, r)
+		if rec.status == http.StatusMethodNotAllowed {
+			w.Header().Set("Allow", rec.header.Get("Allow"))
+			s.writeError(w, r, problem(http.StatusMethodNotAllowed, "method-not-allowed", "Method not allowed", r.Method+" is not allowed here"))
+			return
+		}
+		s.writeError(w, r, problem(http.StatusNotFound, "not-found", "Not found", "no such API route"))
+		return
+	}
+	// The mux itself (not h) fills in path values.
+	s.mux.ServeHTTP(w, r)
+}
+
+// Handle mounts another handler (the web UI) for a pattern.
+func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
+
+// probe records what the mux's fallback handler would answer.
+type probe struct {
+	header http.Header
+	status int
+}
+
+func (p *probe) Header() http.Header         { return p.header }
+func (p *probe) Write(b []byte) (int, error) { return len(b), nil }
+func (p *probe) WriteHeader(code int)        { p.status = code }
+
+type statusWriter struct {
+	http.ResponseWriter
+	status      int
+	wroteHeader bool
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if !w.wroteHeader {
+		w.status, w.wroteHeader = code, true
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	w.wroteHeader = true
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach Flush and deadlines.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// metricsHandler serves the registry, behind MetricsToken when set.
+func (s *Server) metricsHandler() http.Handler {
+	h := promhttp.HandlerFor(s.o.Registry, promhttp.HandlerOpts{})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.o.MetricsToken != "" && r.Header.Get("Authorization") != "Bearer "+s.o.MetricsToken {
+			s.writeError(w, r, auth.ErrInvalidToken)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}

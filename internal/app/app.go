@@ -1,0 +1,246 @@
+// Package app assembles a Synapse process from its configuration: store,
+// engine, session manager, ingest, realtime hub and HTTP API, started and
+// stopped in the right order.
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/synapse-kb/synapse/internal/api"
+	"github.com/synapse-kb/synapse/internal/auth"
+	"github.com/synapse-kb/synapse/internal/config"
+	"github.com/synapse-kb/synapse/internal/ingest"
+	"github.com/synapse-kb/synapse/internal/realtime"
+	"github.com/synapse-kb/synapse/internal/store"
+	"github.com/synapse-kb/synapse/internal/whatsapp"
+	"github.com/synapse-kb/synapse/internal/whatsapp/sim"
+)
+
+// App is one running Synapse.
+type App struct {
+	Config   *config.Config
+	Log      *slog.Logger
+	Store    *store.Store
+	Hub      *realtime.Hub
+	Ingest   *ingest.Ingester
+	Sessions *whatsapp.Manager
+	Sim      *sim.Engine // set with the sim engine
+	API      *api.Server
+	Auth     *auth.Service
+	Registry *prometheus.Registry
+
+	closers  []func()
+	shutting atomic.Bool
+	srv      *http.Server
+	cancel   context.CancelFunc
+	done     chan struct{}
+}
+
+// OpenStore opens and migrates the configured database.
+func OpenStore(ctx context.Context, cfg *config.Config) (*store.Store, error) {
+	var s *store.Store
+	var err error
+	if cfg.IsPostgres() {
+		s, err = store.OpenPostgres(cfg.DatabaseURL, store.Options{})
+	} else {
+		s, err = store.OpenSQLite(cfg.SQLitePath(), store.Options{})
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// JWTSecret returns the configured secret, or the one kept in the data
+// directory, generating it on first start.
+func JWTSecret(cfg *config.Config) ([]byte, error) {
+	if len(cfg.JWTSecret) > 0 {
+		return cfg.JWTSecret, nil
+	}
+	path := filepath.Join(cfg.DataDir, "jwt-secret")
+	b, err := os.ReadFile(path)
+	if err == nil && len(strings.TrimSpace(string(b))) >= 32 {
+		return []byte(strings.TrimSpace(string(b))), nil
+	}
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return nil, err
+	}
+	secret := hex.EncodeToString(raw)
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(path, []byte(secret+"\n"), 0o600); err != nil {
+		return nil, fmt.Errorf("keep generated JWT secret: %w", err)
+	}
+	return []byte(secret), nil
+}
+
+// New builds an App; nothing runs until Start.
+func New(ctx context.Context, cfg *config.Config, log *slog.Logger, version string) (*App, error) {
+	a := &App{Config: cfg, Log: log, done: make(chan struct{})}
+	ok := false
+	defer func() {
+		if !ok {
+			a.closeAll()
+		}
+	}()
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	st, err := OpenStore(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	a.Store = st
+	a.closers = append(a.closers, func() { st.Close() })
+
+	secret, err := JWTSecret(cfg)
+	if err != nil {
+		return nil, err
+	}
+	tokens, err := auth.NewTokens(secret, cfg.AccessTokenTTL, nil)
+	if err != nil {
+		return nil, err
+	}
+	a.Auth = auth.NewService(auth.Options{Store: st, Tokens: tokens, RefreshTTL: cfg.RefreshTokenTTL,
+		RegistrationOff: cfg.Registration == "closed", Log: log.With("component", "auth")})
+
+	a.Registry = prometheus.NewRegistry()
+	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	a.Hub = realtime.NewHub(256, log.With("component", "realtime"))
+	a.Registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "synapse_realtime_clients", Help: "Connected realtime clients."},
+		func() float64 { return float64(a.Hub.Stats().Clients) }))
+	a.Registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "synapse_realtime_dropped_clients_total", Help: "Realtime clients dropped for falling behind."},
+		func() float64 { return float64(a.Hub.Stats().Dropped) }))
+	a.Ingest = ingest.New(ingest.Options{Store: st, Publisher: a.Hub, Log: log.With("component", "ingest"), Metrics: a.Registry})
+
+	engine, err := a.newEngine()
+	if err != nil {
+		return nil, err
+	}
+	a.Sessions = whatsapp.NewManager(whatsapp.ManagerOptions{
+		Engine: engine, Store: st, Sink: a.Ingest, Publisher: a.Hub, Log: log.With("component", "sessions"),
+		RestoreRate: cfg.RestoreRate, Metrics: a.Registry,
+	})
+	a.API, err = api.New(api.Options{
+		Store: st, Auth: a.Auth, Tokens: tokens, Sessions: a.Sessions, Hub: a.Hub, Sim: a.Sim,
+		Log: log.With("component", "api"), MaxBodyBytes: cfg.MaxBodyBytes, TrustedProxies: cfg.TrustedProxies,
+		Registry: a.Registry, MetricsToken: cfg.MetricsToken, Version: version,
+		Ready: a.ready,
+	})
+	if err != nil {
+		return nil, err
+	}
+	ok = true
+	return a, nil
+}
+
+func (a *App) newEngine() (whatsapp.Engine, error) {
+	switch a.Config.Engine {
+	case config.EngineSim:
+		e, err := sim.New(sim.Options{Dir: filepath.Join(a.Config.DataDir, "sim"), QRTimeouts: a.Config.SimQRTimeouts,
+			Log: a.Log.With("component", "sim")})
+		if err != nil {
+			return nil, err
+		}
+		a.Sim = e
+		a.closers = append(a.closers, e.Close)
+		a.Log.Warn("WHATSAPP_ENGINE=sim: sessions talk to a simulated WhatsApp, not the real one")
+		return e, nil
+	}
+	return nil, &config.Error{Var: "WHATSAPP_ENGINE", Msg: fmt.Sprintf("engine %q is not available in this build", a.Config.Engine)}
+}
+
+func (a *App) ready(ctx context.Context) error {
+	if a.shutting.Load() {
+		return errors.New("shutting down")
+	}
+	return a.Store.Ping(ctx)
+}
+
+// Handler is the process's HTTP handler.
+func (a *App) Handler() http.Handler { return a.API }
+
+// Start serves HTTP on ln and brings back the sessions that were running.
+func (a *App) Start(ln net.Listener) {
+	ctx, cancel := context.WithCancel(context.Background())
+	a.cancel = cancel
+	a.Ingest.Start()
+	a.srv = &http.Server{
+		Handler:           a.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       2 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		// Streams (SSE, WebSocket) end when the server shuts down.
+		BaseContext: func(net.Listener) context.Context { return ctx },
+		ErrorLog:    slog.NewLogLogger(a.Log.Handler(), slog.LevelDebug),
+	}
+	go func() {
+		defer close(a.done)
+		if err := a.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			a.Log.Error("http server stopped", "err", err)
+		}
+	}()
+	go func() {
+		n, err := a.Sessions.Restore(ctx)
+		if err != nil && !errors.Is(err, context.Canceled) {
+			a.Log.Error("restore sessions", "err", err)
+			return
+		}
+		a.Log.Info("sessions restored", "count", n)
+	}()
+	a.Log.Info("synapse listening", "addr", ln.Addr().String(), "engine", a.Config.Engine, "database", string(a.Store.Dialect()))
+}
+
+// Shutdown stops in order: refuse readiness, stop HTTP (ending streams),
+// disconnect sessions (keeping their stored state, so that the next start
+// restores them), finish queued ingest, close the database.
+func (a *App) Shutdown(ctx context.Context) {
+	a.shutting.Store(true)
+	if a.srv != nil {
+		a.cancel()
+		if err := a.srv.Shutdown(ctx); err != nil {
+			a.Log.Warn("http shutdown", "err", err)
+		}
+		<-a.done
+	}
+	a.closeAll()
+	a.Log.Info("synapse stopped")
+}
+
+func (a *App) closeAll() {
+	if a.Sessions != nil {
+		a.Sessions.Close()
+	}
+	if a.Ingest != nil {
+		a.Ingest.Close()
+	}
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		a.closers[i]()
+	}
+	a.closers = nil
+}
