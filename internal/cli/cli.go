@@ -56,6 +56,7 @@ Usage:
   synapse user add --email E [--name N] [--admin] [--password-stdin]
   synapse user list
   synapse user set-admin --email E [--revoke]
+  synapse bench <ingest|latency|queries|sessions> [flags]
   synapse version
 
 Configuration is read from environment variables; see README.md.
@@ -76,6 +77,8 @@ func Run(args []string, env Env) int {
 		err = migrate(args[1:], env)
 	case "user":
 		err = userCmd(args[1:], env)
+	case "bench":
+		err = benchCmd(args[1:], env)
 	case "version", "--version", "-v":
 		fmt.Fprintln(env.Stdout, "synapse", version())
 	case "help", "--help", "-h":

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -50,6 +51,7 @@ type Ingester struct {
 
 	mu     sync.RWMutex
 	closed bool
+	stored atomic.Uint64
 
 	mStored    prometheus.Counter
 	mDuplicate prometheus.Counter
@@ -152,6 +154,10 @@ func (i *Ingester) Ingest(ctx context.Context, userID string, msgs []whatsapp.Me
 	return <-r.done
 }
 
+// Stored returns how many messages this ingester has stored for the first
+// time since it was created.
+func (i *Ingester) Stored() uint64 { return i.stored.Load() }
+
 // UpsertChats records chats and groups learned outside of messages.
 func (i *Ingester) UpsertChats(ctx context.Context, userID string, chats []whatsapp.Chat) error {
 	up := make([]store.ChatUpsert, 0, len(chats))
@@ -228,6 +234,7 @@ func (i *Ingester) store(msgs []*store.IncomingMessage) error {
 		}
 	}
 	i.mStored.Add(float64(stored))
+	i.stored.Add(uint64(stored))
 	i.mDuplicate.Add(float64(len(msgs) - stored))
 	return nil
 }

@@ -82,8 +82,7 @@ func (s *Store) upsertChats(ctx context.Context, tx *sql.Tx, chats []keyedChat) 
 			if i > 0 {
 				b.WriteByte(',')
 			}
-			p := len(args)
-			fmt.Fprintf(&b, "($%d,$%d,$%d,$%d,$%d,$%d)", p+1, p+2, p+3, p+4, p+5, p+6)
+			s.placeholders(&b, len(args), 6)
 			args = append(args, c.userID, c.ID, c.Name, c.IsGroup, ms(c.LastMessageAt), now)
 		}
 		b.WriteString(` ON CONFLICT (user_id, id) DO UPDATE SET

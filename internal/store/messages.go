@@ -191,8 +191,7 @@ func (s *Store) insertMessages(ctx context.Context, tx *sql.Tx, msgs []*Incoming
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		p := len(args)
-		fmt.Fprintf(&b, "($%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d)", p+1, p+2, p+3, p+4, p+5, p+6, p+7, p+8, p+9, p+10, p+11)
+		s.placeholders(&b, len(args), 11)
 		raw, err := encodePayload(&m.Message)
 		if err != nil {
 			return nil, err

@@ -15,6 +15,8 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -170,6 +172,26 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return fmt.Errorf("store: commit: %w", err)
 	}
 	return nil
+}
+
+// placeholders appends a row of n bind parameters, numbered from first+1,
+// in the dialect's syntax: "(?,?,…)" on SQLite, whose named-parameter
+// lookup is quadratic in a statement's parameter count, and "($1,$2,…)" on
+// PostgreSQL.
+func (s *Store) placeholders(b *strings.Builder, first, n int) {
+	b.WriteByte('(')
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		if s.dialect == SQLite {
+			b.WriteByte('?')
+		} else {
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(first + i + 1))
+		}
+	}
+	b.WriteByte(')')
 }
 
 // ms converts a time to the unix milliseconds stored in the database.

@@ -165,46 +165,44 @@ func (e *Engine) deleteDevice(sid string) error {
 }
 
 // sessionFiles are a session's phone queue (every message the phone sent to
-// the device, one JSON line each) and acknowledgement log (one key per line).
-// Callers hold mu around every method.
+// the device, one JSON line each) and acknowledgement log (one key per
+// line). The files are opened for each use, so that thousands of idle
+// sessions hold no file descriptors. Callers hold mu around every method.
 type sessionFiles struct {
 	mu    sync.Mutex
-	queue *os.File
-	acks  *os.File
+	queue string
+	acks  string
 }
 
 func (e *Engine) sessionFiles(sid string) (*sessionFiles, error) {
 	if f, ok := e.files.Load(sid); ok {
 		return f.(*sessionFiles), nil
 	}
-	q, err := os.OpenFile(filepath.Join(e.o.Dir, "queue", sid+".jsonl"), os.O_CREATE|os.O_RDWR|os.O_APPEND, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("sim: open queue: %w", err)
-	}
-	a, err := os.OpenFile(filepath.Join(e.o.Dir, "queue", sid+".acks"), os.O_CREATE|os.O_RDWR|os.O_APPEND, 0o600)
-	if err != nil {
-		q.Close()
-		return nil, fmt.Errorf("sim: open acks: %w", err)
-	}
-	f, loaded := e.files.LoadOrStore(sid, &sessionFiles{queue: q, acks: a})
-	if loaded {
-		q.Close()
-		a.Close()
-	}
+	f, _ := e.files.LoadOrStore(sid, &sessionFiles{
+		queue: filepath.Join(e.o.Dir, "queue", sid+".jsonl"),
+		acks:  filepath.Join(e.o.Dir, "queue", sid+".acks"),
+	})
 	return f.(*sessionFiles), nil
 }
 
-// Close releases open files. Clients must be disconnected first.
+// Close forgets per-session state. Clients must be disconnected first.
 func (e *Engine) Close() {
-	e.files.Range(func(k, v any) bool {
-		f := v.(*sessionFiles)
-		f.mu.Lock()
-		f.queue.Close()
-		f.acks.Close()
-		f.mu.Unlock()
+	e.files.Range(func(k, _ any) bool {
 		e.files.Delete(k)
 		return true
 	})
+}
+
+func appendFile(path string, b []byte) error {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(b)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 func msgKey(m *whatsapp.Message) string { return m.ChatID + " " + m.ID }
@@ -226,8 +224,7 @@ func (f *sessionFiles) enqueue(msgs []whatsapp.Message) error {
 		}
 		buf = append(append(buf, b...), '\n')
 	}
-	_, err := f.queue.Write(buf)
-	return err
+	return appendFile(f.queue, buf)
 }
 
 func (f *sessionFiles) ack(msgs []whatsapp.Message) error {
@@ -235,8 +232,7 @@ func (f *sessionFiles) ack(msgs []whatsapp.Message) error {
 	for i := range msgs {
 		buf = append(append(buf, msgKey(&msgs[i])...), '\n')
 	}
-	_, err := f.acks.Write(buf)
-	return err
+	return appendFile(f.acks, buf)
 }
 
 // pending reads the queue and returns, in order, the messages never
@@ -247,19 +243,24 @@ func (f *sessionFiles) pending() ([]whatsapp.Message, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := f.queue.Seek(0, 0); err != nil {
+	q, err := os.Open(f.queue)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
 		return nil, err
 	}
+	defer q.Close()
 	var out []whatsapp.Message
 	seen := map[string]bool{}
-	sc := bufio.NewScanner(f.queue)
+	sc := bufio.NewScanner(q)
 	sc.Buffer(make([]byte, 64<<10), 16<<20)
 	for sc.Scan() {
-		var q queued
-		if err := json.Unmarshal(sc.Bytes(), &q); err != nil {
+		var m queued
+		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
 			continue // a line cut short by a crash
 		}
-		k := msgKey(&q.Message)
+		k := msgKey(&m.Message)
 		if acked[k] > 0 {
 			acked[k]--
 			continue
@@ -268,15 +269,15 @@ func (f *sessionFiles) pending() ([]whatsapp.Message, error) {
 			continue
 		}
 		seen[k] = true
-		out = append(out, q.Message)
+		out = append(out, m.Message)
 	}
 	if err := sc.Err(); err != nil {
 		return nil, err
 	}
 	if len(out) == 0 {
-		if st, err := f.queue.Stat(); err == nil && st.Size() > 4<<20 {
-			_ = f.queue.Truncate(0)
-			_ = f.acks.Truncate(0)
+		if st, err := q.Stat(); err == nil && st.Size() > 4<<20 {
+			_ = os.Truncate(f.queue, 0)
+			_ = os.Truncate(f.acks, 0)
 		}
 	}
 	return out, nil
@@ -284,11 +285,16 @@ func (f *sessionFiles) pending() ([]whatsapp.Message, error) {
 
 // readAcks counts acknowledgements per key (a message delivered twice is
 // acknowledged twice).
-func readAcks(a *os.File) (map[string]int, error) {
-	if _, err := a.Seek(0, 0); err != nil {
+func readAcks(path string) (map[string]int, error) {
+	acked := map[string]int{}
+	a, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return acked, nil
+	}
+	if err != nil {
 		return nil, err
 	}
-	acked := map[string]int{}
+	defer a.Close()
 	sc := bufio.NewScanner(a)
 	for sc.Scan() {
 		acked[sc.Text()]++

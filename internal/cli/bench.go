@@ -1,0 +1,85 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+
+	"github.com/synapse-kb/synapse/internal/bench"
+)
+
+const benchUsage = `Usage: synapse bench <name> [flags]
+
+  ingest    durable ingest throughput with the sim engine
+  latency   message-to-WebSocket latency at a fixed rate
+  queries   chat list and message page latency over many stored messages
+  sessions  memory and goroutines per idle connected sim session
+
+Flags (all benchmarks): -database postgres://… (default: a fresh SQLite file)
+`
+
+func benchCmd(args []string, env Env) error {
+	if len(args) == 0 {
+		return usageError{benchUsage}
+	}
+	fs := flag.NewFlagSet("bench "+args[0], flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	dbURL := fs.String("database", "", "PostgreSQL URL (default: a fresh SQLite file)")
+	sessions := fs.Int("sessions", 100, "sessions")
+	messages := fs.Int("messages", 200000, "messages (ingest, latency)")
+	rate := fs.Int("rate", 2000, "messages per second (latency)")
+	perUser := fs.Int("per-user", 10000, "stored messages per user (queries)")
+	queries := fs.Int("queries", 2000, "queries of each kind (queries)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return usageError{err.Error()}
+	}
+	dir, cleanup, err := bench.TempDir()
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	e := bench.NewEnv(*dbURL, dir, env.Stdout, slog.New(slog.DiscardHandler))
+	defer e.Cleanup()
+	db := "sqlite"
+	if *dbURL != "" {
+		db = "postgres"
+	}
+	switch args[0] {
+	case "ingest":
+		r, err := bench.Ingest(ctx, e, *sessions, *messages)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "ingest %s: %d sessions, %d messages in %s: %.0f messages/s\n", db, r.Sessions, r.Messages, r.Elapsed.Round(1e6), r.PerSecond)
+	case "latency":
+		r, err := bench.Latency(ctx, e, *rate, *messages)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "latency %s: %d messages at %d/s to a WebSocket: p50 %s, p99 %s, max %s\n", db, r.Messages, r.Rate, r.P50, r.P99, r.Max)
+	case "queries":
+		r, err := bench.Queries(ctx, e, *sessions, *perUser, *queries)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "queries %s: %d messages across %d users\n", db, r.Messages, r.Users)
+		for _, q := range r.Kinds {
+			fmt.Fprintf(env.Stdout, "  %-28s p50 %8s  p99 %8s  max %8s\n", q.Name, q.P50, q.P99, q.Max)
+		}
+	case "sessions":
+		r, err := bench.Sessions(ctx, e, *sessions)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "sessions %s: %d idle connected sim sessions: %.1f KiB heap and %.2f goroutines per session (%.1f KiB resident)\n",
+			db, r.Sessions, r.HeapPerSession/1024, r.GoroutinesPerSession, r.RSSPerSession/1024)
+	default:
+		return usageError{benchUsage}
+	}
+	return nil
+}
