@@ -21,6 +21,7 @@ var ctx = context.Background()
 type recorder struct {
 	mu     sync.Mutex
 	events []string
+	qrs    []string
 }
 
 func (r *recorder) Publish(userID, typ string, data any) {
@@ -28,6 +29,9 @@ func (r *recorder) Publish(userID, typ string, data any) {
 	defer r.mu.Unlock()
 	if st, ok := data.(whatsapp.State); ok {
 		typ += ":" + string(st.Status)
+	}
+	if q, ok := data.(whatsapp.QRCode); ok {
+		r.qrs = append(r.qrs, q.Raw)
 	}
 	r.events = append(r.events, userID+" "+typ)
 }
@@ -137,33 +141,35 @@ func TestQRRotatesThenStops(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if q1.Raw == "" || time.Until(q1.ExpiresAt) > 150*time.Millisecond {
+	if q1.Raw == "" || time.Until(q1.ExpiresAt) > 150*time.Millisecond || q1.Image == "" {
 		t.Fatalf("first QR %+v", q1)
-	}
-	time.Sleep(200 * time.Millisecond)
-	q2, err := h.m.QR(ctx, u, false)
-	if err != nil || q2.Raw == q1.Raw {
-		t.Fatalf("QR did not rotate: %v", err)
 	}
 	st := h.waitStatus(u, whatsapp.StatusStopped)
 	if st.Reason != "QR code was not scanned in time" {
 		t.Fatalf("reason %q", st.Reason)
 	}
-	if n := h.rec.count(u + " session.qr"); n != 3 {
-		t.Fatalf("%d QR events, want 3", n)
+	h.rec.mu.Lock()
+	qrs := append([]string(nil), h.rec.qrs...)
+	h.rec.mu.Unlock()
+	if len(qrs) != 3 || qrs[0] != q1.Raw || qrs[1] == qrs[0] || qrs[2] == qrs[1] {
+		t.Fatalf("QR codes shown: %d, want 3 different ones starting with the first", len(qrs))
 	}
-	// Scanning an expired code fails.
+	// Scanning after pairing stopped fails.
 	sid, _ := h.m.SessionID(ctx, u)
 	if _, err := h.sim.Scan(sid, sim.ScanOptions{Code: q1.Raw}); err == nil {
 		t.Fatal("scanned a stopped session")
 	}
-	// force restarts pairing.
-	q3, err := h.m.QR(ctx, u, true)
+	// A new request starts pairing again; force starts it over.
+	q3, err := h.m.QR(ctx, u, false)
 	if err != nil || q3.Raw == "" {
+		t.Fatalf("QR after timeout: %v", err)
+	}
+	q4, err := h.m.QR(ctx, u, true)
+	if err != nil || q4.Raw == q3.Raw {
 		t.Fatalf("forced QR: %v", err)
 	}
-	if _, err := h.sim.Scan(sid, sim.ScanOptions{Code: q2.Raw}); !errors.Is(err, sim.ErrWrongCode) {
-		t.Fatalf("old code scanned: %v", err)
+	if _, err := h.sim.Scan(sid, sim.ScanOptions{Code: q3.Raw}); !errors.Is(err, sim.ErrWrongCode) {
+		t.Fatalf("replaced code scanned: %v", err)
 	}
 }
 
