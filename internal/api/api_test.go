@@ -386,3 +386,42 @@ func waitFor(t *testing.T, ok func() bool) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// FuzzBodies sends arbitrary bytes to every route that reads a body: the
+// answer is never a server error, and errors are problem documents.
+func FuzzBodies(f *testing.F) {
+	srv := apptest.Start(f, apptest.Options{})
+	u := srv.Register("fuzz@example.com")
+	var routes []struct{ method, path string }
+	for _, rt := range srv.App.API.Routes() {
+		if rt.Body && !strings.Contains(rt.Path, "/admin/") {
+			routes = append(routes, struct{ method, path string }{rt.Method, fill(rt.Path)})
+		}
+	}
+	for _, seed := range []string{`{}`, `{"email":"a@b.c","password":"12345678"}`, `{"chat":"1","type":"text","text":"x"}`,
+		`{"messages":[{"chat":"1","type":"image","media":"AAAA"}]}`, `{"chatId":"1@s.whatsapp.net","text":"\u0000"}`, `[`, `{"a":1e999}`} {
+		f.Add(uint8(0), []byte(seed))
+		f.Add(uint8(3), []byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, which uint8, body []byte) {
+		rt := routes[int(which)%len(routes)]
+		req, _ := http.NewRequest(rt.method, srv.URL+rt.path, bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+u.Token)
+		// A connection per request: a reused keep-alive connection that the
+		// server is closing would fail for reasons unrelated to the body.
+		req.Close = true
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode >= 500 && resp.StatusCode != http.StatusServiceUnavailable && resp.StatusCode != http.StatusNotImplemented {
+			t.Fatalf("%s %s with %q: %d %s", rt.method, rt.path, body, resp.StatusCode, b)
+		}
+		if resp.StatusCode >= 400 && resp.Header.Get("Content-Type") != "application/problem+json" {
+			t.Fatalf("%s %s: error %d without a problem document", rt.method, rt.path, resp.StatusCode)
+		}
+	})
+}
