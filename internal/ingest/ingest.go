@@ -289,11 +289,11 @@ func (i *Ingester) convert(userID string, m *whatsapp.Message) *store.IncomingMe
 		}
 	}
 	if l := m.Location; l != nil {
-		out.Location = &store.Location{Latitude: l.Latitude, Longitude: l.Longitude,
+		out.Location = &store.MessageLocation{Latitude: l.Latitude, Longitude: l.Longitude,
 			Name: clean(l.Name, maxField), Address: clean(l.Address, maxField), URL: clean(l.URL, 2048)}
 	}
 	if c := m.Contact; c != nil {
-		out.Contact = &store.Contact{DisplayName: clean(c.DisplayName, 256), VCard: clean(c.VCard, 16<<10)}
+		out.Contact = &store.MessageContact{DisplayName: clean(c.DisplayName, 256), VCard: clean(c.VCard, 16<<10)}
 	}
 	return out
 }

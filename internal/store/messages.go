@@ -11,18 +11,18 @@ import (
 
 // Message is a stored WhatsApp message. Its JSON form is the API's.
 type Message struct {
-	Seq       int64     `json:"-"`
-	ChatID    string    `json:"chatId"`
-	ID        string    `json:"id"`
-	From      string    `json:"from"`
-	FromName  string    `json:"fromName"`
-	FromMe    bool      `json:"fromMe"`
-	Type      string    `json:"type"`
-	Text      string    `json:"text"`
-	Timestamp time.Time `json:"timestamp"`
-	Media     *Media    `json:"media,omitempty"`
-	Location  *Location `json:"location,omitempty"`
-	Contact   *Contact  `json:"contact,omitempty"`
+	Seq       int64            `json:"-"`
+	ChatID    string           `json:"chatId"`
+	ID        string           `json:"id"`
+	From      string           `json:"from"`
+	FromName  string           `json:"fromName"`
+	FromMe    bool             `json:"fromMe"`
+	Type      string           `json:"type"`
+	Text      string           `json:"text"`
+	Timestamp time.Time        `json:"timestamp"`
+	Media     *Media           `json:"media,omitempty"`
+	Location  *MessageLocation `json:"location,omitempty"`
+	Contact   *MessageContact  `json:"contact,omitempty"`
 }
 
 // Media describes a message's attachment. Ref is the engine's own reference
@@ -38,8 +38,8 @@ type Media struct {
 	Height   int    `json:"height,omitempty"`
 }
 
-// Location is a place shared in a message.
-type Location struct {
+// MessageLocation is a place shared in a message.
+type MessageLocation struct {
 	Latitude  float64 `json:"latitude"`
 	Longitude float64 `json:"longitude"`
 	Name      string  `json:"name,omitempty"`
@@ -47,8 +47,8 @@ type Location struct {
 	URL       string  `json:"url,omitempty"`
 }
 
-// Contact is a contact card shared in a message.
-type Contact struct {
+// MessageContact is a contact card shared in a message.
+type MessageContact struct {
 	DisplayName string `json:"displayName"`
 	VCard       string `json:"vcard,omitempty"`
 }
@@ -56,9 +56,9 @@ type Contact struct {
 // payload is the stored JSON of a message's attachment fields. Unlike the
 // API form it keeps the media reference.
 type payload struct {
-	Media    *storedMedia `json:"m,omitempty"`
-	Location *Location    `json:"l,omitempty"`
-	Contact  *Contact     `json:"c,omitempty"`
+	Media    *storedMedia     `json:"m,omitempty"`
+	Location *MessageLocation `json:"l,omitempty"`
+	Contact  *MessageContact  `json:"c,omitempty"`
 }
 
 type storedMedia struct {
@@ -171,6 +171,13 @@ func (s *Store) IngestMessages(ctx context.Context, msgs []*IncomingMessage, hoo
 				return err
 			}
 			inserted = append(inserted, got...)
+			rest = rest[n:]
+		}
+		for rest := inserted; len(rest) > 0; {
+			n := min(len(rest), messageInsertChunk)
+			if err := s.indexMessages(ctx, tx, rest[:n]); err != nil {
+				return err
+			}
 			rest = rest[n:]
 		}
 		if hook != nil && len(inserted) > 0 {
@@ -292,4 +299,50 @@ func (s *Store) CountMessages(ctx context.Context, userID string, since time.Tim
 		return 0, fmt.Errorf("store: count messages: %w", err)
 	}
 	return n, nil
+}
+
+// messageSearchText is what search finds a message by.
+func messageSearchText(m *Message) string {
+	parts := []string{m.Text, m.FromName}
+	if m.Location != nil {
+		parts = append(parts, m.Location.Name, m.Location.Address)
+	}
+	if m.Media != nil && m.Media.FileName != "" {
+		parts = append(parts, m.Media.FileName)
+	}
+	if m.Contact != nil {
+		parts = append(parts, m.Contact.DisplayName)
+	}
+	return strings.Join(parts, " ")
+}
+
+// indexMessages adds new messages to the search index, in bulk.
+func (s *Store) indexMessages(ctx context.Context, tx *sql.Tx, msgs []*IncomingMessage) error {
+	var b strings.Builder
+	args := make([]any, 0, len(msgs)*3)
+	switch s.dialect {
+	case SQLite:
+		b.WriteString(`INSERT INTO message_fts (rowid, body) VALUES `)
+		for i, m := range msgs {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			s.placeholders(&b, len(args), 2)
+			args = append(args, m.Seq, userToken(m.UserID)+" "+Fold(messageSearchText(&m.Message)))
+		}
+	case Postgres:
+		b.WriteString(`UPDATE messages AS m SET tsv = to_tsvector('simple', v.body) FROM (VALUES `)
+		for i, m := range msgs {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, "($%d::bigint,$%d)", len(args)+1, len(args)+2)
+			args = append(args, m.Seq, Fold(messageSearchText(&m.Message)))
+		}
+		b.WriteString(`) AS v(seq, body) WHERE m.seq = v.seq`)
+	}
+	if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+		return fmt.Errorf("store: index messages: %w", err)
+	}
+	return nil
 }

@@ -282,7 +282,7 @@ func TestIngestIsIdempotentAndIsolated(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, s *store.Store) {
 		a, b := mustUser(t, s, "a@x.io"), mustUser(t, s, "b@x.io")
 		t0 := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
-		lat := &store.Location{Latitude: -23.5, Longitude: -46.6, Name: "Paulista"}
+		lat := &store.MessageLocation{Latitude: -23.5, Longitude: -46.6, Name: "Paulista"}
 		m1 := msg(a.ID, "1555@s.whatsapp.net", "m1", t0, "hello")
 		m2 := msg(a.ID, "1555@s.whatsapp.net", "m2", t0.Add(time.Second), "")
 		m2.Type, m2.Location = "location", lat

@@ -1,0 +1,242 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// Bookmark statuses.
+const (
+	BookmarkPending = "pending"
+	BookmarkFetched = "fetched"
+	BookmarkFailed  = "failed"
+)
+
+// Bookmark is a link the user shared or saved, with its page's preview.
+type Bookmark struct {
+	ID            string          `json:"id"`
+	URL           string          `json:"url"`
+	NormalizedURL string          `json:"normalizedUrl"`
+	Title         string          `json:"title"`
+	Description   string          `json:"description"`
+	SiteName      string          `json:"siteName"`
+	ImageURL      string          `json:"imageUrl,omitempty"`
+	ImageSHA256   string          `json:"-"`
+	HasPreview    bool            `json:"hasPreviewImage"`
+	Status        string          `json:"status"`
+	Error         string          `json:"error,omitempty"`
+	Manual        bool            `json:"manual"`
+	FetchedAt     *time.Time      `json:"fetchedAt,omitempty"`
+	CreatedAt     time.Time       `json:"createdAt"`
+	UpdatedAt     time.Time       `json:"updatedAt"`
+	Shares        []BookmarkShare `json:"shares"`
+}
+
+// BookmarkShare is a message that shared a bookmark.
+type BookmarkShare struct {
+	ChatID     string    `json:"chatId"`
+	MessageID  string    `json:"messageId"`
+	Sender     string    `json:"sender"`
+	SenderName string    `json:"senderName"`
+	SharedAt   time.Time `json:"sharedAt"`
+}
+
+const bookmarkColumns = `id, url, normalized_url, title, description, site_name, image_url, image_sha256, status, error, manual, fetched_at, created_at, updated_at`
+
+func scanBookmark(row interface{ Scan(...any) error }) (Bookmark, error) {
+	var b Bookmark
+	var fetched sql.NullInt64
+	var created, updated int64
+	err := row.Scan(&b.ID, &b.URL, &b.NormalizedURL, &b.Title, &b.Description, &b.SiteName, &b.ImageURL, &b.ImageSHA256,
+		&b.Status, &b.Error, &b.Manual, &fetched, &created, &updated)
+	b.CreatedAt, b.UpdatedAt = fromMS(created), fromMS(updated)
+	if fetched.Valid {
+		t := fromMS(fetched.Int64)
+		b.FetchedAt = &t
+	}
+	b.HasPreview = b.ImageSHA256 != ""
+	b.Shares = []BookmarkShare{}
+	return b, err
+}
+
+// ShareBookmark records that a message shared url (normalized as key). It
+// creates the bookmark (pending) if the user had none for that key, and
+// reports whether it did. The share is recorded once per message.
+func (s *Store) ShareBookmark(ctx context.Context, userID, url, key string, share BookmarkShare) (Bookmark, bool, error) {
+	var b Bookmark
+	created := false
+	err := s.InTx(ctx, func(tx *sql.Tx) error {
+		now := ms(s.clock())
+		id := NewID()
+		res, err := tx.ExecContext(ctx, `INSERT INTO bookmarks (id, user_id, url, normalized_url, status, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (user_id, normalized_url) DO NOTHING`,
+			id, userID, url, key, BookmarkPending, now)
+		if err != nil {
+			return fmt.Errorf("store: add bookmark: %w", err)
+		}
+		n, _ := res.RowsAffected()
+		created = n == 1
+		b, err = scanBookmark(tx.QueryRowContext(ctx, `SELECT `+bookmarkColumns+` FROM bookmarks WHERE user_id = $1 AND normalized_url = $2`, userID, key))
+		if err != nil {
+			return fmt.Errorf("store: read bookmark: %w", err)
+		}
+		if share.MessageID != "" {
+			_, err = tx.ExecContext(ctx, `INSERT INTO bookmark_shares (bookmark_id, user_id, chat_id, message_id, sender, sender_name, shared_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
+				b.ID, userID, share.ChatID, share.MessageID, share.Sender, share.SenderName, ms(share.SharedAt))
+			if err != nil {
+				return fmt.Errorf("store: add bookmark share: %w", err)
+			}
+		}
+		if created {
+			return s.indexDoc(ctx, tx, userID, SearchBookmark, b.ID, b.CreatedAt, url)
+		}
+		return nil
+	})
+	return b, created, err
+}
+
+// BookmarkPreview is what fetching a bookmark's page found.
+type BookmarkPreview struct {
+	Title, Description, SiteName, ImageURL, ImageSHA256 string
+}
+
+// SetBookmarkPreview records a fetched preview (keeping fields a person
+// edited by hand) and re-indexes the bookmark.
+func (s *Store) SetBookmarkPreview(ctx context.Context, userID, id string, p BookmarkPreview) (Bookmark, error) {
+	var b Bookmark
+	err := s.InTx(ctx, func(tx *sql.Tx) error {
+		now := ms(s.clock())
+		var err error
+		b, err = scanBookmark(tx.QueryRowContext(ctx, `UPDATE bookmarks SET
+			title = CASE WHEN title = '' THEN $3 ELSE title END,
+			description = CASE WHEN description = '' THEN $4 ELSE description END,
+			site_name = $5, image_url = $6, image_sha256 = $7, status = $8, error = '', fetched_at = $9, updated_at = $9
+			WHERE user_id = $1 AND id = $2 RETURNING `+bookmarkColumns,
+			userID, id, p.Title, p.Description, p.SiteName, p.ImageURL, p.ImageSHA256, BookmarkFetched, now))
+		if err != nil {
+			return notFound(err)
+		}
+		return s.indexBookmark(ctx, tx, userID, b)
+	})
+	return b, err
+}
+
+func (s *Store) indexBookmark(ctx context.Context, tx *sql.Tx, userID string, b Bookmark) error {
+	return s.indexDoc(ctx, tx, userID, SearchBookmark, b.ID, b.CreatedAt, b.Title+" "+b.Description+" "+b.SiteName+" "+b.URL)
+}
+
+// SetBookmarkFailed records why a bookmark's page could not be fetched.
+func (s *Store) SetBookmarkFailed(ctx context.Context, userID, id, reason string) error {
+	res, err := s.w.ExecContext(ctx, `UPDATE bookmarks SET status = $3, error = $4, updated_at = $5 WHERE user_id = $1 AND id = $2`,
+		userID, id, BookmarkFailed, reason, ms(s.clock()))
+	if err != nil {
+		return fmt.Errorf("store: set bookmark failed: %w", err)
+	}
+	return expectOne(res)
+}
+
+// CreateBookmark saves a link by hand; a link the user already has is
+// ErrConflict.
+func (s *Store) CreateBookmark(ctx context.Context, userID, url, key, title, description string) (Bookmark, error) {
+	var b Bookmark
+	err := s.InTx(ctx, func(tx *sql.Tx) error {
+		now := ms(s.clock())
+		var err error
+		b, err = scanBookmark(tx.QueryRowContext(ctx, `INSERT INTO bookmarks (id, user_id, url, normalized_url, title, description, status, manual, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING `+bookmarkColumns,
+			NewID(), userID, url, key, title, description, BookmarkPending, true, now))
+		if isUniqueViolation(err) {
+			return ErrConflict
+		}
+		if err != nil {
+			return fmt.Errorf("store: create bookmark: %w", err)
+		}
+		return s.indexBookmark(ctx, tx, userID, b)
+	})
+	return b, err
+}
+
+// UpdateBookmark changes a bookmark's title and description.
+func (s *Store) UpdateBookmark(ctx context.Context, userID, id string, title, description *string) (Bookmark, error) {
+	var b Bookmark
+	err := s.InTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		b, err = scanBookmark(tx.QueryRowContext(ctx, `UPDATE bookmarks SET title = COALESCE($3, title), description = COALESCE($4, description),
+			updated_at = $5 WHERE user_id = $1 AND id = $2 RETURNING `+bookmarkColumns, userID, id, title, description, ms(s.clock())))
+		if err != nil {
+			return notFound(err)
+		}
+		return s.indexBookmark(ctx, tx, userID, b)
+	})
+	if err != nil {
+		return Bookmark{}, err
+	}
+	return b, s.loadShares(ctx, userID, []*Bookmark{&b})
+}
+
+// DeleteBookmark deletes a bookmark and its shares.
+func (s *Store) DeleteBookmark(ctx context.Context, userID, id string) error {
+	return s.InTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM bookmarks WHERE user_id = $1 AND id = $2`, userID, id)
+		if err != nil {
+			return fmt.Errorf("store: delete bookmark: %w", err)
+		}
+		if err := expectOne(res); err != nil {
+			return err
+		}
+		return s.unindexDoc(ctx, tx, SearchBookmark, id)
+	})
+}
+
+// GetBookmark returns one of the user's bookmarks with its shares.
+func (s *Store) GetBookmark(ctx context.Context, userID, id string) (Bookmark, error) {
+	b, err := scanBookmark(s.r.QueryRowContext(ctx, `SELECT `+bookmarkColumns+` FROM bookmarks WHERE user_id = $1 AND id = $2`, userID, id))
+	if err != nil {
+		return Bookmark{}, notFound(err)
+	}
+	return b, s.loadShares(ctx, userID, []*Bookmark{&b})
+}
+
+// ListBookmarks returns the user's bookmarks with their shares, newest
+// first.
+func (s *Store) ListBookmarks(ctx context.Context, userID string, o ListOptions) (Page[Bookmark], error) {
+	p, err := listKeyset(ctx, s, `SELECT `+bookmarkColumns+` FROM bookmarks`, `user_id = $1`, "created_at", []any{userID}, o, scanBookmark,
+		func(b Bookmark) (int64, string) { return ms(b.CreatedAt), b.ID })
+	if err != nil {
+		return p, err
+	}
+	ptrs := make([]*Bookmark, len(p.Items))
+	for i := range p.Items {
+		ptrs[i] = &p.Items[i]
+	}
+	return p, s.loadShares(ctx, userID, ptrs)
+}
+
+func (s *Store) loadShares(ctx context.Context, userID string, bs []*Bookmark) error {
+	for _, b := range bs {
+		rows, err := s.r.QueryContext(ctx, `SELECT chat_id, message_id, sender, sender_name, shared_at FROM bookmark_shares
+			WHERE bookmark_id = $1 AND user_id = $2 ORDER BY shared_at DESC LIMIT 20`, b.ID, userID)
+		if err != nil {
+			return fmt.Errorf("store: bookmark shares: %w", err)
+		}
+		for rows.Next() {
+			var sh BookmarkShare
+			var at int64
+			if err := rows.Scan(&sh.ChatID, &sh.MessageID, &sh.Sender, &sh.SenderName, &at); err != nil {
+				rows.Close()
+				return err
+			}
+			sh.SharedAt = fromMS(at)
+			b.Shares = append(b.Shares, sh)
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}

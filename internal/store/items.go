@@ -1,0 +1,479 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// Item sources.
+const (
+	SourceMessage   = "message"
+	SourceVoiceMemo = "voice_memo"
+	SourceManual    = "manual"
+)
+
+// Source says where an item came from: a message (chat and id) or a voice
+// memo, or a person typing it.
+type Source struct {
+	Kind        string `json:"kind"`
+	ChatID      string `json:"chatId,omitempty"`
+	MessageID   string `json:"messageId,omitempty"`
+	VoiceMemoID string `json:"voiceMemoId,omitempty"`
+}
+
+// key identifies an analysed source, so that analysing it again is a no-op.
+func (s Source) key() sql.NullString {
+	switch s.Kind {
+	case SourceMessage:
+		return sql.NullString{String: "m:" + s.ChatID + "/" + s.MessageID, Valid: true}
+	case SourceVoiceMemo:
+		return sql.NullString{String: "v:" + s.VoiceMemoID, Valid: true}
+	}
+	return sql.NullString{} // manual items: NULLs never conflict
+}
+
+// Task is something to do.
+type Task struct {
+	ID         string     `json:"id"`
+	Title      string     `json:"title"`
+	Body       string     `json:"body"`
+	Due        *time.Time `json:"due,omitempty"`
+	DueHasTime bool       `json:"dueHasTime"`
+	Done       bool       `json:"done"`
+	DoneAt     *time.Time `json:"doneAt,omitempty"`
+	Source     Source     `json:"source"`
+	CreatedAt  time.Time  `json:"createdAt"`
+	UpdatedAt  time.Time  `json:"updatedAt"`
+}
+
+// Note is something to remember.
+type Note struct {
+	ID        string    `json:"id"`
+	Title     string    `json:"title"`
+	Body      string    `json:"body"`
+	Source    Source    `json:"source"`
+	CreatedAt time.Time `json:"createdAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
+}
+
+// Idea is a thought worth keeping.
+type Idea Note
+
+// Location is a place.
+type Location struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	Address   string    `json:"address"`
+	Latitude  *float64  `json:"latitude,omitempty"`
+	Longitude *float64  `json:"longitude,omitempty"`
+	URL       string    `json:"url,omitempty"`
+	Source    Source    `json:"source"`
+	CreatedAt time.Time `json:"createdAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
+}
+
+// Extracted is one item found by analysing a source, before it is stored.
+type Extracted struct {
+	Kind       string // task, note, idea, location
+	Title      string
+	Body       string
+	Due        *time.Time
+	DueHasTime bool
+	Address    string
+	Latitude   *float64
+	Longitude  *float64
+	URL        string
+}
+
+type scanner interface{ Scan(...any) error }
+
+const sourceColumns = `source, chat_id, message_id, voice_memo_id, created_at, updated_at`
+
+func scanSource(src *Source, created, updated *int64) []any {
+	return []any{&src.Kind, &src.ChatID, &src.MessageID, &src.VoiceMemoID, created, updated}
+}
+
+const taskColumns = `id, title, body, due_at, due_has_time, done, done_at, ` + sourceColumns
+
+func scanTask(row scanner) (Task, error) {
+	var t Task
+	var due, doneAt sql.NullInt64
+	var created, updated int64
+	err := row.Scan(append([]any{&t.ID, &t.Title, &t.Body, &due, &t.DueHasTime, &t.Done, &doneAt}, scanSource(&t.Source, &created, &updated)...)...)
+	t.Due, t.DoneAt = optTime(due), optTime(doneAt)
+	t.CreatedAt, t.UpdatedAt = fromMS(created), fromMS(updated)
+	return t, err
+}
+
+const noteColumns = `id, title, body, ` + sourceColumns
+
+func scanNote(row scanner) (Note, error) {
+	var n Note
+	var created, updated int64
+	err := row.Scan(append([]any{&n.ID, &n.Title, &n.Body}, scanSource(&n.Source, &created, &updated)...)...)
+	n.CreatedAt, n.UpdatedAt = fromMS(created), fromMS(updated)
+	return n, err
+}
+
+func scanIdea(row scanner) (Idea, error) {
+	n, err := scanNote(row)
+	return Idea(n), err
+}
+
+const locationColumns = `id, name, address, latitude, longitude, url, ` + sourceColumns
+
+func scanLocation(row scanner) (Location, error) {
+	var l Location
+	var lat, lng sql.NullFloat64
+	var created, updated int64
+	err := row.Scan(append([]any{&l.ID, &l.Name, &l.Address, &lat, &lng, &l.URL}, scanSource(&l.Source, &created, &updated)...)...)
+	if lat.Valid && lng.Valid {
+		l.Latitude, l.Longitude = &lat.Float64, &lng.Float64
+	}
+	l.CreatedAt, l.UpdatedAt = fromMS(created), fromMS(updated)
+	return l, err
+}
+
+func optTime(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := fromMS(v.Int64)
+	return &t
+}
+
+func optMS(t *time.Time) sql.NullInt64 {
+	if t == nil {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: t.UnixMilli(), Valid: true}
+}
+
+func optFloat(f *float64) sql.NullFloat64 {
+	if f == nil {
+		return sql.NullFloat64{}
+	}
+	return sql.NullFloat64{Float64: *f, Valid: true}
+}
+
+// AddExtracted stores the items found in one source. Analysing the same
+// source again stores nothing new (items are keyed by source and position).
+// It returns the items it stored, each a Task, Note, Idea or Location.
+func (s *Store) AddExtracted(ctx context.Context, userID string, src Source, items []Extracted) ([]any, error) {
+	var out []any
+	err := s.InTx(ctx, func(tx *sql.Tx) error {
+		out = out[:0]
+		for i, it := range items {
+			v, err := s.insertItem(ctx, tx, userID, src, i, it)
+			if err != nil {
+				return err
+			}
+			if v != nil {
+				out = append(out, v)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// insertItem stores one item, or nothing (nil) when it exists already.
+func (s *Store) insertItem(ctx context.Context, tx *sql.Tx, userID string, src Source, ordinal int, it Extracted) (any, error) {
+	now := ms(s.clock())
+	id := NewID()
+	base := []any{id, userID, src.Kind, src.key(), ordinal, src.ChatID, src.MessageID, src.VoiceMemoID, now}
+	const srcCols = `id, user_id, source, source_key, ordinal, chat_id, message_id, voice_memo_id, created_at, updated_at`
+	const srcVals = `$1, $2, $3, $4, $5, $6, $7, $8, $9, $9`
+	var row *sql.Row
+	switch it.Kind {
+	case SearchTask:
+		row = tx.QueryRowContext(ctx, `INSERT INTO tasks (`+srcCols+`, title, body, due_at, due_has_time) VALUES (`+srcVals+`, $10, $11, $12, $13)
+			ON CONFLICT (user_id, source_key, ordinal) DO NOTHING RETURNING `+taskColumns, append(base, it.Title, it.Body, optMS(it.Due), it.DueHasTime && it.Due != nil)...)
+		t, err := scanTask(row)
+		if err == sql.ErrNoRows {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("store: add task: %w", err)
+		}
+		return t, s.indexDoc(ctx, tx, userID, SearchTask, t.ID, t.CreatedAt, t.Title+" "+t.Body)
+	case SearchNote, SearchIdea:
+		table := "notes"
+		if it.Kind == SearchIdea {
+			table = "ideas"
+		}
+		row = tx.QueryRowContext(ctx, `INSERT INTO `+table+` (`+srcCols+`, title, body) VALUES (`+srcVals+`, $10, $11)
+			ON CONFLICT (user_id, source_key, ordinal) DO NOTHING RETURNING `+noteColumns, append(base, it.Title, it.Body)...)
+		n, err := scanNote(row)
+		if err == sql.ErrNoRows {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("store: add %s: %w", it.Kind, err)
+		}
+		if err := s.indexDoc(ctx, tx, userID, it.Kind, n.ID, n.CreatedAt, n.Title+" "+n.Body); err != nil {
+			return nil, err
+		}
+		if it.Kind == SearchIdea {
+			return Idea(n), nil
+		}
+		return n, nil
+	case SearchLocation:
+		row = tx.QueryRowContext(ctx, `INSERT INTO locations (`+srcCols+`, name, address, latitude, longitude, url) VALUES (`+srcVals+`, $10, $11, $12, $13, $14)
+			ON CONFLICT (user_id, source_key, ordinal) DO NOTHING RETURNING `+locationColumns,
+			append(base, it.Title, it.Address, optFloat(it.Latitude), optFloat(it.Longitude), it.URL)...)
+		l, err := scanLocation(row)
+		if err == sql.ErrNoRows {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("store: add location: %w", err)
+		}
+		return l, s.indexDoc(ctx, tx, userID, SearchLocation, l.ID, l.CreatedAt, l.Name+" "+l.Address)
+	}
+	return nil, fmt.Errorf("store: unknown item kind %q", it.Kind)
+}
+
+// TaskFilter narrows a task list.
+type TaskFilter struct {
+	Done *bool
+}
+
+// ListTasks returns the user's tasks, newest first.
+func (s *Store) ListTasks(ctx context.Context, userID string, f TaskFilter, o ListOptions) (Page[Task], error) {
+	where, args := `user_id = $1`, []any{userID}
+	if f.Done != nil {
+		args = append(args, *f.Done)
+		where += ` AND done = $2`
+	}
+	return listKeyset(ctx, s, `SELECT `+taskColumns+` FROM tasks`, where, "created_at", args, o, func(r interface{ Scan(...any) error }) (Task, error) { return scanTask(r) },
+		func(t Task) (int64, string) { return ms(t.CreatedAt), t.ID })
+}
+
+// OpenTasks returns up to limit open tasks: overdue and dated ones first by
+// due date, then undated ones, newest first.
+func (s *Store) OpenTasks(ctx context.Context, userID string, limit int) ([]Task, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+taskColumns+` FROM tasks WHERE user_id = $1 AND done = $2
+		ORDER BY CASE WHEN due_at IS NULL THEN 1 ELSE 0 END, due_at, created_at DESC LIMIT $3`, userID, false, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: open tasks: %w", err)
+	}
+	defer rows.Close()
+	var out []Task
+	for rows.Next() {
+		t, err := scanTask(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// GetTask returns one of the user's tasks.
+func (s *Store) GetTask(ctx context.Context, userID, id string) (Task, error) {
+	t, err := scanTask(s.r.QueryRowContext(ctx, `SELECT `+taskColumns+` FROM tasks WHERE user_id = $1 AND id = $2`, userID, id))
+	return t, notFound(err)
+}
+
+// CreateTask stores a task typed by hand.
+func (s *Store) CreateTask(ctx context.Context, userID string, title, body string, due *time.Time, dueHasTime bool) (Task, error) {
+	var t Task
+	err := s.InTx(ctx, func(tx *sql.Tx) error {
+		v, err := s.insertItem(ctx, tx, userID, Source{Kind: SourceManual}, 0, Extracted{Kind: SearchTask, Title: title, Body: body, Due: due, DueHasTime: dueHasTime})
+		if err == nil {
+			t = v.(Task)
+		}
+		return err
+	})
+	return t, err
+}
+
+// TaskPatch changes some of a task's fields (nil: unchanged). ClearDue
+// removes the due date.
+type TaskPatch struct {
+	Title, Body *string
+	Due         *time.Time
+	DueHasTime  *bool
+	ClearDue    bool
+	Done        *bool
+}
+
+// UpdateTask applies a patch to one of the user's tasks.
+func (s *Store) UpdateTask(ctx context.Context, userID, id string, p TaskPatch) (Task, error) {
+	var t Task
+	err := s.InTx(ctx, func(tx *sql.Tx) error {
+		cur, err := scanTask(tx.QueryRowContext(ctx, `SELECT `+taskColumns+` FROM tasks WHERE user_id = $1 AND id = $2`, userID, id))
+		if err != nil {
+			return notFound(err)
+		}
+		if p.Title != nil {
+			cur.Title = *p.Title
+		}
+		if p.Body != nil {
+			cur.Body = *p.Body
+		}
+		if p.ClearDue {
+			cur.Due, cur.DueHasTime = nil, false
+		}
+		if p.Due != nil {
+			cur.Due = p.Due
+		}
+		if p.DueHasTime != nil {
+			cur.DueHasTime = *p.DueHasTime && cur.Due != nil
+		}
+		now := s.clock()
+		if p.Done != nil && *p.Done != cur.Done {
+			cur.Done = *p.Done
+			cur.DoneAt = nil
+			if cur.Done {
+				d := fromMS(ms(now))
+				cur.DoneAt = &d
+			}
+		}
+		t, err = scanTask(tx.QueryRowContext(ctx, `UPDATE tasks SET title = $3, body = $4, due_at = $5, due_has_time = $6, done = $7, done_at = $8, updated_at = $9
+			WHERE user_id = $1 AND id = $2 RETURNING `+taskColumns,
+			userID, id, cur.Title, cur.Body, optMS(cur.Due), cur.DueHasTime, cur.Done, optMS(cur.DoneAt), ms(now)))
+		if err != nil {
+			return fmt.Errorf("store: update task: %w", err)
+		}
+		return s.indexDoc(ctx, tx, userID, SearchTask, t.ID, t.CreatedAt, t.Title+" "+t.Body)
+	})
+	return t, err
+}
+
+// deleteItem deletes one of the user's items of a kind.
+func (s *Store) deleteItem(ctx context.Context, userID, kind, table, id string) error {
+	return s.InTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE user_id = $1 AND id = $2`, userID, id)
+		if err != nil {
+			return fmt.Errorf("store: delete %s: %w", kind, err)
+		}
+		if err := expectOne(res); err != nil {
+			return err
+		}
+		return s.unindexDoc(ctx, tx, kind, id)
+	})
+}
+
+// DeleteTask deletes one of the user's tasks.
+func (s *Store) DeleteTask(ctx context.Context, userID, id string) error {
+	return s.deleteItem(ctx, userID, SearchTask, "tasks", id)
+}
+
+func noteTable(kind string) string {
+	if kind == SearchIdea {
+		return "ideas"
+	}
+	return "notes"
+}
+
+// ListNotes returns the user's notes (kind "note") or ideas (kind "idea"),
+// newest first.
+func (s *Store) ListNotes(ctx context.Context, userID, kind string, o ListOptions) (Page[Note], error) {
+	return listKeyset(ctx, s, `SELECT `+noteColumns+` FROM `+noteTable(kind), `user_id = $1`, "created_at", []any{userID}, o,
+		func(r interface{ Scan(...any) error }) (Note, error) { return scanNote(r) },
+		func(n Note) (int64, string) { return ms(n.CreatedAt), n.ID })
+}
+
+// GetNote returns one of the user's notes or ideas.
+func (s *Store) GetNote(ctx context.Context, userID, kind, id string) (Note, error) {
+	n, err := scanNote(s.r.QueryRowContext(ctx, `SELECT `+noteColumns+` FROM `+noteTable(kind)+` WHERE user_id = $1 AND id = $2`, userID, id))
+	return n, notFound(err)
+}
+
+// CreateNote stores a note or idea typed by hand.
+func (s *Store) CreateNote(ctx context.Context, userID, kind, title, body string) (Note, error) {
+	var n Note
+	err := s.InTx(ctx, func(tx *sql.Tx) error {
+		v, err := s.insertItem(ctx, tx, userID, Source{Kind: SourceManual}, 0, Extracted{Kind: kind, Title: title, Body: body})
+		if err != nil {
+			return err
+		}
+		switch x := v.(type) {
+		case Note:
+			n = x
+		case Idea:
+			n = Note(x)
+		}
+		return nil
+	})
+	return n, err
+}
+
+// UpdateNote changes a note's or idea's title and body (nil: unchanged).
+func (s *Store) UpdateNote(ctx context.Context, userID, kind, id string, title, body *string) (Note, error) {
+	var n Note
+	err := s.InTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		n, err = scanNote(tx.QueryRowContext(ctx, `UPDATE `+noteTable(kind)+` SET title = COALESCE($3, title), body = COALESCE($4, body), updated_at = $5
+			WHERE user_id = $1 AND id = $2 RETURNING `+noteColumns, userID, id, title, body, ms(s.clock())))
+		if err != nil {
+			return notFound(err)
+		}
+		return s.indexDoc(ctx, tx, userID, kind, n.ID, n.CreatedAt, n.Title+" "+n.Body)
+	})
+	return n, err
+}
+
+// DeleteNote deletes one of the user's notes or ideas.
+func (s *Store) DeleteNote(ctx context.Context, userID, kind, id string) error {
+	return s.deleteItem(ctx, userID, kind, noteTable(kind), id)
+}
+
+// ListLocations returns the user's locations, newest first.
+func (s *Store) ListLocations(ctx context.Context, userID string, o ListOptions) (Page[Location], error) {
+	return listKeyset(ctx, s, `SELECT `+locationColumns+` FROM locations`, `user_id = $1`, "created_at", []any{userID}, o,
+		func(r interface{ Scan(...any) error }) (Location, error) { return scanLocation(r) },
+		func(l Location) (int64, string) { return ms(l.CreatedAt), l.ID })
+}
+
+// GetLocation returns one of the user's locations.
+func (s *Store) GetLocation(ctx context.Context, userID, id string) (Location, error) {
+	l, err := scanLocation(s.r.QueryRowContext(ctx, `SELECT `+locationColumns+` FROM locations WHERE user_id = $1 AND id = $2`, userID, id))
+	return l, notFound(err)
+}
+
+// CreateLocation stores a place typed by hand.
+func (s *Store) CreateLocation(ctx context.Context, userID string, l Location) (Location, error) {
+	var out Location
+	err := s.InTx(ctx, func(tx *sql.Tx) error {
+		v, err := s.insertItem(ctx, tx, userID, Source{Kind: SourceManual}, 0,
+			Extracted{Kind: SearchLocation, Title: l.Name, Address: l.Address, Latitude: l.Latitude, Longitude: l.Longitude, URL: l.URL})
+		if err == nil {
+			out = v.(Location)
+		}
+		return err
+	})
+	return out, err
+}
+
+// LocationPatch changes some of a location's fields (nil: unchanged).
+type LocationPatch struct {
+	Name, Address, URL  *string
+	Latitude, Longitude *float64
+}
+
+// UpdateLocation applies a patch to one of the user's locations.
+func (s *Store) UpdateLocation(ctx context.Context, userID, id string, p LocationPatch) (Location, error) {
+	var l Location
+	err := s.InTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		l, err = scanLocation(tx.QueryRowContext(ctx, `UPDATE locations SET name = COALESCE($3, name), address = COALESCE($4, address),
+			url = COALESCE($5, url), latitude = COALESCE($6, latitude), longitude = COALESCE($7, longitude), updated_at = $8
+			WHERE user_id = $1 AND id = $2 RETURNING `+locationColumns,
+			userID, id, p.Name, p.Address, p.URL, optFloat(p.Latitude), optFloat(p.Longitude), ms(s.clock())))
+		if err != nil {
+			return notFound(err)
+		}
+		return s.indexDoc(ctx, tx, userID, SearchLocation, l.ID, l.CreatedAt, l.Name+" "+l.Address)
+	})
+	return l, err
+}
+
+// DeleteLocation deletes one of the user's locations.
+func (s *Store) DeleteLocation(ctx context.Context, userID, id string) error {
+	return s.deleteItem(ctx, userID, SearchLocation, "locations", id)
+}

@@ -1,0 +1,271 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// Image is a picture received in a chat. Its bytes and thumbnail live in the
+// media store under their SHA-256.
+type Image struct {
+	ID          string    `json:"id"`
+	ChatID      string    `json:"chatId"`
+	MessageID   string    `json:"messageId"`
+	Sender      string    `json:"sender"`
+	SenderName  string    `json:"senderName"`
+	Caption     string    `json:"caption"`
+	SHA256      string    `json:"sha256"`
+	MimeType    string    `json:"mimeType"`
+	Size        int64     `json:"size"`
+	Width       int       `json:"width"`
+	Height      int       `json:"height"`
+	ThumbSHA256 string    `json:"-"`
+	SentAt      time.Time `json:"sentAt"`
+	CreatedAt   time.Time `json:"createdAt"`
+}
+
+const imageColumns = `id, chat_id, message_id, sender, sender_name, caption, sha256, mime_type, size, width, height, thumb_sha256, sent_at, created_at`
+
+func scanImage(row interface{ Scan(...any) error }) (Image, error) {
+	var im Image
+	var sent, created int64
+	err := row.Scan(&im.ID, &im.ChatID, &im.MessageID, &im.Sender, &im.SenderName, &im.Caption, &im.SHA256, &im.MimeType,
+		&im.Size, &im.Width, &im.Height, &im.ThumbSHA256, &sent, &created)
+	im.SentAt, im.CreatedAt = fromMS(sent), fromMS(created)
+	return im, err
+}
+
+// AddImage records an image once per message: it reports false (and
+// changes nothing) when the message's image is already recorded.
+func (s *Store) AddImage(ctx context.Context, userID string, im *Image) (bool, error) {
+	im.ID = NewID()
+	im.CreatedAt = fromMS(ms(s.clock()))
+	inserted := false
+	err := s.InTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO images (id, user_id, chat_id, message_id, sender, sender_name, caption, sha256, mime_type,
+			size, width, height, thumb_sha256, sent_at, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15)
+			ON CONFLICT (user_id, chat_id, message_id) DO NOTHING`,
+			im.ID, userID, im.ChatID, im.MessageID, im.Sender, im.SenderName, im.Caption, im.SHA256, im.MimeType,
+			im.Size, im.Width, im.Height, im.ThumbSHA256, ms(im.SentAt), ms(im.CreatedAt))
+		if err != nil {
+			return fmt.Errorf("store: add image: %w", err)
+		}
+		n, _ := res.RowsAffected()
+		if inserted = n == 1; inserted && im.Caption != "" {
+			return s.indexDoc(ctx, tx, userID, SearchImage, im.ID, im.SentAt, im.Caption+" "+im.SenderName)
+		}
+		return nil
+	})
+	return inserted, err
+}
+
+// GetImage returns one of the user's images.
+func (s *Store) GetImage(ctx context.Context, userID, id string) (Image, error) {
+	im, err := scanImage(s.r.QueryRowContext(ctx, `SELECT `+imageColumns+` FROM images WHERE user_id = $1 AND id = $2`, userID, id))
+	return im, notFound(err)
+}
+
+// ImageFilter narrows an image list.
+type ImageFilter struct {
+	ChatID   string
+	From, To time.Time // sent within [From, To)
+}
+
+// ListImages returns the user's images, newest first.
+func (s *Store) ListImages(ctx context.Context, userID string, f ImageFilter, o ListOptions) (Page[Image], error) {
+	where, args := `user_id = $1`, []any{userID}
+	if f.ChatID != "" {
+		args = append(args, f.ChatID)
+		where += fmt.Sprintf(` AND chat_id = $%d`, len(args))
+	}
+	if !f.From.IsZero() {
+		args = append(args, ms(f.From))
+		where += fmt.Sprintf(` AND sent_at >= $%d`, len(args))
+	}
+	if !f.To.IsZero() {
+		args = append(args, ms(f.To))
+		where += fmt.Sprintf(` AND sent_at < $%d`, len(args))
+	}
+	return listKeyset(ctx, s, `SELECT `+imageColumns+` FROM images`, where, "sent_at", args, o, scanImage,
+		func(im Image) (int64, string) { return ms(im.SentAt), im.ID })
+}
+
+// listKeyset runs a newest-first keyset-paginated query ordered by
+// (col, id).
+func listKeyset[T any](ctx context.Context, s *Store, sel, where, col string, args []any, o ListOptions,
+	scan func(interface{ Scan(...any) error }) (T, error), key func(T) (int64, string)) (Page[T], error) {
+	limit := o.limit()
+	if o.Cursor != "" {
+		n, id, err := decodeCursor(o.Cursor)
+		if err != nil {
+			return Page[T]{}, err
+		}
+		args = append(args, n, id)
+		where += fmt.Sprintf(` AND (%s, id) < ($%d, $%d)`, col, len(args)-1, len(args))
+	}
+	args = append(args, limit+1)
+	rows, err := s.r.QueryContext(ctx, fmt.Sprintf(`%s WHERE %s ORDER BY %s DESC, id DESC LIMIT $%d`, sel, where, col, len(args)), args...)
+	if err != nil {
+		return Page[T]{}, fmt.Errorf("store: list: %w", err)
+	}
+	defer rows.Close()
+	var page Page[T]
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return Page[T]{}, err
+		}
+		page.Items = append(page.Items, v)
+	}
+	if err := rows.Err(); err != nil {
+		return Page[T]{}, err
+	}
+	if len(page.Items) > limit {
+		page.Items = page.Items[:limit]
+		n, id := key(page.Items[limit-1])
+		page.NextCursor = encodeCursor(n, id)
+	}
+	return page, nil
+}
+
+// Voice memo statuses.
+const (
+	MemoAwaiting    = "awaiting_transcription"
+	MemoTranscribed = "transcribed"
+	MemoFailed      = "failed"
+)
+
+// VoiceMemo is a voice note with its transcript.
+type VoiceMemo struct {
+	ID            string     `json:"id"`
+	ChatID        string     `json:"chatId"`
+	MessageID     string     `json:"messageId"`
+	Sender        string     `json:"sender"`
+	SenderName    string     `json:"senderName"`
+	SHA256        string     `json:"sha256"`
+	MimeType      string     `json:"mimeType"`
+	Size          int64      `json:"size"`
+	Seconds       int        `json:"seconds"`
+	Status        string     `json:"status"`
+	Language      string     `json:"language,omitempty"`
+	Transcript    string     `json:"transcript"`
+	Error         string     `json:"error,omitempty"`
+	SentAt        time.Time  `json:"sentAt"`
+	TranscribedAt *time.Time `json:"transcribedAt,omitempty"`
+	CreatedAt     time.Time  `json:"createdAt"`
+}
+
+const memoColumns = `id, chat_id, message_id, sender, sender_name, sha256, mime_type, size, seconds, status, language, transcript, error, sent_at, transcribed_at, created_at`
+
+func scanMemo(row interface{ Scan(...any) error }) (VoiceMemo, error) {
+	var v VoiceMemo
+	var sent, created int64
+	var tr sql.NullInt64
+	err := row.Scan(&v.ID, &v.ChatID, &v.MessageID, &v.Sender, &v.SenderName, &v.SHA256, &v.MimeType, &v.Size, &v.Seconds,
+		&v.Status, &v.Language, &v.Transcript, &v.Error, &sent, &tr, &created)
+	v.SentAt, v.CreatedAt = fromMS(sent), fromMS(created)
+	if tr.Valid {
+		t := fromMS(tr.Int64)
+		v.TranscribedAt = &t
+	}
+	return v, err
+}
+
+// AddVoiceMemo records a voice note once per message (awaiting
+// transcription); it reports false when it was already recorded, and then
+// v holds the stored memo.
+func (s *Store) AddVoiceMemo(ctx context.Context, userID string, v *VoiceMemo) (bool, error) {
+	v.ID, v.Status = NewID(), MemoAwaiting
+	v.CreatedAt = fromMS(ms(s.clock()))
+	res, err := s.w.ExecContext(ctx, `INSERT INTO voice_memos (id, user_id, chat_id, message_id, sender, sender_name, sha256, mime_type,
+		size, seconds, status, sent_at, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)
+		ON CONFLICT (user_id, chat_id, message_id) DO NOTHING`,
+		v.ID, userID, v.ChatID, v.MessageID, v.Sender, v.SenderName, v.SHA256, v.MimeType, v.Size, v.Seconds, v.Status, ms(v.SentAt), ms(v.CreatedAt))
+	if err != nil {
+		return false, fmt.Errorf("store: add voice memo: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		return true, nil
+	}
+	stored, err := scanMemo(s.w.QueryRowContext(ctx, `SELECT `+memoColumns+` FROM voice_memos WHERE user_id = $1 AND chat_id = $2 AND message_id = $3`,
+		userID, v.ChatID, v.MessageID))
+	if err != nil {
+		return false, notFound(err)
+	}
+	*v = stored
+	return false, nil
+}
+
+// GetVoiceMemo returns one of the user's voice memos.
+func (s *Store) GetVoiceMemo(ctx context.Context, userID, id string) (VoiceMemo, error) {
+	v, err := scanMemo(s.r.QueryRowContext(ctx, `SELECT `+memoColumns+` FROM voice_memos WHERE user_id = $1 AND id = $2`, userID, id))
+	return v, notFound(err)
+}
+
+// ListVoiceMemos returns the user's voice memos, newest first.
+func (s *Store) ListVoiceMemos(ctx context.Context, userID string, o ListOptions) (Page[VoiceMemo], error) {
+	return listKeyset(ctx, s, `SELECT `+memoColumns+` FROM voice_memos`, `user_id = $1`, "sent_at", []any{userID}, o, scanMemo,
+		func(v VoiceMemo) (int64, string) { return ms(v.SentAt), v.ID })
+}
+
+// SetTranscript records a memo's transcript and indexes it. It reports
+// false when the memo was already transcribed (nothing changes).
+func (s *Store) SetTranscript(ctx context.Context, userID, id, transcript, language string) (bool, error) {
+	changed := false
+	err := s.InTx(ctx, func(tx *sql.Tx) error {
+		var sent int64
+		err := tx.QueryRowContext(ctx, `UPDATE voice_memos SET status = $3, transcript = $4, language = $5, error = '', transcribed_at = $6
+			WHERE user_id = $1 AND id = $2 AND status <> $3 RETURNING sent_at`,
+			userID, id, MemoTranscribed, transcript, language, ms(s.clock())).Scan(&sent)
+		if err == sql.ErrNoRows {
+			if _, err := s.getMemoTx(ctx, tx, userID, id); err != nil {
+				return err
+			}
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("store: set transcript: %w", err)
+		}
+		changed = true
+		return s.indexDoc(ctx, tx, userID, SearchVoiceMemo, id, fromMS(sent), transcript)
+	})
+	return changed, err
+}
+
+func (s *Store) getMemoTx(ctx context.Context, tx *sql.Tx, userID, id string) (VoiceMemo, error) {
+	v, err := scanMemo(tx.QueryRowContext(ctx, `SELECT `+memoColumns+` FROM voice_memos WHERE user_id = $1 AND id = $2`, userID, id))
+	return v, notFound(err)
+}
+
+// SetMemoStatus records a memo's status and, for failures, why.
+func (s *Store) SetMemoStatus(ctx context.Context, userID, id, status, reason string) error {
+	res, err := s.w.ExecContext(ctx, `UPDATE voice_memos SET status = $3, error = $4 WHERE user_id = $1 AND id = $2`, userID, id, status, reason)
+	if err != nil {
+		return fmt.Errorf("store: set memo status: %w", err)
+	}
+	return expectOne(res)
+}
+
+// MemoRef names a voice memo of some user.
+type MemoRef struct{ UserID, ID string }
+
+// MemosAwaitingTranscription lists memos that wait for a transcriber, of
+// every user, oldest first (at most limit).
+func (s *Store) MemosAwaitingTranscription(ctx context.Context, limit int) ([]MemoRef, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT user_id, id FROM voice_memos WHERE status = $1 ORDER BY created_at LIMIT $2`, MemoAwaiting, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: list awaiting memos: %w", err)
+	}
+	defer rows.Close()
+	var out []MemoRef
+	for rows.Next() {
+		var r MemoRef
+		if err := rows.Scan(&r.UserID, &r.ID); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
