@@ -1,0 +1,63 @@
+package knowledge
+
+import "testing"
+
+// Portuguese transcripts and notes, resolved on Wednesday 11 March 2026,
+// 10:00 in São Paulo.
+func TestAnalysePortuguese(t *testing.T) {
+	t.Parallel()
+	runAnalyseCases(t, wednesday, saoPaulo, []analyseCase{
+		{"áudio com três itens",
+			"Oi, é um áudio rápido. Amanhã preciso levar o carro na oficina às 8h. Não esquecer de pagar o boleto da escola até sexta. E se a gente fizesse um churrasco no sábado?",
+			[]want{
+				task("Levar o carro na oficina", "2026-03-12 08:00"),
+				task("Pagar o boleto da escola", "2026-03-13"),
+				idea("E se a gente fizesse um churrasco no sábado"),
+			}},
+		{"conversa sem nada",
+			"Oi amiga, tudo bem? Ontem foi muito divertido, obrigada pelo convite! Você viu o jogo ontem? Que golaço!",
+			nil},
+		{"despedida", "Tenho que ir embora, beijos. Eu preciso dizer, foi ótimo.", nil},
+		{"que tal sem ideia", "Que tal o filme de ontem? A segunda vez que fui foi melhor.", nil},
+		{"me lembra de, amanhã de manhã", "Me lembra de ligar pro dentista amanhã de manhã",
+			[]want{task("Ligar pro dentista", "2026-03-12")}},
+		{"sem acentos", "Me lembra de ligar pro dentista amanha de manha",
+			[]want{task("Ligar pro dentista", "2026-03-12")}},
+		{"dia do mês", "Tenho que comprar presente pra Ana dia 15", []want{task("Comprar presente pra Ana", "2026-03-15")}},
+		{"lembrete é nota", "Lembrete: a reunião de condomínio mudou para quinta-feira",
+			[]want{note("A reunião de condomínio mudou para quinta-feira")}},
+		{"ideia", "Ideia: um app pra dividir conta de restaurante", []want{idea("Um app pra dividir conta de restaurante")}},
+		{"que tal a gente", "Que tal a gente viajar pra praia no feriado?", []want{idea("Que tal a gente viajar pra praia no feriado")}},
+		{"semana que vem", "Preciso marcar o cabeleireiro na semana que vem", []want{task("Marcar o cabeleireiro", "2026-03-16")}},
+		{"hoje à noite", "Comprar ração pro cachorro hoje à noite", []want{task("Comprar ração pro cachorro", "2026-03-11")}},
+		{"hoje à noite com hora", "Hoje à noite ligar pro João às 9", []want{task("Ligar pro João", "2026-03-11 21:00")}},
+		{"dia/mês", "Pagar a fatura do cartão 05/04", []want{task("Pagar a fatura do cartão", "2026-04-05")}},
+		{"dia/mês com ano", "Pagar o IPVA em 3/12/2026", []want{task("Pagar o IPVA", "2026-12-03")}},
+		{"daqui a, sem acentos", "Nao esquecer de renovar a CNH daqui a 2 semanas", []want{task("Renovar a CNH", "2026-03-25")}},
+		{"duas tarefas, a data antes vale para ambas",
+			"Amanha tenho que buscar as criancas as 17h30 e depois passar no mercado",
+			[]want{task("Buscar as criancas", "2026-03-12 17:30"), task("Passar no mercado", "2026-03-12")}},
+		{"duas tarefas, a data depois é só da segunda",
+			"Preciso comprar pão e ligar para a Maria na sexta às 15h",
+			[]want{task("Comprar pão", ""), task("Ligar para a Maria", "2026-03-13 15:00")}},
+		{"anotar", "Anotar: a senha do portão é 2580", []want{note("A senha do portão é 2580")}},
+		{"lembrar que", "Lembrar que o seguro do carro vence em maio", []want{note("O seguro do carro vence em maio")}},
+		{"seria legal", "Seria legal pintar a sala de verde", []want{idea("Pintar a sala de verde")}},
+		{"segunda é o dia da semana", "Ligar para o banco na segunda às 10", []want{task("Ligar para o banco", "2026-03-16 10:00")}},
+		{"quarta é hoje: semana que vem", "Pagar a diarista na quarta", []want{task("Pagar a diarista", "2026-03-18")}},
+		{"próxima segunda", "Preciso marcar dentista na próxima segunda às 10h30", []want{task("Marcar dentista", "2026-03-16 10:30")}},
+		{"de dezembro", "Preciso enviar o relatório até 3 de dezembro", []want{task("Enviar o relatório", "2026-12-03")}},
+		{"dia com data numérica", "Marcar consulta no dia 20/03 às 14h", []want{task("Marcar consulta", "2026-03-20 14:00")}},
+		{"da tarde", "Pagar a luz às 3 da tarde", []want{task("Pagar a luz", "2026-03-11 15:00")}},
+		{"às 15h30", "Buscar a encomenda nos Correios às 15h30", []want{task("Buscar a encomenda nos Correios", "2026-03-11 15:30")}},
+		{"daqui a dias, sexta sem acento de hora", "Devolver a furadeira pro vizinho daqui a 3 dias", []want{task("Devolver a furadeira pro vizinho", "2026-03-14")}},
+		{"sexta sozinha no fim", "Mandar o orçamento pro cliente sexta", []want{task("Mandar o orçamento pro cliente", "2026-03-13")}},
+		{"sexta como ordinal não é data", "Comprar a sexta temporada da série", []want{task("Comprar a sexta temporada da série", "")}},
+		{"e meia", "Buscar o bolo às 4 e meia", []want{task("Buscar o bolo", "2026-03-11 16:30")}},
+		{"depois de amanhã ao meio-dia", "Agendar a revisão do carro para depois de amanhã ao meio-dia",
+			[]want{task("Agendar a revisão do carro", "2026-03-13 12:00")}},
+		{"tem que, impessoal", "Tem que tirar o lixo hoje", []want{task("Tirar o lixo", "2026-03-11")}},
+		{"endereço", "O restaurante fica na Rua dos Pinheiros, 1234", []want{loc("O restaurante", "Rua dos Pinheiros, 1234")}},
+		{"estacionei", "Estacionei aqui: -23.5614, -46.6559", []want{loc("Estacionei aqui", "", -23.5614, -46.6559)}},
+	})
+}
