@@ -18,6 +18,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/synapse-kb/synapse/internal/auth"
+	"github.com/synapse-kb/synapse/internal/jobs"
+	"github.com/synapse-kb/synapse/internal/media"
 	"github.com/synapse-kb/synapse/internal/realtime"
 	"github.com/synapse-kb/synapse/internal/store"
 	"github.com/synapse-kb/synapse/internal/whatsapp"
@@ -40,6 +42,9 @@ type Options struct {
 	// Registry is served at /metrics; MetricsToken, when set, guards it.
 	Registry     *prometheus.Registry
 	MetricsToken string
+	// Blobs serves media files; Jobs queues pipeline work (both optional).
+	Blobs media.Blobs
+	Jobs  *jobs.Runner
 	// Ready reports whether the process can serve (database reachable,
 	// not shutting down).
 	Ready   func(context.Context) error
@@ -84,8 +89,11 @@ type route struct {
 	optionalBody bool
 	// maxBody overrides Options.MaxBodyBytes for this route.
 	maxBody int64
-	alias   bool
-	serve   func(w http.ResponseWriter, r *http.Request, c *call)
+	// queryToken accepts the access token as ?access_token= (streams and
+	// media, which browsers load without headers).
+	queryToken bool
+	alias      bool
+	serve      func(w http.ResponseWriter, r *http.Request, c *call)
 }
 
 type param struct {
@@ -176,6 +184,9 @@ func New(o Options) (*Server, error) {
 	s.registerWhatsApp()
 	s.registerRealtime()
 	s.registerAdmin()
+	if o.Blobs != nil && o.Jobs != nil {
+		s.registerKnowledge()
+	}
 	if o.Sim != nil {
 		s.registerSim()
 	}
@@ -203,6 +214,7 @@ func (s *Server) add(rt route, ep endpoint) {
 // wrap authenticates the request as the route requires and records metrics.
 func (s *Server) wrap(rt *route) http.HandlerFunc {
 	stream := rt.respRaw == "text/event-stream" || strings.HasSuffix(rt.path, "/ws")
+	queryToken := rt.queryToken || stream
 	return func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
@@ -210,7 +222,7 @@ func (s *Server) wrap(rt *route) http.HandlerFunc {
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		c := &call{r: r, w: w}
 		if rt.access != public {
-			id, err := s.authenticate(r, stream)
+			id, err := s.authenticate(r, queryToken)
 			if err != nil {
 				s.writeError(w, r, err)
 			} else if rt.access == admin && !id.Admin {
@@ -235,9 +247,9 @@ func statusClass(code int) string {
 }
 
 // authenticate reads the access token from the Authorization header, or,
-// for streams (browsers cannot set headers on EventSource and WebSocket),
-// from the access_token query parameter.
-func (s *Server) authenticate(r *http.Request, stream bool) (auth.Identity, error) {
+// where allowed (browsers cannot set headers on EventSource, WebSocket and
+// <img>/<audio>), from the access_token query parameter.
+func (s *Server) authenticate(r *http.Request, queryToken bool) (auth.Identity, error) {
 	tok := ""
 	if h := r.Header.Get("Authorization"); h != "" {
 		scheme, rest, ok := strings.Cut(h, " ")
@@ -245,7 +257,7 @@ func (s *Server) authenticate(r *http.Request, stream bool) (auth.Identity, erro
 			return auth.Identity{}, auth.ErrInvalidToken
 		}
 		tok = strings.TrimSpace(rest)
-	} else if stream {
+	} else if queryToken {
 		tok = r.URL.Query().Get("access_token")
 	}
 	if tok == "" {

@@ -21,10 +21,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/synapse-kb/synapse/internal/ai"
 	"github.com/synapse-kb/synapse/internal/api"
 	"github.com/synapse-kb/synapse/internal/auth"
 	"github.com/synapse-kb/synapse/internal/config"
 	"github.com/synapse-kb/synapse/internal/ingest"
+	"github.com/synapse-kb/synapse/internal/jobs"
+	"github.com/synapse-kb/synapse/internal/linkpreview"
+	"github.com/synapse-kb/synapse/internal/media"
 	"github.com/synapse-kb/synapse/internal/realtime"
 	"github.com/synapse-kb/synapse/internal/store"
 	"github.com/synapse-kb/synapse/internal/whatsapp"
@@ -40,6 +44,8 @@ type App struct {
 	Ingest   *ingest.Ingester
 	Sessions *whatsapp.Manager
 	Sim      *sim.Engine // set with the sim engine
+	Jobs     *jobs.Runner
+	Blobs    *media.FS
 	API      *api.Server
 	Auth     *auth.Service
 	Registry *prometheus.Registry
@@ -145,8 +151,11 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, version stri
 		Engine: engine, Store: st, Sink: a.Ingest, Publisher: a.Hub, Log: log.With("component", "sessions"),
 		RestoreRate: cfg.RestoreRate, Metrics: a.Registry,
 	})
+	if err := a.newPipeline(ctx); err != nil {
+		return nil, err
+	}
 	a.API, err = api.New(api.Options{
-		Store: st, Auth: a.Auth, Tokens: tokens, Sessions: a.Sessions, Hub: a.Hub, Sim: a.Sim,
+		Store: st, Auth: a.Auth, Tokens: tokens, Sessions: a.Sessions, Hub: a.Hub, Sim: a.Sim, Blobs: a.Blobs, Jobs: a.Jobs,
 		Log: log.With("component", "api"), MaxBodyBytes: cfg.MaxBodyBytes, TrustedProxies: cfg.TrustedProxies,
 		Registry: a.Registry, MetricsToken: cfg.MetricsToken, Version: version,
 		Ready: a.ready,
@@ -172,6 +181,53 @@ func (a *App) newEngine() (whatsapp.Engine, error) {
 		return e, nil
 	}
 	return nil, &config.Error{Var: "WHATSAPP_ENGINE", Msg: fmt.Sprintf("engine %q is not available in this build", a.Config.Engine)}
+}
+
+// newPipeline sets up the media store, the providers and the jobs.
+func (a *App) newPipeline(ctx context.Context) error {
+	cfg := a.Config
+	blobs, err := media.NewFS(filepath.Join(cfg.DataDir, "media"))
+	if err != nil {
+		return err
+	}
+	a.Blobs = blobs
+	previews, err := linkpreview.New(linkpreview.Options{AllowedHosts: cfg.LinkPreviewAllowedHosts})
+	if err != nil {
+		return &config.Error{Var: "LINK_PREVIEW_ALLOWED_HOSTS", Msg: err.Error()}
+	}
+	d := jobs.Deps{
+		Store: a.Store, Blobs: blobs, Downloader: a.Sessions, Publisher: a.Hub, Previews: previews,
+		Log: a.Log.With("component", "jobs"), MaxMediaBytes: cfg.MaxMediaBytes, RetentionDays: cfg.RetentionDays,
+	}
+	if cfg.TranscribeBaseURL != "" {
+		t, err := ai.NewTranscriber(ai.Config{BaseURL: cfg.TranscribeBaseURL, APIKey: cfg.TranscribeAPIKey, Model: cfg.TranscribeModel, Logger: a.Log})
+		if err != nil {
+			return err
+		}
+		d.Transcriber = t
+		a.Log.Info("voice memos are transcribed", "provider", cfg.TranscribeBaseURL, "model", cfg.TranscribeModel)
+	} else {
+		a.Log.Info("no transcription provider (TRANSCRIBE_BASE_URL): voice memos wait, untranscribed, until one is configured")
+	}
+	if cfg.LLMBaseURL != "" {
+		llm := ai.Config{BaseURL: cfg.LLMBaseURL, APIKey: cfg.LLMAPIKey, Model: cfg.LLMModel, Logger: a.Log}
+		an, err := ai.NewAnalyzer(llm)
+		if err != nil {
+			return err
+		}
+		sum, err := ai.NewSummarizer(llm)
+		if err != nil {
+			return err
+		}
+		d.Analyzer, d.Summarizer = an, sum
+		a.Log.Info("analysis and summaries use a language model", "provider", cfg.LLMBaseURL, "model", cfg.LLMModel)
+	}
+	a.Jobs, err = jobs.New(ctx, d, jobs.Options{})
+	if err != nil {
+		return err
+	}
+	a.Ingest.AddHook(a.Jobs.IngestHook())
+	return nil
 }
 
 func (a *App) ready(ctx context.Context) error {
@@ -205,6 +261,10 @@ func (a *App) Start(ln net.Listener) {
 			a.Log.Error("http server stopped", "err", err)
 		}
 	}()
+	// Jobs run until Shutdown stops them gracefully (not on ctx).
+	if err := a.Jobs.Start(context.Background()); err != nil {
+		a.Log.Error("start jobs", "err", err)
+	}
 	go func() {
 		n, err := a.Sessions.Restore(ctx)
 		if err != nil && !errors.Is(err, context.Canceled) {
@@ -235,6 +295,13 @@ func (a *App) Shutdown(ctx context.Context) {
 func (a *App) closeAll() {
 	if a.Sessions != nil {
 		a.Sessions.Close()
+	}
+	if a.Jobs != nil && a.srv != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		if err := a.Jobs.Stop(ctx); err != nil {
+			a.Log.Warn("stop jobs", "err", err)
+		}
+		cancel()
 	}
 	if a.Ingest != nil {
 		a.Ingest.Close()

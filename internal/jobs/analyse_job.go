@@ -1,0 +1,153 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/synapse-kb/synapse/internal/knowledge"
+	"github.com/synapse-kb/synapse/internal/store"
+)
+
+// AnalyseArgs turns a transcript, a note to self or a location message into
+// tasks, notes, ideas and locations.
+type AnalyseArgs struct {
+	UserID     string      `json:"user_id"`
+	MemoID     string      `json:"memo_id,omitempty"`
+	Message    *MessageRef `json:"message,omitempty"`
+	NoteToSelf bool        `json:"note_to_self,omitempty"`
+}
+
+func (AnalyseArgs) Kind() string { return "analyse" }
+
+func (AnalyseArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: queueAI, MaxAttempts: 8}
+}
+
+type analyseWorker struct {
+	river.WorkerDefaults[AnalyseArgs]
+	r *Runner
+}
+
+func (w *analyseWorker) Work(ctx context.Context, job *river.Job[AnalyseArgs]) error {
+	d := w.r.d
+	a := job.Args
+	user, err := d.Store.UserByID(ctx, a.UserID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	loc, err := time.LoadLocation(user.Timezone)
+	if err != nil {
+		loc = time.UTC
+	}
+	var src store.Source
+	var text string
+	var direct []store.Extracted
+	switch {
+	case a.MemoID != "":
+		memo, err := d.Store.GetVoiceMemo(ctx, a.UserID, a.MemoID)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		src = store.Source{Kind: store.SourceVoiceMemo, VoiceMemoID: memo.ID, ChatID: memo.ChatID, MessageID: memo.MessageID}
+		text = memo.Transcript
+	case a.Message != nil:
+		m, err := d.Store.GetMessage(ctx, a.UserID, a.Message.ChatID, a.Message.MessageID)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		src = store.Source{Kind: store.SourceMessage, ChatID: m.ChatID, MessageID: m.ID}
+		if m.Location != nil {
+			// A shared location is a location as it is.
+			l := m.Location
+			name := l.Name
+			if name == "" {
+				name = l.Address
+			}
+			if name == "" {
+				name = "Shared location"
+			}
+			lat, lng := l.Latitude, l.Longitude
+			direct = []store.Extracted{{Kind: "location", Title: name, Address: l.Address, Latitude: &lat, Longitude: &lng, URL: l.URL}}
+		}
+		text = m.Text
+	default:
+		return permanent(errNoText)
+	}
+	items := direct
+	if items == nil && text != "" {
+		items, err = w.extract(ctx, job, text, user.CreatedAt, loc, a.NoteToSelf)
+		if err != nil {
+			return err
+		}
+	}
+	if len(items) == 0 {
+		return nil
+	}
+	created, err := d.Store.AddExtracted(ctx, a.UserID, src, items)
+	if err != nil {
+		return err
+	}
+	for _, it := range created {
+		switch v := it.(type) {
+		case store.Task:
+			w.r.publish(a.UserID, "task", v)
+		case store.Note:
+			w.r.publish(a.UserID, "note", v)
+		case store.Idea:
+			w.r.publish(a.UserID, "idea", v)
+		case store.Location:
+			w.r.publish(a.UserID, "location", v)
+		}
+	}
+	return nil
+}
+
+// extract runs the configured model, or the built-in analyser. Dates are
+// resolved relative to when the text was said (the job's creation).
+func (w *analyseWorker) extract(ctx context.Context, job *river.Job[AnalyseArgs], text string, _ time.Time, loc *time.Location, noteToSelf bool) ([]store.Extracted, error) {
+	d := w.r.d
+	now := job.CreatedAt.In(loc)
+	var items []knowledge.Item
+	if d.Analyzer != nil {
+		var err error
+		items, err = d.Analyzer.ExtractItems(ctx, text, now, loc)
+		if err != nil {
+			// The built-in analyser is the terminal fallback: a provider
+			// that keeps failing still leaves the person with items.
+			ferr := w.r.providerFailure(ctx, job.Attempt, job.MaxAttempts, err, func(string) error { return nil })
+			var cancel *river.JobCancelError
+			if !errors.As(ferr, &cancel) {
+				return nil, ferr
+			}
+			d.Log.Warn("model analysis failed; using the built-in analyser", "err", err)
+			items = nil
+		} else if len(items) == 0 && noteToSelf {
+			items = knowledge.AnalyseNoteToSelf(text, now, loc)
+		}
+	}
+	if items == nil {
+		if noteToSelf {
+			items = knowledge.AnalyseNoteToSelf(text, now, loc)
+		} else {
+			items = knowledge.Analyse(text, now, loc)
+		}
+	}
+	out := make([]store.Extracted, 0, len(items))
+	for _, it := range items {
+		out = append(out, store.Extracted{Kind: string(it.Kind), Title: it.Title, Body: it.Body, Due: it.Due, DueHasTime: it.DueHasTime,
+			Address: it.Address, Latitude: it.Latitude, Longitude: it.Longitude})
+	}
+	return out, nil
+}

@@ -1,0 +1,129 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/synapse-kb/synapse/internal/knowledge"
+	"github.com/synapse-kb/synapse/internal/linkpreview"
+	"github.com/synapse-kb/synapse/internal/store"
+)
+
+// MaxPreviewImageBytes caps a bookmark's preview image.
+const MaxPreviewImageBytes = 5 << 20
+
+// BookmarksArgs records the links of one message as bookmarks.
+type BookmarksArgs struct {
+	MessageRef
+}
+
+func (BookmarksArgs) Kind() string { return "bookmarks" }
+
+type bookmarksWorker struct {
+	river.WorkerDefaults[BookmarksArgs]
+	r *Runner
+}
+
+func (w *bookmarksWorker) Work(ctx context.Context, job *river.Job[BookmarksArgs]) error {
+	d := w.r.d
+	a := job.Args
+	m, err := d.Store.GetMessage(ctx, a.UserID, a.ChatID, a.MessageID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for _, link := range knowledge.ExtractLinks(m.Text) {
+		key, err := knowledge.NormalizeURL(link)
+		if err != nil {
+			continue
+		}
+		b, created, err := d.Store.ShareBookmark(ctx, a.UserID, link, key, store.BookmarkShare{
+			ChatID: m.ChatID, MessageID: m.ID, Sender: m.From, SenderName: m.FromName, SharedAt: m.Timestamp})
+		if err != nil {
+			return err
+		}
+		if created {
+			w.r.publish(a.UserID, EventBookmark, b)
+			if _, err := w.r.client.Insert(ctx, BookmarkFetchArgs{UserID: a.UserID, BookmarkID: b.ID}, uniqueByArgs(queueLinks)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// BookmarkFetchArgs fetches a bookmark's page preview.
+type BookmarkFetchArgs struct {
+	UserID     string `json:"user_id"`
+	BookmarkID string `json:"bookmark_id"`
+}
+
+func (BookmarkFetchArgs) Kind() string { return "bookmark_fetch" }
+
+func (BookmarkFetchArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: queueLinks, MaxAttempts: 5}
+}
+
+type bookmarkFetchWorker struct {
+	river.WorkerDefaults[BookmarkFetchArgs]
+	r *Runner
+}
+
+func (w *bookmarkFetchWorker) Timeout(*river.Job[BookmarkFetchArgs]) time.Duration {
+	return time.Minute
+}
+
+func (w *bookmarkFetchWorker) Work(ctx context.Context, job *river.Job[BookmarkFetchArgs]) error {
+	d := w.r.d
+	a := job.Args
+	b, err := d.Store.GetBookmark(ctx, a.UserID, a.BookmarkID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if b.Status == store.BookmarkFetched || d.Previews == nil {
+		return nil
+	}
+	p, err := d.Previews.Fetch(ctx, b.URL)
+	if err != nil {
+		if linkpreview.IsRetryable(err) && job.Attempt < job.MaxAttempts {
+			return err
+		}
+		if ferr := d.Store.SetBookmarkFailed(ctx, a.UserID, a.BookmarkID, err.Error()); ferr != nil {
+			return ferr
+		}
+		if failed, gerr := d.Store.GetBookmark(ctx, a.UserID, a.BookmarkID); gerr == nil {
+			w.r.publish(a.UserID, EventBookmark, failed)
+		}
+		return permanent(err)
+	}
+	preview := store.BookmarkPreview{Title: p.Title, Description: p.Description, SiteName: p.SiteName, ImageURL: p.ImageURL}
+	if p.ImageURL != "" {
+		img, _, err := d.Previews.FetchImage(ctx, p.ImageURL, MaxPreviewImageBytes)
+		if err == nil {
+			preview.ImageSHA256, err = d.Blobs.Put(ctx, img)
+		}
+		if err != nil {
+			d.Log.Info("bookmark preview image not fetched", "user_id", a.UserID, "bookmark_id", a.BookmarkID, "err", err)
+		}
+	}
+	updated, err := d.Store.SetBookmarkPreview(ctx, a.UserID, a.BookmarkID, preview)
+	if err != nil {
+		return err
+	}
+	w.r.publish(a.UserID, EventBookmark, updated)
+	return nil
+}
+
+// FetchBookmark queues fetching the preview of a bookmark saved by hand.
+func (r *Runner) FetchBookmark(ctx context.Context, userID, bookmarkID string) error {
+	_, err := r.client.Insert(ctx, BookmarkFetchArgs{UserID: userID, BookmarkID: bookmarkID}, uniqueByArgs(queueLinks))
+	return err
+}

@@ -1,0 +1,65 @@
+package jobs
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/riverqueue/river"
+
+	"github.com/synapse-kb/synapse/internal/knowledge"
+	"github.com/synapse-kb/synapse/internal/store"
+)
+
+// IngestHook returns the hook that enqueues, inside the ingest transaction,
+// the follow-up work of each new message: media downloads for images and
+// voice notes, bookmarks for links, analysis for locations and notes to
+// self.
+func (r *Runner) IngestHook() store.IngestHook {
+	return func(ctx context.Context, tx *sql.Tx, inserted []*store.IncomingMessage) error {
+		var params []river.InsertManyParams
+		for _, m := range inserted {
+			for _, p := range jobsFor(m) {
+				params = append(params, p)
+			}
+		}
+		if len(params) == 0 {
+			return nil
+		}
+		if _, err := r.client.InsertManyTx(ctx, tx, params); err != nil {
+			return fmt.Errorf("jobs: enqueue: %w", err)
+		}
+		return nil
+	}
+}
+
+// jobsFor decides the follow-up work of one message.
+func jobsFor(m *store.IncomingMessage) []river.InsertManyParams {
+	var out []river.InsertManyParams
+	ref := MessageRef{UserID: m.UserID, ChatID: m.ChatID, MessageID: m.ID}
+	switch m.Type {
+	case "image", "voice":
+		if m.Media != nil {
+			out = append(out, river.InsertManyParams{Args: MediaArgs{MessageRef: ref}, InsertOpts: &river.InsertOpts{Queue: queueMedia}})
+		}
+	case "location":
+		out = append(out, river.InsertManyParams{Args: AnalyseArgs{UserID: m.UserID, Message: &ref}})
+	case "text":
+		// A message in the chat with oneself ("Message yourself") is a note
+		// to self: it is analysed into items.
+		if m.FromMe && m.From != "" && m.From == m.ChatID {
+			out = append(out, river.InsertManyParams{Args: AnalyseArgs{UserID: m.UserID, Message: &ref, NoteToSelf: true}})
+		}
+	}
+	if m.Text != "" && len(knowledge.ExtractLinks(m.Text)) > 0 {
+		out = append(out, river.InsertManyParams{Args: BookmarksArgs{MessageRef: ref}, InsertOpts: &river.InsertOpts{Queue: queueLinks}})
+	}
+	return out
+}
+
+// MessageRef names one stored message.
+type MessageRef struct {
+	UserID    string `json:"user_id"`
+	ChatID    string `json:"chat_id"`
+	MessageID string `json:"message_id"`
+}

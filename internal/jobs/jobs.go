@@ -1,0 +1,234 @@
+// Package jobs is the knowledge pipeline: durable River jobs that turn
+// stored messages into images, voice memos and their transcripts, bookmarks,
+// tasks / notes / ideas / locations and daily summaries, plus the periodic
+// retention and summary schedules.
+//
+// Jobs for a message are enqueued in the same transaction that stores the
+// message (Runner.IngestHook), so a message and its follow-up work commit
+// together or not at all. Every job is idempotent: its writes are keyed by
+// what caused them, and events are published only for rows it actually
+// created, so a job repeated after a crash changes nothing visible.
+package jobs
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+
+	"github.com/synapse-kb/synapse/internal/ai"
+	"github.com/synapse-kb/synapse/internal/linkpreview"
+	"github.com/synapse-kb/synapse/internal/media"
+	"github.com/synapse-kb/synapse/internal/realtime"
+	"github.com/synapse-kb/synapse/internal/store"
+	"github.com/synapse-kb/synapse/internal/whatsapp"
+)
+
+// Downloader fetches a message's media through the user's session.
+type Downloader interface {
+	Download(ctx context.Context, userID string, m *whatsapp.Media, maxBytes int64) ([]byte, error)
+}
+
+// Deps are what the jobs work with. Transcriber, Analyzer and Summarizer
+// are optional: without them voice memos wait for a transcriber, and the
+// built-in analyser and summariser run.
+type Deps struct {
+	Store       *store.Store
+	Blobs       media.Blobs
+	Downloader  Downloader
+	Publisher   realtime.Publisher
+	Previews    *linkpreview.Fetcher
+	Transcriber ai.Transcriber
+	Analyzer    ai.Analyzer
+	Summarizer  ai.Summarizer
+	Log         *slog.Logger
+	// MaxMediaBytes caps downloads.
+	MaxMediaBytes int64
+	// RetentionDays is how long messages are kept.
+	RetentionDays int
+	// Now replaces the clock (tests).
+	Now func() time.Time
+}
+
+// Options tune the runner.
+type Options struct {
+	// PollInterval is how often idle queues look for new jobs (default
+	// 200 ms; SQLite and database/sql have no LISTEN, so River polls).
+	PollInterval time.Duration
+	// Workers per queue (default: media 4, links 4, ai 2, default 2).
+	MediaWorkers, LinkWorkers, AIWorkers, DefaultWorkers int
+	// NoSchedules leaves out the periodic jobs (tests that drive them by
+	// hand).
+	NoSchedules bool
+	// RescueAfter is how long a job may stay running before it is
+	// considered abandoned (its process died) and run again (default
+	// 5 minutes; every job's own timeout is shorter).
+	RescueAfter time.Duration
+}
+
+// Queues.
+const (
+	queueMedia = "media"
+	queueLinks = "links"
+	queueAI    = "ai"
+)
+
+// Runner runs the pipeline's jobs.
+type Runner struct {
+	d      Deps
+	client *river.Client[*sql.Tx]
+}
+
+// New migrates River's tables (on their own version line) in the store's
+// database and prepares a client; call Start to work jobs.
+func New(ctx context.Context, d Deps, o Options) (*Runner, error) {
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.MaxMediaBytes <= 0 {
+		d.MaxMediaBytes = 64 << 20
+	}
+	if d.RetentionDays <= 0 {
+		d.RetentionDays = 3
+	}
+	if o.PollInterval <= 0 {
+		o.PollInterval = 200 * time.Millisecond
+	}
+	def := func(v *int, n int) {
+		if *v <= 0 {
+			*v = n
+		}
+	}
+	def(&o.MediaWorkers, 4)
+	def(&o.LinkWorkers, 4)
+	def(&o.AIWorkers, 2)
+	def(&o.DefaultWorkers, 2)
+	if o.RescueAfter <= 0 {
+		o.RescueAfter = 5 * time.Minute
+	}
+
+	var driver riverdriver.Driver[*sql.Tx]
+	switch d.Store.Dialect() {
+	case store.SQLite:
+		driver = riversqlite.New(d.Store.DB())
+	default:
+		driver = riverdatabasesql.New(d.Store.DB())
+	}
+	migrator, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: d.Log})
+	if err != nil {
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
+	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return nil, fmt.Errorf("jobs: migrate river: %w", err)
+	}
+	r := &Runner{d: d}
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &mediaWorker{r: r})
+	river.AddWorker(workers, &transcribeWorker{r: r})
+	river.AddWorker(workers, &analyseWorker{r: r})
+	river.AddWorker(workers, &bookmarksWorker{r: r})
+	river.AddWorker(workers, &bookmarkFetchWorker{r: r})
+	river.AddWorker(workers, &summarizeWorker{r: r})
+	river.AddWorker(workers, &dailySummariesWorker{r: r})
+	river.AddWorker(workers, &retentionWorker{r: r})
+	cfg := &river.Config{
+		Queues: map[string]river.QueueConfig{
+			river.QueueDefault: {MaxWorkers: o.DefaultWorkers},
+			queueMedia:         {MaxWorkers: o.MediaWorkers},
+			queueLinks:         {MaxWorkers: o.LinkWorkers},
+			queueAI:            {MaxWorkers: o.AIWorkers},
+		},
+		Workers:              workers,
+		FetchPollInterval:    o.PollInterval,
+		FetchCooldown:        min(o.PollInterval, 100*time.Millisecond),
+		Logger:               d.Log,
+		MaxAttempts:          12,
+		JobTimeout:           2 * time.Minute,
+		RescueStuckJobsAfter: o.RescueAfter,
+	}
+	if !o.NoSchedules {
+		cfg.PeriodicJobs = []*river.PeriodicJob{
+			river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
+				return RetentionArgs{}, nil
+			}, &river.PeriodicJobOpts{RunOnStart: true}),
+			river.NewPeriodicJob(river.PeriodicInterval(15*time.Minute), func() (river.JobArgs, *river.InsertOpts) {
+				return DailySummariesArgs{}, nil
+			}, &river.PeriodicJobOpts{RunOnStart: true}),
+		}
+	}
+	r.client, err = river.NewClient(driver, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
+	return r, nil
+}
+
+// Start works jobs until Stop. Voice memos left waiting for a transcriber
+// are queued again if one is configured now.
+func (r *Runner) Start(ctx context.Context) error {
+	if err := r.client.Start(ctx); err != nil {
+		return fmt.Errorf("jobs: start: %w", err)
+	}
+	if r.d.Transcriber != nil {
+		go r.requeueAwaitingMemos(ctx)
+	}
+	return nil
+}
+
+// Stop stops fetching jobs and waits (until ctx ends) for running ones.
+func (r *Runner) Stop(ctx context.Context) error {
+	return r.client.Stop(ctx)
+}
+
+// Client is the River client, for tests and administration.
+func (r *Runner) Client() *river.Client[*sql.Tx] { return r.client }
+
+// requeueAwaitingMemos queues a transcription for every memo that was
+// stored while no transcriber was configured.
+func (r *Runner) requeueAwaitingMemos(ctx context.Context) {
+	memos, err := r.d.Store.MemosAwaitingTranscription(ctx, 10000)
+	if err != nil {
+		r.d.Log.Error("jobs: list memos awaiting transcription", "err", err)
+		return
+	}
+	for _, m := range memos {
+		if _, err := r.client.Insert(ctx, TranscribeArgs{UserID: m.UserID, MemoID: m.ID}, uniqueByArgs(queueAI)); err != nil {
+			r.d.Log.Error("jobs: queue transcription", "memo_id", m.ID, "err", err)
+			return
+		}
+	}
+	if len(memos) > 0 {
+		r.d.Log.Info("queued voice memos that waited for a transcriber", "count", len(memos))
+	}
+}
+
+func uniqueByArgs(queue string) *river.InsertOpts {
+	return &river.InsertOpts{Queue: queue, UniqueOpts: river.UniqueOpts{ByArgs: true}}
+}
+
+func (r *Runner) publish(userID, typ string, data any) {
+	if r.d.Publisher != nil {
+		r.d.Publisher.Publish(userID, typ, data)
+	}
+}
+
+// permanent marks errors that retrying will not fix: the job is cancelled.
+func permanent(err error) error { return river.JobCancel(err) }
+
+// isLastAttempt reports whether a failure now leaves the job discarded.
+func isLastAttempt[T river.JobArgs](job *river.Job[T]) bool {
+	return job.Attempt >= job.MaxAttempts
+}
+
+var errNoText = errors.New("jobs: nothing to analyse")

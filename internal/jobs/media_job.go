@@ -1,0 +1,121 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/synapse-kb/synapse/internal/media"
+	"github.com/synapse-kb/synapse/internal/store"
+	"github.com/synapse-kb/synapse/internal/whatsapp"
+)
+
+// Realtime event types of the pipeline.
+const (
+	EventImage     = "image"
+	EventBookmark  = "bookmark"
+	EventVoiceMemo = "voice_memo"
+	EventSummary   = "summary"
+)
+
+// ThumbnailSize is the longest side of an image thumbnail, in pixels.
+const ThumbnailSize = 480
+
+// MediaArgs downloads a message's image or voice note into the media store.
+type MediaArgs struct {
+	MessageRef
+}
+
+func (MediaArgs) Kind() string { return "media" }
+
+type mediaWorker struct {
+	river.WorkerDefaults[MediaArgs]
+	r *Runner
+}
+
+func (w *mediaWorker) Timeout(*river.Job[MediaArgs]) time.Duration { return 3 * time.Minute }
+
+func (w *mediaWorker) Work(ctx context.Context, job *river.Job[MediaArgs]) error {
+	d := w.r.d
+	a := job.Args
+	m, err := d.Store.GetMessage(ctx, a.UserID, a.ChatID, a.MessageID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil // deleted by retention (or with its user) before its turn
+	}
+	if err != nil {
+		return err
+	}
+	if m.Media == nil {
+		return nil
+	}
+	data, err := d.Downloader.Download(ctx, a.UserID, &whatsapp.Media{
+		Ref: m.Media.Ref, MimeType: m.Media.MimeType, FileName: m.Media.FileName, Size: m.Media.Size, SHA256: m.Media.SHA256,
+	}, d.MaxMediaBytes)
+	switch {
+	case errors.Is(err, whatsapp.ErrMediaGone), errors.Is(err, whatsapp.ErrMediaTooLarge):
+		d.Log.Warn("media not downloaded", "user_id", a.UserID, "message_id", a.MessageID, "err", err)
+		return permanent(err)
+	case err != nil:
+		// Not connected, or a network error: retried with back-off.
+		return fmt.Errorf("download: %w", err)
+	}
+	hash, err := d.Blobs.Put(ctx, data)
+	if err != nil {
+		return err
+	}
+	switch m.Type {
+	case "image":
+		return w.image(ctx, a.UserID, m, data, hash)
+	case "voice":
+		return w.voice(ctx, a.UserID, m, data, hash)
+	}
+	return nil
+}
+
+func (w *mediaWorker) image(ctx context.Context, userID string, m store.Message, data []byte, hash string) error {
+	d := w.r.d
+	im := &store.Image{ChatID: m.ChatID, MessageID: m.ID, Sender: m.From, SenderName: m.FromName, Caption: m.Text,
+		SHA256: hash, MimeType: m.Media.MimeType, Size: int64(len(data)), Width: m.Media.Width, Height: m.Media.Height, SentAt: m.Timestamp}
+	thumb, info, err := media.Thumbnail(data, ThumbnailSize)
+	if err != nil {
+		// Stored anyway; the original is served where a thumbnail is missing.
+		d.Log.Warn("no thumbnail", "user_id", userID, "message_id", m.ID, "err", err)
+	} else {
+		if im.ThumbSHA256, err = d.Blobs.Put(ctx, thumb); err != nil {
+			return err
+		}
+		im.Width, im.Height, im.MimeType = info.Width, info.Height, info.MimeType
+	}
+	created, err := d.Store.AddImage(ctx, userID, im)
+	if err != nil {
+		return err
+	}
+	if created {
+		w.r.publish(userID, EventImage, im)
+	}
+	return nil
+}
+
+func (w *mediaWorker) voice(ctx context.Context, userID string, m store.Message, data []byte, hash string) error {
+	d := w.r.d
+	v := &store.VoiceMemo{ChatID: m.ChatID, MessageID: m.ID, Sender: m.From, SenderName: m.FromName,
+		SHA256: hash, MimeType: m.Media.MimeType, Size: int64(len(data)), Seconds: m.Media.Seconds, SentAt: m.Timestamp}
+	created, err := d.Store.AddVoiceMemo(ctx, userID, v)
+	if err != nil {
+		return err
+	}
+	if created {
+		w.r.publish(userID, EventVoiceMemo, v)
+	}
+	if v.Status == store.MemoAwaiting && d.Transcriber != nil {
+		// Not in the memo's transaction: if this insert is lost to a crash,
+		// the start-up sweep of memos awaiting transcription queues it.
+		if _, err := w.r.client.Insert(ctx, TranscribeArgs{UserID: userID, MemoID: v.ID}, uniqueByArgs(queueAI)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
