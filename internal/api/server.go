@@ -58,6 +58,8 @@ type Server struct {
 	mux    *http.ServeMux
 	routes []*route
 	doc    []byte
+	// fallback serves everything outside the API.
+	fallback http.Handler
 
 	mRequests *prometheus.CounterVec
 	mDuration *prometheus.HistogramVec
@@ -300,13 +302,18 @@ func (s *Server) trusted(a netip.Addr) bool {
 	return false
 }
 
-// ServeHTTP implements http.Handler.
+// ServeHTTP implements http.Handler. API paths (/api/, /healthz, /readyz,
+// /metrics) are answered here, unknown ones with a problem document; every
+// other path goes to the handler mounted with Mount (the web UI).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	h, pattern := s.mux.Handler(r)
-	if pattern == "" && strings.HasPrefix(r.URL.Path, "/api/") {
-		// Unknown API paths and wrong methods answer with a problem too.
+	if !isAPIPath(r.URL.Path) && s.fallback != nil {
+		s.fallback.ServeHTTP(w, r)
+		return
+	}
+	if _, pattern := s.mux.Handler(r); pattern == "" {
+		// Unknown paths and wrong methods answer with a problem too.
 		rec := &probe{header: http.Header{}}
-		h.ServeHTTP(rec, r)
+		s.mux.ServeHTTP(rec, r)
 		if rec.status == http.StatusMethodNotAllowed {
 			w.Header().Set("Allow", rec.header.Get("Allow"))
 			s.writeError(w, r, problem(http.StatusMethodNotAllowed, "method-not-allowed", "Method not allowed", r.Method+" is not allowed here"))
@@ -315,12 +322,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, problem(http.StatusNotFound, "not-found", "Not found", "no such API route"))
 		return
 	}
-	// The mux itself (not h) fills in path values.
 	s.mux.ServeHTTP(w, r)
 }
 
-// Handle mounts another handler (the web UI) for a pattern.
-func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
+func isAPIPath(p string) bool {
+	return strings.HasPrefix(p, "/api/") || p == "/healthz" || p == "/readyz" || p == "/metrics"
+}
+
+// Mount sets the handler for every path outside the API (the web UI).
+func (s *Server) Mount(h http.Handler) { s.fallback = h }
 
 // probe records what the mux's fallback handler would answer.
 type probe struct {

@@ -31,6 +31,7 @@ import (
 	"github.com/synapse-kb/synapse/internal/media"
 	"github.com/synapse-kb/synapse/internal/realtime"
 	"github.com/synapse-kb/synapse/internal/store"
+	"github.com/synapse-kb/synapse/internal/web"
 	"github.com/synapse-kb/synapse/internal/whatsapp"
 	"github.com/synapse-kb/synapse/internal/whatsapp/sim"
 )
@@ -163,6 +164,12 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, version stri
 	if err != nil {
 		return nil, err
 	}
+	ui, err := web.New(web.Options{Store: st, Auth: a.Auth, Sessions: a.Sessions, Hub: a.Hub, Blobs: a.Blobs, Jobs: a.Jobs, Sim: a.Sim,
+		Log: log.With("component", "web"), PublicURL: cfg.PublicURL, Version: version})
+	if err != nil {
+		return nil, err
+	}
+	a.API.Mount(ui)
 	ok = true
 	return a, nil
 }
