@@ -22,7 +22,7 @@ type QueryKind struct {
 }
 
 // Queries stores perUser messages for each of `users` users (in 50 chats
-// each) and measures the latency of the API's list queries.
+// each) and measures the latency of the API's list and search queries.
 func Queries(ctx context.Context, e Env, users, perUser, queries int) (QueriesResult, error) {
 	s, err := e.openStore(ctx)
 	if err != nil {
@@ -42,7 +42,7 @@ func Queries(ctx context.Context, e Env, users, perUser, queries int) (QueriesRe
 		for i := range perUser {
 			batch = append(batch, &store.IncomingMessage{UserID: usr.ID, ChatName: fmt.Sprintf("Chat %d", i%chats), IsGroup: i%chats < 10,
 				Message: store.Message{ChatID: fmt.Sprintf("4477%07d@s.whatsapp.net", i%chats), ID: fmt.Sprintf("m%07d", i), From: "447700900000@s.whatsapp.net",
-					FromName: "Someone", Type: "text", Text: "A stored message of realistic length, with a few words in it.", Timestamp: t0.Add(time.Duration(i) * 20 * time.Second)}})
+					FromName: "Someone", Type: "text", Text: benchText(i), Timestamp: t0.Add(time.Duration(i) * 20 * time.Second)}})
 			if len(batch) == cap(batch) || i == perUser-1 {
 				if err := s.IngestMessages(ctx, batch, nil); err != nil {
 					return QueriesResult{}, err
@@ -81,6 +81,15 @@ func Queries(ctx context.Context, e Env, users, perUser, queries int) (QueriesRe
 			_, err := s.ListMessages(ctx, u, chat(), store.ListOptions{Limit: 50})
 			return err
 		}},
+		{"search, one word", func(u string) error {
+			_, err := s.Search(ctx, u, vocabulary[rand.IntN(len(vocabulary))], store.SearchOptions{Limit: 20})
+			return err
+		}},
+		{"search, two words (prefix)", func(u string) error {
+			w := vocabulary[rand.IntN(len(vocabulary))]
+			_, err := s.Search(ctx, u, "reunião "+w[:3], store.SearchOptions{Limit: 20})
+			return err
+		}},
 		{"message page (4th page)", func(u string) error {
 			c := chat()
 			cursor := ""
@@ -101,4 +110,30 @@ func Queries(ctx context.Context, e Env, users, perUser, queries int) (QueriesRe
 		res.Kinds = append(res.Kinds, r)
 	}
 	return res, nil
+}
+
+// vocabulary is a fixed list of made-up words that stored messages draw
+// from, so that search has realistic selectivity (each word is in about
+// 0.2 % of a user's messages).
+var vocabulary = func() []string {
+	syll := []string{"ka", "lo", "mi", "ra", "tu", "ve", "so", "ni", "pa", "de", "bo", "ge", "fi", "zu", "ho", "je"}
+	var out []string
+	for i := range 4096 {
+		out = append(out, syll[i%16]+syll[(i/16)%16]+syll[(i/256)%16]+"s")
+	}
+	return out
+}()
+
+// benchText is message i's text: ordinary words, eight vocabulary words,
+// and "reunião" in one message of a hundred.
+func benchText(i int) string {
+	t := "Mensagem de teste com algumas palavras:"
+	r := rand.New(rand.NewPCG(uint64(i), 7))
+	for range 8 {
+		t += " " + vocabulary[r.IntN(len(vocabulary))]
+	}
+	if i%100 == 0 {
+		t += " — reunião amanhã"
+	}
+	return t
 }

@@ -17,6 +17,8 @@ const benchUsage = `Usage: synapse bench <name> [flags]
   latency   message-to-WebSocket latency at a fixed rate
   queries   chat list and message page latency over many stored messages
   sessions  memory and goroutines per idle connected sim session
+  pipeline  messages/s through the whole knowledge pipeline (built-in analysers)
+  thumbnail time from an image message to its thumbnail being served
 
 Flags (all benchmarks): -database postgres://… (default: a fresh SQLite file)
 `
@@ -32,7 +34,7 @@ func benchCmd(args []string, env Env) error {
 	messages := fs.Int("messages", 200000, "messages (ingest, latency)")
 	rate := fs.Int("rate", 2000, "messages per second (latency)")
 	perUser := fs.Int("per-user", 10000, "stored messages per user (queries)")
-	queries := fs.Int("queries", 2000, "queries of each kind (queries)")
+	queries := fs.Int("queries", 2000, "queries of each kind (queries); images (thumbnail)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return usageError{err.Error()}
 	}
@@ -71,6 +73,18 @@ func benchCmd(args []string, env Env) error {
 		for _, q := range r.Kinds {
 			fmt.Fprintf(env.Stdout, "  %-28s p50 %8s  p99 %8s  max %8s\n", q.Name, q.P50, q.P99, q.Max)
 		}
+	case "pipeline":
+		r, err := bench.Pipeline(ctx, e, *sessions, *messages)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "pipeline %s: %d messages (%d jobs) through the whole pipeline in %s: %.0f messages/s\n", db, r.Messages, r.Jobs, r.Elapsed.Round(1e6), r.PerSecond)
+	case "thumbnail":
+		r, err := bench.Thumbnail(ctx, e, *queries)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "thumbnail %s: %d image messages, message to thumbnail served: p50 %s, p99 %s, max %s\n", db, r.Images, r.P50, r.P99, r.Max)
 	case "sessions":
 		r, err := bench.Sessions(ctx, e, *sessions)
 		if err != nil {
