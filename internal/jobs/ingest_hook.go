@@ -19,9 +19,7 @@ func (r *Runner) IngestHook() store.IngestHook {
 	return func(ctx context.Context, tx *sql.Tx, inserted []*store.IncomingMessage) error {
 		var params []river.InsertManyParams
 		for _, m := range inserted {
-			for _, p := range jobsFor(m) {
-				params = append(params, p)
-			}
+			params = append(params, r.jobsFor(m)...)
 		}
 		if len(params) == 0 {
 			return nil
@@ -34,7 +32,7 @@ func (r *Runner) IngestHook() store.IngestHook {
 }
 
 // jobsFor decides the follow-up work of one message.
-func jobsFor(m *store.IncomingMessage) []river.InsertManyParams {
+func (r *Runner) jobsFor(m *store.IncomingMessage) []river.InsertManyParams {
 	var out []river.InsertManyParams
 	ref := MessageRef{UserID: m.UserID, ChatID: m.ChatID, MessageID: m.ID}
 	switch m.Type {
@@ -43,12 +41,12 @@ func jobsFor(m *store.IncomingMessage) []river.InsertManyParams {
 			out = append(out, river.InsertManyParams{Args: MediaArgs{MessageRef: ref}, InsertOpts: &river.InsertOpts{Queue: queueMedia}})
 		}
 	case "location":
-		out = append(out, river.InsertManyParams{Args: AnalyseArgs{UserID: m.UserID, Message: &ref}})
+		out = append(out, river.InsertManyParams{Args: AnalyseArgs{UserID: m.UserID, Message: &ref}, InsertOpts: r.analyseOpts()})
 	case "text":
 		// A message in the chat with oneself ("Message yourself") is a note
 		// to self: it is analysed into items.
 		if m.FromMe && m.From != "" && m.From == m.ChatID {
-			out = append(out, river.InsertManyParams{Args: AnalyseArgs{UserID: m.UserID, Message: &ref, NoteToSelf: true}})
+			out = append(out, river.InsertManyParams{Args: AnalyseArgs{UserID: m.UserID, Message: &ref, NoteToSelf: true}, InsertOpts: r.analyseOpts()})
 		}
 	}
 	if m.Text != "" && len(knowledge.ExtractLinks(m.Text)) > 0 {
@@ -62,4 +60,13 @@ type MessageRef struct {
 	UserID    string `json:"user_id"`
 	ChatID    string `json:"chat_id"`
 	MessageID string `json:"message_id"`
+}
+
+// analyseOpts puts analysis on the provider queue when a model does it,
+// and on the default queue (more workers) when the built-in analyser does.
+func (r *Runner) analyseOpts() *river.InsertOpts {
+	if r.d.Analyzer != nil {
+		return &river.InsertOpts{Queue: queueAI}
+	}
+	return &river.InsertOpts{Queue: river.QueueDefault}
 }

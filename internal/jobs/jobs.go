@@ -63,7 +63,7 @@ type Options struct {
 	// PollInterval is how often idle queues look for new jobs (default
 	// 200 ms; SQLite and database/sql have no LISTEN, so River polls).
 	PollInterval time.Duration
-	// Workers per queue (default: media 4, links 4, ai 2, default 2).
+	// Workers per queue (default: media 4, links 8, ai 4, default 8).
 	MediaWorkers, LinkWorkers, AIWorkers, DefaultWorkers int
 	// NoSchedules leaves out the periodic jobs (tests that drive them by
 	// hand).
@@ -111,9 +111,9 @@ func New(ctx context.Context, d Deps, o Options) (*Runner, error) {
 		}
 	}
 	def(&o.MediaWorkers, 4)
-	def(&o.LinkWorkers, 4)
-	def(&o.AIWorkers, 2)
-	def(&o.DefaultWorkers, 2)
+	def(&o.LinkWorkers, 8)
+	def(&o.AIWorkers, 4)
+	def(&o.DefaultWorkers, 8)
 	if o.RescueAfter <= 0 {
 		o.RescueAfter = 5 * time.Minute
 	}

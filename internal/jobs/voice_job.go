@@ -68,7 +68,9 @@ func (w *transcribeWorker) Work(ctx context.Context, job *river.Job[TranscribeAr
 	if updated, err := d.Store.GetVoiceMemo(ctx, a.UserID, a.MemoID); err == nil {
 		w.r.publish(a.UserID, EventVoiceMemo, updated)
 	}
-	_, err = w.r.client.Insert(ctx, AnalyseArgs{UserID: a.UserID, MemoID: a.MemoID}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}})
+	opts := w.r.analyseOpts()
+	opts.UniqueOpts = river.UniqueOpts{ByArgs: true}
+	_, err = w.r.client.Insert(ctx, AnalyseArgs{UserID: a.UserID, MemoID: a.MemoID}, opts)
 	return err
 }
 

@@ -68,7 +68,9 @@ func Thumbnail(data []byte, max int) ([]byte, ImageInfo, error) {
 	dst := image.NewRGBA(image.Rect(0, 0, w, h))
 	// White behind transparent pixels: JPEG has no alpha.
 	draw.Draw(dst, dst.Bounds(), image.White, image.Point{}, draw.Src)
-	draw.CatmullRom.Scale(dst, dst.Bounds(), src, src.Bounds(), draw.Over, nil)
+	// Bilinear is a quarter of Catmull-Rom's cost and, for thumbnails,
+	// looks the same.
+	draw.BiLinear.Scale(dst, dst.Bounds(), src, src.Bounds(), draw.Over, nil)
 	var buf bytes.Buffer
 	if err := jpeg.Encode(&buf, dst, &jpeg.Options{Quality: 80}); err != nil {
 		return nil, info, fmt.Errorf("media: encode thumbnail: %w", err)
