@@ -7,11 +7,13 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -33,6 +35,7 @@ import (
 	"github.com/synapse-kb/synapse/internal/store"
 	"github.com/synapse-kb/synapse/internal/web"
 	"github.com/synapse-kb/synapse/internal/whatsapp"
+	"github.com/synapse-kb/synapse/internal/whatsapp/meow"
 	"github.com/synapse-kb/synapse/internal/whatsapp/sim"
 )
 
@@ -187,7 +190,48 @@ func (a *App) newEngine() (whatsapp.Engine, error) {
 		a.Log.Warn("WHATSAPP_ENGINE=sim: sessions talk to a simulated WhatsApp, not the real one")
 		return e, nil
 	}
+	if a.Config.Engine == config.EngineWhatsmeow {
+		opts := meow.Options{DB: a.Store.DB(), Dialect: string(a.Store.Dialect()), Log: a.Log.With("component", "whatsmeow"),
+			MaxMediaBytes: a.Config.MaxMediaBytes}
+		if a.Config.SimulatorURL != "" {
+			target, err := simulatorTarget(a.Config.SimulatorURL)
+			if err != nil {
+				return nil, &config.Error{Var: "WHATSAPP_SIMULATOR_URL", Msg: err.Error()}
+			}
+			opts.Simulator = target
+			a.Log.Warn("WHATSAPP_SIMULATOR_URL is set: all WhatsApp traffic goes to a protocol simulator, not to WhatsApp", "simulator", a.Config.SimulatorURL)
+		}
+		e, err := meow.New(opts)
+		if err != nil {
+			return nil, err
+		}
+		return e, nil
+	}
 	return nil, &config.Error{Var: "WHATSAPP_ENGINE", Msg: fmt.Sprintf("engine %q is not available in this build", a.Config.Engine)}
+}
+
+// simulatorTarget asks a protocol simulator (cmd/wasim) for its address and
+// certificate root.
+func simulatorTarget(base string) (*meow.Simulator, error) {
+	u, err := url.Parse(base)
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("%q is not a URL", base)
+	}
+	client := &http.Client{Timeout: 10 * time.Second}
+	resp, err := client.Get(strings.TrimRight(base, "/") + "/control/info")
+	if err != nil {
+		return nil, fmt.Errorf("cannot reach the simulator: %v", err)
+	}
+	defer resp.Body.Close()
+	var info struct {
+		RootPublicKey []byte `json:"rootPublicKey"`
+	}
+	if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&info) != nil || len(info.RootPublicKey) != 32 {
+		return nil, fmt.Errorf("%s/control/info did not describe a simulator (status %d)", base, resp.StatusCode)
+	}
+	t := &meow.Simulator{Addr: u.Host}
+	copy(t.RootPublicKey[:], info.RootPublicKey)
+	return t, nil
 }
 
 // newPipeline sets up the media store, the providers and the jobs.

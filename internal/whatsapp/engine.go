@@ -54,6 +54,8 @@ type Client interface {
 	// With a stored device the client logs in (Connected follows); without one
 	// it starts pairing and reports rotating QR codes. An error means the
 	// attempt could not start at all (the manager retries with back-off).
+	// ctx bounds only this call: the caller cancels it when Connect returns,
+	// so the connection must not live on it.
 	Connect(ctx context.Context) error
 	// Disconnect closes the connection and keeps the device, so that a later
 	// Connect logs in without a QR code. No events follow it.

@@ -685,7 +685,7 @@ func (h *sessionHandler) HandleEvent(evt Event) {
 			log.Error("render QR code", "err", err)
 		}
 	case QRTimeout:
-		s.dropClient()
+		dropAndDisconnect(s)
 		s.want = false
 		log.Info("pairing stopped: QR code not scanned in time")
 		m.setStatus(s, StatusStopped, "QR code was not scanned in time")
@@ -694,7 +694,7 @@ func (h *sessionHandler) HandleEvent(evt Event) {
 		log.Info("paired", "jid", e.Me.JID)
 		m.setStatus(s, StatusStarting, "paired; logging in")
 	case PairError:
-		s.dropClient()
+		dropAndDisconnect(s)
 		s.want = false
 		log.Warn("pairing failed", "reason", e.Reason)
 		m.setStatus(s, StatusFailed, "pairing failed: "+e.Reason)
@@ -715,16 +715,25 @@ func (h *sessionHandler) HandleEvent(evt Event) {
 		}
 		// The session cannot continue (ban, outdated client). It stays
 		// wanted, so a restart (after an upgrade, or a ban's end) retries.
-		s.dropClient()
+		dropAndDisconnect(s)
 		log.Warn("disconnected for good", "reason", e.Reason)
 		m.setStatus(s, StatusFailed, e.Reason)
 	case LoggedOut:
-		s.dropClient()
+		dropAndDisconnect(s)
 		s.want = false
 		s.me = Account{}
 		s.connectedAt = time.Time{}
 		log.Info("logged out by the phone", "reason", e.Reason)
 		m.setStatus(s, StatusStopped, e.Reason)
+	}
+}
+
+// dropAndDisconnect detaches a client that reported its own end and makes
+// sure it has released everything (Disconnect is idempotent). Callers hold
+// s.mu, so it runs in the background.
+func dropAndDisconnect(s *session) {
+	if c := s.dropClient(); c != nil {
+		go c.Disconnect()
 	}
 }
 

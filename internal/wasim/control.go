@@ -1,0 +1,213 @@
+package wasim
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"runtime"
+	"time"
+)
+
+// controlRoutes serves the JSON control API documented in the package doc.
+func (s *Server) controlRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /control/info", func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("gc") == "1" {
+			runtime.GC()
+		}
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		writeJSON(w, http.StatusOK, map[string]any{
+			"addr": s.Addr(), "rootPublicKey": base64.StdEncoding.EncodeToString(s.root[:]), "stats": s.Stats(),
+			"runtime": map[string]any{"goroutines": runtime.NumGoroutine(), "heapAlloc": ms.HeapAlloc, "stackInuse": ms.StackInuse, "sys": ms.Sys},
+		})
+	})
+	mux.HandleFunc("POST /control/phones", func(w http.ResponseWriter, r *http.Request) {
+		var req PhoneOptions
+		if !readJSON(w, r, &req) {
+			return
+		}
+		p, err := s.NewPhone(req)
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		writeJSON(w, http.StatusCreated, phoneJSON(p))
+	})
+	mux.HandleFunc("GET /control/phones/{number}", s.withPhone(func(w http.ResponseWriter, r *http.Request, p *Phone) {
+		writeJSON(w, http.StatusOK, phoneJSON(p))
+	}))
+	mux.HandleFunc("POST /control/phones/{number}/scan", s.withPhone(func(w http.ResponseWriter, r *http.Request, p *Phone) {
+		var req struct {
+			QR string `json:"qr"`
+		}
+		if readJSON(w, r, &req) {
+			writeResult(w, p.ScanQR(req.QR), phoneJSON(p))
+		}
+	}))
+	mux.HandleFunc("POST /control/phones/{number}/pair-code", s.withPhone(func(w http.ResponseWriter, r *http.Request, p *Phone) {
+		var req struct {
+			Code string `json:"code"`
+		}
+		if readJSON(w, r, &req) {
+			writeResult(w, p.ConfirmPairCode(req.Code), phoneJSON(p))
+		}
+	}))
+	mux.HandleFunc("POST /control/phones/{number}/unlink", s.withPhone(func(w http.ResponseWriter, r *http.Request, p *Phone) {
+		p.Unlink()
+		writeJSON(w, http.StatusOK, phoneJSON(p))
+	}))
+	mux.HandleFunc("POST /control/phones/{number}/refuse-logins", s.withPhone(func(w http.ResponseWriter, r *http.Request, p *Phone) {
+		var req struct {
+			Reason        int `json:"reason"`
+			Code          int `json:"code"`
+			ExpireSeconds int `json:"expireSeconds"`
+		}
+		if !readJSON(w, r, &req) {
+			return
+		}
+		if req.Reason == 0 {
+			p.RefuseLogins(nil)
+		} else {
+			p.RefuseLogins(&LoginFailure{Reason: req.Reason, Code: req.Code, Expire: time.Duration(req.ExpireSeconds) * time.Second})
+		}
+		writeJSON(w, http.StatusOK, phoneJSON(p))
+	}))
+	mux.HandleFunc("GET /control/phones/{number}/sent", s.withPhone(func(w http.ResponseWriter, r *http.Request, p *Phone) {
+		sent := p.Sent()
+		if sent == nil {
+			sent = []SentMessage{}
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"items": sent})
+	}))
+	mux.HandleFunc("POST /control/phones/{number}/groups", s.withPhone(func(w http.ResponseWriter, r *http.Request, p *Phone) {
+		var req struct {
+			Subject string   `json:"subject"`
+			Members []string `json:"members"`
+		}
+		if !readJSON(w, r, &req) {
+			return
+		}
+		jid, err := p.CreateGroup(req.Subject, req.Members...)
+		writeResult(w, err, map[string]string{"jid": jid.String()})
+	}))
+	mux.HandleFunc("POST /control/phones/{number}/messages", s.withPhone(func(w http.ResponseWriter, r *http.Request, p *Phone) {
+		var req MessageRequest
+		if !readJSON(w, r, &req) {
+			return
+		}
+		id, err := p.sendRequest(req)
+		writeResult(w, err, map[string]string{"id": id})
+	}))
+	mux.HandleFunc("POST /control/media/expire", func(w http.ResponseWriter, r *http.Request) {
+		s.DeleteMedia()
+		w.WriteHeader(http.StatusNoContent)
+	})
+}
+
+// MessageRequest is the body of POST /control/phones/{number}/messages.
+type MessageRequest struct {
+	ID   string    `json:"id,omitempty"`
+	Time time.Time `json:"time,omitzero"`
+	// To is a phone number, "<number>@s.whatsapp.net" or "<id>@g.us".
+	To string `json:"to"`
+	// Type is text, image, voice, audio, video, document, sticker,
+	// location or contact.
+	Type        string  `json:"type"`
+	Text        string  `json:"text,omitempty"`
+	Caption     string  `json:"caption,omitempty"`
+	Data        []byte  `json:"data,omitempty"` // base64 in JSON
+	MimeType    string  `json:"mimeType,omitempty"`
+	FileName    string  `json:"fileName,omitempty"`
+	Seconds     int     `json:"seconds,omitempty"`
+	Width       int     `json:"width,omitempty"`
+	Height      int     `json:"height,omitempty"`
+	Latitude    float64 `json:"latitude,omitempty"`
+	Longitude   float64 `json:"longitude,omitempty"`
+	Name        string  `json:"name,omitempty"`
+	Address     string  `json:"address,omitempty"`
+	URL         string  `json:"url,omitempty"`
+	DisplayName string  `json:"displayName,omitempty"`
+	VCard       string  `json:"vcard,omitempty"`
+}
+
+var errBadType = errors.New("wasim: unknown message type")
+
+func (p *Phone) sendRequest(r MessageRequest) (string, error) {
+	o := SendOptions{ID: r.ID, Time: r.Time}
+	switch r.Type {
+	case "text", "":
+		return p.SendText(r.To, r.Text, o)
+	case "image":
+		return p.SendImage(r.To, Image{Data: r.Data, MimeType: r.MimeType, Caption: r.Caption, Width: r.Width, Height: r.Height}, o)
+	case "voice":
+		return p.SendVoice(r.To, r.Data, r.Seconds, o)
+	case "audio":
+		return p.SendAudio(r.To, r.Data, r.MimeType, r.Seconds, o)
+	case "video":
+		return p.SendVideo(r.To, r.Data, r.MimeType, r.Caption, r.Seconds, o)
+	case "document":
+		return p.SendDocument(r.To, Document{Data: r.Data, MimeType: r.MimeType, FileName: r.FileName, Caption: r.Caption}, o)
+	case "sticker":
+		return p.SendSticker(r.To, r.Data, o)
+	case "location":
+		return p.SendLocation(r.To, Location{Latitude: r.Latitude, Longitude: r.Longitude, Name: r.Name, Address: r.Address, URL: r.URL}, o)
+	case "contact":
+		return p.SendContact(r.To, r.DisplayName, r.VCard, o)
+	}
+	return "", errBadType
+}
+
+func phoneJSON(p *Phone) map[string]any {
+	devs := p.Devices()
+	if devs == nil {
+		devs = []DeviceInfo{}
+	}
+	return map[string]any{"number": p.number, "jid": p.JID().String(), "lid": p.LID().String(), "pushName": p.pushName, "devices": devs}
+}
+
+func (s *Server) withPhone(fn func(http.ResponseWriter, *http.Request, *Phone)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p := s.Phone(r.PathValue("number"))
+		if p == nil {
+			writeError(w, ErrUnknownPhone)
+			return
+		}
+		fn(w, r, p)
+	}
+}
+
+func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<20)).Decode(v); err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid JSON: " + err.Error()})
+		return false
+	}
+	return true
+}
+
+func writeResult(w http.ResponseWriter, err error, v any) {
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+func writeError(w http.ResponseWriter, err error) {
+	status := http.StatusBadRequest
+	switch {
+	case errors.Is(err, ErrUnknownPhone), errors.Is(err, ErrUnknownGroup):
+		status = http.StatusNotFound
+	case errors.Is(err, ErrPhoneExists):
+		status = http.StatusConflict
+	case errors.Is(err, ErrPairingFailed):
+		status = http.StatusUnprocessableEntity
+	}
+	writeJSON(w, status, map[string]string{"error": err.Error()})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}

@@ -1,0 +1,146 @@
+// Package wasim is a fake WhatsApp server that speaks the real multi-device
+// protocol, so that the real whatsmeow client can be tested and benchmarked
+// on machines that cannot reach WhatsApp. It is test and benchmark
+// infrastructure: nothing in `synapse serve` links it.
+//
+// One listener serves three things:
+//
+//   - the chat websocket (GET /ws/chat): whatsmeow's framing (the WA 06 03
+//     header, 3-byte lengths), the Noise_XX_25519_AESGCM_SHA256 handshake
+//     with the server's own certificate chain (a root whose public key is
+//     RootPublicKey, an intermediate and a leaf signed with XEdDSA), and the
+//     binary XML stanzas after it;
+//   - the media host (GET /v/…), which serves media encrypted exactly as
+//     WhatsApp encrypts it, so that whatsmeow's Download checks both hashes
+//     and the MAC;
+//   - the control API below.
+//
+// A client reaches it by routing every TLS dial to Addr (an http.Transport
+// whose DialTLSContext returns a plain TCP connection to Addr, set as
+// whatsmeow's pre-login, websocket and media HTTP client) and by setting
+// whatsmeow.WACertPubKey to RootPublicKey before connecting.
+//
+// # What is simulated
+//
+// Accounts are simulated phones (Server.NewPhone), each with a phone number,
+// a LID, a push name and a primary device whose identity key both signs
+// linked devices (ADV) and is its Signal identity.
+//
+//   - Pairing by QR code: an unpaired connection gets pair-device with six
+//     refs (whatsmeow shows the first 60 s, the others 20 s each) and is
+//     closed after PairingTimeout, which ends whatsmeow's QR channel with a
+//     timeout. Phone.ScanQR reads ref, noise key, identity key and ADV
+//     secret from the QR string and sends pair-success with a device
+//     identity signed by the phone and authenticated with the ADV secret;
+//     after the device's signature the server sends stream error 515 and the
+//     device logs in.
+//   - Pairing by code (whatsmeow PairPhone): companion_hello is answered
+//     with a pairing ref; Phone.ConfirmPairCode unwraps the companion's
+//     ephemeral key with the code, sends the primary_hello notification,
+//     checks the companion_finish key bundle (a wrong code fails there) and
+//     derives the ADV secret as the client does.
+//   - Login: <success lid> for a known device whose Noise key matches,
+//     <failure reason=401> otherwise (whatsmeow: LoggedOut, store deleted).
+//     A second login of the same device replaces the first with a
+//     conflict=replaced stream error (whatsmeow: StreamReplaced).
+//     Phone.RefuseLogins makes logins fail with any <failure> instead: 402
+//     with a ban code and expiry (TemporaryBan), 405 (ClientOutdated), 503
+//     (whatsmeow retries)…
+//   - After login: prekey count and upload (the uploaded prekeys are the
+//     device's bundle, one handed out per bundle request), passive/active,
+//     keepalive, usync device lists and LIDs, prekey bundles of phones and
+//     devices, media_conn, group info and joined groups (w:g2), logout
+//     (remove-companion-device). Every other iq gets an empty result, since
+//     whatsmeow waits 75 s for an answer.
+//   - Incoming messages (Phone.Send and the typed SendText, SendImage,
+//     SendVoice, SendAudio, SendVideo, SendDocument, SendSticker,
+//     SendLocation, SendContact): encrypted with libsignal by the sending
+//     phone for every linked device of the recipient, pkmsg until the session
+//     exists; from=<number>@s.whatsapp.net with sender_lid and notify (push
+//     name). Texts with a link go out as extended text messages. Group
+//     messages use sender keys: a skmsg for everyone plus, for each device
+//     that lacks the sender's key, a pairwise message carrying the
+//     distribution message; participant and participant_lid name the sender.
+//   - Groups: Phone.CreateGroup makes a group (PN addressing mode) and sends
+//     every member's devices the w:gp2 create notification (whatsmeow:
+//     JoinedGroup).
+//   - Outgoing messages from a linked device: the copies for simulated
+//     phones (device 0) are decrypted by those phones, the sender's phone
+//     records the message (Phone.Sent), and the server acks the stanza.
+//   - Delivery and the offline queue: every stanza for a device (messages and
+//     notifications) stays queued until the device acknowledges it with a
+//     receipt or an ack. A connected, active device gets it at once; on each
+//     new connection, after <active/>, the device gets everything still
+//     queued (so also what it received but never acknowledged), then
+//     <ib><offline count/></ib>.
+//   - Unlinking: Phone.Unlink removes every linked device; a connected one
+//     gets stream error 401 with conflict=device_removed (whatsmeow:
+//     LoggedOut), one that is offline gets <failure reason=401> at its next
+//     login.
+//
+// The server keeps one goroutine per websocket connection (its reader) and
+// one timer per unpaired connection; an idle linked device costs its keys,
+// the prekeys it uploaded (about 40 bytes each) and its queue. Measured with
+// the meow package's TestIdleSessionMemory: about 17 KiB of heap and 8 KiB
+// of stack per connected device.
+//
+// # Control API over HTTP
+//
+// All bodies are JSON; errors are {"error": "..."} with 400, 404 (unknown
+// phone or group), 409 (phone exists) or 422 (pairing failed).
+//
+//	GET  /control/info[?gc=1]                 {addr, rootPublicKey (base64), stats, runtime: {goroutines, heapAlloc, stackInuse, sys}}
+//	POST /control/phones                      {number?, pushName?} → 201 phone
+//	GET  /control/phones/{number}             → phone: {number, jid, lid, pushName, devices: [{jid, lid, online, pending}]}
+//	POST /control/phones/{number}/scan        {qr} → phone, once the device accepted the pairing
+//	POST /control/phones/{number}/pair-code   {code} → phone, once the device accepted the pairing
+//	POST /control/phones/{number}/unlink      → phone
+//	POST /control/phones/{number}/refuse-logins {reason, code?, expireSeconds?} → phone; reason 0 lets logins through again
+//	POST /control/phones/{number}/messages    MessageRequest → {id}
+//	POST /control/phones/{number}/groups      {subject, members: [number…]} → {jid}
+//	GET  /control/phones/{number}/sent        → {items: [{id, chat, text, time}]}
+//	POST /control/media/expire                → 204; stored media is deleted (downloads get 404)
+//
+// MessageRequest: {to, type (text, image, voice, audio, video, document,
+// sticker, location, contact), text, caption, data (base64), mimeType,
+// fileName, seconds, width, height, latitude, longitude, name, address, url,
+// displayName, vcard, id?, time?}.
+//
+// # Known divergences from WhatsApp, and what is not simulated
+//
+//   - The certificate root is the simulator's own; real clients trust
+//     WhatsApp's. Media is served over plain HTTP on the same listener under
+//     any host name the client asks for.
+//   - Stanzas are simplified to what whatsmeow reads: <success> carries t,
+//     lid, display_name and creation only; pair-success names the platform
+//     "smbi" with no business name or client props; usync answers omit key
+//     index lists, status, pictures and business data; media_conn hands out
+//     one host and its auth token is never checked.
+//   - Refs do not expire one by one: any ref of a pairing is valid while its
+//     connection is open (WhatsApp expires each with its QR code).
+//   - Push names, the account's own push name included, come only from
+//     message stanzas (notify); app state (syncd) and history sync are not
+//     simulated, so whatsmeow never learns contact names or its own push
+//     name from them, and gets no history.
+//   - A simulated phone trusts every identity key, never rotates its signed
+//     prekey and creates one-time prekeys on demand.
+//   - Retry receipts are not answered: a message the device cannot decrypt
+//     is acked (as whatsmeow acks it) and lost, where WhatsApp would resend.
+//   - DMs always come from the phone-number JID with sender_lid (never from
+//     the LID); groups use the PN addressing mode only.
+//   - A message to a group is not delivered to the sending account's own
+//     linked devices; messages a linked device sends are not forwarded to the
+//     recipient's linked devices, nor to its sibling devices.
+//   - Messages the phone itself sends from its primary device are not
+//     mirrored to its linked devices (no fromMe echo).
+//   - Only group creation is notified; renames, joins, leaves and
+//     participant changes are not. No communities, newsletters, broadcast
+//     lists, status, presence, chat states, calls, receipts towards senders,
+//     read receipts, reactions, edits or revokes.
+//   - Nothing is persisted: a restarted simulator has no phones, and a device
+//     linked before the restart gets <failure reason=401>.
+//   - No rate limits; bans and outdated-client failures happen only when a
+//     test asks for them (RefuseLogins), and only at login; keepalives are
+//     answered immediately; the server never restarts a stream by itself
+//     (no live 503).
+package wasim

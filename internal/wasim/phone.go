@@ -1,0 +1,500 @@
+package wasim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"go.mau.fi/libsignal/ecc"
+	"go.mau.fi/libsignal/groups"
+	"go.mau.fi/libsignal/keys/identity"
+	"go.mau.fi/libsignal/keys/prekey"
+	"go.mau.fi/libsignal/protocol"
+	"go.mau.fi/libsignal/session"
+	"go.mau.fi/libsignal/util/optional"
+	"google.golang.org/protobuf/proto"
+
+	waBinary "go.mau.fi/whatsmeow/binary"
+	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/types"
+	"go.mau.fi/whatsmeow/util/keys"
+)
+
+// Errors of the control API.
+var (
+	ErrUnknownPhone     = errors.New("wasim: no simulated phone has this number")
+	ErrUnknownGroup     = errors.New("wasim: no such group")
+	ErrNotMember        = errors.New("wasim: the phone is not a member of the group")
+	ErrPhoneExists      = errors.New("wasim: a phone with this number exists")
+	ErrUnknownQR        = errors.New("wasim: QR code is unknown or expired")
+	ErrNoPairingPending = errors.New("wasim: no pairing code is waiting for this phone")
+	ErrPairingFailed    = errors.New("wasim: pairing failed")
+)
+
+// Phone is a simulated WhatsApp account with its primary device (the
+// phone). It links companion devices by scanning their QR codes or
+// confirming their pairing codes, sends messages of every kind to other
+// accounts and groups, and records what its linked devices send. Its
+// methods are safe for concurrent use.
+type Phone struct {
+	s        *Server
+	number   string
+	lid      string
+	pushName string
+	created  time.Time
+	identity *keys.KeyPair // account signing key and Signal identity of device 0
+	regID    uint32
+	signed   *keys.PreKey
+
+	mu          sync.Mutex // serializes Signal operations and guards the fields below
+	store       *signalStore
+	nextDevice  uint16
+	keyIndex    uint32
+	nextPreKey  uint32
+	devices     map[uint16]*device
+	sent        []SentMessage
+	pendingLink *conn
+	skHolders   map[string]map[string]bool // group → device addresses holding this phone's sender key
+	refusal     *LoginFailure
+}
+
+// LoginFailure is how the server answers the logins of a phone's linked
+// devices instead of <success>: a <failure> stanza with these attributes.
+type LoginFailure struct {
+	// Reason is the failure code: 402 temporary ban (with Code and
+	// Expire), 403 account banned, 405 client outdated, 503 service
+	// unavailable (whatsmeow retries), 401 logged out…
+	Reason int
+	// Code is the temporary ban's reason code.
+	Code int
+	// Expire is when a temporary ban ends.
+	Expire time.Duration
+}
+
+// RefuseLogins makes every later login of the phone's linked devices fail
+// with f; nil lets them log in again. It does not touch live connections.
+func (p *Phone) RefuseLogins(f *LoginFailure) {
+	p.mu.Lock()
+	p.refusal = f
+	p.mu.Unlock()
+}
+
+func (p *Phone) loginRefusal() *LoginFailure {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.refusal
+}
+
+// PhoneOptions describe a new simulated phone.
+type PhoneOptions struct {
+	// Number is the phone number, digits with country code (default: the
+	// next free one from 15550000000).
+	Number string
+	// PushName is the name the account shows on its messages.
+	PushName string
+}
+
+// NewPhone creates a simulated account.
+func (s *Server) NewPhone(o PhoneOptions) (*Phone, error) {
+	kp := keys.NewKeyPair()
+	p := &Phone{
+		s: s, pushName: o.PushName, created: time.Now(), identity: kp, regID: randomUint32() & 0x3fff,
+		signed: kp.CreateSignedPreKey(1), nextDevice: 1, devices: map[uint16]*device{},
+		nextPreKey: 1, skHolders: map[string]map[string]bool{},
+	}
+	p.store = newSignalStore(kp, p.regID, p.signed)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if o.Number == "" {
+		for {
+			s.nextNum++
+			o.Number = strconv.FormatUint(s.nextNum, 10)
+			if s.phones[o.Number] == nil {
+				break
+			}
+		}
+	}
+	if strings.Trim(o.Number, "0123456789") != "" || len(o.Number) < 7 || o.Number[0] == '0' {
+		return nil, fmt.Errorf("wasim: invalid phone number %q", o.Number)
+	}
+	if s.phones[o.Number] != nil {
+		return nil, ErrPhoneExists
+	}
+	for {
+		p.lid = strconv.FormatUint(100000000000000+uint64(randomUint32())*1000+uint64(randomUint32()%1000), 10)
+		if s.byLID[p.lid] == nil {
+			break
+		}
+	}
+	p.number = o.Number
+	if p.pushName == "" {
+		p.pushName = "Phone " + o.Number[len(o.Number)-4:]
+	}
+	s.phones[p.number] = p
+	s.byLID[p.lid] = p
+	return p, nil
+}
+
+// Number returns the phone number.
+func (p *Phone) Number() string { return p.number }
+
+// JID returns the account's phone-number JID, "<number>@s.whatsapp.net".
+func (p *Phone) JID() types.JID { return types.NewJID(p.number, types.DefaultUserServer) }
+
+// LID returns the account's LID, "<lid>@lid".
+func (p *Phone) LID() types.JID { return types.NewJID(p.lid, types.HiddenUserServer) }
+
+// PushName returns the name shown on the phone's messages.
+func (p *Phone) PushName() string { return p.pushName }
+
+func (p *Phone) lidAD() types.JID {
+	return types.JID{User: p.lid, Server: types.HiddenUserServer}
+}
+
+func (p *Phone) device(id uint16) *device {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	d := p.devices[id]
+	if d == nil {
+		return nil
+	}
+	d.mu.Lock()
+	removed := d.removed
+	d.mu.Unlock()
+	if removed {
+		return nil
+	}
+	return d
+}
+
+// linked returns the phone's linked devices.
+func (p *Phone) linked() []*device {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.linkedLocked()
+}
+
+func (p *Phone) linkedLocked() []*device {
+	out := make([]*device, 0, len(p.devices))
+	for _, d := range p.devices {
+		out = append(out, d)
+	}
+	slices.SortFunc(out, func(a, b *device) int { return int(a.id) - int(b.id) })
+	return out
+}
+
+// DeviceInfo describes a linked device.
+type DeviceInfo struct {
+	JID     string `json:"jid"`
+	LID     string `json:"lid"`
+	Online  bool   `json:"online"`
+	Pending int    `json:"pending"` // stanzas not yet acknowledged
+}
+
+// Devices lists the phone's linked devices.
+func (p *Phone) Devices() []DeviceInfo {
+	var out []DeviceInfo
+	for _, d := range p.linked() {
+		out = append(out, DeviceInfo{JID: d.pnJID().String(), LID: d.lidJID().String(), Online: d.online(), Pending: d.pending()})
+	}
+	return out
+}
+
+// Unlink removes every linked device, as "Log out" in the phone's linked
+// devices list does: a connected device is told at once (whatsmeow reports
+// LoggedOut), one that is offline gets <failure reason=401> when it next
+// connects.
+func (p *Phone) Unlink() {
+	p.mu.Lock()
+	ids := make([]uint16, 0, len(p.devices))
+	for id := range p.devices {
+		ids = append(ids, id)
+	}
+	p.mu.Unlock()
+	for _, id := range ids {
+		p.removeDevice(id, true)
+	}
+}
+
+func (p *Phone) removeDevice(id uint16, notify bool) {
+	p.mu.Lock()
+	d := p.devices[id]
+	delete(p.devices, id)
+	if d != nil {
+		addr := d.lidJID().SignalAddress()
+		_ = p.store.DeleteSession(context.Background(), addr)
+		for _, holders := range p.skHolders {
+			delete(holders, addr.String())
+		}
+	}
+	p.mu.Unlock()
+	if d != nil {
+		d.remove(notify)
+	}
+}
+
+// SentMessage is a message one of the phone's linked devices sent, as the
+// phone decrypted it.
+type SentMessage struct {
+	ID      string         `json:"id"`
+	Chat    string         `json:"chat"` // recipient phone-number JID or group JID
+	Text    string         `json:"text"`
+	Time    time.Time      `json:"time"`
+	Message *waE2E.Message `json:"-"`
+}
+
+// Sent returns what the phone's linked devices have sent, oldest first.
+func (p *Phone) Sent() []SentMessage {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.sent)
+}
+
+// newPreKeyLocked makes a one-time prekey for a bundle of device 0.
+func (p *Phone) newPreKeyLocked() *keys.PreKey {
+	pk := keys.NewPreKey(p.nextPreKey)
+	p.nextPreKey++
+	p.store.addPreKey(pk)
+	return pk
+}
+
+// encryptForLocked encrypts plaintext (already a marshaled waE2E.Message)
+// for one companion device, starting a Signal session from the device's
+// bundle when there is none. Callers hold p.mu.
+func (p *Phone) encryptForLocked(d *device, plaintext []byte) (encType string, ct []byte, err error) {
+	ctx := context.Background()
+	addr := d.lidJID().SignalAddress()
+	builder := session.NewBuilderFromSignal(p.store, addr, serializer)
+	if ok, _ := p.store.ContainsSession(ctx, addr); !ok {
+		if err := builder.ProcessBundle(ctx, d.bundle()); err != nil {
+			return "", nil, fmt.Errorf("wasim: process bundle of %s: %w", d.lidJID(), err)
+		}
+	}
+	msg, err := session.NewCipher(builder, addr).Encrypt(ctx, pad(plaintext))
+	if err != nil {
+		return "", nil, fmt.Errorf("wasim: encrypt for %s: %w", d.lidJID(), err)
+	}
+	if msg.Type() == protocol.PREKEY_TYPE {
+		return "pkmsg", msg.Serialize(), nil
+	}
+	return "msg", msg.Serialize(), nil
+}
+
+func (d *device) bundle() *prekey.Bundle {
+	ik := identity.NewKey(ecc.NewDjbECPublicKey(d.identity))
+	if k, ok := d.takePreKey(); ok {
+		return prekey.NewBundle(d.regID, uint32(d.id), optional.NewOptionalUint32(k.id), d.skeyID,
+			ecc.NewDjbECPublicKey(k.pub), ecc.NewDjbECPublicKey(d.skeyPub), d.skeySig, ik)
+	}
+	return prekey.NewBundle(d.regID, uint32(d.id), optional.NewEmptyUint32(), d.skeyID,
+		nil, ecc.NewDjbECPublicKey(d.skeyPub), d.skeySig, ik)
+}
+
+// pad appends WhatsApp's 1–15 bytes of padding (message.go:padMessage).
+func pad(b []byte) []byte {
+	n := byte(randomUint32() & 0xf)
+	if n == 0 {
+		n = 0xf
+	}
+	out := make([]byte, len(b), len(b)+int(n))
+	copy(out, b)
+	for range n {
+		out = append(out, n)
+	}
+	return out
+}
+
+func unpad(b []byte) ([]byte, error) {
+	if len(b) == 0 || int(b[len(b)-1]) > len(b) {
+		return nil, errors.New("bad padding")
+	}
+	return b[:len(b)-int(b[len(b)-1])], nil
+}
+
+// SendOptions adjust one message.
+type SendOptions struct {
+	// ID is the message id (default: a new random one).
+	ID string
+	// Time is the message's timestamp (default: now).
+	Time time.Time
+}
+
+// Send delivers msg from the phone to a chat: another simulated phone
+// (number or "<number>@s.whatsapp.net") or a group ("<id>@g.us"). Every
+// linked device of the recipients gets it, Signal-encrypted; a device that is
+// offline gets it when it next connects. It returns the message id.
+func (p *Phone) Send(to string, msg *waE2E.Message, opts ...SendOptions) (string, error) {
+	var o SendOptions
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	if o.ID == "" {
+		o.ID = randomMessageID()
+	}
+	if o.Time.IsZero() {
+		o.Time = time.Now()
+	}
+	plaintext, err := proto.Marshal(msg)
+	if err != nil {
+		return "", err
+	}
+	jid, err := parseChat(to)
+	if err != nil {
+		return "", err
+	}
+	attrs := waBinary.Attrs{
+		"id": o.ID, "type": messageType(msg), "t": strconv.FormatInt(o.Time.Unix(), 10), "notify": p.pushName,
+	}
+	encAttrs := waBinary.Attrs{"v": "2"}
+	if mt := mediaTypeAttr(msg); mt != "" {
+		encAttrs["mediatype"] = mt
+	}
+	if jid.Server == types.GroupServer {
+		return o.ID, p.sendGroup(jid, plaintext, attrs, encAttrs)
+	}
+	to2 := p.s.phoneByJID(jid)
+	if to2 == nil {
+		return "", fmt.Errorf("%w: %s", ErrUnknownPhone, jid.User)
+	}
+	attrs["from"] = p.JID()
+	attrs["sender_lid"] = p.LID()
+	targets := to2.linked() // before p.mu: never hold two phones' locks
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, d := range targets {
+		encType, ct, err := p.encryptForLocked(d, plaintext)
+		if err != nil {
+			return "", err
+		}
+		ea := cloneAttrs(encAttrs)
+		ea["type"] = encType
+		d.deliver(o.ID, waBinary.Node{Tag: "message", Attrs: cloneAttrs(attrs), Content: []waBinary.Node{{Tag: "enc", Attrs: ea, Content: ct}}})
+	}
+	return o.ID, nil
+}
+
+func (p *Phone) sendGroup(gid types.JID, plaintext []byte, attrs, encAttrs waBinary.Attrs) error {
+	g := p.s.group(gid.User)
+	if g == nil {
+		return ErrUnknownGroup
+	}
+	members := g.memberPhones()
+	if !slices.Contains(members, p) {
+		return ErrNotMember
+	}
+	var targets []*device
+	for _, m := range members {
+		if m != p { // the sender's own companions: not simulated
+			targets = append(targets, m.linked()...)
+		}
+	}
+	ctx := context.Background()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	name := protocol.NewSenderKeyName(gid.String(), p.lidAD().SignalAddress())
+	builder := groups.NewGroupSessionBuilder(p.store, serializer)
+	skdm, err := builder.Create(ctx, name)
+	if err != nil {
+		return fmt.Errorf("wasim: create sender key: %w", err)
+	}
+	enc, err := groups.NewGroupCipher(builder, name, p.store).Encrypt(ctx, pad(plaintext))
+	if err != nil {
+		return fmt.Errorf("wasim: group encrypt: %w", err)
+	}
+	skmsg := enc.SignedSerialize()
+	skdmPlain, err := proto.Marshal(&waE2E.Message{SenderKeyDistributionMessage: &waE2E.SenderKeyDistributionMessage{
+		GroupID: proto.String(gid.String()), AxolotlSenderKeyDistributionMessage: skdm.Serialize(),
+	}})
+	if err != nil {
+		return err
+	}
+	holders := p.skHolders[gid.User]
+	if holders == nil {
+		holders = map[string]bool{}
+		p.skHolders[gid.User] = holders
+	}
+	attrs["from"] = gid
+	attrs["participant"] = p.JID()
+	attrs["participant_lid"] = p.LID()
+	for _, d := range targets {
+		{
+			var content []waBinary.Node
+			addr := d.lidJID().SignalAddress().String()
+			if !holders[addr] {
+				encType, ct, err := p.encryptForLocked(d, skdmPlain)
+				if err != nil {
+					return err
+				}
+				content = append(content, waBinary.Node{Tag: "enc", Attrs: waBinary.Attrs{"v": "2", "type": encType}, Content: ct})
+				holders[addr] = true
+			}
+			ea := cloneAttrs(encAttrs)
+			ea["type"] = "skmsg"
+			content = append(content, waBinary.Node{Tag: "enc", Attrs: ea, Content: skmsg})
+			d.deliver(attrs["id"].(string), waBinary.Node{Tag: "message", Attrs: cloneAttrs(attrs), Content: content})
+		}
+	}
+	return nil
+}
+
+func cloneAttrs(a waBinary.Attrs) waBinary.Attrs {
+	out := make(waBinary.Attrs, len(a)+1)
+	for k, v := range a {
+		out[k] = v
+	}
+	return out
+}
+
+// parseChat accepts a phone number, a user JID or a group JID.
+func parseChat(to string) (types.JID, error) {
+	if to != "" && strings.Trim(to, "+0123456789") == "" {
+		return types.NewJID(strings.TrimPrefix(to, "+"), types.DefaultUserServer), nil
+	}
+	jid, err := types.ParseJID(to)
+	if err != nil || jid.User == "" {
+		return types.JID{}, fmt.Errorf("wasim: invalid chat %q", to)
+	}
+	switch jid.Server {
+	case types.DefaultUserServer, types.HiddenUserServer, types.GroupServer:
+		return jid.ToNonAD(), nil
+	}
+	return types.JID{}, fmt.Errorf("wasim: invalid chat %q", to)
+}
+
+// messageType is the stanza type WhatsApp gives a message.
+func messageType(m *waE2E.Message) string {
+	if m.Conversation != nil || m.ExtendedTextMessage != nil {
+		return "text"
+	}
+	return "media"
+}
+
+func mediaTypeAttr(m *waE2E.Message) string {
+	switch {
+	case m.ImageMessage != nil:
+		return "image"
+	case m.AudioMessage != nil:
+		if m.AudioMessage.GetPTT() {
+			return "ptt"
+		}
+		return "audio"
+	case m.VideoMessage != nil:
+		return "video"
+	case m.DocumentMessage != nil:
+		return "document"
+	case m.StickerMessage != nil:
+		return "sticker"
+	case m.LocationMessage != nil:
+		return "location"
+	case m.ContactMessage != nil:
+		return "vcard"
+	case m.ExtendedTextMessage != nil && m.ExtendedTextMessage.MatchedText != nil:
+		return "url"
+	}
+	return ""
+}

@@ -1,0 +1,548 @@
+package wasim
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	_ "modernc.org/sqlite"
+
+	"go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/store"
+	"go.mau.fi/whatsmeow/store/sqlstore"
+	"go.mau.fi/whatsmeow/types"
+	"go.mau.fi/whatsmeow/types/events"
+	"go.mau.fi/whatsmeow/util/keys"
+	waLog "go.mau.fi/whatsmeow/util/log"
+	"google.golang.org/protobuf/proto"
+)
+
+// testRoot is the certificate root of every server in this test binary:
+// whatsmeow.WACertPubKey is global, so it is set once.
+var testRoot = keys.NewKeyPair()
+
+func TestMain(m *testing.M) {
+	whatsmeow.WACertPubKey = *testRoot.Pub
+	os.Exit(m.Run())
+}
+
+func newServer(t *testing.T, o Options) *Server {
+	t.Helper()
+	o.RootKey = testRoot.Priv
+	s, err := New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+// harness is one bare whatsmeow client with its device store and the events
+// it emitted.
+type harness struct {
+	t         *testing.T
+	s         *Server
+	container *sqlstore.Container
+	cli       *whatsmeow.Client
+	events    chan any
+	backlog   []any // events skipped by wait, kept for later waits
+	// fail makes the next n message events fail (handler returns false).
+	fail atomic.Int32
+}
+
+func clientLog() waLog.Logger {
+	if os.Getenv("WASIM_DEBUG") != "" {
+		return waLog.Stdout("Client", "DEBUG", false)
+	}
+	return waLog.Noop
+}
+
+func newHarness(t *testing.T, s *Server) *harness {
+	t.Helper()
+	dsn := "file:" + filepath.Join(t.TempDir(), "wa.db") + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_txlock=immediate"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	c := sqlstore.NewWithDB(db, "sqlite3", nil)
+	if err := c.Upgrade(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{t: t, s: s, container: c}
+	h.newClient(c.NewDevice())
+	return h
+}
+
+func (h *harness) newClient(dev *store.Device) {
+	evch := make(chan any, 256)
+	h.events = evch
+	h.backlog = nil
+	cli := whatsmeow.NewClient(dev, clientLog())
+	tr := &http.Transport{DialTLSContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		var dl net.Dialer
+		return dl.DialContext(ctx, "tcp", h.s.Addr())
+	}}
+	hc := &http.Client{Transport: tr}
+	cli.SetPreLoginHTTPClient(hc)
+	cli.SetWebsocketHTTPClient(hc)
+	cli.SetMediaHTTPClient(hc)
+	cli.SynchronousAck = true
+	cli.EnableDecryptedEventBuffer = true
+	cli.AddEventHandlerWithSuccessStatus(func(evt any) bool {
+		if _, ok := evt.(*events.Message); ok && h.fail.Add(-1) >= 0 {
+			return false
+		}
+		select {
+		case evch <- evt:
+		default:
+		}
+		return true
+	})
+	h.cli = cli
+	h.t.Cleanup(cli.Disconnect)
+}
+
+// wait returns the next event of type T, failing the test after timeout.
+func wait[T any](h *harness, timeout time.Duration) T {
+	h.t.Helper()
+	for i, evt := range h.backlog {
+		if v, ok := evt.(T); ok {
+			h.backlog = append(h.backlog[:i], h.backlog[i+1:]...)
+			return v
+		}
+	}
+	deadline := time.After(timeout)
+	for {
+		select {
+		case evt := <-h.events:
+			if v, ok := evt.(T); ok {
+				return v
+			}
+			h.backlog = append(h.backlog, evt)
+		case <-deadline:
+			var zero T
+			h.t.Fatalf("timed out waiting for %T", zero)
+			return zero
+		}
+	}
+}
+
+// pair links h's client to p by QR code and waits for Connected.
+func (h *harness) pair(p *Phone) {
+	h.t.Helper()
+	qr, err := h.cli.GetQRChannel(context.Background())
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if err := h.cli.Connect(); err != nil {
+		h.t.Fatal(err)
+	}
+	item := <-qr
+	syncQR(h.cli)
+	if item.Event != whatsmeow.QRChannelEventCode {
+		h.t.Fatalf("first QR item is %q", item.Event)
+	}
+	if err := p.ScanQR(item.Code); err != nil {
+		h.t.Fatal(err)
+	}
+	wait[*events.PairSuccess](h, 5*time.Second)
+	wait[*events.Connected](h, 10*time.Second)
+}
+
+// syncQR orders the QR channel's last send before its later close for the
+// race detector (whatsmeow's qrchan sends and closes from different
+// goroutines with no synchronization between them): write-locking the
+// client's event handler list after receiving a code makes the close, which
+// happens in an event handler, come after it.
+func syncQR(cli *whatsmeow.Client) { cli.RemoveEventHandler(0) }
+
+func TestQRRotatesAndPairs(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, Options{})
+	p, err := s.NewPhone(PhoneOptions{PushName: "Alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, s)
+	qr, err := h.cli.GetQRChannel(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.cli.Connect(); err != nil {
+		t.Fatal(err)
+	}
+	first := <-qr
+	syncQR(h.cli)
+	if first.Event != "code" || first.Timeout != 60*time.Second {
+		t.Fatalf("first QR item: %+v", first)
+	}
+	codes := wait[*events.QR](h, 5*time.Second).Codes
+	if len(codes) != 6 || codes[0] != first.Code {
+		t.Fatalf("want 6 codes starting with the shown one, got %d", len(codes))
+	}
+	seen := map[string]bool{}
+	for _, c := range codes {
+		ref, _, _ := strings.Cut(strings.TrimPrefix(c, "https://wa.me/settings/linked_devices#"), ",")
+		if seen[ref] {
+			t.Fatalf("repeated ref %s", ref)
+		}
+		seen[ref] = true
+	}
+	// A later code (shown after rotation) is as good as the first.
+	if err := p.ScanQR(codes[3]); err != nil {
+		t.Fatal(err)
+	}
+	ps := wait[*events.PairSuccess](h, 5*time.Second)
+	if ps.ID.User != p.Number() || ps.LID.User != p.LID().User {
+		t.Fatalf("paired as %s / %s", ps.ID, ps.LID)
+	}
+	if item := <-qr; item != whatsmeow.QRChannelSuccess {
+		t.Fatalf("QR channel ended with %+v", item)
+	}
+	wait[*events.Connected](h, 10*time.Second)
+	if err := p.ScanQR(codes[0]); err == nil {
+		t.Fatal("a used QR code was accepted again")
+	}
+}
+
+func TestPairingTimeout(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, Options{PairingTimeout: 300 * time.Millisecond})
+	h := newHarness(t, s)
+	qr, _ := h.cli.GetQRChannel(context.Background())
+	if err := h.cli.Connect(); err != nil {
+		t.Fatal(err)
+	}
+	<-qr
+	syncQR(h.cli)
+	if item := <-qr; item != whatsmeow.QRChannelTimeout {
+		t.Fatalf("got %+v, want timeout", item)
+	}
+}
+
+func TestIncomingMessages(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, Options{})
+	me, _ := s.NewPhone(PhoneOptions{PushName: "Me"})
+	bob, _ := s.NewPhone(PhoneOptions{PushName: "Bob"})
+	h := newHarness(t, s)
+	h.pair(me)
+	ctx := context.Background()
+
+	if _, err := bob.SendText(me.Number(), "hello"); err != nil {
+		t.Fatal(err)
+	}
+	m := wait[*events.Message](h, 5*time.Second)
+	if m.Message.GetConversation() != "hello" || m.Info.Chat != bob.JID() || m.Info.Sender.User != bob.Number() || m.Info.PushName != "Bob" || m.Info.IsFromMe {
+		t.Fatalf("text: %+v %v", m.Info, m.Message)
+	}
+
+	bob.SendText(me.JID().String(), "see https://example.com/x now")
+	m = wait[*events.Message](h, 5*time.Second)
+	if et := m.Message.GetExtendedTextMessage(); et.GetText() != "see https://example.com/x now" || et.GetMatchedText() != "https://example.com/x" {
+		t.Fatalf("link: %v", m.Message)
+	}
+
+	img := bytes.Repeat([]byte("jpegdata"), 5000)
+	bob.SendImage(me.Number(), Image{Data: img, Caption: "a cat", Width: 10, Height: 20})
+	m = wait[*events.Message](h, 5*time.Second)
+	im := m.Message.GetImageMessage()
+	if im.GetCaption() != "a cat" || im.GetMimetype() != "image/jpeg" || im.GetWidth() != 10 {
+		t.Fatalf("image: %v", im)
+	}
+	if got, err := h.cli.Download(ctx, im); err != nil || !bytes.Equal(got, img) {
+		t.Fatalf("image download: %v (equal %v)", err, bytes.Equal(got, img))
+	}
+
+	ogg := []byte("OggS fake opus voice note bytes")
+	bob.SendVoice(me.Number(), ogg, 7)
+	m = wait[*events.Message](h, 5*time.Second)
+	au := m.Message.GetAudioMessage()
+	if !au.GetPTT() || au.GetMimetype() != "audio/ogg; codecs=opus" || au.GetSeconds() != 7 {
+		t.Fatalf("voice: %v", au)
+	}
+	if got, err := h.cli.Download(ctx, au); err != nil || !bytes.Equal(got, ogg) {
+		t.Fatalf("voice download: %v", err)
+	}
+
+	pdf := []byte("%PDF-1.4 fake")
+	bob.SendDocument(me.Number(), Document{Data: pdf, MimeType: "application/pdf", FileName: "a.pdf"})
+	m = wait[*events.Message](h, 5*time.Second)
+	doc := m.Message.GetDocumentMessage()
+	if doc.GetFileName() != "a.pdf" || doc.GetMimetype() != "application/pdf" {
+		t.Fatalf("document: %v", doc)
+	}
+	if got, err := h.cli.Download(ctx, doc); err != nil || !bytes.Equal(got, pdf) {
+		t.Fatalf("document download: %v", err)
+	}
+
+	bob.SendLocation(me.Number(), Location{Latitude: 52.52, Longitude: 13.405, Name: "Berlin", Address: "Mitte"})
+	m = wait[*events.Message](h, 5*time.Second)
+	if loc := m.Message.GetLocationMessage(); loc.GetDegreesLatitude() != 52.52 || loc.GetName() != "Berlin" || loc.GetAddress() != "Mitte" {
+		t.Fatalf("location: %v", loc)
+	}
+
+	bob.SendContact(me.Number(), "Carol", "BEGIN:VCARD\nFN:Carol\nEND:VCARD")
+	m = wait[*events.Message](h, 5*time.Second)
+	if c := m.Message.GetContactMessage(); c.GetDisplayName() != "Carol" || !strings.Contains(c.GetVcard(), "FN:Carol") {
+		t.Fatalf("contact: %v", c)
+	}
+}
+
+func TestGroupAndOutgoing(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, Options{})
+	me, _ := s.NewPhone(PhoneOptions{PushName: "Me"})
+	bob, _ := s.NewPhone(PhoneOptions{PushName: "Bob"})
+	carol, _ := s.NewPhone(PhoneOptions{PushName: "Carol"})
+	h := newHarness(t, s)
+	h.pair(me)
+	ctx := context.Background()
+
+	gid, err := bob.CreateGroup("Book club", me.Number(), carol.Number())
+	if err != nil {
+		t.Fatal(err)
+	}
+	jg := wait[*events.JoinedGroup](h, 5*time.Second)
+	if jg.JID != gid || jg.Name != "Book club" || len(jg.Participants) != 3 {
+		t.Fatalf("joined: %+v", jg.GroupInfo)
+	}
+	bob.SendText(gid.String(), "first")
+	carol.SendText(gid.String(), "second")
+	bob.SendText(gid.String(), "third")
+	for _, want := range []struct {
+		text string
+		from *Phone
+	}{{"first", bob}, {"second", carol}, {"third", bob}} {
+		m := wait[*events.Message](h, 5*time.Second)
+		for m.Message.GetSenderKeyDistributionMessage() != nil && m.Message.GetConversation() == "" {
+			m = wait[*events.Message](h, 5*time.Second)
+		}
+		if m.Message.GetConversation() != want.text || m.Info.Chat != gid || m.Info.Sender.User != want.from.Number() || !m.Info.IsGroup {
+			t.Fatalf("group message: %+v %v", m.Info, m.Message)
+		}
+	}
+
+	resp, err := h.cli.SendMessage(ctx, bob.JID(), &waE2E.Message{Conversation: proto.String("hi bob")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.cli.SendMessage(ctx, bob.JID(), &waE2E.Message{Conversation: proto.String("again")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.cli.SendMessage(ctx, gid, &waE2E.Message{Conversation: proto.String("to the group")}); err != nil {
+		t.Fatal(err)
+	}
+	sent := me.Sent()
+	if len(sent) != 3 || sent[0].ID != resp.ID || sent[0].Text != "hi bob" || sent[0].Chat != bob.JID().String() ||
+		sent[1].Text != "again" || sent[2].Text != "to the group" || sent[2].Chat != gid.String() {
+		t.Fatalf("sent: %+v", sent)
+	}
+	groups, err := h.cli.GetJoinedGroups(ctx)
+	if err != nil || len(groups) != 1 || groups[0].Name != "Book club" {
+		t.Fatalf("joined groups: %v %v", groups, err)
+	}
+}
+
+func TestReconnectLogoutAndOfflineQueue(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, Options{})
+	me, _ := s.NewPhone(PhoneOptions{})
+	bob, _ := s.NewPhone(PhoneOptions{PushName: "Bob"})
+	h := newHarness(t, s)
+	h.pair(me)
+	ctx := context.Background()
+	jid := h.cli.Store.GetJID()
+
+	// Offline queue: sent while disconnected, delivered on reconnect.
+	h.cli.Disconnect()
+	bob.SendText(me.Number(), "while you were away")
+	dev, err := h.container.GetDevice(ctx, jid)
+	if err != nil || dev == nil {
+		t.Fatalf("stored device: %v %v", dev, err)
+	}
+	h.newClient(dev)
+	if err := h.cli.Connect(); err != nil {
+		t.Fatal(err)
+	}
+	wait[*events.Connected](h, 10*time.Second)
+	if m := wait[*events.Message](h, 5*time.Second); m.Message.GetConversation() != "while you were away" {
+		t.Fatalf("queued: %v", m.Message)
+	}
+
+	// A message whose handler fails is not acked and comes again on the
+	// next connection.
+	h.fail.Store(1)
+	bob.SendText(me.Number(), "try again")
+	deadline := time.Now().Add(5 * time.Second)
+	for me.Devices()[0].Pending == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if me.Devices()[0].Pending != 1 {
+		t.Fatalf("pending after failed handler: %+v", me.Devices())
+	}
+	h.cli.Disconnect()
+	h.newClient(h.cli.Store)
+	h.cli.Connect()
+	wait[*events.Connected](h, 10*time.Second)
+	if m := wait[*events.Message](h, 5*time.Second); m.Message.GetConversation() != "try again" {
+		t.Fatalf("redelivered: %v", m.Message)
+	}
+
+	// Live unlink.
+	me.Unlink()
+	lo := wait[*events.LoggedOut](h, 5*time.Second)
+	if lo.OnConnect {
+		t.Fatal("live logout reported as on connect")
+	}
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if dev, _ := h.container.GetDevice(ctx, jid); dev == nil {
+			break
+		} else if time.Now().After(deadline) {
+			t.Fatal("device store not deleted after logout")
+		}
+	}
+
+	// Unlink while offline: 401 on connect.
+	h2 := newHarness(t, s)
+	h2.pair(me)
+	jid2 := h2.cli.Store.GetJID()
+	h2.cli.Disconnect()
+	me.Unlink()
+	dev2, _ := h2.container.GetDevice(ctx, jid2)
+	h2.newClient(dev2)
+	if err := h2.cli.Connect(); err != nil {
+		t.Fatal(err)
+	}
+	if lo := wait[*events.LoggedOut](h2, 5*time.Second); !lo.OnConnect || lo.Reason != events.ConnectFailureLoggedOut {
+		t.Fatalf("logout on connect: %+v", lo)
+	}
+}
+
+func TestPairCode(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, Options{})
+	me, _ := s.NewPhone(PhoneOptions{})
+	h := newHarness(t, s)
+	qr, _ := h.cli.GetQRChannel(context.Background())
+	if err := h.cli.Connect(); err != nil {
+		t.Fatal(err)
+	}
+	<-qr
+	syncQR(h.cli)
+	if _, err := h.cli.PairPhone(context.Background(), "+"+me.Number()+"9", true, whatsmeow.PairClientChrome, "Chrome (Linux)"); err == nil {
+		t.Fatal("pairing with an unknown number was accepted")
+	}
+	code, err := h.cli.PairPhone(context.Background(), "+"+me.Number(), true, whatsmeow.PairClientChrome, "Chrome (Linux)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := me.ConfirmPairCode(code); err != nil {
+		t.Fatal(err)
+	}
+	wait[*events.PairSuccess](h, 5*time.Second)
+	wait[*events.Connected](h, 10*time.Second)
+	if h.cli.Store.GetJID().User != me.Number() {
+		t.Fatalf("paired as %s", h.cli.Store.GetJID())
+	}
+}
+
+func TestControlHTTP(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, Options{})
+	base := "http://" + s.Addr()
+	call := func(method, path string, body any, want int, out any) {
+		t.Helper()
+		var rd *bytes.Reader
+		if body != nil {
+			b, _ := json.Marshal(body)
+			rd = bytes.NewReader(b)
+		} else {
+			rd = bytes.NewReader(nil)
+		}
+		req, _ := http.NewRequest(method, base+path, rd)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != want {
+			b, _ := io.ReadAll(resp.Body)
+			t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, b)
+		}
+		if out != nil {
+			if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var info struct {
+		RootPublicKey []byte `json:"rootPublicKey"`
+	}
+	call("GET", "/control/info", nil, 200, &info)
+	if root := s.RootPublicKey(); !bytes.Equal(info.RootPublicKey, root[:]) {
+		t.Fatal("root key mismatch")
+	}
+	var me, bob struct{ Number, JID string }
+	call("POST", "/control/phones", map[string]string{"number": "4915112345678", "pushName": "Me"}, 201, &me)
+	call("POST", "/control/phones", map[string]string{"pushName": "Bob"}, 201, &bob)
+	call("POST", "/control/phones", map[string]string{"number": "4915112345678"}, 409, nil)
+	call("GET", "/control/phones/123456789/sent", nil, 404, nil)
+
+	h := newHarness(t, s)
+	qr, _ := h.cli.GetQRChannel(context.Background())
+	if err := h.cli.Connect(); err != nil {
+		t.Fatal(err)
+	}
+	item := <-qr
+	syncQR(h.cli)
+	call("POST", "/control/phones/"+me.Number+"/scan", map[string]string{"qr": item.Code}, 200, nil)
+	wait[*events.Connected](h, 10*time.Second)
+
+	img := []byte("\x89PNG fake image")
+	var sent struct{ ID string }
+	call("POST", "/control/phones/"+bob.Number+"/messages", map[string]any{"to": me.Number, "type": "image", "data": img, "mimeType": "image/png", "caption": "hi"}, 200, &sent)
+	m := wait[*events.Message](h, 5*time.Second)
+	if m.Info.ID != sent.ID || m.Message.GetImageMessage().GetCaption() != "hi" {
+		t.Fatalf("image over HTTP: %+v", m.Message)
+	}
+	if got, err := h.cli.Download(context.Background(), m.Message.GetImageMessage()); err != nil || !bytes.Equal(got, img) {
+		t.Fatalf("download: %v", err)
+	}
+	var grp struct{ JID string }
+	call("POST", "/control/phones/"+bob.Number+"/groups", map[string]any{"subject": "G", "members": []string{me.Number}}, 200, &grp)
+	if jg := wait[*events.JoinedGroup](h, 5*time.Second); jg.JID.String() != grp.JID {
+		t.Fatalf("joined %s, want %s", jg.JID, grp.JID)
+	}
+	bobJID, _ := types.ParseJID(bob.JID)
+	if _, err := h.cli.SendMessage(context.Background(), bobJID, &waE2E.Message{Conversation: proto.String("yo")}); err != nil {
+		t.Fatal(err)
+	}
+	var list struct {
+		Items []SentMessage `json:"items"`
+	}
+	call("GET", "/control/phones/"+me.Number+"/sent", nil, 200, &list)
+	if len(list.Items) != 1 || list.Items[0].Text != "yo" || list.Items[0].Chat != bob.JID {
+		t.Fatalf("sent: %+v", list.Items)
+	}
+	call("POST", "/control/media/expire", nil, 204, nil)
+	if _, err := h.cli.Download(context.Background(), m.Message.GetImageMessage()); !errors.Is(err, whatsmeow.ErrMediaDownloadFailedWith404) {
+		t.Fatalf("expired media: %v", err)
+	}
+	call("POST", "/control/phones/"+me.Number+"/unlink", nil, 200, nil)
+	wait[*events.LoggedOut](h, 5*time.Second)
+}

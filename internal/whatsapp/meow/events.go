@@ -1,0 +1,211 @@
+package meow
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/types"
+	"go.mau.fi/whatsmeow/types/events"
+
+	"github.com/synapse-kb/synapse/internal/whatsapp"
+)
+
+// onEvent is the whatsmeow event handler. With SynchronousAck, whatsmeow
+// acknowledges a message only if every handler returned true: it returns
+// false when the message could not be stored, so that WhatsApp keeps it.
+func (c *client) onEvent(cli *whatsmeow.Client, evt any) bool {
+	if msg, ok := evt.(*events.Message); ok {
+		return c.onMessage(cli, msg)
+	}
+	if !c.current(cli) {
+		return true
+	}
+	switch e := evt.(type) {
+	case *events.PairSuccess:
+		c.h.HandleEvent(whatsapp.PairSuccess{Me: whatsapp.Account{JID: e.ID.ToNonAD().String(), PushName: e.BusinessName}})
+		// whatsmeow logs in again by itself after the 515 that follows
+		// pairing; if that attempt fails nothing else would retry it.
+		time.AfterFunc(30*time.Second, func() {
+			if c.current(cli) && !cli.IsLoggedIn() {
+				c.scheduleReconnect(cli)
+			}
+		})
+	case *events.PairError:
+		c.stopAsync(cli)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		_ = c.e.forgetDevice(ctx, c.id)
+		cancel()
+		c.h.HandleEvent(whatsapp.PairError{Reason: e.Error.Error()})
+	case *events.Connected:
+		c.mu.Lock()
+		c.attempts = 0
+		c.mu.Unlock()
+		c.h.HandleEvent(whatsapp.Connected{Me: whatsapp.Account{JID: cli.Store.GetJID().ToNonAD().String(), PushName: cli.Store.PushName}})
+	case *events.Disconnected:
+		if cli.Store.ID == nil {
+			return true // pairing: the QR channel reports it
+		}
+		c.mu.Lock()
+		reason := "connection lost"
+		if c.resetting {
+			reason = "reconnecting to receive unacknowledged messages again"
+			c.resetting = false
+		}
+		c.mu.Unlock()
+		c.h.HandleEvent(whatsapp.Disconnected{Reason: reason, Retrying: true})
+		c.scheduleReconnect(cli)
+	case *events.KeepAliveTimeout:
+		c.log.Warn("WhatsApp keepalive timed out", "errors", e.ErrorCount, "last_success", e.LastSuccess)
+		if time.Since(e.LastSuccess) > whatsmeow.KeepAliveMaxFailTime {
+			cli.Disconnect()
+			c.h.HandleEvent(whatsapp.Disconnected{Reason: "keepalive timeout", Retrying: true})
+			c.scheduleReconnect(cli)
+		}
+	case *events.KeepAliveRestored:
+		c.log.Info("WhatsApp keepalive restored")
+	case *events.LoggedOut:
+		c.stopAsync(cli)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if err := c.e.forgetDevice(ctx, c.id); err != nil {
+			c.log.Error("forget logged-out device", "err", err)
+		}
+		cancel()
+		reason := "the phone unlinked this device"
+		if e.OnConnect {
+			reason = "WhatsApp refused the device: " + e.Reason.String()
+		}
+		c.h.HandleEvent(whatsapp.LoggedOut{Reason: reason})
+	case *events.StreamReplaced:
+		c.stopAsync(cli)
+		c.h.HandleEvent(whatsapp.Disconnected{Reason: "another client connected with this device (stream replaced)"})
+	case *events.ClientOutdated:
+		c.stopAsync(cli)
+		c.h.HandleEvent(whatsapp.Disconnected{Reason: "WhatsApp refused this client version as outdated (405); update Synapse"})
+	case *events.TemporaryBan:
+		c.stopAsync(cli)
+		reason := fmt.Sprintf("temporarily banned by WhatsApp: code %s", e.Code.String())
+		if e.Expire > 0 {
+			reason += fmt.Sprintf("; expires in %s (at %s)", e.Expire, time.Now().Add(e.Expire).UTC().Format(time.RFC3339))
+		}
+		c.h.HandleEvent(whatsapp.Disconnected{Reason: reason})
+	case *events.ConnectFailure:
+		c.stopAsync(cli)
+		reason := "WhatsApp refused the connection: " + e.Reason.String()
+		if e.Message != "" {
+			reason += " (" + e.Message + ")"
+		}
+		c.h.HandleEvent(whatsapp.Disconnected{Reason: reason})
+	case *events.StreamError:
+		c.log.Warn("WhatsApp stream error", "code", e.Code)
+	case *events.UndecryptableMessage:
+		c.log.Warn("could not decrypt a message", "id", e.Info.ID, "chat", e.Info.Chat.String(), "unavailable", e.IsUnavailable)
+	case *events.JoinedGroup:
+		c.h.HandleEvent(whatsapp.ChatsUpdated{Chats: []whatsapp.Chat{{ID: e.JID.String(), Name: e.Name, IsGroup: true}}})
+	case *events.GroupInfo:
+		if e.Name != nil {
+			c.h.HandleEvent(whatsapp.ChatsUpdated{Chats: []whatsapp.Chat{{ID: e.JID.String(), Name: e.Name.Name, IsGroup: true}}})
+		}
+	case *events.PushName:
+		jid := e.JID.ToNonAD()
+		if jid.Server != types.DefaultUserServer && e.JIDAlt.Server == types.DefaultUserServer {
+			jid = e.JIDAlt.ToNonAD()
+		}
+		if jid.Server == types.DefaultUserServer {
+			c.h.HandleEvent(whatsapp.ChatsUpdated{Chats: []whatsapp.Chat{{ID: jid.String(), Name: e.NewPushName}}})
+		}
+	}
+	return true
+}
+
+// onMessage hands one message to the session's handler synchronously.
+func (c *client) onMessage(cli *whatsmeow.Client, evt *events.Message) bool {
+	c.mu.Lock()
+	ok := c.cli == cli && !c.stopped
+	ctx := c.ctx
+	c.mu.Unlock()
+	if !ok {
+		return false // the session stopped: leave it to WhatsApp to redeliver
+	}
+	resolve := func(lid types.JID) (types.JID, bool) {
+		pn, err := cli.Store.LIDs.GetPNForLID(ctx, lid)
+		return pn, err == nil && !pn.IsEmpty()
+	}
+	m, keep := convertMessage(evt, cli.Store.GetJID(), resolve)
+	if !keep {
+		return true
+	}
+	hctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	if err := c.h.HandleMessages(hctx, []whatsapp.Message{m}); err != nil {
+		c.log.Warn("storing an incoming message failed; it stays unacknowledged for WhatsApp to redeliver", "message_id", m.ID, "err", err)
+		c.scheduleRedelivery(cli)
+		return false
+	}
+	return true
+}
+
+// stopAsync stops the session after an event that ends it; the socket is
+// closed outside the event handler.
+func (c *client) stopAsync(cli *whatsmeow.Client) {
+	if cur, cancel := c.stop(); cur != nil {
+		go func() {
+			cur.Disconnect()
+			cancel()
+		}()
+	} else {
+		cancel()
+	}
+}
+
+// scheduleReconnect arranges the next connection attempt after the
+// back-off delay.
+func (c *client) scheduleReconnect(cli *whatsmeow.Client) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.stopped || c.cli != cli || c.retry != nil {
+		return
+	}
+	c.attempts++
+	d := c.e.backoff(c.attempts)
+	c.retry = time.AfterFunc(d, func() { c.reconnect(cli) })
+}
+
+func (c *client) reconnect(cli *whatsmeow.Client) {
+	c.mu.Lock()
+	c.retry = nil
+	ok := c.cli == cli && !c.stopped
+	ctx, attempt := c.ctx, c.attempts
+	c.mu.Unlock()
+	if !ok {
+		return
+	}
+	err := cli.ConnectContext(ctx)
+	if err == nil || err == whatsmeow.ErrAlreadyConnected {
+		return
+	}
+	if attempt >= 3 {
+		c.log.Warn("reconnecting to WhatsApp failed", "attempt", attempt, "err", err)
+	} else {
+		c.log.Debug("reconnecting to WhatsApp failed", "attempt", attempt, "err", err)
+	}
+	c.scheduleReconnect(cli)
+}
+
+// scheduleRedelivery makes WhatsApp send unacknowledged messages again: it
+// keeps them until the device reconnects, so after a short pause the
+// connection is reset.
+func (c *client) scheduleRedelivery(cli *whatsmeow.Client) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.stopped || c.cli != cli || c.resetting {
+		return
+	}
+	c.resetting = true
+	time.AfterFunc(c.e.backoff(1), func() {
+		if c.current(cli) {
+			cli.ResetConnection()
+		}
+	})
+}

@@ -1,0 +1,169 @@
+package meow
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"strings"
+
+	"go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/types"
+	"go.mau.fi/whatsmeow/types/events"
+
+	"github.com/synapse-kb/synapse/internal/whatsapp"
+)
+
+// mediaRef is what Download needs, kept in whatsapp.Media.Ref as JSON.
+type mediaRef struct {
+	DirectPath    string `json:"directPath"`
+	MediaKey      []byte `json:"mediaKey"`
+	FileSHA256    []byte `json:"fileSha256"`
+	FileEncSHA256 []byte `json:"fileEncSha256"`
+	MediaType     string `json:"mediaType"` // whatsmeow.MediaType, the HKDF info string
+	Size          int64  `json:"size"`
+}
+
+// jidResolver maps a LID to the phone-number JID the device store knows
+// for it; ok is false when it knows none.
+type jidResolver func(lid types.JID) (pn types.JID, ok bool)
+
+// convertMessage turns a whatsmeow message event into a Synapse message.
+// ok is false for messages Synapse does not keep (protocol messages,
+// sender-key distributions, reactions, polls…), which are acknowledged
+// without being stored.
+func convertMessage(evt *events.Message, me types.JID, resolve jidResolver) (whatsapp.Message, bool) {
+	info := evt.Info
+	m := evt.Message
+	if m == nil {
+		return whatsapp.Message{}, false
+	}
+	chat := info.Chat.ToNonAD()
+	if chat.Server == types.HiddenUserServer {
+		if pn, ok := resolve(chat); ok {
+			chat = pn
+		}
+	}
+	sender := info.Sender.ToNonAD()
+	switch {
+	case info.IsFromMe:
+		sender = me.ToNonAD()
+	case sender.Server == types.HiddenUserServer && info.SenderAlt.Server == types.DefaultUserServer:
+		sender = info.SenderAlt.ToNonAD()
+	case sender.Server == types.HiddenUserServer:
+		if pn, ok := resolve(sender); ok {
+			sender = pn
+		}
+	}
+	out := whatsapp.Message{
+		ID:        info.ID,
+		ChatID:    chat.String(),
+		IsGroup:   info.IsGroup,
+		From:      sender.String(),
+		FromMe:    info.IsFromMe,
+		Timestamp: info.Timestamp.UTC(),
+	}
+	if !info.IsFromMe {
+		out.FromName = info.PushName
+		if !info.IsGroup {
+			out.ChatName = info.PushName
+		}
+	}
+	switch {
+	case m.Conversation != nil:
+		out.Type, out.Text = whatsapp.TypeText, m.GetConversation()
+	case m.ExtendedTextMessage != nil:
+		out.Type, out.Text = whatsapp.TypeText, m.GetExtendedTextMessage().GetText()
+	case m.ImageMessage != nil:
+		im := m.GetImageMessage()
+		out.Type, out.Text = whatsapp.TypeImage, im.GetCaption()
+		out.Media = media(im, whatsmeow.MediaImage, im.GetMimetype(), im.GetFileLength())
+		out.Media.Width, out.Media.Height = int(im.GetWidth()), int(im.GetHeight())
+	case m.AudioMessage != nil:
+		au := m.GetAudioMessage()
+		out.Type = whatsapp.TypeAudio
+		if au.GetPTT() {
+			out.Type = whatsapp.TypeVoice
+		}
+		out.Media = media(au, whatsmeow.MediaAudio, au.GetMimetype(), au.GetFileLength())
+		out.Media.Seconds = int(au.GetSeconds())
+	case m.VideoMessage != nil:
+		v := m.GetVideoMessage()
+		out.Type, out.Text = whatsapp.TypeVideo, v.GetCaption()
+		out.Media = media(v, whatsmeow.MediaVideo, v.GetMimetype(), v.GetFileLength())
+		out.Media.Seconds, out.Media.Width, out.Media.Height = int(v.GetSeconds()), int(v.GetWidth()), int(v.GetHeight())
+	case m.DocumentMessage != nil:
+		d := m.GetDocumentMessage()
+		out.Type, out.Text = whatsapp.TypeDocument, d.GetCaption()
+		out.Media = media(d, whatsmeow.MediaDocument, d.GetMimetype(), d.GetFileLength())
+		out.Media.FileName = d.GetFileName()
+	case m.StickerMessage != nil:
+		s := m.GetStickerMessage()
+		out.Type = whatsapp.TypeSticker
+		out.Media = media(s, whatsmeow.MediaImage, s.GetMimetype(), s.GetFileLength())
+		out.Media.Width, out.Media.Height = int(s.GetWidth()), int(s.GetHeight())
+	case m.LocationMessage != nil:
+		l := m.GetLocationMessage()
+		out.Type = whatsapp.TypeLocation
+		out.Location = &whatsapp.Location{Latitude: l.GetDegreesLatitude(), Longitude: l.GetDegreesLongitude(),
+			Name: l.GetName(), Address: l.GetAddress(), URL: l.GetURL()}
+		out.Text = l.GetComment()
+	case m.LiveLocationMessage != nil:
+		l := m.GetLiveLocationMessage()
+		out.Type, out.Text = whatsapp.TypeLocation, l.GetCaption()
+		out.Location = &whatsapp.Location{Latitude: l.GetDegreesLatitude(), Longitude: l.GetDegreesLongitude()}
+	case m.ContactMessage != nil:
+		c := m.GetContactMessage()
+		out.Type = whatsapp.TypeContact
+		out.Contact = &whatsapp.Contact{DisplayName: c.GetDisplayName(), VCard: c.GetVcard()}
+	case m.ContactsArrayMessage != nil:
+		ca := m.GetContactsArrayMessage()
+		var cards []string
+		for _, c := range ca.GetContacts() {
+			cards = append(cards, c.GetVcard())
+		}
+		out.Type = whatsapp.TypeContact
+		out.Contact = &whatsapp.Contact{DisplayName: ca.GetDisplayName(), VCard: strings.Join(cards, "\n")}
+	default:
+		return whatsapp.Message{}, false
+	}
+	return out, true
+}
+
+type downloadable interface {
+	whatsmeow.DownloadableMessage
+}
+
+func media(d downloadable, mt whatsmeow.MediaType, mime string, size uint64) *whatsapp.Media {
+	ref, _ := json.Marshal(mediaRef{
+		DirectPath: d.GetDirectPath(), MediaKey: d.GetMediaKey(), FileSHA256: d.GetFileSHA256(),
+		FileEncSHA256: d.GetFileEncSHA256(), MediaType: string(mt), Size: int64(size),
+	})
+	return &whatsapp.Media{Ref: string(ref), MimeType: mime, Size: int64(size), SHA256: hex.EncodeToString(d.GetFileSHA256())}
+}
+
+// textMessage is the outgoing message for a plain text.
+func textMessage(text string) *waE2E.Message {
+	return &waE2E.Message{Conversation: &text}
+}
+
+// parseChatID accepts "<digits>@s.whatsapp.net", "<id>@g.us" or bare
+// digits.
+func parseChatID(id string) (types.JID, error) {
+	if id != "" && strings.Trim(id, "+0123456789") == "" {
+		return types.NewJID(strings.TrimPrefix(id, "+"), types.DefaultUserServer), nil
+	}
+	jid, err := types.ParseJID(id)
+	if err != nil || jid.User == "" || jid.Device != 0 {
+		return types.JID{}, whatsapp.ErrInvalidChat
+	}
+	switch jid.Server {
+	case types.DefaultUserServer:
+		if strings.Trim(jid.User, "0123456789") != "" {
+			return types.JID{}, whatsapp.ErrInvalidChat
+		}
+		return jid, nil
+	case types.GroupServer:
+		return jid, nil
+	}
+	return types.JID{}, whatsapp.ErrInvalidChat
+}
