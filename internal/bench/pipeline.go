@@ -25,35 +25,46 @@ import (
 // startApp runs a whole Synapse (sim engine, River, HTTP) in process.
 func (e Env) startApp(ctx context.Context, extra map[string]string) (*app.App, string, error) {
 	env := map[string]string{"SYNAPSE_DATA_DIR": filepath.Join(e.Dir, "app"), "WHATSAPP_ENGINE": "sim", "SYNAPSE_LOG_LEVEL": "error"}
-	if e.DatabaseURL != "" {
-		u, err := e.scratchSchema(ctx)
-		if err != nil {
-			return nil, "", err
-		}
-		env["DATABASE_URL"] = u
-	}
 	for k, v := range extra {
 		env[k] = v
 	}
-	cfg, err := config.Load(func(k string) string { return env[k] })
+	a, err := e.newApp(ctx, env)
 	if err != nil {
 		return nil, "", err
+	}
+	ln := e.listener()
+	a.Start(ln)
+	return a, "http://" + ln.Addr().String(), nil
+}
+
+// newApp builds (without starting) a Synapse from env, on the Env's
+// database.
+func (e Env) newApp(ctx context.Context, env map[string]string) (*app.App, error) {
+	if e.DatabaseURL != "" && env["DATABASE_URL"] == "" {
+		u, err := e.scratchSchema(ctx)
+		if err != nil {
+			return nil, err
+		}
+		env["DATABASE_URL"] = u
+	}
+	cfg, err := config.Load(func(k string) string { return env[k] })
+	if err != nil {
+		return nil, err
 	}
 	log := e.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	a, err := app.New(ctx, cfg, log, "bench")
-	if err != nil {
-		return nil, "", err
-	}
+	return app.New(ctx, cfg, log, "bench")
+}
+
+// listener listens on a free local port.
+func (e Env) listener() net.Listener {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		a.Shutdown(ctx)
-		return nil, "", err
+		panic(err)
 	}
-	a.Start(ln)
-	return a, "http://" + ln.Addr().String(), nil
+	return ln
 }
 
 func (e Env) pairApp(ctx context.Context, a *app.App, email, phone string) (string, string, error) {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"time"
 
 	"github.com/synapse-kb/synapse/internal/bench"
 )
@@ -18,6 +19,10 @@ const benchUsage = `Usage: synapse bench <name> [flags]
   queries   chat list and message page latency over many stored messages
   sessions  memory and goroutines per idle connected sim session
   pipeline  messages/s through the whole knowledge pipeline (built-in analysers)
+  whatsmeow pair -sessions N whatsmeow sessions with a protocol simulator (cmd/wasim,
+            -simulator URL), -concurrency at a time, and measure memory per
+            session; -messages M then pushes M messages through the protocol.
+            With -restore, restart on the same -dir and time the restore.
   thumbnail time from an image message to its thumbnail being served
 
 Flags (all benchmarks): -database postgres://… (default: a fresh SQLite file)
@@ -35,6 +40,12 @@ func benchCmd(args []string, env Env) error {
 	rate := fs.Int("rate", 2000, "messages per second (latency)")
 	perUser := fs.Int("per-user", 10000, "stored messages per user (queries)")
 	queries := fs.Int("queries", 2000, "queries of each kind (queries); images (thumbnail)")
+	simulator := fs.String("simulator", "", "protocol simulator URL (whatsmeow)")
+	keepDir := fs.String("dir", "", "data directory kept between pairing and -restore (whatsmeow)")
+	concurrency := fs.Int("concurrency", 4, "pairings at a time (whatsmeow)")
+	restore := fs.Bool("restore", false, "restore the sessions paired earlier in -dir (whatsmeow)")
+	restoreRate := fs.String("restore-rate", "", "WHATSAPP_RESTORE_RATE for -restore (0 lifts the ceiling)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the message phase (whatsmeow)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return usageError{err.Error()}
 	}
@@ -85,6 +96,33 @@ func benchCmd(args []string, env Env) error {
 			return err
 		}
 		fmt.Fprintf(env.Stdout, "thumbnail %s: %d image messages, message to thumbnail served: p50 %s, p99 %s, max %s\n", db, r.Images, r.P50, r.P99, r.Max)
+	case "whatsmeow":
+		if *simulator == "" || *keepDir == "" {
+			return usageError{"bench whatsmeow needs -simulator URL (start one with: go run ./cmd/wasim) and -dir DIR"}
+		}
+		o := bench.MeowOptions{Simulator: *simulator, Dir: *keepDir, Sessions: *sessions, Concurrency: *concurrency,
+			CPUProfile: *cpuProfile, RestoreRate: *restoreRate}
+		if flagSet(fs, "messages") {
+			o.Messages = *messages
+		}
+		if *restore {
+			r, err := bench.MeowRestore(ctx, e, o)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(env.Stdout, "whatsmeow restore %s: %d sessions WORKING again in %s (restore rate %q); per restored idle session: %.1f KiB resident, %.1f KiB heap+stacks, %.2f goroutines\n",
+				db, r.Sessions, r.Elapsed.Round(time.Millisecond), *restoreRate, r.RSSPerSession/1024, r.HeapPerSession/1024, r.GoroutinesPerSession)
+			return nil
+		}
+		r, err := bench.MeowPair(ctx, e, o)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "whatsmeow pairing %s: %d sessions, %d at a time, %d failures, in %s; per paired idle session: %.1f KiB resident, %.1f KiB heap+stacks, %.2f goroutines\n",
+			db, r.Sessions, *concurrency, r.Failures, r.Elapsed.Round(time.Millisecond), r.RSSPerSession/1024, r.HeapPerSession/1024, r.GoroutinesPerSession)
+		if r.Messages > 0 {
+			fmt.Fprintf(env.Stdout, "whatsmeow messages %s: %d messages decrypted and stored at %.0f messages/s\n", db, r.Messages, r.MessagesPerSecond)
+		}
 	case "sessions":
 		r, err := bench.Sessions(ctx, e, *sessions)
 		if err != nil {
@@ -96,4 +134,11 @@ func benchCmd(args []string, env Env) error {
 		return usageError{benchUsage}
 	}
 	return nil
+}
+
+// flagSet reports whether the flag was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }

@@ -84,6 +84,30 @@ func (s *Store) SaveSessionState(ctx context.Context, userID, sessionID string, 
 	return expectOne(res)
 }
 
+// SessionStateUpdate is one session's state to record.
+type SessionStateUpdate struct {
+	UserID, SessionID string
+	State             SessionState
+}
+
+// SaveSessionStates records several sessions' states in one transaction.
+// Sessions that no longer exist (their user was deleted) are skipped.
+func (s *Store) SaveSessionStates(ctx context.Context, updates []SessionStateUpdate) error {
+	return s.InTx(ctx, func(tx *sql.Tx) error {
+		now := ms(s.clock())
+		for _, u := range updates {
+			st := u.State
+			_, err := tx.ExecContext(ctx, `UPDATE whatsapp_sessions SET status = $3, reason = $4, want_running = $5,
+				jid = $6, push_name = $7, connected_at = $8, updated_at = $9 WHERE user_id = $1 AND id = $2`,
+				u.UserID, u.SessionID, st.Status, st.Reason, st.WantRunning, st.JID, st.PushName, toNullMS(st.ConnectedAt), now)
+			if err != nil {
+				return fmt.Errorf("store: save session states: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
 // SessionsToRestore lists sessions that were meant to be running and had
 // logged in: after a restart they reconnect from their stored device.
 func (s *Store) SessionsToRestore(ctx context.Context) ([]Session, error) {

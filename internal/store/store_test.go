@@ -265,6 +265,16 @@ func TestSessions(t *testing.T) {
 		if err != nil || len(restore) != 1 || restore[0].ID != sa.ID {
 			t.Fatalf("restore list (only paired sessions that should run): %+v %v", restore, err)
 		}
+		// Several at once; a deleted user's session is skipped.
+		if err := s.SaveSessionStates(ctx, []store.SessionStateUpdate{
+			{UserID: b.ID, SessionID: sb.ID, State: store.SessionState{Status: "WORKING", WantRunning: true, JID: "2@s.whatsapp.net"}},
+			{UserID: "gone", SessionID: "gone", State: store.SessionState{Status: "STOPPED"}},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := s.SessionByUser(ctx, b.ID); got.Status != "WORKING" || got.JID != "2@s.whatsapp.net" {
+			t.Fatalf("batch save: %+v", got)
+		}
 		all, err := s.ListAllSessions(ctx)
 		if err != nil || len(all) != 2 || all[0].UserEmail != "a@x.io" {
 			t.Fatalf("all sessions: %+v %v", all, err)

@@ -20,7 +20,7 @@ import (
 // SessionStore is the persistence the manager needs.
 type SessionStore interface {
 	EnsureSession(ctx context.Context, userID, newID string) (store.Session, error)
-	SaveSessionState(ctx context.Context, userID, sessionID string, st store.SessionState) error
+	SaveSessionStates(ctx context.Context, updates []store.SessionStateUpdate) error
 	SessionsToRestore(ctx context.Context) ([]store.Session, error)
 }
 
@@ -59,6 +59,14 @@ type Manager struct {
 	byUser map[string]*session
 	closed atomic.Bool
 	counts [5]atomic.Int64 // live sessions per status, for metrics
+
+	// State changes are recorded by a writer that exists only while some
+	// are pending, many sessions' changes per transaction (a restart of a
+	// thousand sessions is two thousand changes).
+	writeMu sync.Mutex
+	pending map[string]store.SessionStateUpdate // by session id; the latest wins
+	writing bool
+	written *sync.Cond
 }
 
 // session is one user's live state. It is kept small: a process holds tens
@@ -75,6 +83,7 @@ type session struct {
 	client      Client
 	gen         uint32 // bumped whenever client is replaced; stale events are ignored
 	attempts    uint8  // failed connection attempts in a row
+	paired      bool   // paired in this process: list groups once connected
 	retry       *time.Timer
 	changed     chan struct{} // closed on the next change, when someone waits
 }
@@ -107,7 +116,8 @@ func NewManager(o ManagerOptions) *Manager {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	m := &Manager{o: o, byUser: map[string]*session{}}
+	m := &Manager{o: o, byUser: map[string]*session{}, pending: map[string]store.SessionStateUpdate{}}
+	m.written = sync.NewCond(&m.writeMu)
 	if o.Metrics != nil {
 		for i, st := range []Status{StatusStopped, StatusStarting, StatusScanQR, StatusWorking, StatusFailed} {
 			c := &m.counts[i]
@@ -201,17 +211,57 @@ func (m *Manager) setStatus(s *session, st Status, reason string) {
 		s.qr = QR{}
 	}
 	if !m.closed.Load() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		err := m.o.Store.SaveSessionState(ctx, s.userID, s.id, store.SessionState{
+		m.record(store.SessionStateUpdate{UserID: s.userID, SessionID: s.id, State: store.SessionState{
 			Status: string(st), Reason: reason, WantRunning: s.want, JID: s.me.JID, PushName: s.me.PushName, ConnectedAt: s.connectedAt,
-		})
-		cancel()
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			m.logger(s).Error("save session state", "err", err)
-		}
+		}})
 		m.publish(s.userID, realtime.TypeSessionStatus, s.state(m.o.Engine.Name()))
 	}
 	s.notify()
+}
+
+// record queues a session's state to be written, starting the writer if
+// none runs.
+func (m *Manager) record(u store.SessionStateUpdate) {
+	m.writeMu.Lock()
+	defer m.writeMu.Unlock()
+	m.pending[u.SessionID] = u
+	if !m.writing {
+		m.writing = true
+		go m.writeStates()
+	}
+}
+
+// writeStates writes pending states until there are none.
+func (m *Manager) writeStates() {
+	for {
+		m.writeMu.Lock()
+		if len(m.pending) == 0 {
+			m.writing = false
+			m.written.Broadcast()
+			m.writeMu.Unlock()
+			return
+		}
+		batch := make([]store.SessionStateUpdate, 0, len(m.pending))
+		for _, u := range m.pending {
+			batch = append(batch, u)
+		}
+		clear(m.pending)
+		m.writeMu.Unlock()
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		if err := m.o.Store.SaveSessionStates(ctx, batch); err != nil {
+			m.o.Log.Error("save session states", "sessions", len(batch), "err", err)
+		}
+		cancel()
+	}
+}
+
+// Flush waits until every state change so far is written.
+func (m *Manager) Flush() {
+	m.writeMu.Lock()
+	defer m.writeMu.Unlock()
+	for m.writing {
+		m.written.Wait()
+	}
 }
 
 func (m *Manager) publish(userID, typ string, data any) {
@@ -599,9 +649,10 @@ func (m *Manager) Forget(userID string) {
 }
 
 // Close disconnects every session without changing what is stored, so that
-// the next process restores them.
+// the next process restores them. State changes made before are written.
 func (m *Manager) Close() {
 	m.closed.Store(true)
+	defer m.Flush()
 	m.mu.Lock()
 	all := make([]*session, 0, len(m.byUser))
 	for _, s := range m.byUser {
@@ -691,6 +742,7 @@ func (h *sessionHandler) HandleEvent(evt Event) {
 		m.setStatus(s, StatusStopped, "QR code was not scanned in time")
 	case PairSuccess:
 		s.me = e.Me
+		s.paired = true
 		log.Info("paired", "jid", e.Me.JID)
 		m.setStatus(s, StatusStarting, "paired; logging in")
 	case PairError:
@@ -704,7 +756,10 @@ func (h *sessionHandler) HandleEvent(evt Event) {
 		s.attempts = 0
 		log.Info("connected", "jid", e.Me.JID)
 		m.setStatus(s, StatusWorking, "")
-		if c := s.client; c != nil {
+		// A new device lists its groups once; afterwards the engine reports
+		// group changes as they happen (a restart does not ask again).
+		if c := s.client; c != nil && s.paired {
+			s.paired = false
 			go m.refreshGroups(s, c)
 		}
 	case Disconnected:

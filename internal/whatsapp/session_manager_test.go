@@ -281,6 +281,7 @@ func TestPairReceiveStopRestoreUnlink(t *testing.T) {
 		t.Fatal(err)
 	}
 	h2.waitStatus(b, whatsapp.StatusScanQR)
+	h2.m.Flush()
 	rows, _ := s.SessionsToRestore(ctx)
 	if len(rows) != 1 || rows[0].UserID != a {
 		t.Fatalf("sessions to restore after logout: %+v", rows)
