@@ -610,14 +610,17 @@ func pairOnce(v *env, id string) error {
 	if err := c.Connect(ctx); err != nil {
 		return err
 	}
-	qr, err := waitEvent[whatsapp.QR](r, 10*time.Second)
+	// Generous timeouts: the point is that no pairing fails, and on a
+	// loaded CI machine under -race a pairing (812 prekeys generated and
+	// stored) can take tens of seconds.
+	qr, err := waitEvent[whatsapp.QR](r, 60*time.Second)
 	if err != nil {
 		return err
 	}
 	if err := me.ScanQR(qr.Code); err != nil {
 		return err
 	}
-	if _, err := waitEvent[whatsapp.Connected](r, 20*time.Second); err != nil {
+	if _, err := waitEvent[whatsapp.Connected](r, 120*time.Second); err != nil {
 		return err
 	}
 	if _, err := me.SendText(me.Number(), "note to self"); err != nil {
