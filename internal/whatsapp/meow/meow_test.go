@@ -211,7 +211,7 @@ func count[T whatsapp.Event](r *recorder) int {
 func (r *recorder) message(t *testing.T, id string) whatsapp.Message {
 	t.Helper()
 	var out whatsapp.Message
-	r.waitFor(t, "message "+id, 5*time.Second, func(_ []whatsapp.Event, msgs []whatsapp.Message) bool {
+	r.waitFor(t, "message "+id, 30*time.Second, func(_ []whatsapp.Event, msgs []whatsapp.Message) bool {
 		for _, m := range msgs {
 			if m.ID == id {
 				out = m
@@ -235,15 +235,15 @@ func (v *env) pair(id string, p *wasim.Phone) (whatsapp.Client, *recorder) {
 	if err := c.Connect(context.Background()); err != nil {
 		v.t.Fatal(err)
 	}
-	qr := event[whatsapp.QR](v.t, r, 1, 5*time.Second)
+	qr := event[whatsapp.QR](v.t, r, 1, 30*time.Second)
 	if time.Until(qr.ExpiresAt) < 50*time.Second {
 		v.t.Fatalf("first QR code expires in %s, want about 60 s", time.Until(qr.ExpiresAt))
 	}
 	if err := p.ScanQR(qr.Code); err != nil {
 		v.t.Fatal(err)
 	}
-	ps := event[whatsapp.PairSuccess](v.t, r, 1, 5*time.Second)
-	conn := event[whatsapp.Connected](v.t, r, 1, 10*time.Second)
+	ps := event[whatsapp.PairSuccess](v.t, r, 1, 30*time.Second)
+	conn := event[whatsapp.Connected](v.t, r, 1, 60*time.Second)
 	want := p.JID().String()
 	if ps.Me.JID != want || conn.Me.JID != want {
 		v.t.Fatalf("paired as %q, connected as %q, want %q", ps.Me.JID, conn.Me.JID, want)
@@ -267,7 +267,7 @@ func TestPairMessagesAndSend(t *testing.T) {
 		if m.Type != whatsapp.TypeText || m.Text != "hello" || m.ChatID != bobJID || m.From != bobJID || m.FromName != "Bob" || m.FromMe || m.IsGroup || m.Timestamp.IsZero() {
 			t.Fatalf("text: %+v", m)
 		}
-		r.waitFor(t, "Bob's push name", 5*time.Second, func(evts []whatsapp.Event, _ []whatsapp.Message) bool {
+		r.waitFor(t, "Bob's push name", 30*time.Second, func(evts []whatsapp.Event, _ []whatsapp.Message) bool {
 			for _, e := range evts {
 				if cu, ok := e.(whatsapp.ChatsUpdated); ok && slices.Contains(cu.Chats, whatsapp.Chat{ID: bobJID, Name: "Bob"}) {
 					return true
@@ -356,7 +356,7 @@ func TestPairMessagesAndSend(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r.waitFor(t, "group join", 5*time.Second, func(evts []whatsapp.Event, _ []whatsapp.Message) bool {
+		r.waitFor(t, "group join", 30*time.Second, func(evts []whatsapp.Event, _ []whatsapp.Message) bool {
 			for _, e := range evts {
 				if cu, ok := e.(whatsapp.ChatsUpdated); ok && slices.Contains(cu.Chats, whatsapp.Chat{ID: gid.String(), Name: "Climbing", IsGroup: true}) {
 					return true
@@ -435,7 +435,7 @@ func TestReconnectAndOfflineDelivery(t *testing.T) {
 		if err := c2.Connect(ctx); err != nil {
 			t.Fatal(err)
 		}
-		event[whatsapp.Connected](t, r, 1, 10*time.Second)
+		event[whatsapp.Connected](t, r, 1, 60*time.Second)
 		if m := r.message(t, id); m.Text != "sent while Synapse was down" {
 			t.Fatalf("offline message: %+v", m)
 		}
@@ -459,7 +459,7 @@ func TestHandlerErrorLeadsToRedelivery(t *testing.T) {
 		if !d.Retrying {
 			t.Fatalf("disconnect for redelivery: %+v", d)
 		}
-		event[whatsapp.Connected](t, r, 2, 5*time.Second)
+		event[whatsapp.Connected](t, r, 2, 30*time.Second)
 		id2, _ := bob.SendText(me.Number(), "and the next one")
 		r.message(t, id2)
 		r.mu.Lock()
@@ -482,7 +482,7 @@ func TestUnlinkAndPairAgain(t *testing.T) {
 		me, _ := v.sim.NewPhone(wasim.PhoneOptions{})
 		c, r := v.pair("s1", me)
 		me.Unlink()
-		lo := event[whatsapp.LoggedOut](t, r, 1, 5*time.Second)
+		lo := event[whatsapp.LoggedOut](t, r, 1, 30*time.Second)
 		if lo.Reason == "" {
 			t.Fatal("LoggedOut without a reason")
 		}
@@ -504,7 +504,7 @@ func TestUnlinkAndPairAgain(t *testing.T) {
 		if err := c3.Connect(ctx); err != nil {
 			t.Fatal(err)
 		}
-		event[whatsapp.LoggedOut](t, r3, 1, 5*time.Second)
+		event[whatsapp.LoggedOut](t, r3, 1, 30*time.Second)
 		if c3.HasDevice() {
 			t.Fatal("HasDevice is true after a 401 on connect")
 		}
@@ -530,7 +530,7 @@ func TestPairByCode(t *testing.T) {
 		if err := c.Connect(ctx); err != nil {
 			t.Fatal(err)
 		}
-		event[whatsapp.QR](t, r, 1, 5*time.Second)
+		event[whatsapp.QR](t, r, 1, 30*time.Second)
 		code, err := c.PairPhone(ctx, me.Number())
 		if err != nil {
 			t.Fatal(err)
@@ -538,8 +538,8 @@ func TestPairByCode(t *testing.T) {
 		if err := me.ConfirmPairCode(code); err != nil {
 			t.Fatal(err)
 		}
-		event[whatsapp.PairSuccess](t, r, 1, 5*time.Second)
-		if conn := event[whatsapp.Connected](t, r, 1, 10*time.Second); conn.Me.JID != me.JID().String() {
+		event[whatsapp.PairSuccess](t, r, 1, 30*time.Second)
+		if conn := event[whatsapp.Connected](t, r, 1, 60*time.Second); conn.Me.JID != me.JID().String() {
 			t.Fatalf("connected as %s", conn.Me.JID)
 		}
 	})
@@ -562,7 +562,7 @@ func TestQRTimeout(t *testing.T) {
 	if err := c.Connect(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	event[whatsapp.QRTimeout](t, r, 1, 5*time.Second)
+	event[whatsapp.QRTimeout](t, r, 1, 30*time.Second)
 	if c.HasDevice() {
 		t.Fatal("device stored without pairing")
 	}
@@ -691,8 +691,8 @@ func TestPermanentDisconnects(t *testing.T) {
 	if err := c2.Connect(ctx); err != nil {
 		t.Fatal(err)
 	}
-	event[whatsapp.Connected](t, r2, 1, 10*time.Second)
-	d := event[whatsapp.Disconnected](t, r, 1, 5*time.Second)
+	event[whatsapp.Connected](t, r2, 1, 60*time.Second)
+	d := event[whatsapp.Disconnected](t, r, 1, 30*time.Second)
 	if d.Retrying || !strings.Contains(d.Reason, "replaced") {
 		t.Fatalf("stream replaced: %+v", d)
 	}
@@ -713,7 +713,7 @@ func TestPermanentDisconnects(t *testing.T) {
 		if err := c.Connect(ctx); err != nil {
 			t.Fatal(err)
 		}
-		d := event[whatsapp.Disconnected](t, r, 1, 5*time.Second)
+		d := event[whatsapp.Disconnected](t, r, 1, 30*time.Second)
 		for _, w := range tc.want {
 			if d.Retrying || !strings.Contains(d.Reason, w) {
 				t.Fatalf("failure %d: %+v, want %q in reason and no retry", tc.f.Reason, d, w)
