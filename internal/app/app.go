@@ -126,6 +126,11 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, version stri
 	}
 	a.Store = st
 	a.closers = append(a.closers, func() { st.Close() })
+	lock, err := acquireInstanceLock(ctx, cfg.DataDir, st)
+	if err != nil {
+		return nil, err
+	}
+	a.closers = append(a.closers, lock.release)
 
 	secret, err := JWTSecret(cfg)
 	if err != nil {

@@ -104,7 +104,9 @@ func testWhatsmeow(t *testing.T, d store.Dialect) {
 	dataDir := t.TempDir()
 	opts := apptest.Options{Dialect: d, DataDir: dataDir, Env: meowEnv(ws)}
 	if d == store.Postgres {
-		opts.DatabaseURL = dbtest.PostgresURL(t)
+		// A database of its own: whatsmeow's upgrade looks for its tables
+		// in every schema of the database.
+		opts.DatabaseURL = dbtest.PostgresDatabaseURL(t)
 	}
 	srv := apptest.Start(t, opts)
 	c := srv.Client

@@ -49,9 +49,9 @@ func postgresBase() string {
 	return DefaultPostgresURL
 }
 
-// PostgresURL creates a fresh schema on the test server and returns a URL
-// whose connections use it; the schema is dropped when the test ends.
-func PostgresURL(t testing.TB) string {
+// postgresReachable returns the test server's URL, skipping (or, with
+// SYNAPSE_TEST_REQUIRE_ALL=1, failing) the test when it does not answer.
+func postgresReachable(t testing.TB) string {
 	t.Helper()
 	base := postgresBase()
 	pgOnce.Do(func() {
@@ -68,6 +68,14 @@ func PostgresURL(t testing.TB) string {
 	if pgErr != nil {
 		Skip(t, "PostgreSQL is not reachable at "+base+": "+pgErr.Error())
 	}
+	return base
+}
+
+// PostgresURL creates a fresh schema on the test server and returns a URL
+// whose connections use it; the schema is dropped when the test ends.
+func PostgresURL(t testing.TB) string {
+	t.Helper()
+	base := postgresReachable(t)
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	schema := "t_" + hex.EncodeToString(b[:])
@@ -92,6 +100,38 @@ func PostgresURL(t testing.TB) string {
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// PostgresDatabaseURL creates a fresh database (not just a schema) on the
+// test server and returns its URL; it is dropped when the test ends. For
+// components whose schema checks ignore the search path (whatsmeow's asks
+// information_schema for table names in every schema).
+func PostgresDatabaseURL(t testing.TB) string {
+	t.Helper()
+	base := postgresReachable(t)
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	name := "t_" + hex.EncodeToString(b[:])
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.Exec(`CREATE DATABASE ` + name); err != nil {
+		admin.Close()
+		t.Fatalf("create database: %v", err)
+	}
+	t.Cleanup(func() {
+		defer admin.Close()
+		if _, err := admin.Exec(`DROP DATABASE ` + name + ` WITH (FORCE)`); err != nil {
+			t.Logf("drop database %s: %v", name, err)
+		}
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = "/" + name
 	return u.String()
 }
 

@@ -115,6 +115,15 @@ func New(o Options) (*Engine, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	e.container = sqlstore.NewWithDB(o.DB, waDialect, newWALogger(o.Log.With("component", "whatsmeow-store")))
+	if e.d == postgres {
+		// whatsmeow's upgrade asks information_schema whether its version
+		// table exists in any schema of the database; another schema's
+		// would make it skip creating ours. Create it here, in the schema
+		// the connection uses, exactly as the upgrade would.
+		if _, err := o.DB.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS whatsmeow_version (version INTEGER, compat INTEGER)`); err != nil {
+			return nil, fmt.Errorf("meow: prepare whatsmeow store: %w", err)
+		}
+	}
 	if err := e.container.Upgrade(ctx); err != nil {
 		return nil, fmt.Errorf("meow: upgrade whatsmeow store: %w", err)
 	}

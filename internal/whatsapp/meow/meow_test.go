@@ -64,7 +64,9 @@ func sqliteConns() int {
 
 func openPostgres(t testing.TB) *sql.DB {
 	t.Helper()
-	db, err := sql.Open("pgx", dbtest.PostgresURL(t))
+	// A database of its own: whatsmeow's upgrade looks for its tables in
+	// every schema of the database.
+	db, err := sql.Open("pgx", dbtest.PostgresDatabaseURL(t))
 	if err != nil {
 		t.Fatal(err)
 	}

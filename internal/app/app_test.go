@@ -1,0 +1,53 @@
+package app_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"testing"
+
+	"github.com/synapse-kb/synapse/internal/app"
+	"github.com/synapse-kb/synapse/internal/config"
+	"github.com/synapse-kb/synapse/internal/testutil/dbtest"
+)
+
+func newApp(t *testing.T, env map[string]string) (*app.App, error) {
+	t.Helper()
+	env["WHATSAPP_ENGINE"] = "sim"
+	cfg, err := config.Load(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return app.New(context.Background(), cfg, slog.New(slog.DiscardHandler), "test")
+}
+
+// Two processes must not run the same sessions: the second is refused,
+// with a reason, until the first stops.
+func TestOneProcessPerDataDirectory(t *testing.T) {
+	dir := t.TempDir()
+	a, err := newApp(t, map[string]string{"SYNAPSE_DATA_DIR": dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := newApp(t, map[string]string{"SYNAPSE_DATA_DIR": dir}); !errors.Is(err, app.ErrAlreadyRunning) {
+		t.Fatalf("second process on one data directory: %v", err)
+	}
+	a.Shutdown(context.Background())
+	b, err := newApp(t, map[string]string{"SYNAPSE_DATA_DIR": dir})
+	if err != nil {
+		t.Fatalf("after the first stopped: %v", err)
+	}
+	b.Shutdown(context.Background())
+}
+
+func TestOneProcessPerPostgresDatabase(t *testing.T) {
+	url := dbtest.PostgresURL(t)
+	a, err := newApp(t, map[string]string{"SYNAPSE_DATA_DIR": t.TempDir(), "DATABASE_URL": url})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Shutdown(context.Background())
+	if _, err := newApp(t, map[string]string{"SYNAPSE_DATA_DIR": t.TempDir(), "DATABASE_URL": url}); !errors.Is(err, app.ErrAlreadyRunning) {
+		t.Fatalf("second process on one database: %v", err)
+	}
+}
