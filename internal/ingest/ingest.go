@@ -136,6 +136,11 @@ func (i *Ingester) Ingest(ctx context.Context, userID string, msgs []whatsapp.Me
 	r := &request{msgs: make([]*store.IncomingMessage, len(msgs)), done: make(chan error, 1)}
 	for k := range msgs {
 		r.msgs[k] = i.convert(userID, &msgs[k])
+		// Encoding and search folding happen here, in the caller's
+		// goroutine, not in the single writer's transaction.
+		if err := r.msgs[k].Prepare(); err != nil {
+			return err
+		}
 	}
 	i.mu.RLock()
 	if i.closed {

@@ -121,6 +121,26 @@ type IncomingMessage struct {
 	// Inserted is set by IngestMessages: false when the message was already
 	// stored (a redelivery).
 	Inserted bool
+	// Prepare fills the fields below; callers may run it ahead of time,
+	// outside the ingest transaction, to keep that transaction short.
+	prepared bool
+	payload  sql.NullString
+	folded   string
+}
+
+// Prepare computes what storing the message needs (its encoded
+// attachments and its folded search text). IngestMessages calls it for
+// messages that were not prepared.
+func (m *IncomingMessage) Prepare() error {
+	if m.prepared {
+		return nil
+	}
+	raw, err := encodePayload(&m.Message)
+	if err != nil {
+		return err
+	}
+	m.payload, m.folded, m.prepared = raw, Fold(messageSearchText(&m.Message)), true
+	return nil
 }
 
 // IngestHook runs inside the ingest transaction with the messages that were
@@ -173,7 +193,7 @@ func (s *Store) IngestMessages(ctx context.Context, msgs []*IncomingMessage, hoo
 			inserted = append(inserted, got...)
 			rest = rest[n:]
 		}
-		for rest := inserted; len(rest) > 0; {
+		for rest := inserted; s.dialect == SQLite && len(rest) > 0; {
 			n := min(len(rest), messageInsertChunk)
 			if err := s.indexMessages(ctx, tx, rest[:n]); err != nil {
 				return err
@@ -190,7 +210,13 @@ func (s *Store) IngestMessages(ctx context.Context, msgs []*IncomingMessage, hoo
 func (s *Store) insertMessages(ctx context.Context, tx *sql.Tx, msgs []*IncomingMessage) ([]*IncomingMessage, error) {
 	now := ms(s.clock())
 	var b strings.Builder
-	b.WriteString(`INSERT INTO messages (user_id, chat_id, id, sender, sender_name, from_me, type, text, ts, payload, created_at) VALUES `)
+	// On PostgreSQL the search vector is part of the row; on SQLite the
+	// index is a separate FTS5 table (indexMessages).
+	if s.dialect == Postgres {
+		b.WriteString(`INSERT INTO messages (user_id, chat_id, id, sender, sender_name, from_me, type, text, ts, payload, created_at, tsv) VALUES `)
+	} else {
+		b.WriteString(`INSERT INTO messages (user_id, chat_id, id, sender, sender_name, from_me, type, text, ts, payload, created_at) VALUES `)
+	}
 	args := make([]any, 0, len(msgs)*11)
 	type msgKey struct{ user, chat, id string }
 	byKey := make(map[msgKey]*IncomingMessage, len(msgs))
@@ -198,12 +224,17 @@ func (s *Store) insertMessages(ctx context.Context, tx *sql.Tx, msgs []*Incoming
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		s.placeholders(&b, len(args), 11)
-		raw, err := encodePayload(&m.Message)
-		if err != nil {
+		if err := m.Prepare(); err != nil {
 			return nil, err
 		}
-		args = append(args, m.UserID, m.ChatID, m.ID, m.From, m.FromName, m.FromMe, m.Type, m.Text, ms(m.Timestamp), raw, now)
+		if s.dialect == Postgres {
+			p := len(args)
+			fmt.Fprintf(&b, "($%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,to_tsvector('simple',$%d))", p+1, p+2, p+3, p+4, p+5, p+6, p+7, p+8, p+9, p+10, p+11, p+12)
+			args = append(args, m.UserID, m.ChatID, m.ID, m.From, m.FromName, m.FromMe, m.Type, m.Text, ms(m.Timestamp), m.payload, now, m.folded)
+		} else {
+			s.placeholders(&b, len(args), 11)
+			args = append(args, m.UserID, m.ChatID, m.ID, m.From, m.FromName, m.FromMe, m.Type, m.Text, ms(m.Timestamp), m.payload, now)
+		}
 		k := msgKey{m.UserID, m.ChatID, m.ID}
 		if _, dup := byKey[k]; !dup {
 			byKey[k] = m
@@ -316,30 +347,17 @@ func messageSearchText(m *Message) string {
 	return strings.Join(parts, " ")
 }
 
-// indexMessages adds new messages to the search index, in bulk.
+// indexMessages adds new messages to SQLite's message index, in bulk.
 func (s *Store) indexMessages(ctx context.Context, tx *sql.Tx, msgs []*IncomingMessage) error {
 	var b strings.Builder
-	args := make([]any, 0, len(msgs)*3)
-	switch s.dialect {
-	case SQLite:
-		b.WriteString(`INSERT INTO message_fts (rowid, body) VALUES `)
-		for i, m := range msgs {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			s.placeholders(&b, len(args), 2)
-			args = append(args, m.Seq, userToken(m.UserID)+" "+Fold(messageSearchText(&m.Message)))
+	args := make([]any, 0, len(msgs)*2)
+	b.WriteString(`INSERT INTO message_fts (rowid, body) VALUES `)
+	for i, m := range msgs {
+		if i > 0 {
+			b.WriteByte(',')
 		}
-	case Postgres:
-		b.WriteString(`UPDATE messages AS m SET tsv = to_tsvector('simple', v.body) FROM (VALUES `)
-		for i, m := range msgs {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			fmt.Fprintf(&b, "($%d::bigint,$%d)", len(args)+1, len(args)+2)
-			args = append(args, m.Seq, Fold(messageSearchText(&m.Message)))
-		}
-		b.WriteString(`) AS v(seq, body) WHERE m.seq = v.seq`)
+		s.placeholders(&b, len(args), 2)
+		args = append(args, m.Seq, userToken(m.UserID)+" "+m.folded)
 	}
 	if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
 		return fmt.Errorf("store: index messages: %w", err)
