@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"syscall"
+	"time"
 
 	"github.com/synapse-kb/synapse/internal/store"
 )
@@ -26,7 +27,8 @@ type instanceLock struct {
 	conn *sql.Conn
 }
 
-// instanceLockKey is the PostgreSQL advisory lock key of a serving process.
+// instanceLockKey is the first half of the PostgreSQL advisory lock key of a
+// serving process; the second is a hash of the schema.
 const instanceLockKey = 0x53796e53 // "SynS"
 
 func acquireInstanceLock(ctx context.Context, dataDir string, st *store.Store) (*instanceLock, error) {
@@ -48,11 +50,22 @@ func acquireInstanceLock(ctx context.Context, dataDir string, st *store.Store) (
 			l.release()
 			return nil, fmt.Errorf("lock database: %w", err)
 		}
+		// The lock is per schema (several Synapses may share a database in
+		// different schemas). A process that just died may still hold it
+		// until the server notices its connection is gone: wait a little.
 		var ok bool
-		if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1)`, instanceLockKey).Scan(&ok); err != nil {
-			conn.Close()
-			l.release()
-			return nil, fmt.Errorf("lock database: %w", err)
+		deadline := time.Now().Add(15 * time.Second)
+		for {
+			err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1, hashtext(current_schema()))`, instanceLockKey).Scan(&ok)
+			if err != nil {
+				conn.Close()
+				l.release()
+				return nil, fmt.Errorf("lock database: %w", err)
+			}
+			if ok || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(250 * time.Millisecond)
 		}
 		if !ok {
 			conn.Close()
@@ -66,7 +79,7 @@ func acquireInstanceLock(ctx context.Context, dataDir string, st *store.Store) (
 
 func (l *instanceLock) release() {
 	if l.conn != nil {
-		_, _ = l.conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock($1)`, instanceLockKey)
+		_, _ = l.conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock($1, hashtext(current_schema()))`, instanceLockKey)
 		l.conn.Close()
 	}
 	if l.file != nil {
