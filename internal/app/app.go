@@ -173,7 +173,8 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, version stri
 		return nil, err
 	}
 	ui, err := web.New(web.Options{Store: st, Auth: a.Auth, Sessions: a.Sessions, Hub: a.Hub, Blobs: a.Blobs, Jobs: a.Jobs, Sim: a.Sim,
-		Log: log.With("component", "web"), PublicURL: cfg.PublicURL, Version: version})
+		Log: log.With("component", "web"), PublicURL: cfg.PublicURL, Version: version,
+		TrustedProxies: cfg.TrustedProxies, Transcriber: cfg.TranscribeBaseURL != "", RegistrationClosed: cfg.Registration == "closed"})
 	if err != nil {
 		return nil, err
 	}

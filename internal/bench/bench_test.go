@@ -46,6 +46,9 @@ func TestBenchmarksRun(t *testing.T) {
 	if r, err := Thumbnail(ctx, env(t), 3); err != nil || r.Images != 3 {
 		t.Fatalf("thumbnail: %+v %v", r, err)
 	}
+	if r, err := Pages(ctx, env(t), 2000, 300, 5); err != nil || len(r.Pages) < 10 || r.DashboardBytes == 0 {
+		t.Fatalf("pages: %+v %v", r, err)
+	}
 	e := NewEnv(dbtest.PostgresURL(t), t.TempDir(), io.Discard, nil)
 	defer e.Cleanup()
 	if r, err := Ingest(ctx, e, 4, 400); err != nil || r.Messages != 400 {

@@ -18,6 +18,8 @@ const benchUsage = `Usage: synapse bench <name> [flags]
   latency   message-to-WebSocket latency at a fixed rate
   queries   chat list and message page latency over many stored messages
   sessions  memory and goroutines per idle connected sim session
+  pages     web UI server time per page (100,000 messages and 10,000 items; -messages,
+            -per-user items, -queries requests per page) and the dashboard's weight
   pipeline  messages/s through the whole knowledge pipeline (built-in analysers)
   whatsmeow pair -sessions N whatsmeow sessions with a protocol simulator (cmd/wasim,
             -simulator URL), -concurrency at a time, and measure memory per
@@ -123,6 +125,29 @@ func benchCmd(args []string, env Env) error {
 		if r.Messages > 0 {
 			fmt.Fprintf(env.Stdout, "whatsmeow messages %s: %d messages decrypted and stored at %.0f messages/s\n", db, r.Messages, r.MessagesPerSecond)
 		}
+	case "pages":
+		// Defaults are the web UI's goal: 100,000 messages and 10,000 items for one user.
+		msgs, items, reqs := 100000, 10000, 200
+		fs.Visit(func(f *flag.Flag) {
+			switch f.Name {
+			case "messages":
+				msgs = *messages
+			case "per-user":
+				items = *perUser
+			case "queries":
+				reqs = *queries
+			}
+		})
+		r, err := bench.Pages(ctx, e, msgs, items, reqs)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "pages %s: %d messages and %d items of one user; server time over %d requests per page\n", db, r.Messages, r.Items, reqs)
+		for _, p := range r.Pages {
+			fmt.Fprintf(env.Stdout, "  %-44.44s p50 %8s  p99 %8s  max %8s  %7d B\n", p.Path, p.P50, p.P99, p.Max, p.Bytes)
+		}
+		fmt.Fprintf(env.Stdout, "dashboard weight before images: %d B (HTML %d B, assets uncompressed), %d B with gzip assets\n",
+			r.DashboardBytes, r.DashboardHTML, r.DashboardGzipBytes)
 	case "sessions":
 		r, err := bench.Sessions(ctx, e, *sessions)
 		if err != nil {

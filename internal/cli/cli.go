@@ -52,6 +52,7 @@ const usage = `synapse — your WhatsApp, turned into a personal knowledge base
 
 Usage:
   synapse serve                 run the server (configuration from the environment)
+  synapse demo [-dir D]         try Synapse on a simulated WhatsApp, with generated traffic
   synapse migrate [status]      apply database migrations, or show their state
   synapse user add --email E [--name N] [--admin] [--password-stdin]
   synapse user list
@@ -73,6 +74,8 @@ func Run(args []string, env Env) int {
 	switch args[0] {
 	case "serve":
 		err = serve(env)
+	case "demo":
+		err = demoCmd(args[1:], env)
 	case "migrate":
 		err = migrate(args[1:], env)
 	case "user":

@@ -1,0 +1,27 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/synapse-kb/synapse/internal/realtime"
+)
+
+// events streams the signed-in person's events (session status and QR
+// codes, messages, items) as Server-Sent Events, authenticated by the
+// session cookie. The first event is the current session status. Streams
+// end after the hub's lifetime (an hour), or when the person's browser is
+// too slow to keep up; EventSource reconnects by itself.
+func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
+	v, err := h.viewer(w, r)
+	if err != nil {
+		http.Error(w, "sign in first", http.StatusUnauthorized)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	var initial []realtime.Initial
+	if st, err := h.o.Sessions.Status(r.Context(), v.User.ID); err == nil {
+		initial = append(initial, realtime.Initial{Type: realtime.TypeSessionStatus, Data: st})
+	}
+	sub := h.o.Hub.Subscribe(v.User.ID)
+	h.o.Hub.ServeSSE(w, r, sub, initial, realtime.StreamOptions{})
+}

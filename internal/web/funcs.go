@@ -1,0 +1,224 @@
+package web
+
+import (
+	"fmt"
+	"html"
+	"html/template"
+	"net/url"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/synapse-kb/synapse/internal/knowledge"
+	"github.com/synapse-kb/synapse/internal/store"
+	"github.com/synapse-kb/synapse/internal/whatsapp"
+)
+
+// funcs are the template functions. Those returning template.HTML build
+// markup from escaped pieces only (and are fuzzed to prove it).
+func (h *Handler) funcs() template.FuncMap {
+	return template.FuncMap{
+		"asset":       h.assetURL,
+		"linkify":     linkify,
+		"highlight":   highlight,
+		"phone":       phoneFromJID,
+		"osm":         osmURL,
+		"size":        humanSize,
+		"clock":       clockDuration,
+		"pathEscape":  url.PathEscape,
+		"chatLabel":   chatLabel,
+		"statusLabel": statusLabel,
+		"float":       func(f *float64) float64 { return *f },
+		"coord":       func(f *float64) string { return formatCoord(f) },
+		"hostOf":      hostOf,
+		"item":        func(p *page, x any) itemArgs { return itemArgs{P: p, X: x} },
+	}
+}
+
+// itemArgs hands a partial both the page and one item of a list.
+type itemArgs struct {
+	P *page
+	X any
+}
+
+// linkify escapes text and turns the http(s) links in it into <a> elements,
+// finding links exactly as bookmarks do (knowledge.ExtractLinks). Nothing
+// else of the text becomes markup.
+func linkify(text string) template.HTML {
+	links := knowledge.ExtractLinks(text)
+	if len(links) == 0 {
+		return template.HTML(html.EscapeString(text))
+	}
+	var b strings.Builder
+	b.Grow(len(text) + 64*len(links))
+	rest := text
+	for _, link := range links {
+		written := link
+		i := strings.Index(rest, written)
+		if i < 0 {
+			// A bare domain comes back with https:// in front.
+			written = strings.TrimPrefix(link, "https://")
+			i = strings.Index(rest, written)
+		}
+		if i < 0 || written == "" {
+			continue
+		}
+		b.WriteString(html.EscapeString(rest[:i]))
+		b.WriteString(`<a href="`)
+		b.WriteString(html.EscapeString(link))
+		b.WriteString(`" rel="noopener noreferrer nofollow" target="_blank">`)
+		b.WriteString(html.EscapeString(written))
+		b.WriteString(`</a>`)
+		rest = rest[i+len(written):]
+	}
+	b.WriteString(html.EscapeString(rest))
+	return template.HTML(b.String())
+}
+
+// highlight escapes text and wraps in <mark> each word that a search term
+// matches (the start of the word, accents and case aside, as search
+// matches). Only <mark> becomes markup.
+func highlight(text string, terms []string) template.HTML {
+	if len(terms) == 0 {
+		return template.HTML(html.EscapeString(text))
+	}
+	var b strings.Builder
+	b.Grow(len(text) + 16)
+	for len(text) > 0 {
+		// A word is a run of letters and digits; everything between words
+		// is copied as it is.
+		start := strings.IndexFunc(text, isWordRune)
+		if start < 0 {
+			b.WriteString(html.EscapeString(text))
+			break
+		}
+		b.WriteString(html.EscapeString(text[:start]))
+		text = text[start:]
+		end := strings.IndexFunc(text, func(r rune) bool { return !isWordRune(r) })
+		if end < 0 {
+			end = len(text)
+		}
+		word := text[:end]
+		text = text[end:]
+		if matchesTerm(word, terms) {
+			b.WriteString("<mark>")
+			b.WriteString(html.EscapeString(word))
+			b.WriteString("</mark>")
+		} else {
+			b.WriteString(html.EscapeString(word))
+		}
+	}
+	return template.HTML(b.String())
+}
+
+func isWordRune(r rune) bool {
+	return r != utf8.RuneError && (unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.Is(unicode.Mn, r))
+}
+
+func matchesTerm(word string, terms []string) bool {
+	f := strings.TrimSpace(store.Fold(word))
+	if f == "" {
+		return false
+	}
+	for _, t := range terms {
+		if t != "" && strings.HasPrefix(f, t) {
+			return true
+		}
+	}
+	return false
+}
+
+// searchTerms are the folded words of a query, as search uses them.
+func searchTerms(q string) []string {
+	terms := strings.Fields(store.Fold(q))
+	if len(terms) > 8 {
+		terms = terms[:8]
+	}
+	return terms
+}
+
+// phoneFromJID shows a person's JID as a phone number (+digits); other
+// JIDs are shown as they are.
+func phoneFromJID(jid string) string {
+	user, server, ok := strings.Cut(jid, "@")
+	if !ok || server != "s.whatsapp.net" || user == "" {
+		return jid
+	}
+	user, _, _ = strings.Cut(user, ":") // device suffix
+	for _, c := range user {
+		if c < '0' || c > '9' {
+			return jid
+		}
+	}
+	return "+" + user
+}
+
+// chatLabel is a chat's name, or its phone number when it has none.
+func chatLabel(c store.Chat) string {
+	if strings.TrimSpace(c.Name) != "" {
+		return c.Name
+	}
+	if c.IsGroup {
+		return "Unnamed group"
+	}
+	return phoneFromJID(c.ID)
+}
+
+// osmURL opens a place on OpenStreetMap.
+func osmURL(lat, lon float64) string {
+	la, lo := strconv.FormatFloat(lat, 'f', 6, 64), strconv.FormatFloat(lon, 'f', 6, 64)
+	return "https://www.openstreetmap.org/?mlat=" + la + "&mlon=" + lo + "#map=17/" + la + "/" + lo
+}
+
+func formatCoord(f *float64) string {
+	if f == nil {
+		return ""
+	}
+	return strconv.FormatFloat(*f, 'f', -1, 64)
+}
+
+// humanSize is a byte count for people.
+func humanSize(n int64) string {
+	switch {
+	case n < 1024:
+		return fmt.Sprintf("%d B", n)
+	case n < 1024*1024:
+		return fmt.Sprintf("%.0f KB", float64(n)/1024)
+	}
+	return fmt.Sprintf("%.1f MB", float64(n)/(1024*1024))
+}
+
+// clockDuration is seconds as m:ss.
+func clockDuration(s int) string {
+	if s <= 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d:%02d", s/60, s%60)
+}
+
+// hostOf is a URL's host, for showing where a link goes.
+func hostOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	return strings.TrimPrefix(u.Hostname(), "www.")
+}
+
+// statusLabel says a session status in words.
+func statusLabel(s whatsapp.Status) string {
+	switch s {
+	case whatsapp.StatusStopped:
+		return "Not connected"
+	case whatsapp.StatusStarting:
+		return "Starting…"
+	case whatsapp.StatusScanQR:
+		return "Waiting for the QR scan"
+	case whatsapp.StatusWorking:
+		return "Connected"
+	case whatsapp.StatusFailed:
+		return "Failed"
+	}
+	return string(s)
+}

@@ -1,0 +1,184 @@
+// Synapse web UI: makes server-rendered pages live. Pages work without it.
+// It never builds markup from text: new content comes from the server's own
+// (escaped) pages, and text is set with textContent.
+(function () {
+  'use strict';
+
+  var body = document.body;
+  var meta = document.querySelector('meta[name="csrf-token"]');
+  var csrf = meta ? meta.getAttribute('content') : '';
+
+  function each(sel, fn, root) {
+    Array.prototype.forEach.call((root || document).querySelectorAll(sel), fn);
+  }
+
+  // Sign-up: suggest the browser's time zone for daily summaries.
+  each('input[data-detect-timezone]', function (input) {
+    if (!input.value && window.Intl) {
+      try { input.value = Intl.DateTimeFormat().resolvedOptions().timeZone || ''; } catch (e) { /* keep empty */ }
+    }
+  });
+
+  // Forms marked data-fetch are sent by script (the page stays, live
+  // updates show the result); without script they post normally.
+  document.addEventListener('submit', function (ev) {
+    var form = ev.target;
+    if (!form.hasAttribute || !form.hasAttribute('data-fetch') || !window.fetch) { return; }
+    ev.preventDefault();
+    var status = form.querySelector('[data-form-status]');
+    var buttons = form.querySelectorAll('button');
+    Array.prototype.forEach.call(buttons, function (b) { b.disabled = true; });
+    if (status) { status.textContent = ''; }
+    fetch(form.action, {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'X-Requested-With': 'fetch', 'X-CSRF-Token': csrf, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(new FormData(form)).toString()
+    }).then(function (resp) {
+      if (resp.ok) {
+        if (form.hasAttribute('data-refresh')) { refresh(); }
+        return '';
+      }
+      return resp.text();
+    }).then(function (msg) {
+      if (msg && status) { status.textContent = msg; }
+    }).catch(function () {
+      if (status) { status.textContent = 'Could not reach Synapse. Try again.'; }
+    }).then(function () {
+      Array.prototype.forEach.call(buttons, function (b) { b.disabled = false; });
+    });
+  });
+
+  // QR countdown.
+  function tick() {
+    each('[data-expires]', function (el) {
+      var out = document.getElementById(el.getAttribute('data-countdown'));
+      if (!out) { return; }
+      var left = Math.round((Date.parse(el.getAttribute('data-expires')) - Date.now()) / 1000);
+      out.textContent = left > 0 ? 'This code changes in ' + left + ' s.' : 'This code has expired; a new one is on its way.';
+    });
+  }
+  tick();
+  setInterval(tick, 1000);
+
+  if (!body.hasAttribute('data-signed-in') || !window.EventSource) { return; }
+
+  // Live region refresh: fetch this page again and swap its #live part.
+  var pending = null;
+  var liveTypes = (body.getAttribute('data-live') || '').split(' ').filter(Boolean);
+  var liveChat = body.getAttribute('data-chat') || '';
+
+  function schedule(delay) {
+    if (pending) { return; }
+    pending = setTimeout(function () { pending = null; refresh(); }, delay);
+  }
+
+  function refresh() {
+    var cur = document.getElementById('live');
+    if (!cur) { return; }
+    fetch(location.href, { credentials: 'same-origin', headers: { 'X-Requested-With': 'live' } }).then(function (resp) {
+      if (!resp.ok || resp.redirected) { return null; }
+      return resp.text();
+    }).then(function (html) {
+      if (!html) { return; }
+      var doc = new DOMParser().parseFromString(html, 'text/html');
+      var fresh = doc.getElementById('live');
+      cur = document.getElementById('live');
+      if (!fresh || !cur) { return; }
+      var focused = document.activeElement && document.activeElement.id;
+      var known = {};
+      each('[id]', function (el) { known[el.id] = true; }, cur);
+      var node = document.importNode(fresh, true);
+      each('[id]', function (el) {
+        if (!known[el.id] && el.hasAttribute('data-item')) { el.classList.add('fresh'); }
+      }, node);
+      cur.replaceWith(node);
+      if (focused) {
+        var again = document.getElementById(focused);
+        if (again) { again.focus(); }
+      }
+      tick();
+    }).catch(function () { /* the next event tries again */ });
+  }
+
+  // Session status and QR codes.
+  function setStatus(st) {
+    if (!st || !st.status) { return; }
+    body.setAttribute('data-status', st.status);
+    each('[data-session-status]', function (el) { el.textContent = st.status; });
+    each('[data-session-label]', function (el) { el.textContent = labels[st.status] || st.status; });
+    each('[data-session-reason]', function (el) {
+      el.textContent = st.reason || '';
+      el.hidden = !st.reason;
+    });
+    each('[data-show-when]', function (el) {
+      el.hidden = el.getAttribute('data-show-when').split(' ').indexOf(st.status) < 0;
+    });
+    if (st.me) {
+      each('[data-me-name]', function (el) { el.textContent = st.me.pushName || ''; });
+      each('[data-me-phone]', function (el) { el.textContent = phone(st.me.jid); });
+    }
+    var img = document.getElementById('qr');
+    if (img && st.status === 'SCAN_QR_CODE' && !img.getAttribute('src')) { loadQR(); }
+  }
+  var labels = {
+    STOPPED: 'Not connected', STARTING: 'Starting…', SCAN_QR_CODE: 'Waiting for the QR scan',
+    WORKING: 'Connected', FAILED: 'Failed'
+  };
+  function phone(jid) {
+    var m = /^(\d+)(?::\d+)?@s\.whatsapp\.net$/.exec(jid || '');
+    return m ? '+' + m[1] : (jid || '');
+  }
+  function showQR(q) {
+    var img = document.getElementById('qr');
+    if (!img || !q || typeof q.qr !== 'string' || q.qr.indexOf('data:image/png;base64,') !== 0) { return; }
+    img.setAttribute('src', q.qr);
+    img.setAttribute('data-expires', q.expiresAt);
+    img.hidden = false;
+    each('[data-qr-placeholder]', function (el) { el.hidden = true; });
+    tick();
+  }
+  function loadQR() {
+    fetch('/connect/qr', { credentials: 'same-origin', headers: { 'X-Requested-With': 'fetch' } }).then(function (resp) {
+      return resp.status === 200 ? resp.json() : null;
+    }).then(showQR).catch(function () { /* the next code arrives as an event */ });
+  }
+
+  // One stream per page. It is closed when the page is left (browsers
+  // allow few connections per site, and a page kept for "back" must not
+  // hold one) and opened again if the page comes back.
+  var opened = false;
+  var es = null;
+  function data(ev) {
+    try { return JSON.parse(ev.data).data; } catch (e) { return null; }
+  }
+  function connect() {
+    es = new EventSource('/events');
+    es.addEventListener('session.status', function (ev) {
+      setStatus(data(ev));
+      if (opened && liveTypes.length) {
+        // Reconnected: catch up with what happened meanwhile.
+        schedule(50);
+      }
+      opened = true;
+      body.setAttribute('data-live-ready', '');
+    });
+    es.addEventListener('session.qr', function (ev) { showQR(data(ev)); });
+    liveTypes.forEach(function (type) {
+      es.addEventListener(type, function (ev) {
+        if (liveChat) {
+          var m = data(ev);
+          if (!m || m.chatId !== liveChat) { return; }
+        }
+        schedule(type === 'message' ? 150 : 400);
+      });
+    });
+  }
+  window.addEventListener('pagehide', function () {
+    if (es) { es.close(); es = null; }
+  });
+  window.addEventListener('pageshow', function (ev) {
+    if (ev.persisted && !es) { connect(); }
+  });
+  connect();
+})();
