@@ -83,7 +83,9 @@ func TestLanguageModelAnalysisAndSummaries(t *testing.T) {
 	if tasks.Items[0].Title != "Send the invoice to Marta" || tasks.Items[0].Due == nil || tasks.Items[0].Source.MessageID != "self" {
 		t.Fatalf("task from the model: %+v", tasks.Items[0])
 	}
-	waitJSON(t, srv.Client, "/api/v1/ideas", a.Token, func(l list[store.Idea]) bool { return len(l.Items) == 1 && l.Items[0].Title == "A podcast about old maps" })
+	waitJSON(t, srv.Client, "/api/v1/ideas", a.Token, func(l list[store.Idea]) bool {
+		return len(l.Items) == 1 && l.Items[0].Title == "A podcast about old maps"
+	})
 
 	day := time.Now().UTC().Add(-24 * time.Hour)
 	ts := time.Date(day.Year(), day.Month(), day.Day(), 12, 0, 0, 0, time.UTC)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -215,28 +216,38 @@ func (s *Store) ListBookmarks(ctx context.Context, userID string, o ListOptions)
 	return p, s.loadShares(ctx, userID, ptrs)
 }
 
-func (s *Store) loadShares(ctx context.Context, userID string, bs []*Bookmark) error {
-	for _, b := range bs {
-		rows, err := s.r.QueryContext(ctx, `SELECT chat_id, message_id, sender, sender_name, shared_at FROM bookmark_shares
-			WHERE bookmark_id = $1 AND user_id = $2 ORDER BY shared_at DESC LIMIT 20`, b.ID, userID)
-		if err != nil {
-			return fmt.Errorf("store: bookmark shares: %w", err)
-		}
-		for rows.Next() {
-			var sh BookmarkShare
-			var at int64
-			if err := rows.Scan(&sh.ChatID, &sh.MessageID, &sh.Sender, &sh.SenderName, &at); err != nil {
-				rows.Close()
-				return err
-			}
-			sh.SharedAt = fromMS(at)
-			b.Shares = append(b.Shares, sh)
-		}
-		err = rows.Err()
-		rows.Close()
-		if err != nil {
+// loadShares fills in the newest 20 shares of each bookmark, in one query
+// (the bookmarks are the user's own: they were read with the user id).
+func (s *Store) loadShares(ctx context.Context, _ string, bs []*Bookmark) error {
+	if len(bs) == 0 {
+		return nil
+	}
+	byID := make(map[string]*Bookmark, len(bs))
+	args := make([]any, 0, len(bs))
+	var b strings.Builder
+	b.WriteString(`SELECT bookmark_id, chat_id, message_id, sender, sender_name, shared_at FROM bookmark_shares WHERE bookmark_id IN `)
+	for _, bm := range bs {
+		byID[bm.ID] = bm
+		args = append(args, bm.ID)
+	}
+	s.placeholders(&b, 0, len(args))
+	b.WriteString(` ORDER BY bookmark_id, shared_at DESC`)
+	rows, err := s.r.QueryContext(ctx, b.String(), args...)
+	if err != nil {
+		return fmt.Errorf("store: bookmark shares: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var sh BookmarkShare
+		var at int64
+		if err := rows.Scan(&id, &sh.ChatID, &sh.MessageID, &sh.Sender, &sh.SenderName, &at); err != nil {
 			return err
 		}
+		sh.SharedAt = fromMS(at)
+		if bm := byID[id]; bm != nil && len(bm.Shares) < 20 {
+			bm.Shares = append(bm.Shares, sh)
+		}
 	}
-	return nil
+	return rows.Err()
 }

@@ -199,15 +199,22 @@ func tsQuery(terms []string) string {
 	return strings.Join(parts, " & ")
 }
 
+// rankWindow bounds how many matching messages are ranked: the newest
+// ones. A query that matches tens of thousands of messages ranks the most
+// recent rankWindow of them instead of all, which keeps its cost bounded.
+const rankWindow = 2000
+
 func (s *Store) searchMessages(ctx context.Context, userID string, terms []string, limit int) ([]rawHit, error) {
 	if s.dialect == SQLite {
-		return s.scanHits(ctx, `SELECT 'message', m.seq, m.ts, bm25(message_fts) FROM message_fts JOIN messages m ON m.seq = message_fts.rowid
-			WHERE message_fts MATCH $1 AND m.user_id = $2 ORDER BY bm25(message_fts), m.ts DESC LIMIT $3`,
-			[]any{ftsQuery(userID, terms), userID, limit}, true)
+		return s.scanHits(ctx, `SELECT 'message', m.seq, m.ts, f.r FROM
+			(SELECT rowid, bm25(message_fts) AS r FROM message_fts WHERE message_fts MATCH $1 ORDER BY rowid DESC LIMIT $4) f
+			JOIN messages m ON m.seq = f.rowid WHERE m.user_id = $2 ORDER BY f.r, m.ts DESC LIMIT $3`,
+			[]any{ftsQuery(userID, terms), userID, limit, rankWindow}, true)
 	}
-	return s.scanHits(ctx, `SELECT 'message', m.seq, m.ts, ts_rank(m.tsv, query) FROM messages m, to_tsquery('simple', $1) query
-		WHERE m.user_id = $2 AND m.tsv @@ query ORDER BY ts_rank(m.tsv, query) DESC, m.ts DESC LIMIT $3`,
-		[]any{tsQuery(terms), userID, limit}, false)
+	return s.scanHits(ctx, `SELECT 'message', m.seq, m.ts, ts_rank(m.tsv, query) FROM
+		(SELECT seq, ts, tsv FROM messages, to_tsquery('simple', $1) query WHERE user_id = $2 AND tsv @@ query ORDER BY ts DESC LIMIT $4) m,
+		to_tsquery('simple', $1) query ORDER BY ts_rank(m.tsv, query) DESC, m.ts DESC LIMIT $3`,
+		[]any{tsQuery(terms), userID, limit, rankWindow}, false)
 }
 
 func (s *Store) searchDocs(ctx context.Context, userID string, terms, kinds []string, limit int) ([]rawHit, error) {
