@@ -61,7 +61,9 @@ type Deps struct {
 // Options tune the runner.
 type Options struct {
 	// PollInterval is how often idle queues look for new jobs (default
-	// 200 ms; SQLite and database/sql have no LISTEN, so River polls).
+	// 50 ms; SQLite and database/sql have no LISTEN, so River polls: an
+	// idle poll finds nothing and writes nothing, and the interval is most
+	// of the delay between a message and, say, its thumbnail).
 	PollInterval time.Duration
 	// Workers per queue (default: media 4, links 8, ai 4, default 8).
 	MediaWorkers, LinkWorkers, AIWorkers, DefaultWorkers int
@@ -103,7 +105,7 @@ func New(ctx context.Context, d Deps, o Options) (*Runner, error) {
 		d.RetentionDays = 3
 	}
 	if o.PollInterval <= 0 {
-		o.PollInterval = 200 * time.Millisecond
+		o.PollInterval = 50 * time.Millisecond
 	}
 	def := func(v *int, n int) {
 		if *v <= 0 {

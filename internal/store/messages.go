@@ -357,7 +357,7 @@ func (s *Store) indexMessages(ctx context.Context, tx *sql.Tx, msgs []*IncomingM
 			b.WriteByte(',')
 		}
 		s.placeholders(&b, len(args), 2)
-		args = append(args, m.Seq, userToken(m.UserID)+" "+m.folded)
+		args = append(args, -m.Seq, userToken(m.UserID)+" "+m.folded)
 	}
 	if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
 		return fmt.Errorf("store: index messages: %w", err)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -70,7 +71,7 @@ func (s *Store) indexDoc(ctx context.Context, tx *sql.Tx, userID, kind, ref stri
 			userID, kind, ref, ms(ts)).Scan(&id); err != nil {
 			return fmt.Errorf("store: index %s: %w", kind, err)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO search_fts (rowid, body) VALUES ($1, $2)`, id, body); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO search_fts (rowid, body) VALUES ($1, $2)`, -id, body); err != nil {
 			return fmt.Errorf("store: index %s: %w", kind, err)
 		}
 	case Postgres:
@@ -116,9 +117,9 @@ type rawHit struct {
 	rank      float64
 }
 
-// Search finds the user's messages and knowledge matching every word of q
-// (the last word may be the start of a word), best first. A query without
-// words finds nothing.
+// Search finds the user's messages and knowledge matching every word of q,
+// best first; when whole words find too little, the last word may also be
+// the start of a word. A query without words finds nothing.
 func (s *Store) Search(ctx context.Context, userID, q string, o SearchOptions) ([]SearchHit, error) {
 	terms := searchTerms(q)
 	if len(terms) == 0 {
@@ -133,20 +134,41 @@ func (s *Store) Search(ctx context.Context, userID, q string, o SearchOptions) (
 			docKinds = append(docKinds, k)
 		}
 	}
+	// Whole words first; only when they find too little is the last word
+	// also taken as the start of words (a prefix query reads far more of
+	// the index).
 	var raw []rawHit
-	if wantMessages {
-		hits, err := s.searchMessages(ctx, userID, terms, limit)
-		if err != nil {
-			return nil, err
+	seen := map[string]bool{}
+	for _, prefix := range []bool{false, true} {
+		if prefix && len(raw) >= limit {
+			break
 		}
-		raw = append(raw, hits...)
-	}
-	if len(o.Kinds) == 0 || len(docKinds) > 0 {
-		hits, err := s.searchDocs(ctx, userID, terms, docKinds, limit)
-		if err != nil {
-			return nil, err
+		var found []rawHit
+		if wantMessages {
+			hits, err := s.searchMessages(ctx, userID, terms, prefix, limit)
+			if err != nil {
+				return nil, err
+			}
+			normalise(hits)
+			found = append(found, hits...)
 		}
-		raw = append(raw, hits...)
+		if len(o.Kinds) == 0 || len(docKinds) > 0 {
+			hits, err := s.searchDocs(ctx, userID, terms, docKinds, prefix, limit)
+			if err != nil {
+				return nil, err
+			}
+			normalise(hits)
+			found = append(found, hits...)
+		}
+		for _, h := range found {
+			if k := h.kind + "/" + h.ref; !seen[k] {
+				seen[k] = true
+				if prefix {
+					h.rank /= 2 // a whole-word match ranks above a prefix match
+				}
+				raw = append(raw, h)
+			}
+		}
 	}
 	sort.SliceStable(raw, func(i, j int) bool {
 		if raw[i].rank != raw[j].rank {
@@ -172,13 +194,14 @@ func kindFilter(kinds []string, args *[]any) string {
 	return " AND d.kind IN (" + strings.Join(ph, ",") + ")"
 }
 
-// ftsQuery is an FTS5 query: the owner's token and every term, the last as
-// a prefix. Terms are quoted, so FTS5 syntax in a query is just text.
-func ftsQuery(userID string, terms []string) string {
+// ftsQuery is an FTS5 query: the owner's token and every term, with prefix
+// the last as a prefix. Terms are quoted, so FTS5 syntax in a query is just
+// text.
+func ftsQuery(userID string, terms []string, prefix bool) string {
 	parts := []string{`"` + userToken(userID) + `"`}
 	for i, t := range terms {
 		p := `"` + strings.ReplaceAll(t, `"`, `""`) + `"`
-		if i == len(terms)-1 {
+		if prefix && i == len(terms)-1 {
 			p += "*"
 		}
 		parts = append(parts, p)
@@ -186,48 +209,117 @@ func ftsQuery(userID string, terms []string) string {
 	return strings.Join(parts, " AND ")
 }
 
-// tsQuery is a PostgreSQL tsquery of every term, the last as a prefix.
-func tsQuery(terms []string) string {
+// tsQuery is a PostgreSQL tsquery of every term, with prefix the last as
+// a prefix.
+func tsQuery(terms []string, prefix bool) string {
 	parts := make([]string, len(terms))
 	for i, t := range terms {
 		// Folded terms hold only letters and digits; quote them anyway.
 		parts[i] = "'" + strings.ReplaceAll(t, "'", "") + "'"
-		if i == len(terms)-1 {
+		if prefix && i == len(terms)-1 {
 			parts[i] += ":*"
 		}
 	}
 	return strings.Join(parts, " & ")
 }
 
-// rankWindow bounds how many matching messages are ranked: the newest
-// ones. A query that matches tens of thousands of messages ranks the most
+// rankWindow bounds how many matching documents are ranked: the newest
+// ones. A query that matches tens of thousands of things ranks the most
 // recent rankWindow of them instead of all, which keeps its cost bounded.
 const rankWindow = 2000
 
-func (s *Store) searchMessages(ctx context.Context, userID string, terms []string, limit int) ([]rawHit, error) {
+// messageCandidates is how many of the newest matching messages are
+// scored. Messages are ranked in Go, not with bm25: bm25 counts every
+// document of every phrase of the query to weigh it, and on SQLite the
+// query holds the owner's token, which is in all of the owner's messages.
+const messageCandidates = 300
+
+func (s *Store) searchMessages(ctx context.Context, userID string, terms []string, prefix bool, limit int) ([]rawHit, error) {
+	var q string
+	var args []any
 	if s.dialect == SQLite {
-		return s.scanHits(ctx, `SELECT 'message', m.seq, m.ts, f.r FROM
-			(SELECT rowid, bm25(message_fts) AS r FROM message_fts WHERE message_fts MATCH $1 ORDER BY rowid DESC LIMIT $4) f
-			JOIN messages m ON m.seq = f.rowid WHERE m.user_id = $2 ORDER BY f.r, m.ts DESC LIMIT $3`,
-			[]any{ftsQuery(userID, terms), userID, limit, rankWindow}, true)
+		q = `SELECT m.seq, m.ts, m.text, m.sender_name FROM
+			(SELECT rowid FROM message_fts WHERE message_fts MATCH $1 ORDER BY rowid LIMIT $3) f
+			JOIN messages m ON m.seq = -f.rowid WHERE m.user_id = $2`
+		args = []any{ftsQuery(userID, terms, prefix), userID, messageCandidates}
+	} else {
+		q = `SELECT seq, ts, text, sender_name FROM messages WHERE user_id = $2 AND tsv @@ to_tsquery('simple', $1)
+			ORDER BY ts DESC LIMIT $3`
+		args = []any{tsQuery(terms, prefix), userID, messageCandidates}
 	}
-	return s.scanHits(ctx, `SELECT 'message', m.seq, m.ts, ts_rank(m.tsv, query) FROM
-		(SELECT seq, ts, tsv FROM messages, to_tsquery('simple', $1) query WHERE user_id = $2 AND tsv @@ query ORDER BY ts DESC LIMIT $4) m,
-		to_tsquery('simple', $1) query ORDER BY ts_rank(m.tsv, query) DESC, m.ts DESC LIMIT $3`,
-		[]any{tsQuery(terms), userID, limit, rankWindow}, false)
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: search messages: %w", err)
+	}
+	defer rows.Close()
+	now := s.clock()
+	var out []rawHit
+	for rows.Next() {
+		var seq, ts int64
+		var text, sender string
+		if err := rows.Scan(&seq, &ts, &text, &sender); err != nil {
+			return nil, err
+		}
+		out = append(out, rawHit{kind: SearchMessage, ref: strconv.FormatInt(seq, 10), ts: ts,
+			rank: messageScore(text+" "+sender, terms, fromMS(ts), now)})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].rank > out[j].rank })
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
 }
 
-func (s *Store) searchDocs(ctx context.Context, userID string, terms, kinds []string, limit int) ([]rawHit, error) {
-	if s.dialect == SQLite {
-		args := []any{ftsQuery(userID, terms), userID}
-		q := `SELECT d.kind, d.ref, d.ts, bm25(search_fts) FROM search_fts JOIN search_docs d ON d.id = search_fts.rowid
-			WHERE search_fts MATCH $1 AND d.user_id = $2` + kindFilter(kinds, &args)
-		args = append(args, limit)
-		return s.scanHits(ctx, q+fmt.Sprintf(` ORDER BY bm25(search_fts), d.ts DESC LIMIT $%d`, len(args)), args, true)
+// messageScore ranks a matching message: how often the query's words occur
+// in it (each counted at most three times), plus a bonus for recency that
+// halves over a week.
+func messageScore(text string, terms []string, at, now time.Time) float64 {
+	score := 0.0
+	words := strings.Fields(Fold(text))
+	for _, t := range terms {
+		n := 0
+		for _, w := range words {
+			if strings.HasPrefix(w, t) {
+				n++
+			}
+		}
+		score += float64(min(n, 3))
 	}
-	args := []any{tsQuery(terms), userID}
-	q := `SELECT d.kind, d.ref, d.ts, ts_rank(d.tsv, query) FROM search_docs d, to_tsquery('simple', $1) query
-		WHERE d.user_id = $2 AND d.tsv @@ query` + kindFilter(kinds, &args)
+	age := max(now.Sub(at).Hours()/24, 0)
+	return score + 1/(1+age/7)
+}
+
+// normalise scales a group's ranks to (0, 1], so that groups ranked by
+// different measures can be merged.
+func normalise(hits []rawHit) {
+	top := 0.0
+	for _, h := range hits {
+		top = max(top, h.rank)
+	}
+	if top <= 0 {
+		return
+	}
+	for i := range hits {
+		hits[i].rank /= top
+	}
+}
+
+func (s *Store) searchDocs(ctx context.Context, userID string, terms, kinds []string, prefix bool, limit int) ([]rawHit, error) {
+	if s.dialect == SQLite {
+		args := []any{ftsQuery(userID, terms, prefix), userID, rankWindow}
+		q := `SELECT d.kind, d.ref, d.ts, f.r FROM
+			(SELECT rowid, bm25(search_fts) AS r FROM search_fts WHERE search_fts MATCH $1 ORDER BY rowid LIMIT $3) f
+			JOIN search_docs d ON d.id = -f.rowid WHERE d.user_id = $2` + kindFilter(kinds, &args)
+		args = append(args, limit)
+		return s.scanHits(ctx, q+fmt.Sprintf(` ORDER BY f.r, d.ts DESC LIMIT $%d`, len(args)), args, true)
+	}
+	args := []any{tsQuery(terms, prefix), userID, rankWindow}
+	q := `SELECT d.kind, d.ref, d.ts, ts_rank(d.tsv, query) FROM
+		(SELECT kind, ref, ts, tsv FROM search_docs d, to_tsquery('simple', $1) query WHERE d.user_id = $2 AND d.tsv @@ query` + kindFilter(kinds, &args) + `
+		ORDER BY d.ts DESC LIMIT $3) d, to_tsquery('simple', $1) query`
 	args = append(args, limit)
 	return s.scanHits(ctx, q+fmt.Sprintf(` ORDER BY ts_rank(d.tsv, query) DESC, d.ts DESC LIMIT $%d`, len(args)), args, false)
 }

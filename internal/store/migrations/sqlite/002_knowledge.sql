@@ -173,7 +173,8 @@ CREATE INDEX summaries_user_day ON summaries (user_id, day, id);
 
 -- Full-text search over messages, bookmarks, items, transcripts and
 -- summaries. search_docs names each indexed thing; search_fts indexes its
--- text, folded in Go (lower case, no diacritics), under the same rowid. The
+-- text, folded in Go (lower case, no diacritics), under the negated rowid
+-- (so that FTS5's cheap forward order is newest first). The
 -- first token of every document is its owner ("u<user id>"), so that a query
 -- is intersected with the owner's documents inside the index.
 CREATE TABLE search_docs (
@@ -195,12 +196,13 @@ CREATE VIRTUAL TABLE search_fts USING fts5 (
 
 -- Rows of a deleted user leave the index with their search_docs rows.
 CREATE TRIGGER search_docs_delete AFTER DELETE ON search_docs BEGIN
-    DELETE FROM search_fts WHERE rowid = old.id;
+    DELETE FROM search_fts WHERE rowid = -old.id;
 END;
 
 -- Messages, the bulk of what is searched, have an index of their own keyed
--- by the message's seq: one insert per message, and rows that leave with
--- the message (retention, or the user's deletion).
+-- by the message's negated seq (newest first in FTS5's forward order): one
+-- insert per message, and rows that leave with the message (retention, or
+-- the user's deletion).
 CREATE VIRTUAL TABLE message_fts USING fts5 (
     body,
     content = '',
@@ -209,5 +211,5 @@ CREATE VIRTUAL TABLE message_fts USING fts5 (
 );
 
 CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
-    DELETE FROM message_fts WHERE rowid = old.seq;
+    DELETE FROM message_fts WHERE rowid = -old.seq;
 END;
