@@ -127,7 +127,10 @@ func New(ctx context.Context, d Deps, o Options) (*Runner, error) {
 	default:
 		driver = riverdatabasesql.New(d.Store.DB())
 	}
-	migrator, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: d.Log})
+	// River reports routine work (every migration, job counts every few
+	// seconds) at INFO; only its warnings and errors reach the process log.
+	riverLog := slog.New(atLeast{d.Log.Handler(), slog.LevelWarn})
+	migrator, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: riverLog})
 	if err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
@@ -154,7 +157,7 @@ func New(ctx context.Context, d Deps, o Options) (*Runner, error) {
 		Workers:              workers,
 		FetchPollInterval:    o.PollInterval,
 		FetchCooldown:        min(o.PollInterval, 100*time.Millisecond),
-		Logger:               d.Log,
+		Logger:               riverLog,
 		MaxAttempts:          12,
 		JobTimeout:           2 * time.Minute,
 		RescueStuckJobsAfter: o.RescueAfter,
@@ -234,3 +237,21 @@ func isLastAttempt[T river.JobArgs](job *river.Job[T]) bool {
 }
 
 var errNoText = errors.New("jobs: nothing to analyse")
+
+// atLeast passes on only records of at least level.
+type atLeast struct {
+	slog.Handler
+	level slog.Level
+}
+
+func (h atLeast) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.level && h.Handler.Enabled(ctx, l)
+}
+
+func (h atLeast) WithAttrs(as []slog.Attr) slog.Handler {
+	return atLeast{h.Handler.WithAttrs(as), h.level}
+}
+
+func (h atLeast) WithGroup(name string) slog.Handler {
+	return atLeast{h.Handler.WithGroup(name), h.level}
+}
