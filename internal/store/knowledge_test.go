@@ -34,6 +34,12 @@ func TestImagesAndVoiceMemos(t *testing.T) {
 		if _, err := s.GetImage(ctx, b.ID, all.Items[0].ID); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("b reads a's image: %v", err)
 		}
+		if im, err := s.ImageForMessage(ctx, a.ID, "c1@g.us", "m1"); err != nil || im.MessageID != "m1" {
+			t.Fatalf("image for message: %+v %v", im, err)
+		}
+		if _, err := s.ImageForMessage(ctx, b.ID, "c1@g.us", "m1"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("b finds a's image by message: %v", err)
+		}
 		v := &store.VoiceMemo{ChatID: "c@s.whatsapp.net", MessageID: "v1", SHA256: "h", MimeType: "audio/ogg", Size: 5, Seconds: 4, SentAt: t0}
 		if ok, err := s.AddVoiceMemo(ctx, a.ID, v); err != nil || !ok || v.Status != store.MemoAwaiting {
 			t.Fatalf("add memo: %v %v %+v", ok, err, v)

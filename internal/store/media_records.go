@@ -67,6 +67,13 @@ func (s *Store) GetImage(ctx context.Context, userID, id string) (Image, error) 
 	return im, notFound(err)
 }
 
+// ImageForMessage returns the image recorded for one of the user's messages.
+func (s *Store) ImageForMessage(ctx context.Context, userID, chatID, messageID string) (Image, error) {
+	im, err := scanImage(s.r.QueryRowContext(ctx, `SELECT `+imageColumns+` FROM images WHERE user_id = $1 AND chat_id = $2 AND message_id = $3`,
+		userID, chatID, messageID))
+	return im, notFound(err)
+}
+
 // ImageFilter narrows an image list.
 type ImageFilter struct {
 	ChatID   string

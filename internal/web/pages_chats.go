@@ -58,6 +58,8 @@ type messageView struct {
 	Show string
 	// MediaURL serves the media; empty while it is not downloaded yet.
 	MediaURL string
+	// ThumbURL serves an image's thumbnail, when it has one.
+	ThumbURL string
 }
 
 type chatData struct {
@@ -96,7 +98,7 @@ func (h *Handler) renderChat(w http.ResponseWriter, r *http.Request, v *viewer, 
 	}
 	d := chatData{Chat: chat, Messages: make([]messageView, len(p.Items)), Error: errMsg, Draft: draft}
 	for i, m := range p.Items {
-		d.Messages[i] = h.viewMessage(ctx, m)
+		d.Messages[i] = h.viewMessage(ctx, v.User.ID, m)
 	}
 	if r.Method == http.MethodGet {
 		d.Pager = newPager(r, p.NextCursor)
@@ -119,7 +121,7 @@ func (h *Handler) renderChat(w http.ResponseWriter, r *http.Request, v *viewer, 
 
 // viewMessage decides how a message's media is shown, and whether it is
 // stored yet (media is downloaded in the background).
-func (h *Handler) viewMessage(ctx context.Context, m store.Message) messageView {
+func (h *Handler) viewMessage(ctx context.Context, userID string, m store.Message) messageView {
 	mv := messageView{Message: m}
 	if m.Media == nil {
 		return mv
@@ -137,6 +139,11 @@ func (h *Handler) viewMessage(ctx context.Context, m store.Message) messageView 
 	if h.o.Blobs != nil && m.Media.SHA256 != "" {
 		if _, err := h.o.Blobs.Size(ctx, m.Media.SHA256); err == nil {
 			mv.MediaURL = "/media/messages/" + url.PathEscape(m.ChatID) + "/" + url.PathEscape(m.ID)
+		}
+	}
+	if mv.Show == "image" && mv.MediaURL != "" {
+		if im, err := h.o.Store.ImageForMessage(ctx, userID, m.ChatID, m.ID); err == nil && im.ThumbSHA256 != "" {
+			mv.ThumbURL = "/media/images/" + url.PathEscape(im.ID) + "/thumbnail"
 		}
 	}
 	return mv
