@@ -398,7 +398,7 @@ func (s *Server) registerKnowledge() {
 
 	// Search and storage.
 	knowledgeRoute(route{method: "GET", path: "/api/v1/search", tag: "search", summary: "Search messages, bookmarks, items, transcripts and summaries",
-		description: "Every word must match, accents and case aside; the last word may be the start of a word. Results are ranked, with a snippet.",
+		description: "Every word must match, accents and case aside; when whole words find too little, the last word may also be the start of a word. Results are ranked (among the newest matches), with a snippet.",
 		query: []param{{"q", "The words to find.", "string"}, {"kinds", "Comma-separated kinds to search (message, bookmark, task, note, idea, location, voice_memo, summary, image).", "string"},
 			{"limit", "At most this many results, 1–200 (default 50).", "integer"}}},
 		typed(func(c *call, _ *noBody) (searchResults, error) {
