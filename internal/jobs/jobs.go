@@ -231,11 +231,6 @@ func (r *Runner) publish(userID, typ string, data any) {
 // permanent marks errors that retrying will not fix: the job is cancelled.
 func permanent(err error) error { return river.JobCancel(err) }
 
-// isLastAttempt reports whether a failure now leaves the job discarded.
-func isLastAttempt[T river.JobArgs](job *river.Job[T]) bool {
-	return job.Attempt >= job.MaxAttempts
-}
-
 var errNoText = errors.New("jobs: nothing to analyse")
 
 // atLeast passes on only records of at least level.

@@ -117,11 +117,6 @@ func scanNote(row scanner) (Note, error) {
 	return n, err
 }
 
-func scanIdea(row scanner) (Idea, error) {
-	n, err := scanNote(row)
-	return Idea(n), err
-}
-
 const locationColumns = `id, name, address, latitude, longitude, url, ` + sourceColumns
 
 func scanLocation(row scanner) (Location, error) {

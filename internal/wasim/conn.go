@@ -427,10 +427,3 @@ func (c *conn) handleIQ(n *waBinary.Node) {
 	}
 	_ = c.send(resp)
 }
-
-// slogLogger is a tiny shim so that the connection code reads naturally.
-type slogLogger struct {
-	l interface{ Debug(string, ...any) }
-}
-
-func (l *slogLogger) Debug(msg string, args ...any) { l.l.Debug("wasim: "+msg, args...) }

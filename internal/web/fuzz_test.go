@@ -10,10 +10,7 @@ import (
 	"unicode/utf8"
 )
 
-var (
-	anchorOpen = regexp.MustCompile(`<a href="([^"]*)" rel="noopener noreferrer nofollow" target="_blank">`)
-	anyTag     = regexp.MustCompile(`<[^>]*>`)
-)
+var anchorOpen = regexp.MustCompile(`<a href="([^"]*)" rel="noopener noreferrer nofollow" target="_blank">`)
 
 // checkMarkup verifies that out is in escaped from text plus only the
 // allowed tags: removing those tags and unescaping gives text back, and no

@@ -23,7 +23,6 @@ type Stream struct {
 	cancel context.CancelFunc
 	mu     sync.Mutex
 	events []Event
-	closed bool
 	signal chan struct{}
 }
 
