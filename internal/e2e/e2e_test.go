@@ -67,10 +67,10 @@ func testTwoUsers(t *testing.T, d store.Dialect) {
 	c.Connect(ana, "5511900000001")
 	c.Connect(bruno, "5511900000002")
 	for _, s := range []*apptest.Stream{anaWS, anaSSE} {
-		if _, ok := s.WaitFor(5*time.Second, eventHas("session.qr", `"qr":"data:image/png;base64,`)); !ok {
+		if _, ok := s.WaitFor(30*time.Second, eventHas("session.qr", `"qr":"data:image/png;base64,`)); !ok {
 			t.Fatal("no session.qr event with an image on ana's streams")
 		}
-		if _, ok := s.WaitFor(5*time.Second, eventHas("session.status", `"WORKING"`)); !ok {
+		if _, ok := s.WaitFor(30*time.Second, eventHas("session.status", `"WORKING"`)); !ok {
 			t.Fatal("no WORKING status event on ana's streams")
 		}
 	}
@@ -84,12 +84,12 @@ func testTwoUsers(t *testing.T, d store.Dialect) {
 
 	for _, s := range []*apptest.Stream{anaWS, anaSSE} {
 		for _, id := range []string{"msg-1", "msg-2", "msg-3", "msg-4", "msg-5"} {
-			if _, ok := s.WaitFor(10*time.Second, eventHas("message", `"id":"`+id+`"`)); !ok {
+			if _, ok := s.WaitFor(30*time.Second, eventHas("message", `"id":"`+id+`"`)); !ok {
 				t.Fatalf("message %s did not reach ana's stream", id)
 			}
 		}
 	}
-	if _, ok := brunoWS.WaitFor(5*time.Second, eventHas("message", "only for bruno")); !ok {
+	if _, ok := brunoWS.WaitFor(30*time.Second, eventHas("message", "only for bruno")); !ok {
 		t.Fatal("bruno's message missing on his websocket")
 	}
 	for _, s := range []*apptest.Stream{brunoWS, brunoSSE} {
@@ -159,7 +159,7 @@ func testTwoUsers(t *testing.T, d store.Dialect) {
 	if !strings.Contains(st.Reason, "unlinked") {
 		t.Fatalf("reason %q", st.Reason)
 	}
-	if _, ok := anaSSE2.WaitFor(5*time.Second, eventHas("session.status", "STOPPED")); !ok {
+	if _, ok := anaSSE2.WaitFor(30*time.Second, eventHas("session.status", "STOPPED")); !ok {
 		t.Fatal("no STOPPED event")
 	}
 	c2.WaitStatus(bruno, "WORKING")
@@ -167,7 +167,7 @@ func testTwoUsers(t *testing.T, d store.Dialect) {
 
 func waitUntil(t *testing.T, ok func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for !ok() {
 		if time.Now().After(deadline) {
 			t.Fatal("condition not met in time")
@@ -220,7 +220,7 @@ func testCrash(t *testing.T, d store.Dialect) {
 			t.Fatalf("batch: %d %s", r.Status, r.Body)
 		}
 	}
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for storedCount(c) < 500 && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)
 	}

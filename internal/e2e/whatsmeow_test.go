@@ -77,7 +77,7 @@ func photo(w, h int) []byte {
 
 func getList(t *testing.T, c *apptest.Client, path, token string, min int) []map[string]any {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for {
 		var l struct {
 			Items []map[string]any `json:"items"`
@@ -268,7 +268,7 @@ func testWhatsmeow(t *testing.T, d store.Dialect) {
 
 func waitFor(t *testing.T, ok func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for !ok() {
 		if time.Now().After(deadline) {
 			t.Fatal("condition not met in time")

@@ -28,7 +28,7 @@ import (
 // waitJSON polls a GET until check accepts the decoded body.
 func waitJSON[T any](t *testing.T, c *apptest.Client, path, token string, check func(T) bool) T {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for {
 		var v T
 		r := c.Do("GET", path, token, nil)
@@ -339,7 +339,7 @@ func testPipeline(t *testing.T, d store.Dialect) {
 
 	// Every knowledge event reached ana, none reached bruno.
 	for _, typ := range []string{"image", "bookmark", "voice_memo", "task", "idea", "note", "location"} {
-		if _, ok := ws.WaitFor(5*time.Second, func(e apptest.Event) bool { return e.Type == typ }); !ok {
+		if _, ok := ws.WaitFor(30*time.Second, func(e apptest.Event) bool { return e.Type == typ }); !ok {
 			t.Errorf("no %s event", typ)
 		}
 	}

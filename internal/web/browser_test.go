@@ -176,7 +176,7 @@ func eval[T any](c *chrome, expr string) T {
 // page navigating away mid-check) count as "not yet".
 func (c *chrome) until(what, expr string) {
 	c.t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	var last error
 	for time.Now().Before(deadline) {
 		ctx, cancel := context.WithTimeout(c.ctx, 5*time.Second)

@@ -90,7 +90,7 @@ func (h *harness) user(email string) string {
 
 func (h *harness) waitStatus(userID string, want whatsapp.Status) whatsapp.State {
 	h.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for {
 		st, err := h.m.Status(ctx, userID)
 		if err != nil {
@@ -121,7 +121,7 @@ func (h *harness) pair(userID, phone string) {
 
 func (h *harness) waitMessages(userID, chat string, n int) store.Page[store.Message] {
 	h.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for {
 		p, err := h.store.ListMessages(ctx, userID, chat, store.ListOptions{Limit: 200})
 		if err == nil && len(p.Items) >= n {
@@ -168,7 +168,9 @@ func TestQRRotatesThenStops(t *testing.T) {
 	if err != nil || q4.Raw == q3.Raw {
 		t.Fatalf("forced QR: %v", err)
 	}
-	if _, err := h.sim.Scan(sid, sim.ScanOptions{Code: q3.Raw}); !errors.Is(err, sim.ErrWrongCode) {
+	// The replaced code is refused (as wrong; or, on a slow machine where
+	// the short-lived codes have all expired again, as no pairing at all).
+	if _, err := h.sim.Scan(sid, sim.ScanOptions{Code: q3.Raw}); !errors.Is(err, sim.ErrWrongCode) && !errors.Is(err, whatsapp.ErrNotPairing) {
 		t.Fatalf("replaced code scanned: %v", err)
 	}
 }
@@ -368,7 +370,7 @@ func TestConnectRetriesWithBackoff(t *testing.T) {
 	if _, err := m.Start(ctx, u.ID); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for {
 		st, _ := m.Status(ctx, u.ID)
 		if st.Status == whatsapp.StatusWorking {

@@ -196,10 +196,12 @@ func (s *Client) Status(u User) string {
 	return st.Status
 }
 
-// WaitStatus polls until the user's session reaches want.
+// WaitStatus polls until the user's session reaches want. The timeout is
+// long (a whatsmeow pairing on a loaded CI machine under -race takes
+// seconds); it only matters when the test fails.
 func (s *Client) WaitStatus(u User, want string) {
 	s.T.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(90 * time.Second)
 	for {
 		got := s.Status(u)
 		if got == want {
