@@ -30,6 +30,14 @@
 // store's single-connection write pool can be handed to this engine as is;
 // any small bounded pool (1–4) is fine.
 //
+// whatsmeow's sqlstore writes the 812 prekeys of a first login one INSERT
+// at a time, each committed on its own: with synchronous=FULL that is 812
+// fsyncs between pairing and the first connection (12 s on the test
+// machine under -race, minutes on a loaded disk). The engine hands
+// whatsmeow a device container that gives each device a prekey store
+// generating a batch in one transaction (prekeys.go), so a pairing
+// commits once.
+//
 // # Acknowledgements and redelivery
 //
 // Clients run with SynchronousAck: each incoming message goes to

@@ -13,9 +13,11 @@ import (
 	"sync"
 	"time"
 
+	"go.mau.fi/util/dbutil"
 	"go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/store"
 	"go.mau.fi/whatsmeow/store/sqlstore"
+	"go.mau.fi/whatsmeow/store/sqlstore/upgrades"
 	"go.mau.fi/whatsmeow/types"
 
 	"github.com/synapse-kb/synapse/internal/whatsapp"
@@ -69,7 +71,7 @@ const (
 type Engine struct {
 	o         Options
 	d         dialect
-	container *sqlstore.Container
+	container *deviceContainer
 	sockets   *http.Client // pre-login and websocket connections, shared by all sessions
 	media     *http.Client // media downloads, with the per-call size limit
 }
@@ -114,7 +116,16 @@ func New(o Options) (*Engine, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	e.container = sqlstore.NewWithDB(o.DB, waDialect, newWALogger(o.Log.With("component", "whatsmeow-store")))
+	wrapped, err := dbutil.NewWithDB(o.DB, waDialect)
+	if err != nil {
+		return nil, fmt.Errorf("meow: whatsmeow store: %w", err)
+	}
+	wrapped.UpgradeTable = upgrades.Table
+	wrapped.VersionTable = "whatsmeow_version"
+	e.container = &deviceContainer{
+		Container: sqlstore.NewWithWrappedDB(wrapped, newWALogger(o.Log.With("component", "whatsmeow-store"))),
+		db:        wrapped,
+	}
 	if e.d == postgres {
 		// whatsmeow's upgrade asks information_schema whether its version
 		// table exists in any schema of the database; another schema's
@@ -196,6 +207,7 @@ func (e *Engine) backoff(n int) time.Duration {
 
 // newWAClient makes a whatsmeow client for dev with Synapse's settings.
 func (e *Engine) newWAClient(dev *store.Device, log *slog.Logger) *whatsmeow.Client {
+	e.container.adopt(dev)
 	cli := whatsmeow.NewClient(dev, newWALogger(log))
 	cli.SetPreLoginHTTPClient(e.sockets)
 	cli.SetWebsocketHTTPClient(e.sockets)

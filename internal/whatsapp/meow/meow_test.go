@@ -20,6 +20,7 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib"
 	_ "modernc.org/sqlite"
 
+	"go.mau.fi/util/dbutil"
 	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
@@ -760,4 +761,57 @@ func TestConvertMapsLIDsToPhoneNumbers(t *testing.T) {
 	if _, ok := convertMessage(evt, types.EmptyJID, resolve); ok {
 		t.Fatal("a reaction was kept")
 	}
+}
+
+// queryCounter counts whatsmeow's prekey INSERTs inside and outside a
+// database transaction.
+type queryCounter struct {
+	db              *dbutil.Database
+	inside, outside atomic.Int32
+}
+
+func (q *queryCounter) QueryTiming(ctx context.Context, method, query string, _ []any, _ int, _ time.Duration, _ error) {
+	if method != "Exec" || !strings.HasPrefix(query, "INSERT INTO whatsmeow_pre_keys") {
+		return
+	}
+	if _, tx := q.db.Execable(ctx).(dbutil.Transaction); tx {
+		q.inside.Add(1)
+	} else {
+		q.outside.Add(1)
+	}
+}
+func (*queryCounter) WarnUnsupportedVersion(int, int, int)       {}
+func (*queryCounter) PrepareUpgrade(int, int, int)               {}
+func (*queryCounter) DoUpgrade(int, int, string, dbutil.TxnMode) {}
+func (*queryCounter) Warn(string, ...any)                        {}
+
+// The 812 prekeys of a first login are written in one transaction (one
+// commit, not 812 fsyncs between pairing and the first connection), and so
+// are the batches a restored device tops up with.
+func TestPreKeysWrittenInOneTransaction(t *testing.T) {
+	eachDialect(t, func(t *testing.T, v *env) {
+		ctx := context.Background()
+		q := &queryCounter{db: v.e.container.db}
+		v.e.container.db.Log = q
+		me, _ := v.sim.NewPhone(wasim.PhoneOptions{})
+		c, _ := v.pair("s1", me)
+		if in, out := q.inside.Load(), q.outside.Load(); in < 812 || out != 0 {
+			t.Fatalf("first login: %d prekey inserts in a transaction, %d outside; want >= 812 and 0", in, out)
+		}
+		c.Disconnect()
+
+		dev, err := v.e.storedDevice(ctx, "s1")
+		if err != nil || dev == nil {
+			t.Fatalf("stored device: %v", err)
+		}
+		v.e.container.adopt(dev)
+		before := q.inside.Load()
+		got, err := dev.PreKeys.GetOrGenPreKeys(ctx, 50)
+		if err != nil || len(got) != 50 {
+			t.Fatalf("top-up: %d keys, %v", len(got), err)
+		}
+		if in, out := q.inside.Load()-before, q.outside.Load(); in != 50 || out != 0 {
+			t.Fatalf("top-up: %d prekey inserts in a transaction, %d outside; want 50 and 0", in, out)
+		}
+	})
 }
