@@ -91,6 +91,12 @@ func toProblem(err error) (*Problem, time.Duration) {
 		return problem(http.StatusBadRequest, "invalid-chat", "Invalid chat id", err.Error()), 0
 	case errors.As(err, &stopped):
 		return problem(http.StatusConflict, "session-stopped", "Session stopped", "the session is "+string(stopped.Status)+": "+stopped.Reason), 0
+	case errors.Is(err, whatsapp.ErrNodeUnavailable):
+		return problem(http.StatusServiceUnavailable, "node-unavailable", "Session node unavailable",
+			"the server node running this WhatsApp session cannot be reached; another node takes the session over shortly, try again"), 5 * time.Second
+	case errors.Is(err, whatsapp.ErrOwnedElsewhere):
+		return problem(http.StatusServiceUnavailable, "session-moving", "Session moving",
+			"the WhatsApp session is moving between server nodes; try again"), 2 * time.Second
 	case errors.Is(err, whatsapp.ErrClosed):
 		return problem(http.StatusServiceUnavailable, "shutting-down", "Shutting down", "the server is shutting down; retry shortly"), 5 * time.Second
 	case errors.Is(err, sim.ErrNoClient):

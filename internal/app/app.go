@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -26,6 +27,7 @@ import (
 	"github.com/synapse-kb/synapse/internal/ai"
 	"github.com/synapse-kb/synapse/internal/api"
 	"github.com/synapse-kb/synapse/internal/auth"
+	"github.com/synapse-kb/synapse/internal/cluster"
 	"github.com/synapse-kb/synapse/internal/config"
 	"github.com/synapse-kb/synapse/internal/ingest"
 	"github.com/synapse-kb/synapse/internal/jobs"
@@ -53,6 +55,9 @@ type App struct {
 	API      *api.Server
 	Auth     *auth.Service
 	Registry *prometheus.Registry
+	// Cluster is set on PostgreSQL with a real engine: this process is one
+	// node of possibly several sharing the database.
+	Cluster *cluster.Node
 
 	closers  []func()
 	shutting atomic.Bool
@@ -126,11 +131,16 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, version stri
 	}
 	a.Store = st
 	a.closers = append(a.closers, func() { st.Close() })
-	lock, err := acquireInstanceLock(ctx, cfg.DataDir, st)
-	if err != nil {
-		return nil, err
+	// SQLite serves one process; so does the sim engine, whose phones live
+	// in the process. PostgreSQL with a real engine runs as a cluster.
+	clustered := st.Dialect() == store.Postgres && cfg.Engine != config.EngineSim
+	if !clustered {
+		lock, err := acquireInstanceLock(ctx, cfg.DataDir, st)
+		if err != nil {
+			return nil, err
+		}
+		a.closers = append(a.closers, lock.release)
 	}
-	a.closers = append(a.closers, lock.release)
 
 	secret, err := JWTSecret(cfg)
 	if err != nil {
@@ -150,17 +160,30 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, version stri
 		func() float64 { return float64(a.Hub.Stats().Clients) }))
 	a.Registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "synapse_realtime_dropped_clients_total", Help: "Realtime clients dropped for falling behind."},
 		func() float64 { return float64(a.Hub.Stats().Dropped) }))
-	a.Ingest = ingest.New(ingest.Options{Store: st, Publisher: a.Hub, Log: log.With("component", "ingest"), Metrics: a.Registry})
+	var pub realtime.Publisher = a.Hub
+	var sessionCluster whatsapp.Cluster
+	if clustered {
+		a.Cluster, err = cluster.New(cluster.Options{Store: st, Hub: a.Hub, DatabaseURL: cfg.DatabaseURL, Secret: secret,
+			LeaseTTL: cfg.LeaseTTL, Log: log.With("component", "cluster")})
+		if err != nil {
+			return nil, err
+		}
+		pub, sessionCluster = a.Cluster, a.Cluster
+	}
+	a.Ingest = ingest.New(ingest.Options{Store: st, Publisher: pub, Log: log.With("component", "ingest"), Metrics: a.Registry})
 
 	engine, err := a.newEngine()
 	if err != nil {
 		return nil, err
 	}
 	a.Sessions = whatsapp.NewManager(whatsapp.ManagerOptions{
-		Engine: engine, Store: st, Sink: a.Ingest, Publisher: a.Hub, Log: log.With("component", "sessions"),
-		RestoreRate: cfg.RestoreRate, Metrics: a.Registry,
+		Engine: engine, Store: st, Sink: a.Ingest, Publisher: pub, Log: log.With("component", "sessions"),
+		RestoreRate: cfg.RestoreRate, Metrics: a.Registry, Cluster: sessionCluster,
 	})
-	if err := a.newPipeline(ctx); err != nil {
+	if a.Cluster != nil {
+		a.Cluster.SetManager(a.Sessions)
+	}
+	if err := a.newPipeline(ctx, pub); err != nil {
 		return nil, err
 	}
 	a.API, err = api.New(api.Options{
@@ -241,9 +264,13 @@ func simulatorTarget(base string) (*meow.Simulator, error) {
 }
 
 // newPipeline sets up the media store, the providers and the jobs.
-func (a *App) newPipeline(ctx context.Context) error {
+func (a *App) newPipeline(ctx context.Context, pub realtime.Publisher) error {
 	cfg := a.Config
-	blobs, err := media.NewFS(filepath.Join(cfg.DataDir, "media"))
+	mediaDir := cfg.MediaDir
+	if mediaDir == "" {
+		mediaDir = filepath.Join(cfg.DataDir, "media")
+	}
+	blobs, err := media.NewFS(mediaDir)
 	if err != nil {
 		return err
 	}
@@ -253,7 +280,7 @@ func (a *App) newPipeline(ctx context.Context) error {
 		return &config.Error{Var: "LINK_PREVIEW_ALLOWED_HOSTS", Msg: err.Error()}
 	}
 	d := jobs.Deps{
-		Store: a.Store, Blobs: blobs, Downloader: a.Sessions, Publisher: a.Hub, Previews: previews,
+		Store: a.Store, Blobs: blobs, Downloader: a.Sessions, Publisher: pub, Previews: previews,
 		Log: a.Log.With("component", "jobs"), MaxMediaBytes: cfg.MaxMediaBytes, RetentionDays: cfg.RetentionDays,
 	}
 	if cfg.TranscribeBaseURL != "" {
@@ -294,8 +321,32 @@ func (a *App) ready(ctx context.Context) error {
 	return a.Store.Ping(ctx)
 }
 
-// Handler is the process's HTTP handler.
-func (a *App) Handler() http.Handler { return a.API }
+// Handler is the process's HTTP handler: the API and web UI, and in a
+// cluster the route other nodes forward session operations to.
+func (a *App) Handler() http.Handler {
+	if a.Cluster == nil {
+		return a.API
+	}
+	mux := http.NewServeMux()
+	mux.Handle(cluster.RPCPath, a.Cluster)
+	mux.Handle("/", a.API)
+	return mux
+}
+
+// nodeURL is how other nodes reach this one: SYNAPSE_NODE_URL, or the
+// listener's address with the host name for an unspecified host.
+func (a *App) nodeURL(ln net.Listener) string {
+	if a.Config.NodeURL != "" {
+		return a.Config.NodeURL
+	}
+	host, port, _ := net.SplitHostPort(ln.Addr().String())
+	if ip, err := netip.ParseAddr(host); err != nil || ip.IsUnspecified() {
+		if h, err := os.Hostname(); err == nil {
+			host = h
+		}
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
 
 // Start serves HTTP on ln and brings back the sessions that were running.
 func (a *App) Start(ln net.Listener) {
@@ -318,6 +369,12 @@ func (a *App) Start(ln net.Listener) {
 			a.Log.Error("http server stopped", "err", err)
 		}
 	}()
+	if a.Cluster != nil {
+		// Join before restoring, so that restored sessions take leases.
+		if err := a.Cluster.Start(ctx, a.nodeURL(ln)); err != nil {
+			a.Log.Error("join the cluster; sessions will not start on this node", "err", err)
+		}
+	}
 	// Jobs run until Shutdown stops them gracefully (not on ctx).
 	if err := a.Jobs.Start(context.Background()); err != nil {
 		a.Log.Error("start jobs", "err", err)
@@ -352,6 +409,9 @@ func (a *App) Shutdown(ctx context.Context) {
 func (a *App) closeAll() {
 	if a.Sessions != nil {
 		a.Sessions.Close()
+	}
+	if a.Cluster != nil {
+		a.Cluster.Close()
 	}
 	if a.Jobs != nil && a.srv != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)

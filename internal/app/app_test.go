@@ -3,7 +3,10 @@ package app_test
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/synapse-kb/synapse/internal/app"
@@ -49,5 +52,31 @@ func TestOneProcessPerPostgresDatabase(t *testing.T) {
 	defer a.Shutdown(context.Background())
 	if _, err := newApp(t, map[string]string{"SYNAPSE_DATA_DIR": t.TempDir(), "DATABASE_URL": url}); !errors.Is(err, app.ErrAlreadyRunning) {
 		t.Fatalf("second process on one database: %v", err)
+	}
+}
+
+// SYNAPSE_MEDIA_DIR puts media outside the data directory (a volume the
+// nodes of a cluster share).
+func TestMediaDirectory(t *testing.T) {
+	dataDir, shared := t.TempDir(), filepath.Join(t.TempDir(), "shared-media")
+	a, err := newApp(t, map[string]string{"SYNAPSE_DATA_DIR": dataDir, "SYNAPSE_MEDIA_DIR": shared})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Shutdown(context.Background())
+	ref, err := a.Blobs.Put(context.Background(), []byte("a photo"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	_ = filepath.WalkDir(shared, func(_ string, d fs.DirEntry, _ error) error {
+		found = found || (d != nil && !d.IsDir())
+		return nil
+	})
+	if !found {
+		t.Fatalf("blob %v not under SYNAPSE_MEDIA_DIR", ref)
+	}
+	if _, err := os.Stat(filepath.Join(dataDir, "media")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("media directory created in the data directory too: %v", err)
 	}
 }

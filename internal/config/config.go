@@ -35,6 +35,17 @@ type Config struct {
 	// and links (SYNAPSE_PUBLIC_URL); empty means derived from requests.
 	PublicURL string
 
+	// MediaDir holds media blobs (SYNAPSE_MEDIA_DIR); empty means
+	// DataDir/media. Nodes of a cluster share one (a shared volume).
+	MediaDir string
+	// NodeURL is how the other nodes of a PostgreSQL cluster reach this one
+	// (SYNAPSE_NODE_URL); empty means http://<host name>:<port>.
+	NodeURL string
+	// LeaseTTL is how long a node's claim on a WhatsApp session lasts
+	// without renewal (SYNAPSE_LEASE_TTL): the time after which other nodes
+	// take over the sessions of a node that died.
+	LeaseTTL time.Duration
+
 	// Engine is the WhatsApp engine (WHATSAPP_ENGINE).
 	Engine string
 	// JWTSecret signs access tokens (JWT_SECRET / JWT_SECRET_FILE). Empty
@@ -126,6 +137,9 @@ func Load(getenv func(string) string) (*Config, error) {
 		DataDir:         p.str("SYNAPSE_DATA_DIR", "./data"),
 		DatabaseURL:     p.secret("DATABASE_URL"),
 		PublicURL:       p.str("SYNAPSE_PUBLIC_URL", ""),
+		MediaDir:        p.str("SYNAPSE_MEDIA_DIR", ""),
+		NodeURL:         p.str("SYNAPSE_NODE_URL", ""),
+		LeaseTTL:        p.duration("SYNAPSE_LEASE_TTL", 30*time.Second),
 		Engine:          p.str("WHATSAPP_ENGINE", EngineWhatsmeow),
 		JWTSecret:       []byte(p.secret("JWT_SECRET")),
 		AccessTokenTTL:  p.duration("SYNAPSE_ACCESS_TOKEN_TTL", 15*time.Minute),
@@ -215,12 +229,16 @@ func (c *Config) Validate() error {
 	if c.MaxMediaBytes < 1024 {
 		return &Error{"WHATSAPP_MAX_MEDIA_BYTES", "must be at least 1024"}
 	}
+	if c.LeaseTTL < time.Second || c.LeaseTTL > 10*time.Minute {
+		return &Error{"SYNAPSE_LEASE_TTL", "must be between 1s and 10m"}
+	}
 	if len(c.SimQRTimeouts) == 0 {
 		return &Error{"SIM_QR_TIMEOUTS", "needs at least one duration"}
 	}
 	for _, v := range []struct{ name, val string }{
 		{"WAHA_SERVICE_URL", c.WAHAServiceURL}, {"TRANSCRIBE_BASE_URL", c.TranscribeBaseURL},
 		{"LLM_BASE_URL", c.LLMBaseURL}, {"WHATSAPP_SIMULATOR_URL", c.SimulatorURL}, {"SYNAPSE_PUBLIC_URL", c.PublicURL},
+		{"SYNAPSE_NODE_URL", c.NodeURL},
 	} {
 		if v.val != "" && !strings.HasPrefix(v.val, "http://") && !strings.HasPrefix(v.val, "https://") {
 			return &Error{v.name, fmt.Sprintf("%q is not an http(s) URL", v.val)}

@@ -5,7 +5,9 @@
 package realtime
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -42,6 +44,19 @@ type Subscription struct {
 // Done is closed when the subscription ends: unsubscribed, or dropped for
 // falling behind (then Dropped reports true).
 func (s *Subscription) Done() <-chan struct{} { return s.done }
+
+// Receive waits for the next event, encoded as {"type": …, "data": …},
+// until ctx ends or the subscription does.
+func (s *Subscription) Receive(ctx context.Context) ([]byte, error) {
+	select {
+	case f := <-s.c:
+		return f.json, nil
+	case <-s.done:
+		return nil, errors.New("realtime: subscription ended")
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
 
 // Dropped reports whether the hub dropped this client for being too slow.
 func (s *Subscription) Dropped() bool { return s.dropped.Load() }

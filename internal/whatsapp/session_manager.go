@@ -49,6 +49,9 @@ type ManagerOptions struct {
 	BackoffMin, BackoffMax time.Duration
 	Metrics                prometheus.Registerer
 	Now                    func() time.Time
+	// Cluster, when set, shares sessions among the nodes of one database;
+	// nil means this process owns them all.
+	Cluster Cluster
 }
 
 // Manager owns one session per user and drives the engine. All methods are
@@ -307,9 +310,48 @@ func (m *Manager) Status(ctx context.Context, userID string) (State, error) {
 	if err != nil {
 		return State{}, err
 	}
+	if node := m.elsewhere(ctx, s); node != "" {
+		st, err := m.forwardState(ctx, node, RemoteRequest{Op: OpStatus, UserID: userID})
+		if err == nil || !errors.Is(err, ErrNodeUnavailable) {
+			return st, err
+		}
+		// Its node is gone: answer from the database until another node
+		// takes the session over.
+		m.logger(s).Warn("the session's node cannot be reached; answering from the database", "node", node, "err", err)
+	}
+	if m.o.Cluster != nil {
+		m.refresh(ctx, s)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.state(m.o.Engine.Name()), nil
+}
+
+// refresh reloads a session that does not run here from the database: in a
+// cluster, another node may have changed it since this one loaded it.
+func (m *Manager) refresh(ctx context.Context, s *session) {
+	m.Flush() // this node's own changes first
+	row, err := m.o.Store.EnsureSession(ctx, s.userID, store.NewSecretID())
+	if err != nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.client != nil {
+		return
+	}
+	st := Status(row.Status)
+	if st.Running() {
+		// Its node stopped; another takes it over within a lease.
+		st, row.Reason = StatusStarting, "waiting for a node to take the session over"
+	}
+	if st != s.status {
+		m.counts[statusIndex(s.status)].Add(-1)
+		m.counts[statusIndex(st)].Add(1)
+	}
+	s.status, s.reason, s.want = st, row.Reason, row.WantRunning
+	s.me = Account{JID: row.JID, PushName: row.PushName}
+	s.connectedAt = time.Time{}
 }
 
 // SessionID returns the id of the user's session.
@@ -330,19 +372,34 @@ func (m *Manager) Start(ctx context.Context, userID string) (State, error) {
 		return State{}, err
 	}
 	s.mu.Lock()
-	if s.status.Running() {
+	if s.status.Running() && s.client != nil {
 		defer s.mu.Unlock()
 		return s.state(m.o.Engine.Name()), nil
 	}
 	err = m.launch(ctx, s, "")
 	st := s.state(m.o.Engine.Name())
 	s.mu.Unlock()
+	if node := ownerOf(err); node != "" {
+		return m.forwardState(ctx, node, RemoteRequest{Op: OpStart, UserID: userID})
+	}
 	return st, err
+}
+
+// ownerOf returns the node named by launch's ownedElsewhere error, or "".
+func ownerOf(err error) string {
+	var oe *ownedElsewhere
+	if errors.As(err, &oe) {
+		return oe.node
+	}
+	return ""
 }
 
 // launch creates a client and starts connecting it in the background.
 // Callers hold s.mu.
 func (m *Manager) launch(ctx context.Context, s *session, reason string) error {
+	if err := m.claim(ctx, s); err != nil {
+		return err
+	}
 	if old := s.dropClient(); old != nil {
 		go old.Disconnect()
 	}
@@ -407,6 +464,9 @@ func (m *Manager) Stop(ctx context.Context, userID string) (State, error) {
 	if err != nil {
 		return State{}, err
 	}
+	if node := m.elsewhere(ctx, s); node != "" {
+		return m.forwardState(ctx, node, RemoteRequest{Op: OpStop, UserID: userID})
+	}
 	s.mu.Lock()
 	c := s.dropClient()
 	s.want = false
@@ -416,6 +476,7 @@ func (m *Manager) Stop(ctx context.Context, userID string) (State, error) {
 	if c != nil {
 		c.Disconnect()
 	}
+	m.release(s)
 	return st, nil
 }
 
@@ -425,10 +486,16 @@ func (m *Manager) Restart(ctx context.Context, userID string) (State, error) {
 	if err != nil {
 		return State{}, err
 	}
+	if node := m.elsewhere(ctx, s); node != "" {
+		return m.forwardState(ctx, node, RemoteRequest{Op: OpRestart, UserID: userID})
+	}
 	s.mu.Lock()
 	err = m.launch(ctx, s, "restarting")
 	st := s.state(m.o.Engine.Name())
 	s.mu.Unlock()
+	if node := ownerOf(err); node != "" {
+		return m.forwardState(ctx, node, RemoteRequest{Op: OpRestart, UserID: userID})
+	}
 	return st, err
 }
 
@@ -439,10 +506,14 @@ func (m *Manager) Logout(ctx context.Context, userID string) (State, error) {
 	if err != nil {
 		return State{}, err
 	}
+	if node := m.elsewhere(ctx, s); node != "" {
+		return m.forwardState(ctx, node, RemoteRequest{Op: OpLogout, UserID: userID})
+	}
 	s.mu.Lock()
 	c := s.dropClient()
 	gen := s.gen
 	s.mu.Unlock()
+	defer m.release(s)
 	if c == nil {
 		c, err = m.o.Engine.NewClient(ctx, SessionRef{ID: s.id, UserID: s.userID, Log: m.logger(s)}, nopHandler{})
 		if err != nil {
@@ -472,19 +543,36 @@ func (m *Manager) QR(ctx context.Context, userID string, force bool) (QRCode, er
 	if err != nil {
 		return QRCode{}, err
 	}
+	if node := m.elsewhere(ctx, s); node != "" {
+		return m.forwardQR(ctx, node, userID, force)
+	}
 	s.mu.Lock()
 	switch {
-	case s.status == StatusWorking:
+	case s.status == StatusWorking && s.client != nil:
 		s.mu.Unlock()
 		return QRCode{}, ErrAlreadyConnected
-	case force || !s.status.Running():
+	case force || !s.status.Running() || s.client == nil:
 		if err := m.launch(ctx, s, ""); err != nil {
 			s.mu.Unlock()
+			if node := ownerOf(err); node != "" {
+				return m.forwardQR(ctx, node, userID, force)
+			}
 			return QRCode{}, err
 		}
 	}
 	s.mu.Unlock()
 	return m.waitQR(ctx, s)
+}
+
+func (m *Manager) forwardQR(ctx context.Context, node, userID string, force bool) (QRCode, error) {
+	resp, err := m.o.Cluster.Forward(ctx, node, RemoteRequest{Op: OpQR, UserID: userID, Force: force})
+	if err != nil {
+		return QRCode{}, err
+	}
+	if resp.QR == nil {
+		return QRCode{}, fmt.Errorf("whatsapp: node %s answered qr without a code", node)
+	}
+	return *resp.QR, nil
 }
 
 func (m *Manager) waitQR(ctx context.Context, s *session) (QRCode, error) {
@@ -523,11 +611,15 @@ func (m *Manager) PairPhone(ctx context.Context, userID, phone string) (string, 
 	if !m.o.Engine.SupportsPairCode() {
 		return "", ErrNotSupported
 	}
-	if _, err := m.QR(ctx, userID, false); err != nil {
-		return "", err
-	}
 	s, err := m.session(ctx, userID)
 	if err != nil {
+		return "", err
+	}
+	if node := m.elsewhere(ctx, s); node != "" {
+		resp, err := m.o.Cluster.Forward(ctx, node, RemoteRequest{Op: OpPair, UserID: userID, Phone: phone})
+		return resp.Code, err
+	}
+	if _, err := m.QR(ctx, userID, false); err != nil {
 		return "", err
 	}
 	s.mu.Lock()
@@ -549,7 +641,7 @@ func (m *Manager) liveClient(ctx context.Context, userID string) (Client, *sessi
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.status != StatusWorking || s.client == nil {
-		return nil, nil, ErrNotConnected
+		return nil, s, ErrNotConnected
 	}
 	return s.client, s, nil
 }
@@ -557,7 +649,19 @@ func (m *Manager) liveClient(ctx context.Context, userID string) (Client, *sessi
 // SendText sends a text from the user's account and stores it; it returns
 // the message as stored.
 func (m *Manager) SendText(ctx context.Context, userID, chatID, text string) (Message, error) {
-	c, _, err := m.liveClient(ctx, userID)
+	c, s, err := m.liveClient(ctx, userID)
+	if errors.Is(err, ErrNotConnected) {
+		if node := m.elsewhere(ctx, s); node != "" {
+			resp, err := m.o.Cluster.Forward(ctx, node, RemoteRequest{Op: OpSend, UserID: userID, ChatID: chatID, Text: text})
+			if err != nil {
+				return Message{}, err
+			}
+			if resp.Message == nil {
+				return Message{}, fmt.Errorf("whatsapp: node %s answered send without a message", node)
+			}
+			return *resp.Message, nil
+		}
+	}
 	if err != nil {
 		return Message{}, err
 	}
@@ -573,7 +677,13 @@ func (m *Manager) SendText(ctx context.Context, userID, chatID, text string) (Me
 
 // Download fetches a message's media through the user's logged-in session.
 func (m *Manager) Download(ctx context.Context, userID string, media *Media, maxBytes int64) ([]byte, error) {
-	c, _, err := m.liveClient(ctx, userID)
+	c, s, err := m.liveClient(ctx, userID)
+	if errors.Is(err, ErrNotConnected) {
+		if node := m.elsewhere(ctx, s); node != "" {
+			resp, err := m.o.Cluster.Forward(ctx, node, RemoteRequest{Op: OpDownload, UserID: userID, Media: media, MaxBytes: maxBytes})
+			return resp.Data, err
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -587,6 +697,11 @@ func (m *Manager) Restore(ctx context.Context) (int, error) {
 	rows, err := m.o.Store.SessionsToRestore(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("whatsapp: list sessions to restore: %w", err)
+	}
+	if m.o.Cluster != nil {
+		// Nodes restarting together then split the sessions between them
+		// instead of racing for the same ones in the same order.
+		rand.Shuffle(len(rows), func(i, j int) { rows[i], rows[j] = rows[j], rows[i] })
 	}
 	lim := rate.NewLimiter(rate.Inf, 1)
 	var jitter time.Duration
@@ -623,10 +738,12 @@ func (m *Manager) restoreOne(userID string) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.status.Running() {
+	if s.client != nil {
 		return
 	}
-	_ = m.launch(ctx, s, "reconnecting after restart")
+	if err := m.launch(ctx, s, "reconnecting after restart"); err != nil && ownerOf(err) == "" {
+		m.logger(s).Error("restore session", "err", err)
+	}
 }
 
 // Forget stops a session without recording anything (its user is being
@@ -737,6 +854,7 @@ func (h *sessionHandler) HandleEvent(evt Event) {
 		}
 	case QRTimeout:
 		dropAndDisconnect(s)
+		go m.release(s)
 		s.want = false
 		log.Info("pairing stopped: QR code not scanned in time")
 		m.setStatus(s, StatusStopped, "QR code was not scanned in time")
@@ -747,6 +865,7 @@ func (h *sessionHandler) HandleEvent(evt Event) {
 		m.setStatus(s, StatusStarting, "paired; logging in")
 	case PairError:
 		dropAndDisconnect(s)
+		go m.release(s)
 		s.want = false
 		log.Warn("pairing failed", "reason", e.Reason)
 		m.setStatus(s, StatusFailed, "pairing failed: "+e.Reason)
@@ -775,6 +894,7 @@ func (h *sessionHandler) HandleEvent(evt Event) {
 		m.setStatus(s, StatusFailed, e.Reason)
 	case LoggedOut:
 		dropAndDisconnect(s)
+		go m.release(s)
 		s.want = false
 		s.me = Account{}
 		s.connectedAt = time.Time{}

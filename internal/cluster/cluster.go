@@ -1,0 +1,378 @@
+// Package cluster lets several `synapse serve` processes share one
+// PostgreSQL database. Each node registers itself and heartbeats; each
+// running WhatsApp session is leased to one node, which renews its leases
+// on every heartbeat; when a node dies its leases expire and the other nodes
+// take its sessions over (their devices are in the shared database, so they
+// log in again without a QR code). An operation on a session asked of the
+// wrong node is forwarded over HTTP to the node running it, and realtime
+// events cross nodes through PostgreSQL LISTEN/NOTIFY, so a browser may be
+// connected to any node.
+//
+// A node holds no per-session timer or goroutine: one loop per node renews
+// all its leases in one statement per heartbeat.
+package cluster
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/synapse-kb/synapse/internal/realtime"
+	"github.com/synapse-kb/synapse/internal/store"
+	"github.com/synapse-kb/synapse/internal/whatsapp"
+)
+
+// RPCPath is where a node serves operations forwarded by the others.
+const RPCPath = "/internal/cluster/v1/sessions"
+
+// Options configure a Node.
+type Options struct {
+	Store *store.Store
+	Hub   *realtime.Hub
+	// DatabaseURL is the PostgreSQL URL; the node opens one connection of
+	// its own on it to LISTEN for other nodes' events.
+	DatabaseURL string
+	// Secret authenticates nodes to each other; every node of a cluster
+	// must have the same (Synapse derives it from JWT_SECRET).
+	Secret []byte
+	// LeaseTTL is how long a lease lasts without renewal (default 30 s);
+	// nodes heartbeat every third of it.
+	LeaseTTL time.Duration
+	Log      *slog.Logger
+	Now      func() time.Time
+}
+
+// Node is this process as a member of the cluster. It implements
+// whatsapp.Cluster and realtime.Publisher.
+type Node struct {
+	o       Options
+	id      string
+	url     string
+	started time.Time
+	token   string
+	m       *whatsapp.Manager
+	client  *http.Client
+	bridge  *bridge
+
+	mu    sync.Mutex
+	nodes map[string]string // live node id → URL
+
+	peers     atomic.Int32 // other live nodes
+	abandoned atomic.Bool
+	cancel    context.CancelFunc
+	wg        sync.WaitGroup
+}
+
+var _ whatsapp.Cluster = (*Node)(nil)
+var _ realtime.Publisher = (*Node)(nil)
+
+// New returns a node with a fresh id. It does nothing until Start.
+func New(o Options) (*Node, error) {
+	if o.Store == nil || o.Hub == nil {
+		return nil, errors.New("cluster: Store and Hub are required")
+	}
+	if len(o.Secret) < 16 {
+		return nil, errors.New("cluster: a secret of at least 16 bytes is required")
+	}
+	if o.LeaseTTL <= 0 {
+		o.LeaseTTL = 30 * time.Second
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	mac := hmac.New(sha256.New, o.Secret)
+	mac.Write([]byte("synapse cluster rpc v1"))
+	n := &Node{
+		o: o, id: store.NewSecretID(), token: hex.EncodeToString(mac.Sum(nil)),
+		nodes: map[string]string{},
+		// A forwarded QR request waits for a code (up to 20 s by default).
+		client: &http.Client{Timeout: 90 * time.Second},
+	}
+	n.bridge = newBridge(n)
+	return n, nil
+}
+
+// ID returns the node's id.
+func (n *Node) ID() string { return n.id }
+
+// SetManager gives the node the session manager it leases sessions for.
+// Call it before Start.
+func (n *Node) SetManager(m *whatsapp.Manager) { n.m = m }
+
+// Start registers the node under url (how the other nodes reach it) and
+// starts its heartbeat and event listener.
+func (n *Node) Start(ctx context.Context, url string) error {
+	n.url = strings.TrimRight(url, "/")
+	n.started = n.o.Now()
+	if err := n.heartbeat(ctx); err != nil {
+		return err
+	}
+	if err := n.bridge.start(ctx); err != nil {
+		return err
+	}
+	lctx, cancel := context.WithCancel(context.Background())
+	n.cancel = cancel
+	n.wg.Add(1)
+	go n.loop(lctx)
+	n.o.Log.Info("joined the cluster", "node_id", n.id, "url", n.url, "lease_ttl", n.o.LeaseTTL, "peers", n.peers.Load())
+	return nil
+}
+
+// Close leaves the cluster: the node's leases are released so that other
+// nodes take its sessions over at their next heartbeat. Call it after the
+// session manager has disconnected its sessions.
+func (n *Node) Close() {
+	if n.cancel != nil {
+		n.cancel()
+	}
+	n.wg.Wait()
+	n.bridge.close()
+	if n.abandoned.Load() || n.url == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := n.o.Store.RemoveNode(ctx, n.id); err != nil {
+		n.o.Log.Warn("leave the cluster", "err", err)
+	}
+}
+
+// Abandon stops the node's heartbeat as if the process had died: its
+// leases are neither renewed nor released. For tests of takeover.
+func (n *Node) Abandon() {
+	n.abandoned.Store(true)
+	if n.cancel != nil {
+		n.cancel()
+	}
+	n.wg.Wait()
+}
+
+// loop heartbeats every third of the lease TTL.
+func (n *Node) loop(ctx context.Context) {
+	defer n.wg.Done()
+	t := time.NewTicker(n.o.LeaseTTL / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		hctx, cancel := context.WithTimeout(ctx, n.o.LeaseTTL)
+		if err := n.heartbeat(hctx); err != nil && ctx.Err() == nil {
+			n.o.Log.Error("cluster heartbeat", "err", err)
+		}
+		cancel()
+	}
+}
+
+// heartbeat refreshes the node's row, learns the live nodes, renews the
+// leases of the sessions running here (stopping those another node took)
+// and adopts the sessions of nodes that died.
+func (n *Node) heartbeat(ctx context.Context) error {
+	now := n.o.Now()
+	if err := n.o.Store.HeartbeatNode(ctx, store.Node{ID: n.id, URL: n.url, StartedAt: n.started, HeartbeatAt: now}); err != nil {
+		return err
+	}
+	live, err := n.o.Store.LiveNodes(ctx, now.Add(-n.o.LeaseTTL), now.Add(-24*time.Hour))
+	if err != nil {
+		return err
+	}
+	urls := make(map[string]string, len(live))
+	for _, l := range live {
+		urls[l.ID] = l.URL
+	}
+	n.mu.Lock()
+	n.nodes = urls
+	n.mu.Unlock()
+	n.peers.Store(int32(max(0, len(live)-1)))
+	if n.m == nil {
+		return nil
+	}
+
+	running := n.m.Running()
+	ids := make([]string, len(running))
+	for i, r := range running {
+		ids[i] = r.ID
+	}
+	kept, err := n.o.Store.RenewLeases(ctx, n.id, ids, now.Add(n.o.LeaseTTL))
+	if err != nil {
+		return err
+	}
+	if len(kept) != len(running) {
+		held := make(map[string]bool, len(kept))
+		for _, id := range kept {
+			held[id] = true
+		}
+		for _, r := range running {
+			if !held[r.ID] {
+				// Cut off for longer than a lease: another node may run
+				// it now. Acquire again; if that fails, stop here.
+				if owner, err := n.o.Store.AcquireLease(ctx, r.ID, n.id, now, now.Add(n.o.LeaseTTL)); err != nil || owner != n.id {
+					n.m.Relinquish(r.UserID)
+				}
+			}
+		}
+	}
+
+	orphans, err := n.o.Store.OrphanedSessions(ctx, now, 500)
+	if err != nil {
+		return err
+	}
+	for _, s := range orphans {
+		n.o.Log.Info("taking over a session whose node stopped", "session_id", s.ID, "user_id", s.UserID)
+		n.m.Adopt(s.UserID)
+	}
+	if err := n.o.Store.DeleteClusterEvents(ctx, now.Add(-time.Minute)); err != nil {
+		n.o.Log.Warn("delete old cluster events", "err", err)
+	}
+	return nil
+}
+
+// Acquire implements whatsapp.Cluster.
+func (n *Node) Acquire(ctx context.Context, sessionID string) (string, error) {
+	now := n.o.Now()
+	owner, err := n.o.Store.AcquireLease(ctx, sessionID, n.id, now, now.Add(n.o.LeaseTTL))
+	if err != nil || owner == n.id {
+		return "", err
+	}
+	return owner, nil
+}
+
+// Owner implements whatsapp.Cluster.
+func (n *Node) Owner(ctx context.Context, sessionID string) (string, error) {
+	owner, err := n.o.Store.LeaseOwner(ctx, sessionID, n.o.Now())
+	if err != nil || owner == n.id {
+		return "", err
+	}
+	return owner, nil
+}
+
+// Release implements whatsapp.Cluster.
+func (n *Node) Release(sessionID string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := n.o.Store.ReleaseLease(ctx, sessionID, n.id); err != nil {
+		n.o.Log.Warn("release session lease", "session_id", sessionID, "err", err)
+	}
+}
+
+// rpcReply is the body of a forwarded operation's answer.
+type rpcReply struct {
+	Response whatsapp.RemoteResponse `json:"response"`
+	Error    *whatsapp.RemoteError   `json:"error,omitempty"`
+}
+
+// Forward implements whatsapp.Cluster.
+func (n *Node) Forward(ctx context.Context, node string, req whatsapp.RemoteRequest) (whatsapp.RemoteResponse, error) {
+	url, err := n.nodeURL(ctx, node)
+	if err != nil {
+		return whatsapp.RemoteResponse{}, err
+	}
+	body, err := json.Marshal(req)
+	if err != nil {
+		return whatsapp.RemoteResponse{}, err
+	}
+	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, url+RPCPath, bytes.NewReader(body))
+	if err != nil {
+		return whatsapp.RemoteResponse{}, err
+	}
+	hr.Header.Set("Content-Type", "application/json")
+	hr.Header.Set("Authorization", "Bearer "+n.token)
+	resp, err := n.client.Do(hr)
+	if err != nil {
+		if ctx.Err() != nil {
+			return whatsapp.RemoteResponse{}, ctx.Err()
+		}
+		return whatsapp.RemoteResponse{}, fmt.Errorf("%w: node %s (%s): %v", whatsapp.ErrNodeUnavailable, node, url, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		err := fmt.Errorf("cluster: node %s answered %s: %s", node, resp.Status, bytes.TrimSpace(b))
+		if resp.StatusCode == http.StatusServiceUnavailable || resp.StatusCode == http.StatusBadGateway {
+			err = fmt.Errorf("%w: %v", whatsapp.ErrNodeUnavailable, err)
+		}
+		return whatsapp.RemoteResponse{}, err
+	}
+	var reply rpcReply
+	if err := json.NewDecoder(resp.Body).Decode(&reply); err != nil {
+		return whatsapp.RemoteResponse{}, fmt.Errorf("cluster: node %s: bad answer: %w", node, err)
+	}
+	if reply.Error != nil {
+		return reply.Response, reply.Error.Err()
+	}
+	return reply.Response, nil
+}
+
+func (n *Node) nodeURL(ctx context.Context, node string) (string, error) {
+	n.mu.Lock()
+	url := n.nodes[node]
+	n.mu.Unlock()
+	if url != "" {
+		return url, nil
+	}
+	nd, err := n.o.Store.Node(ctx, node)
+	if err != nil {
+		return "", fmt.Errorf("cluster: node %s: %w", node, err)
+	}
+	return nd.URL, nil
+}
+
+// maxRPCBody bounds a forwarded request (a text to send is the largest).
+const maxRPCBody = 1 << 20
+
+// ServeHTTP serves operations forwarded by other nodes (RPCPath).
+func (n *Node) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(n.token)) != 1 {
+		http.Error(w, "not a node of this cluster", http.StatusUnauthorized)
+		return
+	}
+	if n.m == nil {
+		http.Error(w, "node is starting", http.StatusServiceUnavailable)
+		return
+	}
+	var req whatsapp.RemoteRequest
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxRPCBody)).Decode(&req); err != nil {
+		http.Error(w, "bad request: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	resp, err := n.m.Serve(r.Context(), req)
+	reply := rpcReply{Response: resp}
+	if err != nil {
+		e := whatsapp.EncodeRemoteError(err)
+		reply.Error = &e
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(reply)
+}
+
+// Publish implements realtime.Publisher: the event goes to this node's
+// clients and, when other nodes are alive, to theirs.
+func (n *Node) Publish(userID, typ string, data any) {
+	n.o.Hub.Publish(userID, typ, data)
+	if n.peers.Load() > 0 {
+		n.bridge.send(userID, typ, data)
+	}
+}

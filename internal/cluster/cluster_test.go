@@ -1,0 +1,255 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/synapse-kb/synapse/internal/realtime"
+	"github.com/synapse-kb/synapse/internal/store"
+	"github.com/synapse-kb/synapse/internal/testutil/dbtest"
+	"github.com/synapse-kb/synapse/internal/whatsapp"
+	"github.com/synapse-kb/synapse/internal/whatsapp/sim"
+)
+
+var ctx = context.Background()
+
+// testNode is one node: its store connection, manager and HTTP server, all
+// on a shared database and a shared simulated WhatsApp.
+type testNode struct {
+	*Node
+	m   *whatsapp.Manager
+	hub *realtime.Hub
+	srv *httptest.Server
+}
+
+type fixture struct {
+	t   testing.TB
+	url string
+	st  *store.Store
+	eng *sim.Engine
+}
+
+func newFixture(t testing.TB) *fixture {
+	url := dbtest.PostgresURL(t)
+	st, err := store.OpenPostgres(url, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	eng, err := sim.New(sim.Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(eng.Close)
+	return &fixture{t: t, url: url, st: st, eng: eng}
+}
+
+func (f *fixture) node(secret string, now func() time.Time) *testNode {
+	f.t.Helper()
+	hub := realtime.NewHub(16, slog.New(slog.DiscardHandler))
+	n, err := New(Options{Store: f.st, Hub: hub, DatabaseURL: f.url, Secret: []byte(secret), LeaseTTL: time.Hour, Now: now})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	m := whatsapp.NewManager(whatsapp.ManagerOptions{Engine: f.eng, Store: f.st, Sink: nopSink{}, Publisher: n, Cluster: n, QRWait: 10 * time.Second})
+	n.SetManager(m)
+	srv := httptest.NewServer(n)
+	if err := n.Start(ctx, srv.URL); err != nil {
+		f.t.Fatal(err)
+	}
+	f.t.Cleanup(func() {
+		m.Close()
+		n.Close()
+		srv.Close()
+	})
+	return &testNode{Node: n, m: m, hub: hub, srv: srv}
+}
+
+type nopSink struct{}
+
+func (nopSink) Ingest(context.Context, string, []whatsapp.Message) error   { return nil }
+func (nopSink) UpsertChats(context.Context, string, []whatsapp.Chat) error { return nil }
+func mustUser(t testing.TB, st *store.Store, email string) store.User {
+	t.Helper()
+	u, err := st.CreateUser(ctx, store.User{Email: email, Name: email, PasswordHash: "h"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+const secret = "a shared secret of the cluster"
+
+// A session started on one node runs there; the other node forwards
+// operations to it and gets its answers and errors.
+func TestForwarding(t *testing.T) {
+	f := newFixture(t)
+	n1, n2 := f.node(secret, nil), f.node(secret, nil)
+	u := mustUser(t, f.st, "ana@x.io")
+
+	if _, err := n1.m.QR(ctx, u.ID, false); err != nil {
+		t.Fatalf("qr on n1: %v", err)
+	}
+	st, err := n2.m.Status(ctx, u.ID)
+	if err != nil || st.Status != whatsapp.StatusScanQR {
+		t.Fatalf("status through n2: %+v %v", st, err)
+	}
+	if len(n2.m.Running()) != 0 || len(n1.m.Running()) != 1 {
+		t.Fatalf("running: n1 %v, n2 %v", n1.m.Running(), n2.m.Running())
+	}
+	// The QR code through n2 is n1's.
+	q1, _ := n1.m.QR(ctx, u.ID, false)
+	q2, err := n2.m.QR(ctx, u.ID, false)
+	if err != nil || q2.Raw != q1.Raw || !strings.HasPrefix(q2.Image, "data:image/png;base64,") {
+		t.Fatalf("qr through n2: %v (%q vs %q)", err, q2.Raw, q1.Raw)
+	}
+	// Errors cross nodes as themselves.
+	if _, err := n2.m.SendText(ctx, u.ID, "1@s.whatsapp.net", "hi"); !errors.Is(err, whatsapp.ErrNotConnected) {
+		t.Fatalf("send through n2 while pairing: %v", err)
+	}
+	// Stopping through n2 stops it on n1 and releases the lease; a start
+	// through n2 then runs it on n2.
+	if st, err := n2.m.Stop(ctx, u.ID); err != nil || st.Status != whatsapp.StatusStopped {
+		t.Fatalf("stop through n2: %+v %v", st, err)
+	}
+	if len(n1.m.Running()) != 0 {
+		t.Fatal("still running on n1 after stop")
+	}
+	if _, err := n2.m.Start(ctx, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	if len(n2.m.Running()) != 1 || len(n1.m.Running()) != 0 {
+		t.Fatalf("after start through n2: n1 %v, n2 %v", n1.m.Running(), n2.m.Running())
+	}
+	if owner, _ := f.st.LeaseOwner(ctx, mustSession(t, f.st, u.ID), time.Now()); owner != n2.ID() {
+		t.Fatalf("lease held by %q, want n2 %q", owner, n2.ID())
+	}
+
+	// A node that cannot be reached is reported as such.
+	n2.srv.Close()
+	if _, err := n1.Forward(ctx, n2.ID(), whatsapp.RemoteRequest{Op: whatsapp.OpStatus, UserID: u.ID}); !errors.Is(err, whatsapp.ErrNodeUnavailable) {
+		t.Fatalf("forward to a closed node: %v", err)
+	}
+}
+
+func mustSession(t testing.TB, st *store.Store, userID string) string {
+	t.Helper()
+	s, err := st.SessionByUser(ctx, userID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s.ID
+}
+
+// A node cut off for longer than its lease stops running the session that
+// another node took over, at its next heartbeat.
+func TestLostLeaseIsRelinquished(t *testing.T) {
+	f := newFixture(t)
+	n1 := f.node(secret, nil)
+	u := mustUser(t, f.st, "ana@x.io")
+	if _, err := n1.m.Start(ctx, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	sid := mustSession(t, f.st, u.ID)
+	// Another node, two hours later: n1's lease has expired.
+	later := time.Now().Add(2 * time.Hour)
+	if owner, err := f.st.AcquireLease(ctx, sid, "other", later, later.Add(time.Hour)); err != nil || owner != "other" {
+		t.Fatalf("takeover: %q %v", owner, err)
+	}
+	if err := n1.heartbeat(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(n1.m.Running()) != 0 {
+		t.Fatal("n1 still runs a session another node took over")
+	}
+}
+
+// Only nodes with the cluster's secret may forward operations.
+func TestRPCIsAuthenticated(t *testing.T) {
+	f := newFixture(t)
+	n1 := f.node(secret, nil)
+	u := mustUser(t, f.st, "ana@x.io")
+	post := func(token, body string) int {
+		req, _ := http.NewRequest("POST", n1.srv.URL+RPCPath, strings.NewReader(body))
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	status := `{"op":"status","userId":"` + u.ID + `"}`
+	if c := post("", status); c != 401 {
+		t.Fatalf("no token: %d", c)
+	}
+	other, _ := New(Options{Store: f.st, Hub: n1.hub, Secret: []byte("another cluster's secret")})
+	if c := post(other.token, status); c != 401 {
+		t.Fatalf("another cluster's token: %d", c)
+	}
+	if c := post(n1.token, `{"op":`); c != 400 {
+		t.Fatalf("bad json: %d", c)
+	}
+	if c := post(n1.token, `{"op":"status","userId":"`+strings.Repeat("x", maxRPCBody)+`"}`); c != 400 {
+		t.Fatalf("oversized: %d", c)
+	}
+	if c := post(n1.token, status); c != 200 {
+		t.Fatalf("the cluster's own token: %d", c)
+	}
+	resp, _ := http.Get(n1.srv.URL + RPCPath)
+	if resp.StatusCode != 405 {
+		t.Fatalf("GET: %d", resp.StatusCode)
+	}
+	resp.Body.Close()
+}
+
+// Events published on one node reach the other node's clients, however
+// large, and are not delivered twice on the node that published them.
+func TestEventsCrossNodes(t *testing.T) {
+	f := newFixture(t)
+	n1, n2 := f.node(secret, nil), f.node(secret, nil)
+	for _, n := range []*testNode{n1, n2} {
+		if err := n.heartbeat(ctx); err != nil { // learn the peer
+			t.Fatal(err)
+		}
+	}
+	sub1, sub2 := n1.hub.Subscribe("u1"), n2.hub.Subscribe("u1")
+	defer n1.hub.Unsubscribe(sub1)
+	defer n2.hub.Unsubscribe(sub2)
+	big := strings.Repeat("é", 9000)
+	n1.Publish("u1", "note", map[string]string{"text": "small"})
+	n1.Publish("u1", "note", map[string]string{"text": big})
+	n1.Publish("u2", "note", map[string]string{"text": "someone else's"})
+	recv := func(sub *realtime.Subscription, wait time.Duration) string {
+		c, cancel := context.WithTimeout(ctx, wait)
+		defer cancel()
+		b, _ := sub.Receive(c)
+		return string(b)
+	}
+	for i, want := range []string{"small", big} {
+		fr := recv(sub2, 30*time.Second)
+		if !strings.Contains(fr, want) {
+			t.Fatalf("event %d on n2: %.80q", i, fr)
+		}
+	}
+	if fr := recv(sub2, 300*time.Millisecond); fr != "" {
+		t.Fatalf("n2 got another user's event: %.80s", fr)
+	}
+	for range 2 {
+		recv(sub1, time.Second)
+	}
+	if fr := recv(sub1, 300*time.Millisecond); fr != "" {
+		t.Fatalf("n1 got its own event back: %.80s", fr)
+	}
+}
