@@ -372,7 +372,7 @@ func (a *App) Start(ln net.Listener) {
 	if a.Cluster != nil {
 		// Join before restoring, so that restored sessions take leases.
 		if err := a.Cluster.Start(ctx, a.nodeURL(ln)); err != nil {
-			a.Log.Error("join the cluster; sessions will not start on this node", "err", err)
+			a.Log.Error("join the cluster", "err", err)
 		}
 	}
 	// Jobs run until Shutdown stops them gracefully (not on ctx).

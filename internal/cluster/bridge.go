@@ -67,7 +67,9 @@ func (b *bridge) start(ctx context.Context) error {
 	b.channel = channelFor(schema)
 	conn, err := b.listen(ctx)
 	if err != nil {
-		return err
+		// The receiver keeps trying to connect.
+		b.n.o.Log.Warn("cluster: cannot listen for other nodes' events yet", "err", err)
+		conn = nil
 	}
 	lctx, cancel := context.WithCancel(context.Background())
 	b.cancel = cancel

@@ -123,13 +123,15 @@ func (n *Node) Start(ctx context.Context, url string) error {
 	if err := n.heartbeat(ctx); err != nil {
 		return err
 	}
-	if err := n.bridge.start(ctx); err != nil {
-		return err
-	}
+	// From here on the heartbeat runs whatever else fails: leases this
+	// node takes must be renewed (or given up) for as long as it lives.
 	lctx, cancel := context.WithCancel(context.Background())
 	n.cancel = cancel
 	n.wg.Add(1)
 	go n.loop(lctx)
+	if err := n.bridge.start(ctx); err != nil {
+		return err
+	}
 	n.o.Log.Info("joined the cluster", "node_id", n.id, "url", n.url, "lease_ttl", n.o.LeaseTTL, "peers", n.peers.Load())
 	return nil
 }
