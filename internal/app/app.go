@@ -5,7 +5,9 @@ package app
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -39,6 +41,7 @@ import (
 	"github.com/synapse-kb/synapse/internal/whatsapp"
 	"github.com/synapse-kb/synapse/internal/whatsapp/meow"
 	"github.com/synapse-kb/synapse/internal/whatsapp/sim"
+	"github.com/synapse-kb/synapse/internal/whatsapp/waha"
 )
 
 // App is one running Synapse.
@@ -58,6 +61,10 @@ type App struct {
 	// Cluster is set on PostgreSQL with a real engine: this process is one
 	// node of possibly several sharing the database.
 	Cluster *cluster.Node
+
+	waha    *waha.Engine // set with the waha engine: serves its webhooks
+	selfURL string       // how other nodes (and WAHA) reach this process
+	secret  []byte
 
 	closers  []func()
 	shutting atomic.Bool
@@ -146,6 +153,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, version stri
 	if err != nil {
 		return nil, err
 	}
+	a.secret = secret
 	tokens, err := auth.NewTokens(secret, cfg.AccessTokenTTL, nil)
 	if err != nil {
 		return nil, err
@@ -236,7 +244,38 @@ func (a *App) newEngine() (whatsapp.Engine, error) {
 		}
 		return e, nil
 	}
+	if a.Config.Engine == config.EngineWAHA {
+		// The webhook key is derived from the JWT secret: stable across
+		// restarts and the same on every node.
+		mac := hmac.New(sha256.New, a.secret)
+		mac.Write([]byte("synapse waha webhook v1"))
+		e, err := waha.New(waha.Options{BaseURL: a.Config.WAHAServiceURL, APIKey: a.Config.WAHAAPIKey,
+			WebhookSecret: []byte(hex.EncodeToString(mac.Sum(nil))), WebhookURL: a.wahaWebhookURL,
+			Log: a.Log.With("component", "waha")})
+		if err != nil {
+			return nil, &config.Error{Var: "WAHA_SERVICE_URL", Msg: err.Error()}
+		}
+		a.waha = e
+		a.Log.Info("WhatsApp sessions run on a WAHA server", "waha", a.Config.WAHAServiceURL, "waha_engine", a.Config.WAHAEngine)
+		return e, nil
+	}
 	return nil, &config.Error{Var: "WHATSAPP_ENGINE", Msg: fmt.Sprintf("engine %q is not available in this build", a.Config.Engine)}
+}
+
+// WAHAWebhookPath is where WAHA posts its webhooks.
+const WAHAWebhookPath = "/api/v1/webhooks/waha"
+
+// wahaWebhookURL is the URL WAHA posts to: WAHA_WEBHOOK_URL, else the
+// public URL on a single node, else this node's own address (in a cluster
+// the node running a session receives its webhooks).
+func (a *App) wahaWebhookURL() string {
+	switch {
+	case a.Config.WAHAWebhookURL != "":
+		return a.Config.WAHAWebhookURL
+	case a.Cluster == nil && a.Config.PublicURL != "":
+		return strings.TrimRight(a.Config.PublicURL, "/") + WAHAWebhookPath
+	}
+	return a.selfURL + WAHAWebhookPath
 }
 
 // simulatorTarget asks a protocol simulator (cmd/wasim) for its address and
@@ -324,11 +363,16 @@ func (a *App) ready(ctx context.Context) error {
 // Handler is the process's HTTP handler: the API and web UI, and in a
 // cluster the route other nodes forward session operations to.
 func (a *App) Handler() http.Handler {
-	if a.Cluster == nil {
+	if a.Cluster == nil && a.waha == nil {
 		return a.API
 	}
 	mux := http.NewServeMux()
-	mux.Handle(cluster.RPCPath, a.Cluster)
+	if a.Cluster != nil {
+		mux.Handle(cluster.RPCPath, a.Cluster)
+	}
+	if a.waha != nil {
+		mux.Handle(WAHAWebhookPath, a.waha)
+	}
 	mux.Handle("/", a.API)
 	return mux
 }
@@ -369,9 +413,10 @@ func (a *App) Start(ln net.Listener) {
 			a.Log.Error("http server stopped", "err", err)
 		}
 	}()
+	a.selfURL = a.nodeURL(ln)
 	if a.Cluster != nil {
 		// Join before restoring, so that restored sessions take leases.
-		if err := a.Cluster.Start(ctx, a.nodeURL(ln)); err != nil {
+		if err := a.Cluster.Start(ctx, a.selfURL); err != nil {
 			a.Log.Error("join the cluster", "err", err)
 		}
 	}

@@ -84,9 +84,15 @@ type Config struct {
 	// (WHATSAPP_SIMULATOR_URL). Demos and benchmarks only.
 	SimulatorURL string
 
+	// WAHAServiceURL, WAHAAPIKey and WAHAEngine reach an external WAHA
+	// server (WHATSAPP_ENGINE=waha).
 	WAHAServiceURL string
 	WAHAAPIKey     string
 	WAHAEngine     string
+	// WAHAWebhookURL is where WAHA posts its webhooks (WAHA_WEBHOOK_URL);
+	// empty means this node's address (or SYNAPSE_PUBLIC_URL on a single
+	// node) + /api/v1/webhooks/waha.
+	WAHAWebhookURL string
 
 	TranscribeBaseURL string
 	TranscribeAPIKey  string
@@ -159,6 +165,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		WAHAServiceURL: p.str("WAHA_SERVICE_URL", ""),
 		WAHAAPIKey:     p.secret("WAHA_API_KEY"),
 		WAHAEngine:     p.str("WAHA_ENGINE", "NOWEB"),
+		WAHAWebhookURL: p.str("WAHA_WEBHOOK_URL", ""),
 
 		TranscribeBaseURL:       p.str("TRANSCRIBE_BASE_URL", ""),
 		TranscribeAPIKey:        p.secret("TRANSCRIBE_API_KEY"),
@@ -238,7 +245,7 @@ func (c *Config) Validate() error {
 	for _, v := range []struct{ name, val string }{
 		{"WAHA_SERVICE_URL", c.WAHAServiceURL}, {"TRANSCRIBE_BASE_URL", c.TranscribeBaseURL},
 		{"LLM_BASE_URL", c.LLMBaseURL}, {"WHATSAPP_SIMULATOR_URL", c.SimulatorURL}, {"SYNAPSE_PUBLIC_URL", c.PublicURL},
-		{"SYNAPSE_NODE_URL", c.NodeURL},
+		{"SYNAPSE_NODE_URL", c.NodeURL}, {"WAHA_WEBHOOK_URL", c.WAHAWebhookURL},
 	} {
 		if v.val != "" && !strings.HasPrefix(v.val, "http://") && !strings.HasPrefix(v.val, "https://") {
 			return &Error{v.name, fmt.Sprintf("%q is not an http(s) URL", v.val)}
