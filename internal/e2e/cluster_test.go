@@ -33,7 +33,7 @@ func TestClusterOfNodes(t *testing.T) {
 	ws := startWasim(t)
 	opts := apptest.Options{Dialect: store.Postgres, DatabaseURL: dbtest.PostgresDatabaseURL(t), Env: meowEnv(ws)}
 	opts.Env["JWT_SECRET"] = strings.Repeat("cluster-secret-", 3)
-	opts.Env["SYNAPSE_LEASE_TTL"] = "3s"
+	opts.Env["SYNAPSE_LEASE_TTL"] = "6s"
 	a := apptest.Start(t, opts)
 	b := apptest.Start(t, opts)
 
