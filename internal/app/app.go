@@ -177,6 +177,10 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, version stri
 			return nil, err
 		}
 		pub, sessionCluster = a.Cluster, a.Cluster
+		a.Registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "synapse_cluster_peers", Help: "Other live nodes sharing the database."},
+			func() float64 { return float64(a.Cluster.Stats().Peers) }))
+		a.Registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "synapse_cluster_dropped_events_total", Help: "Realtime events for other nodes dropped because the queue was full."},
+			func() float64 { return float64(a.Cluster.Stats().DroppedEvents) }))
 	}
 	a.Ingest = ingest.New(ingest.Options{Store: st, Publisher: pub, Log: log.With("component", "ingest"), Metrics: a.Registry})
 

@@ -108,6 +108,17 @@ func New(o Options) (*Node, error) {
 	return n, nil
 }
 
+// Stats are the node's counters, for metrics.
+type Stats struct {
+	Peers         int    // other live nodes
+	DroppedEvents uint64 // events for other nodes dropped on a full queue
+}
+
+// Stats returns the node's counters.
+func (n *Node) Stats() Stats {
+	return Stats{Peers: int(n.peers.Load()), DroppedEvents: n.bridge.dropped.Load()}
+}
+
 // ID returns the node's id.
 func (n *Node) ID() string { return n.id }
 

@@ -36,6 +36,11 @@ func TestClusterOfNodes(t *testing.T) {
 	opts.Env["SYNAPSE_LEASE_TTL"] = "6s"
 	a := apptest.Start(t, opts)
 	b := apptest.Start(t, opts)
+	// Each node sees the other (after its next heartbeat).
+	waitFor(t, func() bool {
+		r := a.Do("GET", "/metrics", "", nil)
+		return r.Status == 200 && bytes.Contains(r.Body, []byte("\nsynapse_cluster_peers 1\n"))
+	})
 
 	anaPhone, _ := ws.NewPhone(wasim.PhoneOptions{Number: "5511900000011", PushName: "Ana"})
 	carla, _ := ws.NewPhone(wasim.PhoneOptions{Number: "351910000013", PushName: "Carla"})
