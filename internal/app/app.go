@@ -54,7 +54,7 @@ type App struct {
 	Sessions *whatsapp.Manager
 	Sim      *sim.Engine // set with the sim engine
 	Jobs     *jobs.Runner
-	Blobs    *media.FS
+	Blobs    media.Blobs
 	API      *api.Server
 	Auth     *auth.Service
 	Registry *prometheus.Registry
@@ -309,13 +309,27 @@ func simulatorTarget(base string) (*meow.Simulator, error) {
 // newPipeline sets up the media store, the providers and the jobs.
 func (a *App) newPipeline(ctx context.Context, pub realtime.Publisher) error {
 	cfg := a.Config
-	mediaDir := cfg.MediaDir
-	if mediaDir == "" {
-		mediaDir = filepath.Join(cfg.DataDir, "media")
-	}
-	blobs, err := media.NewFS(mediaDir)
-	if err != nil {
-		return err
+	var blobs media.Blobs
+	if cfg.MediaS3Endpoint != "" {
+		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		s3, err := media.NewS3(sctx, media.S3Options{Endpoint: cfg.MediaS3Endpoint, Bucket: cfg.MediaS3Bucket,
+			AccessKey: cfg.MediaS3AccessKey, SecretKey: cfg.MediaS3SecretKey, Region: cfg.MediaS3Region, Prefix: cfg.MediaS3Prefix})
+		cancel()
+		if err != nil {
+			return &config.Error{Var: "MEDIA_S3_ENDPOINT", Msg: err.Error()}
+		}
+		blobs = s3
+		a.Log.Info("media are kept in an S3-compatible store", "endpoint", cfg.MediaS3Endpoint, "bucket", cfg.MediaS3Bucket)
+	} else {
+		mediaDir := cfg.MediaDir
+		if mediaDir == "" {
+			mediaDir = filepath.Join(cfg.DataDir, "media")
+		}
+		fs, err := media.NewFS(mediaDir)
+		if err != nil {
+			return err
+		}
+		blobs = fs
 	}
 	a.Blobs = blobs
 	previews, err := linkpreview.New(linkpreview.Options{AllowedHosts: cfg.LinkPreviewAllowedHosts})

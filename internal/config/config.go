@@ -38,6 +38,15 @@ type Config struct {
 	// MediaDir holds media blobs (SYNAPSE_MEDIA_DIR); empty means
 	// DataDir/media. Nodes of a cluster share one (a shared volume).
 	MediaDir string
+	// MediaS3… put media in an S3-compatible bucket instead of MediaDir
+	// (MEDIA_S3_ENDPOINT, MEDIA_S3_BUCKET, MEDIA_S3_ACCESS_KEY,
+	// MEDIA_S3_SECRET_KEY, MEDIA_S3_REGION, MEDIA_S3_PREFIX).
+	MediaS3Endpoint  string
+	MediaS3Bucket    string
+	MediaS3AccessKey string
+	MediaS3SecretKey string
+	MediaS3Region    string
+	MediaS3Prefix    string
 	// NodeURL is how the other nodes of a PostgreSQL cluster reach this one
 	// (SYNAPSE_NODE_URL); empty means http://<host name>:<port>.
 	NodeURL string
@@ -139,28 +148,34 @@ func (e *Error) Error() string { return fmt.Sprintf("config: %s: %s", e.Var, e.M
 func Load(getenv func(string) string) (*Config, error) {
 	p := parser{getenv: getenv}
 	c := &Config{
-		Addr:            p.str("SYNAPSE_ADDR", ":8080"),
-		DataDir:         p.str("SYNAPSE_DATA_DIR", "./data"),
-		DatabaseURL:     p.secret("DATABASE_URL"),
-		PublicURL:       p.str("SYNAPSE_PUBLIC_URL", ""),
-		MediaDir:        p.str("SYNAPSE_MEDIA_DIR", ""),
-		NodeURL:         p.str("SYNAPSE_NODE_URL", ""),
-		LeaseTTL:        p.duration("SYNAPSE_LEASE_TTL", 30*time.Second),
-		Engine:          p.str("WHATSAPP_ENGINE", EngineWhatsmeow),
-		JWTSecret:       []byte(p.secret("JWT_SECRET")),
-		AccessTokenTTL:  p.duration("SYNAPSE_ACCESS_TOKEN_TTL", 15*time.Minute),
-		RefreshTokenTTL: p.duration("SYNAPSE_REFRESH_TOKEN_TTL", 30*24*time.Hour),
-		Registration:    p.str("SYNAPSE_REGISTRATION", "open"),
-		TrustedProxies:  p.prefixes("SYNAPSE_TRUSTED_PROXIES"),
-		MaxBodyBytes:    p.int64("SYNAPSE_MAX_BODY_BYTES", 1<<20),
-		MetricsToken:    p.secret("SYNAPSE_METRICS_TOKEN"),
-		LogLevel:        p.str("SYNAPSE_LOG_LEVEL", "info"),
-		LogFormat:       p.str("SYNAPSE_LOG_FORMAT", "text"),
-		RetentionDays:   int(p.int64("WHATSAPP_MESSAGE_RETENTION_DAYS", 3)),
-		RestoreRate:     p.float("WHATSAPP_RESTORE_RATE", 20),
-		MaxMediaBytes:   p.int64("WHATSAPP_MAX_MEDIA_BYTES", 64<<20),
-		SimQRTimeouts:   p.durations("SIM_QR_TIMEOUTS", []time.Duration{60 * time.Second, 20 * time.Second, 20 * time.Second, 20 * time.Second, 20 * time.Second, 20 * time.Second}),
-		SimulatorURL:    p.str("WHATSAPP_SIMULATOR_URL", ""),
+		Addr:             p.str("SYNAPSE_ADDR", ":8080"),
+		DataDir:          p.str("SYNAPSE_DATA_DIR", "./data"),
+		DatabaseURL:      p.secret("DATABASE_URL"),
+		PublicURL:        p.str("SYNAPSE_PUBLIC_URL", ""),
+		MediaDir:         p.str("SYNAPSE_MEDIA_DIR", ""),
+		MediaS3Endpoint:  p.str("MEDIA_S3_ENDPOINT", ""),
+		MediaS3Bucket:    p.str("MEDIA_S3_BUCKET", ""),
+		MediaS3AccessKey: p.secret("MEDIA_S3_ACCESS_KEY"),
+		MediaS3SecretKey: p.secret("MEDIA_S3_SECRET_KEY"),
+		MediaS3Region:    p.str("MEDIA_S3_REGION", "us-east-1"),
+		MediaS3Prefix:    p.str("MEDIA_S3_PREFIX", ""),
+		NodeURL:          p.str("SYNAPSE_NODE_URL", ""),
+		LeaseTTL:         p.duration("SYNAPSE_LEASE_TTL", 30*time.Second),
+		Engine:           p.str("WHATSAPP_ENGINE", EngineWhatsmeow),
+		JWTSecret:        []byte(p.secret("JWT_SECRET")),
+		AccessTokenTTL:   p.duration("SYNAPSE_ACCESS_TOKEN_TTL", 15*time.Minute),
+		RefreshTokenTTL:  p.duration("SYNAPSE_REFRESH_TOKEN_TTL", 30*24*time.Hour),
+		Registration:     p.str("SYNAPSE_REGISTRATION", "open"),
+		TrustedProxies:   p.prefixes("SYNAPSE_TRUSTED_PROXIES"),
+		MaxBodyBytes:     p.int64("SYNAPSE_MAX_BODY_BYTES", 1<<20),
+		MetricsToken:     p.secret("SYNAPSE_METRICS_TOKEN"),
+		LogLevel:         p.str("SYNAPSE_LOG_LEVEL", "info"),
+		LogFormat:        p.str("SYNAPSE_LOG_FORMAT", "text"),
+		RetentionDays:    int(p.int64("WHATSAPP_MESSAGE_RETENTION_DAYS", 3)),
+		RestoreRate:      p.float("WHATSAPP_RESTORE_RATE", 20),
+		MaxMediaBytes:    p.int64("WHATSAPP_MAX_MEDIA_BYTES", 64<<20),
+		SimQRTimeouts:    p.durations("SIM_QR_TIMEOUTS", []time.Duration{60 * time.Second, 20 * time.Second, 20 * time.Second, 20 * time.Second, 20 * time.Second, 20 * time.Second}),
+		SimulatorURL:     p.str("WHATSAPP_SIMULATOR_URL", ""),
 
 		WAHAServiceURL: p.str("WAHA_SERVICE_URL", ""),
 		WAHAAPIKey:     p.secret("WAHA_API_KEY"),
@@ -245,11 +260,14 @@ func (c *Config) Validate() error {
 	for _, v := range []struct{ name, val string }{
 		{"WAHA_SERVICE_URL", c.WAHAServiceURL}, {"TRANSCRIBE_BASE_URL", c.TranscribeBaseURL},
 		{"LLM_BASE_URL", c.LLMBaseURL}, {"WHATSAPP_SIMULATOR_URL", c.SimulatorURL}, {"SYNAPSE_PUBLIC_URL", c.PublicURL},
-		{"SYNAPSE_NODE_URL", c.NodeURL}, {"WAHA_WEBHOOK_URL", c.WAHAWebhookURL},
+		{"SYNAPSE_NODE_URL", c.NodeURL}, {"WAHA_WEBHOOK_URL", c.WAHAWebhookURL}, {"MEDIA_S3_ENDPOINT", c.MediaS3Endpoint},
 	} {
 		if v.val != "" && !strings.HasPrefix(v.val, "http://") && !strings.HasPrefix(v.val, "https://") {
 			return &Error{v.name, fmt.Sprintf("%q is not an http(s) URL", v.val)}
 		}
+	}
+	if c.MediaS3Endpoint != "" && c.MediaS3Bucket == "" {
+		return &Error{"MEDIA_S3_BUCKET", "is required when MEDIA_S3_ENDPOINT is set"}
 	}
 	if c.LLMBaseURL != "" && c.LLMModel == "" {
 		return &Error{"LLM_MODEL", "is required when LLM_BASE_URL is set"}

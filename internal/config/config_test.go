@@ -51,6 +51,8 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		{map[string]string{"JWT_SECRET_FILE": "/does/not/exist"}, "JWT_SECRET_FILE"},
 		{map[string]string{"SYNAPSE_LOG_LEVEL": "loud"}, "SYNAPSE_LOG_LEVEL"},
 		{map[string]string{"SYNAPSE_REGISTRATION": "maybe"}, "SYNAPSE_REGISTRATION"},
+		{map[string]string{"MEDIA_S3_ENDPOINT": "http://minio:9000"}, "MEDIA_S3_BUCKET"},
+		{map[string]string{"MEDIA_S3_ENDPOINT": "minio:9000", "MEDIA_S3_BUCKET": "b"}, "MEDIA_S3_ENDPOINT"},
 		{map[string]string{"SYNAPSE_LEASE_TTL": "100ms"}, "SYNAPSE_LEASE_TTL"},
 		{map[string]string{"SYNAPSE_LEASE_TTL": "soon"}, "SYNAPSE_LEASE_TTL"},
 		{map[string]string{"SYNAPSE_NODE_URL": "node-1:8080"}, "SYNAPSE_NODE_URL"},

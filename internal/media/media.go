@@ -1,7 +1,7 @@
 // Package media keeps media files (images, voice notes, thumbnails, link
 // preview images) by the SHA-256 of their content, and makes thumbnails.
-// Blobs is the seam for other back ends (an S3-compatible store); FS keeps
-// them in a directory.
+// Blobs is the seam: FS keeps them in a directory, S3 in an S3-compatible
+// bucket.
 package media
 
 import (
