@@ -177,6 +177,9 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, version stri
 			return nil, err
 		}
 		pub, sessionCluster = a.Cluster, a.Cluster
+		if len(cfg.JWTSecret) == 0 {
+			log.Warn("JWT_SECRET is not set, so this node signs with the secret generated in its data directory: fine for one node, but every node sharing this database needs the same JWT_SECRET")
+		}
 		a.Registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "synapse_cluster_peers", Help: "Other live nodes sharing the database."},
 			func() float64 { return float64(a.Cluster.Stats().Peers) }))
 		a.Registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "synapse_cluster_dropped_events_total", Help: "Realtime events for other nodes dropped because the queue was full."},

@@ -46,6 +46,9 @@ type notification struct {
 	Node   string      `json:"n"`
 	Events []wireEvent `json:"e,omitempty"`
 	Ref    int64       `json:"r,omitempty"`
+	// Hello announces a node that just started listening, so that the
+	// others send it events before their next heartbeat lists it.
+	Hello bool `json:"h,omitempty"`
 }
 
 func newBridge(n *Node) *bridge {
@@ -76,6 +79,10 @@ func (b *bridge) start(ctx context.Context) error {
 	b.wg.Add(2)
 	go b.receive(lctx, conn)
 	go b.sendLoop(lctx)
+	hello, _ := json.Marshal(notification{Node: b.n.id, Hello: true})
+	if _, err := b.n.o.Store.DB().ExecContext(ctx, `SELECT pg_notify($1, $2)`, b.channel, string(hello)); err != nil {
+		b.n.o.Log.Warn("cluster: announce this node", "err", err)
+	}
 	return nil
 }
 
@@ -213,6 +220,10 @@ func (b *bridge) deliver(ctx context.Context, payload []byte) {
 		return
 	}
 	if nt.Node == b.n.id {
+		return
+	}
+	if nt.Hello {
+		b.n.peers.CompareAndSwap(0, 1)
 		return
 	}
 	if nt.Ref != 0 {

@@ -25,6 +25,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -62,7 +63,7 @@ type Node struct {
 	id      string
 	url     string
 	started time.Time
-	token   string
+	key     []byte // signs forwarded requests
 	m       *whatsapp.Manager
 	client  *http.Client
 	bridge  *bridge
@@ -71,6 +72,7 @@ type Node struct {
 	nodes map[string]string // live node id → URL
 
 	peers     atomic.Int32 // other live nodes
+	renewed   atomic.Int64 // Unix ms of the last successful lease renewal
 	abandoned atomic.Bool
 	cancel    context.CancelFunc
 	wg        sync.WaitGroup
@@ -99,7 +101,7 @@ func New(o Options) (*Node, error) {
 	mac := hmac.New(sha256.New, o.Secret)
 	mac.Write([]byte("synapse cluster rpc v1"))
 	n := &Node{
-		o: o, id: store.NewSecretID(), token: hex.EncodeToString(mac.Sum(nil)),
+		o: o, id: store.NewSecretID(), key: mac.Sum(nil),
 		nodes: map[string]string{},
 		// A forwarded QR request waits for a code (up to 20 s by default).
 		client: &http.Client{Timeout: 90 * time.Second},
@@ -131,15 +133,18 @@ func (n *Node) SetManager(m *whatsapp.Manager) { n.m = m }
 func (n *Node) Start(ctx context.Context, url string) error {
 	n.url = strings.TrimRight(url, "/")
 	n.started = n.o.Now()
-	if err := n.heartbeat(ctx); err != nil {
-		return err
-	}
-	// From here on the heartbeat runs whatever else fails: leases this
-	// node takes must be renewed (or given up) for as long as it lives.
+	n.renewed.Store(n.started.UnixMilli())
+	// The heartbeat runs whatever fails here: leases this node takes must
+	// be renewed (or given up) for as long as it lives. The first one does
+	// not adopt: the manager's Restore brings sessions back at start.
+	herr := n.heartbeatOnce(ctx, false)
 	lctx, cancel := context.WithCancel(context.Background())
 	n.cancel = cancel
 	n.wg.Add(1)
 	go n.loop(lctx)
+	if herr != nil {
+		return herr
+	}
 	if err := n.bridge.start(ctx); err != nil {
 		return err
 	}
@@ -187,18 +192,41 @@ func (n *Node) loop(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		hctx, cancel := context.WithTimeout(ctx, n.o.LeaseTTL)
+		hctx, cancel := context.WithTimeout(ctx, n.o.LeaseTTL/2)
 		if err := n.heartbeat(hctx); err != nil && ctx.Err() == nil {
 			n.o.Log.Error("cluster heartbeat", "err", err)
+			n.giveUpIfStale()
 		}
 		cancel()
 	}
 }
 
-// heartbeat refreshes the node's row, learns the live nodes, renews the
+// giveUpIfStale stops every session running here once the leases could
+// not be renewed for most of their life: other nodes may take them over
+// soon, and a session must not run twice.
+func (n *Node) giveUpIfStale() {
+	if n.m == nil || n.o.Now().Sub(time.UnixMilli(n.renewed.Load())) < n.o.LeaseTTL*2/3 {
+		return
+	}
+	running := n.m.Running()
+	if len(running) == 0 {
+		return
+	}
+	n.o.Log.Error("cannot renew session leases; stopping the sessions on this node so that another node can run them", "sessions", len(running))
+	for _, r := range running {
+		n.m.Relinquish(r.UserID)
+	}
+}
+
+// adoptPerHeartbeat bounds how many orphaned sessions one heartbeat starts.
+const adoptPerHeartbeat = 100
+
+func (n *Node) heartbeat(ctx context.Context) error { return n.heartbeatOnce(ctx, true) }
+
+// heartbeatOnce refreshes the node's row, learns the live nodes, renews the
 // leases of the sessions running here (stopping those another node took)
-// and adopts the sessions of nodes that died.
-func (n *Node) heartbeat(ctx context.Context) error {
+// and, with adopt, starts sessions of nodes that died.
+func (n *Node) heartbeatOnce(ctx context.Context, adopt bool) error {
 	now := n.o.Now()
 	if err := n.o.Store.HeartbeatNode(ctx, store.Node{ID: n.id, URL: n.url, StartedAt: n.started, HeartbeatAt: now}); err != nil {
 		return err
@@ -228,6 +256,7 @@ func (n *Node) heartbeat(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	n.renewed.Store(now.UnixMilli())
 	if len(kept) != len(running) {
 		held := make(map[string]bool, len(kept))
 		for _, id := range kept {
@@ -244,7 +273,10 @@ func (n *Node) heartbeat(ctx context.Context) error {
 		}
 	}
 
-	orphans, err := n.o.Store.OrphanedSessions(ctx, now, 500)
+	if !adopt {
+		return nil
+	}
+	orphans, err := n.o.Store.OrphanedSessions(ctx, now, adoptPerHeartbeat)
 	if err != nil {
 		return err
 	}
@@ -307,7 +339,7 @@ func (n *Node) Forward(ctx context.Context, node string, req whatsapp.RemoteRequ
 		return whatsapp.RemoteResponse{}, err
 	}
 	hr.Header.Set("Content-Type", "application/json")
-	hr.Header.Set("Authorization", "Bearer "+n.token)
+	hr.Header.Set("Authorization", n.sign(body, n.o.Now()))
 	resp, err := n.client.Do(hr)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -351,14 +383,47 @@ func (n *Node) nodeURL(ctx context.Context, node string) (string, error) {
 // maxRPCBody bounds a forwarded request (a text to send is the largest).
 const maxRPCBody = 1 << 20
 
+// rpcSkew is how far a forwarded request's time may be from the receiver's.
+const rpcSkew = time.Minute
+
+// sign authenticates a forwarded request: "Synapse-Node <unix>:<hex
+// HMAC-SHA256 of the time and the body>", so a captured request is
+// replayable only for rpcSkew and cannot be altered.
+func (n *Node) sign(body []byte, at time.Time) string {
+	ts := strconv.FormatInt(at.Unix(), 10)
+	mac := hmac.New(sha256.New, n.key)
+	mac.Write([]byte(ts + "\n"))
+	mac.Write(body)
+	return "Synapse-Node " + ts + ":" + hex.EncodeToString(mac.Sum(nil))
+}
+
+func (n *Node) verify(header string, body []byte) bool {
+	v, ok := strings.CutPrefix(header, "Synapse-Node ")
+	ts, _, ok2 := strings.Cut(v, ":")
+	unix, err := strconv.ParseInt(ts, 10, 64)
+	if !ok || !ok2 || err != nil {
+		return false
+	}
+	at := time.Unix(unix, 0)
+	if d := n.o.Now().Sub(at); d > rpcSkew || d < -rpcSkew {
+		return false
+	}
+	return subtle.ConstantTimeCompare([]byte(header), []byte(n.sign(body, at))) == 1
+}
+
 // ServeHTTP serves operations forwarded by other nodes (RPCPath).
 func (n *Node) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
-	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(n.token)) != 1 {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRPCBody))
+	if err != nil {
+		http.Error(w, "body too large or unreadable", http.StatusRequestEntityTooLarge)
+		return
+	}
+	if !n.verify(r.Header.Get("Authorization"), body) {
+		n.o.Log.Warn("cluster: refused a forwarded request without a valid signature", "remote", r.RemoteAddr)
 		http.Error(w, "not a node of this cluster", http.StatusUnauthorized)
 		return
 	}
@@ -367,7 +432,7 @@ func (n *Node) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req whatsapp.RemoteRequest
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxRPCBody)).Decode(&req); err != nil {
+	if err := json.Unmarshal(body, &req); err != nil {
 		http.Error(w, "bad request: "+err.Error(), http.StatusBadRequest)
 		return
 	}

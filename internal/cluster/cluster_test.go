@@ -178,10 +178,10 @@ func TestRPCIsAuthenticated(t *testing.T) {
 	f := newFixture(t)
 	n1 := f.node(secret, nil)
 	u := mustUser(t, f.st, "ana@x.io")
-	post := func(token, body string) int {
+	post := func(auth, body string) int {
 		req, _ := http.NewRequest("POST", n1.srv.URL+RPCPath, strings.NewReader(body))
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
 		}
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -190,22 +190,30 @@ func TestRPCIsAuthenticated(t *testing.T) {
 		resp.Body.Close()
 		return resp.StatusCode
 	}
+	now := time.Now()
 	status := `{"op":"status","userId":"` + u.ID + `"}`
 	if c := post("", status); c != 401 {
-		t.Fatalf("no token: %d", c)
+		t.Fatalf("unsigned: %d", c)
 	}
 	other, _ := New(Options{Store: f.st, Hub: n1.hub, Secret: []byte("another cluster's secret")})
-	if c := post(other.token, status); c != 401 {
-		t.Fatalf("another cluster's token: %d", c)
+	if c := post(other.sign([]byte(status), now), status); c != 401 {
+		t.Fatalf("another cluster's signature: %d", c)
 	}
-	if c := post(n1.token, `{"op":`); c != 400 {
+	if c := post(n1.sign([]byte(status), now.Add(-5*time.Minute)), status); c != 401 {
+		t.Fatalf("a signature from five minutes ago (replay): %d", c)
+	}
+	if c := post(n1.sign([]byte(status), now), `{"op":"logout","userId":"`+u.ID+`"}`); c != 401 {
+		t.Fatalf("a signature for another body: %d", c)
+	}
+	if c := post(n1.sign([]byte(`{"op":`), now), `{"op":`); c != 400 {
 		t.Fatalf("bad json: %d", c)
 	}
-	if c := post(n1.token, `{"op":"status","userId":"`+strings.Repeat("x", maxRPCBody)+`"}`); c != 400 {
+	big := `{"op":"status","userId":"` + strings.Repeat("x", maxRPCBody) + `"}`
+	if c := post(n1.sign([]byte(big), now), big); c != 413 {
 		t.Fatalf("oversized: %d", c)
 	}
-	if c := post(n1.token, status); c != 200 {
-		t.Fatalf("the cluster's own token: %d", c)
+	if c := post(n1.sign([]byte(status), now), status); c != 200 {
+		t.Fatalf("the cluster's own signature: %d", c)
 	}
 	resp, _ := http.Get(n1.srv.URL + RPCPath)
 	if resp.StatusCode != 405 {
@@ -219,10 +227,14 @@ func TestRPCIsAuthenticated(t *testing.T) {
 func TestEventsCrossNodes(t *testing.T) {
 	f := newFixture(t)
 	n1, n2 := f.node(secret, nil), f.node(secret, nil)
-	for _, n := range []*testNode{n1, n2} {
-		if err := n.heartbeat(ctx); err != nil { // learn the peer
-			t.Fatal(err)
+	// n1 started alone; it learns of n2 from n2's hello, before any
+	// heartbeat of its own lists n2.
+	deadline := time.Now().Add(10 * time.Second)
+	for n1.Stats().Peers != 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("n1 did not learn of n2")
 		}
+		time.Sleep(5 * time.Millisecond)
 	}
 	sub1, sub2 := n1.hub.Subscribe("u1"), n2.hub.Subscribe("u1")
 	defer n1.hub.Unsubscribe(sub1)
@@ -251,5 +263,49 @@ func TestEventsCrossNodes(t *testing.T) {
 	}
 	if fr := recv(sub1, 300*time.Millisecond); fr != "" {
 		t.Fatalf("n1 got its own event back: %.80s", fr)
+	}
+}
+
+// A session stopped on one node is not taken for an orphan by another: the
+// stopped state is written before the lease is released.
+func TestStoppedSessionIsNotAdopted(t *testing.T) {
+	f := newFixture(t)
+	n1, n2 := f.node(secret, nil), f.node(secret, nil)
+	u := mustUser(t, f.st, "ana@x.io")
+	if _, err := n1.m.QR(ctx, u.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	sid := mustSession(t, f.st, u.ID)
+	if _, err := f.eng.Scan(sid, sim.ScanOptions{Phone: "5511900000001"}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for st, _ := n1.m.Status(ctx, u.ID); st.Status != whatsapp.StatusWorking; st, _ = n1.m.Status(ctx, u.ID) {
+		if time.Now().After(deadline) {
+			t.Fatalf("not WORKING: %+v", st)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if _, err := n1.m.Stop(ctx, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := n2.heartbeat(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(n2.m.Running()) != 0 {
+		t.Fatal("n2 adopted a session that was stopped on n1")
+	}
+	// A running session whose node died is adopted.
+	if _, err := n1.m.Start(ctx, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	n1.m.Flush()
+	later := time.Now().Add(2 * time.Hour)
+	n2.o.Now = func() time.Time { return later } // n1's lease has long expired
+	if err := n2.heartbeat(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(n2.m.Running()) != 1 {
+		t.Fatal("n2 did not adopt a session whose lease expired")
 	}
 }

@@ -94,13 +94,16 @@ func (s *Store) AcquireLease(ctx context.Context, sessionID, nodeID string, now,
 		ON CONFLICT (session_id) DO UPDATE SET node_id = excluded.node_id, expires_at = excluded.expires_at
 		WHERE session_leases.node_id = excluded.node_id OR session_leases.expires_at < $4
 		RETURNING node_id`, sessionID, nodeID, until.UnixMilli(), now.UnixMilli()).Scan(&owner)
-	if errors.Is(err, sql.ErrNoRows) {
+	for attempt := 0; errors.Is(err, sql.ErrNoRows); attempt++ {
 		owner, err = s.LeaseOwner(ctx, sessionID, now)
-		if err == nil && owner == "" {
-			// The holder released it between the two statements: try again.
-			return s.AcquireLease(ctx, sessionID, nodeID, now, until)
+		if err != nil || owner != "" || attempt == 3 {
+			return owner, err
 		}
-		return owner, err
+		// The holder released it between the two statements: try again.
+		err = s.w.QueryRowContext(ctx, `INSERT INTO session_leases (session_id, node_id, expires_at) VALUES ($1, $2, $3)
+			ON CONFLICT (session_id) DO UPDATE SET node_id = excluded.node_id, expires_at = excluded.expires_at
+			WHERE session_leases.node_id = excluded.node_id OR session_leases.expires_at < $4
+			RETURNING node_id`, sessionID, nodeID, until.UnixMilli(), now.UnixMilli()).Scan(&owner)
 	}
 	if err != nil {
 		return "", fmt.Errorf("store: acquire lease: %w", err)
@@ -131,8 +134,9 @@ func (s *Store) ReleaseLease(ctx context.Context, sessionID, nodeID string) erro
 }
 
 // RenewLeases extends nodeID's leases on sessionIDs until until and returns
-// the ids it still held; leases of nodeID on other sessions are released.
-// A session missing from the result was taken over by another node.
+// the ids it still held. A session missing from the result was taken over
+// by another node. Leases of nodeID on other sessions are left to expire
+// (one may have been taken just after the caller listed its sessions).
 func (s *Store) RenewLeases(ctx context.Context, nodeID string, sessionIDs []string, until time.Time) ([]string, error) {
 	var kept []string
 	err := s.InTx(ctx, func(tx *sql.Tx) error {
@@ -159,10 +163,8 @@ func (s *Store) RenewLeases(ctx context.Context, nodeID string, sessionIDs []str
 				return fmt.Errorf("store: renew leases: %w", err)
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM session_leases WHERE node_id = $1 AND session_id NOT IN (SELECT id FROM renew_ids)`, nodeID); err != nil {
-			return fmt.Errorf("store: renew leases: %w", err)
-		}
-		rows, err := tx.QueryContext(ctx, `UPDATE session_leases SET expires_at = $2 WHERE node_id = $1 RETURNING session_id`, nodeID, until.UnixMilli())
+		rows, err := tx.QueryContext(ctx, `UPDATE session_leases SET expires_at = $2
+			WHERE node_id = $1 AND session_id IN (SELECT id FROM renew_ids) RETURNING session_id`, nodeID, until.UnixMilli())
 		if err != nil {
 			return fmt.Errorf("store: renew leases: %w", err)
 		}

@@ -67,12 +67,15 @@ func TestClusterLeases(t *testing.T) {
 		if err != nil || !slices.Equal(kept, []string{sb.ID}) {
 			t.Fatalf("renew: kept %v, %v", kept, err)
 		}
-		// Leases a node no longer runs are released by its renewal.
-		if kept, err = s.RenewLeases(ctx, "n1", nil, t0.Add(4*ttl)); err != nil || len(kept) != 0 {
+		// Leases a node does not list are not renewed: they expire.
+		if kept, err = s.RenewLeases(ctx, "n1", nil, t0.Add(5*ttl)); err != nil || len(kept) != 0 {
 			t.Fatalf("renew nothing: %v %v", kept, err)
 		}
-		if owner, _ := s.LeaseOwner(ctx, sb.ID, t0.Add(2*ttl)); owner != "" {
-			t.Fatalf("released lease owned by %q", owner)
+		if owner, _ := s.LeaseOwner(ctx, sb.ID, t0.Add(4*ttl)); owner != "n1" {
+			t.Fatalf("lease renewed to 4 ttl owned by %q", owner)
+		}
+		if owner, _ := s.LeaseOwner(ctx, sb.ID, t0.Add(4*ttl+time.Second)); owner != "" {
+			t.Fatalf("unlisted lease was extended: owned by %q", owner)
 		}
 		if err := s.ReleaseLease(ctx, sa.ID, "n1"); err != nil {
 			t.Fatal(err)

@@ -225,11 +225,27 @@ func (m *Manager) claim(ctx context.Context, s *session) error {
 	return nil
 }
 
-// release gives up the session's lease once it no longer runs here.
+// release gives up the session's lease once it no longer runs here: after
+// its stopped state is written (else another node would see it running and
+// orphaned, and start it again), and only if it was not started again
+// meanwhile.
 func (m *Manager) release(s *session) {
-	if m.o.Cluster != nil {
+	if m.o.Cluster == nil {
+		return
+	}
+	m.Flush()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.client == nil {
 		m.o.Cluster.Release(s.id)
 	}
+}
+
+// Detacher is implemented by clients whose session lives outside the
+// process (WAHA): Detach stops delivering its events here without stopping
+// the session itself, which another node now drives.
+type Detacher interface {
+	Detach()
 }
 
 // LocalSession identifies a session running on this node.
@@ -278,7 +294,11 @@ func (m *Manager) Relinquish(userID string) {
 	s.mu.Unlock()
 	if c != nil {
 		m.logger(s).Warn("another node took over the session; disconnecting here")
-		c.Disconnect()
+		if d, ok := c.(Detacher); ok {
+			d.Detach()
+		} else {
+			c.Disconnect()
+		}
 	}
 }
 

@@ -397,6 +397,9 @@ func ownerOf(err error) string {
 // launch creates a client and starts connecting it in the background.
 // Callers hold s.mu.
 func (m *Manager) launch(ctx context.Context, s *session, reason string) error {
+	if m.closed.Load() {
+		return ErrClosed
+	}
 	if err := m.claim(ctx, s); err != nil {
 		return err
 	}
@@ -513,7 +516,6 @@ func (m *Manager) Logout(ctx context.Context, userID string) (State, error) {
 	c := s.dropClient()
 	gen := s.gen
 	s.mu.Unlock()
-	defer m.release(s)
 	if c == nil {
 		c, err = m.o.Engine.NewClient(ctx, SessionRef{ID: s.id, UserID: s.userID, Log: m.logger(s)}, nopHandler{})
 		if err != nil {
@@ -524,14 +526,16 @@ func (m *Manager) Logout(ctx context.Context, userID string) (State, error) {
 		m.logger(s).Warn("logout did not reach WhatsApp; the device was deleted locally", "err", err)
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.gen == gen {
 		s.want = false
 		s.me = Account{}
 		s.connectedAt = time.Time{}
 		m.setStatus(s, StatusStopped, "logged out")
 	}
-	return s.state(m.o.Engine.Name()), nil
+	st := s.state(m.o.Engine.Name())
+	s.mu.Unlock()
+	m.release(s)
+	return st, nil
 }
 
 // QR returns the current pairing code, starting the session if it is not
@@ -741,7 +745,7 @@ func (m *Manager) restoreOne(userID string) {
 	if s.client != nil {
 		return
 	}
-	if err := m.launch(ctx, s, "reconnecting after restart"); err != nil && ownerOf(err) == "" {
+	if err := m.launch(ctx, s, "reconnecting after restart"); err != nil && ownerOf(err) == "" && !errors.Is(err, ErrClosed) {
 		m.logger(s).Error("restore session", "err", err)
 	}
 }

@@ -24,7 +24,9 @@ type client struct {
 
 	mu        sync.Mutex
 	connected bool // between Connect and Disconnect/Logout
+	closed    bool // after Disconnect, Logout or Detach: the client is done
 	status    string
+	qrGen     int // bumped whenever pairing starts or stops; stale QR timers end
 	pairing   bool
 	qrCount   int
 	qrCode    string
@@ -54,8 +56,16 @@ func (c *client) sessionConfig() map[string]any {
 // with Synapse's webhook, starts it, and applies its current status.
 func (c *client) Connect(ctx context.Context) error {
 	c.mu.Lock()
-	c.connected, c.pairing, c.qrCount, c.qrCode = true, false, 0, ""
+	if c.closed {
+		c.mu.Unlock()
+		return errors.New("waha: client was disconnected")
+	}
+	c.stopQR()
+	c.connected, c.status, c.qrCount, c.qrCode = true, "", 0, ""
 	c.mu.Unlock()
+	lock := c.e.nameLock(c.name)
+	lock.Lock()
+	defer lock.Unlock()
 	c.e.register(c)
 	cfg := c.sessionConfig()
 	err := c.e.call(ctx, http.MethodPost, "/api/sessions", map[string]any{"name": c.name, "start": true, "config": cfg}, nil)
@@ -76,6 +86,14 @@ func (c *client) Connect(ctx context.Context) error {
 	if err != nil {
 		c.e.unregister(c)
 		return err
+	}
+	c.mu.Lock()
+	closed := c.closed
+	c.mu.Unlock()
+	if closed {
+		// Disconnected while starting: undo the start.
+		c.stopRemoteLocked()
+		return nil
 	}
 	c.onStatus(info.Status, info.Me)
 	return nil
@@ -103,9 +121,10 @@ func (c *client) onStatus(status string, m *me) {
 		c.mu.Lock()
 		start := !c.pairing
 		c.pairing = true
+		gen := c.qrGen
 		c.mu.Unlock()
 		if start {
-			go c.refreshQR()
+			go c.refreshQR(gen)
 		}
 	case "WORKING":
 		me := c.account()
@@ -152,6 +171,7 @@ func (c *client) account() whatsapp.Account {
 // stopQR stops fetching QR codes. Callers hold c.mu.
 func (c *client) stopQR() {
 	c.pairing = false
+	c.qrGen++
 	if c.qrTimer != nil {
 		c.qrTimer.Stop()
 		c.qrTimer = nil
@@ -160,7 +180,7 @@ func (c *client) stopQR() {
 
 // refreshQR fetches the current QR code, reports it when it changed, and
 // schedules the next fetch at the end of the code's lifetime.
-func (c *client) refreshQR() {
+func (c *client) refreshQR(gen int) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	var qr struct {
 		Value string `json:"value"`
@@ -168,27 +188,52 @@ func (c *client) refreshQR() {
 	err := c.e.call(ctx, http.MethodGet, "/api/"+url.PathEscape(c.name)+"/auth/qr?format=raw", nil, &qr)
 	cancel()
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if !c.connected || !c.pairing {
+	if !c.connected || !c.pairing || c.qrGen != gen {
+		c.mu.Unlock()
 		return
 	}
 	lifetimes := c.e.o.QRLifetimes
 	life := lifetimes[min(c.qrCount, len(lifetimes)-1)]
+	var event *whatsapp.QR
 	if err != nil {
 		c.log.Warn("fetch WAHA QR code", "err", err)
 		life = 2 * time.Second
 	} else if qr.Value != "" && qr.Value != c.qrCode {
 		c.qrCode = qr.Value
 		c.qrCount++
-		c.h.HandleEvent(whatsapp.QR{Code: qr.Value, ExpiresAt: c.e.o.Now().Add(life)})
+		event = &whatsapp.QR{Code: qr.Value, ExpiresAt: c.e.o.Now().Add(life)}
 	}
-	c.qrTimer = time.AfterFunc(life, c.refreshQR)
+	c.qrTimer = time.AfterFunc(life, func() { c.refreshQR(gen) })
+	c.mu.Unlock()
+	if event != nil {
+		c.h.HandleEvent(*event) // outside c.mu: the handler takes the session's lock
+	}
 }
 
 // Disconnect implements whatsapp.Client: the WAHA session is stopped and
 // keeps its login.
 func (c *client) Disconnect() {
-	if !c.detach() {
+	if c.detach() {
+		c.stopRemote()
+	}
+}
+
+// Detach implements whatsapp.Detacher: events stop arriving here, and the
+// WAHA session, which another node now drives, keeps running.
+func (c *client) Detach() { c.detach() }
+
+// stopRemote stops the WAHA session, unless a newer client of the same
+// session (a restart) has taken over since.
+func (c *client) stopRemote() {
+	lock := c.e.nameLock(c.name)
+	lock.Lock()
+	defer lock.Unlock()
+	c.stopRemoteLocked()
+}
+
+// stopRemoteLocked is stopRemote with the session's name lock held.
+func (c *client) stopRemoteLocked() {
+	if cur := c.e.client(c.name); cur != nil && cur != c {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -198,11 +243,12 @@ func (c *client) Disconnect() {
 	}
 }
 
-// detach ends event delivery; it reports whether the client was connected.
+// detach ends event delivery for good; it reports whether the client was
+// connected.
 func (c *client) detach() bool {
 	c.mu.Lock()
 	was := c.connected
-	c.connected = false
+	c.connected, c.closed = false, true
 	c.stopQR()
 	c.status = ""
 	c.mu.Unlock()

@@ -74,6 +74,14 @@ type Engine struct {
 	base    *url.URL
 	mu      sync.Mutex
 	clients map[string]*client // connected clients by session name
+	// names serialises starting and stopping one WAHA session, so that an
+	// old client's stop cannot land after a new client's start.
+	names sync.Map // session name → *sync.Mutex
+}
+
+func (e *Engine) nameLock(name string) *sync.Mutex {
+	l, _ := e.names.LoadOrStore(name, &sync.Mutex{})
+	return l.(*sync.Mutex)
 }
 
 var _ whatsapp.Engine = (*Engine)(nil)
@@ -94,7 +102,16 @@ func New(o Options) (*Engine, error) {
 		o.QRLifetimes = []time.Duration{60 * time.Second, 20 * time.Second}
 	}
 	if o.HTTP == nil {
-		o.HTTP = &http.Client{Timeout: 60 * time.Second}
+		o.HTTP = &http.Client{Timeout: 60 * time.Second, CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			// The API key goes to the WAHA host only, also across redirects.
+			if req.URL.Host != u.Host {
+				req.Header.Del("X-Api-Key")
+			}
+			if len(via) >= 10 {
+				return errors.New("waha: too many redirects")
+			}
+			return nil
+		}}
 	}
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)

@@ -78,7 +78,7 @@ type hook struct {
 // New starts a fake WAHA requiring apiKey (none when empty).
 func New(apiKey string) *Server {
 	s := &Server{APIKey: apiKey, byName: map[string]*session{}, files: map[string]file{},
-		hooks: make(chan hook, 64), done: make(chan struct{}), deliveries: map[string]int{}}
+		hooks: make(chan hook, 1024), done: make(chan struct{}), deliveries: map[string]int{}}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	s.URL = s.srv.URL
 	go s.sender()
@@ -443,7 +443,12 @@ func (s *Server) Deliver(name string, payload map[string]any) (int, error) {
 	done := make(chan int, 1)
 	s.emitLocked(x, "message", payload, done)
 	s.mu.Unlock()
-	return <-done, nil
+	select {
+	case code := <-done:
+		return code, nil
+	case <-s.done:
+		return 0, fmt.Errorf("wahatest: server closed")
+	}
 }
 
 // Sent returns the texts sent through the API.
