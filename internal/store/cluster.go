@@ -84,26 +84,27 @@ func (s *Store) RemoveNode(ctx context.Context, id string) error {
 	})
 }
 
+// acquireLeaseSQL takes or renews a lease unless another node holds an
+// unexpired one; it returns no row then.
+const acquireLeaseSQL = `INSERT INTO session_leases (session_id, node_id, expires_at) VALUES ($1, $2, $3)
+	ON CONFLICT (session_id) DO UPDATE SET node_id = excluded.node_id, expires_at = excluded.expires_at
+	WHERE session_leases.node_id = excluded.node_id OR session_leases.expires_at < $4
+	RETURNING node_id`
+
 // AcquireLease gives the session to nodeID until until, unless another node
 // holds an unexpired lease on it (at now); it returns the node that holds
 // the lease afterwards. Taking a lease is atomic: of two nodes racing for
 // the same session, one wins and the other learns the winner.
 func (s *Store) AcquireLease(ctx context.Context, sessionID, nodeID string, now, until time.Time) (string, error) {
 	var owner string
-	err := s.w.QueryRowContext(ctx, `INSERT INTO session_leases (session_id, node_id, expires_at) VALUES ($1, $2, $3)
-		ON CONFLICT (session_id) DO UPDATE SET node_id = excluded.node_id, expires_at = excluded.expires_at
-		WHERE session_leases.node_id = excluded.node_id OR session_leases.expires_at < $4
-		RETURNING node_id`, sessionID, nodeID, until.UnixMilli(), now.UnixMilli()).Scan(&owner)
+	err := s.w.QueryRowContext(ctx, acquireLeaseSQL, sessionID, nodeID, until.UnixMilli(), now.UnixMilli()).Scan(&owner)
 	for attempt := 0; errors.Is(err, sql.ErrNoRows); attempt++ {
 		owner, err = s.LeaseOwner(ctx, sessionID, now)
 		if err != nil || owner != "" || attempt == 3 {
 			return owner, err
 		}
 		// The holder released it between the two statements: try again.
-		err = s.w.QueryRowContext(ctx, `INSERT INTO session_leases (session_id, node_id, expires_at) VALUES ($1, $2, $3)
-			ON CONFLICT (session_id) DO UPDATE SET node_id = excluded.node_id, expires_at = excluded.expires_at
-			WHERE session_leases.node_id = excluded.node_id OR session_leases.expires_at < $4
-			RETURNING node_id`, sessionID, nodeID, until.UnixMilli(), now.UnixMilli()).Scan(&owner)
+		err = s.w.QueryRowContext(ctx, acquireLeaseSQL, sessionID, nodeID, until.UnixMilli(), now.UnixMilli()).Scan(&owner)
 	}
 	if err != nil {
 		return "", fmt.Errorf("store: acquire lease: %w", err)

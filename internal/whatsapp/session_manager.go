@@ -20,6 +20,7 @@ import (
 // SessionStore is the persistence the manager needs.
 type SessionStore interface {
 	EnsureSession(ctx context.Context, userID, newID string) (store.Session, error)
+	SessionByUser(ctx context.Context, userID string) (store.Session, error)
 	SaveSessionStates(ctx context.Context, updates []store.SessionStateUpdate) error
 	SessionsToRestore(ctx context.Context) ([]store.Session, error)
 }
@@ -331,7 +332,7 @@ func (m *Manager) Status(ctx context.Context, userID string) (State, error) {
 // cluster, another node may have changed it since this one loaded it.
 func (m *Manager) refresh(ctx context.Context, s *session) {
 	m.Flush() // this node's own changes first
-	row, err := m.o.Store.EnsureSession(ctx, s.userID, store.NewSecretID())
+	row, err := m.o.Store.SessionByUser(ctx, s.userID)
 	if err != nil {
 		return
 	}

@@ -127,23 +127,38 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// sessionConfig is the part of WAHA's session config the fake honours: the
+// first webhook.
+type sessionConfig struct {
+	Webhooks []struct {
+		URL    string   `json:"url"`
+		Events []string `json:"events"`
+		HMAC   *struct {
+			Key string `json:"key"`
+		} `json:"hmac"`
+	} `json:"webhooks"`
+}
+
+func (c sessionConfig) apply(x *session) {
+	if len(c.Webhooks) == 0 {
+		return
+	}
+	h := c.Webhooks[0]
+	x.Webhook = webhook{URL: h.URL, Events: h.Events}
+	if h.HMAC != nil {
+		x.Webhook.Key = h.HMAC.Key
+	}
+}
+
 func (s *Server) info(x *session) map[string]any {
 	return map[string]any{"name": x.Name, "status": x.Status, "me": x.Me, "engine": map[string]string{"engine": "NOWEB"}}
 }
 
 func (s *Server) create(w http.ResponseWriter, r *http.Request) {
 	var in struct {
-		Name   string `json:"name"`
-		Start  *bool  `json:"start"`
-		Config struct {
-			Webhooks []struct {
-				URL    string   `json:"url"`
-				Events []string `json:"events"`
-				HMAC   *struct {
-					Key string `json:"key"`
-				} `json:"hmac"`
-			} `json:"webhooks"`
-		} `json:"config"`
+		Name   string        `json:"name"`
+		Start  *bool         `json:"start"`
+		Config sessionConfig `json:"config"`
 	}
 	if err := json.NewDecoder(r.Body).Decode(&in); err != nil || in.Name == "" {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"message": "name is required"})
@@ -156,13 +171,7 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	x := &session{Name: in.Name, Status: "STOPPED"}
-	if len(in.Config.Webhooks) > 0 {
-		h := in.Config.Webhooks[0]
-		x.Webhook = webhook{URL: h.URL, Events: h.Events}
-		if h.HMAC != nil {
-			x.Webhook.Key = h.HMAC.Key
-		}
-	}
+	in.Config.apply(x)
 	s.byName[in.Name] = x
 	if in.Start == nil || *in.Start {
 		s.startLocked(x)
@@ -203,24 +212,10 @@ func (s *Server) sessionRoute(w http.ResponseWriter, r *http.Request, name strin
 		writeJSON(w, http.StatusOK, s.info(x))
 	case r.Method == "PUT" && action == "":
 		var in struct {
-			Config struct {
-				Webhooks []struct {
-					URL    string   `json:"url"`
-					Events []string `json:"events"`
-					HMAC   *struct {
-						Key string `json:"key"`
-					} `json:"hmac"`
-				} `json:"webhooks"`
-			} `json:"config"`
+			Config sessionConfig `json:"config"`
 		}
 		_ = json.NewDecoder(r.Body).Decode(&in)
-		if len(in.Config.Webhooks) > 0 {
-			h := in.Config.Webhooks[0]
-			x.Webhook = webhook{URL: h.URL, Events: h.Events}
-			if h.HMAC != nil {
-				x.Webhook.Key = h.HMAC.Key
-			}
-		}
+		in.Config.apply(x)
 		writeJSON(w, http.StatusOK, s.info(x))
 	case r.Method == "POST" && action == "start":
 		if x.Status != "STOPPED" && x.Status != "FAILED" {
