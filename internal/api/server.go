@@ -7,7 +7,6 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/netip"
 	"reflect"
@@ -268,38 +267,9 @@ func (s *Server) authenticate(r *http.Request, queryToken bool) (auth.Identity, 
 	return s.o.Tokens.Verify(tok)
 }
 
-// clientAddr is the caller's IP address; X-Forwarded-For is believed only
-// from trusted proxies, read right to left.
+// clientAddr is the caller's IP address for rate limits.
 func (s *Server) clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	addr, err := netip.ParseAddr(host)
-	if err != nil || !s.trusted(addr) {
-		return host
-	}
-	hops := strings.Split(r.Header.Get("X-Forwarded-For"), ",")
-	for i := len(hops) - 1; i >= 0; i-- {
-		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
-		if err != nil {
-			break
-		}
-		if !s.trusted(a) {
-			return a.String()
-		}
-		addr = a
-	}
-	return addr.String()
-}
-
-func (s *Server) trusted(a netip.Addr) bool {
-	for _, p := range s.o.TrustedProxies {
-		if p.Contains(a.Unmap()) {
-			return true
-		}
-	}
-	return false
+	return auth.ClientAddr(r, s.o.TrustedProxies)
 }
 
 // ServeHTTP implements http.Handler. API paths (/api/, /healthz, /readyz,

@@ -7,12 +7,10 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
-	"net"
 	"net/http"
-	"net/netip"
-	"strings"
 	"time"
 
+	"github.com/synapse-kb/synapse/internal/auth"
 	"github.com/synapse-kb/synapse/internal/store"
 )
 
@@ -251,38 +249,9 @@ func (h *Handler) checkAnonCSRF(r *http.Request) bool {
 // wants a status rather than a page.
 func isFetch(r *http.Request) bool { return r.Header.Get("X-Requested-With") == "fetch" }
 
-// clientAddr is the caller's IP address for rate limits; X-Forwarded-For is
-// believed only from trusted proxies, read right to left.
+// clientAddr is the caller's IP address for rate limits.
 func (h *Handler) clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	addr, err := netip.ParseAddr(host)
-	if err != nil || !h.trusted(addr) {
-		return host
-	}
-	hops := strings.Split(r.Header.Get("X-Forwarded-For"), ",")
-	for i := len(hops) - 1; i >= 0; i-- {
-		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
-		if err != nil {
-			break
-		}
-		if !h.trusted(a) {
-			return a.String()
-		}
-		addr = a
-	}
-	return addr.String()
-}
-
-func (h *Handler) trusted(a netip.Addr) bool {
-	for _, p := range h.o.TrustedProxies {
-		if p.Contains(a.Unmap()) {
-			return true
-		}
-	}
-	return false
+	return auth.ClientAddr(r, h.o.TrustedProxies)
 }
 
 // signedIn returns the viewer of the request's session, or nil, for pages
