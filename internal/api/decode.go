@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/synapse-kb/synapse/internal/store"
+	"github.com/synapse-kb/synapse/internal/service"
 	"github.com/synapse-kb/synapse/internal/validate"
 )
 
@@ -84,23 +84,19 @@ func jsonKind(goKind string) string {
 	return "of another type"
 }
 
-// listOptions reads ?limit= and ?cursor=.
-func listOptions(r *http.Request) (store.ListOptions, error) {
-	var o store.ListOptions
-	var errs validate.Errors
+// pageOf reads ?limit= and ?cursor=. A limit that is not a positive whole
+// number is passed on as -1, which the service refuses by name.
+func pageOf(r *http.Request) service.Page {
 	q := r.URL.Query()
+	p := service.Page{Cursor: q.Get("cursor")}
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > store.MaxPageSize {
-			errs.Add("limit", fmt.Sprintf("must be a whole number from 1 to %d", store.MaxPageSize))
+		if err != nil || n < 1 {
+			n = -1
 		}
-		o.Limit = n
+		p.Limit = n
 	}
-	o.Cursor = q.Get("cursor")
-	if len(o.Cursor) > 512 {
-		errs.Add("cursor", "is too long")
-	}
-	return o, errs.Err()
+	return p
 }
 
 func boolQuery(r *http.Request, name string) (bool, error) {

@@ -10,10 +10,10 @@ import (
 	"time"
 
 	"github.com/synapse-kb/synapse/internal/auth"
+	"github.com/synapse-kb/synapse/internal/service"
 	"github.com/synapse-kb/synapse/internal/store"
 	"github.com/synapse-kb/synapse/internal/validate"
 	"github.com/synapse-kb/synapse/internal/whatsapp"
-	"github.com/synapse-kb/synapse/internal/whatsapp/sim"
 )
 
 // Problem is an RFC 9457 problem document. Type is a stable relative URI
@@ -99,11 +99,19 @@ func toProblem(err error) (*Problem, time.Duration) {
 			"the WhatsApp session is moving between server nodes; try again"), 2 * time.Second
 	case errors.Is(err, whatsapp.ErrClosed):
 		return problem(http.StatusServiceUnavailable, "shutting-down", "Shutting down", "the server is shutting down; retry shortly"), 5 * time.Second
-	case errors.Is(err, sim.ErrNoClient):
+	case errors.Is(err, whatsapp.ErrSimNoClient):
 		return problem(http.StatusConflict, "session-not-started", "Session not started", "start the WhatsApp session first"), 0
-	case errors.Is(err, sim.ErrWrongCode):
+	case errors.Is(err, whatsapp.ErrSimWrongCode):
 		return problem(http.StatusConflict, "wrong-code", "Wrong code", err.Error()), 0
-	case errors.Is(err, sim.ErrNotLinked):
+	case errors.Is(err, service.ErrBookmarkExists):
+		return problem(http.StatusConflict, "bookmark-exists", "Already saved", "you already have a bookmark for this link"), 0
+	case errors.Is(err, service.ErrUnavailable):
+		return problem(http.StatusServiceUnavailable, "unavailable", "Not available", "this server is not set up for this"), 0
+	case errors.Is(err, service.ErrForbidden):
+		return problem(http.StatusForbidden, "forbidden", "Forbidden", "this needs an administrator"), 0
+	case errors.Is(err, service.ErrNoSimulator):
+		return problem(http.StatusNotFound, "not-found", "Not found", "no such API route"), 0
+	case errors.Is(err, whatsapp.ErrSimNotLinked):
 		return problem(http.StatusConflict, "not-linked", "No linked device", "the simulated phone has no linked device; pair first"), 0
 	case errors.Is(err, context.DeadlineExceeded):
 		return problem(http.StatusGatewayTimeout, "timeout", "Timed out", "the operation took too long"), 0

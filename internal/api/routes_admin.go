@@ -1,25 +1,12 @@
 package api
 
 import (
-	"time"
-
+	"github.com/synapse-kb/synapse/internal/service"
 	"github.com/synapse-kb/synapse/internal/whatsapp"
 )
 
-type adminSession struct {
-	SessionID      string            `json:"sessionId"`
-	UserID         string            `json:"userId"`
-	Email          string            `json:"email"`
-	Name           string            `json:"name"`
-	Status         whatsapp.Status   `json:"status"`
-	Reason         string            `json:"reason,omitempty"`
-	Me             *whatsapp.Account `json:"me,omitempty"`
-	ConnectedAt    *time.Time        `json:"connectedAt,omitempty"`
-	LastActivityAt *time.Time        `json:"lastActivityAt,omitempty"`
-}
-
 type adminSessionList struct {
-	Items []adminSession `json:"items"`
+	Items []service.AdminSession `json:"items"`
 }
 
 type userList struct {
@@ -28,63 +15,30 @@ type userList struct {
 
 func (s *Server) registerAdmin() {
 	s.add(route{method: "GET", path: "/api/v1/admin/sessions", tag: "admin", access: admin,
-		summary: "Every user's session with its live status"},
-		typed(func(c *call, _ *noBody) (adminSessionList, error) {
-			rows, err := s.o.Store.ListAllSessions(c.ctx())
-			if err != nil {
-				return adminSessionList{}, err
-			}
-			live := s.o.Sessions.Live()
-			out := adminSessionList{Items: make([]adminSession, 0, len(rows))}
-			for _, r := range rows {
-				a := adminSession{SessionID: r.ID, UserID: r.UserID, Email: r.UserEmail, Name: r.UserName,
-					Status: whatsapp.StatusStopped, Reason: r.Reason}
-				if st, ok := live[r.UserID]; ok {
-					a.Status, a.Reason, a.Me, a.ConnectedAt = st.Status, st.Reason, st.Me, st.ConnectedAt
-				}
-				if !r.LastActivityAt.IsZero() {
-					t := r.LastActivityAt
-					a.LastActivityAt = &t
-				}
-				out.Items = append(out.Items, a)
-			}
-			return out, nil
-		}))
-	target := func(c *call) (string, error) {
-		u, err := s.o.Store.UserByID(c.ctx(), c.r.PathValue("userId"))
-		if err != nil {
-			return "", err
-		}
-		return u.ID, nil
-	}
+		summary: "Every user's session with its live status"}, typed(s.adminSessions))
 	s.add(route{method: "POST", path: "/api/v1/admin/sessions/{userId}/restart", tag: "admin", access: admin,
-		summary: "Restart a user's session"},
-		typed(func(c *call, _ *noBody) (whatsapp.State, error) {
-			id, err := target(c)
-			if err != nil {
-				return whatsapp.State{}, err
-			}
-			return s.o.Sessions.Restart(c.ctx(), id)
-		}))
+		summary: "Restart a user's session"}, s.adminSessionOp(service.OpRestart))
 	s.add(route{method: "POST", path: "/api/v1/admin/sessions/{userId}/stop", tag: "admin", access: admin,
-		summary: "Stop a user's session"},
-		typed(func(c *call, _ *noBody) (whatsapp.State, error) {
-			id, err := target(c)
-			if err != nil {
-				return whatsapp.State{}, err
-			}
-			return s.o.Sessions.Stop(c.ctx(), id)
-		}))
-	s.add(route{method: "GET", path: "/api/v1/admin/users", tag: "admin", access: admin, summary: "Every account"},
-		typed(func(c *call, _ *noBody) (userList, error) {
-			users, err := s.o.Store.ListUsers(c.ctx())
-			if err != nil {
-				return userList{}, err
-			}
-			out := userList{Items: make([]userView, len(users))}
-			for i, u := range users {
-				out.Items[i] = viewUser(u)
-			}
-			return out, nil
-		}))
+		summary: "Stop a user's session"}, s.adminSessionOp(service.OpStop))
+	s.add(route{method: "GET", path: "/api/v1/admin/users", tag: "admin", access: admin, summary: "Every account"}, typed(s.adminUsers))
+}
+
+func (s *Server) adminSessions(c *call, _ *noBody) (adminSessionList, error) {
+	list, err := s.o.Service.AdminSessions(c.ctx(), c.userID)
+	return adminSessionList{Items: list}, err
+}
+
+func (s *Server) adminSessionOp(op service.SessionOp) endpoint {
+	return typed(func(c *call, _ *noBody) (whatsapp.State, error) {
+		return s.o.Service.AdminSessionOp(c.ctx(), c.userID, c.r.PathValue("userId"), op)
+	})
+}
+
+func (s *Server) adminUsers(c *call, _ *noBody) (userList, error) {
+	users, err := s.o.Service.Users(c.ctx(), c.userID)
+	out := userList{Items: make([]userView, len(users))}
+	for i, u := range users {
+		out.Items[i] = viewUser(u)
+	}
+	return out, err
 }

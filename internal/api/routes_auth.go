@@ -2,12 +2,11 @@ package api
 
 import (
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/synapse-kb/synapse/internal/auth"
+	"github.com/synapse-kb/synapse/internal/service"
 	"github.com/synapse-kb/synapse/internal/store"
-	"github.com/synapse-kb/synapse/internal/validate"
 )
 
 type registerRequest struct {
@@ -65,92 +64,46 @@ type updateMeRequest struct {
 
 func (s *Server) registerAuth() {
 	s.add(route{method: "POST", path: "/api/v1/auth/register", tag: "auth", status: http.StatusCreated,
-		summary: "Create an account and log in"},
-		typed(func(c *call, in *registerRequest) (tokenResponse, error) {
-			res, err := s.o.Auth.Register(c.ctx(), auth.Registration{Email: in.Email, Password: in.Password, Name: in.Name, Timezone: in.Timezone}, s.clientAddr(c.r))
-			if err != nil {
-				return tokenResponse{}, err
-			}
-			return tokens(res), nil
-		}))
+		summary: "Create an account and log in"}, typed(s.register))
 	s.add(route{method: "POST", path: "/api/v1/auth/login", tag: "auth",
 		summary:     "Log in with e-mail and password",
-		description: "Attempts are rate-limited per account and per client address (429 with Retry-After)."},
-		typed(func(c *call, in *loginRequest) (tokenResponse, error) {
-			var errs validate.Errors
-			if strings.TrimSpace(in.Email) == "" {
-				errs.Add("email", "is required")
-			}
-			if in.Password == "" {
-				errs.Add("password", "is required")
-			}
-			if err := errs.Err(); err != nil {
-				return tokenResponse{}, err
-			}
-			res, err := s.o.Auth.Login(c.ctx(), in.Email, in.Password, s.clientAddr(c.r))
-			if err != nil {
-				return tokenResponse{}, err
-			}
-			return tokens(res), nil
-		}))
+		description: "Attempts are rate-limited per account and per client address (429 with Retry-After)."}, typed(s.login))
 	s.add(route{method: "POST", path: "/api/v1/auth/refresh", tag: "auth",
 		summary:     "Exchange a refresh token for new tokens",
 		description: "The refresh token rotates: the old one stops working, and presenting it again revokes every token of that login."},
-		typed(func(c *call, in *refreshRequest) (tokenResponse, error) {
-			if in.RefreshToken == "" {
-				return tokenResponse{}, validate.Errors{{Field: "refreshToken", Message: "is required"}}
-			}
-			res, err := s.o.Auth.Refresh(c.ctx(), in.RefreshToken)
-			if err != nil {
-				return tokenResponse{}, err
-			}
-			return tokens(res), nil
-		}))
+		typed(s.refresh))
 	s.add(route{method: "POST", path: "/api/v1/auth/logout", tag: "auth", access: user, status: http.StatusNoContent, optionalBody: true,
-		summary: "Log out (revoke a refresh token, or all of them)"},
-		typed(func(c *call, in *logoutRequest) (noBody, error) {
-			return noBody{}, s.o.Auth.Logout(c.ctx(), c.userID, in.RefreshToken)
-		}))
-	s.add(route{method: "GET", path: "/api/v1/auth/me", tag: "auth", access: user, summary: "The calling user"},
-		typed(func(c *call, _ *noBody) (userView, error) {
-			u, err := s.o.Store.UserByID(c.ctx(), c.userID)
-			if err != nil {
-				return userView{}, notFoundIsUnauthorized(err)
-			}
-			return viewUser(u), nil
-		}))
+		summary: "Log out (revoke a refresh token, or all of them)"}, typed(s.logout))
+	s.add(route{method: "GET", path: "/api/v1/auth/me", tag: "auth", access: user, summary: "The calling user"}, typed(s.me))
 	s.add(route{method: "PATCH", path: "/api/v1/auth/me", tag: "auth", access: user, summary: "Change the calling user's name or time zone"},
-		typed(func(c *call, in *updateMeRequest) (userView, error) {
-			u, err := s.o.Store.UserByID(c.ctx(), c.userID)
-			if err != nil {
-				return userView{}, notFoundIsUnauthorized(err)
-			}
-			var errs validate.Errors
-			if in.Name != nil {
-				u.Name = strings.TrimSpace(*in.Name)
-				errs.Length("name", u.Name, 1, 100)
-			}
-			if in.Timezone != nil {
-				if _, err := time.LoadLocation(*in.Timezone); err != nil || *in.Timezone == "" {
-					errs.Add("timezone", "is not an IANA time zone such as Europe/Lisbon")
-				}
-				u.Timezone = *in.Timezone
-			}
-			if err := errs.Err(); err != nil {
-				return userView{}, err
-			}
-			if err := s.o.Store.UpdateProfile(c.ctx(), u.ID, u.Name, u.Timezone); err != nil {
-				return userView{}, err
-			}
-			return viewUser(u), nil
-		}))
+		typed(s.updateMe))
 }
 
-// notFoundIsUnauthorized: a valid token for a deleted user is no longer a
-// valid identity.
-func notFoundIsUnauthorized(err error) error {
-	if err == store.ErrNotFound {
-		return auth.ErrInvalidToken
-	}
-	return err
+func (s *Server) register(c *call, in *registerRequest) (tokenResponse, error) {
+	res, err := s.o.Service.Register(c.ctx(), service.SignUp{Email: in.Email, Password: in.Password, Name: in.Name, Timezone: in.Timezone}, s.clientAddr(c.r))
+	return tokens(res), err
+}
+
+func (s *Server) login(c *call, in *loginRequest) (tokenResponse, error) {
+	res, err := s.o.Service.Login(c.ctx(), in.Email, in.Password, s.clientAddr(c.r))
+	return tokens(res), err
+}
+
+func (s *Server) refresh(c *call, in *refreshRequest) (tokenResponse, error) {
+	res, err := s.o.Service.Refresh(c.ctx(), in.RefreshToken)
+	return tokens(res), err
+}
+
+func (s *Server) logout(c *call, in *logoutRequest) (noBody, error) {
+	return noBody{}, s.o.Service.Logout(c.ctx(), c.userID, in.RefreshToken)
+}
+
+func (s *Server) me(c *call, _ *noBody) (userView, error) {
+	u, err := s.o.Service.Me(c.ctx(), c.userID)
+	return viewUser(u), err
+}
+
+func (s *Server) updateMe(c *call, in *updateMeRequest) (userView, error) {
+	u, err := s.o.Service.UpdateProfile(c.ctx(), c.userID, service.Profile{Name: in.Name, Timezone: in.Timezone})
+	return viewUser(u), err
 }

@@ -8,7 +8,7 @@ import (
 
 func (s *Server) registerRealtime() {
 	initial := func(c *call) []realtime.Initial {
-		st, err := s.o.Sessions.Status(c.ctx(), c.userID)
+		st, err := s.o.Service.Status(c.ctx(), c.userID)
 		if err != nil {
 			return nil
 		}

@@ -2,10 +2,9 @@ package api
 
 import (
 	"net/http"
-	"strings"
 
+	"github.com/synapse-kb/synapse/internal/service"
 	"github.com/synapse-kb/synapse/internal/store"
-	"github.com/synapse-kb/synapse/internal/validate"
 	"github.com/synapse-kb/synapse/internal/whatsapp"
 )
 
@@ -20,15 +19,12 @@ type pairCodeResponse struct {
 	Code string `json:"code"`
 }
 
-type chatList struct {
-	Items      []store.Chat `json:"items"`
-	NextCursor string       `json:"nextCursor,omitempty"`
-}
-
-type messageList struct {
-	Items      []store.Message `json:"items"`
-	NextCursor string          `json:"nextCursor,omitempty"`
-}
+// The list types are named, so that the OpenAPI document names their
+// schemas.
+type (
+	chatList    service.List[store.Chat]
+	messageList service.List[store.Message]
+)
 
 type sendRequest struct {
 	ChatID string `json:"chatId"`
@@ -52,125 +48,63 @@ func (s *Server) registerWhatsApp() {
 			rt.tag, rt.alias, rt.access = tag, alias, user
 			s.add(rt, ep)
 		}
-		sessionOp := func(fn func(c *call) (whatsapp.State, error)) endpoint {
-			return typed(func(c *call, _ *noBody) (whatsapp.State, error) { return fn(c) })
-		}
-		add(route{method: "GET", path: "/status", summary: "The caller's WhatsApp session status"},
-			sessionOp(func(c *call) (whatsapp.State, error) { return s.o.Sessions.Status(c.ctx(), c.userID) }))
-		add(route{method: "POST", path: "/start", summary: "Start the session (log in, or begin pairing)"},
-			sessionOp(func(c *call) (whatsapp.State, error) { return s.o.Sessions.Start(c.ctx(), c.userID) }))
-		add(route{method: "POST", path: "/restart", summary: "Restart the session"},
-			sessionOp(func(c *call) (whatsapp.State, error) { return s.o.Sessions.Restart(c.ctx(), c.userID) }))
-		add(route{method: "POST", path: "/stop", summary: "Disconnect, keeping the linked device"},
-			sessionOp(func(c *call) (whatsapp.State, error) { return s.o.Sessions.Stop(c.ctx(), c.userID) }))
-		add(route{method: "POST", path: "/logout", summary: "Unlink the device from the phone and forget it"},
-			sessionOp(func(c *call) (whatsapp.State, error) { return s.o.Sessions.Logout(c.ctx(), c.userID) }))
+		add(route{method: "GET", path: "/status", summary: "The caller's WhatsApp session status"}, typed(s.sessionStatus))
+		add(route{method: "POST", path: "/start", summary: "Start the session (log in, or begin pairing)"}, s.sessionOp(service.OpStart))
+		add(route{method: "POST", path: "/restart", summary: "Restart the session"}, s.sessionOp(service.OpRestart))
+		add(route{method: "POST", path: "/stop", summary: "Disconnect, keeping the linked device"}, s.sessionOp(service.OpStop))
+		add(route{method: "POST", path: "/logout", summary: "Unlink the device from the phone and forget it"}, s.sessionOp(service.OpLogout))
 		add(route{method: "GET", path: "/qr", summary: "The current pairing QR code",
 			description: "Starts the session if needed and waits briefly for the first code. Codes rotate (about 60 s, then 20 s); follow session.qr events or poll. force=true starts a fresh pairing. 409 when already connected.",
-			query:       []param{{"force", "Start a fresh pairing.", "boolean"}}},
-			typed(func(c *call, _ *noBody) (whatsapp.QRCode, error) {
-				force, err := boolQuery(c.r, "force")
-				if err != nil {
-					return whatsapp.QRCode{}, err
-				}
-				return s.o.Sessions.QR(c.ctx(), c.userID, force)
-			}))
+			query:       []param{{"force", "Start a fresh pairing.", "boolean"}}}, typed(s.qr))
 		add(route{method: "POST", path: "/pair-code", summary: "Pair by phone number instead of QR code",
 			description: "Returns the code to type on the phone (WhatsApp → Linked devices → Link with phone number instead)."},
-			typed(func(c *call, in *pairCodeRequest) (pairCodeResponse, error) {
-				digits := strings.Map(func(r rune) rune {
-					if r >= '0' && r <= '9' {
-						return r
-					}
-					if strings.ContainsRune("+-() .", r) {
-						return -1
-					}
-					return 'x'
-				}, in.Phone)
-				if len(digits) < 7 || len(digits) > 15 || strings.ContainsRune(digits, 'x') {
-					return pairCodeResponse{}, validate.Errors{{Field: "phone", Message: "must be a phone number with country code (7 to 15 digits)"}}
-				}
-				code, err := s.o.Sessions.PairPhone(c.ctx(), c.userID, digits)
-				return pairCodeResponse{Code: code}, err
-			}))
+			typed(s.pairCode))
 		add(route{method: "GET", path: "/chats", summary: "The caller's chats and groups, most recent first",
-			query: append([]param{{"type", "group or direct (default: both).", "string"}}, pageQuery...)},
-			typed(func(c *call, _ *noBody) (chatList, error) {
-				opts, err := listOptions(c.r)
-				if err != nil {
-					return chatList{}, err
-				}
-				kind := store.AllChats
-				switch c.r.URL.Query().Get("type") {
-				case "":
-				case "group":
-					kind = store.GroupsOnly
-				case "direct":
-					kind = store.DirectOnly
-				default:
-					return chatList{}, validate.Errors{{Field: "type", Message: "must be group or direct"}}
-				}
-				return s.chats(c, kind, opts)
-			}))
-		add(route{method: "GET", path: "/groups", summary: "The caller's groups, most recent first", query: pageQuery},
-			typed(func(c *call, _ *noBody) (chatList, error) {
-				opts, err := listOptions(c.r)
-				if err != nil {
-					return chatList{}, err
-				}
-				return s.chats(c, store.GroupsOnly, opts)
-			}))
+			query: append([]param{{"type", "group or direct (default: both).", "string"}}, pageQuery...)}, typed(s.listChats))
+		add(route{method: "GET", path: "/groups", summary: "The caller's groups, most recent first", query: pageQuery}, typed(s.listGroups))
 		add(route{method: "GET", path: "/chats/{chatId}/messages", summary: "A chat's messages, newest first", query: pageQuery},
-			typed(func(c *call, _ *noBody) (messageList, error) {
-				opts, err := listOptions(c.r)
-				if err != nil {
-					return messageList{}, err
-				}
-				chatID := c.r.PathValue("chatId")
-				if len(chatID) > 128 {
-					return messageList{}, store.ErrNotFound
-				}
-				p, err := s.o.Store.ListMessages(c.ctx(), c.userID, chatID, opts)
-				if err != nil {
-					return messageList{}, err
-				}
-				return messageList{Items: nonNil(p.Items), NextCursor: p.NextCursor}, nil
-			}))
+			typed(s.listMessages))
 		add(route{method: "POST", path: "/messages", status: http.StatusCreated, summary: "Send a text message to a chat or group"},
-			typed(func(c *call, in *sendRequest) (store.Message, error) {
-				var errs validate.Errors
-				if strings.TrimSpace(in.ChatID) == "" || len(in.ChatID) > 128 {
-					errs.Add("chatId", "is required: a chat id from /chats, or a phone number with country code")
-				}
-				if strings.TrimSpace(in.Text) == "" {
-					errs.Add("text", "is required")
-				} else if len(in.Text) > 65536 {
-					errs.Add("text", "must be at most 65536 bytes")
-				}
-				if err := errs.Err(); err != nil {
-					return store.Message{}, err
-				}
-				m, err := s.o.Sessions.SendText(c.ctx(), c.userID, in.ChatID, in.Text)
-				if err != nil {
-					return store.Message{}, err
-				}
-				return s.o.Store.GetMessage(c.ctx(), c.userID, m.ChatID, m.ID)
-			}))
+			typed(s.sendMessage))
 	}
 }
 
-func (s *Server) chats(c *call, kind store.ChatKind, opts store.ListOptions) (chatList, error) {
-	p, err := s.o.Store.ListChats(c.ctx(), c.userID, kind, opts)
+func (s *Server) sessionStatus(c *call, _ *noBody) (whatsapp.State, error) {
+	return s.o.Service.Status(c.ctx(), c.userID)
+}
+
+func (s *Server) sessionOp(op service.SessionOp) endpoint {
+	return typed(func(c *call, _ *noBody) (whatsapp.State, error) { return s.o.Service.Session(c.ctx(), c.userID, op) })
+}
+
+func (s *Server) qr(c *call, _ *noBody) (whatsapp.QRCode, error) {
+	force, err := boolQuery(c.r, "force")
 	if err != nil {
-		return chatList{}, err
+		return whatsapp.QRCode{}, err
 	}
-	return chatList{Items: nonNil(p.Items), NextCursor: p.NextCursor}, nil
+	return s.o.Service.QR(c.ctx(), c.userID, force)
 }
 
-// nonNil makes empty lists encode as [] rather than null.
-func nonNil[T any](s []T) []T {
-	if s == nil {
-		return []T{}
-	}
-	return s
+func (s *Server) pairCode(c *call, in *pairCodeRequest) (pairCodeResponse, error) {
+	code, err := s.o.Service.PairPhone(c.ctx(), c.userID, in.Phone)
+	return pairCodeResponse{Code: code}, err
+}
+
+func (s *Server) listChats(c *call, _ *noBody) (chatList, error) {
+	l, err := s.o.Service.Chats(c.ctx(), c.userID, service.ChatFilter(c.r.URL.Query().Get("type")), pageOf(c.r))
+	return chatList(l), err
+}
+
+func (s *Server) listGroups(c *call, _ *noBody) (chatList, error) {
+	l, err := s.o.Service.Chats(c.ctx(), c.userID, "group", pageOf(c.r))
+	return chatList(l), err
+}
+
+func (s *Server) listMessages(c *call, _ *noBody) (messageList, error) {
+	l, err := s.o.Service.Messages(c.ctx(), c.userID, c.r.PathValue("chatId"), pageOf(c.r))
+	return messageList(l), err
+}
+
+func (s *Server) sendMessage(c *call, in *sendRequest) (store.Message, error) {
+	return s.o.Service.Send(c.ctx(), c.userID, service.Outgoing{ChatID: in.ChatID, Text: in.Text})
 }

@@ -17,33 +17,23 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/synapse-kb/synapse/internal/auth"
-	"github.com/synapse-kb/synapse/internal/jobs"
-	"github.com/synapse-kb/synapse/internal/media"
 	"github.com/synapse-kb/synapse/internal/realtime"
-	"github.com/synapse-kb/synapse/internal/store"
-	"github.com/synapse-kb/synapse/internal/whatsapp"
-	"github.com/synapse-kb/synapse/internal/whatsapp/sim"
+	"github.com/synapse-kb/synapse/internal/service"
 )
 
 // Options are the API's dependencies.
 type Options struct {
-	Store    *store.Store
-	Auth     *auth.Service
-	Tokens   *auth.Tokens
-	Sessions *whatsapp.Manager
-	Hub      *realtime.Hub
-	// Sim is the sim engine, when it is the configured engine; the
-	// simulator control routes exist only then.
-	Sim            *sim.Engine
+	// Service is every use case; the API only decodes, calls it and
+	// encodes.
+	Service        *service.Service
+	Tokens         *auth.Tokens
+	Hub            *realtime.Hub
 	Log            *slog.Logger
 	MaxBodyBytes   int64
 	TrustedProxies []netip.Prefix
 	// Registry is served at /metrics; MetricsToken, when set, guards it.
 	Registry     *prometheus.Registry
 	MetricsToken string
-	// Blobs serves media files; Jobs queues pipeline work (both optional).
-	Blobs media.Blobs
-	Jobs  *jobs.Runner
 	// Ready reports whether the process can serve (database reachable,
 	// not shutting down).
 	Ready   func(context.Context) error
@@ -57,8 +47,6 @@ type Server struct {
 	mux    *http.ServeMux
 	routes []*route
 	doc    []byte
-	// fallback serves everything outside the API.
-	fallback http.Handler
 
 	mRequests *prometheus.CounterVec
 	mDuration *prometheus.HistogramVec
@@ -185,10 +173,8 @@ func New(o Options) (*Server, error) {
 	s.registerWhatsApp()
 	s.registerRealtime()
 	s.registerAdmin()
-	if o.Blobs != nil && o.Jobs != nil {
-		s.registerKnowledge()
-	}
-	if o.Sim != nil {
+	s.registerKnowledge()
+	if o.Service.Simulated() {
 		s.registerSim()
 	}
 	s.registerOps()
@@ -272,14 +258,10 @@ func (s *Server) clientAddr(r *http.Request) string {
 	return auth.ClientAddr(r, s.o.TrustedProxies)
 }
 
-// ServeHTTP implements http.Handler. API paths (/api/, /healthz, /readyz,
-// /metrics) are answered here, unknown ones with a problem document; every
-// other path goes to the handler mounted with Mount (the web UI).
+// ServeHTTP implements http.Handler: API routes, and a problem document for
+// unknown paths and methods. The root router (internal/app) mounts it at
+// /api/ and the operations paths.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if !isAPIPath(r.URL.Path) && s.fallback != nil {
-		s.fallback.ServeHTTP(w, r)
-		return
-	}
 	if _, pattern := s.mux.Handler(r); pattern == "" {
 		// Unknown paths and wrong methods answer with a problem too.
 		rec := &probe{header: http.Header{}}
@@ -295,12 +277,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mux.ServeHTTP(w, r)
 }
 
-func isAPIPath(p string) bool {
-	return strings.HasPrefix(p, "/api/") || p == "/healthz" || p == "/readyz" || p == "/metrics"
-}
-
-// Mount sets the handler for every path outside the API (the web UI).
-func (s *Server) Mount(h http.Handler) { s.fallback = h }
+// OpsPaths are the operations routes outside /api/ that the API serves.
+var OpsPaths = []string{"/healthz", "/readyz", "/metrics"}
 
 // probe records what the mux's fallback handler would answer.
 type probe struct {

@@ -36,6 +36,7 @@ import (
 	"github.com/synapse-kb/synapse/internal/linkpreview"
 	"github.com/synapse-kb/synapse/internal/media"
 	"github.com/synapse-kb/synapse/internal/realtime"
+	"github.com/synapse-kb/synapse/internal/service"
 	"github.com/synapse-kb/synapse/internal/store"
 	"github.com/synapse-kb/synapse/internal/web"
 	"github.com/synapse-kb/synapse/internal/whatsapp"
@@ -55,7 +56,10 @@ type App struct {
 	Sim      *sim.Engine // set with the sim engine
 	Jobs     *jobs.Runner
 	Blobs    media.Blobs
+	// Service holds every use case; API and Web are its two adapters.
+	Service  *service.Service
 	API      *api.Server
+	Web      *web.Handler
 	Auth     *auth.Service
 	Registry *prometheus.Registry
 	// Cluster is set on PostgreSQL with a real engine: this process is one
@@ -201,8 +205,14 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, version stri
 	if err := a.newPipeline(ctx, pub); err != nil {
 		return nil, err
 	}
+	so := service.Options{Store: st, Auth: a.Auth, Sessions: a.Sessions, Engine: engine, Jobs: a.Jobs,
+		Blobs: a.Blobs, Transcriber: cfg.TranscribeBaseURL != "", Log: log.With("component", "service")}
+	if a.Sim != nil {
+		so.Simulator = a.Sim // only when set: a nil *sim.Engine would be a non-nil interface
+	}
+	a.Service = service.New(so)
 	a.API, err = api.New(api.Options{
-		Store: st, Auth: a.Auth, Tokens: tokens, Sessions: a.Sessions, Hub: a.Hub, Sim: a.Sim, Blobs: a.Blobs, Jobs: a.Jobs,
+		Service: a.Service, Tokens: tokens, Hub: a.Hub,
 		Log: log.With("component", "api"), MaxBodyBytes: cfg.MaxBodyBytes, TrustedProxies: cfg.TrustedProxies,
 		Registry: a.Registry, MetricsToken: cfg.MetricsToken, Version: version,
 		Ready: a.ready,
@@ -210,13 +220,12 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, version stri
 	if err != nil {
 		return nil, err
 	}
-	ui, err := web.New(web.Options{Store: st, Auth: a.Auth, Sessions: a.Sessions, Hub: a.Hub, Blobs: a.Blobs, Jobs: a.Jobs, Sim: a.Sim,
+	a.Web, err = web.New(web.Options{Service: a.Service, Sessions: st, Hub: a.Hub,
 		Log: log.With("component", "web"), PublicURL: cfg.PublicURL, Version: version,
-		TrustedProxies: cfg.TrustedProxies, Transcriber: cfg.TranscribeBaseURL != "", RegistrationClosed: cfg.Registration == "closed"})
+		TrustedProxies: cfg.TrustedProxies, RegistrationClosed: cfg.Registration == "closed"})
 	if err != nil {
 		return nil, err
 	}
-	a.API.Mount(ui)
 	ok = true
 	return a, nil
 }
@@ -268,9 +277,6 @@ func (a *App) newEngine() (whatsapp.Engine, error) {
 	}
 	return nil, &config.Error{Var: "WHATSAPP_ENGINE", Msg: fmt.Sprintf("engine %q is not available in this build", a.Config.Engine)}
 }
-
-// WAHAWebhookPath is where WAHA posts its webhooks.
-const WAHAWebhookPath = "/api/v1/webhooks/waha"
 
 // wahaWebhookURL is the URL WAHA posts to: WAHA_WEBHOOK_URL, else the
 // public URL on a single node, else this node's own address (in a cluster
@@ -379,23 +385,6 @@ func (a *App) ready(ctx context.Context) error {
 		return errors.New("shutting down")
 	}
 	return a.Store.Ping(ctx)
-}
-
-// Handler is the process's HTTP handler: the API and web UI, and in a
-// cluster the route other nodes forward session operations to.
-func (a *App) Handler() http.Handler {
-	if a.Cluster == nil && a.waha == nil {
-		return a.API
-	}
-	mux := http.NewServeMux()
-	if a.Cluster != nil {
-		mux.Handle(cluster.RPCPath, a.Cluster)
-	}
-	if a.waha != nil {
-		mux.Handle(WAHAWebhookPath, a.waha)
-	}
-	mux.Handle("/", a.API)
-	return mux
 }
 
 // nodeURL is how other nodes reach this one: SYNAPSE_NODE_URL, or the

@@ -99,10 +99,11 @@ func (r *Registration) Validate() error {
 		r.Name, _, _ = strings.Cut(r.Email, "@")
 	}
 	errs.Length("name", r.Name, 1, 100)
+	r.Timezone = strings.TrimSpace(r.Timezone)
 	if r.Timezone == "" {
 		r.Timezone = "UTC"
-	} else if _, err := time.LoadLocation(r.Timezone); err != nil {
-		errs.Add("timezone", "is not an IANA time zone such as Europe/Lisbon")
+	} else if _, err := validate.ParseTimezone(r.Timezone); err != nil {
+		errs.Add("timezone", validate.TimezoneMessage)
 	}
 	return errs.Err()
 }

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/synapse-kb/synapse/internal/media"
+	"github.com/synapse-kb/synapse/internal/service"
 	"github.com/synapse-kb/synapse/internal/store"
 	"github.com/synapse-kb/synapse/internal/web"
 )
@@ -84,7 +85,8 @@ func Pages(ctx context.Context, e Env, messages, items, requests int) (PagesResu
 		return PagesResult{}, err
 	}
 
-	h, err := web.New(web.Options{Store: st.store, Sessions: st.m, Hub: st.hub, Blobs: blobs, Log: slog.New(slog.DiscardHandler), Version: "bench"})
+	svc := service.New(service.Options{Store: st.store, Sessions: st.m, Engine: st.m.Engine(), Blobs: blobs, Log: slog.New(slog.DiscardHandler)})
+	h, err := web.New(web.Options{Service: svc, Sessions: st.store, Hub: st.hub, Log: slog.New(slog.DiscardHandler), Version: "bench"})
 	if err != nil {
 		return PagesResult{}, err
 	}

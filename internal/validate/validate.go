@@ -3,8 +3,10 @@
 package validate
 
 import (
+	"errors"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -52,3 +54,24 @@ func (e *Errors) Length(field, s string, lo, hi int) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// ParseTimezone checks a time zone name: an IANA zone such as
+// Europe/Lisbon, or UTC. "Local" (whatever the server's zone happens to
+// be), misspelt and empty names are refused with ErrTimezone. This is the
+// one rule for every place a person sets their time zone.
+func ParseTimezone(name string) (*time.Location, error) {
+	if name == "" || name == "Local" || len(name) > 64 || !utf8.ValidString(name) || strings.ContainsAny(name, "\x00\\") {
+		return nil, ErrTimezone
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, ErrTimezone
+	}
+	return loc, nil
+}
+
+// ErrTimezone is the error of ParseTimezone.
+var ErrTimezone = errors.New("validate: not an IANA time zone")
+
+// TimezoneMessage is what a bad time zone field says.
+const TimezoneMessage = "is not an IANA time zone such as Europe/Lisbon or America/Sao_Paulo"

@@ -19,7 +19,7 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	var initial []realtime.Initial
-	if st, err := h.o.Sessions.Status(r.Context(), v.User.ID); err == nil {
+	if st, err := h.o.Service.Status(r.Context(), v.User.ID); err == nil {
 		initial = append(initial, realtime.Initial{Type: realtime.TypeSessionStatus, Data: st})
 	}
 	sub := h.o.Hub.Subscribe(v.User.ID)

@@ -6,7 +6,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 	"unicode/utf8"
 )
 
@@ -127,57 +126,4 @@ func TestSafeNext(t *testing.T) {
 			t.Errorf("safeNext(%q) = %q, want %q", in, got, want)
 		}
 	}
-}
-
-func FuzzParsePhone(f *testing.F) {
-	for _, s := range []string{"+44 7700 900123", "(11) 98765-4321", "123", "+1-555-0100-12345678", "12a4567", "++4412345678", " 5511987654321 "} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		d, ok := parsePhone(s)
-		if !ok {
-			return
-		}
-		if len(d) < 7 || len(d) > 15 || strings.Trim(d, "0123456789") != "" {
-			t.Fatalf("parsePhone(%q) = %q", s, d)
-		}
-		if strings.Trim(strings.TrimSpace(s), "0123456789+-.() ") != "" {
-			t.Fatalf("parsePhone(%q) accepted other characters", s)
-		}
-	})
-}
-
-func FuzzParseDue(f *testing.F) {
-	for _, s := range [][2]string{{"2026-03-01", ""}, {"2026-03-01", "09:30"}, {"", "10:00"}, {"0000-01-01", ""}, {"2026-02-30", ""},
-		{"2026-03-01", "25:00"}, {"9999-12-31", "23:59"}} {
-		f.Add(s[0], s[1])
-	}
-	lisbon, err := time.LoadLocation("Europe/Lisbon")
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Fuzz(func(t *testing.T, date, clock string) {
-		due, hasTime, msg := parseDue(date, clock, lisbon)
-		if msg != "" {
-			if due != nil {
-				t.Fatalf("parseDue(%q, %q): error %q with a date", date, clock, msg)
-			}
-			return
-		}
-		if due == nil {
-			if strings.TrimSpace(date) != "" || hasTime {
-				t.Fatalf("parseDue(%q, %q): no date", date, clock)
-			}
-			return
-		}
-		if due.Location() != lisbon || due.Year() < 1900 || due.Year() > 9999 {
-			t.Fatalf("parseDue(%q, %q) = %v", date, clock, due)
-		}
-		if hasTime != (strings.TrimSpace(clock) != "") {
-			t.Fatalf("parseDue(%q, %q): hasTime %v", date, clock, hasTime)
-		}
-		if got := due.Format("2006-01-02"); got != strings.TrimSpace(date) {
-			t.Fatalf("parseDue(%q, %q) is on %s", date, clock, got)
-		}
-	})
 }

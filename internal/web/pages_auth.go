@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/synapse-kb/synapse/internal/auth"
+	"github.com/synapse-kb/synapse/internal/service"
 	"github.com/synapse-kb/synapse/internal/store"
 )
 
@@ -46,7 +47,7 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, nil, http.StatusForbidden, "signin", &page{Title: "Sign in", Data: f})
 		return
 	}
-	res, err := h.o.Auth.Login(r.Context(), f.Email, r.PostForm.Get("password"), h.clientAddr(r))
+	res, err := h.o.Service.Login(r.Context(), f.Email, r.PostForm.Get("password"), h.clientAddr(r))
 	if err == nil {
 		err = h.signInAs(w, r, res)
 	}
@@ -96,11 +97,7 @@ func (h *Handler) signUp(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, nil, http.StatusForbidden, "signup", &page{Title: "Sign up", Data: f})
 		return
 	}
-	tz := f.Timezone
-	if _, err := time.LoadLocation(tz); err != nil || tz == "" || tz == "Local" {
-		tz = "" // the browser's guess is only a convenience: fall back to UTC
-	}
-	res, err := h.o.Auth.Register(r.Context(), auth.Registration{Email: f.Email, Password: r.PostForm.Get("password"), Name: f.Name, Timezone: tz}, h.clientAddr(r))
+	res, err := h.o.Service.Register(r.Context(), service.SignUp{Email: f.Email, Password: r.PostForm.Get("password"), Name: f.Name, Timezone: f.Timezone}, h.clientAddr(r))
 	if err == nil {
 		err = h.signInAs(w, r, res)
 	}
@@ -129,7 +126,7 @@ func (h *Handler) signUp(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) signInAs(w http.ResponseWriter, r *http.Request, res auth.Result) error {
 	ctx, cancel := detach(r.Context())
 	defer cancel()
-	if err := h.o.Auth.Logout(ctx, res.User.ID, res.RefreshToken); err != nil {
+	if err := h.o.Service.Logout(ctx, res.User.ID, res.RefreshToken); err != nil {
 		h.o.Log.Warn("web: revoke the login's refresh token", "user_id", res.User.ID, "err", err)
 	}
 	return h.startSession(w, r, res.User.ID)
@@ -158,7 +155,7 @@ func authFailure(w http.ResponseWriter, err error) (int, string) {
 func (h *Handler) signOut(w http.ResponseWriter, r *http.Request, v *viewer) {
 	ctx, cancel := detach(r.Context())
 	defer cancel()
-	if err := h.o.Store.DeleteWebSession(ctx, v.User.ID, v.Session.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+	if err := h.o.Sessions.DeleteWebSession(ctx, v.User.ID, v.Session.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
 		h.fail(w, r, v, err)
 		return
 	}
@@ -169,7 +166,7 @@ func (h *Handler) signOut(w http.ResponseWriter, r *http.Request, v *viewer) {
 // signOutEverywhere ends every session of the user but this one.
 func (h *Handler) signOutEverywhere(w http.ResponseWriter, r *http.Request, v *viewer) {
 	ctx := r.Context()
-	list, err := h.o.Store.ListWebSessions(ctx, v.User.ID, h.o.Now())
+	list, err := h.o.Sessions.ListWebSessions(ctx, v.User.ID, h.o.Now())
 	if err != nil {
 		h.fail(w, r, v, err)
 		return
@@ -178,7 +175,7 @@ func (h *Handler) signOutEverywhere(w http.ResponseWriter, r *http.Request, v *v
 		if s.ID == v.Session.ID {
 			continue
 		}
-		if err := h.o.Store.DeleteWebSession(ctx, v.User.ID, s.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+		if err := h.o.Sessions.DeleteWebSession(ctx, v.User.ID, s.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
 			h.fail(w, r, v, err)
 			return
 		}

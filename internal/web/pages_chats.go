@@ -6,8 +6,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"unicode/utf8"
 
+	"github.com/synapse-kb/synapse/internal/service"
 	"github.com/synapse-kb/synapse/internal/store"
 	"github.com/synapse-kb/synapse/internal/whatsapp"
 )
@@ -18,8 +18,6 @@ const (
 	messagesPerPage = 50
 	imagesPerPage   = 48
 	itemsPerPage    = 50
-	maxChatID       = 128
-	maxMessageText  = 65536
 )
 
 type chatsData struct {
@@ -29,16 +27,11 @@ type chatsData struct {
 }
 
 func (h *Handler) chatsPage(w http.ResponseWriter, r *http.Request, v *viewer) {
-	kind, typ := store.AllChats, r.URL.Query().Get("type")
-	switch typ {
-	case "group":
-		kind = store.GroupsOnly
-	case "direct":
-		kind = store.DirectOnly
-	default:
+	typ := r.URL.Query().Get("type")
+	if typ != "group" && typ != "direct" {
 		typ = ""
 	}
-	p, err := h.o.Store.ListChats(r.Context(), v.User.ID, kind, listOptions(r, chatsPerPage))
+	p, err := h.o.Service.Chats(r.Context(), v.User.ID, service.ChatFilter(typ), pageOf(r, chatsPerPage))
 	if err != nil {
 		h.fail(w, r, v, err)
 		return
@@ -78,20 +71,16 @@ func (h *Handler) chatPage(w http.ResponseWriter, r *http.Request, v *viewer) {
 func (h *Handler) renderChat(w http.ResponseWriter, r *http.Request, v *viewer, status int, errMsg, draft string) {
 	ctx := r.Context()
 	chatID := r.PathValue("chat")
-	if len(chatID) > maxChatID {
-		h.fail(w, r, v, store.ErrNotFound)
-		return
-	}
-	chat, err := h.o.Store.GetChat(ctx, v.User.ID, chatID)
+	chat, err := h.o.Service.Chat(ctx, v.User.ID, chatID)
 	if err != nil {
 		h.fail(w, r, v, err)
 		return
 	}
-	opts := listOptions(r, messagesPerPage)
+	opts := pageOf(r, messagesPerPage)
 	if r.Method != http.MethodGet {
 		opts.Cursor = ""
 	}
-	p, err := h.o.Store.ListMessages(ctx, v.User.ID, chatID, opts)
+	p, err := h.o.Service.Messages(ctx, v.User.ID, chatID, opts)
 	if err != nil {
 		h.fail(w, r, v, err)
 		return
@@ -105,7 +94,7 @@ func (h *Handler) renderChat(w http.ResponseWriter, r *http.Request, v *viewer, 
 	} else {
 		d.Pager = pager{First: true, Newest: r.URL.Path}
 	}
-	st, err := h.o.Sessions.Status(ctx, v.User.ID)
+	st, err := h.o.Service.Status(ctx, v.User.ID)
 	if err != nil {
 		h.fail(w, r, v, err)
 		return
@@ -136,13 +125,9 @@ func (h *Handler) viewMessage(ctx context.Context, userID string, m store.Messag
 	default:
 		mv.Show = "file"
 	}
-	if h.o.Blobs != nil && m.Media.SHA256 != "" {
-		if _, err := h.o.Blobs.Size(ctx, m.Media.SHA256); err == nil {
-			mv.MediaURL = "/media/messages/" + url.PathEscape(m.ChatID) + "/" + url.PathEscape(m.ID)
-		}
-	}
+	mv.MediaURL = h.o.Service.MessageMediaURL(ctx, m)
 	if mv.Show == "image" && mv.MediaURL != "" {
-		if im, err := h.o.Store.ImageForMessage(ctx, userID, m.ChatID, m.ID); err == nil && im.ThumbSHA256 != "" {
+		if im, err := h.o.Service.MessageImage(ctx, userID, m); err == nil && im.ThumbSHA256 != "" {
 			mv.ThumbURL = "/media/images/" + url.PathEscape(im.ID) + "/thumbnail"
 		}
 	}
@@ -152,24 +137,23 @@ func (h *Handler) viewMessage(ctx context.Context, userID string, m store.Messag
 // sendMessage sends a text from the person's WhatsApp to a chat.
 func (h *Handler) sendMessage(w http.ResponseWriter, r *http.Request, v *viewer) {
 	chatID := r.PathValue("chat")
-	if len(chatID) > maxChatID {
-		h.fail(w, r, v, store.ErrNotFound)
-		return
-	}
-	if _, err := h.o.Store.GetChat(r.Context(), v.User.ID, chatID); err != nil {
+	if _, err := h.o.Service.Chat(r.Context(), v.User.ID, chatID); err != nil {
 		h.fail(w, r, v, err)
 		return
 	}
 	text := r.PostForm.Get("text")
-	switch {
-	case strings.TrimSpace(text) == "":
-		h.renderChat(w, r, v, http.StatusBadRequest, "Write something to send.", text)
-		return
-	case len(text) > maxMessageText || !utf8.ValidString(text):
-		h.renderChat(w, r, v, http.StatusBadRequest, "That message is too long.", "")
+	_, err := h.o.Service.Send(r.Context(), v.User.ID, service.Outgoing{ChatID: chatID, Text: text})
+	if fe, ok := fieldErrors(err); ok {
+		msg := "That message cannot be sent: its text " + fe["text"] + "."
+		switch m := fe["text"]; {
+		case m == "is required":
+			msg = "Write something to send."
+		case strings.HasPrefix(m, "must be at most"):
+			msg, text = "That message is too long.", ""
+		}
+		h.renderChat(w, r, v, http.StatusBadRequest, msg, text)
 		return
 	}
-	_, err := h.o.Sessions.SendText(r.Context(), v.User.ID, chatID, text)
 	if errors.Is(err, whatsapp.ErrNotConnected) {
 		h.renderChat(w, r, v, http.StatusConflict, "WhatsApp is not connected, so nothing was sent.", text)
 		return
@@ -192,7 +176,7 @@ func (h *Handler) chatNames(ctx context.Context, userID string, ids []string) ma
 		if _, ok := out[id]; ok {
 			continue
 		}
-		c, err := h.o.Store.GetChat(ctx, userID, id)
+		c, err := h.o.Service.Chat(ctx, userID, id)
 		if err != nil {
 			out[id] = phoneFromJID(id)
 			continue

@@ -9,45 +9,17 @@ import (
 	"strings"
 	"time"
 
+	"github.com/synapse-kb/synapse/internal/service"
 	"github.com/synapse-kb/synapse/internal/store"
 	"github.com/synapse-kb/synapse/internal/whatsapp"
-	"github.com/synapse-kb/synapse/internal/whatsapp/sim"
 )
 
-// dashboardData is the home page: the session and what is new.
-type dashboardData struct {
-	Today     int
-	OpenTasks []store.Task
-	Chats     []store.Chat
-	Summaries []store.Summary
-}
-
 func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request, v *viewer) {
-	ctx := r.Context()
-	now := h.o.Now().In(v.Loc)
-	midnight := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, v.Loc)
-	var d dashboardData
-	var err error
-	if d.Today, err = h.o.Store.CountMessages(ctx, v.User.ID, midnight); err != nil {
-		h.fail(w, r, v, err)
-		return
-	}
-	if d.OpenTasks, err = h.o.Store.OpenTasks(ctx, v.User.ID, 5); err != nil {
-		h.fail(w, r, v, err)
-		return
-	}
-	chats, err := h.o.Store.ListChats(ctx, v.User.ID, store.AllChats, store.ListOptions{Limit: 6})
+	d, err := h.o.Service.Dashboard(r.Context(), v.User.ID, v.User.Timezone)
 	if err != nil {
 		h.fail(w, r, v, err)
 		return
 	}
-	d.Chats = chats.Items
-	sums, err := h.o.Store.ListSummaries(ctx, v.User.ID, store.SummaryFilter{}, store.ListOptions{Limit: 2})
-	if err != nil {
-		h.fail(w, r, v, err)
-		return
-	}
-	d.Summaries = sums.Items
 	h.render(w, r, v, http.StatusOK, "dashboard", &page{Title: "Dashboard", Nav: "home",
 		Live: "message task summary", Data: d})
 }
@@ -67,12 +39,12 @@ func (h *Handler) connectPage(w http.ResponseWriter, r *http.Request, v *viewer)
 }
 
 func (h *Handler) renderConnect(w http.ResponseWriter, r *http.Request, v *viewer, status int, d connectData) {
-	st, err := h.o.Sessions.Status(r.Context(), v.User.ID)
+	st, err := h.o.Service.Status(r.Context(), v.User.ID)
 	if err != nil {
 		h.fail(w, r, v, err)
 		return
 	}
-	d.PairSupported = h.o.Sessions.Engine().SupportsPairCode()
+	d.PairSupported = h.o.Service.SupportsPairCode()
 	if d.QR == nil && st.Status == whatsapp.StatusScanQR {
 		if q := h.currentQR(r.Context(), v.User.ID); q != nil && strings.HasPrefix(q.Image, "data:image/png;base64,") {
 			// A PNG data URL made by Synapse itself: safe as an image source.
@@ -90,14 +62,10 @@ type qrView struct {
 
 // currentQR returns the code being shown, without starting anything.
 func (h *Handler) currentQR(ctx context.Context, userID string) *whatsapp.QRCode {
-	st, err := h.o.Sessions.Status(ctx, userID)
-	if err != nil || st.Status != whatsapp.StatusScanQR {
-		return nil
-	}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	q, err := h.o.Sessions.QR(ctx, userID, false)
-	if err != nil {
+	q, ok := h.o.Service.CurrentQR(ctx, userID)
+	if !ok {
 		return nil
 	}
 	return &q
@@ -124,7 +92,7 @@ func (h *Handler) connectQR(w http.ResponseWriter, r *http.Request, v *viewer) {
 func (h *Handler) connectStart(w http.ResponseWriter, r *http.Request, v *viewer) {
 	ctx, cancel := context.WithTimeout(r.Context(), 25*time.Second)
 	defer cancel()
-	_, err := h.o.Sessions.QR(ctx, v.User.ID, r.PostForm.Get("force") == "1")
+	_, err := h.o.Service.QR(ctx, v.User.ID, r.PostForm.Get("force") == "1")
 	var stopped *whatsapp.StoppedError
 	switch {
 	case err == nil, errors.Is(err, whatsapp.ErrQRNotReady):
@@ -146,17 +114,14 @@ func (h *Handler) connectStart(w http.ResponseWriter, r *http.Request, v *viewer
 // code to type on the phone.
 func (h *Handler) connectPairCode(w http.ResponseWriter, r *http.Request, v *viewer) {
 	raw := r.PostForm.Get("phone")
-	phone, ok := parsePhone(raw)
-	if !ok {
-		h.renderConnect(w, r, v, http.StatusBadRequest, connectData{Phone: raw,
-			Error: "Enter the phone number with its country code: 7 to 15 digits, such as +44 7700 900123."})
-		return
-	}
 	ctx, cancel := context.WithTimeout(r.Context(), 25*time.Second)
 	defer cancel()
-	code, err := h.o.Sessions.PairPhone(ctx, v.User.ID, phone)
+	code, err := h.o.Service.PairPhone(ctx, v.User.ID, raw)
 	var stopped *whatsapp.StoppedError
+	fe, invalid := fieldErrors(err)
 	switch {
+	case invalid:
+		h.renderConnect(w, r, v, http.StatusBadRequest, connectData{Phone: raw, Error: "The phone number " + fe["phone"] + "."})
 	case err == nil:
 		h.renderConnect(w, r, v, http.StatusOK, connectData{PairCode: code, Phone: raw})
 	case errors.Is(err, whatsapp.ErrNotSupported):
@@ -172,33 +137,10 @@ func (h *Handler) connectPairCode(w http.ResponseWriter, r *http.Request, v *vie
 	}
 }
 
-// parsePhone turns a phone number as people type it ("+44 7700-900 123",
-// "(11) 98765 4321") into its digits: 7 to 15 of them, with only spaces,
-// dots, dashes, brackets and a leading plus between.
-func parsePhone(s string) (string, bool) {
-	s = strings.TrimSpace(s)
-	var b strings.Builder
-	for i, c := range s {
-		switch {
-		case c >= '0' && c <= '9':
-			b.WriteRune(c)
-		case c == '+' && i == 0:
-		case c == ' ' || c == '-' || c == '.' || c == '(' || c == ')':
-		default:
-			return "", false
-		}
-	}
-	d := b.String()
-	if len(d) < 7 || len(d) > 15 {
-		return "", false
-	}
-	return d, true
-}
-
 // simScan makes the simulated phone scan the code shown (sim engine only).
 func (h *Handler) simScan(w http.ResponseWriter, r *http.Request, v *viewer) {
-	h.simPair(w, r, v, func(sid string) error {
-		_, err := h.o.Sim.Scan(sid, sim.ScanOptions{})
+	h.simPair(w, r, v, func() error {
+		_, err := h.o.Service.SimScan(r.Context(), v.User.ID, whatsapp.SimPhone{})
 		return err
 	})
 }
@@ -207,31 +149,22 @@ func (h *Handler) simScan(w http.ResponseWriter, r *http.Request, v *viewer) {
 // only).
 func (h *Handler) simPairCode(w http.ResponseWriter, r *http.Request, v *viewer) {
 	code := strings.TrimSpace(r.PostForm.Get("code"))
-	h.simPair(w, r, v, func(sid string) error {
-		_, err := h.o.Sim.ConfirmPairCode(sid, code, sim.ScanOptions{})
+	h.simPair(w, r, v, func() error {
+		_, err := h.o.Service.SimPairCode(r.Context(), v.User.ID, code, whatsapp.SimPhone{})
 		return err
 	})
 }
 
-func (h *Handler) simPair(w http.ResponseWriter, r *http.Request, v *viewer, pair func(sessionID string) error) {
-	if h.o.Sim == nil {
-		h.errorPage(w, r, v, http.StatusNotFound, "There is no simulated phone: this server talks to the real WhatsApp.")
-		return
-	}
-	sid, err := h.o.Sessions.SessionID(r.Context(), v.User.ID)
-	if err != nil {
-		h.fail(w, r, v, err)
-		return
-	}
-	err = pair(sid)
+func (h *Handler) simPair(w http.ResponseWriter, r *http.Request, v *viewer, pair func() error) {
+	err := pair()
 	switch {
 	case err == nil:
 		h.done(w, r, "/connect?ok=scanned")
 	case errors.Is(err, whatsapp.ErrNotPairing):
 		h.refuse(w, r, http.StatusConflict, "/connect?ok=notpairing")
-	case errors.Is(err, sim.ErrNoClient):
+	case errors.Is(err, whatsapp.ErrSimNoClient):
 		h.refuse(w, r, http.StatusConflict, "/connect?ok=notrunning")
-	case errors.Is(err, sim.ErrWrongCode):
+	case errors.Is(err, whatsapp.ErrSimWrongCode):
 		h.refuse(w, r, http.StatusConflict, "/connect?ok=wrongcode")
 	default:
 		h.fail(w, r, v, err)
@@ -298,26 +231,17 @@ func (h *Handler) sessionConfirm(w http.ResponseWriter, r *http.Request, v *view
 }
 
 func (h *Handler) sessionOp(w http.ResponseWriter, r *http.Request, v *viewer) {
-	ctx := r.Context()
-	var err error
-	var flash string
-	switch r.PathValue("op") {
-	case "restart":
-		_, err = h.o.Sessions.Restart(ctx, v.User.ID)
-		flash = "restarted"
-	case "stop":
-		_, err = h.o.Sessions.Stop(ctx, v.User.ID)
-		flash = "stopped"
-	case "logout":
-		_, err = h.o.Sessions.Logout(ctx, v.User.ID)
-		flash = "loggedout"
-	default:
-		err = store.ErrNotFound
+	op := service.SessionOp(r.PathValue("op"))
+	if _, ok := sessionOps[string(op)]; !ok {
+		h.fail(w, r, v, store.ErrNotFound)
+		return
 	}
-	if err != nil {
+	if _, err := h.o.Service.Session(r.Context(), v.User.ID, op); err != nil {
 		h.fail(w, r, v, err)
 		return
 	}
-	h.o.Log.Info("web: session action", "user_id", v.User.ID, "op", r.PathValue("op"))
-	redirect(w, r, "/?ok="+flash)
+	redirect(w, r, "/?ok="+sessionFlashes[op])
 }
+
+// sessionFlashes say what a session operation did.
+var sessionFlashes = map[service.SessionOp]string{service.OpRestart: "restarted", service.OpStop: "stopped", service.OpLogout: "loggedout"}

@@ -2,66 +2,28 @@ package web
 
 import (
 	"errors"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
-	"unicode/utf8"
 
-	"github.com/synapse-kb/synapse/internal/knowledge"
+	"github.com/synapse-kb/synapse/internal/domain"
+	"github.com/synapse-kb/synapse/internal/service"
 	"github.com/synapse-kb/synapse/internal/store"
 )
 
-// Text limits for things people type (as the API's).
-const (
-	maxTitle = 500
-	maxBody  = 20000
-	maxURL   = 2048
-	// openTasksStep is how many open tasks the task page shows at first, and
-	// how many more each "show more" adds.
-	openTasksStep = 50
-)
+// openTasksStep is how many open tasks the task page shows at first, and
+// how many more each "show more" adds.
+const openTasksStep = 50
 
-// formText is a trimmed form value.
-func formText(r *http.Request, name string) string { return strings.TrimSpace(r.PostForm.Get(name)) }
+// formText is a form value as typed (the service trims and checks it).
+func formText(r *http.Request, name string) string { return r.PostForm.Get(name) }
 
-// checkText records a problem with a typed text: missing when required,
-// too long, or not text.
-func checkText(errs formErrors, field, v string, required bool, max int) {
-	switch n := utf8.RuneCountInString(v); {
-	case required && n == 0:
-		errs[field] = "is required"
-	case n > max:
-		errs[field] = "must have at most " + strconv.Itoa(max) + " characters"
-	case !utf8.ValidString(v):
-		errs[field] = "is not valid text"
-	}
-}
-
-// parseDue reads a task's due date (YYYY-MM-DD) and optional time (HH:MM)
-// in loc. No date means no due date; a time without a date is an error.
-func parseDue(date, clock string, loc *time.Location) (due *time.Time, hasTime bool, msg string) {
-	date, clock = strings.TrimSpace(date), strings.TrimSpace(clock)
-	if date == "" {
-		if clock != "" {
-			return nil, false, "give a date for the time"
-		}
-		return nil, false, ""
-	}
-	d, err := time.ParseInLocation("2006-01-02", date, loc)
-	if err != nil || d.Year() < 1900 || d.Year() > 9999 {
-		return nil, false, "must be a date (YYYY-MM-DD)"
-	}
-	if clock == "" {
-		return &d, false, ""
-	}
-	c, err := time.Parse("15:04", clock)
-	if err != nil {
-		return nil, false, "must be a time (HH:MM)"
-	}
-	t := time.Date(d.Year(), d.Month(), d.Day(), c.Hour(), c.Minute(), 0, 0, loc)
-	return &t, true, ""
+// formPtr is a form value for a service input.
+func formPtr(r *http.Request, name string) *string {
+	v := r.PostForm.Get(name)
+	return &v
 }
 
 // Tasks.
@@ -91,7 +53,7 @@ func (h *Handler) renderTasks(w http.ResponseWriter, r *http.Request, v *viewer,
 	d := tasksData{Form: f, Errors: errs, DoneView: r.URL.Query().Get("view") == "done"}
 	done := true
 	if d.DoneView {
-		p, err := h.o.Store.ListTasks(ctx, v.User.ID, store.TaskFilter{Done: &done}, listOptions(r, itemsPerPage))
+		p, err := h.o.Service.Tasks(ctx, v.User.ID, service.TaskQuery{Done: &done}, pageOf(r, itemsPerPage))
 		if err != nil {
 			h.fail(w, r, v, err)
 			return
@@ -102,7 +64,7 @@ func (h *Handler) renderTasks(w http.ResponseWriter, r *http.Request, v *viewer,
 	}
 	steps, _ := strconv.Atoi(r.URL.Query().Get("show"))
 	steps = min(max(steps, 1), 20)
-	open, err := h.o.Store.OpenTasks(ctx, v.User.ID, steps*openTasksStep+1)
+	open, err := h.o.Service.OpenTasks(ctx, v.User.ID, steps*openTasksStep+1)
 	if err != nil {
 		h.fail(w, r, v, err)
 		return
@@ -114,7 +76,7 @@ func (h *Handler) renderTasks(w http.ResponseWriter, r *http.Request, v *viewer,
 		}
 	}
 	d.Open = open
-	recent, err := h.o.Store.ListTasks(ctx, v.User.ID, store.TaskFilter{Done: &done}, store.ListOptions{Limit: 10})
+	recent, err := h.o.Service.Tasks(ctx, v.User.ID, service.TaskQuery{Done: &done}, service.Page{Limit: 10})
 	if err != nil {
 		h.fail(w, r, v, err)
 		return
@@ -123,34 +85,20 @@ func (h *Handler) renderTasks(w http.ResponseWriter, r *http.Request, v *viewer,
 	h.render(w, r, v, status, "tasks", &page{Title: "Tasks", Nav: "tasks", Live: "task", Data: d})
 }
 
-// readTask reads and checks a task form.
-func readTask(r *http.Request, loc *time.Location) (taskForm, store.TaskPatch, formErrors) {
+// readTask reads a task form: the form as typed, and the service's input.
+func readTask(r *http.Request) (taskForm, service.TaskInput) {
 	f := taskForm{Title: formText(r, "title"), Body: formText(r, "body"), DueDate: formText(r, "due"), DueTime: formText(r, "due_time"),
 		Done: r.PostForm.Get("done") == "1"}
-	errs := formErrors{}
-	checkText(errs, "title", f.Title, true, maxTitle)
-	checkText(errs, "body", f.Body, false, maxBody)
-	due, hasTime, msg := parseDue(f.DueDate, f.DueTime, loc)
-	if msg != "" {
-		errs["due"] = msg
-	}
-	p := store.TaskPatch{Title: &f.Title, Body: &f.Body, Done: &f.Done}
-	if due != nil {
-		p.Due, p.DueHasTime = due, &hasTime
-	} else {
-		p.ClearDue = true
-	}
-	return f, p, errs
+	return f, service.TaskInput{Title: &f.Title, Body: &f.Body, Due: &f.DueDate, DueTime: &f.DueTime, Done: &f.Done}
 }
 
 func (h *Handler) createTask(w http.ResponseWriter, r *http.Request, v *viewer) {
-	f, p, errs := readTask(r, v.Loc)
-	if len(errs) > 0 {
+	f, in := readTask(r)
+	t, err := h.o.Service.CreateTask(r.Context(), v.User.ID, in)
+	if errs, ok := fieldErrors(err); ok {
 		h.renderTasks(w, r, v, http.StatusBadRequest, f, errs)
 		return
 	}
-	hasTime := p.DueHasTime != nil && *p.DueHasTime
-	t, err := h.o.Store.CreateTask(r.Context(), v.User.ID, f.Title, f.Body, p.Due, hasTime)
 	if err != nil {
 		h.fail(w, r, v, err)
 		return
@@ -161,7 +109,7 @@ func (h *Handler) createTask(w http.ResponseWriter, r *http.Request, v *viewer) 
 // toggleTask checks a task off (done=1) or opens it again (done=0).
 func (h *Handler) toggleTask(w http.ResponseWriter, r *http.Request, v *viewer) {
 	done := r.PostForm.Get("done") == "1"
-	t, err := h.o.Store.UpdateTask(r.Context(), v.User.ID, r.PathValue("id"), store.TaskPatch{Done: &done})
+	t, err := h.o.Service.UpdateTask(r.Context(), v.User.ID, r.PathValue("id"), service.TaskInput{Done: &done})
 	if err != nil {
 		h.fail(w, r, v, err)
 		return
@@ -170,7 +118,7 @@ func (h *Handler) toggleTask(w http.ResponseWriter, r *http.Request, v *viewer) 
 }
 
 func (h *Handler) editTaskPage(w http.ResponseWriter, r *http.Request, v *viewer) {
-	t, err := h.o.Store.GetTask(r.Context(), v.User.ID, r.PathValue("id"))
+	t, err := h.o.Service.Task(r.Context(), v.User.ID, r.PathValue("id"))
 	if err != nil {
 		h.fail(w, r, v, err)
 		return
@@ -194,18 +142,19 @@ type editData[F any] struct {
 
 func (h *Handler) updateTask(w http.ResponseWriter, r *http.Request, v *viewer) {
 	id := r.PathValue("id")
-	cur, err := h.o.Store.GetTask(r.Context(), v.User.ID, id)
+	cur, err := h.o.Service.Task(r.Context(), v.User.ID, id)
 	if err != nil {
 		h.fail(w, r, v, err)
 		return
 	}
-	f, p, errs := readTask(r, v.Loc)
+	f, in := readTask(r)
 	f.ID = id
-	if len(errs) > 0 {
+	_, err = h.o.Service.UpdateTask(r.Context(), v.User.ID, id, in)
+	if errs, ok := fieldErrors(err); ok {
 		h.render(w, r, v, http.StatusBadRequest, "task_edit", &page{Title: "Edit task", Nav: "tasks", Data: editData[taskForm]{Form: f, Item: cur, Errors: errs}})
 		return
 	}
-	if _, err := h.o.Store.UpdateTask(r.Context(), v.User.ID, id, p); err != nil {
+	if err != nil {
 		h.fail(w, r, v, err)
 		return
 	}
@@ -213,7 +162,7 @@ func (h *Handler) updateTask(w http.ResponseWriter, r *http.Request, v *viewer) 
 }
 
 func (h *Handler) deleteTask(w http.ResponseWriter, r *http.Request, v *viewer) {
-	if err := h.o.Store.DeleteTask(r.Context(), v.User.ID, r.PathValue("id")); err != nil {
+	if err := h.o.Service.DeleteTask(r.Context(), v.User.ID, r.PathValue("id")); err != nil {
 		h.fail(w, r, v, err)
 		return
 	}
@@ -222,14 +171,15 @@ func (h *Handler) deleteTask(w http.ResponseWriter, r *http.Request, v *viewer) 
 
 // Notes and ideas.
 
-// noteKind is notes or ideas: the same pages over two tables.
+// noteKind is notes or ideas: the same pages over two kinds.
 type noteKind struct {
-	Kind, Path, Title, Singular string
+	Kind                  domain.Kind
+	Path, Title, Singular string
 }
 
 var (
-	notesKind = noteKind{Kind: store.SearchNote, Path: "notes", Title: "Notes", Singular: "note"}
-	ideasKind = noteKind{Kind: store.SearchIdea, Path: "ideas", Title: "Ideas", Singular: "idea"}
+	notesKind = noteKind{Kind: domain.KindNote, Path: "notes", Title: "Notes", Singular: "note"}
+	ideasKind = noteKind{Kind: domain.KindIdea, Path: "ideas", Title: "Ideas", Singular: "idea"}
 )
 
 type noteForm struct{ ID, Title, Body string }
@@ -249,31 +199,28 @@ func (h *Handler) notesPage(k noteKind) func(http.ResponseWriter, *http.Request,
 }
 
 func (h *Handler) renderNotes(w http.ResponseWriter, r *http.Request, v *viewer, k noteKind, status int, f noteForm, errs formErrors) {
-	p, err := h.o.Store.ListNotes(r.Context(), v.User.ID, k.Kind, listOptions(r, itemsPerPage))
+	p, err := h.o.Service.Notes(r.Context(), v.User.ID, k.Kind, pageOf(r, itemsPerPage))
 	if err != nil {
 		h.fail(w, r, v, err)
 		return
 	}
-	h.render(w, r, v, status, "notes", &page{Title: k.Title, Nav: k.Path, Live: k.Kind,
+	h.render(w, r, v, status, "notes", &page{Title: k.Title, Nav: k.Path, Live: string(k.Kind),
 		Data: notesData{Kind: k, Items: p.Items, Pager: newPager(r, p.NextCursor), Form: f, Errors: errs}})
 }
 
-func readNote(r *http.Request) (noteForm, formErrors) {
+func readNote(r *http.Request) (noteForm, service.NoteInput) {
 	f := noteForm{Title: formText(r, "title"), Body: formText(r, "body")}
-	errs := formErrors{}
-	checkText(errs, "title", f.Title, true, maxTitle)
-	checkText(errs, "body", f.Body, false, maxBody)
-	return f, errs
+	return f, service.NoteInput{Title: &f.Title, Body: &f.Body}
 }
 
 func (h *Handler) createNote(k noteKind) func(http.ResponseWriter, *http.Request, *viewer) {
 	return func(w http.ResponseWriter, r *http.Request, v *viewer) {
-		f, errs := readNote(r)
-		if len(errs) > 0 {
+		f, in := readNote(r)
+		n, err := h.o.Service.CreateNote(r.Context(), v.User.ID, k.Kind, in)
+		if errs, ok := fieldErrors(err); ok {
 			h.renderNotes(w, r, v, k, http.StatusBadRequest, f, errs)
 			return
 		}
-		n, err := h.o.Store.CreateNote(r.Context(), v.User.ID, k.Kind, f.Title, f.Body)
 		if err != nil {
 			h.fail(w, r, v, err)
 			return
@@ -292,7 +239,7 @@ type noteEdit struct {
 
 func (h *Handler) editNotePage(k noteKind) func(http.ResponseWriter, *http.Request, *viewer) {
 	return func(w http.ResponseWriter, r *http.Request, v *viewer) {
-		n, err := h.o.Store.GetNote(r.Context(), v.User.ID, k.Kind, r.PathValue("id"))
+		n, err := h.o.Service.Note(r.Context(), v.User.ID, k.Kind, r.PathValue("id"))
 		if err != nil {
 			h.fail(w, r, v, err)
 			return
@@ -305,19 +252,20 @@ func (h *Handler) editNotePage(k noteKind) func(http.ResponseWriter, *http.Reque
 func (h *Handler) updateNote(k noteKind) func(http.ResponseWriter, *http.Request, *viewer) {
 	return func(w http.ResponseWriter, r *http.Request, v *viewer) {
 		id := r.PathValue("id")
-		cur, err := h.o.Store.GetNote(r.Context(), v.User.ID, k.Kind, id)
+		cur, err := h.o.Service.Note(r.Context(), v.User.ID, k.Kind, id)
 		if err != nil {
 			h.fail(w, r, v, err)
 			return
 		}
-		f, errs := readNote(r)
+		f, in := readNote(r)
 		f.ID = id
-		if len(errs) > 0 {
+		_, err = h.o.Service.UpdateNote(r.Context(), v.User.ID, k.Kind, id, in)
+		if errs, ok := fieldErrors(err); ok {
 			h.render(w, r, v, http.StatusBadRequest, "note_edit", &page{Title: "Edit " + k.Singular, Nav: k.Path,
 				Data: noteEdit{Kind: k, Item: cur, Form: f, Errors: errs}})
 			return
 		}
-		if _, err := h.o.Store.UpdateNote(r.Context(), v.User.ID, k.Kind, id, &f.Title, &f.Body); err != nil {
+		if err != nil {
 			h.fail(w, r, v, err)
 			return
 		}
@@ -327,7 +275,7 @@ func (h *Handler) updateNote(k noteKind) func(http.ResponseWriter, *http.Request
 
 func (h *Handler) deleteNote(k noteKind) func(http.ResponseWriter, *http.Request, *viewer) {
 	return func(w http.ResponseWriter, r *http.Request, v *viewer) {
-		if err := h.o.Store.DeleteNote(r.Context(), v.User.ID, k.Kind, r.PathValue("id")); err != nil {
+		if err := h.o.Service.DeleteNote(r.Context(), v.User.ID, k.Kind, r.PathValue("id")); err != nil {
 			h.fail(w, r, v, err)
 			return
 		}
@@ -351,7 +299,7 @@ func (h *Handler) locationsPage(w http.ResponseWriter, r *http.Request, v *viewe
 }
 
 func (h *Handler) renderLocations(w http.ResponseWriter, r *http.Request, v *viewer, status int, f locationForm, errs formErrors) {
-	p, err := h.o.Store.ListLocations(r.Context(), v.User.ID, listOptions(r, itemsPerPage))
+	p, err := h.o.Service.Locations(r.Context(), v.User.ID, pageOf(r, itemsPerPage))
 	if err != nil {
 		h.fail(w, r, v, err)
 		return
@@ -360,40 +308,35 @@ func (h *Handler) renderLocations(w http.ResponseWriter, r *http.Request, v *vie
 		Data: locationsData{Items: p.Items, Pager: newPager(r, p.NextCursor), Form: f, Errors: errs}})
 }
 
-// readLocation reads and checks a place form.
-func readLocation(r *http.Request) (locationForm, store.Location, formErrors) {
-	f := locationForm{Name: formText(r, "name"), Address: formText(r, "address"), Latitude: formText(r, "latitude"),
-		Longitude: formText(r, "longitude"), URL: formText(r, "url")}
-	errs := formErrors{}
-	checkText(errs, "name", f.Name, true, maxTitle)
-	checkText(errs, "address", f.Address, false, maxTitle)
-	checkText(errs, "url", f.URL, false, maxURL)
-	if f.URL != "" && !strings.HasPrefix(f.URL, "http://") && !strings.HasPrefix(f.URL, "https://") {
-		errs["url"] = "must be an http or https link"
-	}
-	l := store.Location{Name: f.Name, Address: f.Address, URL: f.URL}
+// readLocation reads a place form: the form as typed, and the service's
+// input. Coordinates that are not numbers are passed on as NaN, which the
+// service refuses by name.
+func readLocation(r *http.Request) (locationForm, service.LocationInput) {
+	f := locationForm{Name: formText(r, "name"), Address: formText(r, "address"), Latitude: strings.TrimSpace(formText(r, "latitude")),
+		Longitude: strings.TrimSpace(formText(r, "longitude")), URL: formText(r, "url")}
+	in := service.LocationInput{Name: &f.Name, Address: &f.Address, URL: &f.URL}
 	if f.Latitude != "" || f.Longitude != "" {
-		lat, err1 := strconv.ParseFloat(f.Latitude, 64)
-		lon, err2 := strconv.ParseFloat(f.Longitude, 64)
-		switch {
-		case err1 != nil || lat < -90 || lat > 90:
-			errs["latitude"] = "must be a number between -90 and 90 (with the longitude)"
-		case err2 != nil || lon < -180 || lon > 180:
-			errs["longitude"] = "must be a number between -180 and 180 (with the latitude)"
-		default:
-			l.Latitude, l.Longitude = &lat, &lon
-		}
+		in.Latitude, in.Longitude = formFloat(f.Latitude), formFloat(f.Longitude)
 	}
-	return f, l, errs
+	return f, in
+}
+
+// formFloat reads a number typed in a form; NaN when it is not one.
+func formFloat(s string) *float64 {
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		f = math.NaN()
+	}
+	return &f
 }
 
 func (h *Handler) createLocation(w http.ResponseWriter, r *http.Request, v *viewer) {
-	f, l, errs := readLocation(r)
-	if len(errs) > 0 {
+	f, in := readLocation(r)
+	saved, err := h.o.Service.CreatePlace(r.Context(), v.User.ID, in)
+	if errs, ok := fieldErrors(err); ok {
 		h.renderLocations(w, r, v, http.StatusBadRequest, f, errs)
 		return
 	}
-	saved, err := h.o.Store.CreateLocation(r.Context(), v.User.ID, l)
 	if err != nil {
 		h.fail(w, r, v, err)
 		return
@@ -402,7 +345,7 @@ func (h *Handler) createLocation(w http.ResponseWriter, r *http.Request, v *view
 }
 
 func (h *Handler) editLocationPage(w http.ResponseWriter, r *http.Request, v *viewer) {
-	l, err := h.o.Store.GetLocation(r.Context(), v.User.ID, r.PathValue("id"))
+	l, err := h.o.Service.Place(r.Context(), v.User.ID, r.PathValue("id"))
 	if err != nil {
 		h.fail(w, r, v, err)
 		return
@@ -413,20 +356,20 @@ func (h *Handler) editLocationPage(w http.ResponseWriter, r *http.Request, v *vi
 
 func (h *Handler) updateLocation(w http.ResponseWriter, r *http.Request, v *viewer) {
 	id := r.PathValue("id")
-	cur, err := h.o.Store.GetLocation(r.Context(), v.User.ID, id)
+	cur, err := h.o.Service.Place(r.Context(), v.User.ID, id)
 	if err != nil {
 		h.fail(w, r, v, err)
 		return
 	}
-	f, l, errs := readLocation(r)
+	f, in := readLocation(r)
 	f.ID = id
-	if len(errs) > 0 {
+	_, err = h.o.Service.UpdatePlace(r.Context(), v.User.ID, id, in)
+	if errs, ok := fieldErrors(err); ok {
 		h.render(w, r, v, http.StatusBadRequest, "location_edit", &page{Title: "Edit place", Nav: "locations",
 			Data: editData[locationForm]{Form: f, Item: cur, Errors: errs}})
 		return
 	}
-	p := store.LocationPatch{Name: &l.Name, Address: &l.Address, URL: &l.URL, Latitude: l.Latitude, Longitude: l.Longitude}
-	if _, err := h.o.Store.UpdateLocation(r.Context(), v.User.ID, id, p); err != nil {
+	if err != nil {
 		h.fail(w, r, v, err)
 		return
 	}
@@ -434,7 +377,7 @@ func (h *Handler) updateLocation(w http.ResponseWriter, r *http.Request, v *view
 }
 
 func (h *Handler) deleteLocation(w http.ResponseWriter, r *http.Request, v *viewer) {
-	if err := h.o.Store.DeleteLocation(r.Context(), v.User.ID, r.PathValue("id")); err != nil {
+	if err := h.o.Service.DeletePlace(r.Context(), v.User.ID, r.PathValue("id")); err != nil {
 		h.fail(w, r, v, err)
 		return
 	}
@@ -461,7 +404,7 @@ func (h *Handler) bookmarksPage(w http.ResponseWriter, r *http.Request, v *viewe
 
 func (h *Handler) renderBookmarks(w http.ResponseWriter, r *http.Request, v *viewer, status int, f bookmarkForm, errs formErrors) {
 	ctx := r.Context()
-	p, err := h.o.Store.ListBookmarks(ctx, v.User.ID, listOptions(r, 30))
+	p, err := h.o.Service.Bookmarks(ctx, v.User.ID, pageOf(r, 30))
 	if err != nil {
 		h.fail(w, r, v, err)
 		return
@@ -472,37 +415,21 @@ func (h *Handler) renderBookmarks(w http.ResponseWriter, r *http.Request, v *vie
 			ids = append(ids, s.ChatID)
 		}
 	}
-	d := bookmarksData{Items: p.Items, Pager: newPager(r, p.NextCursor), Form: f, Errors: errs, CanAdd: h.o.Jobs != nil,
+	d := bookmarksData{Items: p.Items, Pager: newPager(r, p.NextCursor), Form: f, Errors: errs, CanAdd: h.o.Service.CanQueue(),
 		ChatNames: h.chatNames(ctx, v.User.ID, ids)}
 	h.render(w, r, v, status, "bookmarks", &page{Title: "Bookmarks", Nav: "bookmarks", Live: "bookmark", Data: d})
 }
 
 func (h *Handler) createBookmark(w http.ResponseWriter, r *http.Request, v *viewer) {
 	f := bookmarkForm{URL: formText(r, "url"), Title: formText(r, "title"), Description: formText(r, "description")}
-	if f.URL != "" && !strings.Contains(f.URL, "://") && !strings.Contains(f.URL, ":") {
-		f.URL = "https://" + f.URL // "example.com/page", as people type links
-	}
-	errs := formErrors{}
-	key, err := knowledge.NormalizeURL(f.URL)
-	if err != nil || len(f.URL) > maxURL {
-		errs["url"] = "must be an http or https link"
-	}
-	checkText(errs, "title", f.Title, false, maxTitle)
-	checkText(errs, "description", f.Description, false, maxBody)
-	if h.o.Jobs == nil {
-		errs["url"] = "bookmarks cannot be added on this server"
-	}
-	if len(errs) > 0 {
+	b, err := h.o.Service.AddBookmark(r.Context(), v.User.ID, service.BookmarkInput{URL: f.URL, Title: &f.Title, Description: &f.Description})
+	if errs, ok := fieldErrors(err); ok {
 		h.renderBookmarks(w, r, v, http.StatusBadRequest, f, errs)
 		return
 	}
-	b, err := h.o.Store.CreateBookmark(r.Context(), v.User.ID, f.URL, key, f.Title, f.Description)
-	if errors.Is(err, store.ErrConflict) {
+	if errors.Is(err, service.ErrBookmarkExists) {
 		redirect(w, r, "/bookmarks?ok=already")
 		return
-	}
-	if err == nil {
-		err = h.o.Jobs.FetchBookmark(r.Context(), v.User.ID, b.ID)
 	}
 	if err != nil {
 		h.fail(w, r, v, err)
@@ -512,7 +439,7 @@ func (h *Handler) createBookmark(w http.ResponseWriter, r *http.Request, v *view
 }
 
 func (h *Handler) editBookmarkPage(w http.ResponseWriter, r *http.Request, v *viewer) {
-	b, err := h.o.Store.GetBookmark(r.Context(), v.User.ID, r.PathValue("id"))
+	b, err := h.o.Service.Bookmark(r.Context(), v.User.ID, r.PathValue("id"))
 	if err != nil {
 		h.fail(w, r, v, err)
 		return
@@ -523,21 +450,19 @@ func (h *Handler) editBookmarkPage(w http.ResponseWriter, r *http.Request, v *vi
 
 func (h *Handler) updateBookmark(w http.ResponseWriter, r *http.Request, v *viewer) {
 	id := r.PathValue("id")
-	cur, err := h.o.Store.GetBookmark(r.Context(), v.User.ID, id)
+	cur, err := h.o.Service.Bookmark(r.Context(), v.User.ID, id)
 	if err != nil {
 		h.fail(w, r, v, err)
 		return
 	}
 	f := bookmarkForm{ID: id, URL: cur.URL, Title: formText(r, "title"), Description: formText(r, "description")}
-	errs := formErrors{}
-	checkText(errs, "title", f.Title, false, maxTitle)
-	checkText(errs, "description", f.Description, false, maxBody)
-	if len(errs) > 0 {
+	_, err = h.o.Service.UpdateBookmark(r.Context(), v.User.ID, id, service.BookmarkInput{Title: &f.Title, Description: &f.Description})
+	if errs, ok := fieldErrors(err); ok {
 		h.render(w, r, v, http.StatusBadRequest, "bookmark_edit", &page{Title: "Edit bookmark", Nav: "bookmarks",
 			Data: editData[bookmarkForm]{Form: f, Item: cur, Errors: errs}})
 		return
 	}
-	if _, err := h.o.Store.UpdateBookmark(r.Context(), v.User.ID, id, &f.Title, &f.Description); err != nil {
+	if err != nil {
 		h.fail(w, r, v, err)
 		return
 	}
@@ -545,7 +470,7 @@ func (h *Handler) updateBookmark(w http.ResponseWriter, r *http.Request, v *view
 }
 
 func (h *Handler) deleteBookmark(w http.ResponseWriter, r *http.Request, v *viewer) {
-	if err := h.o.Store.DeleteBookmark(r.Context(), v.User.ID, r.PathValue("id")); err != nil {
+	if err := h.o.Service.DeleteBookmark(r.Context(), v.User.ID, r.PathValue("id")); err != nil {
 		h.fail(w, r, v, err)
 		return
 	}
@@ -554,27 +479,27 @@ func (h *Handler) deleteBookmark(w http.ResponseWriter, r *http.Request, v *view
 
 // confirmDelete asks before deleting one of the person's items (and shows
 // another user's item as not found).
-func (h *Handler) confirmDelete(kind string) func(http.ResponseWriter, *http.Request, *viewer) {
+func (h *Handler) confirmDelete(kind domain.Kind) func(http.ResponseWriter, *http.Request, *viewer) {
 	return func(w http.ResponseWriter, r *http.Request, v *viewer) {
 		ctx, id := r.Context(), r.PathValue("id")
 		var name, path string
 		var err error
 		switch kind {
-		case store.SearchTask:
+		case domain.KindTask:
 			var t store.Task
-			t, err = h.o.Store.GetTask(ctx, v.User.ID, id)
+			t, err = h.o.Service.Task(ctx, v.User.ID, id)
 			name, path = t.Title, "tasks"
-		case store.SearchNote, store.SearchIdea:
+		case domain.KindNote, domain.KindIdea:
 			var n store.Note
-			n, err = h.o.Store.GetNote(ctx, v.User.ID, kind, id)
-			name, path = n.Title, noteTable(kind)
-		case store.SearchLocation:
+			n, err = h.o.Service.Note(ctx, v.User.ID, kind, id)
+			name, path = n.Title, string(kind)+"s"
+		case domain.KindLocation:
 			var l store.Location
-			l, err = h.o.Store.GetLocation(ctx, v.User.ID, id)
+			l, err = h.o.Service.Place(ctx, v.User.ID, id)
 			name, path = l.Name, "locations"
-		case store.SearchBookmark:
+		case domain.KindBookmark:
 			var b store.Bookmark
-			b, err = h.o.Store.GetBookmark(ctx, v.User.ID, id)
+			b, err = h.o.Service.Bookmark(ctx, v.User.ID, id)
 			name, path = b.Title, "bookmarks"
 			if name == "" {
 				name = b.URL
@@ -584,19 +509,9 @@ func (h *Handler) confirmDelete(kind string) func(http.ResponseWriter, *http.Req
 			h.fail(w, r, v, err)
 			return
 		}
-		what := kind
-		if kind == store.SearchLocation {
-			what = "place"
-		}
+		what := strings.ToLower(kind.Label())
 		d := confirmData{Heading: "Delete this " + what + "?", Body: []string{"“" + name + "” will be deleted for good."},
 			Action: "/" + path + "/" + url.PathEscape(id) + "/delete", Button: "Delete", Cancel: "/" + path, Danger: true}
 		h.render(w, r, v, http.StatusOK, "confirm", &page{Title: d.Heading, Nav: path, Data: d})
 	}
-}
-
-func noteTable(kind string) string {
-	if kind == store.SearchIdea {
-		return "ideas"
-	}
-	return "notes"
 }

@@ -1,13 +1,14 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
+	"github.com/synapse-kb/synapse/internal/domain"
+	"github.com/synapse-kb/synapse/internal/service"
 	"github.com/synapse-kb/synapse/internal/store"
-	"github.com/synapse-kb/synapse/internal/whatsapp"
 )
 
 // Gallery.
@@ -25,38 +26,18 @@ type galleryData struct {
 func (h *Handler) galleryPage(w http.ResponseWriter, r *http.Request, v *viewer) {
 	ctx := r.Context()
 	q := r.URL.Query()
-	d := galleryData{Chat: q.Get("chat"), From: q.Get("from"), To: q.Get("to"), Errors: formErrors{}}
-	f := store.ImageFilter{ChatID: d.Chat}
-	if len(f.ChatID) > maxChatID {
-		f.ChatID = ""
-	}
-	if d.From != "" {
-		t, err := time.ParseInLocation("2006-01-02", d.From, v.Loc)
-		if err != nil {
-			d.Errors["from"] = "must be a date"
-		}
-		f.From = t
-	}
-	if d.To != "" {
-		t, err := time.ParseInLocation("2006-01-02", d.To, v.Loc)
-		if err != nil {
-			d.Errors["to"] = "must be a date"
-		} else {
-			f.To = t.AddDate(0, 0, 1) // the whole day
-		}
-	}
+	d := galleryData{Chat: q.Get("chat"), From: q.Get("from"), To: q.Get("to")}
 	status := http.StatusOK
-	if len(d.Errors) == 0 {
-		p, err := h.o.Store.ListImages(ctx, v.User.ID, f, listOptions(r, imagesPerPage))
-		if err != nil {
-			h.fail(w, r, v, err)
-			return
-		}
-		d.Images, d.Pager = p.Items, newPager(r, p.NextCursor)
+	p, err := h.o.Service.Images(ctx, v.User.ID, service.ImageQuery{ChatID: d.Chat, From: d.From, To: d.To}, pageOf(r, imagesPerPage))
+	if errs, ok := fieldErrors(err); ok {
+		d.Errors, status = errs, http.StatusBadRequest
+	} else if err != nil {
+		h.fail(w, r, v, err)
+		return
 	} else {
-		status = http.StatusBadRequest
+		d.Images, d.Pager = p.Items, newPager(r, p.NextCursor)
 	}
-	chats, err := h.o.Store.ListChats(ctx, v.User.ID, store.AllChats, store.ListOptions{Limit: store.MaxPageSize})
+	chats, err := h.o.Service.Chats(ctx, v.User.ID, "", service.Page{Limit: store.MaxPageSize})
 	if err != nil {
 		h.fail(w, r, v, err)
 		return
@@ -83,7 +64,7 @@ type voiceData struct {
 }
 
 func (h *Handler) voiceMemosPage(w http.ResponseWriter, r *http.Request, v *viewer) {
-	p, err := h.o.Store.ListVoiceMemos(r.Context(), v.User.ID, listOptions(r, 30))
+	p, err := h.o.Service.VoiceMemos(r.Context(), v.User.ID, pageOf(r, 30))
 	if err != nil {
 		h.fail(w, r, v, err)
 		return
@@ -92,7 +73,7 @@ func (h *Handler) voiceMemosPage(w http.ResponseWriter, r *http.Request, v *view
 	for i, m := range p.Items {
 		ids[i] = m.ChatID
 	}
-	d := voiceData{Memos: p.Items, Pager: newPager(r, p.NextCursor), ChatNames: h.chatNames(r.Context(), v.User.ID, ids), Transcriber: h.o.Transcriber}
+	d := voiceData{Memos: p.Items, Pager: newPager(r, p.NextCursor), ChatNames: h.chatNames(r.Context(), v.User.ID, ids), Transcriber: h.o.Service.HasTranscriber()}
 	h.render(w, r, v, http.StatusOK, "voice", &page{Title: "Voice memos", Nav: "voice", Live: "voice_memo", Data: d})
 }
 
@@ -115,21 +96,19 @@ func (h *Handler) summariesPage(w http.ResponseWriter, r *http.Request, v *viewe
 func (h *Handler) renderSummaries(w http.ResponseWriter, r *http.Request, v *viewer, status int, errMsg string) {
 	ctx := r.Context()
 	q := r.URL.Query()
-	d := summariesData{Chat: q.Get("chat"), Day: q.Get("day"), CanGenerate: h.o.Jobs != nil, Error: errMsg}
+	d := summariesData{Chat: q.Get("chat"), Day: q.Get("day"), CanGenerate: h.o.Service.CanQueue(), Error: errMsg,
+		Yesterday: h.o.Service.Yesterday(v.User.Timezone)}
+	opts := pageOf(r, 20)
 	if r.Method != http.MethodGet {
-		d.Chat, d.Day = "", ""
+		d.Chat, d.Day, opts.Cursor = "", "", ""
 	}
-	now := h.o.Now().In(v.Loc)
-	d.Yesterday = time.Date(now.Year(), now.Month(), now.Day()-1, 0, 0, 0, 0, v.Loc).Format("2006-01-02")
-	f := store.SummaryFilter{ChatID: d.Chat, Day: d.Day}
-	if _, err := time.Parse("2006-01-02", f.Day); err != nil {
+	f := service.SummaryQuery{ChatID: d.Chat, Day: d.Day}
+	p, err := h.o.Service.Summaries(ctx, v.User.ID, f, opts)
+	if _, invalid := fieldErrors(err); invalid {
+		// A day that is not one shows every day.
 		f.Day = ""
+		p, err = h.o.Service.Summaries(ctx, v.User.ID, f, opts)
 	}
-	opts := listOptions(r, 20)
-	if r.Method != http.MethodGet {
-		opts.Cursor = ""
-	}
-	p, err := h.o.Store.ListSummaries(ctx, v.User.ID, f, opts)
 	if err != nil {
 		h.fail(w, r, v, err)
 		return
@@ -140,7 +119,7 @@ func (h *Handler) renderSummaries(w http.ResponseWriter, r *http.Request, v *vie
 	} else {
 		d.Pager = pager{First: true, Newest: "/summaries"}
 	}
-	groups, err := h.o.Store.ListChats(ctx, v.User.ID, store.GroupsOnly, store.ListOptions{Limit: store.MaxPageSize})
+	groups, err := h.o.Service.Chats(ctx, v.User.ID, "group", service.Page{Limit: store.MaxPageSize})
 	if err != nil {
 		h.fail(w, r, v, err)
 		return
@@ -156,35 +135,26 @@ func (h *Handler) renderSummaries(w http.ResponseWriter, r *http.Request, v *vie
 // generateSummaries queues (again) the summaries of one day, of one group
 // or of every group active that day.
 func (h *Handler) generateSummaries(w http.ResponseWriter, r *http.Request, v *viewer) {
-	if h.o.Jobs == nil {
-		h.renderSummaries(w, r, v, http.StatusServiceUnavailable, "Summaries cannot be made on this server.")
-		return
-	}
-	chat, day := formText(r, "chat"), formText(r, "day")
-	if _, err := time.Parse("2006-01-02", day); err != nil {
+	day := formText(r, "day")
+	if day == "" {
 		h.renderSummaries(w, r, v, http.StatusBadRequest, "Choose a day.")
 		return
 	}
-	if chat != "" {
-		if len(chat) > maxChatID {
-			h.fail(w, r, v, store.ErrNotFound)
+	g, err := h.o.Service.GenerateSummaries(r.Context(), v.User.ID, formText(r, "chat"), day)
+	switch {
+	case errors.Is(err, service.ErrUnavailable):
+		h.renderSummaries(w, r, v, http.StatusServiceUnavailable, "Summaries cannot be made on this server.")
+	case err != nil:
+		if _, invalid := fieldErrors(err); invalid {
+			h.renderSummaries(w, r, v, http.StatusBadRequest, "Choose a day.")
 			return
 		}
-		if _, err := h.o.Store.GetChat(r.Context(), v.User.ID, chat); err != nil {
-			h.fail(w, r, v, err)
-			return
-		}
-	}
-	n, err := h.o.Jobs.QueueSummaries(r.Context(), v.User.ID, chat, day, true)
-	if err != nil {
 		h.fail(w, r, v, err)
-		return
-	}
-	if n == 0 {
+	case g.Queued == 0:
 		redirect(w, r, "/summaries?ok=nothing")
-		return
+	default:
+		redirect(w, r, "/summaries?ok=queued")
 	}
-	redirect(w, r, "/summaries?ok=queued")
 }
 
 // Search.
@@ -204,33 +174,26 @@ type searchData struct {
 	Error    string
 }
 
-var kindLabels = map[string]string{
-	store.SearchMessage: "Message", store.SearchBookmark: "Bookmark", store.SearchTask: "Task", store.SearchNote: "Note",
-	store.SearchIdea: "Idea", store.SearchLocation: "Place", store.SearchVoiceMemo: "Voice memo", store.SearchSummary: "Summary",
-	store.SearchImage: "Image",
-}
-
 func (h *Handler) searchPage(w http.ResponseWriter, r *http.Request, v *viewer) {
 	d := searchData{Q: strings.TrimSpace(r.URL.Query().Get("q"))}
 	status := http.StatusOK
-	switch {
-	case d.Q == "":
-	case len(d.Q) > 500:
-		d.Error, status = "That search is too long.", http.StatusBadRequest
-	default:
-		d.Searched, d.Terms = true, searchTerms(d.Q)
-		hits, err := h.o.Store.Search(r.Context(), v.User.ID, d.Q, store.SearchOptions{Limit: 50})
-		if err != nil {
+	if d.Q != "" {
+		hits, err := h.o.Service.Search(r.Context(), v.User.ID, service.SearchQuery{Q: d.Q, Limit: service.DefaultSearchLimit})
+		if fe, invalid := fieldErrors(err); invalid {
+			d.Error, status = "That search "+fe["q"]+".", http.StatusBadRequest
+		} else if err != nil {
 			h.fail(w, r, v, err)
 			return
-		}
-		ids := make([]string, 0, len(hits))
-		for _, x := range hits {
-			ids = append(ids, x.ChatID)
-		}
-		names := h.chatNames(r.Context(), v.User.ID, ids)
-		for _, x := range hits {
-			d.Hits = append(d.Hits, searchHit{SearchHit: x, Label: kindLabels[x.Kind], URL: hitURL(x), Where: names[x.ChatID]})
+		} else {
+			d.Searched, d.Terms = true, searchTerms(d.Q)
+			ids := make([]string, 0, len(hits))
+			for _, x := range hits {
+				ids = append(ids, x.ChatID)
+			}
+			names := h.chatNames(r.Context(), v.User.ID, ids)
+			for _, x := range hits {
+				d.Hits = append(d.Hits, searchHit{SearchHit: x, Label: domain.Kind(x.Kind).Label(), URL: hitURL(x), Where: names[x.ChatID]})
+			}
 		}
 	}
 	h.render(w, r, v, status, "search", &page{Title: "Search", Nav: "search", Query: d.Q, Data: d})
@@ -239,24 +202,24 @@ func (h *Handler) searchPage(w http.ResponseWriter, r *http.Request, v *viewer) 
 // hitURL is where a search result is shown.
 func hitURL(x store.SearchHit) string {
 	id := url.PathEscape(x.ID)
-	switch x.Kind {
-	case store.SearchMessage:
+	switch domain.Kind(x.Kind) {
+	case domain.KindMessage:
 		return "/chats/" + url.PathEscape(x.ChatID) + "#m-" + id
-	case store.SearchBookmark:
+	case domain.KindBookmark:
 		return "/bookmarks/" + id + "/edit"
-	case store.SearchTask:
+	case domain.KindTask:
 		return "/tasks/" + id + "/edit"
-	case store.SearchNote:
+	case domain.KindNote:
 		return "/notes/" + id + "/edit"
-	case store.SearchIdea:
+	case domain.KindIdea:
 		return "/ideas/" + id + "/edit"
-	case store.SearchLocation:
+	case domain.KindLocation:
 		return "/locations/" + id + "/edit"
-	case store.SearchVoiceMemo:
+	case domain.KindVoiceMemo:
 		return "/voice-memos#v-" + id
-	case store.SearchSummary:
+	case domain.KindSummary:
 		return "/summaries#s-" + id
-	case store.SearchImage:
+	case domain.KindImage:
 		return "/media/images/" + id + "/original"
 	}
 	return "/"
@@ -275,7 +238,7 @@ func (h *Handler) settingsPage(w http.ResponseWriter, r *http.Request, v *viewer
 }
 
 func (h *Handler) renderSettings(w http.ResponseWriter, r *http.Request, v *viewer, status int, d settingsData) {
-	list, err := h.o.Store.ListWebSessions(r.Context(), v.User.ID, h.o.Now())
+	list, err := h.o.Sessions.ListWebSessions(r.Context(), v.User.ID, h.o.Now())
 	if err != nil {
 		h.fail(w, r, v, err)
 		return
@@ -285,16 +248,14 @@ func (h *Handler) renderSettings(w http.ResponseWriter, r *http.Request, v *view
 }
 
 func (h *Handler) updateSettings(w http.ResponseWriter, r *http.Request, v *viewer) {
-	d := settingsData{Name: formText(r, "name"), Timezone: formText(r, "timezone"), Errors: formErrors{}}
-	checkText(d.Errors, "name", d.Name, true, 100)
-	if _, err := time.LoadLocation(d.Timezone); err != nil || d.Timezone == "" || d.Timezone == "Local" {
-		d.Errors["timezone"] = "is not a time zone such as Europe/Lisbon or America/Sao_Paulo"
-	}
-	if len(d.Errors) > 0 {
+	d := settingsData{Name: formText(r, "name"), Timezone: formText(r, "timezone")}
+	_, err := h.o.Service.UpdateProfile(r.Context(), v.User.ID, service.Profile{Name: &d.Name, Timezone: &d.Timezone})
+	if errs, ok := fieldErrors(err); ok {
+		d.Errors = errs
 		h.renderSettings(w, r, v, http.StatusBadRequest, d)
 		return
 	}
-	if err := h.o.Store.UpdateProfile(r.Context(), v.User.ID, d.Name, d.Timezone); err != nil {
+	if err != nil {
 		h.fail(w, r, v, err)
 		return
 	}
@@ -303,30 +264,13 @@ func (h *Handler) updateSettings(w http.ResponseWriter, r *http.Request, v *view
 
 // Administration.
 
-type adminRow struct {
-	store.SessionOverview
-	Live whatsapp.State
-}
-
 func (h *Handler) adminPage(w http.ResponseWriter, r *http.Request, v *viewer) {
-	if !v.User.IsAdmin {
-		h.fail(w, r, v, store.ErrNotFound)
-		return
-	}
-	rows, err := h.o.Store.ListAllSessions(r.Context())
+	rows, err := h.o.Service.AdminSessions(r.Context(), v.User.ID)
 	if err != nil {
 		h.fail(w, r, v, err)
 		return
 	}
-	live := h.o.Sessions.Live()
-	out := make([]adminRow, len(rows))
-	for i, x := range rows {
-		out[i] = adminRow{SessionOverview: x, Live: whatsapp.State{Status: whatsapp.StatusStopped, Reason: x.Reason}}
-		if st, ok := live[x.UserID]; ok {
-			out[i].Live = st
-		}
-	}
-	h.render(w, r, v, http.StatusOK, "admin", &page{Title: "Administration", Nav: "admin", Data: out})
+	h.render(w, r, v, http.StatusOK, "admin", &page{Title: "Administration", Nav: "admin", Data: rows})
 }
 
 var adminOps = map[string]confirmData{
@@ -338,11 +282,11 @@ var adminOps = map[string]confirmData{
 
 func (h *Handler) adminConfirm(w http.ResponseWriter, r *http.Request, v *viewer) {
 	d, ok := adminOps[r.PathValue("op")]
-	if !v.User.IsAdmin || !ok {
+	if !ok {
 		h.fail(w, r, v, store.ErrNotFound)
 		return
 	}
-	u, err := h.o.Store.UserByID(r.Context(), r.PathValue("user"))
+	u, err := h.o.Service.AdminUser(r.Context(), v.User.ID, r.PathValue("user"))
 	if err != nil {
 		h.fail(w, r, v, err)
 		return
@@ -354,27 +298,13 @@ func (h *Handler) adminConfirm(w http.ResponseWriter, r *http.Request, v *viewer
 }
 
 func (h *Handler) adminSessionOp(w http.ResponseWriter, r *http.Request, v *viewer) {
-	if !v.User.IsAdmin {
+	if _, ok := adminOps[r.PathValue("op")]; !ok {
 		h.fail(w, r, v, store.ErrNotFound)
 		return
 	}
-	u, err := h.o.Store.UserByID(r.Context(), r.PathValue("user"))
-	if err != nil {
+	if _, err := h.o.Service.AdminSessionOp(r.Context(), v.User.ID, r.PathValue("user"), service.SessionOp(r.PathValue("op"))); err != nil {
 		h.fail(w, r, v, err)
 		return
 	}
-	switch r.PathValue("op") {
-	case "restart":
-		_, err = h.o.Sessions.Restart(r.Context(), u.ID)
-	case "stop":
-		_, err = h.o.Sessions.Stop(r.Context(), u.ID)
-	default:
-		err = store.ErrNotFound
-	}
-	if err != nil {
-		h.fail(w, r, v, err)
-		return
-	}
-	h.o.Log.Info("web: administrator session action", "admin_id", v.User.ID, "user_id", u.ID, "op", r.PathValue("op"))
 	redirect(w, r, "/admin?ok=sessionop")
 }

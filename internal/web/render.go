@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/synapse-kb/synapse/internal/service"
 	"github.com/synapse-kb/synapse/internal/store"
 	"github.com/synapse-kb/synapse/internal/validate"
 	"github.com/synapse-kb/synapse/internal/whatsapp"
@@ -184,12 +185,12 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, v *viewer, stat
 		return
 	}
 	p.V, p.Version, p.now, p.Path = v, h.o.Version, h.o.Now(), r.URL.Path
-	p.Sim = h.o.Sim != nil
+	p.Sim = h.o.Service.Simulated()
 	if p.Flash == "" {
 		p.Flash = flashes[r.URL.Query().Get("ok")]
 	}
-	if v != nil && p.State.Status == "" && h.o.Sessions != nil {
-		if st, err := h.o.Sessions.Status(r.Context(), v.User.ID); err == nil {
+	if v != nil && p.State.Status == "" {
+		if st, err := h.o.Service.Status(r.Context(), v.User.ID); err == nil {
 			p.State = st
 		}
 	}
@@ -234,8 +235,12 @@ func (h *Handler) errorPage(w http.ResponseWriter, r *http.Request, v *viewer, s
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, v *viewer, err error) {
 	var verr validate.Errors
 	switch {
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, store.ErrNotFound), errors.Is(err, service.ErrForbidden):
 		h.errorPage(w, r, v, http.StatusNotFound, "There is nothing here, or it is not yours.")
+	case errors.Is(err, service.ErrNoSimulator):
+		h.errorPage(w, r, v, http.StatusNotFound, "There is no simulated phone: this server talks to the real WhatsApp.")
+	case errors.Is(err, service.ErrUnavailable):
+		h.errorPage(w, r, v, http.StatusServiceUnavailable, "This server is not set up to do that.")
 	case errors.Is(err, store.ErrBadCursor):
 		h.errorPage(w, r, v, http.StatusBadRequest, "That page link is not valid. Start from the first page.")
 	case errors.As(err, &verr):
@@ -286,9 +291,9 @@ func pageLink(r *http.Request, cursor string) string {
 	return r.URL.Path + "?" + q.Encode()
 }
 
-// listOptions reads ?cursor= for a list page of size n.
-func listOptions(r *http.Request, n int) store.ListOptions {
-	return store.ListOptions{Limit: n, Cursor: r.URL.Query().Get("cursor")}
+// pageOf reads ?cursor= for a list page of size n.
+func pageOf(r *http.Request, n int) service.Page {
+	return service.Page{Limit: n, Cursor: r.URL.Query().Get("cursor")}
 }
 
 // pager is a list page's navigation.

@@ -99,10 +99,10 @@ func (h *Handler) startSession(w http.ResponseWriter, r *http.Request, userID st
 	ctx := r.Context()
 	now := h.o.Now()
 	tok := encodeToken(newSecret(32))
-	if _, err := h.o.Store.CreateWebSession(ctx, userID, hashToken(tok), newSecret(32), now.Add(sessionTTL)); err != nil {
+	if _, err := h.o.Sessions.CreateWebSession(ctx, userID, hashToken(tok), newSecret(32), now.Add(sessionTTL)); err != nil {
 		return err
 	}
-	if _, err := h.o.Store.DeleteExpiredWebSessions(ctx, userID, now); err != nil {
+	if _, err := h.o.Sessions.DeleteExpiredWebSessions(ctx, userID, now); err != nil {
 		h.o.Log.Warn("web: sweep expired sessions", "user_id", userID, "err", err)
 	}
 	h.setCookie(w, r, sessionCookie, tok, sessionTTL)
@@ -118,7 +118,7 @@ func (h *Handler) viewer(w http.ResponseWriter, r *http.Request) (*viewer, error
 		return nil, errSignedOut
 	}
 	now := h.o.Now()
-	ws, u, err := h.o.Store.ResolveWebSession(r.Context(), hashToken(c.Value), now)
+	ws, u, err := h.o.Sessions.ResolveWebSession(r.Context(), hashToken(c.Value), now)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, errSignedOut
 	}
@@ -126,27 +126,14 @@ func (h *Handler) viewer(w http.ResponseWriter, r *http.Request) (*viewer, error
 		return nil, err
 	}
 	if now.Sub(ws.LastSeenAt) > touchAfter {
-		err := h.o.Store.TouchWebSession(r.Context(), u.ID, ws.ID, now, now.Add(sessionTTL))
+		err := h.o.Sessions.TouchWebSession(r.Context(), u.ID, ws.ID, now, now.Add(sessionTTL))
 		if err == nil {
 			h.setCookie(w, r, sessionCookie, c.Value, sessionTTL)
 		} else if !errors.Is(err, store.ErrNotFound) {
 			h.o.Log.Warn("web: touch session", "user_id", u.ID, "err", err)
 		}
 	}
-	return &viewer{User: u, Session: ws, Loc: h.location(u.Timezone), CSRF: encodeToken(ws.CSRFSecret)}, nil
-}
-
-// location loads (once) a time zone by name; unknown names are UTC.
-func (h *Handler) location(name string) *time.Location {
-	if l, ok := h.zones.Load(name); ok {
-		return l.(*time.Location)
-	}
-	l, err := time.LoadLocation(name)
-	if err != nil {
-		l = time.UTC
-	}
-	h.zones.Store(name, l)
-	return l
+	return &viewer{User: u, Session: ws, Loc: h.o.Service.Location(u.Timezone), CSRF: encodeToken(ws.CSRFSecret)}, nil
 }
 
 // page wraps a handler that needs a signed-in person. Without a session, a

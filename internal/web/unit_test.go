@@ -15,6 +15,7 @@ import (
 
 	"github.com/synapse-kb/synapse/internal/auth"
 	"github.com/synapse-kb/synapse/internal/realtime"
+	"github.com/synapse-kb/synapse/internal/service"
 	"github.com/synapse-kb/synapse/internal/store"
 	"github.com/synapse-kb/synapse/internal/testutil/dbtest"
 	"github.com/synapse-kb/synapse/internal/web"
@@ -45,11 +46,12 @@ func newUnit(t *testing.T, o web.Options) *unit {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.DiscardHandler)
-	o.Store, o.Log = st, log
-	o.Auth = auth.NewService(auth.Options{Store: st, Tokens: tokens, RefreshTTL: time.Hour, Log: log,
+	o.Sessions, o.Log = st, log
+	authn := auth.NewService(auth.Options{Store: st, Tokens: tokens, RefreshTTL: time.Hour, Log: log,
 		Password: auth.PasswordParams{MemoryKiB: 64, Time: 1, Threads: 1}})
 	o.Hub = realtime.NewHub(16, log)
-	o.Sessions = whatsapp.NewManager(whatsapp.ManagerOptions{Engine: realEngine{}, Store: st, Log: log})
+	sessions := whatsapp.NewManager(whatsapp.ManagerOptions{Engine: realEngine{}, Store: st, Log: log})
+	o.Service = service.New(service.Options{Store: st, Auth: authn, Sessions: sessions, Engine: realEngine{}, Log: log})
 	h, err := web.New(o)
 	if err != nil {
 		t.Fatal(err)

@@ -21,6 +21,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -31,31 +32,31 @@ import (
 	"sync"
 	"time"
 
-	"github.com/synapse-kb/synapse/internal/auth"
-	"github.com/synapse-kb/synapse/internal/jobs"
-	"github.com/synapse-kb/synapse/internal/media"
+	"github.com/synapse-kb/synapse/internal/domain"
 	"github.com/synapse-kb/synapse/internal/realtime"
+	"github.com/synapse-kb/synapse/internal/service"
 	"github.com/synapse-kb/synapse/internal/store"
-	"github.com/synapse-kb/synapse/internal/whatsapp"
-	"github.com/synapse-kb/synapse/internal/whatsapp/sim"
 )
 
-// Options are the UI's dependencies. Store, Sessions and Hub are required;
-// Auth is needed to sign in and up.
+// WebSessions keeps browser sessions (the store implements it).
+type WebSessions interface {
+	CreateWebSession(ctx context.Context, userID string, tokenHash, csrfSecret []byte, expires time.Time) (store.WebSession, error)
+	ResolveWebSession(ctx context.Context, tokenHash []byte, now time.Time) (store.WebSession, store.User, error)
+	TouchWebSession(ctx context.Context, userID, id string, seen, expires time.Time) error
+	ListWebSessions(ctx context.Context, userID string, now time.Time) ([]store.WebSession, error)
+	DeleteWebSession(ctx context.Context, userID, id string) error
+	DeleteExpiredWebSessions(ctx context.Context, userID string, cutoff time.Time) (int64, error)
+}
+
+// Options are the UI's dependencies; all but Log and Now are required.
 type Options struct {
-	Store    *store.Store
-	Auth     *auth.Service
-	Sessions *whatsapp.Manager
+	// Service is every use case: pages only read the request, call it and
+	// render.
+	Service *service.Service
+	// Sessions keeps browser sessions.
+	Sessions WebSessions
 	Hub      *realtime.Hub
-	// Blobs serves media; without it media routes answer 404.
-	Blobs media.Blobs
-	// Jobs queues bookmark fetches and summaries; without it the forms that
-	// need it are not offered.
-	Jobs *jobs.Runner
-	// Sim is set when the engine is the simulator: the UI then offers a
-	// "scan with simulated phone" button.
-	Sim *sim.Engine
-	Log *slog.Logger
+	Log      *slog.Logger
 	// PublicURL, when https, makes cookies Secure regardless of the request;
 	// its origin is also accepted as the Origin of form posts.
 	PublicURL string
@@ -63,9 +64,6 @@ type Options struct {
 	// TrustedProxies are the networks whose X-Forwarded-For is believed when
 	// finding a client's address for the sign-in rate limits.
 	TrustedProxies []netip.Prefix
-	// Transcriber reports whether a transcription provider is configured,
-	// so that voice memos waiting for one say so honestly.
-	Transcriber bool
 	// RegistrationClosed hides the sign-up page (accounts come from
 	// `synapse user add`).
 	RegistrationClosed bool
@@ -84,7 +82,6 @@ type Handler struct {
 	httpsPublic bool
 	cop         *http.CrossOriginProtection
 	root        http.Handler // mux behind the cross-origin check
-	zones       sync.Map     // time zone name → *time.Location
 	bufs        sync.Pool
 }
 
@@ -165,7 +162,7 @@ func (h *Handler) routes() {
 	m.HandleFunc("POST /bookmarks", h.action(h.createBookmark))
 	m.HandleFunc("GET /bookmarks/{id}/edit", h.page(h.editBookmarkPage))
 	m.HandleFunc("POST /bookmarks/{id}", h.action(h.updateBookmark))
-	m.HandleFunc("GET /bookmarks/{id}/delete", h.page(h.confirmDelete("bookmark")))
+	m.HandleFunc("GET /bookmarks/{id}/delete", h.page(h.confirmDelete(domain.KindBookmark)))
 	m.HandleFunc("POST /bookmarks/{id}/delete", h.action(h.deleteBookmark))
 
 	m.HandleFunc("GET /tasks", h.page(h.tasksPage))
@@ -173,7 +170,7 @@ func (h *Handler) routes() {
 	m.HandleFunc("POST /tasks/{id}/toggle", h.action(h.toggleTask))
 	m.HandleFunc("GET /tasks/{id}/edit", h.page(h.editTaskPage))
 	m.HandleFunc("POST /tasks/{id}", h.action(h.updateTask))
-	m.HandleFunc("GET /tasks/{id}/delete", h.page(h.confirmDelete("task")))
+	m.HandleFunc("GET /tasks/{id}/delete", h.page(h.confirmDelete(domain.KindTask)))
 	m.HandleFunc("POST /tasks/{id}/delete", h.action(h.deleteTask))
 
 	for _, k := range []noteKind{notesKind, ideasKind} {
@@ -189,7 +186,7 @@ func (h *Handler) routes() {
 	m.HandleFunc("POST /locations", h.action(h.createLocation))
 	m.HandleFunc("GET /locations/{id}/edit", h.page(h.editLocationPage))
 	m.HandleFunc("POST /locations/{id}", h.action(h.updateLocation))
-	m.HandleFunc("GET /locations/{id}/delete", h.page(h.confirmDelete("location")))
+	m.HandleFunc("GET /locations/{id}/delete", h.page(h.confirmDelete(domain.KindLocation)))
 	m.HandleFunc("POST /locations/{id}/delete", h.action(h.deleteLocation))
 
 	m.HandleFunc("GET /settings", h.page(h.settingsPage))

@@ -28,27 +28,16 @@ import (
 //go:embed assets/voice-note.ogg
 var voiceNote []byte
 
-// Errors of the simulated phone.
+// Errors of the simulated phone (the seam's, so that callers need not
+// import this package).
 var (
-	// ErrNoClient means the session has never been started in this process.
-	ErrNoClient = errors.New("sim: session is not running")
-	// ErrWrongCode means the scanned QR or confirmed pair code is not the
-	// one currently shown.
-	ErrWrongCode = errors.New("sim: that code is not the one currently shown (it may have expired)")
-	// ErrNotLinked means the phone has no linked device to act on.
-	ErrNotLinked = errors.New("sim: no device is linked")
+	ErrNoClient  = whatsapp.ErrSimNoClient
+	ErrWrongCode = whatsapp.ErrSimWrongCode
+	ErrNotLinked = whatsapp.ErrSimNotLinked
 )
 
 // ScanOptions describe the phone that scans.
-type ScanOptions struct {
-	// Code is the QR payload scanned; empty scans whatever is showing.
-	Code string `json:"code,omitempty"`
-	// Phone is the phone's number (digits with country code); empty picks
-	// one.
-	Phone string `json:"phone,omitempty"`
-	// PushName is the account's display name; empty picks one.
-	PushName string `json:"pushName,omitempty"`
-}
+type ScanOptions = whatsapp.SimPhone
 
 // Scan makes the session's phone scan the QR code currently shown: the
 // device is paired and logs in.
@@ -159,37 +148,8 @@ func (e *Engine) Unlink(sessionID string) error {
 	return e.saveDevice(sessionID, dev)
 }
 
-// Incoming is a message the simulated phone receives and passes on to the
-// linked device. Its JSON form is the body of POST /api/v1/sim/messages.
-type Incoming struct {
-	// ID is the WhatsApp message id; a repeated id is a redelivery of the
-	// same message. Empty picks a new one.
-	ID string `json:"id,omitempty"`
-	// Chat is a phone number, a group id, or "me" (a note to self).
-	Chat     string `json:"chat"`
-	ChatName string `json:"chatName,omitempty"`
-	Group    bool   `json:"group,omitempty"`
-	// From is the sender's phone number (groups; DMs default to the chat).
-	From     string `json:"from,omitempty"`
-	FromName string `json:"fromName,omitempty"`
-	// FromMe marks a message sent from the phone itself.
-	FromMe    bool       `json:"fromMe,omitempty"`
-	Type      string     `json:"type"`
-	Text      string     `json:"text,omitempty"`
-	Caption   string     `json:"caption,omitempty"`
-	Latitude  *float64   `json:"latitude,omitempty"`
-	Longitude *float64   `json:"longitude,omitempty"`
-	Name      string     `json:"name,omitempty"`
-	Address   string     `json:"address,omitempty"`
-	Timestamp *time.Time `json:"timestamp,omitempty"`
-	// Media is the attachment's bytes (base64 in JSON). Images, voice notes
-	// and documents without it get generated real ones.
-	Media    []byte `json:"media,omitempty"`
-	MimeType string `json:"mimeType,omitempty"`
-	FileName string `json:"fileName,omitempty"`
-	// VCard is a contact card, for type contact.
-	VCard string `json:"vcard,omitempty"`
-}
+// Incoming is a message for the simulated phone to receive.
+type Incoming = whatsapp.SimIncoming
 
 // MaxMediaBytes bounds the media of one simulated message.
 const MaxMediaBytes = 16 << 20

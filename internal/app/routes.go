@@ -1,0 +1,34 @@
+package app
+
+import (
+	"net/http"
+
+	"github.com/synapse-kb/synapse/internal/api"
+	"github.com/synapse-kb/synapse/internal/cluster"
+)
+
+// WAHAWebhookPath is where WAHA posts its webhooks.
+const WAHAWebhookPath = "/api/v1/webhooks/waha"
+
+// Handler is the process's one HTTP root. Everything the process serves is
+// mounted here, visibly:
+//
+//	/api/…, /healthz, /readyz, /metrics   the HTTP API (JSON, bearer tokens)
+//	/api/v1/webhooks/waha                 WAHA's signed webhooks (waha engine)
+//	/internal/cluster/…                   other nodes' signed session RPC (cluster)
+//	/ (everything else)                   the web UI (HTML, cookie sessions)
+func (a *App) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/api/", a.API)
+	for _, p := range api.OpsPaths {
+		mux.Handle(p, a.API)
+	}
+	if a.waha != nil {
+		mux.Handle(WAHAWebhookPath, a.waha)
+	}
+	if a.Cluster != nil {
+		mux.Handle(cluster.RPCPath, a.Cluster)
+	}
+	mux.Handle("/", a.Web)
+	return mux
+}

@@ -1,0 +1,67 @@
+// Package domain is Synapse's vocabulary: the kinds of things a knowledge
+// base holds and the realtime event types that announce them, defined once
+// and used by the store, the jobs, the realtime hub, the API and the web
+// UI's templates. It imports nothing.
+package domain
+
+// Kind is a kind of thing a person's knowledge base holds. Its string is
+// the name used in the API (search kinds, event types, sources) and in the
+// database.
+type Kind string
+
+const (
+	KindMessage   Kind = "message"
+	KindBookmark  Kind = "bookmark"
+	KindTask      Kind = "task"
+	KindNote      Kind = "note"
+	KindIdea      Kind = "idea"
+	KindLocation  Kind = "location"
+	KindVoiceMemo Kind = "voice_memo"
+	KindSummary   Kind = "summary"
+	KindImage     Kind = "image"
+)
+
+// Kinds lists every kind, in the order pages and documents name them.
+var Kinds = []Kind{KindMessage, KindBookmark, KindTask, KindNote, KindIdea, KindLocation, KindVoiceMemo, KindSummary, KindImage}
+
+// Valid reports whether k is one of Kinds.
+func (k Kind) Valid() bool {
+	for _, x := range Kinds {
+		if k == x {
+			return true
+		}
+	}
+	return false
+}
+
+// Label is how pages call one thing of the kind.
+func (k Kind) Label() string {
+	switch k {
+	case KindMessage:
+		return "Message"
+	case KindBookmark:
+		return "Bookmark"
+	case KindTask:
+		return "Task"
+	case KindNote:
+		return "Note"
+	case KindIdea:
+		return "Idea"
+	case KindLocation:
+		return "Place"
+	case KindVoiceMemo:
+		return "Voice memo"
+	case KindSummary:
+		return "Summary"
+	case KindImage:
+		return "Image"
+	}
+	return string(k)
+}
+
+// Event types of the realtime streams. Every kind above is also the type of
+// the event that announces a new or changed thing of that kind.
+const (
+	EventSessionStatus = "session.status"
+	EventSessionQR     = "session.qr"
+)

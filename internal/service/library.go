@@ -1,0 +1,240 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/synapse-kb/synapse/internal/domain"
+	"github.com/synapse-kb/synapse/internal/store"
+	"github.com/synapse-kb/synapse/internal/validate"
+)
+
+// Images.
+
+// ImageQuery filters images: one chat, and a time range. From and To are
+// RFC 3339 times or days (YYYY-MM-DD in the person's time zone); a day in
+// To includes that whole day.
+type ImageQuery struct {
+	ChatID   string
+	From, To string
+}
+
+// Images lists the caller's images, newest first.
+func (s *Service) Images(ctx context.Context, userID string, q ImageQuery, p Page) (List[store.Image], error) {
+	opts, err := listOptions(p)
+	if err != nil {
+		return List[store.Image]{}, err
+	}
+	var errs validate.Errors
+	f := store.ImageFilter{ChatID: q.ChatID}
+	if f.ChatID != "" && !validID(f.ChatID) {
+		return List[store.Image]{Items: []store.Image{}}, nil
+	}
+	if q.From != "" || q.To != "" {
+		loc := s.userLocation(ctx, userID)
+		if q.From != "" {
+			t, ok := parseMoment(q.From, loc, false)
+			if !ok {
+				errs.Add("from", "must be a date (YYYY-MM-DD) or an RFC 3339 time")
+			}
+			f.From = t
+		}
+		if q.To != "" {
+			t, ok := parseMoment(q.To, loc, true)
+			if !ok {
+				errs.Add("to", "must be a date (YYYY-MM-DD) or an RFC 3339 time")
+			}
+			f.To = t
+		}
+	}
+	if err := errs.Err(); err != nil {
+		return List[store.Image]{}, err
+	}
+	return listOf(s.o.Store.ListImages(ctx, userID, f, opts))
+}
+
+// Image is one of the caller's images.
+func (s *Service) Image(ctx context.Context, userID, id string) (store.Image, error) {
+	if err := checkIDs(id); err != nil {
+		return store.Image{}, err
+	}
+	return s.o.Store.GetImage(ctx, userID, id)
+}
+
+// Voice memos.
+
+// VoiceMemos lists the caller's voice memos, newest first.
+func (s *Service) VoiceMemos(ctx context.Context, userID string, p Page) (List[store.VoiceMemo], error) {
+	opts, err := listOptions(p)
+	if err != nil {
+		return List[store.VoiceMemo]{}, err
+	}
+	return listOf(s.o.Store.ListVoiceMemos(ctx, userID, opts))
+}
+
+// VoiceMemo is one of the caller's voice memos with its transcript.
+func (s *Service) VoiceMemo(ctx context.Context, userID, id string) (store.VoiceMemo, error) {
+	if err := checkIDs(id); err != nil {
+		return store.VoiceMemo{}, err
+	}
+	return s.o.Store.GetVoiceMemo(ctx, userID, id)
+}
+
+// Summaries.
+
+// SummaryQuery filters summaries: one group, one day (YYYY-MM-DD).
+type SummaryQuery struct {
+	ChatID, Day string
+}
+
+// Summaries lists the caller's daily group summaries, most recently made
+// first.
+func (s *Service) Summaries(ctx context.Context, userID string, q SummaryQuery, p Page) (List[store.Summary], error) {
+	opts, err := listOptions(p)
+	if err != nil {
+		return List[store.Summary]{}, err
+	}
+	if q.Day != "" {
+		if _, ok := parseDay(q.Day); !ok {
+			return List[store.Summary]{}, validate.Errors{{Field: "day", Message: "must be a date (YYYY-MM-DD)"}}
+		}
+	}
+	if q.ChatID != "" && !validID(q.ChatID) {
+		return List[store.Summary]{Items: []store.Summary{}}, nil
+	}
+	return listOf(s.o.Store.ListSummaries(ctx, userID, store.SummaryFilter{ChatID: q.ChatID, Day: q.Day}, opts))
+}
+
+// Summary is one of the caller's summaries.
+func (s *Service) Summary(ctx context.Context, userID, id string) (store.Summary, error) {
+	if err := checkIDs(id); err != nil {
+		return store.Summary{}, err
+	}
+	return s.o.Store.GetSummary(ctx, userID, id)
+}
+
+// Generated says what GenerateSummaries queued.
+type Generated struct {
+	// Queued is how many summaries are being made; each is announced by a
+	// summary event when done.
+	Queued int    `json:"queued"`
+	Day    string `json:"day"`
+}
+
+// GenerateSummaries makes (or remakes) the summaries of one day (default:
+// yesterday in the person's time zone), of one group or of every group
+// active that day.
+func (s *Service) GenerateSummaries(ctx context.Context, userID, chatID, day string) (Generated, error) {
+	u, err := s.Me(ctx, userID)
+	if err != nil {
+		return Generated{}, err
+	}
+	if day == "" {
+		day = yesterday(s.o.Now(), s.Location(u.Timezone))
+	} else if _, ok := parseDay(day); !ok {
+		return Generated{}, validate.Errors{{Field: "day", Message: "must be a date (YYYY-MM-DD)"}}
+	}
+	if chatID != "" {
+		if _, err := s.Chat(ctx, userID, chatID); err != nil {
+			return Generated{}, err
+		}
+	}
+	if s.o.Jobs == nil {
+		return Generated{}, ErrUnavailable
+	}
+	n, err := s.o.Jobs.QueueSummaries(ctx, userID, chatID, day, true)
+	return Generated{Queued: n, Day: day}, err
+}
+
+// Yesterday is the day before today in the person's time zone.
+func (s *Service) Yesterday(tz string) string { return yesterday(s.o.Now(), s.Location(tz)) }
+
+// Search.
+
+// DefaultSearchLimit is how many results a search returns unless asked.
+const DefaultSearchLimit = 50
+
+// SearchQuery is what to find: every word of Q, in the given kinds (all
+// when empty), at most Limit results.
+type SearchQuery struct {
+	Q     string
+	Kinds []string
+	Limit int
+}
+
+// ParseKinds reads a comma-separated list of kinds.
+func ParseKinds(s string) []string {
+	var out []string
+	for _, k := range strings.Split(s, ",") {
+		if k = strings.TrimSpace(k); k != "" {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// Search finds the caller's messages and knowledge matching every word of
+// the query, best first.
+func (s *Service) Search(ctx context.Context, userID string, q SearchQuery) ([]store.SearchHit, error) {
+	var errs validate.Errors
+	q.Q = strings.TrimSpace(q.Q)
+	checkText(&errs, "q", &q.Q, true, MaxSearchQuery)
+	if q.Limit < 0 || q.Limit > store.MaxPageSize {
+		errs.Add("limit", fmt.Sprintf("must be a whole number from 1 to %d", store.MaxPageSize))
+	}
+	if q.Limit == 0 {
+		q.Limit = DefaultSearchLimit
+	}
+	for _, k := range q.Kinds {
+		if !domain.Kind(k).Valid() {
+			errs.Add("kinds", "unknown kind "+k)
+		}
+	}
+	if err := errs.Err(); err != nil {
+		return nil, err
+	}
+	hits, err := s.o.Store.Search(ctx, userID, q.Q, store.SearchOptions{Kinds: q.Kinds, Limit: q.Limit})
+	if hits == nil {
+		hits = []store.SearchHit{}
+	}
+	return hits, err
+}
+
+// Storage counts and sizes what the caller stores.
+func (s *Service) Storage(ctx context.Context, userID string) (store.Usage, error) {
+	return s.o.Store.StorageUsage(ctx, userID)
+}
+
+// Dashboard is the home page's summary of what is new.
+type Dashboard struct {
+	// Today counts the messages received since midnight (person's zone).
+	Today     int
+	OpenTasks []store.Task
+	Chats     []store.Chat
+	Summaries []store.Summary
+}
+
+// Dashboard gathers the home page.
+func (s *Service) Dashboard(ctx context.Context, userID, tz string) (Dashboard, error) {
+	var d Dashboard
+	loc := s.Location(tz)
+	now := s.o.Now().In(loc)
+	midnight := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)
+	var err error
+	if d.Today, err = s.o.Store.CountMessages(ctx, userID, midnight); err != nil {
+		return d, err
+	}
+	if d.OpenTasks, err = s.o.Store.OpenTasks(ctx, userID, 5); err != nil {
+		return d, err
+	}
+	chats, err := s.o.Store.ListChats(ctx, userID, store.AllChats, store.ListOptions{Limit: 6})
+	if err != nil {
+		return d, err
+	}
+	d.Chats = chats.Items
+	sums, err := s.o.Store.ListSummaries(ctx, userID, store.SummaryFilter{}, store.ListOptions{Limit: 2})
+	d.Summaries = sums.Items
+	return d, err
+}

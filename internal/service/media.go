@@ -1,0 +1,173 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/synapse-kb/synapse/internal/media"
+	"github.com/synapse-kb/synapse/internal/store"
+)
+
+// MediaFile is one of a person's stored files, opened for sending.
+type MediaFile struct {
+	io.ReadSeekCloser
+	// Hash names the content (an ETag).
+	Hash string
+	// ContentType is what the file is sent as: the recorded type when it is
+	// one a browser may show in a page (raster images, audio, video),
+	// application/octet-stream otherwise.
+	ContentType string
+	// Inline reports whether a browser may show the file in a page; other
+	// files are downloads named Name.
+	Inline bool
+	Name   string
+}
+
+// sniffType asks openBlob to tell a file's type from its first bytes.
+const sniffType = "sniff"
+
+// openBlob opens a file of the person's: someone else's, like one not
+// downloaded yet, is not found.
+func (s *Service) openBlob(ctx context.Context, hash, ctype, name string) (*MediaFile, error) {
+	if hash == "" || s.o.Blobs == nil {
+		return nil, store.ErrNotFound
+	}
+	f, _, err := s.o.Blobs.Open(ctx, hash)
+	if errors.Is(err, media.ErrNotFound) {
+		return nil, store.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	if ctype == sniffType {
+		buf := make([]byte, 512)
+		n, _ := io.ReadFull(f, buf)
+		ctype = http.DetectContentType(buf[:n])
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			f.Close()
+			return nil, err
+		}
+	}
+	ct, inline := InlineType(ctype)
+	return &MediaFile{ReadSeekCloser: f, Hash: hash, ContentType: ct, Inline: inline, Name: name}, nil
+}
+
+// InlineType returns the type to send a file with and whether a browser
+// may show it in a page: raster images, audio and video. Everything else
+// (HTML, SVG, PDF, unknown) is sent as application/octet-stream, a
+// download: a type that a sender chose never makes a file run as a page of
+// this site.
+func InlineType(ct string) (string, bool) {
+	mt, params, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return "application/octet-stream", false
+	}
+	switch {
+	case mt == "image/png", mt == "image/jpeg", mt == "image/gif", mt == "image/webp":
+		return mt, true
+	case strings.HasPrefix(mt, "audio/"), strings.HasPrefix(mt, "video/"):
+		if c := params["codecs"]; c != "" {
+			return mime.FormatMediaType(mt, map[string]string{"codecs": c}), true
+		}
+		return mt, true
+	}
+	return "application/octet-stream", false
+}
+
+// ServeMedia sends an opened file: private to its owner, cacheable for long
+// (its hash names its content), sandboxed so that it can never run as a
+// page of this site, with Range requests. It closes f.
+func ServeMedia(w http.ResponseWriter, r *http.Request, f *MediaFile) {
+	defer f.Close()
+	h := w.Header()
+	h.Set("Content-Type", f.ContentType)
+	h.Set("ETag", `"`+f.Hash+`"`)
+	h.Set("Cache-Control", "private, max-age=31536000, immutable")
+	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	h.Set("X-Content-Type-Options", "nosniff")
+	if f.Inline {
+		h.Set("Content-Disposition", "inline")
+	} else {
+		disp := ""
+		if f.Name != "" {
+			disp = mime.FormatMediaType("attachment", map[string]string{"filename": f.Name})
+		}
+		if disp == "" {
+			disp = "attachment"
+		}
+		h.Set("Content-Disposition", disp)
+	}
+	http.ServeContent(w, r, "", time.Time{}, f)
+}
+
+// ImageFile opens an image, or its thumbnail (a JPEG of at most 480 px;
+// the original when none could be made).
+func (s *Service) ImageFile(ctx context.Context, userID, id string, thumbnail bool) (*MediaFile, error) {
+	im, err := s.Image(ctx, userID, id)
+	if err != nil {
+		return nil, err
+	}
+	if thumbnail && im.ThumbSHA256 != "" {
+		return s.openBlob(ctx, im.ThumbSHA256, "image/jpeg", "thumbnail.jpg")
+	}
+	return s.openBlob(ctx, im.SHA256, im.MimeType, "image")
+}
+
+// VoiceMemoAudio opens a voice memo's audio.
+func (s *Service) VoiceMemoAudio(ctx context.Context, userID, id string) (*MediaFile, error) {
+	v, err := s.VoiceMemo(ctx, userID, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.openBlob(ctx, v.SHA256, v.MimeType, "voice-memo.ogg")
+}
+
+// BookmarkImage opens a bookmark's preview image. Its type is what its
+// bytes are, not what the site that served it claimed.
+func (s *Service) BookmarkImage(ctx context.Context, userID, id string) (*MediaFile, error) {
+	b, err := s.Bookmark(ctx, userID, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.openBlob(ctx, b.ImageSHA256, sniffType, "preview")
+}
+
+// MessageMedia opens a message's attachment, once the pipeline has stored
+// it.
+func (s *Service) MessageMedia(ctx context.Context, userID, chatID, id string) (*MediaFile, error) {
+	if err := checkIDs(chatID, id); err != nil {
+		return nil, err
+	}
+	m, err := s.o.Store.GetMessage(ctx, userID, chatID, id)
+	if err != nil {
+		return nil, err
+	}
+	if m.Media == nil {
+		return nil, store.ErrNotFound
+	}
+	return s.openBlob(ctx, m.Media.SHA256, m.Media.MimeType, m.Media.FileName)
+}
+
+// MessageMediaURL is the web UI's link to a message's attachment, or ""
+// while it is not stored.
+func (s *Service) MessageMediaURL(ctx context.Context, m store.Message) string {
+	if m.Media == nil || m.Media.SHA256 == "" || s.o.Blobs == nil {
+		return ""
+	}
+	if _, err := s.o.Blobs.Size(ctx, m.Media.SHA256); err != nil {
+		return ""
+	}
+	return "/media/messages/" + url.PathEscape(m.ChatID) + "/" + url.PathEscape(m.ID)
+}
+
+// MessageThumbnail is the image record of a message (for its thumbnail),
+// when the pipeline made one.
+func (s *Service) MessageImage(ctx context.Context, userID string, m store.Message) (store.Image, error) {
+	return s.o.Store.ImageForMessage(ctx, userID, m.ChatID, m.ID)
+}

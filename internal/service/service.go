@@ -1,0 +1,103 @@
+// Package service holds every use case of Synapse, once: the rules that
+// check what a person asks for (text limits, time zones, phone numbers,
+// places, due dates, page sizes), the write to the store and the follow-up
+// work it queues, and the reads that pages and API routes show. The HTTP API
+// (internal/api) and the web UI (internal/web) are thin adapters over it:
+// they decode a request, call one method here, and encode or render the
+// answer, so that no rule exists in both.
+//
+// Every method on a person's data takes their user id; another person's ids
+// are not found (store.ErrNotFound), exactly like ids that do not exist.
+// Invalid input is reported as validate.Errors, one entry per field; the API
+// maps that to a problem document and the web UI to form errors. The other
+// errors a method can return are the sentinels of this package
+// (errors.go), of store, auth and whatsapp.
+package service
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/synapse-kb/synapse/internal/auth"
+	"github.com/synapse-kb/synapse/internal/jobs"
+	"github.com/synapse-kb/synapse/internal/media"
+	"github.com/synapse-kb/synapse/internal/store"
+	"github.com/synapse-kb/synapse/internal/whatsapp"
+)
+
+// Sessions is what the use cases need of the WhatsApp sessions: the
+// caller's own session, operated on by user id.
+type Sessions interface {
+	Status(ctx context.Context, userID string) (whatsapp.State, error)
+	SessionID(ctx context.Context, userID string) (string, error)
+	Start(ctx context.Context, userID string) (whatsapp.State, error)
+	Stop(ctx context.Context, userID string) (whatsapp.State, error)
+	Restart(ctx context.Context, userID string) (whatsapp.State, error)
+	Logout(ctx context.Context, userID string) (whatsapp.State, error)
+	QR(ctx context.Context, userID string, force bool) (whatsapp.QRCode, error)
+	PairPhone(ctx context.Context, userID, phone string) (string, error)
+	SendText(ctx context.Context, userID, chatID, text string) (whatsapp.Message, error)
+	// Live is every session running on this node, by user id.
+	Live() map[string]whatsapp.State
+}
+
+// Options are the service's dependencies. Store, Sessions and Engine are
+// required.
+type Options struct {
+	Store    *store.Store
+	Auth     *auth.Service
+	Sessions Sessions
+	// Engine is the configured WhatsApp engine (its name and abilities).
+	Engine whatsapp.Engine
+	// Jobs queues follow-up work; without it the use cases that need it
+	// answer ErrUnavailable.
+	Jobs *jobs.Runner
+	// Blobs holds media files; without it media is not found.
+	Blobs media.Blobs
+	// Simulator is the simulated WhatsApp's control, set only with the sim
+	// engine.
+	Simulator whatsapp.Simulator
+	// Transcriber reports whether voice memos can be transcribed.
+	Transcriber bool
+	Log         *slog.Logger
+	// Now replaces the clock (tests).
+	Now func() time.Time
+}
+
+// Service is safe for concurrent use.
+type Service struct {
+	o     Options
+	zones zoneCache
+}
+
+// New returns a Service.
+func New(o Options) *Service {
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return &Service{o: o}
+}
+
+// Now is the service's clock.
+func (s *Service) Now() time.Time { return s.o.Now() }
+
+// EngineName is the configured engine's name.
+func (s *Service) EngineName() string { return s.o.Engine.Name() }
+
+// SupportsPairCode reports whether a session can be linked by phone number.
+func (s *Service) SupportsPairCode() bool { return s.o.Engine.SupportsPairCode() }
+
+// CanQueue reports whether follow-up work can be queued on this server
+// (adding bookmarks by hand, making summaries).
+func (s *Service) CanQueue() bool { return s.o.Jobs != nil }
+
+// HasTranscriber reports whether voice memos are transcribed.
+func (s *Service) HasTranscriber() bool { return s.o.Transcriber }
+
+// Simulated reports whether the engine is the simulator (its controls are
+// offered).
+func (s *Service) Simulated() bool { return s.o.Simulator != nil }

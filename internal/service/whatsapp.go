@@ -1,0 +1,153 @@
+package service
+
+import (
+	"context"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/synapse-kb/synapse/internal/store"
+	"github.com/synapse-kb/synapse/internal/validate"
+	"github.com/synapse-kb/synapse/internal/whatsapp"
+)
+
+// Status is the caller's WhatsApp session.
+func (s *Service) Status(ctx context.Context, userID string) (whatsapp.State, error) {
+	return s.o.Sessions.Status(ctx, userID)
+}
+
+// SessionOp is an operation on a session.
+type SessionOp string
+
+const (
+	OpStart   SessionOp = "start"
+	OpRestart SessionOp = "restart"
+	OpStop    SessionOp = "stop"
+	OpLogout  SessionOp = "logout"
+)
+
+// Session runs an operation on the caller's session. An unknown operation
+// is not found.
+func (s *Service) Session(ctx context.Context, userID string, op SessionOp) (whatsapp.State, error) {
+	st, err := s.sessionOp(ctx, userID, op)
+	if err == nil {
+		s.o.Log.Info("session operation", "user_id", userID, "op", string(op))
+	}
+	return st, err
+}
+
+func (s *Service) sessionOp(ctx context.Context, userID string, op SessionOp) (whatsapp.State, error) {
+	switch op {
+	case OpStart:
+		return s.o.Sessions.Start(ctx, userID)
+	case OpRestart:
+		return s.o.Sessions.Restart(ctx, userID)
+	case OpStop:
+		return s.o.Sessions.Stop(ctx, userID)
+	case OpLogout:
+		return s.o.Sessions.Logout(ctx, userID)
+	}
+	return whatsapp.State{}, store.ErrNotFound
+}
+
+// QR is the caller's current pairing code; it starts the session when
+// needed and waits briefly for the first code. force starts a fresh
+// pairing.
+func (s *Service) QR(ctx context.Context, userID string, force bool) (whatsapp.QRCode, error) {
+	return s.o.Sessions.QR(ctx, userID, force)
+}
+
+// CurrentQR is the code being shown while the session is pairing, without
+// starting anything; ok is false when there is none.
+func (s *Service) CurrentQR(ctx context.Context, userID string) (whatsapp.QRCode, bool) {
+	st, err := s.o.Sessions.Status(ctx, userID)
+	if err != nil || st.Status != whatsapp.StatusScanQR {
+		return whatsapp.QRCode{}, false
+	}
+	q, err := s.o.Sessions.QR(ctx, userID, false)
+	return q, err == nil
+}
+
+// PairPhone starts linking by phone number instead of a QR code: it
+// returns the code to type on the phone with that number.
+func (s *Service) PairPhone(ctx context.Context, userID, phone string) (string, error) {
+	digits, ok := ParsePhone(phone)
+	if !ok {
+		return "", validate.Errors{{Field: "phone", Message: phoneMessage}}
+	}
+	return s.o.Sessions.PairPhone(ctx, userID, digits)
+}
+
+// ChatFilter selects chats: "" (all), "group" or "direct".
+type ChatFilter string
+
+// Chats lists the caller's chats and groups, most recent first.
+func (s *Service) Chats(ctx context.Context, userID string, f ChatFilter, p Page) (List[store.Chat], error) {
+	kind := store.AllChats
+	switch f {
+	case "":
+	case "group":
+		kind = store.GroupsOnly
+	case "direct":
+		kind = store.DirectOnly
+	default:
+		return List[store.Chat]{}, validate.Errors{{Field: "type", Message: "must be group or direct"}}
+	}
+	opts, err := listOptions(p)
+	if err != nil {
+		return List[store.Chat]{}, err
+	}
+	return listOf(s.o.Store.ListChats(ctx, userID, kind, opts))
+}
+
+// Chat is one of the caller's chats.
+func (s *Service) Chat(ctx context.Context, userID, chatID string) (store.Chat, error) {
+	if err := checkIDs(chatID); err != nil {
+		return store.Chat{}, err
+	}
+	return s.o.Store.GetChat(ctx, userID, chatID)
+}
+
+// Messages lists a chat's messages, newest first.
+func (s *Service) Messages(ctx context.Context, userID, chatID string, p Page) (List[store.Message], error) {
+	if err := checkIDs(chatID); err != nil {
+		return List[store.Message]{}, err
+	}
+	opts, err := listOptions(p)
+	if err != nil {
+		return List[store.Message]{}, err
+	}
+	return listOf(s.o.Store.ListMessages(ctx, userID, chatID, opts))
+}
+
+// Outgoing is a message to send from the person's WhatsApp.
+type Outgoing struct {
+	// ChatID is a chat id, or a phone number with country code.
+	ChatID string
+	Text   string
+}
+
+// Send sends a text message and returns it as stored.
+func (s *Service) Send(ctx context.Context, userID string, in Outgoing) (store.Message, error) {
+	var errs validate.Errors
+	in.ChatID = strings.TrimSpace(in.ChatID)
+	if in.ChatID == "" || len(in.ChatID) > MaxID || !cleanText(in.ChatID) {
+		errs.Add("chatId", "is required: a chat id from /chats, or a phone number with country code")
+	}
+	switch {
+	case strings.TrimSpace(in.Text) == "":
+		errs.Add("text", "is required")
+	case len(in.Text) > MaxMessageText:
+		errs.Add("text", "must be at most 65536 bytes")
+	case !utf8.ValidString(in.Text) || strings.ContainsRune(in.Text, 0):
+		errs.Add("text", "is not valid text")
+	}
+	if err := errs.Err(); err != nil {
+		return store.Message{}, err
+	}
+	m, err := s.o.Sessions.SendText(ctx, userID, in.ChatID, in.Text)
+	if err != nil {
+		return store.Message{}, err
+	}
+	s.o.Log.Info("message sent", "user_id", userID, "chat_id", m.ChatID, "message_id", m.ID)
+	return s.o.Store.GetMessage(ctx, userID, m.ChatID, m.ID)
+}
