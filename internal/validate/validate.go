@@ -48,8 +48,8 @@ func (e *Errors) Length(field, s string, lo, hi int) {
 		e.Add(field, "must have at least "+itoa(lo)+" characters")
 	case n > hi:
 		e.Add(field, "must have at most "+itoa(hi)+" characters")
-	case !utf8.ValidString(s):
-		e.Add(field, "is not valid UTF-8")
+	case !utf8.ValidString(s) || strings.IndexByte(s, 0) >= 0:
+		e.Add(field, "is not valid text")
 	}
 }
 
