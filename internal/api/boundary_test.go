@@ -87,4 +87,3 @@ func testHostileText(t *testing.T, d store.Dialect) {
 		}
 	}
 }
-
