@@ -344,6 +344,30 @@ func journey(t *testing.T, srv *apptest.Server, c *chrome) {
 		t.Fatal("the chat page was reloaded")
 	}
 	c.screenshot("chat")
+	// Oldest at the top, newest at the bottom and in view; Enter sends
+	// without a reload, Shift+Enter breaks the line.
+	if !eval[bool](c, `(function(){ var m = document.querySelectorAll('#live .msg'); return m.length >= 3 && m[0].textContent.indexOf('Lunch tomorrow') >= 0 })()`) {
+		t.Fatal("the chat does not run oldest first")
+	}
+	c.until("the newest message in view", `(function(){ var l = document.getElementById('live'); return l.scrollHeight - l.scrollTop - l.clientHeight < 48 })()`)
+	c.do("type a two-line message",
+		chromedp.Click(chromedp.ID("text")),
+		chromedp.KeyEvent("Sure,"),
+		chromedp.KeyEvent("\r", chromedp.KeyModifiers(chromedp.ModifierShift)),
+		chromedp.KeyEvent("see you there"),
+	)
+	if got := eval[string](c, `document.getElementById('text').value`); got != "Sure,\nsee you there" {
+		t.Fatalf("Shift+Enter: the composer holds %q", got)
+	}
+	c.do("send it with Enter", chromedp.KeyEvent("\r"))
+	c.until("the sent message at the bottom", `(function(){ var m = document.querySelectorAll('#live .msg'); var last = m[m.length-1];
+		return !!last && last.classList.contains('me') && last.textContent.indexOf('see you there') >= 0 })()`)
+	if got := eval[string](c, `document.getElementById('text').value`); got != "" {
+		t.Fatalf("the composer kept %q after sending", got)
+	}
+	if !c.noReload() {
+		t.Fatal("sending reloaded the chat page")
+	}
 
 	// Tasks: add one, check it off; it stays checked after a reload.
 	c.open("/tasks", true)

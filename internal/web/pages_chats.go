@@ -53,15 +53,24 @@ type messageView struct {
 	MediaURL string
 	// ThumbURL serves an image's thumbnail, when it has one.
 	ThumbURL string
+	// Day names the day (in the person's zone) above the first message of
+	// each day.
+	Day string
 }
 
 type chatData struct {
-	Chat     store.Chat
+	Chat store.Chat
+	// Messages run oldest first, as in WhatsApp: the newest at the bottom,
+	// next to the composer.
 	Messages []messageView
-	Pager    pager
-	CanSend  bool
-	Error    string
-	Draft    string
+	// Older links to the page of older messages; Newest is set on the page
+	// of the newest ones, else NewestURL links back there.
+	Older     string
+	Newest    bool
+	NewestURL string
+	CanSend   bool
+	Error     string
+	Draft     string
 }
 
 func (h *Handler) chatPage(w http.ResponseWriter, r *http.Request, v *viewer) {
@@ -85,14 +94,20 @@ func (h *Handler) renderChat(w http.ResponseWriter, r *http.Request, v *viewer, 
 		h.fail(w, r, v, err)
 		return
 	}
-	d := chatData{Chat: chat, Messages: make([]messageView, len(p.Items)), Error: errMsg, Draft: draft}
+	d := chatData{Chat: chat, Messages: make([]messageView, len(p.Items)), Error: errMsg, Draft: draft,
+		Newest: opts.Cursor == "", NewestURL: r.URL.Path}
+	n := len(p.Items)
 	for i, m := range p.Items {
-		d.Messages[i] = h.viewMessage(ctx, v.User.ID, m)
+		d.Messages[n-1-i] = h.viewMessage(ctx, v.User.ID, m)
 	}
-	if r.Method == http.MethodGet {
-		d.Pager = newPager(r, p.NextCursor)
-	} else {
-		d.Pager = pager{First: true, Newest: r.URL.Path}
+	day := ""
+	for i := range d.Messages {
+		if k := dayLabel(d.Messages[i].Timestamp, h.o.Now(), v.Loc); k != day {
+			d.Messages[i].Day, day = k, k
+		}
+	}
+	if p.NextCursor != "" {
+		d.Older = pageLink(r, p.NextCursor)
 	}
 	st, err := h.o.Service.Status(ctx, v.User.ID)
 	if err != nil {
@@ -102,7 +117,7 @@ func (h *Handler) renderChat(w http.ResponseWriter, r *http.Request, v *viewer, 
 	d.CanSend = st.Status == whatsapp.StatusWorking
 	pg := &page{Nav: "chats", State: st, Data: d}
 	pg.Title = pg.ChatName(chat)
-	if d.Pager.First {
+	if d.Newest {
 		pg.Live, pg.LiveChat = "message image voice_memo", chat.ID
 	}
 	h.render(w, r, v, status, "chat", pg)
@@ -151,18 +166,28 @@ func (h *Handler) sendMessage(w http.ResponseWriter, r *http.Request, v *viewer)
 		case strings.HasPrefix(m, "must be at most"):
 			msg, text = "That message is too long.", ""
 		}
-		h.renderChat(w, r, v, http.StatusBadRequest, msg, text)
+		h.sendFailed(w, r, v, http.StatusBadRequest, msg, text)
 		return
 	}
 	if errors.Is(err, whatsapp.ErrNotConnected) {
-		h.renderChat(w, r, v, http.StatusConflict, "WhatsApp is not connected, so nothing was sent.", text)
+		h.sendFailed(w, r, v, http.StatusConflict, "WhatsApp is not connected, so nothing was sent.", text)
 		return
 	}
 	if err != nil {
 		h.fail(w, r, v, err)
 		return
 	}
-	redirect(w, r, "/chats/"+url.PathEscape(chatID)+"?ok=sent")
+	h.done(w, r, "/chats/"+url.PathEscape(chatID)+"?ok=sent")
+}
+
+// sendFailed says why a message was not sent: in words to the page's
+// script, or on the chat page with the draft kept.
+func (h *Handler) sendFailed(w http.ResponseWriter, r *http.Request, v *viewer, status int, msg, draft string) {
+	if isFetch(r) {
+		http.Error(w, msg, status)
+		return
+	}
+	h.renderChat(w, r, v, status, msg, draft)
 }
 
 // chatNames looks up the names of the chats that ids name (the few on one

@@ -106,6 +106,27 @@ func (p *page) ChatName(c store.Chat) string {
 	return chatLabel(c)
 }
 
+// Clock is a moment's time of day, for messages under a day heading.
+func (p *page) Clock(t time.Time) string { return t.In(p.loc()).Format("15:04") }
+
+// dayLabel names t's day as people say it: Today, Yesterday, the weekday
+// within a week, else the date ("Sat 5 Dec", with the year when it is not
+// this one).
+func dayLabel(t, now time.Time, loc *time.Location) string {
+	t, now = t.In(loc), now.In(loc)
+	switch diff := dayNumber(now) - dayNumber(t); {
+	case diff == 0:
+		return "Today"
+	case diff == 1:
+		return "Yesterday"
+	case diff > 1 && diff < 7:
+		return t.Format("Monday")
+	case t.Year() == now.Year():
+		return t.Format("Mon 2 Jan")
+	}
+	return t.Format("Mon 2 Jan 2006")
+}
+
 // ISO is a moment for <time datetime>.
 func (p *page) ISO(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 

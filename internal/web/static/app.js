@@ -36,9 +36,13 @@
       body: new URLSearchParams(new FormData(form)).toString()
     }).then(function (resp) {
       if (resp.ok) {
-        if (form.hasAttribute('data-refresh')) { refresh(); }
+        if (form.hasAttribute('data-clear')) {
+          each('textarea, input[type=text]', function (el) { el.value = ''; }, form);
+        }
+        if (form.hasAttribute('data-refresh')) { refresh(true); }
         return '';
       }
+      if (resp.status === 401) { return 'You are signed out. Reload the page to sign in again.'; }
       return resp.text();
     }).then(function (msg) {
       if (msg && status) { status.textContent = msg; }
@@ -47,6 +51,26 @@
     }).then(function () {
       Array.prototype.forEach.call(buttons, function (b) { b.disabled = false; });
     });
+  });
+
+  // A composer whose Enter sends (Shift+Enter adds a line), as in WhatsApp.
+  document.addEventListener('keydown', function (ev) {
+    var t = ev.target;
+    if (ev.key !== 'Enter' || ev.shiftKey || ev.isComposing || !t || t.tagName !== 'TEXTAREA') { return; }
+    var form = t.form;
+    if (!form || !form.hasAttribute('data-enter-sends')) { return; }
+    ev.preventDefault();
+    if (t.value.trim() === '') { return; }
+    if (form.requestSubmit) { form.requestSubmit(); } else { form.submit(); }
+  });
+
+  // A conversation shows its newest message, at the bottom.
+  function stickBottom(el) {
+    if (el && el.hasAttribute('data-stick-bottom')) { el.scrollTop = el.scrollHeight; }
+  }
+  each('[data-stick-bottom]', function (el) {
+    if (location.hash && document.getElementById(location.hash.slice(1))) { return; }
+    stickBottom(el);
   });
 
   // QR countdown.
@@ -73,9 +97,10 @@
     pending = setTimeout(function () { pending = null; refresh(); }, delay);
   }
 
-  function refresh() {
+  function refresh(toBottom) {
     var cur = document.getElementById('live');
     if (!cur) { return; }
+    var atBottom = toBottom === true || (cur.scrollHeight - cur.scrollTop - cur.clientHeight < 48);
     fetch(location.href, { credentials: 'same-origin', headers: { 'X-Requested-With': 'live' } }).then(function (resp) {
       if (!resp.ok || resp.redirected) { return null; }
       return resp.text();
@@ -92,7 +117,11 @@
       each('[id]', function (el) {
         if (!known[el.id] && el.hasAttribute('data-item')) { el.classList.add('fresh'); }
       }, node);
+      var top = cur.scrollTop;
       cur.replaceWith(node);
+      if (node.hasAttribute('data-stick-bottom')) {
+        if (atBottom) { stickBottom(node); } else { node.scrollTop = top; }
+      }
       if (focused) {
         var again = document.getElementById(focused);
         if (again) { again.focus(); }
