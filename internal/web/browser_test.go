@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/synapse-kb/synapse/internal/demo"
 	"github.com/synapse-kb/synapse/internal/store"
@@ -417,7 +418,39 @@ func journey(t *testing.T, srv *apptest.Server, c *chrome) {
 		t.Fatalf("the dashboard is wider than a phone: %v", eval[float64](c, "document.documentElement.scrollWidth"))
 	}
 	c.screenshot("dashboard-phone")
+	// One-handed: a bar of the main places at the bottom, and "More" opens
+	// the whole menu as a sheet.
+	if !eval[bool](c, `(function(){ var b = document.querySelector('nav.tabs'); var r = b.getBoundingClientRect();
+		return getComputedStyle(b).display !== 'none' && r.bottom >= window.innerHeight - 2 && b.querySelectorAll('a').length === 5 })()`) {
+		t.Fatal("no tab bar at the bottom of a phone-sized page")
+	}
+	if eval[bool](c, `getComputedStyle(document.getElementById('menu')).display !== 'none'`) {
+		t.Fatal("the full menu shows on a phone before it is asked for")
+	}
+	c.do("open the menu", chromedp.Click(chromedp.CSS(`nav.tabs a[href="#menu"]`)))
+	c.until("the menu sheet", `getComputedStyle(document.getElementById('menu')).display !== 'none' && document.querySelectorAll('#menu li a').length >= 12`)
+	c.screenshot("menu-phone")
+	c.do("go to the voice memos", chromedp.Click(chromedp.CSS(`#menu a[href="/voice-memos"]`)))
+	c.until("the voice memos page", `location.pathname === '/voice-memos'`)
 	c.do("desktop size", chromedp.EmulateViewport(1280, 900))
+
+	// Keyboard shortcuts: "/" focuses the search, "g t" goes to the tasks,
+	// "?" lists the shortcuts.
+	c.open("/", true)
+	c.do("press /", chromedp.KeyEvent("/"))
+	if got := eval[string](c, "document.activeElement.id"); got != "q" {
+		t.Fatalf(`"/" focused %q`, got)
+	}
+	eval[bool](c, `(document.activeElement.blur(), true)`)
+	c.do("press g t", chromedp.KeyEvent("g"), chromedp.KeyEvent("t"))
+	c.until("the tasks page", `location.pathname === '/tasks'`)
+	c.until("the page script", `document.readyState === 'complete'`)
+	c.do("press ?", chromedp.KeyEvent("?"))
+	c.until("the shortcuts", `document.getElementById('shortcuts').open`)
+	c.screenshot("shortcuts")
+	c.do("close them", chromedp.KeyEvent(kb.Escape))
+	c.until("closed", `!document.getElementById('shortcuts').open`)
+	c.open("/", true)
 
 	// Keyboard: the skip link is the first stop and leads to the content.
 	c.do("tab", chromedp.KeyEvent("\t"))

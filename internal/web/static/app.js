@@ -73,6 +73,45 @@
     stickBottom(el);
   });
 
+  // Dialogs opened by a link (the keyboard shortcuts).
+  document.addEventListener('click', function (ev) {
+    var a = ev.target.closest && ev.target.closest('[data-open-dialog]');
+    if (!a) { return; }
+    var d = document.getElementById(a.getAttribute('data-open-dialog'));
+    if (d && d.showModal) { ev.preventDefault(); d.showModal(); }
+  });
+
+  // Keyboard shortcuts: "/" searches, "g" then a letter goes to a page,
+  // "?" lists them. Typing in a field is never taken.
+  var goto = { d: '/', c: '/chats', t: '/tasks', n: '/notes', i: '/ideas', b: '/bookmarks', p: '/locations',
+    g: '/gallery', v: '/voice-memos', s: '/summaries', w: '/connect' };
+  var gPressed = 0;
+  document.addEventListener('keydown', function (ev) {
+    if (!body.hasAttribute('data-signed-in') || ev.ctrlKey || ev.metaKey || ev.altKey || ev.isComposing) { return; }
+    var t = ev.target;
+    if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) { return; }
+    if (document.querySelector('dialog[open]') && ev.key !== '?') { return; }
+    if (ev.key === '/') {
+      var q = ['search-q', 'q'].map(function (id) { return document.getElementById(id); })
+        .filter(function (el) { return el && el.offsetParent !== null; })[0];
+      ev.preventDefault();
+      if (q) { q.focus(); q.select(); } else { location.href = '/search'; }
+      return;
+    }
+    if (ev.key === '?') {
+      var d = document.getElementById('shortcuts');
+      if (d && d.showModal) { ev.preventDefault(); if (d.open) { d.close(); } else { d.showModal(); } }
+      return;
+    }
+    if (gPressed && Date.now() - gPressed < 1500 && goto[ev.key]) {
+      gPressed = 0;
+      ev.preventDefault();
+      location.href = goto[ev.key];
+      return;
+    }
+    gPressed = ev.key === 'g' ? Date.now() : 0;
+  });
+
   // QR countdown.
   function tick() {
     each('[data-expires]', function (el) {
