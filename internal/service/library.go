@@ -238,3 +238,26 @@ func (s *Service) Dashboard(ctx context.Context, userID, tz string) (Dashboard, 
 	d.Summaries = sums.Items
 	return d, err
 }
+
+// ImageView is one image with its place among the others, for a viewer.
+type ImageView struct {
+	store.Image
+	// Newer and Older are the ids of the images next to it (in the same
+	// chat when the view is of one chat); "" at either end.
+	Newer, Older string
+}
+
+// ImageWithNeighbours is one of the caller's images and the ids of those
+// next to it, within chatID when it is set.
+func (s *Service) ImageWithNeighbours(ctx context.Context, userID, id, chatID string) (ImageView, error) {
+	im, err := s.Image(ctx, userID, id)
+	if err != nil {
+		return ImageView{}, err
+	}
+	if chatID != "" && !validID(chatID) {
+		chatID = ""
+	}
+	v := ImageView{Image: im}
+	v.Newer, v.Older, err = s.o.Store.ImageNeighbours(ctx, userID, im, store.ImageFilter{ChatID: chatID})
+	return v, err
+}

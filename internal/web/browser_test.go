@@ -599,6 +599,23 @@ func demoPages(t *testing.T, c *chrome, account [2]string) {
 		c.until("images of "+p.path, `Array.prototype.every.call(document.images, function (i) { return i.hidden || (i.loading === 'lazy' && !i.complete) || i.naturalWidth > 0 })`)
 		c.screenshot(p.name)
 	}
+	// The gallery opens a viewer: the image large with its caption, where
+	// it came from, a download, and the next images by arrow key.
+	c.open("/gallery", true)
+	c.do("open the first image", chromedp.Click(chromedp.CSS(`#live .grid a`)))
+	c.until("the viewer", `location.pathname.indexOf('/gallery/') === 0 && (function(){ var i = document.querySelector('.viewer img'); return i && i.complete && i.naturalWidth > 0 })()`)
+	first := c.path()
+	if !eval[bool](c, `!!document.querySelector('.viewer a[download]') && !!document.querySelector('.viewer a[href*="#m-"]')`) {
+		t.Fatal("the viewer has no download or source message link")
+	}
+	c.screenshot("demo-viewer")
+	c.until("the page script", `document.readyState === 'complete'`)
+	c.do("next image", chromedp.KeyEvent(kb.ArrowRight))
+	c.until("another image", fmt.Sprintf(`location.pathname + location.search !== %q && location.pathname.indexOf('/gallery/') === 0`, first))
+	c.until("the page script", `document.readyState === 'complete'`)
+	c.do("back to the gallery", chromedp.KeyEvent(kb.Escape))
+	c.until("the gallery", `location.pathname === '/gallery'`)
+
 	c.do("phone size", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
 	c.open("/chats/120363025550000001@g.us", true)
 	c.screenshot("demo-group-phone")

@@ -27,6 +27,7 @@ func (h *Handler) funcs() template.FuncMap {
 		"size":        humanSize,
 		"clock":       clockDuration,
 		"pathEscape":  url.PathEscape,
+		"queryEscape": url.QueryEscape,
 		"chatLabel":   chatLabel,
 		"statusLabel": statusLabel,
 		"float":       func(f *float64) float64 { return *f },

@@ -26,6 +26,9 @@ func (h *Handler) media(open func(r *http.Request, v *viewer) (*service.MediaFil
 			h.fail(w, r, v, err)
 			return
 		}
+		if r.URL.Query().Get("download") == "1" {
+			f.Inline = false
+		}
 		service.ServeMedia(w, r, f)
 	}
 }

@@ -54,6 +54,45 @@ func (h *Handler) galleryPage(w http.ResponseWriter, r *http.Request, v *viewer)
 	h.render(w, r, v, status, "gallery", pg)
 }
 
+// imageData is the image viewer.
+type imageData struct {
+	Image              service.ImageView
+	ChatName           string
+	Back               string
+	NewerURL, OlderURL string
+}
+
+// imagePage shows one image large, with its caption, where it came from,
+// the images next to it (within one chat when the gallery was showing one)
+// and a download.
+func (h *Handler) imagePage(w http.ResponseWriter, r *http.Request, v *viewer) {
+	chat := r.URL.Query().Get("chat")
+	im, err := h.o.Service.ImageWithNeighbours(r.Context(), v.User.ID, r.PathValue("id"), chat)
+	if err != nil {
+		h.fail(w, r, v, err)
+		return
+	}
+	link := func(id string) string {
+		if id == "" {
+			return ""
+		}
+		if chat != "" {
+			return "/gallery/" + url.PathEscape(id) + "?chat=" + url.QueryEscape(chat)
+		}
+		return "/gallery/" + url.PathEscape(id)
+	}
+	d := imageData{Image: im, NewerURL: link(im.Newer), OlderURL: link(im.Older), Back: "/gallery#i-" + im.ID,
+		ChatName: h.chatNames(r.Context(), v.User.ID, []string{im.ChatID})[im.ChatID]}
+	if chat != "" {
+		d.Back = "/gallery?chat=" + url.QueryEscape(chat) + "#i-" + im.ID
+	}
+	title := im.Caption
+	if title == "" {
+		title = "Image"
+	}
+	h.render(w, r, v, http.StatusOK, "image", &page{Title: title, Nav: "gallery", Data: d})
+}
+
 // Voice memos.
 
 type voiceData struct {

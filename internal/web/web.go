@@ -153,6 +153,7 @@ func (h *Handler) routes() {
 	m.HandleFunc("GET /chats/{chat}", h.page(h.chatPage))
 	m.HandleFunc("POST /chats/{chat}/send", h.action(h.sendMessage))
 	m.HandleFunc("GET /gallery", h.page(h.galleryPage))
+	m.HandleFunc("GET /gallery/{id}", h.page(h.imagePage))
 	m.HandleFunc("GET /voice-memos", h.page(h.voiceMemosPage))
 	m.HandleFunc("GET /summaries", h.page(h.summariesPage))
 	m.HandleFunc("POST /summaries/generate", h.action(h.generateSummaries))

@@ -112,6 +112,17 @@
     gPressed = ev.key === 'g' ? Date.now() : 0;
   });
 
+  // The image viewer: arrow keys go to the next images, Escape back to the
+  // gallery (the links say which key does what).
+  if (document.querySelector('[data-viewer]')) {
+    document.addEventListener('keydown', function (ev) {
+      var t = ev.target;
+      if (ev.ctrlKey || ev.metaKey || ev.altKey || (t && /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) { return; }
+      var a = document.querySelector('[data-viewer] a[data-key="' + ev.key + '"]');
+      if (a) { ev.preventDefault(); location.href = a.href; }
+    });
+  }
+
   // QR countdown.
   function tick() {
     each('[data-expires]', function (el) {
