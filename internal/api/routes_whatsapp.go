@@ -60,7 +60,13 @@ func (s *Server) registerWhatsApp() {
 			description: "Returns the code to type on the phone (WhatsApp → Linked devices → Link with phone number instead)."},
 			typed(s.pairCode))
 		add(route{method: "GET", path: "/chats", summary: "The caller's chats and groups, most recent first",
-			query: append([]param{{"type", "group or direct (default: both).", "string"}}, pageQuery...)}, typed(s.listChats))
+			description: "Each chat carries its unread count (messages from others since it was last marked read) and its newest message.",
+			query: append([]param{{"type", "group or direct (default: both).", "string"}, {"q", "Only chats whose name or number contains this.", "string"}}, pageQuery...)},
+			typed(s.listChats))
+		add(route{method: "POST", path: "/chats/{chatId}/read", status: http.StatusNoContent,
+			summary:     "Mark a chat read in Synapse",
+			description: "Resets its unread count. Synapse never sends read receipts to WhatsApp: the person's phone and contacts see nothing."},
+			typed(s.markChatRead))
 		add(route{method: "GET", path: "/groups", summary: "The caller's groups, most recent first", query: pageQuery}, typed(s.listGroups))
 		add(route{method: "GET", path: "/chats/{chatId}/messages", summary: "A chat's messages, newest first", query: pageQuery},
 			typed(s.listMessages))
@@ -91,8 +97,13 @@ func (s *Server) pairCode(c *call, in *pairCodeRequest) (pairCodeResponse, error
 }
 
 func (s *Server) listChats(c *call, _ *noBody) (chatList, error) {
-	l, err := s.o.Service.Chats(c.ctx(), c.userID, service.ChatFilter(c.r.URL.Query().Get("type")), pageOf(c.r))
+	q := c.r.URL.Query()
+	l, err := s.o.Service.FindChats(c.ctx(), c.userID, service.ChatFilter(q.Get("type")), q.Get("q"), pageOf(c.r))
 	return chatList(l), err
+}
+
+func (s *Server) markChatRead(c *call, _ *noBody) (noBody, error) {
+	return noBody{}, s.o.Service.MarkChatRead(c.ctx(), c.userID, c.r.PathValue("chatId"))
 }
 
 func (s *Server) listGroups(c *call, _ *noBody) (chatList, error) {

@@ -80,8 +80,18 @@ func (s *Service) PairPhone(ctx context.Context, userID, phone string) (string, 
 // ChatFilter selects chats: "" (all), "group" or "direct".
 type ChatFilter string
 
+// MaxChatQuery bounds a search of chat names (characters).
+const MaxChatQuery = 100
+
 // Chats lists the caller's chats and groups, most recent first.
 func (s *Service) Chats(ctx context.Context, userID string, f ChatFilter, p Page) (List[store.Chat], error) {
+	return s.FindChats(ctx, userID, f, "", p)
+}
+
+// FindChats lists the caller's chats and groups whose name or number
+// contains q (case aside), most recent first, with unread counts and the
+// newest message of each.
+func (s *Service) FindChats(ctx context.Context, userID string, f ChatFilter, q string, p Page) (List[store.Chat], error) {
 	kind := store.AllChats
 	switch f {
 	case "":
@@ -96,7 +106,21 @@ func (s *Service) Chats(ctx context.Context, userID string, f ChatFilter, p Page
 	if err != nil {
 		return List[store.Chat]{}, err
 	}
-	return listOf(s.o.Store.ListChats(ctx, userID, kind, opts))
+	var errs validate.Errors
+	checkText(&errs, "q", &q, false, MaxChatQuery)
+	if err := errs.Err(); err != nil {
+		return List[store.Chat]{}, err
+	}
+	return listOf(s.o.Store.FindChats(ctx, userID, store.ChatQuery{Kind: kind, Q: q}, opts))
+}
+
+// MarkChatRead records that the person has read a chat up to now, for its
+// unread count. It is Synapse's own mark: nothing is sent to WhatsApp.
+func (s *Service) MarkChatRead(ctx context.Context, userID, chatID string) error {
+	if err := checkIDs(chatID); err != nil {
+		return err
+	}
+	return s.o.Store.MarkChatRead(ctx, userID, chatID, s.o.Now())
 }
 
 // Chat is one of the caller's chats.

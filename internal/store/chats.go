@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Chat is a direct chat or a group of one user.
@@ -14,7 +15,25 @@ type Chat struct {
 	Name          string     `json:"name"`
 	IsGroup       bool       `json:"isGroup"`
 	LastMessageAt *time.Time `json:"lastMessageAt,omitempty"`
+	// Unread counts the messages others sent since the person last read the
+	// chat in Synapse (lists only).
+	Unread int `json:"unread"`
+	// LastMessage is the newest message still kept (lists only).
+	LastMessage *ChatPreview `json:"lastMessage,omitempty"`
 }
+
+// ChatPreview is what a chat list shows of a chat's newest message.
+type ChatPreview struct {
+	ID       string    `json:"id"`
+	FromName string    `json:"fromName,omitempty"`
+	FromMe   bool      `json:"fromMe"`
+	Type     string    `json:"type"`
+	Text     string    `json:"text"`
+	At       time.Time `json:"at"`
+}
+
+// maxPreview bounds the text of a preview (bytes, cut at a character).
+const maxPreview = 160
 
 // ChatKind filters chat lists.
 type ChatKind int
@@ -106,18 +125,36 @@ func (s *Store) GetChat(ctx context.Context, userID, chatID string) (Chat, error
 	return c, nil
 }
 
-// ListChats returns the user's chats, most recently active first.
+// ChatQuery selects chats: a kind, and words that the name or number
+// contains (case aside).
+type ChatQuery struct {
+	Kind ChatKind
+	Q    string
+}
+
+// ListChats returns the user's chats, most recently active first, each with
+// its unread count and newest message.
 func (s *Store) ListChats(ctx context.Context, userID string, kind ChatKind, opts ListOptions) (Page[Chat], error) {
+	return s.FindChats(ctx, userID, ChatQuery{Kind: kind}, opts)
+}
+
+// FindChats returns the user's chats that match q, most recently active
+// first, each with its unread count and newest message.
+func (s *Store) FindChats(ctx context.Context, userID string, q ChatQuery, opts ListOptions) (Page[Chat], error) {
 	limit := opts.limit()
 	args := []any{userID}
 	where := `user_id = $1`
-	switch kind {
+	switch q.Kind {
 	case GroupsOnly:
 		where += ` AND is_group = $2`
 		args = append(args, true)
 	case DirectOnly:
 		where += ` AND is_group = $2`
 		args = append(args, false)
+	}
+	if q.Q != "" {
+		args = append(args, "%"+likeEscape(strings.ToLower(q.Q))+"%")
+		where += fmt.Sprintf(` AND (LOWER(name) LIKE $%d ESCAPE '\' OR id LIKE $%d ESCAPE '\')`, len(args), len(args))
 	}
 	if opts.Cursor != "" {
 		last, id, err := decodeCursor(opts.Cursor)
@@ -154,5 +191,121 @@ func (s *Store) ListChats(ctx context.Context, userID string, kind ChatKind, opt
 		}
 		page.NextCursor = encodeCursor(at, last.ID)
 	}
+	if err := s.chatActivity(ctx, userID, page.Items); err != nil {
+		return Page[Chat]{}, err
+	}
 	return page, nil
+}
+
+// chatActivity fills in the unread counts and newest messages of chats, in
+// one query: each is an index range of messages (user, chat, ts).
+func (s *Store) chatActivity(ctx context.Context, userID string, chats []Chat) error {
+	if len(chats) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	args := []any{userID, false}
+	b.WriteString(`SELECT c.id,
+		(SELECT COUNT(*) FROM messages m WHERE m.user_id = c.user_id AND m.chat_id = c.id AND m.ts > c.read_at AND m.from_me = $2),
+		COALESCE((SELECT m.seq FROM messages m WHERE m.user_id = c.user_id AND m.chat_id = c.id ORDER BY m.ts DESC, m.seq DESC LIMIT 1), 0)
+		FROM chats c WHERE c.user_id = $1 AND c.id IN (`)
+	for i, c := range chats {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		args = append(args, c.ID)
+		fmt.Fprintf(&b, "$%d", len(args))
+	}
+	b.WriteByte(')')
+	rows, err := s.r.QueryContext(ctx, b.String(), args...)
+	if err != nil {
+		return fmt.Errorf("store: chat activity: %w", err)
+	}
+	defer rows.Close()
+	unread := make(map[string]int, len(chats))
+	seqs := make(map[int64]string, len(chats))
+	for rows.Next() {
+		var id string
+		var n int
+		var seq int64
+		if err := rows.Scan(&id, &n, &seq); err != nil {
+			return err
+		}
+		unread[id] = n
+		if seq != 0 {
+			seqs[seq] = id
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	previews := make(map[string]*ChatPreview, len(seqs))
+	if len(seqs) > 0 {
+		b.Reset()
+		args = []any{userID}
+		b.WriteString(`SELECT seq, id, sender_name, from_me, type, text, ts FROM messages WHERE user_id = $1 AND seq IN (`)
+		i := 0
+		for seq := range seqs {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			i++
+			args = append(args, seq)
+			fmt.Fprintf(&b, "$%d", len(args))
+		}
+		b.WriteByte(')')
+		rows, err := s.r.QueryContext(ctx, b.String(), args...)
+		if err != nil {
+			return fmt.Errorf("store: chat previews: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var p ChatPreview
+			var seq, ts int64
+			if err := rows.Scan(&seq, &p.ID, &p.FromName, &p.FromMe, &p.Type, &p.Text, &ts); err != nil {
+				return err
+			}
+			p.At, p.Text = fromMS(ts), truncate(p.Text, maxPreview)
+			previews[seqs[seq]] = &p
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	for i := range chats {
+		chats[i].Unread = unread[chats[i].ID]
+		chats[i].LastMessage = previews[chats[i].ID]
+	}
+	return nil
+}
+
+// MarkChatRead records that the person has read the chat up to at (never
+// moving the mark back).
+func (s *Store) MarkChatRead(ctx context.Context, userID, chatID string, at time.Time) error {
+	res, err := s.w.ExecContext(ctx, `UPDATE chats SET read_at = CASE WHEN read_at < $3 THEN $3 ELSE read_at END
+		WHERE user_id = $1 AND id = $2`, userID, chatID, ms(at))
+	if err != nil {
+		return fmt.Errorf("store: mark chat read: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// likeEscape escapes LIKE's wildcards (with \).
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// truncate cuts s to at most n bytes at a character boundary, with an
+// ellipsis when it cut.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }

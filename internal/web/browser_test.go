@@ -15,6 +15,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/synapse-kb/synapse/internal/demo"
+	"github.com/synapse-kb/synapse/internal/service"
 	"github.com/synapse-kb/synapse/internal/store"
 	"github.com/synapse-kb/synapse/internal/testutil/apptest"
 	"github.com/synapse-kb/synapse/internal/testutil/dbtest"
@@ -322,8 +323,24 @@ func journey(t *testing.T, srv *apptest.Server, c *chrome) {
 	if !c.noReload() {
 		t.Fatal("the chat list was reloaded")
 	}
+	// The list shows the newest message and an unread count; a search
+	// narrows it.
+	if got := c.text("#live li .preview"); got != "Lunch tomorrow?" {
+		t.Fatalf("chat preview: %q", got)
+	}
+	if got := c.text("#live li .count"); got != "1" {
+		t.Fatalf("unread count: %q", got)
+	}
+	c.open("/chats?q=zzz", false)
+	if !strings.Contains(c.text("main"), "No chat matches") {
+		t.Fatalf("a search for nothing: %s", c.text("main"))
+	}
+	c.open("/chats?q=bea", true)
 	c.do("open the chat", chromedp.Click(chromedp.CSS(`#live a[href^="/chats/"]`)))
 	c.until("the chat page", "location.pathname.indexOf('/chats/447700900001') === 0 && document.body.hasAttribute('data-live-ready')")
+	if u, err := srv.App.Service.Chats(ctx, ana.ID, "", service.Page{}); err != nil || len(u.Items) != 1 || u.Items[0].Unread != 0 {
+		t.Fatalf("opening the chat did not mark it read: %+v %v", u.Items, err)
+	}
 	c.markNoReload()
 	deliver(t, srv, ana, sid, sim.Incoming{Chat: "+44 7700 900001", ChatName: "Bea", Type: "text", Text: "See you at noon at Mercado"})
 	c.until("the new message", `document.getElementById('live').textContent.indexOf('noon at Mercado') >= 0`)

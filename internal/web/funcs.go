@@ -28,6 +28,7 @@ func (h *Handler) funcs() template.FuncMap {
 		"clock":       clockDuration,
 		"pathEscape":  url.PathEscape,
 		"queryEscape": url.QueryEscape,
+		"typeLabel":   typeLabel,
 		"chatLabel":   chatLabel,
 		"statusLabel": statusLabel,
 		"float":       func(f *float64) float64 { return *f },
@@ -222,4 +223,27 @@ func statusLabel(s whatsapp.Status) string {
 		return "Failed"
 	}
 	return string(s)
+}
+
+// typeLabel names a message type for a preview without text.
+func typeLabel(t string) string {
+	switch t {
+	case "image":
+		return "📷 Photo"
+	case "voice":
+		return "🎤 Voice message"
+	case "audio":
+		return "Audio"
+	case "video":
+		return "Video"
+	case "document":
+		return "📄 Document"
+	case "location":
+		return "📍 Location"
+	case "contact":
+		return "Contact"
+	case "sticker":
+		return "Sticker"
+	}
+	return "Message"
 }

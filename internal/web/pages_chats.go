@@ -23,7 +23,9 @@ const (
 type chatsData struct {
 	Chats []store.Chat
 	Type  string
+	Q     string
 	Pager pager
+	Error string
 }
 
 func (h *Handler) chatsPage(w http.ResponseWriter, r *http.Request, v *viewer) {
@@ -31,16 +33,21 @@ func (h *Handler) chatsPage(w http.ResponseWriter, r *http.Request, v *viewer) {
 	if typ != "group" && typ != "direct" {
 		typ = ""
 	}
-	p, err := h.o.Service.Chats(r.Context(), v.User.ID, service.ChatFilter(typ), pageOf(r, chatsPerPage))
-	if err != nil {
+	d := chatsData{Type: typ, Q: r.URL.Query().Get("q")}
+	status := http.StatusOK
+	p, err := h.o.Service.FindChats(r.Context(), v.User.ID, service.ChatFilter(typ), d.Q, pageOf(r, chatsPerPage))
+	if fe, invalid := fieldErrors(err); invalid {
+		d.Error, status = "That search "+fe["q"]+".", http.StatusBadRequest
+	} else if err != nil {
 		h.fail(w, r, v, err)
 		return
 	}
-	pg := &page{Title: "Chats and groups", Nav: "chats", Data: chatsData{Chats: p.Items, Type: typ, Pager: newPager(r, p.NextCursor)}}
+	d.Chats, d.Pager = p.Items, newPager(r, p.NextCursor)
+	pg := &page{Title: "Chats and groups", Nav: "chats", Data: d}
 	if r.URL.Query().Get("cursor") == "" {
 		pg.Live = "message"
 	}
-	h.render(w, r, v, http.StatusOK, "chats", pg)
+	h.render(w, r, v, status, "chats", pg)
 }
 
 // messageView is a message with what the page needs to show its media.
@@ -115,6 +122,12 @@ func (h *Handler) renderChat(w http.ResponseWriter, r *http.Request, v *viewer, 
 		return
 	}
 	d.CanSend = st.Status == whatsapp.StatusWorking
+	if d.Newest && r.Method == http.MethodGet {
+		// Reading the newest messages marks the chat read (in Synapse only).
+		if err := h.o.Service.MarkChatRead(ctx, v.User.ID, chatID); err != nil {
+			h.o.Log.Warn("web: mark chat read", "user_id", v.User.ID, "err", err)
+		}
+	}
 	pg := &page{Nav: "chats", State: st, Data: d}
 	pg.Title = pg.ChatName(chat)
 	if d.Newest {
