@@ -61,7 +61,7 @@ func (s *Server) registerWhatsApp() {
 			typed(s.pairCode))
 		add(route{method: "GET", path: "/chats", summary: "The caller's chats and groups, most recent first",
 			description: "Each chat carries its unread count (messages from others since it was last marked read) and its newest message.",
-			query: append([]param{{"type", "group or direct (default: both).", "string"}, {"q", "Only chats whose name or number contains this.", "string"}}, pageQuery...)},
+			query:       append([]param{{"type", "group or direct (default: both).", "string"}, {"q", "Only chats whose name or number contains this.", "string"}}, pageQuery...)},
 			typed(s.listChats))
 		add(route{method: "POST", path: "/chats/{chatId}/read", status: http.StatusNoContent,
 			summary:     "Mark a chat read in Synapse",
