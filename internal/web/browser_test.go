@@ -579,7 +579,11 @@ func seedDemo(t *testing.T, srv *apptest.Server) func() [2]string {
 
 // demoPages signs in to the demo account and looks at every page.
 func demoPages(t *testing.T, c *chrome, account [2]string) {
-	c.open("/signin", false)
+	axe := axeSource(t)
+	for _, p := range []string{"/signup", "/signin"} {
+		c.open(p, false)
+		c.a11y(p, axe)
+	}
 	c.do("sign in",
 		chromedp.SendKeys(chromedp.ID("email"), account[0]),
 		chromedp.SendKeys(chromedp.ID("password"), account[1]),
@@ -615,6 +619,7 @@ func demoPages(t *testing.T, c *chrome, account [2]string) {
 		// Every image on the page loads (thumbnails, photos, previews).
 		c.until("images of "+p.path, `Array.prototype.every.call(document.images, function (i) { return i.hidden || (i.loading === 'lazy' && !i.complete) || i.naturalWidth > 0 })`)
 		c.screenshot(p.name)
+		c.a11y(p.path, axe)
 	}
 	// The gallery opens a viewer: the image large with its caption, where
 	// it came from, a download, and the next images by arrow key.
@@ -626,6 +631,7 @@ func demoPages(t *testing.T, c *chrome, account [2]string) {
 		t.Fatal("the viewer has no download or source message link")
 	}
 	c.screenshot("demo-viewer")
+	c.a11y("the image viewer", axe)
 	c.until("the page script", `document.readyState === 'complete'`)
 	c.do("next image", chromedp.KeyEvent(kb.ArrowRight))
 	c.until("another image", fmt.Sprintf(`location.pathname + location.search !== %q && location.pathname.indexOf('/gallery/') === 0`, first))
@@ -636,6 +642,19 @@ func demoPages(t *testing.T, c *chrome, account [2]string) {
 	c.do("phone size", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
 	c.open("/chats/120363025550000001@g.us", true)
 	c.screenshot("demo-group-phone")
+	// Both colour schemes, at both sizes.
+	c.scheme("dark")
+	c.screenshot("demo-group-phone-dark")
+	c.open("/", true)
+	c.screenshot("demo-dashboard-phone-dark")
+	c.do("desktop size", chromedp.EmulateViewport(1280, 900))
+	c.screenshot("demo-dashboard-dark")
+	c.open("/chats/120363025550000001@g.us", true)
+	c.screenshot("demo-group-dark")
+	c.scheme("light")
+	c.do("phone size", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
+	c.open("/", true)
+	c.screenshot("demo-dashboard-phone")
 	c.do("desktop size", chromedp.EmulateViewport(1280, 900))
 	c.clean("the demo account's pages")
 	if dir := os.Getenv("SYNAPSE_DOCS_SCREENSHOTS"); dir != "" {
