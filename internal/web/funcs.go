@@ -29,6 +29,7 @@ func (h *Handler) funcs() template.FuncMap {
 		"pathEscape":  url.PathEscape,
 		"queryEscape": url.QueryEscape,
 		"typeLabel":   typeLabel,
+		"rest":        restAfterTitle,
 		"chatLabel":   chatLabel,
 		"statusLabel": statusLabel,
 		"float":       func(f *float64) float64 { return *f },
@@ -246,4 +247,16 @@ func typeLabel(t string) string {
 		return "Sticker"
 	}
 	return "Message"
+}
+
+// restAfterTitle is what a body adds to its title: items made from a
+// message take their title from its first words, so a body that starts
+// with the title (an ellipsis aside) shows only the rest.
+func restAfterTitle(title, body string) string {
+	t := strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(title), "…"))
+	b := strings.TrimSpace(body)
+	if t == "" || len(b) < len(t) || !strings.EqualFold(b[:len(t)], t) {
+		return b
+	}
+	return strings.TrimLeft(b[len(t):], " \t\n\r.,;:-–—")
 }

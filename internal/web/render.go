@@ -106,6 +106,19 @@ func (p *page) ChatName(c store.Chat) string {
 	return chatLabel(c)
 }
 
+// Day shows a calendar day (YYYY-MM-DD) as every page does: "Sat 5 Dec",
+// with the year when it is not this one.
+func (p *page) Day(day string) string {
+	d, err := time.Parse("2006-01-02", day)
+	if err != nil {
+		return day
+	}
+	if d.Year() == p.now.In(p.loc()).Year() {
+		return d.Format("Mon 2 Jan")
+	}
+	return d.Format("Mon 2 Jan 2006")
+}
+
 // Clock is a moment's time of day, for messages under a day heading.
 func (p *page) Clock(t time.Time) string { return t.In(p.loc()).Format("15:04") }
 

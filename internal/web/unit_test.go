@@ -167,3 +167,17 @@ func TestRegistrationClosed(t *testing.T) {
 		t.Fatalf("%d users", n)
 	}
 }
+
+func TestRestAfterTitle(t *testing.T) {
+	for _, c := range [][3]string{
+		{"Buy bread", "Buy bread", ""},
+		{"Buy bread and…", "buy bread and milk at the market", "milk at the market"},
+		{"Call Ana", "Call Ana: about the trip", "about the trip"},
+		{"Trip", "Lisbon in May", "Lisbon in May"},
+		{"", "body", "body"},
+	} {
+		if got := web.RestAfterTitle(c[0], c[1]); got != c[2] {
+			t.Errorf("rest(%q, %q) = %q, want %q", c[0], c[1], got, c[2])
+		}
+	}
+}

@@ -1,0 +1,4 @@
+package web
+
+// RestAfterTitle is exported for tests.
+var RestAfterTitle = restAfterTitle
