@@ -390,7 +390,7 @@ func waitFor(t *testing.T, ok func() bool) {
 // FuzzBodies sends arbitrary bytes to every route that reads a body: the
 // answer is never a server error, and errors are problem documents.
 func FuzzBodies(f *testing.F) {
-	srv := apptest.Start(f, apptest.Options{})
+	srv := apptest.Start(f, apptest.Options{Dialect: fuzzDialect(f)})
 	u := srv.Register("fuzz@example.com")
 	var routes []struct{ method, path string }
 	for _, rt := range srv.App.API.Routes() {

@@ -49,22 +49,31 @@ func postgresBase() string {
 	return DefaultPostgresURL
 }
 
+// PostgresReachable reports whether the test PostgreSQL server answers
+// (with SYNAPSE_TEST_REQUIRE_ALL=1 it must, so callers that fall back to
+// SQLite never do then).
+func PostgresReachable() bool {
+	pgOnce.Do(func() { pgErr = pingPostgres(postgresBase()) })
+	return pgErr == nil || RequireAll()
+}
+
+func pingPostgres(base string) error {
+	db, err := sql.Open("pgx", base)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	return db.PingContext(ctx)
+}
+
 // postgresReachable returns the test server's URL, skipping (or, with
 // SYNAPSE_TEST_REQUIRE_ALL=1, failing) the test when it does not answer.
 func postgresReachable(t testing.TB) string {
 	t.Helper()
 	base := postgresBase()
-	pgOnce.Do(func() {
-		db, err := sql.Open("pgx", base)
-		if err != nil {
-			pgErr = err
-			return
-		}
-		defer db.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-		defer cancel()
-		pgErr = db.PingContext(ctx)
-	})
+	pgOnce.Do(func() { pgErr = pingPostgres(base) })
 	if pgErr != nil {
 		Skip(t, "PostgreSQL is not reachable at "+base+": "+pgErr.Error())
 	}
