@@ -16,6 +16,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
@@ -64,6 +65,7 @@ type Node struct {
 	url     string
 	started time.Time
 	key     []byte // signs forwarded requests
+	seen    replayGuard
 	m       *whatsapp.Manager
 	client  *http.Client
 	bridge  *bridge
@@ -339,7 +341,7 @@ func (n *Node) Forward(ctx context.Context, node string, req whatsapp.RemoteRequ
 		return whatsapp.RemoteResponse{}, err
 	}
 	hr.Header.Set("Content-Type", "application/json")
-	hr.Header.Set("Authorization", n.sign(body, n.o.Now()))
+	hr.Header.Set("Authorization", n.sign(node, body, n.o.Now()))
 	resp, err := n.client.Do(hr)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -386,29 +388,76 @@ const maxRPCBody = 1 << 20
 // rpcSkew is how far a forwarded request's time may be from the receiver's.
 const rpcSkew = time.Minute
 
-// sign authenticates a forwarded request: "Synapse-Node <unix>:<hex
-// HMAC-SHA256 of the time and the body>", so a captured request is
-// replayable only for rpcSkew and cannot be altered.
-func (n *Node) sign(body []byte, at time.Time) string {
-	ts := strconv.FormatInt(at.Unix(), 10)
-	mac := hmac.New(sha256.New, n.key)
-	mac.Write([]byte(ts + "\n"))
-	mac.Write(body)
-	return "Synapse-Node " + ts + ":" + hex.EncodeToString(mac.Sum(nil))
+// sign authenticates a request to node `to`: "Synapse-Node
+// <unix>:<id>:<hex HMAC-SHA256 of the time, the id, the receiving node and
+// the body>". The id is random and the receiver accepts it once, so a
+// captured request can be neither altered, nor played again, nor sent to
+// another node; and it is refused after rpcSkew.
+func (n *Node) sign(to string, body []byte, at time.Time) string {
+	var raw [16]byte
+	_, _ = rand.Read(raw[:])
+	return n.signWith(hex.EncodeToString(raw[:]), to, body, at)
 }
 
+func (n *Node) signWith(id, to string, body []byte, at time.Time) string {
+	ts := strconv.FormatInt(at.Unix(), 10)
+	mac := hmac.New(sha256.New, n.key)
+	mac.Write([]byte(ts + "\n" + id + "\n" + to + "\n"))
+	mac.Write(body)
+	return "Synapse-Node " + ts + ":" + id + ":" + hex.EncodeToString(mac.Sum(nil))
+}
+
+// verify reports whether a request to this node carries a valid signature
+// that it has not accepted before.
 func (n *Node) verify(header string, body []byte) bool {
 	v, ok := strings.CutPrefix(header, "Synapse-Node ")
-	ts, _, ok2 := strings.Cut(v, ":")
-	unix, err := strconv.ParseInt(ts, 10, 64)
-	if !ok || !ok2 || err != nil {
+	parts := strings.Split(v, ":")
+	if !ok || len(parts) != 3 || len(parts[1]) != 32 {
 		return false
 	}
-	at := time.Unix(unix, 0)
-	if d := n.o.Now().Sub(at); d > rpcSkew || d < -rpcSkew {
+	unix, err := strconv.ParseInt(parts[0], 10, 64)
+	if err != nil {
 		return false
 	}
-	return subtle.ConstantTimeCompare([]byte(header), []byte(n.sign(body, at))) == 1
+	at, now := time.Unix(unix, 0), n.o.Now()
+	if d := now.Sub(at); d > rpcSkew || d < -rpcSkew {
+		return false
+	}
+	if subtle.ConstantTimeCompare([]byte(header), []byte(n.signWith(parts[1], n.id, body, at))) != 1 {
+		return false
+	}
+	return n.seen.first(parts[1], at.Add(rpcSkew), now)
+}
+
+// replayGuard remembers the ids of the requests a node accepted for as long
+// as their signatures' time would let them in again.
+type replayGuard struct {
+	mu    sync.Mutex
+	ids   map[string]time.Time // id → when its time falls out of the window
+	swept time.Time
+}
+
+// first records id and reports whether it was new. Ids whose time is out of
+// the window are forgotten, in one sweep per window.
+func (g *replayGuard) first(id string, until, now time.Time) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.ids == nil {
+		g.ids = map[string]time.Time{}
+	}
+	if now.Sub(g.swept) >= rpcSkew {
+		for k, t := range g.ids {
+			if now.After(t) {
+				delete(g.ids, k)
+			}
+		}
+		g.swept = now
+	}
+	if _, seen := g.ids[id]; seen {
+		return false
+	}
+	g.ids[id] = until
+	return true
 }
 
 // ServeHTTP serves operations forwarded by other nodes (RPCPath).
@@ -423,7 +472,7 @@ func (n *Node) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !n.verify(r.Header.Get("Authorization"), body) {
-		n.o.Log.Warn("cluster: refused a forwarded request without a valid signature", "remote", r.RemoteAddr)
+		n.o.Log.Warn("cluster: refused a forwarded request without a valid signature, or one already served", "remote", r.RemoteAddr)
 		http.Error(w, "not a node of this cluster", http.StatusUnauthorized)
 		return
 	}

@@ -196,23 +196,26 @@ func TestRPCIsAuthenticated(t *testing.T) {
 		t.Fatalf("unsigned: %d", c)
 	}
 	other, _ := New(Options{Store: f.st, Hub: n1.hub, Secret: []byte("another cluster's secret")})
-	if c := post(other.sign([]byte(status), now), status); c != 401 {
+	if c := post(other.sign(n1.ID(), []byte(status), now), status); c != 401 {
 		t.Fatalf("another cluster's signature: %d", c)
 	}
-	if c := post(n1.sign([]byte(status), now.Add(-5*time.Minute)), status); c != 401 {
+	if c := post(n1.sign(n1.ID(), []byte(status), now.Add(-5*time.Minute)), status); c != 401 {
 		t.Fatalf("a signature from five minutes ago (replay): %d", c)
 	}
-	if c := post(n1.sign([]byte(status), now), `{"op":"logout","userId":"`+u.ID+`"}`); c != 401 {
+	if c := post(n1.sign(n1.ID(), []byte(status), now), `{"op":"logout","userId":"`+u.ID+`"}`); c != 401 {
 		t.Fatalf("a signature for another body: %d", c)
 	}
-	if c := post(n1.sign([]byte(`{"op":`), now), `{"op":`); c != 400 {
+	if c := post(n1.sign(n1.ID(), []byte(`{"op":`), now), `{"op":`); c != 400 {
 		t.Fatalf("bad json: %d", c)
 	}
 	big := `{"op":"status","userId":"` + strings.Repeat("x", maxRPCBody) + `"}`
-	if c := post(n1.sign([]byte(big), now), big); c != 413 {
+	if c := post(n1.sign(n1.ID(), []byte(big), now), big); c != 413 {
 		t.Fatalf("oversized: %d", c)
 	}
-	if c := post(n1.sign([]byte(status), now), status); c != 200 {
+	if c := post(n1.sign("another-node", []byte(status), now), status); c != 401 {
+		t.Fatalf("a signature for another node: %d", c)
+	}
+	if c := post(n1.sign(n1.ID(), []byte(status), now), status); c != 200 {
 		t.Fatalf("the cluster's own signature: %d", c)
 	}
 	resp, _ := http.Get(n1.srv.URL + RPCPath)
@@ -307,5 +310,48 @@ func TestStoppedSessionIsNotAdopted(t *testing.T) {
 	}
 	if len(n2.m.Running()) != 1 {
 		t.Fatal("n2 did not adopt a session whose lease expired")
+	}
+}
+
+// A captured request cannot be played again, not even within the minute
+// its signature's time allows.
+func TestRPCRefusesReplay(t *testing.T) {
+	f := newFixture(t)
+	n1 := f.node(secret, nil)
+	u := mustUser(t, f.st, "ana@x.io")
+	body := `{"op":"stop","userId":"` + u.ID + `"}`
+	auth := n1.sign(n1.ID(), []byte(body), time.Now())
+	post := func() int {
+		req, _ := http.NewRequest("POST", n1.srv.URL+RPCPath, strings.NewReader(body))
+		req.Header.Set("Authorization", auth)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if c := post(); c != 200 {
+		t.Fatalf("first delivery: %d", c)
+	}
+	if c := post(); c != 401 {
+		t.Fatalf("the same request again (replay): %d", c)
+	}
+}
+
+// The ids of accepted requests are kept only while their time is inside
+// the window.
+func TestReplayGuardForgetsOldIDs(t *testing.T) {
+	var g replayGuard
+	t0 := time.Unix(1_700_000_000, 0)
+	if !g.first("a", t0.Add(rpcSkew), t0) || g.first("a", t0.Add(rpcSkew), t0.Add(time.Second)) {
+		t.Fatal("an id was accepted twice, or not at all")
+	}
+	later := t0.Add(2*rpcSkew + time.Second)
+	if !g.first("b", later.Add(rpcSkew), later) {
+		t.Fatal("a new id was refused")
+	}
+	if len(g.ids) != 1 {
+		t.Fatalf("%d ids kept, want only the one inside the window", len(g.ids))
 	}
 }
