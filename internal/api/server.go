@@ -30,7 +30,7 @@ type Options struct {
 	Store    *store.Store
 	Auth     *auth.Service
 	Tokens   *auth.Tokens
-	Sessions *whatsapp.Manager
+	Sessions whatsapp.Sessions
 	Hub      *realtime.Hub
 	// Sim is the sim engine, when it is the configured engine; the
 	// simulator control routes exist only then.

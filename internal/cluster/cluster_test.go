@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/synapse-kb/synapse/internal/realtime"
+	"github.com/synapse-kb/synapse/internal/sessions"
 	"github.com/synapse-kb/synapse/internal/store"
 	"github.com/synapse-kb/synapse/internal/testutil/dbtest"
 	"github.com/synapse-kb/synapse/internal/whatsapp"
@@ -19,11 +20,13 @@ import (
 
 var ctx = context.Background()
 
-// testNode is one node: its store connection, manager and HTTP server, all
-// on a shared database and a shared simulated WhatsApp.
+// testNode is one node: its own sessions (m), its router (r, which
+// answers for every session) and its HTTP server, all on a shared database
+// and a shared simulated WhatsApp.
 type testNode struct {
 	*Node
-	m   *whatsapp.Manager
+	m   *sessions.Manager
+	r   *Router
 	hub *realtime.Hub
 	srv *httptest.Server
 }
@@ -60,10 +63,10 @@ func (f *fixture) node(secret string, now func() time.Time) *testNode {
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	m := whatsapp.NewManager(whatsapp.ManagerOptions{Engine: f.eng, Store: f.st, Sink: nopSink{}, Publisher: n, Cluster: n, QRWait: 10 * time.Second})
-	n.SetManager(m)
-	srv := httptest.NewServer(n)
-	if err := n.Start(ctx, srv.URL); err != nil {
+	m := sessions.New(sessions.Options{Engine: f.eng, Store: f.st, Sink: nopSink{}, Publisher: n, Leases: n, QRWait: 10 * time.Second})
+	r := NewRouter(n, m)
+	srv := httptest.NewServer(r)
+	if err := n.Start(ctx, srv.URL, m); err != nil {
 		f.t.Fatal(err)
 	}
 	f.t.Cleanup(func() {
@@ -71,7 +74,7 @@ func (f *fixture) node(secret string, now func() time.Time) *testNode {
 		n.Close()
 		srv.Close()
 	})
-	return &testNode{Node: n, m: m, hub: hub, srv: srv}
+	return &testNode{Node: n, m: m, r: r, hub: hub, srv: srv}
 }
 
 type nopSink struct{}
@@ -96,10 +99,10 @@ func TestForwarding(t *testing.T) {
 	n1, n2 := f.node(secret, nil), f.node(secret, nil)
 	u := mustUser(t, f.st, "ana@x.io")
 
-	if _, err := n1.m.QR(ctx, u.ID, false); err != nil {
+	if _, err := n1.r.QR(ctx, u.ID, false); err != nil {
 		t.Fatalf("qr on n1: %v", err)
 	}
-	st, err := n2.m.Status(ctx, u.ID)
+	st, err := n2.r.Status(ctx, u.ID)
 	if err != nil || st.Status != whatsapp.StatusScanQR {
 		t.Fatalf("status through n2: %+v %v", st, err)
 	}
@@ -107,24 +110,24 @@ func TestForwarding(t *testing.T) {
 		t.Fatalf("running: n1 %v, n2 %v", n1.m.Running(), n2.m.Running())
 	}
 	// The QR code through n2 is n1's.
-	q1, _ := n1.m.QR(ctx, u.ID, false)
-	q2, err := n2.m.QR(ctx, u.ID, false)
+	q1, _ := n1.r.QR(ctx, u.ID, false)
+	q2, err := n2.r.QR(ctx, u.ID, false)
 	if err != nil || q2.Raw != q1.Raw || !strings.HasPrefix(q2.Image, "data:image/png;base64,") {
 		t.Fatalf("qr through n2: %v (%q vs %q)", err, q2.Raw, q1.Raw)
 	}
 	// Errors cross nodes as themselves.
-	if _, err := n2.m.SendText(ctx, u.ID, "1@s.whatsapp.net", "hi"); !errors.Is(err, whatsapp.ErrNotConnected) {
+	if _, err := n2.r.SendText(ctx, u.ID, "1@s.whatsapp.net", "hi"); !errors.Is(err, whatsapp.ErrNotConnected) {
 		t.Fatalf("send through n2 while pairing: %v", err)
 	}
 	// Stopping through n2 stops it on n1 and releases the lease; a start
 	// through n2 then runs it on n2.
-	if st, err := n2.m.Stop(ctx, u.ID); err != nil || st.Status != whatsapp.StatusStopped {
+	if st, err := n2.r.Stop(ctx, u.ID); err != nil || st.Status != whatsapp.StatusStopped {
 		t.Fatalf("stop through n2: %+v %v", st, err)
 	}
 	if len(n1.m.Running()) != 0 {
 		t.Fatal("still running on n1 after stop")
 	}
-	if _, err := n2.m.Start(ctx, u.ID); err != nil {
+	if _, err := n2.r.Start(ctx, u.ID); err != nil {
 		t.Fatal(err)
 	}
 	if len(n2.m.Running()) != 1 || len(n1.m.Running()) != 0 {
@@ -136,7 +139,7 @@ func TestForwarding(t *testing.T) {
 
 	// A node that cannot be reached is reported as such.
 	n2.srv.Close()
-	if _, err := n1.Forward(ctx, n2.ID(), whatsapp.RemoteRequest{Op: whatsapp.OpStatus, UserID: u.ID}); !errors.Is(err, whatsapp.ErrNodeUnavailable) {
+	if _, err := n1.forward(ctx, n2.ID(), request{Op: opStatus, UserID: u.ID}); !errors.Is(err, whatsapp.ErrNodeUnavailable) {
 		t.Fatalf("forward to a closed node: %v", err)
 	}
 }
@@ -156,7 +159,7 @@ func TestLostLeaseIsRelinquished(t *testing.T) {
 	f := newFixture(t)
 	n1 := f.node(secret, nil)
 	u := mustUser(t, f.st, "ana@x.io")
-	if _, err := n1.m.Start(ctx, u.ID); err != nil {
+	if _, err := n1.r.Start(ctx, u.ID); err != nil {
 		t.Fatal(err)
 	}
 	sid := mustSession(t, f.st, u.ID)
@@ -212,8 +215,22 @@ func TestRPCIsAuthenticated(t *testing.T) {
 	if c := post(n1.sign(n1.ID(), []byte(big), now), big); c != 413 {
 		t.Fatalf("oversized: %d", c)
 	}
-	if c := post(n1.sign("another-node", []byte(status), now), status); c != 401 {
+	// A request signed for another node is not served here; one whose
+	// receiver was edited is not signed at all.
+	if c := post(n1.sign("another-node", []byte(status), now), status); c != 421 {
 		t.Fatalf("a signature for another node: %d", c)
+	}
+	mine := n1.sign(n1.ID(), []byte(status), now)
+	if c := post(strings.Replace(mine, ":"+n1.ID()+":", ":another-node:", 1), status); c != 401 {
+		t.Fatalf("a signature whose receiver was changed: %d", c)
+	}
+	// A node id whose address now serves another node (it restarted) is
+	// unavailable.
+	n1.mu.Lock()
+	n1.nodes["gone"] = n1.srv.URL
+	n1.mu.Unlock()
+	if _, err := n1.forward(ctx, "gone", request{Op: opStatus, UserID: u.ID}); !errors.Is(err, whatsapp.ErrNodeUnavailable) {
+		t.Fatalf("forward to a node that is no more: %v", err)
 	}
 	if c := post(n1.sign(n1.ID(), []byte(status), now), status); c != 200 {
 		t.Fatalf("the cluster's own signature: %d", c)
@@ -275,7 +292,7 @@ func TestStoppedSessionIsNotAdopted(t *testing.T) {
 	f := newFixture(t)
 	n1, n2 := f.node(secret, nil), f.node(secret, nil)
 	u := mustUser(t, f.st, "ana@x.io")
-	if _, err := n1.m.QR(ctx, u.ID, false); err != nil {
+	if _, err := n1.r.QR(ctx, u.ID, false); err != nil {
 		t.Fatal(err)
 	}
 	sid := mustSession(t, f.st, u.ID)
@@ -283,13 +300,13 @@ func TestStoppedSessionIsNotAdopted(t *testing.T) {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(10 * time.Second)
-	for st, _ := n1.m.Status(ctx, u.ID); st.Status != whatsapp.StatusWorking; st, _ = n1.m.Status(ctx, u.ID) {
+	for st, _ := n1.r.Status(ctx, u.ID); st.Status != whatsapp.StatusWorking; st, _ = n1.r.Status(ctx, u.ID) {
 		if time.Now().After(deadline) {
 			t.Fatalf("not WORKING: %+v", st)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	if _, err := n1.m.Stop(ctx, u.ID); err != nil {
+	if _, err := n1.r.Stop(ctx, u.ID); err != nil {
 		t.Fatal(err)
 	}
 	if err := n2.heartbeat(ctx); err != nil {
@@ -299,7 +316,7 @@ func TestStoppedSessionIsNotAdopted(t *testing.T) {
 		t.Fatal("n2 adopted a session that was stopped on n1")
 	}
 	// A running session whose node died is adopted.
-	if _, err := n1.m.Start(ctx, u.ID); err != nil {
+	if _, err := n1.r.Start(ctx, u.ID); err != nil {
 		t.Fatal(err)
 	}
 	n1.m.Flush()

@@ -15,6 +15,7 @@ import (
 
 	"github.com/synapse-kb/synapse/internal/auth"
 	"github.com/synapse-kb/synapse/internal/realtime"
+	"github.com/synapse-kb/synapse/internal/sessions"
 	"github.com/synapse-kb/synapse/internal/store"
 	"github.com/synapse-kb/synapse/internal/testutil/dbtest"
 	"github.com/synapse-kb/synapse/internal/web"
@@ -49,7 +50,7 @@ func newUnit(t *testing.T, o web.Options) *unit {
 	o.Auth = auth.NewService(auth.Options{Store: st, Tokens: tokens, RefreshTTL: time.Hour, Log: log,
 		Password: auth.PasswordParams{MemoryKiB: 64, Time: 1, Threads: 1}})
 	o.Hub = realtime.NewHub(16, log)
-	o.Sessions = whatsapp.NewManager(whatsapp.ManagerOptions{Engine: realEngine{}, Store: st, Log: log})
+	o.Sessions = sessions.New(sessions.Options{Engine: realEngine{}, Store: st, Log: log})
 	h, err := web.New(o)
 	if err != nil {
 		t.Fatal(err)

@@ -45,7 +45,7 @@ import (
 type Options struct {
 	Store    *store.Store
 	Auth     *auth.Service
-	Sessions *whatsapp.Manager
+	Sessions whatsapp.Sessions
 	Hub      *realtime.Hub
 	// Blobs serves media; without it media routes answer 404.
 	Blobs media.Blobs
