@@ -389,3 +389,24 @@ func TestConnectRetriesWithBackoff(t *testing.T) {
 		t.Fatalf("retries were not reported: %v", rec.events)
 	}
 }
+
+func mustUser(t *testing.T, s *store.Store, email string) string {
+	t.Helper()
+	u, err := s.CreateUser(ctx, store.User{Email: email, Name: email, PasswordHash: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.ID
+}
+
+// waitFor waits until cond holds, for at most a minute.
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not reached")
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
