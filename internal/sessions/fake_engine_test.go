@@ -63,9 +63,9 @@ func (c *scriptedClient) Connect(ctx context.Context) error {
 	}
 	return nil
 }
-func (c *scriptedClient) Disconnect()                    { c.e.use() }
-func (c *scriptedClient) Logout(context.Context) error   { c.e.use(); return nil }
-func (c *scriptedClient) HasDevice() bool                { return true }
+func (c *scriptedClient) Disconnect()                  { c.e.use() }
+func (c *scriptedClient) Logout(context.Context) error { c.e.use(); return nil }
+func (c *scriptedClient) HasDevice() bool              { return true }
 func (c *scriptedClient) PairPhone(context.Context, string) (string, error) {
 	return "", whatsapp.ErrNotSupported
 }
