@@ -1,6 +1,6 @@
 // Package app assembles a Synapse process from its configuration: store,
-// engine, session manager, ingest, realtime hub and HTTP API, started and
-// stopped in the right order.
+// engine, sessions, ingest, realtime hub and HTTP API, started and stopped
+// in the right order.
 package app
 
 import (
@@ -37,6 +37,7 @@ import (
 	"github.com/synapse-kb/synapse/internal/media"
 	"github.com/synapse-kb/synapse/internal/realtime"
 	"github.com/synapse-kb/synapse/internal/service"
+	"github.com/synapse-kb/synapse/internal/sessions"
 	"github.com/synapse-kb/synapse/internal/store"
 	"github.com/synapse-kb/synapse/internal/web"
 	"github.com/synapse-kb/synapse/internal/whatsapp"
@@ -47,15 +48,19 @@ import (
 
 // App is one running Synapse.
 type App struct {
-	Config   *config.Config
-	Log      *slog.Logger
-	Store    *store.Store
-	Hub      *realtime.Hub
-	Ingest   *ingest.Ingester
-	Sessions *whatsapp.Manager
-	Sim      *sim.Engine // set with the sim engine
-	Jobs     *jobs.Runner
-	Blobs    media.Blobs
+	Config *config.Config
+	Log    *slog.Logger
+	Store  *store.Store
+	Hub    *realtime.Hub
+	Ingest *ingest.Ingester
+	// Sessions answers for every person's session: Local on a single
+	// process, the cluster's router on several nodes.
+	Sessions whatsapp.Sessions
+	// Local holds the sessions this process runs.
+	Local *sessions.Manager
+	Sim   *sim.Engine // set with the sim engine
+	Jobs  *jobs.Runner
+	Blobs media.Blobs
 	// Service holds every use case; API and Web are its two adapters.
 	Service  *service.Service
 	API      *api.Server
@@ -66,8 +71,9 @@ type App struct {
 	// node of possibly several sharing the database.
 	Cluster *cluster.Node
 
-	waha    *waha.Engine // set with the waha engine: serves its webhooks
-	selfURL string       // how other nodes (and WAHA) reach this process
+	router  *cluster.Router // with Cluster: serves the other nodes' forwarded operations
+	waha    *waha.Engine    // set with the waha engine: serves its webhooks
+	selfURL string          // how other nodes (and WAHA) reach this process
 	secret  []byte
 
 	closers  []func()
@@ -173,14 +179,14 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, version stri
 	a.Registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "synapse_realtime_dropped_clients_total", Help: "Realtime clients dropped for falling behind."},
 		func() float64 { return float64(a.Hub.Stats().Dropped) }))
 	var pub realtime.Publisher = a.Hub
-	var sessionCluster whatsapp.Cluster
+	var leases sessions.Leases // nil: this process runs every session
 	if clustered {
 		a.Cluster, err = cluster.New(cluster.Options{Store: st, Hub: a.Hub, DatabaseURL: cfg.DatabaseURL, Secret: secret,
 			LeaseTTL: cfg.LeaseTTL, Log: log.With("component", "cluster")})
 		if err != nil {
 			return nil, err
 		}
-		pub, sessionCluster = a.Cluster, a.Cluster
+		pub, leases = a.Cluster, a.Cluster
 		if len(cfg.JWTSecret) == 0 {
 			log.Warn("JWT_SECRET is not set, so this node signs with the secret generated in its data directory: fine for one node, but every node sharing this database needs the same JWT_SECRET")
 		}
@@ -195,12 +201,14 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, version stri
 	if err != nil {
 		return nil, err
 	}
-	a.Sessions = whatsapp.NewManager(whatsapp.ManagerOptions{
+	a.Local = sessions.New(sessions.Options{
 		Engine: engine, Store: st, Sink: a.Ingest, Publisher: pub, Log: log.With("component", "sessions"),
-		RestoreRate: cfg.RestoreRate, Metrics: a.Registry, Cluster: sessionCluster,
+		RestoreRate: cfg.RestoreRate, Metrics: a.Registry, Leases: leases,
 	})
+	a.Sessions = a.Local
 	if a.Cluster != nil {
-		a.Cluster.SetManager(a.Sessions)
+		a.router = cluster.NewRouter(a.Cluster, a.Local)
+		a.Sessions = a.router
 	}
 	if err := a.newPipeline(ctx, pub); err != nil {
 		return nil, err
@@ -426,7 +434,7 @@ func (a *App) Start(ln net.Listener) {
 	a.selfURL = a.nodeURL(ln)
 	if a.Cluster != nil {
 		// Join before restoring, so that restored sessions take leases.
-		if err := a.Cluster.Start(ctx, a.selfURL); err != nil {
+		if err := a.Cluster.Start(ctx, a.selfURL, a.Local); err != nil {
 			a.Log.Error("join the cluster", "err", err)
 		}
 	}
@@ -435,8 +443,8 @@ func (a *App) Start(ln net.Listener) {
 		a.Log.Error("start jobs", "err", err)
 	}
 	go func() {
-		n, err := a.Sessions.Restore(ctx)
-		if err != nil && !errors.Is(err, context.Canceled) {
+		n, err := a.Local.Restore(ctx)
+		if err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, whatsapp.ErrClosed) {
 			a.Log.Error("restore sessions", "err", err)
 			return
 		}
@@ -462,8 +470,8 @@ func (a *App) Shutdown(ctx context.Context) {
 }
 
 func (a *App) closeAll() {
-	if a.Sessions != nil {
-		a.Sessions.Close()
+	if a.Local != nil {
+		a.Local.Close()
 	}
 	if a.Cluster != nil {
 		a.Cluster.Close()

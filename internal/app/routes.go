@@ -27,7 +27,7 @@ func (a *App) Handler() http.Handler {
 		mux.Handle(WAHAWebhookPath, a.waha)
 	}
 	if a.Cluster != nil {
-		mux.Handle(cluster.RPCPath, a.Cluster)
+		mux.Handle(cluster.RPCPath, a.router)
 	}
 	mux.Handle("/", a.Web)
 	return mux

@@ -17,6 +17,7 @@ import (
 
 	"github.com/synapse-kb/synapse/internal/ingest"
 	"github.com/synapse-kb/synapse/internal/realtime"
+	"github.com/synapse-kb/synapse/internal/sessions"
 	"github.com/synapse-kb/synapse/internal/store"
 	"github.com/synapse-kb/synapse/internal/whatsapp"
 	"github.com/synapse-kb/synapse/internal/whatsapp/sim"
@@ -105,13 +106,13 @@ func (e Env) printf(format string, args ...any) {
 	fmt.Fprintf(e.Out, format, args...)
 }
 
-// stack is a store, sim engine, ingester and session manager wired as in
+// stack is a store, sim engine, ingester and sessions wired as in
 // serve, without HTTP.
 type stack struct {
 	store *store.Store
 	sim   *sim.Engine
 	ing   *ingest.Ingester
-	m     *whatsapp.Manager
+	m     *sessions.Manager
 	hub   *realtime.Hub
 }
 
@@ -132,7 +133,7 @@ func (e Env) newStack(ctx context.Context) (*stack, error) {
 	hub := realtime.NewHub(4096, log)
 	ing := ingest.New(ingest.Options{Store: s, Publisher: hub, Log: log})
 	ing.Start()
-	m := whatsapp.NewManager(whatsapp.ManagerOptions{Engine: eng, Store: s, Sink: ing, Publisher: hub, Log: log, QRWait: time.Minute})
+	m := sessions.New(sessions.Options{Engine: eng, Store: s, Sink: ing, Publisher: hub, Log: log, QRWait: time.Minute})
 	return &stack{store: s, sim: eng, ing: ing, m: m, hub: hub}, nil
 }
 

@@ -15,12 +15,12 @@ func BenchmarkForwardedStatus(b *testing.B) {
 	f := newFixture(b)
 	n1, n2 := f.node(secret, nil), f.node(secret, nil)
 	u := mustUser(b, f.st, "ana@x.io")
-	if _, err := n1.m.Start(ctx, u.ID); err != nil {
+	if _, err := n1.r.Start(ctx, u.ID); err != nil {
 		b.Fatal(err)
 	}
 	b.ResetTimer()
 	for b.Loop() {
-		if _, err := n2.m.Status(ctx, u.ID); err != nil {
+		if _, err := n2.r.Status(ctx, u.ID); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -3,41 +3,36 @@
 // running WhatsApp session is leased to one node, which renews its leases
 // on every heartbeat; when a node dies its leases expire and the other nodes
 // take its sessions over (their devices are in the shared database, so they
-// log in again without a QR code). An operation on a session asked of the
-// wrong node is forwarded over HTTP to the node running it, and realtime
-// events cross nodes through PostgreSQL LISTEN/NOTIFY, so a browser may be
-// connected to any node.
+// log in again without a QR code). The Router answers for every session on
+// every node, forwarding an operation over signed HTTP to the node running
+// the session, and realtime events cross nodes through PostgreSQL
+// LISTEN/NOTIFY, so a browser may be connected to any node.
+//
+// A node is assembled in three steps, without setters: New (the Node: the
+// sessions.Leases and the realtime.Publisher), then the node's own
+// sessions (a *sessions.Manager built with the Node as its Leases), then
+// NewRouter from both; Start(ctx, url, local) joins the cluster.
 //
 // A node holds no per-session timer or goroutine: one loop per node renews
 // all its leases in one statement per heartbeat.
 package cluster
 
 import (
-	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/synapse-kb/synapse/internal/realtime"
+	"github.com/synapse-kb/synapse/internal/sessions"
 	"github.com/synapse-kb/synapse/internal/store"
-	"github.com/synapse-kb/synapse/internal/whatsapp"
 )
-
-// RPCPath is where a node serves operations forwarded by the others.
-const RPCPath = "/internal/cluster/v1/sessions"
 
 // Options configure a Node.
 type Options struct {
@@ -57,14 +52,15 @@ type Options struct {
 }
 
 // Node is this process as a member of the cluster. It implements
-// whatsapp.Cluster and realtime.Publisher.
+// sessions.Leases and realtime.Publisher.
 type Node struct {
 	o       Options
 	id      string
 	url     string
 	started time.Time
-	key     []byte // signs forwarded requests
-	m       *whatsapp.Manager
+	key     []byte      // signs forwarded requests
+	seen    replayGuard // ids of the forwarded requests served
+	local   Local       // this node's own sessions, from Start
 	client  *http.Client
 	bridge  *bridge
 
@@ -78,7 +74,7 @@ type Node struct {
 	wg        sync.WaitGroup
 }
 
-var _ whatsapp.Cluster = (*Node)(nil)
+var _ sessions.Leases = (*Node)(nil)
 var _ realtime.Publisher = (*Node)(nil)
 
 // New returns a node with a fresh id. It does nothing until Start.
@@ -124,19 +120,18 @@ func (n *Node) Stats() Stats {
 // ID returns the node's id.
 func (n *Node) ID() string { return n.id }
 
-// SetManager gives the node the session manager it leases sessions for.
-// Call it before Start.
-func (n *Node) SetManager(m *whatsapp.Manager) { n.m = m }
-
 // Start registers the node under url (how the other nodes reach it) and
-// starts its heartbeat and event listener.
-func (n *Node) Start(ctx context.Context, url string) error {
+// starts its heartbeat, which renews the leases of the sessions local runs
+// and has local adopt the sessions of nodes that died, and its event
+// listener.
+func (n *Node) Start(ctx context.Context, url string, local Local) error {
+	n.local = local
 	n.url = strings.TrimRight(url, "/")
 	n.started = n.o.Now()
 	n.renewed.Store(n.started.UnixMilli())
 	// The heartbeat runs whatever fails here: leases this node takes must
 	// be renewed (or given up) for as long as it lives. The first one does
-	// not adopt: the manager's Restore brings sessions back at start.
+	// not adopt: the sessions' Restore brings them back at start.
 	herr := n.heartbeatOnce(ctx, false)
 	lctx, cancel := context.WithCancel(context.Background())
 	n.cancel = cancel
@@ -154,7 +149,7 @@ func (n *Node) Start(ctx context.Context, url string) error {
 
 // Close leaves the cluster: the node's leases are released so that other
 // nodes take its sessions over at their next heartbeat. Call it after the
-// session manager has disconnected its sessions.
+// node's own sessions are closed.
 func (n *Node) Close() {
 	if n.cancel != nil {
 		n.cancel()
@@ -205,16 +200,16 @@ func (n *Node) loop(ctx context.Context) {
 // not be renewed for most of their life: other nodes may take them over
 // soon, and a session must not run twice.
 func (n *Node) giveUpIfStale() {
-	if n.m == nil || n.o.Now().Sub(time.UnixMilli(n.renewed.Load())) < n.o.LeaseTTL*2/3 {
+	if n.local == nil || n.o.Now().Sub(time.UnixMilli(n.renewed.Load())) < n.o.LeaseTTL*2/3 {
 		return
 	}
-	running := n.m.Running()
+	running := n.local.Running()
 	if len(running) == 0 {
 		return
 	}
 	n.o.Log.Error("cannot renew session leases; stopping the sessions on this node so that another node can run them", "sessions", len(running))
 	for _, r := range running {
-		n.m.Relinquish(r.UserID)
+		n.local.Relinquish(r.UserID)
 	}
 }
 
@@ -243,11 +238,11 @@ func (n *Node) heartbeatOnce(ctx context.Context, adopt bool) error {
 	n.nodes = urls
 	n.mu.Unlock()
 	n.peers.Store(int32(max(0, len(live)-1)))
-	if n.m == nil {
+	if n.local == nil {
 		return nil
 	}
 
-	running := n.m.Running()
+	running := n.local.Running()
 	ids := make([]string, len(running))
 	for i, r := range running {
 		ids[i] = r.ID
@@ -267,7 +262,7 @@ func (n *Node) heartbeatOnce(ctx context.Context, adopt bool) error {
 				// Cut off for longer than a lease: another node may run
 				// it now. Acquire again; if that fails, stop here.
 				if owner, err := n.o.Store.AcquireLease(ctx, r.ID, n.id, now, now.Add(n.o.LeaseTTL)); err != nil || owner != n.id {
-					n.m.Relinquish(r.UserID)
+					n.local.Relinquish(r.UserID)
 				}
 			}
 		}
@@ -282,7 +277,7 @@ func (n *Node) heartbeatOnce(ctx context.Context, adopt bool) error {
 	}
 	for _, s := range orphans {
 		n.o.Log.Info("taking over a session whose node stopped", "session_id", s.ID, "user_id", s.UserID)
-		n.m.Adopt(s.UserID)
+		n.local.Adopt(s.UserID)
 	}
 	if err := n.o.Store.DeleteClusterEvents(ctx, now.Add(-time.Minute)); err != nil {
 		n.o.Log.Warn("delete old cluster events", "err", err)
@@ -290,7 +285,7 @@ func (n *Node) heartbeatOnce(ctx context.Context, adopt bool) error {
 	return nil
 }
 
-// Acquire implements whatsapp.Cluster.
+// Acquire implements sessions.Leases.
 func (n *Node) Acquire(ctx context.Context, sessionID string) (string, error) {
 	now := n.o.Now()
 	owner, err := n.o.Store.AcquireLease(ctx, sessionID, n.id, now, now.Add(n.o.LeaseTTL))
@@ -300,7 +295,8 @@ func (n *Node) Acquire(ctx context.Context, sessionID string) (string, error) {
 	return owner, nil
 }
 
-// Owner implements whatsapp.Cluster.
+// Owner returns the id of another live node that holds the session's
+// lease, or "".
 func (n *Node) Owner(ctx context.Context, sessionID string) (string, error) {
 	owner, err := n.o.Store.LeaseOwner(ctx, sessionID, n.o.Now())
 	if err != nil || owner == n.id {
@@ -309,141 +305,13 @@ func (n *Node) Owner(ctx context.Context, sessionID string) (string, error) {
 	return owner, nil
 }
 
-// Release implements whatsapp.Cluster.
+// Release implements sessions.Leases.
 func (n *Node) Release(sessionID string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := n.o.Store.ReleaseLease(ctx, sessionID, n.id); err != nil {
 		n.o.Log.Warn("release session lease", "session_id", sessionID, "err", err)
 	}
-}
-
-// rpcReply is the body of a forwarded operation's answer.
-type rpcReply struct {
-	Response whatsapp.RemoteResponse `json:"response"`
-	Error    *whatsapp.RemoteError   `json:"error,omitempty"`
-}
-
-// Forward implements whatsapp.Cluster.
-func (n *Node) Forward(ctx context.Context, node string, req whatsapp.RemoteRequest) (whatsapp.RemoteResponse, error) {
-	url, err := n.nodeURL(ctx, node)
-	if err != nil {
-		return whatsapp.RemoteResponse{}, err
-	}
-	body, err := json.Marshal(req)
-	if err != nil {
-		return whatsapp.RemoteResponse{}, err
-	}
-	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, url+RPCPath, bytes.NewReader(body))
-	if err != nil {
-		return whatsapp.RemoteResponse{}, err
-	}
-	hr.Header.Set("Content-Type", "application/json")
-	hr.Header.Set("Authorization", n.sign(body, n.o.Now()))
-	resp, err := n.client.Do(hr)
-	if err != nil {
-		if ctx.Err() != nil {
-			return whatsapp.RemoteResponse{}, ctx.Err()
-		}
-		return whatsapp.RemoteResponse{}, fmt.Errorf("%w: node %s (%s): %v", whatsapp.ErrNodeUnavailable, node, url, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-		err := fmt.Errorf("cluster: node %s answered %s: %s", node, resp.Status, bytes.TrimSpace(b))
-		if resp.StatusCode == http.StatusServiceUnavailable || resp.StatusCode == http.StatusBadGateway {
-			err = fmt.Errorf("%w: %v", whatsapp.ErrNodeUnavailable, err)
-		}
-		return whatsapp.RemoteResponse{}, err
-	}
-	var reply rpcReply
-	if err := json.NewDecoder(resp.Body).Decode(&reply); err != nil {
-		return whatsapp.RemoteResponse{}, fmt.Errorf("cluster: node %s: bad answer: %w", node, err)
-	}
-	if reply.Error != nil {
-		return reply.Response, reply.Error.Err()
-	}
-	return reply.Response, nil
-}
-
-func (n *Node) nodeURL(ctx context.Context, node string) (string, error) {
-	n.mu.Lock()
-	url := n.nodes[node]
-	n.mu.Unlock()
-	if url != "" {
-		return url, nil
-	}
-	nd, err := n.o.Store.Node(ctx, node)
-	if err != nil {
-		return "", fmt.Errorf("cluster: node %s: %w", node, err)
-	}
-	return nd.URL, nil
-}
-
-// maxRPCBody bounds a forwarded request (a text to send is the largest).
-const maxRPCBody = 1 << 20
-
-// rpcSkew is how far a forwarded request's time may be from the receiver's.
-const rpcSkew = time.Minute
-
-// sign authenticates a forwarded request: "Synapse-Node <unix>:<hex
-// HMAC-SHA256 of the time and the body>", so a captured request is
-// replayable only for rpcSkew and cannot be altered.
-func (n *Node) sign(body []byte, at time.Time) string {
-	ts := strconv.FormatInt(at.Unix(), 10)
-	mac := hmac.New(sha256.New, n.key)
-	mac.Write([]byte(ts + "\n"))
-	mac.Write(body)
-	return "Synapse-Node " + ts + ":" + hex.EncodeToString(mac.Sum(nil))
-}
-
-func (n *Node) verify(header string, body []byte) bool {
-	v, ok := strings.CutPrefix(header, "Synapse-Node ")
-	ts, _, ok2 := strings.Cut(v, ":")
-	unix, err := strconv.ParseInt(ts, 10, 64)
-	if !ok || !ok2 || err != nil {
-		return false
-	}
-	at := time.Unix(unix, 0)
-	if d := n.o.Now().Sub(at); d > rpcSkew || d < -rpcSkew {
-		return false
-	}
-	return subtle.ConstantTimeCompare([]byte(header), []byte(n.sign(body, at))) == 1
-}
-
-// ServeHTTP serves operations forwarded by other nodes (RPCPath).
-func (n *Node) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-		return
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRPCBody))
-	if err != nil {
-		http.Error(w, "body too large or unreadable", http.StatusRequestEntityTooLarge)
-		return
-	}
-	if !n.verify(r.Header.Get("Authorization"), body) {
-		n.o.Log.Warn("cluster: refused a forwarded request without a valid signature", "remote", r.RemoteAddr)
-		http.Error(w, "not a node of this cluster", http.StatusUnauthorized)
-		return
-	}
-	if n.m == nil {
-		http.Error(w, "node is starting", http.StatusServiceUnavailable)
-		return
-	}
-	var req whatsapp.RemoteRequest
-	if err := json.Unmarshal(body, &req); err != nil {
-		http.Error(w, "bad request: "+err.Error(), http.StatusBadRequest)
-		return
-	}
-	resp, err := n.m.Serve(r.Context(), req)
-	reply := rpcReply{Response: resp}
-	if err != nil {
-		e := whatsapp.EncodeRemoteError(err)
-		reply.Error = &e
-	}
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(reply)
 }
 
 // Publish implements realtime.Publisher: the event goes to this node's

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/synapse-kb/synapse/internal/realtime"
+	"github.com/synapse-kb/synapse/internal/sessions"
 	"github.com/synapse-kb/synapse/internal/store"
 	"github.com/synapse-kb/synapse/internal/testutil/dbtest"
 	"github.com/synapse-kb/synapse/internal/whatsapp"
@@ -19,11 +20,13 @@ import (
 
 var ctx = context.Background()
 
-// testNode is one node: its store connection, manager and HTTP server, all
-// on a shared database and a shared simulated WhatsApp.
+// testNode is one node: its own sessions (m), its router (r, which
+// answers for every session) and its HTTP server, all on a shared database
+// and a shared simulated WhatsApp.
 type testNode struct {
 	*Node
-	m   *whatsapp.Manager
+	m   *sessions.Manager
+	r   *Router
 	hub *realtime.Hub
 	srv *httptest.Server
 }
@@ -60,10 +63,10 @@ func (f *fixture) node(secret string, now func() time.Time) *testNode {
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	m := whatsapp.NewManager(whatsapp.ManagerOptions{Engine: f.eng, Store: f.st, Sink: nopSink{}, Publisher: n, Cluster: n, QRWait: 10 * time.Second})
-	n.SetManager(m)
-	srv := httptest.NewServer(n)
-	if err := n.Start(ctx, srv.URL); err != nil {
+	m := sessions.New(sessions.Options{Engine: f.eng, Store: f.st, Sink: nopSink{}, Publisher: n, Leases: n, QRWait: 10 * time.Second})
+	r := NewRouter(n, m)
+	srv := httptest.NewServer(r)
+	if err := n.Start(ctx, srv.URL, m); err != nil {
 		f.t.Fatal(err)
 	}
 	f.t.Cleanup(func() {
@@ -71,7 +74,7 @@ func (f *fixture) node(secret string, now func() time.Time) *testNode {
 		n.Close()
 		srv.Close()
 	})
-	return &testNode{Node: n, m: m, hub: hub, srv: srv}
+	return &testNode{Node: n, m: m, r: r, hub: hub, srv: srv}
 }
 
 type nopSink struct{}
@@ -96,10 +99,10 @@ func TestForwarding(t *testing.T) {
 	n1, n2 := f.node(secret, nil), f.node(secret, nil)
 	u := mustUser(t, f.st, "ana@x.io")
 
-	if _, err := n1.m.QR(ctx, u.ID, false); err != nil {
+	if _, err := n1.r.QR(ctx, u.ID, false); err != nil {
 		t.Fatalf("qr on n1: %v", err)
 	}
-	st, err := n2.m.Status(ctx, u.ID)
+	st, err := n2.r.Status(ctx, u.ID)
 	if err != nil || st.Status != whatsapp.StatusScanQR {
 		t.Fatalf("status through n2: %+v %v", st, err)
 	}
@@ -107,24 +110,24 @@ func TestForwarding(t *testing.T) {
 		t.Fatalf("running: n1 %v, n2 %v", n1.m.Running(), n2.m.Running())
 	}
 	// The QR code through n2 is n1's.
-	q1, _ := n1.m.QR(ctx, u.ID, false)
-	q2, err := n2.m.QR(ctx, u.ID, false)
+	q1, _ := n1.r.QR(ctx, u.ID, false)
+	q2, err := n2.r.QR(ctx, u.ID, false)
 	if err != nil || q2.Raw != q1.Raw || !strings.HasPrefix(q2.Image, "data:image/png;base64,") {
 		t.Fatalf("qr through n2: %v (%q vs %q)", err, q2.Raw, q1.Raw)
 	}
 	// Errors cross nodes as themselves.
-	if _, err := n2.m.SendText(ctx, u.ID, "1@s.whatsapp.net", "hi"); !errors.Is(err, whatsapp.ErrNotConnected) {
+	if _, err := n2.r.SendText(ctx, u.ID, "1@s.whatsapp.net", "hi"); !errors.Is(err, whatsapp.ErrNotConnected) {
 		t.Fatalf("send through n2 while pairing: %v", err)
 	}
 	// Stopping through n2 stops it on n1 and releases the lease; a start
 	// through n2 then runs it on n2.
-	if st, err := n2.m.Stop(ctx, u.ID); err != nil || st.Status != whatsapp.StatusStopped {
+	if st, err := n2.r.Stop(ctx, u.ID); err != nil || st.Status != whatsapp.StatusStopped {
 		t.Fatalf("stop through n2: %+v %v", st, err)
 	}
 	if len(n1.m.Running()) != 0 {
 		t.Fatal("still running on n1 after stop")
 	}
-	if _, err := n2.m.Start(ctx, u.ID); err != nil {
+	if _, err := n2.r.Start(ctx, u.ID); err != nil {
 		t.Fatal(err)
 	}
 	if len(n2.m.Running()) != 1 || len(n1.m.Running()) != 0 {
@@ -136,7 +139,7 @@ func TestForwarding(t *testing.T) {
 
 	// A node that cannot be reached is reported as such.
 	n2.srv.Close()
-	if _, err := n1.Forward(ctx, n2.ID(), whatsapp.RemoteRequest{Op: whatsapp.OpStatus, UserID: u.ID}); !errors.Is(err, whatsapp.ErrNodeUnavailable) {
+	if _, err := n1.forward(ctx, n2.ID(), request{Op: opStatus, UserID: u.ID}); !errors.Is(err, whatsapp.ErrNodeUnavailable) {
 		t.Fatalf("forward to a closed node: %v", err)
 	}
 }
@@ -156,7 +159,7 @@ func TestLostLeaseIsRelinquished(t *testing.T) {
 	f := newFixture(t)
 	n1 := f.node(secret, nil)
 	u := mustUser(t, f.st, "ana@x.io")
-	if _, err := n1.m.Start(ctx, u.ID); err != nil {
+	if _, err := n1.r.Start(ctx, u.ID); err != nil {
 		t.Fatal(err)
 	}
 	sid := mustSession(t, f.st, u.ID)
@@ -196,23 +199,40 @@ func TestRPCIsAuthenticated(t *testing.T) {
 		t.Fatalf("unsigned: %d", c)
 	}
 	other, _ := New(Options{Store: f.st, Hub: n1.hub, Secret: []byte("another cluster's secret")})
-	if c := post(other.sign([]byte(status), now), status); c != 401 {
+	if c := post(other.sign(n1.ID(), []byte(status), now), status); c != 401 {
 		t.Fatalf("another cluster's signature: %d", c)
 	}
-	if c := post(n1.sign([]byte(status), now.Add(-5*time.Minute)), status); c != 401 {
+	if c := post(n1.sign(n1.ID(), []byte(status), now.Add(-5*time.Minute)), status); c != 401 {
 		t.Fatalf("a signature from five minutes ago (replay): %d", c)
 	}
-	if c := post(n1.sign([]byte(status), now), `{"op":"logout","userId":"`+u.ID+`"}`); c != 401 {
+	if c := post(n1.sign(n1.ID(), []byte(status), now), `{"op":"logout","userId":"`+u.ID+`"}`); c != 401 {
 		t.Fatalf("a signature for another body: %d", c)
 	}
-	if c := post(n1.sign([]byte(`{"op":`), now), `{"op":`); c != 400 {
+	if c := post(n1.sign(n1.ID(), []byte(`{"op":`), now), `{"op":`); c != 400 {
 		t.Fatalf("bad json: %d", c)
 	}
 	big := `{"op":"status","userId":"` + strings.Repeat("x", maxRPCBody) + `"}`
-	if c := post(n1.sign([]byte(big), now), big); c != 413 {
+	if c := post(n1.sign(n1.ID(), []byte(big), now), big); c != 413 {
 		t.Fatalf("oversized: %d", c)
 	}
-	if c := post(n1.sign([]byte(status), now), status); c != 200 {
+	// A request signed for another node is not served here; one whose
+	// receiver was edited is not signed at all.
+	if c := post(n1.sign("another-node", []byte(status), now), status); c != 421 {
+		t.Fatalf("a signature for another node: %d", c)
+	}
+	mine := n1.sign(n1.ID(), []byte(status), now)
+	if c := post(strings.Replace(mine, ":"+n1.ID()+":", ":another-node:", 1), status); c != 401 {
+		t.Fatalf("a signature whose receiver was changed: %d", c)
+	}
+	// A node id whose address now serves another node (it restarted) is
+	// unavailable.
+	n1.mu.Lock()
+	n1.nodes["gone"] = n1.srv.URL
+	n1.mu.Unlock()
+	if _, err := n1.forward(ctx, "gone", request{Op: opStatus, UserID: u.ID}); !errors.Is(err, whatsapp.ErrNodeUnavailable) {
+		t.Fatalf("forward to a node that is no more: %v", err)
+	}
+	if c := post(n1.sign(n1.ID(), []byte(status), now), status); c != 200 {
 		t.Fatalf("the cluster's own signature: %d", c)
 	}
 	resp, _ := http.Get(n1.srv.URL + RPCPath)
@@ -272,7 +292,7 @@ func TestStoppedSessionIsNotAdopted(t *testing.T) {
 	f := newFixture(t)
 	n1, n2 := f.node(secret, nil), f.node(secret, nil)
 	u := mustUser(t, f.st, "ana@x.io")
-	if _, err := n1.m.QR(ctx, u.ID, false); err != nil {
+	if _, err := n1.r.QR(ctx, u.ID, false); err != nil {
 		t.Fatal(err)
 	}
 	sid := mustSession(t, f.st, u.ID)
@@ -280,13 +300,13 @@ func TestStoppedSessionIsNotAdopted(t *testing.T) {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(10 * time.Second)
-	for st, _ := n1.m.Status(ctx, u.ID); st.Status != whatsapp.StatusWorking; st, _ = n1.m.Status(ctx, u.ID) {
+	for st, _ := n1.r.Status(ctx, u.ID); st.Status != whatsapp.StatusWorking; st, _ = n1.r.Status(ctx, u.ID) {
 		if time.Now().After(deadline) {
 			t.Fatalf("not WORKING: %+v", st)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	if _, err := n1.m.Stop(ctx, u.ID); err != nil {
+	if _, err := n1.r.Stop(ctx, u.ID); err != nil {
 		t.Fatal(err)
 	}
 	if err := n2.heartbeat(ctx); err != nil {
@@ -296,7 +316,7 @@ func TestStoppedSessionIsNotAdopted(t *testing.T) {
 		t.Fatal("n2 adopted a session that was stopped on n1")
 	}
 	// A running session whose node died is adopted.
-	if _, err := n1.m.Start(ctx, u.ID); err != nil {
+	if _, err := n1.r.Start(ctx, u.ID); err != nil {
 		t.Fatal(err)
 	}
 	n1.m.Flush()
@@ -307,5 +327,48 @@ func TestStoppedSessionIsNotAdopted(t *testing.T) {
 	}
 	if len(n2.m.Running()) != 1 {
 		t.Fatal("n2 did not adopt a session whose lease expired")
+	}
+}
+
+// A captured request cannot be played again, not even within the minute
+// its signature's time allows.
+func TestRPCRefusesReplay(t *testing.T) {
+	f := newFixture(t)
+	n1 := f.node(secret, nil)
+	u := mustUser(t, f.st, "ana@x.io")
+	body := `{"op":"stop","userId":"` + u.ID + `"}`
+	auth := n1.sign(n1.ID(), []byte(body), time.Now())
+	post := func() int {
+		req, _ := http.NewRequest("POST", n1.srv.URL+RPCPath, strings.NewReader(body))
+		req.Header.Set("Authorization", auth)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if c := post(); c != 200 {
+		t.Fatalf("first delivery: %d", c)
+	}
+	if c := post(); c != 401 {
+		t.Fatalf("the same request again (replay): %d", c)
+	}
+}
+
+// The ids of accepted requests are kept only while their time is inside
+// the window.
+func TestReplayGuardForgetsOldIDs(t *testing.T) {
+	var g replayGuard
+	t0 := time.Unix(1_700_000_000, 0)
+	if !g.first("a", t0.Add(rpcSkew), t0) || g.first("a", t0.Add(rpcSkew), t0.Add(time.Second)) {
+		t.Fatal("an id was accepted twice, or not at all")
+	}
+	later := t0.Add(2*rpcSkew + time.Second)
+	if !g.first("b", later.Add(rpcSkew), later) {
+		t.Fatal("a new id was refused")
+	}
+	if len(g.ids) != 1 {
+		t.Fatalf("%d ids kept, want only the one inside the window", len(g.ids))
 	}
 }

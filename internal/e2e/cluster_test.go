@@ -7,16 +7,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/synapse-kb/synapse/internal/sessions"
 	"github.com/synapse-kb/synapse/internal/store"
 	"github.com/synapse-kb/synapse/internal/testutil/apptest"
 	"github.com/synapse-kb/synapse/internal/testutil/dbtest"
 	"github.com/synapse-kb/synapse/internal/wasim"
-	"github.com/synapse-kb/synapse/internal/whatsapp"
 )
 
 // runsOn reports whether the node runs the user's session.
 func runsOn(srv *apptest.Server, u apptest.User) bool {
-	return slices.ContainsFunc(srv.App.Sessions.Running(), func(l whatsapp.LocalSession) bool { return l.UserID == u.ID })
+	return slices.ContainsFunc(srv.App.Local.Running(), func(l sessions.LocalSession) bool { return l.UserID == u.ID })
 }
 
 func waitRunsOn(t *testing.T, srv *apptest.Server, u apptest.User) {

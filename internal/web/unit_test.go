@@ -16,6 +16,7 @@ import (
 	"github.com/synapse-kb/synapse/internal/auth"
 	"github.com/synapse-kb/synapse/internal/realtime"
 	"github.com/synapse-kb/synapse/internal/service"
+	"github.com/synapse-kb/synapse/internal/sessions"
 	"github.com/synapse-kb/synapse/internal/store"
 	"github.com/synapse-kb/synapse/internal/testutil/dbtest"
 	"github.com/synapse-kb/synapse/internal/web"
@@ -50,7 +51,7 @@ func newUnit(t *testing.T, o web.Options) *unit {
 	authn := auth.NewService(auth.Options{Store: st, Tokens: tokens, RefreshTTL: time.Hour, Log: log,
 		Password: auth.PasswordParams{MemoryKiB: 64, Time: 1, Threads: 1}})
 	o.Hub = realtime.NewHub(16, log)
-	sessions := whatsapp.NewManager(whatsapp.ManagerOptions{Engine: realEngine{}, Store: st, Log: log})
+	sessions := sessions.New(sessions.Options{Engine: realEngine{}, Store: st, Log: log})
 	o.Service = service.New(service.Options{Store: st, Auth: authn, Sessions: sessions, Engine: realEngine{}, Log: log})
 	h, err := web.New(o)
 	if err != nil {

@@ -1,7 +1,10 @@
-// Package whatsapp is the one seam between Synapse and WhatsApp: the Engine and
-// Client interfaces that every engine (whatsmeow, waha, sim) implements, the
-// events a client reports, and the session manager that drives them. The
-// session manager never knows which engine it drives.
+// Package whatsapp is the one seam between Synapse and WhatsApp: the Engine
+// and Client interfaces that every engine (whatsmeow, waha, sim) implements,
+// the events a client reports and the message types, and the Sessions
+// interface through which the rest of Synapse drives a person's session.
+// It holds types and interfaces only: the session state machine is in
+// internal/sessions, and the routing of operations between the nodes of a
+// cluster in internal/cluster.
 package whatsapp
 
 import (
@@ -53,7 +56,7 @@ type Client interface {
 	// Connect starts connecting and returns once the attempt is under way.
 	// With a stored device the client logs in (Connected follows); without one
 	// it starts pairing and reports rotating QR codes. An error means the
-	// attempt could not start at all (the manager retries with back-off).
+	// attempt could not start at all (the caller retries with back-off).
 	// ctx bounds only this call: the caller cancels it when Connect returns,
 	// so the connection must not live on it.
 	Connect(ctx context.Context) error
@@ -79,8 +82,8 @@ type Client interface {
 	HasDevice() bool
 }
 
-// Handler receives what happens to one session's client. The session manager
-// implements it.
+// Handler receives what happens to one session's client. The session state
+// machine (internal/sessions) implements it.
 type Handler interface {
 	// HandleEvent receives lifecycle and directory events (the types below).
 	// It must not block for long.
@@ -90,6 +93,13 @@ type Handler interface {
 	// acknowledges them to WhatsApp only after that. On error the client
 	// acknowledges nothing, so that WhatsApp redelivers.
 	HandleMessages(ctx context.Context, msgs []Message) error
+}
+
+// Detacher is implemented by clients whose session lives outside the
+// process (WAHA): Detach stops delivering its events here without stopping
+// the session itself, which another node now drives.
+type Detacher interface {
+	Detach()
 }
 
 // Event is one of the event types below.

@@ -15,7 +15,7 @@ var (
 	ErrInvalidChat = errors.New("whatsapp: invalid chat id")
 )
 
-// Errors of the session manager.
+// Errors of Sessions.
 var (
 	// ErrAlreadyConnected means the session is logged in: there is no QR
 	// code to show and nothing to pair.
@@ -24,8 +24,15 @@ var (
 	ErrQRNotReady = errors.New("whatsapp: QR code is not available yet")
 	// ErrNotPairing means the session is not waiting to be paired.
 	ErrNotPairing = errors.New("whatsapp: session is not waiting for pairing")
-	// ErrClosed means the manager is shutting down.
+	// ErrClosed means the sessions are shutting down.
 	ErrClosed = errors.New("whatsapp: session manager is shutting down")
+	// ErrNodeUnavailable means the node running the session could not be
+	// reached; when it died, another node takes the session over within a
+	// lease (SYNAPSE_LEASE_TTL).
+	ErrNodeUnavailable = errors.New("whatsapp: the node running this session cannot be reached")
+	// ErrOwnedElsewhere means another node took the session while an
+	// operation was being forwarded to this one; the caller may retry.
+	ErrOwnedElsewhere = errors.New("whatsapp: the session is running on another node; try again")
 )
 
 // StoppedError says why an operation ended with the session stopped or

@@ -25,10 +25,3 @@ func QRDataURL(raw string) (string, error) {
 	}
 	return "data:image/png;base64," + base64.StdEncoding.EncodeToString(png), nil
 }
-
-// withImage fills in Image.
-func (q QRCode) withImage() (QRCode, error) {
-	img, err := QRDataURL(q.Raw)
-	q.Image = img
-	return q, err
-}

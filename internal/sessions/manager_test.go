@@ -1,4 +1,4 @@
-package whatsapp_test
+package sessions_test
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/synapse-kb/synapse/internal/ingest"
+	"github.com/synapse-kb/synapse/internal/sessions"
 	"github.com/synapse-kb/synapse/internal/store"
 	"github.com/synapse-kb/synapse/internal/testutil/dbtest"
 	"github.com/synapse-kb/synapse/internal/whatsapp"
@@ -53,7 +54,7 @@ type harness struct {
 	store *store.Store
 	sim   *sim.Engine
 	ing   *ingest.Ingester
-	m     *whatsapp.Manager
+	m     *sessions.Manager
 	rec   *recorder
 	dir   string
 }
@@ -67,7 +68,7 @@ func newHarness(t *testing.T, s *store.Store, dir string, qr []time.Duration) *h
 	rec := &recorder{}
 	ing := ingest.New(ingest.Options{Store: s, Publisher: rec, Log: slog.New(slog.DiscardHandler)})
 	ing.Start()
-	m := whatsapp.NewManager(whatsapp.ManagerOptions{Engine: eng, Store: s, Sink: ing, Publisher: rec, QRWait: 5 * time.Second,
+	m := sessions.New(sessions.Options{Engine: eng, Store: s, Sink: ing, Publisher: rec, QRWait: 5 * time.Second,
 		BackoffMin: 10 * time.Millisecond, BackoffMax: 50 * time.Millisecond})
 	h := &harness{t: t, store: s, sim: eng, ing: ing, m: m, rec: rec, dir: dir}
 	t.Cleanup(h.close)
@@ -364,7 +365,7 @@ func TestConnectRetriesWithBackoff(t *testing.T) {
 	f := &flaky{}
 	f.fails.Store(3)
 	rec := &recorder{}
-	m := whatsapp.NewManager(whatsapp.ManagerOptions{Engine: f, Store: s, Publisher: rec, BackoffMin: 5 * time.Millisecond, BackoffMax: 20 * time.Millisecond})
+	m := sessions.New(sessions.Options{Engine: f, Store: s, Publisher: rec, BackoffMin: 5 * time.Millisecond, BackoffMax: 20 * time.Millisecond})
 	defer m.Close()
 	u, _ := s.CreateUser(ctx, store.User{Email: "a@x.io", Name: "a", PasswordHash: "x"})
 	if _, err := m.Start(ctx, u.ID); err != nil {
@@ -386,5 +387,26 @@ func TestConnectRetriesWithBackoff(t *testing.T) {
 	}
 	if rec.count(u.ID+" session.status:STARTING") < 3 {
 		t.Fatalf("retries were not reported: %v", rec.events)
+	}
+}
+
+func mustUser(t *testing.T, s *store.Store, email string) string {
+	t.Helper()
+	u, err := s.CreateUser(ctx, store.User{Email: email, Name: email, PasswordHash: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.ID
+}
+
+// waitFor waits until cond holds, for at most a minute.
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not reached")
+		}
+		time.Sleep(2 * time.Millisecond)
 	}
 }
