@@ -85,7 +85,7 @@ func Pages(ctx context.Context, e Env, messages, items, requests int) (PagesResu
 		return PagesResult{}, err
 	}
 
-	svc := service.New(service.Options{Store: st.store, Sessions: st.m, Engine: st.m.Engine(), Blobs: blobs, Log: slog.New(slog.DiscardHandler)})
+	svc := service.New(service.Options{Store: st.store, Sessions: st.m, Blobs: blobs, Log: slog.New(slog.DiscardHandler)})
 	h, err := web.New(web.Options{Service: svc, Sessions: st.store, Hub: st.hub, Log: slog.New(slog.DiscardHandler), Version: "bench"})
 	if err != nil {
 		return PagesResult{}, err

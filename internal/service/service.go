@@ -15,7 +15,6 @@
 package service
 
 import (
-	"context"
 	"log/slog"
 	"time"
 
@@ -26,30 +25,11 @@ import (
 	"github.com/synapse-kb/synapse/internal/whatsapp"
 )
 
-// Sessions is what the use cases need of the WhatsApp sessions: the
-// caller's own session, operated on by user id.
-type Sessions interface {
-	Status(ctx context.Context, userID string) (whatsapp.State, error)
-	SessionID(ctx context.Context, userID string) (string, error)
-	Start(ctx context.Context, userID string) (whatsapp.State, error)
-	Stop(ctx context.Context, userID string) (whatsapp.State, error)
-	Restart(ctx context.Context, userID string) (whatsapp.State, error)
-	Logout(ctx context.Context, userID string) (whatsapp.State, error)
-	QR(ctx context.Context, userID string, force bool) (whatsapp.QRCode, error)
-	PairPhone(ctx context.Context, userID, phone string) (string, error)
-	SendText(ctx context.Context, userID, chatID, text string) (whatsapp.Message, error)
-	// Live is every session running on this node, by user id.
-	Live() map[string]whatsapp.State
-}
-
-// Options are the service's dependencies. Store, Sessions and Engine are
-// required.
+// Options are the service's dependencies. Store and Sessions are required.
 type Options struct {
 	Store    *store.Store
 	Auth     *auth.Service
-	Sessions Sessions
-	// Engine is the configured WhatsApp engine (its name and abilities).
-	Engine whatsapp.Engine
+	Sessions whatsapp.Sessions
 	// Jobs queues follow-up work; without it the use cases that need it
 	// answer ErrUnavailable.
 	Jobs *jobs.Runner
@@ -86,10 +66,10 @@ func New(o Options) *Service {
 func (s *Service) Now() time.Time { return s.o.Now() }
 
 // EngineName is the configured engine's name.
-func (s *Service) EngineName() string { return s.o.Engine.Name() }
+func (s *Service) EngineName() string { return s.o.Sessions.Engine().Name() }
 
 // SupportsPairCode reports whether a session can be linked by phone number.
-func (s *Service) SupportsPairCode() bool { return s.o.Engine.SupportsPairCode() }
+func (s *Service) SupportsPairCode() bool { return s.o.Sessions.Engine().SupportsPairCode() }
 
 // CanQueue reports whether follow-up work can be queued on this server
 // (adding bookmarks by hand, making summaries).

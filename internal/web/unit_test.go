@@ -52,7 +52,7 @@ func newUnit(t *testing.T, o web.Options) *unit {
 		Password: auth.PasswordParams{MemoryKiB: 64, Time: 1, Threads: 1}})
 	o.Hub = realtime.NewHub(16, log)
 	sessions := sessions.New(sessions.Options{Engine: realEngine{}, Store: st, Log: log})
-	o.Service = service.New(service.Options{Store: st, Auth: authn, Sessions: sessions, Engine: realEngine{}, Log: log})
+	o.Service = service.New(service.Options{Store: st, Auth: authn, Sessions: sessions, Log: log})
 	h, err := web.New(o)
 	if err != nil {
 		t.Fatal(err)
