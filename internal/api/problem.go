@@ -47,6 +47,7 @@ func toProblem(err error) (*Problem, time.Duration) {
 	var maxBytes *http.MaxBytesError
 	var rl *auth.RateLimitedError
 	var stopped *whatsapp.StoppedError
+	var waiting *whatsapp.WaitingError
 	var withRetry problemWithRetry
 	switch {
 	case errors.As(err, &withRetry):
@@ -89,6 +90,9 @@ func toProblem(err error) (*Problem, time.Duration) {
 		return problem(http.StatusNotImplemented, "not-supported", "Not supported", "the configured WhatsApp engine does not support this"), 0
 	case errors.Is(err, whatsapp.ErrInvalidChat):
 		return problem(http.StatusBadRequest, "invalid-chat", "Invalid chat id", err.Error()), 0
+	case errors.As(err, &waiting):
+		return problem(http.StatusServiceUnavailable, "whatsapp-unreachable", "WhatsApp unreachable", waiting.Reason),
+			max(time.Until(waiting.RetryAt), time.Second)
 	case errors.As(err, &stopped):
 		return problem(http.StatusConflict, "session-stopped", "Session stopped", "the session is "+string(stopped.Status)+": "+stopped.Reason), 0
 	case errors.Is(err, whatsapp.ErrNodeUnavailable):
@@ -126,10 +130,12 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		return // the client went away
 	}
 	p, after := toProblem(err)
-	if p.Status >= 500 && p.Status != http.StatusServiceUnavailable && p.Status != http.StatusNotImplemented {
-		s.o.Log.Error("request failed", "method", r.Method, "path", r.URL.Path, "status", p.Status, "err", err)
-	}
 	out := *p
+	if p.Status >= 500 && p.Status != http.StatusServiceUnavailable && p.Status != http.StatusNotImplemented {
+		id := service.ErrorID()
+		s.o.Log.Error("request failed", "error_id", id, "method", r.Method, "path", r.URL.Path, "status", p.Status, "err", err)
+		out.Detail = "something went wrong on the server; it has been logged as error " + id
+	}
 	out.Instance = r.URL.Path
 	if after > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int(max(1, after.Round(time.Second)/time.Second))))

@@ -1,6 +1,10 @@
 package service
 
-import "errors"
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+)
 
 var (
 	// ErrBookmarkExists means the person already has a bookmark for the
@@ -16,3 +20,11 @@ var (
 	// a server that talks to the real WhatsApp.
 	ErrNoSimulator = errors.New("service: there is no simulated phone on this server")
 )
+
+// ErrorID is a short random id under which a failure is logged, for the
+// person who saw it to quote.
+func ErrorID() string {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

@@ -19,6 +19,7 @@ type scripted struct {
 	handlers map[string]whatsapp.Handler // by session id: the newest client's
 
 	failConnect  atomic.Bool
+	connectErr   atomic.Value // error: what a failing Connect returns
 	blockConnect atomic.Bool
 	closed       atomic.Bool
 	afterClose   atomic.Int32
@@ -59,6 +60,9 @@ func (c *scriptedClient) Connect(ctx context.Context) error {
 		return ctx.Err()
 	}
 	if c.e.failConnect.Load() {
+		if err, ok := c.e.connectErr.Load().(error); ok {
+			return err
+		}
 		return errors.New("network unreachable")
 	}
 	return nil

@@ -42,7 +42,7 @@ func (h *sessionHandler) HandleEvent(evt whatsapp.Event) {
 	case whatsapp.QR:
 		s.qr = e
 		if s.status != whatsapp.StatusScanQR {
-			m.transition(s, whatsapp.StatusScanQR, "", announce)
+			m.transition(s, whatsapp.StatusScanQR, noReason, announce)
 		} else {
 			s.notify()
 		}
@@ -55,25 +55,25 @@ func (h *sessionHandler) HandleEvent(evt whatsapp.Event) {
 		m.drop(s)
 		s.want = false
 		log.Info("pairing stopped: QR code not scanned in time")
-		m.transition(s, whatsapp.StatusStopped, "QR code was not scanned in time", announce)
+		m.transition(s, whatsapp.StatusStopped, whyQRTimeout, announce)
 		m.releaseLater(s)
 	case whatsapp.PairSuccess:
 		s.me = e.Me
 		s.paired = true
 		log.Info("paired", "jid", e.Me.JID)
-		m.transition(s, whatsapp.StatusStarting, "paired; logging in", announce)
+		m.transition(s, whatsapp.StatusStarting, whyPaired, announce)
 	case whatsapp.PairError:
 		m.drop(s)
 		s.want = false
 		log.Warn("pairing failed", "reason", e.Reason)
-		m.transition(s, whatsapp.StatusFailed, "pairing failed: "+e.Reason, announce)
+		m.transition(s, whatsapp.StatusFailed, whyPairFailed, announce)
 		m.releaseLater(s)
 	case whatsapp.Connected:
 		s.me = e.Me
 		s.connectedAt = m.o.Now().UTC().Truncate(time.Millisecond)
 		s.attempts = 0
 		log.Info("connected", "jid", e.Me.JID)
-		m.transition(s, whatsapp.StatusWorking, "", announce)
+		m.transition(s, whatsapp.StatusWorking, noReason, announce)
 		// A new device lists its groups once; afterwards the engine reports
 		// group changes as they happen (a restart does not ask again).
 		if c := s.client; c != nil && s.paired {
@@ -83,21 +83,21 @@ func (h *sessionHandler) HandleEvent(evt whatsapp.Event) {
 	case whatsapp.Disconnected:
 		if e.Retrying {
 			log.Info("disconnected; reconnecting", "reason", e.Reason)
-			m.transition(s, whatsapp.StatusStarting, "reconnecting: "+e.Reason, announce)
+			m.transition(s, whatsapp.StatusStarting, whyReconnecting, announce)
 			return
 		}
 		// The session cannot continue (ban, outdated client). It stays
 		// wanted, so a restart (after an upgrade, or a ban's end) retries.
 		m.drop(s)
 		log.Warn("disconnected for good", "reason", e.Reason)
-		m.transition(s, whatsapp.StatusFailed, e.Reason, announce)
+		m.transition(s, whatsapp.StatusFailed, whyEngine(orDefault(e.Code, "refused"), e.Reason), announce)
 	case whatsapp.LoggedOut:
 		m.drop(s)
 		s.want = false
 		s.me = whatsapp.Account{}
 		s.connectedAt = time.Time{}
 		log.Info("logged out by the phone", "reason", e.Reason)
-		m.transition(s, whatsapp.StatusStopped, e.Reason, announce)
+		m.transition(s, whatsapp.StatusStopped, whyEngine("logged-out", e.Reason), announce)
 		m.releaseLater(s)
 	}
 }
@@ -138,4 +138,11 @@ type nopHandler struct{}
 func (nopHandler) HandleEvent(whatsapp.Event) {}
 func (nopHandler) HandleMessages(context.Context, []whatsapp.Message) error {
 	return errors.New("not accepting messages")
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }

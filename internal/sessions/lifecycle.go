@@ -83,7 +83,7 @@ func (m *Manager) restoreOne(userID string) {
 		return
 	}
 	var elsewhere *ElsewhereError
-	if err := m.launch(ctx, s, "reconnecting after restart"); err != nil && !errors.As(err, &elsewhere) && !errors.Is(err, whatsapp.ErrClosed) {
+	if err := m.launch(ctx, s, whyRestored); err != nil && !errors.As(err, &elsewhere) && !errors.Is(err, whatsapp.ErrClosed) {
 		m.logger(s).Error("restore session", "err", err)
 	}
 }
@@ -120,7 +120,7 @@ func (m *Manager) Relinquish(userID string) {
 	}
 	s.mu.Lock()
 	c := s.dropClient()
-	m.transition(s, whatsapp.StatusStopped, "running on another node", mirror)
+	m.transition(s, whatsapp.StatusStopped, whyElsewhere, mirror)
 	s.mu.Unlock()
 	if c != nil {
 		m.logger(s).Warn("another node took over the session; disconnecting here")

@@ -93,7 +93,9 @@ type session struct {
 	id, userID  string
 	status      whatsapp.Status
 	reason      string
-	want        bool // WantRunning as stored
+	code        string    // reason code
+	retryAt     time.Time // when a failed connection is retried
+	want        bool      // WantRunning as stored
 	me          whatsapp.Account
 	connectedAt time.Time
 	qr          whatsapp.QR
@@ -193,7 +195,11 @@ func (m *Manager) logger(s *session) *slog.Logger {
 
 // state returns the API view. Callers hold s.mu.
 func (s *session) state(engine string) whatsapp.State {
-	st := whatsapp.State{Status: s.status, Reason: s.reason, SessionID: s.id, Engine: engine}
+	st := whatsapp.State{Status: s.status, Reason: s.reason, ReasonCode: s.code, SessionID: s.id, Engine: engine}
+	if !s.retryAt.IsZero() {
+		t := s.retryAt
+		st.RetryAt = &t
+	}
 	if s.me.JID != "" && (s.status == whatsapp.StatusWorking || s.status == whatsapp.StatusStarting) {
 		me := s.me
 		st.Me = &me

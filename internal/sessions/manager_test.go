@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -146,7 +147,7 @@ func TestQRRotatesThenStops(t *testing.T) {
 		t.Fatalf("first QR %+v", q1)
 	}
 	st := h.waitStatus(u, whatsapp.StatusStopped)
-	if st.Reason != "QR code was not scanned in time" {
+	if st.ReasonCode != "qr-timeout" || !strings.Contains(st.Reason, "not scanned in time") {
 		t.Fatalf("reason %q", st.Reason)
 	}
 	h.rec.mu.Lock()
@@ -239,7 +240,7 @@ func TestPairReceiveStopRestoreUnlink(t *testing.T) {
 	if _, err := h.m.Stop(ctx, a); err != nil {
 		t.Fatal(err)
 	}
-	if st, _ := h.m.Status(ctx, a); st.Status != whatsapp.StatusStopped || st.Reason != "stopped" {
+	if st, _ := h.m.Status(ctx, a); st.Status != whatsapp.StatusStopped || st.ReasonCode != "stopped" {
 		t.Fatalf("after stop %+v", st)
 	}
 	if _, err := h.m.Start(ctx, a); err != nil {
@@ -271,13 +272,13 @@ func TestPairReceiveStopRestoreUnlink(t *testing.T) {
 		t.Fatal(err)
 	}
 	st = h2.waitStatus(a, whatsapp.StatusStopped)
-	if st.Reason != "this device was unlinked from the phone" || st.Me != nil {
+	if st.ReasonCode != "logged-out" || st.Me != nil {
 		t.Fatalf("after unlink %+v", st)
 	}
 	h2.pair(a, "5511999990001")
 
 	// Logout from Synapse removes the device.
-	if st, err := h2.m.Logout(ctx, b); err != nil || st.Status != whatsapp.StatusStopped || st.Reason != "logged out" {
+	if st, err := h2.m.Logout(ctx, b); err != nil || st.Status != whatsapp.StatusStopped || st.ReasonCode != "logged-out" {
 		t.Fatalf("logout %+v %v", st, err)
 	}
 	if _, err := h2.m.Start(ctx, b); err != nil {
@@ -307,7 +308,7 @@ func TestUnlinkWhileOffline(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := h2.waitStatus(a, whatsapp.StatusStopped)
-	if st.Reason != "this device was unlinked from the phone" {
+	if st.ReasonCode != "logged-out" || !strings.Contains(st.Reason, "unlinked this device") {
 		t.Fatalf("reason %q", st.Reason)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/synapse-kb/synapse/internal/realtime"
 	"github.com/synapse-kb/synapse/internal/whatsapp"
 )
 
@@ -39,9 +40,9 @@ func (m *Manager) Refresh(ctx context.Context, userID string) (whatsapp.State, e
 		if row, err := m.o.Store.SessionByUser(ctx, userID); err == nil {
 			s.mu.Lock()
 			if s.client == nil {
-				st, reason := whatsapp.Status(row.Status), row.Reason
+				st, reason := whatsapp.Status(row.Status), why{text: row.Reason}
 				if st.Running() {
-					st, reason = whatsapp.StatusStarting, "waiting for a node to take the session over"
+					st, reason = whatsapp.StatusStarting, whyTakeover
 				}
 				s.want = row.WantRunning
 				s.me = whatsapp.Account{JID: row.JID, PushName: row.PushName}
@@ -91,13 +92,13 @@ func (m *Manager) Start(ctx context.Context, userID string) (whatsapp.State, err
 	if s.status.Running() && s.client != nil {
 		return s.state(m.o.Engine.Name()), nil
 	}
-	err = m.launch(ctx, s, "")
+	err = m.launch(ctx, s, noReason)
 	return s.state(m.o.Engine.Name()), err
 }
 
 // launch creates a client and starts connecting it in the background.
 // Callers hold s.mu.
-func (m *Manager) launch(ctx context.Context, s *session, reason string) error {
+func (m *Manager) launch(ctx context.Context, s *session, reason why) error {
 	if m.closed.Load() {
 		return whatsapp.ErrClosed
 	}
@@ -110,7 +111,7 @@ func (m *Manager) launch(ctx context.Context, s *session, reason string) error {
 	s.want = true
 	c, err := m.o.Engine.NewClient(ctx, whatsapp.SessionRef{ID: s.id, UserID: s.userID, Log: m.logger(s)}, &sessionHandler{m: m, s: s, gen: s.gen})
 	if err != nil {
-		m.transition(s, whatsapp.StatusFailed, "cannot create client: "+err.Error(), announce)
+		m.transition(s, whatsapp.StatusFailed, whyInternal(m.logger(s), "cannot create client", err), announce)
 		return fmt.Errorf("sessions: new client: %w", err)
 	}
 	s.client = c
@@ -149,7 +150,9 @@ func (m *Manager) connect(s *session, c whatsapp.Client, gen uint32) {
 	}
 	d := m.backoff(int(s.attempts))
 	m.logger(s).Warn("connect failed; will retry", "err", err, "attempt", s.attempts, "retry_in", d.Round(time.Second))
-	m.transition(s, whatsapp.StatusStarting, fmt.Sprintf("cannot connect (%v); retrying in %s", err, d.Round(time.Second)), announce)
+	m.transition(s, whatsapp.StatusStarting, whyUnreachable(m.logger(s), err), announce)
+	s.retryAt = m.o.Now().Add(d).UTC().Truncate(time.Second)
+	m.publish(s.userID, realtime.TypeSessionStatus, s.state(m.o.Engine.Name()))
 	s.retry = time.AfterFunc(d, func() {
 		m.tasks.run(func() {
 			s.mu.Lock()
@@ -184,7 +187,7 @@ func (m *Manager) Stop(ctx context.Context, userID string) (whatsapp.State, erro
 	s.mu.Lock()
 	c := s.dropClient()
 	s.want = false
-	m.transition(s, whatsapp.StatusStopped, "stopped", announce)
+	m.transition(s, whatsapp.StatusStopped, whyStopped, announce)
 	st := s.state(m.o.Engine.Name())
 	s.mu.Unlock()
 	if c != nil {
@@ -203,7 +206,7 @@ func (m *Manager) Restart(ctx context.Context, userID string) (whatsapp.State, e
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	err = m.launch(ctx, s, "restarting")
+	err = m.launch(ctx, s, whyRestarting)
 	return s.state(m.o.Engine.Name()), err
 }
 
@@ -232,7 +235,7 @@ func (m *Manager) Logout(ctx context.Context, userID string) (whatsapp.State, er
 		s.want = false
 		s.me = whatsapp.Account{}
 		s.connectedAt = time.Time{}
-		m.transition(s, whatsapp.StatusStopped, "logged out", announce)
+		m.transition(s, whatsapp.StatusStopped, whyLoggedOut, announce)
 	}
 	st := s.state(m.o.Engine.Name())
 	s.mu.Unlock()
@@ -256,7 +259,7 @@ func (m *Manager) QR(ctx context.Context, userID string, force bool) (whatsapp.Q
 		s.mu.Unlock()
 		return whatsapp.QRCode{}, whatsapp.ErrAlreadyConnected
 	case force || !s.status.Running() || s.client == nil:
-		if err := m.launch(ctx, s, ""); err != nil {
+		if err := m.launch(ctx, s, noReason); err != nil {
 			s.mu.Unlock()
 			return whatsapp.QRCode{}, err
 		}
@@ -280,6 +283,11 @@ func (m *Manager) waitQR(ctx context.Context, s *session) (whatsapp.QRCode, erro
 			return whatsapp.QRCode{}, whatsapp.ErrAlreadyConnected
 		case s.status == whatsapp.StatusStopped || s.status == whatsapp.StatusFailed:
 			err := &whatsapp.StoppedError{Status: s.status, Reason: s.reason}
+			s.mu.Unlock()
+			return whatsapp.QRCode{}, err
+		case !s.retryAt.IsZero():
+			// WhatsApp cannot be reached; waiting longer would not help.
+			err := &whatsapp.WaitingError{Reason: s.reason, RetryAt: s.retryAt}
 			s.mu.Unlock()
 			return whatsapp.QRCode{}, err
 		}

@@ -55,25 +55,25 @@ const (
 	mirror
 )
 
-// transition moves s to status st with reason. It is the one place a
+// transition moves s to status st for reason w. It is the one place a
 // loaded session's status changes: it keeps the synapse_sessions gauge,
 // drops a QR code that no longer applies, wakes whoever waits for the
 // session and, with announce, records the state (with the session's other
 // fields as they are now) and publishes it. After Close nothing is recorded
 // or published: the next process restores what was stored. Callers hold
 // s.mu.
-func (m *Manager) transition(s *session, st whatsapp.Status, reason string, e effect) {
+func (m *Manager) transition(s *session, st whatsapp.Status, w why, e effect) {
 	if st != s.status {
 		m.gauge[statusIndex(s.status)].Add(-1)
 		m.gauge[statusIndex(st)].Add(1)
 	}
-	s.status, s.reason = st, reason
+	s.status, s.reason, s.code, s.retryAt = st, w.text, w.code, time.Time{}
 	if st != whatsapp.StatusScanQR {
 		s.qr = whatsapp.QR{}
 	}
 	if e == announce && !m.closed.Load() {
 		m.record(store.SessionStateUpdate{UserID: s.userID, SessionID: s.id, State: store.SessionState{
-			Status: string(st), Reason: reason, WantRunning: s.want, JID: s.me.JID, PushName: s.me.PushName, ConnectedAt: s.connectedAt,
+			Status: string(st), Reason: w.text, WantRunning: s.want, JID: s.me.JID, PushName: s.me.PushName, ConnectedAt: s.connectedAt,
 		}})
 		m.publish(s.userID, realtime.TypeSessionStatus, s.state(m.o.Engine.Name()))
 	}

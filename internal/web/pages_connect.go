@@ -94,20 +94,34 @@ func (h *Handler) connectStart(w http.ResponseWriter, r *http.Request, v *viewer
 	defer cancel()
 	_, err := h.o.Service.QR(ctx, v.User.ID, r.PostForm.Get("force") == "1")
 	var stopped *whatsapp.StoppedError
+	var waiting *whatsapp.WaitingError
 	switch {
 	case err == nil, errors.Is(err, whatsapp.ErrQRNotReady):
 		// The code follows live.
 	case errors.Is(err, whatsapp.ErrAlreadyConnected):
 		h.done(w, r, "/connect?ok=connected")
 		return
+	case errors.As(err, &waiting):
+		h.connectFailed(w, r, v, http.StatusServiceUnavailable, waiting.Reason)
+		return
 	case errors.As(err, &stopped):
-		h.renderConnect(w, r, v, http.StatusConflict, connectData{Error: "The session could not start pairing: " + stopped.Reason})
+		h.connectFailed(w, r, v, http.StatusConflict, "The session could not start pairing. "+stopped.Reason)
 		return
 	default:
 		h.fail(w, r, v, err)
 		return
 	}
 	h.done(w, r, "/connect")
+}
+
+// connectFailed says why connecting did not start: in words to the page's
+// script, or on the Connect page.
+func (h *Handler) connectFailed(w http.ResponseWriter, r *http.Request, v *viewer, status int, msg string) {
+	if isFetch(r) {
+		http.Error(w, msg, status)
+		return
+	}
+	h.renderConnect(w, r, v, status, connectData{Error: msg})
 }
 
 // connectPairCode starts linking by phone number: the page then shows the
@@ -118,6 +132,7 @@ func (h *Handler) connectPairCode(w http.ResponseWriter, r *http.Request, v *vie
 	defer cancel()
 	code, err := h.o.Service.PairPhone(ctx, v.User.ID, raw)
 	var stopped *whatsapp.StoppedError
+	var waiting *whatsapp.WaitingError
 	fe, invalid := fieldErrors(err)
 	switch {
 	case invalid:
@@ -130,8 +145,10 @@ func (h *Handler) connectPairCode(w http.ResponseWriter, r *http.Request, v *vie
 		redirect(w, r, "/connect?ok=connected")
 	case errors.Is(err, whatsapp.ErrNotPairing), errors.Is(err, whatsapp.ErrQRNotReady):
 		h.renderConnect(w, r, v, http.StatusConflict, connectData{Phone: raw, Error: "The session is not ready to pair yet. Try again in a moment."})
+	case errors.As(err, &waiting):
+		h.renderConnect(w, r, v, http.StatusServiceUnavailable, connectData{Phone: raw, Error: waiting.Reason})
 	case errors.As(err, &stopped):
-		h.renderConnect(w, r, v, http.StatusConflict, connectData{Phone: raw, Error: "The session could not start pairing: " + stopped.Reason})
+		h.renderConnect(w, r, v, http.StatusConflict, connectData{Phone: raw, Error: "The session could not start pairing. " + stopped.Reason})
 	default:
 		h.fail(w, r, v, err)
 	}
@@ -240,7 +257,7 @@ func (h *Handler) sessionOp(w http.ResponseWriter, r *http.Request, v *viewer) {
 		h.fail(w, r, v, err)
 		return
 	}
-	redirect(w, r, "/?ok="+sessionFlashes[op])
+	h.done(w, r, "/?ok="+sessionFlashes[op])
 }
 
 // sessionFlashes say what a session operation did.

@@ -140,6 +140,15 @@ func dayLabel(t, now time.Time, loc *time.Location) string {
 	return t.Format("Mon 2 Jan 2006")
 }
 
+// RetryAt is when the viewer's session next tries to connect (RFC 3339),
+// or "".
+func (p *page) RetryAt() string {
+	if p.State.RetryAt == nil {
+		return ""
+	}
+	return p.ISO(*p.State.RetryAt)
+}
+
 // ISO is a moment for <time datetime>.
 func (p *page) ISO(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
@@ -286,8 +295,9 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, v *viewer, err er
 		if v != nil {
 			attrs = append(attrs, "user_id", v.User.ID)
 		}
-		h.o.Log.Error("web: request failed", attrs...)
-		h.errorPage(w, r, v, http.StatusInternalServerError, "Something went wrong on our side. It has been logged; try again in a moment.")
+		id := service.ErrorID()
+		h.o.Log.Error("web: request failed", append(attrs, "error_id", id)...)
+		h.errorPage(w, r, v, http.StatusInternalServerError, "Something went wrong on our side. Try again in a moment; if it keeps happening, tell the administrator error "+id+".")
 	}
 }
 

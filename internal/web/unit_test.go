@@ -39,7 +39,9 @@ type unit struct {
 	store *store.Store
 }
 
-func newUnit(t *testing.T, o web.Options) *unit {
+func newUnit(t *testing.T, o web.Options) *unit { return newUnitWith(t, o, realEngine{}) }
+
+func newUnitWith(t *testing.T, o web.Options, engine whatsapp.Engine) *unit {
 	t.Helper()
 	st := dbtest.Open(t, store.SQLite)
 	tokens, err := auth.NewTokens(bytes.Repeat([]byte("k"), 32), time.Minute, nil)
@@ -51,7 +53,8 @@ func newUnit(t *testing.T, o web.Options) *unit {
 	authn := auth.NewService(auth.Options{Store: st, Tokens: tokens, RefreshTTL: time.Hour, Log: log,
 		Password: auth.PasswordParams{MemoryKiB: 64, Time: 1, Threads: 1}})
 	o.Hub = realtime.NewHub(16, log)
-	sessions := sessions.New(sessions.Options{Engine: realEngine{}, Store: st, Log: log})
+	sessions := sessions.New(sessions.Options{Engine: engine, Store: st, Log: log})
+	t.Cleanup(sessions.Close)
 	o.Service = service.New(service.Options{Store: st, Auth: authn, Sessions: sessions, Log: log})
 	h, err := web.New(o)
 	if err != nil {

@@ -131,7 +131,11 @@ type Connected struct{ Me Account }
 // already reconnecting by itself; without it the session cannot continue
 // (for example a temporary ban or an outdated client) and Reason says why.
 type Disconnected struct {
-	Reason   string
+	// Reason is a sentence for people (no error chains or addresses).
+	Reason string
+	// Code names the reason for programs when the session cannot continue:
+	// banned, outdated, replaced or refused (the default).
+	Code     string
 	Retrying bool
 }
 

@@ -1,6 +1,9 @@
 package whatsapp
 
-import "errors"
+import (
+	"errors"
+	"time"
+)
 
 var (
 	// ErrNotSupported is returned by engines for an operation they cannot do.
@@ -34,6 +37,17 @@ var (
 	// operation was being forwarded to this one; the caller may retry.
 	ErrOwnedElsewhere = errors.New("whatsapp: the session is running on another node; try again")
 )
+
+// WaitingError means the session cannot reach WhatsApp now: the last
+// connection attempt failed, and the next starts at RetryAt by itself.
+type WaitingError struct {
+	Reason  string
+	RetryAt time.Time
+}
+
+func (e *WaitingError) Error() string {
+	return "whatsapp: " + e.Reason + " (next try at " + e.RetryAt.UTC().Format(time.RFC3339) + ")"
+}
 
 // StoppedError says why an operation ended with the session stopped or
 // failed instead of reaching the wanted state.

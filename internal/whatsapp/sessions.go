@@ -54,8 +54,16 @@ type Sessions interface {
 
 // State is a session's status as the API shows it.
 type State struct {
-	Status      Status     `json:"status"`
-	Reason      string     `json:"reason,omitempty"`
+	Status Status `json:"status"`
+	Reason string `json:"reason,omitempty"`
+	// ReasonCode names the reason for programs: qr-timeout, paired,
+	// pairing-failed, stopped, logged-out, restarting, restored, other-node,
+	// moving, reconnecting, unreachable, connect-failed, banned, outdated,
+	// replaced, refused, internal (docs/API.md).
+	ReasonCode string `json:"reasonCode,omitempty"`
+	// RetryAt is when the next connection attempt starts, while a failed one
+	// waits to be retried.
+	RetryAt     *time.Time `json:"retryAt,omitempty"`
 	SessionID   string     `json:"sessionId"`
 	Me          *Account   `json:"me,omitempty"`
 	ConnectedAt *time.Time `json:"connectedAt,omitempty"`

@@ -28,13 +28,14 @@
     var status = form.querySelector('[data-form-status]');
     var buttons = form.querySelectorAll('button');
     Array.prototype.forEach.call(buttons, function (b) { b.disabled = true; });
-    if (status) { status.textContent = ''; }
+    if (status) { status.textContent = form.getAttribute('data-busy') || ''; }
     fetch(form.action, {
       method: 'POST',
       credentials: 'same-origin',
       headers: { 'X-Requested-With': 'fetch', 'X-CSRF-Token': csrf, 'Content-Type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams(new FormData(form)).toString()
     }).then(function (resp) {
+      if (status) { status.textContent = ''; }
       if (resp.ok) {
         if (form.hasAttribute('data-clear')) {
           each('textarea, input[type=text]', function (el) { el.value = ''; }, form);
@@ -123,8 +124,27 @@
     });
   }
 
+  // Forms that post normally but may take a while say so.
+  document.addEventListener('submit', function (ev) {
+    var form = ev.target;
+    if (!form.hasAttribute || form.hasAttribute('data-fetch') || !form.hasAttribute('data-busy')) { return; }
+    var status = form.querySelector('[data-form-status]');
+    if (status) { status.textContent = form.getAttribute('data-busy'); }
+    Array.prototype.forEach.call(form.querySelectorAll('button'), function (b) { b.setAttribute('aria-disabled', 'true'); });
+  });
+
+  // "Next try in 1 min 31 s" until a failed connection is retried.
+  function inWords(s) {
+    if (s >= 60) { return Math.floor(s / 60) + ' min ' + (s % 60) + ' s'; }
+    return s + ' s';
+  }
+
   // QR countdown.
   function tick() {
+    each('[data-retry-at]', function (el) {
+      var left = Math.round((Date.parse(el.getAttribute('data-retry-at')) - Date.now()) / 1000);
+      el.textContent = left > 0 ? inWords(left) : 'a moment (trying now)';
+    });
     each('[data-expires]', function (el) {
       var out = document.getElementById(el.getAttribute('data-countdown'));
       if (!out) { return; }
@@ -193,6 +213,13 @@
     each('[data-show-when]', function (el) {
       el.hidden = el.getAttribute('data-show-when').split(' ').indexOf(st.status) < 0;
     });
+    each('[data-retry]', function (el) {
+      el.hidden = !st.retryAt;
+      var at = el.querySelector('[data-retry-at]');
+      if (at && st.retryAt) { at.setAttribute('data-retry-at', st.retryAt); }
+    });
+    each('[data-retry-none]', function (el) { el.hidden = !!st.retryAt; });
+    tick();
     if (st.me) {
       each('[data-me-name]', function (el) { el.textContent = st.me.pushName || ''; });
       each('[data-me-phone]', function (el) { el.textContent = phone(st.me.jid); });

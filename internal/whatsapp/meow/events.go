@@ -72,31 +72,29 @@ func (c *client) onEvent(cli *whatsmeow.Client, evt any) bool {
 			c.log.Error("forget logged-out device", "err", err)
 		}
 		cancel()
-		reason := "the phone unlinked this device"
+		reason := "The phone unlinked this device. Scan a new QR code to connect again."
 		if e.OnConnect {
-			reason = "WhatsApp refused the device: " + e.Reason.String()
+			reason = "WhatsApp no longer accepts this linked device (" + e.Reason.String() + "). Scan a new QR code to connect again."
 		}
 		c.h.HandleEvent(whatsapp.LoggedOut{Reason: reason})
 	case *events.StreamReplaced:
 		c.stopAsync(cli)
-		c.h.HandleEvent(whatsapp.Disconnected{Reason: "another client connected with this device (stream replaced)"})
+		c.h.HandleEvent(whatsapp.Disconnected{Code: "replaced", Reason: "Another program connected with this linked device, so Synapse stepped back. Connect again to take it back."})
 	case *events.ClientOutdated:
 		c.stopAsync(cli)
-		c.h.HandleEvent(whatsapp.Disconnected{Reason: "WhatsApp refused this client version as outdated (405); update Synapse"})
+		c.h.HandleEvent(whatsapp.Disconnected{Code: "outdated", Reason: "WhatsApp refused this version of Synapse as outdated. The server's administrator needs to update Synapse."})
 	case *events.TemporaryBan:
 		c.stopAsync(cli)
-		reason := fmt.Sprintf("temporarily banned by WhatsApp: code %s", e.Code.String())
+		c.log.Warn("temporarily banned by WhatsApp", "code", e.Code.String(), "expire", e.Expire)
+		reason := "WhatsApp has temporarily banned this account from linked devices."
 		if e.Expire > 0 {
-			reason += fmt.Sprintf("; expires in %s (at %s)", e.Expire, time.Now().Add(e.Expire).UTC().Format(time.RFC3339))
+			reason += fmt.Sprintf(" The ban ends %s (UTC).", time.Now().Add(e.Expire).UTC().Format("Mon 2 Jan, 15:04"))
 		}
-		c.h.HandleEvent(whatsapp.Disconnected{Reason: reason})
+		c.h.HandleEvent(whatsapp.Disconnected{Code: "banned", Reason: reason})
 	case *events.ConnectFailure:
 		c.stopAsync(cli)
-		reason := "WhatsApp refused the connection: " + e.Reason.String()
-		if e.Message != "" {
-			reason += " (" + e.Message + ")"
-		}
-		c.h.HandleEvent(whatsapp.Disconnected{Reason: reason})
+		c.log.Warn("WhatsApp refused the connection", "reason", e.Reason.String(), "message", e.Message)
+		c.h.HandleEvent(whatsapp.Disconnected{Code: "refused", Reason: "WhatsApp refused the connection (" + e.Reason.String() + "). Try connecting again later; if it keeps happening, log out and link the device again."})
 	case *events.StreamError:
 		c.log.Warn("WhatsApp stream error", "code", e.Code)
 	case *events.UndecryptableMessage:

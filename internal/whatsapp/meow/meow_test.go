@@ -696,7 +696,7 @@ func TestPermanentDisconnects(t *testing.T) {
 	}
 	event[whatsapp.Connected](t, r2, 1, 60*time.Second)
 	d := event[whatsapp.Disconnected](t, r, 1, 30*time.Second)
-	if d.Retrying || !strings.Contains(d.Reason, "replaced") {
+	if d.Retrying || d.Code != "replaced" {
 		t.Fatalf("stream replaced: %+v", d)
 	}
 	c.Disconnect()
@@ -706,9 +706,9 @@ func TestPermanentDisconnects(t *testing.T) {
 		f    wasim.LoginFailure
 		want []string
 	}{
-		{wasim.LoginFailure{Reason: 402, Code: 101, Expire: time.Hour}, []string{"banned", "101", "1h0m0s"}},
-		{wasim.LoginFailure{Reason: 405}, []string{"outdated", "405"}},
-		{wasim.LoginFailure{Reason: 499}, []string{"refused", "499"}},
+		{wasim.LoginFailure{Reason: 402, Code: 101, Expire: time.Hour}, []string{"banned", "ban ends"}},
+		{wasim.LoginFailure{Reason: 405}, []string{"outdated"}},
+		{wasim.LoginFailure{Reason: 499}, []string{"refused"}},
 	} {
 		me.RefuseLogins(&tc.f)
 		r := newRecorder()
@@ -718,7 +718,7 @@ func TestPermanentDisconnects(t *testing.T) {
 		}
 		d := event[whatsapp.Disconnected](t, r, 1, 30*time.Second)
 		for _, w := range tc.want {
-			if d.Retrying || !strings.Contains(d.Reason, w) {
+			if d.Retrying || !strings.Contains(d.Reason, w) || d.Code != tc.want[0] {
 				t.Fatalf("failure %d: %+v, want %q in reason and no retry", tc.f.Reason, d, w)
 			}
 		}

@@ -86,7 +86,7 @@ func (c *client) Connect(context.Context) error {
 		c.setIdle()
 		c.emit.Lock()
 		defer c.emit.Unlock()
-		c.h.HandleEvent(whatsapp.LoggedOut{Reason: "this device was unlinked from the phone"})
+		c.h.HandleEvent(whatsapp.LoggedOut{Reason: "The phone unlinked this device. Scan a new QR code to connect again."})
 	default:
 		return c.login(dev)
 	}

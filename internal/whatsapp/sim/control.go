@@ -141,7 +141,7 @@ func (e *Engine) Unlink(sessionID string) error {
 		if err := e.deleteDevice(sessionID); err != nil {
 			return err
 		}
-		c.h.HandleEvent(whatsapp.LoggedOut{Reason: "this device was unlinked from the phone"})
+		c.h.HandleEvent(whatsapp.LoggedOut{Reason: "The phone unlinked this device. Scan a new QR code to connect again."})
 		return nil
 	}
 	dev.Unlinked = true

@@ -137,9 +137,9 @@ func (c *client) onStatus(status string, m *me) {
 			c.h.HandleEvent(whatsapp.QRTimeout{})
 			return
 		}
-		reason := "WAHA stopped the session"
+		reason := "The WAHA server stopped the session. Connect again to restart it."
 		if status == "FAILED" {
-			reason = "WAHA reports the session FAILED (it may need to be linked again: log out and connect)"
+			reason = "The WAHA server reports the session failed; it may need to be linked again: log out and connect."
 		}
 		if prev == "" && status == "STOPPED" {
 			return // just created; starting follows

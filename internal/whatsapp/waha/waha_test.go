@@ -250,7 +250,7 @@ func TestPairReceiveSend(t *testing.T) {
 
 	// WAHA fails the session: reported as a disconnection that does not retry.
 	v.fake.SetStatus("s1", "FAILED")
-	if d := waitFor[whatsapp.Disconnected](t, r, 1); d.Retrying || !strings.Contains(d.Reason, "FAILED") {
+	if d := waitFor[whatsapp.Disconnected](t, r, 1); d.Retrying || !strings.Contains(d.Reason, "failed") {
 		t.Fatalf("disconnected %+v", d)
 	}
 }
