@@ -41,7 +41,9 @@ func (offlineClient) PairPhone(context.Context, string) (string, error) {
 func (offlineClient) SendText(context.Context, string, string) (whatsapp.Message, error) {
 	return whatsapp.Message{}, whatsapp.ErrNotConnected
 }
-func (offlineClient) Groups(context.Context) ([]whatsapp.Chat, error) { return nil, whatsapp.ErrNotConnected }
+func (offlineClient) Groups(context.Context) ([]whatsapp.Chat, error) {
+	return nil, whatsapp.ErrNotConnected
+}
 func (offlineClient) Download(context.Context, *whatsapp.Media, int64) ([]byte, error) {
 	return nil, whatsapp.ErrNotConnected
 }
