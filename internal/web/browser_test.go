@@ -386,6 +386,17 @@ func journey(t *testing.T, srv *apptest.Server, c *chrome) {
 	if !c.noReload() {
 		t.Fatal("sending reloaded the chat page")
 	}
+	// The simulator's panel makes the other side write, without a reload.
+	c.do("simulate a reply",
+		chromedp.Click(chromedp.CSS(".sim-panel summary")),
+		chromedp.SendKeys(chromedp.ID("sim-text"), "Perfect, see you"),
+		chromedp.Click(chromedp.CSS(`.sim-panel button[type=submit]`)),
+	)
+	c.until("the simulated message", `(function(){ var m = document.querySelectorAll('#live .msg'); var last = m[m.length-1];
+		return !!last && !last.classList.contains('me') && last.textContent.indexOf('Perfect, see you') >= 0 })()`)
+	if !c.noReload() {
+		t.Fatal("simulating a message reloaded the chat page")
+	}
 
 	// Tasks: add one, check it off; it stays checked after a reload.
 	c.open("/tasks", true)

@@ -223,3 +223,45 @@ func (h *Handler) chatNames(ctx context.Context, userID string, ids []string) ma
 	}
 	return out
 }
+
+// simulateMessage makes the simulated phone receive a message (sim engine
+// only): in the chat of the page, or from a new contact.
+func (h *Handler) simulateMessage(w http.ResponseWriter, r *http.Request, v *viewer) {
+	chat := r.PathValue("chat")
+	in := whatsapp.SimIncoming{Chat: chat, Type: formText(r, "type"), Text: strings.TrimSpace(formText(r, "text")),
+		FromName: strings.TrimSpace(formText(r, "name"))}
+	if in.Type == "" {
+		in.Type = "text"
+	}
+	if chat == "" {
+		in.Chat, in.ChatName = strings.TrimSpace(formText(r, "number")), in.FromName
+	} else if strings.HasSuffix(chat, "@g.us") {
+		in.Group, in.From = true, strings.TrimSpace(formText(r, "number"))
+	}
+	if in.Type == "image" || in.Type == "video" {
+		in.Caption, in.Text = in.Text, ""
+	}
+	if in.Type == "location" {
+		lat, lon := 38.7139, -9.1334
+		in.Latitude, in.Longitude, in.Name = &lat, &lon, in.Text
+		in.Text = ""
+	}
+	msgs, err := h.o.Service.SimDeliver(r.Context(), v.User.ID, []whatsapp.SimIncoming{in})
+	if fe, invalid := fieldErrors(err); invalid {
+		msg := "That message cannot be simulated:"
+		for f, m := range fe {
+			msg += " " + strings.TrimPrefix(f, "messages[0].") + " " + m + "."
+		}
+		if isFetch(r) {
+			http.Error(w, msg, http.StatusBadRequest)
+			return
+		}
+		h.errorPage(w, r, v, http.StatusBadRequest, msg)
+		return
+	}
+	if err != nil {
+		h.fail(w, r, v, err)
+		return
+	}
+	h.done(w, r, "/chats/"+url.PathEscape(msgs[0].ChatID))
+}

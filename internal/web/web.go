@@ -152,6 +152,8 @@ func (h *Handler) routes() {
 	m.HandleFunc("GET /chats", h.page(h.chatsPage))
 	m.HandleFunc("GET /chats/{chat}", h.page(h.chatPage))
 	m.HandleFunc("POST /chats/{chat}/send", h.action(h.sendMessage))
+	m.HandleFunc("POST /chats/{chat}/simulate", h.action(h.simulateMessage))
+	m.HandleFunc("POST /chats/simulate", h.action(h.simulateMessage))
 	m.HandleFunc("GET /gallery", h.page(h.galleryPage))
 	m.HandleFunc("GET /gallery/{id}", h.page(h.imagePage))
 	m.HandleFunc("GET /voice-memos", h.page(h.voiceMemosPage))
