@@ -351,13 +351,41 @@ func (c *conn) handleNode(n *waBinary.Node) {
 			return
 		}
 		c.handleIQ(n)
-	case "receipt", "ack":
+	case "ack":
 		if d := c.device(); d != nil {
 			id, _ := n.Attrs["id"].(string)
-			d.acked(id)
+			class, _ := n.Attrs["class"].(string)
+			d.acked(class, id)
+		}
+	case "receipt":
+		if d := c.device(); d != nil {
+			d.record(n)
+			id, _ := n.Attrs["id"].(string)
+			d.acked("message", id)
+			c.s.routeReceipt(d, n)
+			// WhatsApp acknowledges every receipt (NewsletterMarkViewed
+			// waits for it).
+			ack := waBinary.Attrs{"class": "receipt", "id": id, "from": n.Attrs["to"]}
+			if typ, ok := n.Attrs["type"]; ok {
+				ack["type"] = typ
+			}
+			if ack["from"] == nil {
+				ack["from"] = types.ServerJID
+			}
+			_ = c.send(waBinary.Node{Tag: "ack", Attrs: ack})
+		}
+	case "presence":
+		if d := c.device(); d != nil {
+			d.record(n)
+		}
+	case "chatstate":
+		if d := c.device(); d != nil {
+			d.record(n)
+			c.s.routeChatState(d, n)
 		}
 	case "message":
 		if d := c.device(); d != nil {
+			d.record(n)
 			c.handleOutgoing(d, n)
 		}
 	}

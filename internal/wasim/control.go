@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"runtime"
 	"time"
+
+	"go.mau.fi/whatsmeow/types"
 )
 
 // controlRoutes serves the JSON control API documented in the package doc.
@@ -99,6 +101,22 @@ func (s *Server) controlRoutes(mux *http.ServeMux) {
 		id, err := p.sendRequest(req)
 		writeResult(w, err, map[string]string{"id": id})
 	}))
+	mux.HandleFunc("GET /control/phones/{number}/receipts", s.withPhone(func(w http.ResponseWriter, r *http.Request, p *Phone) {
+		items := p.Receipts()
+		if items == nil {
+			items = []Receipt{}
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"items": items})
+	}))
+	mux.HandleFunc("GET /control/devices/{jid}/traffic", func(w http.ResponseWriter, r *http.Request) {
+		jid, err := types.ParseJID(r.PathValue("jid"))
+		if err != nil {
+			writeError(w, ErrUnknownDevice)
+			return
+		}
+		t, err := s.Traffic(jid)
+		writeResult(w, err, t)
+	})
 	mux.HandleFunc("POST /control/media/expire", func(w http.ResponseWriter, r *http.Request) {
 		s.DeleteMedia()
 		w.WriteHeader(http.StatusNoContent)
@@ -196,7 +214,7 @@ func writeResult(w http.ResponseWriter, err error, v any) {
 func writeError(w http.ResponseWriter, err error) {
 	status := http.StatusBadRequest
 	switch {
-	case errors.Is(err, ErrUnknownPhone), errors.Is(err, ErrUnknownGroup):
+	case errors.Is(err, ErrUnknownPhone), errors.Is(err, ErrUnknownGroup), errors.Is(err, ErrUnknownDevice):
 		status = http.StatusNotFound
 	case errors.Is(err, ErrPhoneExists):
 		status = http.StatusConflict

@@ -73,6 +73,18 @@
 //     new connection, after <active/>, the device gets everything still
 //     queued (so also what it received but never acknowledged), then
 //     <ib><offline count/></ib>.
+//   - Traffic: the server records, per linked device, every presence, chat
+//     state and receipt stanza it sends (tag, attributes, child tags, the
+//     message ids a receipt covers; the latest 512 of each kind) and counts
+//     its message stanzas (Server.Traffic, Phone.DeviceTraffic). Receipts
+//     are acknowledged (<ack class=receipt>) and passed on as WhatsApp
+//     does: delivery (also "inactive"), read and played receipts to the
+//     account that sent the message, whose phone records them
+//     (Phone.Receipts) and whose linked devices get them as receipt
+//     stanzas (whatsmeow: events.Receipt); read-self and played-self to the
+//     reader's own phone; sender, peer_msg and hist_sync receipts to the
+//     own phone they are addressed to. Chat states go to the linked
+//     devices of the chat's other members that are online.
 //   - Unlinking: Phone.Unlink removes every linked device; a connected one
 //     gets stream error 401 with conflict=device_removed (whatsmeow:
 //     LoggedOut), one that is offline gets <failure reason=401> at its next
@@ -99,12 +111,27 @@
 //	POST /control/phones/{number}/messages    MessageRequest → {id}
 //	POST /control/phones/{number}/groups      {subject, members: [number…]} → {jid}
 //	GET  /control/phones/{number}/sent        → {items: [{id, chat, text, time}]}
+//	GET  /control/phones/{number}/receipts    → {items: [Receipt]}
+//	GET  /control/devices/{jid}/traffic       → Traffic: {presences, chatStates, receipts: [{tag, attrs, children, ids, time}], messages, dropped}
 //	POST /control/media/expire                → 204; stored media is deleted (downloads get 404)
 //
 // MessageRequest: {to, type (text, image, voice, audio, video, document,
 // sticker, location, contact), text, caption, data (base64), mimeType,
 // fileName, seconds, width, height, latitude, longitude, name, address, url,
 // displayName, vcard, id?, time?}.
+//
+// # What whatsmeow sends by itself
+//
+// Recorded by TestTrafficAndReceipts (whatsmeow as pinned in go.mod): a
+// client that the application never tells to be available sends, for
+// every message it decrypts, a delivery receipt of type "inactive" (to the
+// sender, with participant in groups; "sender" for its own account's
+// messages, "peer_msg" for peer messages from its phone, plus "hist_sync"
+// for history sync notifications), no presence and no chat state. It sends
+// read receipts only when told (MarkRead), presence only when told
+// (SendPresence, which fails with ErrNoPushName until the device knows its
+// push name) and, after SendPresence(available), plain delivery receipts
+// (no type). Learning its push name does not make it send presence.
 //
 // # Known divergences from WhatsApp, and what is not simulated
 //
@@ -135,8 +162,10 @@
 //     mirrored to its linked devices (no fromMe echo).
 //   - Only group creation is notified; renames, joins, leaves and
 //     participant changes are not. No communities, newsletters, broadcast
-//     lists, status, presence, chat states, calls, receipts towards senders,
-//     read receipts, reactions, edits or revokes.
+//     lists, status, calls, reactions, edits or revokes. Presence is
+//     recorded but never passed on, and presence subscriptions get no
+//     answer; retry receipts are recorded but not passed on to the
+//     sender's linked devices.
 //   - Nothing is persisted: a restarted simulator has no phones, and a device
 //     linked before the restart gets <failure reason=401>.
 //   - No rate limits; bans and outdated-client failures happen only when a

@@ -16,9 +16,18 @@ type group struct {
 	creator *Phone
 	created time.Time
 
+	mode types.AddressingMode // pn or lid
+
 	mu      sync.Mutex
 	subject string
 	members []*Phone
+}
+
+func (g *group) addressingMode() types.AddressingMode {
+	if g.mode == "" {
+		return types.AddressingModePN
+	}
+	return g.mode
 }
 
 func (g *group) jid() types.JID { return types.NewJID(g.id, types.GroupServer) }

@@ -25,17 +25,6 @@ import (
 	"go.mau.fi/whatsmeow/util/keys"
 )
 
-// Errors of the control API.
-var (
-	ErrUnknownPhone     = errors.New("wasim: no simulated phone has this number")
-	ErrUnknownGroup     = errors.New("wasim: no such group")
-	ErrNotMember        = errors.New("wasim: the phone is not a member of the group")
-	ErrPhoneExists      = errors.New("wasim: a phone with this number exists")
-	ErrUnknownQR        = errors.New("wasim: QR code is unknown or expired")
-	ErrNoPairingPending = errors.New("wasim: no pairing code is waiting for this phone")
-	ErrPairingFailed    = errors.New("wasim: pairing failed")
-)
-
 // Phone is a simulated WhatsApp account with its primary device (the
 // phone). It links companion devices by scanning their QR codes or
 // confirming their pairing codes, sends messages of every kind to other
@@ -61,6 +50,7 @@ type Phone struct {
 	pendingLink *conn
 	skHolders   map[string]map[string]bool // group → device addresses holding this phone's sender key
 	refusal     *LoginFailure
+	receipts    []Receipt
 }
 
 // LoginFailure is how the server answers the logins of a phone's linked

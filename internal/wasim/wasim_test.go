@@ -546,3 +546,126 @@ func TestControlHTTP(t *testing.T) {
 	call("POST", "/control/phones/"+me.Number+"/unlink", nil, 200, nil)
 	wait[*events.LoggedOut](h, 5*time.Second)
 }
+
+// eventually polls cond until it holds, failing the test after a generous
+// deadline (it only matters when the test fails).
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
+func receiptsOfType(p *Phone, typ string) []Receipt {
+	var out []Receipt
+	for _, r := range p.Receipts() {
+		if r.Type == typ {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// TestTrafficAndReceipts records what a plain whatsmeow client sends by
+// itself: delivery receipts of type "inactive" for every message (it has
+// not said it is available), no presence and no chat state; receipts reach
+// the sending phone, read receipts only once the client marks messages
+// read.
+func TestTrafficAndReceipts(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, Options{})
+	me, _ := s.NewPhone(PhoneOptions{PushName: "Me"})
+	bob, _ := s.NewPhone(PhoneOptions{PushName: "Bob"})
+	h := newHarness(t, s)
+	h.pair(me)
+	ctx := context.Background()
+	dev := h.cli.Store.GetJID()
+
+	id1, _ := bob.SendText(me.Number(), "one")
+	id2, _ := bob.SendText(me.Number(), "two")
+	wait[*events.Message](h, 5*time.Second)
+	wait[*events.Message](h, 5*time.Second)
+	eventually(t, "two delivery receipts at Bob's phone", func() bool { return len(receiptsOfType(bob, "inactive")) == 2 })
+	got := receiptsOfType(bob, "inactive")
+	if got[0].IDs[0] != id1 || got[1].IDs[0] != id2 || got[0].From != me.JID().String() || got[0].Device != dev.String() {
+		t.Fatalf("delivery receipts: %+v", got)
+	}
+	tr, err := s.Traffic(dev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var inactive int
+	for _, r := range tr.Receipts {
+		if r.Attrs["type"] == "inactive" && r.Attrs["to"] == bob.JID().String() {
+			inactive++
+		}
+	}
+	if inactive != 2 || len(tr.Presences) != 0 || len(tr.ChatStates) != 0 {
+		t.Fatalf("unprompted traffic: %+v", tr)
+	}
+	if len(receiptsOfType(bob, "read")) != 0 {
+		t.Fatal("a read receipt reached the sender before the client marked anything read")
+	}
+
+	// Marking read sends one read receipt for both messages.
+	if err := h.cli.MarkRead(ctx, []types.MessageID{id1, id2}, time.Now(), bob.JID(), types.EmptyJID); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "a read receipt at Bob's phone", func() bool { return len(receiptsOfType(bob, "read")) == 1 })
+	if r := receiptsOfType(bob, "read")[0]; len(r.IDs) != 2 || r.IDs[0] != id1 || r.IDs[1] != id2 || r.Chat != bob.JID().String() {
+		t.Fatalf("read receipt: %+v", r)
+	}
+
+	// Presence needs a push name, which the client has not learned here.
+	if err := h.cli.SendPresence(ctx, types.PresenceAvailable); !errors.Is(err, whatsmeow.ErrNoPushName) {
+		t.Fatalf("presence without push name: %v", err)
+	}
+	h.cli.Store.PushName = "Me"
+	if err := h.cli.SendPresence(ctx, types.PresenceAvailable); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.cli.SendChatPresence(ctx, bob.JID(), types.ChatPresenceComposing, ""); err != nil {
+		t.Fatal(err)
+	}
+	// Once available, delivery receipts are plain ones.
+	id3, _ := bob.SendText(me.Number(), "three")
+	wait[*events.Message](h, 5*time.Second)
+	eventually(t, "an active delivery receipt", func() bool { return len(receiptsOfType(bob, "")) == 1 })
+	if r := receiptsOfType(bob, "")[0]; r.IDs[0] != id3 {
+		t.Fatalf("delivery receipt: %+v", r)
+	}
+	tr, _ = me.DeviceTraffic(dev.Device)
+	if len(tr.Presences) != 1 || tr.Presences[0].Attrs["type"] != "available" || tr.Presences[0].Attrs["name"] != "Me" {
+		t.Fatalf("presences: %+v", tr.Presences)
+	}
+	if len(tr.ChatStates) != 1 || tr.ChatStates[0].Attrs["to"] != bob.JID().String() || tr.ChatStates[0].Children[0] != "composing" {
+		t.Fatalf("chat states: %+v", tr.ChatStates)
+	}
+
+	// Over HTTP.
+	resp, err := http.Get("http://" + s.Addr() + "/control/devices/" + dev.String() + "/traffic")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var overHTTP Traffic
+	_ = json.NewDecoder(resp.Body).Decode(&overHTTP)
+	resp.Body.Close()
+	if len(overHTTP.Presences) != 1 || len(overHTTP.Receipts) != len(tr.Receipts) {
+		t.Fatalf("traffic over HTTP: %+v", overHTTP)
+	}
+	resp, err = http.Get("http://" + s.Addr() + "/control/phones/" + bob.Number() + "/receipts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list struct{ Items []Receipt }
+	_ = json.NewDecoder(resp.Body).Decode(&list)
+	resp.Body.Close()
+	if len(list.Items) != len(bob.Receipts()) {
+		t.Fatalf("receipts over HTTP: %+v", list.Items)
+	}
+	if _, err := s.Traffic(types.NewJID(me.Number(), types.DefaultUserServer)); !errors.Is(err, ErrUnknownDevice) {
+		t.Fatalf("traffic of device 0: %v", err)
+	}
+}
