@@ -82,6 +82,22 @@ func (s *Server) controlRoutes(mux *http.ServeMux) {
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"items": sent})
 	}))
+	mux.HandleFunc("GET /control/phones/{number}/received", s.withPhone(func(w http.ResponseWriter, r *http.Request, p *Phone) {
+		items := p.Received()
+		if items == nil {
+			items = []RecordedMessage{}
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"items": items})
+	}))
+	mux.HandleFunc("POST /control/phones/{number}/read", s.withPhone(func(w http.ResponseWriter, r *http.Request, p *Phone) {
+		var req struct {
+			IDs []string `json:"ids"`
+		}
+		if readJSON(w, r, &req) {
+			p.MarkRead(req.IDs...)
+			w.WriteHeader(http.StatusNoContent)
+		}
+	}))
 	mux.HandleFunc("POST /control/phones/{number}/groups", s.withPhone(func(w http.ResponseWriter, r *http.Request, p *Phone) {
 		var req struct {
 			Subject string   `json:"subject"`

@@ -52,21 +52,37 @@
 //     devices, media_conn, group info and joined groups (w:g2), logout
 //     (remove-companion-device). Every other iq gets an empty result, since
 //     whatsmeow waits 75 s for an answer.
-//   - Incoming messages (Phone.Send and the typed SendText, SendImage,
-//     SendVoice, SendAudio, SendVideo, SendDocument, SendSticker,
-//     SendLocation, SendContact): encrypted with libsignal by the sending
-//     phone for every linked device of the recipient, pkmsg until the session
-//     exists; from=<number>@s.whatsapp.net with sender_lid and notify (push
-//     name). Texts with a link go out as extended text messages. Group
-//     messages use sender keys: a skmsg for everyone plus, for each device
-//     that lacks the sender's key, a pairwise message carrying the
-//     distribution message; participant and participant_lid name the sender.
+//   - Messages typed on a phone (Phone.Send, SendFromPhone and the typed
+//     SendText, SendImage, SendVoice, SendAudio, SendVideo, SendDocument,
+//     SendSticker, SendLocation, SendContact): encrypted with libsignal by
+//     the phone's primary device for every linked device of the recipient,
+//     pkmsg until the session exists; from=<number>@s.whatsapp.net with
+//     sender_lid and notify (push name). Texts with a link go out as
+//     extended text messages. The phone's own linked devices get a copy,
+//     as WhatsApp mirrors what the primary device sends: a
+//     DeviceSentMessage naming the destination, from the own JID with
+//     recipient and peer_recipient_lid (no recipient for "Message
+//     yourself", to=own number). A recipient phone records the message
+//     (Phone.Received). Group messages use sender keys: a skmsg for every
+//     member's linked devices (the sender's own included) plus, for each
+//     device that lacks the sender's key, a pairwise message carrying the
+//     distribution message; participant and participant_lid name the
+//     sender.
 //   - Groups: Phone.CreateGroup makes a group (PN addressing mode) and sends
 //     every member's devices the w:gp2 create notification (whatsmeow:
 //     JoinedGroup).
-//   - Outgoing messages from a linked device: the copies for simulated
-//     phones (device 0) are decrypted by those phones, the sender's phone
-//     records the message (Phone.Sent), and the server acks the stanza.
+//   - Messages a linked device sends: the copies for simulated phones
+//     (device 0) are decrypted by those phones; the sender's phone records
+//     the message with its content (Phone.Sent: type, text or caption, the
+//     quoted message of a reply, the edit attribute, the decrypted media),
+//     a recipient phone records it as received. The copies for linked
+//     devices are passed on as WhatsApp does: to the recipient's devices
+//     from the sending device (from=<lid>:<device>@lid with sender_pn when
+//     the device addressed the LID, as whatsmeow does, otherwise the phone
+//     number with sender_lid), to the sender's other devices with
+//     recipient and peer_recipient_pn/lid; in groups every member's linked
+//     devices get the sender-key message, preceded by their pairwise copy
+//     when the stanza has one. The server acks the stanza.
 //   - Delivery and the offline queue: every stanza for a device (messages and
 //     notifications) stays queued until the device acknowledges it with a
 //     receipt or an ack. A connected, active device gets it at once; on each
@@ -84,7 +100,10 @@
 //     stanzas (whatsmeow: events.Receipt); read-self and played-self to the
 //     reader's own phone; sender, peer_msg and hist_sync receipts to the
 //     own phone they are addressed to. Chat states go to the linked
-//     devices of the chat's other members that are online.
+//     devices of the chat's other members that are online. A simulated
+//     phone sends a delivery receipt for every message that reaches it and
+//     read receipts when told (Phone.MarkRead), to the sender's phone and
+//     linked devices, and tells its own linked devices what it read.
 //   - Unlinking: Phone.Unlink removes every linked device; a connected one
 //     gets stream error 401 with conflict=device_removed (whatsmeow:
 //     LoggedOut), one that is offline gets <failure reason=401> at its next
@@ -110,10 +129,16 @@
 //	POST /control/phones/{number}/refuse-logins {reason, code?, expireSeconds?} → phone; reason 0 lets logins through again
 //	POST /control/phones/{number}/messages    MessageRequest → {id}
 //	POST /control/phones/{number}/groups      {subject, members: [number…]} → {jid}
-//	GET  /control/phones/{number}/sent        → {items: [{id, chat, text, time}]}
+//	GET  /control/phones/{number}/sent        → {items: [RecordedMessage]}
+//	GET  /control/phones/{number}/received    → {items: [RecordedMessage]}
+//	POST /control/phones/{number}/read        {ids: [id…]} → 204; the phone reads these received messages (MarkRead)
 //	GET  /control/phones/{number}/receipts    → {items: [Receipt]}
 //	GET  /control/devices/{jid}/traffic       → Traffic: {presences, chatStates, receipts: [{tag, attrs, children, ids, time}], messages, dropped}
 //	POST /control/media/expire                → 204; stored media is deleted (downloads get 404)
+//
+// RecordedMessage: {id, chat, from, device, type, text, quotedId,
+// quotedParticipant, targetId, edit, mimeType, fileName, media (base64),
+// mediaError, time}.
 //
 // MessageRequest: {to, type (text, image, voice, audio, video, document,
 // sticker, location, contact), text, caption, data (base64), mimeType,
@@ -155,11 +180,12 @@
 //     is acked (as whatsmeow acks it) and lost, where WhatsApp would resend.
 //   - DMs always come from the phone-number JID with sender_lid (never from
 //     the LID); groups use the PN addressing mode only.
-//   - A message to a group is not delivered to the sending account's own
-//     linked devices; messages a linked device sends are not forwarded to the
-//     recipient's linked devices, nor to its sibling devices.
-//   - Messages the phone itself sends from its primary device are not
-//     mirrored to its linked devices (no fromMe echo).
+//   - Phone.Sent and Phone.Received are records kept for tests, not the
+//     phone's chat history.
+//   - A simulated phone sends a delivery receipt for every message that
+//     reaches it and read receipts only when told (Phone.MarkRead); it
+//     never sends played receipts, and its read receipts are never
+//     suppressed by a privacy setting.
 //   - Only group creation is notified; renames, joins, leaves and
 //     participant changes are not. No communities, newsletters, broadcast
 //     lists, status, calls, reactions, edits or revokes. Presence is

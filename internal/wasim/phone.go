@@ -11,16 +11,12 @@ import (
 	"time"
 
 	"go.mau.fi/libsignal/ecc"
-	"go.mau.fi/libsignal/groups"
 	"go.mau.fi/libsignal/keys/identity"
 	"go.mau.fi/libsignal/keys/prekey"
 	"go.mau.fi/libsignal/protocol"
 	"go.mau.fi/libsignal/session"
 	"go.mau.fi/libsignal/util/optional"
-	"google.golang.org/protobuf/proto"
 
-	waBinary "go.mau.fi/whatsmeow/binary"
-	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/util/keys"
 )
@@ -35,6 +31,7 @@ type Phone struct {
 	number   string
 	lid      string
 	pushName string
+	lidMode  bool // DMs come from the LID, groups it creates use LID addressing
 	created  time.Time
 	identity *keys.KeyPair // account signing key and Signal identity of device 0
 	regID    uint32
@@ -46,7 +43,8 @@ type Phone struct {
 	keyIndex    uint32
 	nextPreKey  uint32
 	devices     map[uint16]*device
-	sent        []SentMessage
+	sent        []RecordedMessage
+	received    []RecordedMessage
 	pendingLink *conn
 	skHolders   map[string]map[string]bool // group → device addresses holding this phone's sender key
 	refusal     *LoginFailure
@@ -228,23 +226,6 @@ func (p *Phone) removeDevice(id uint16, notify bool) {
 	}
 }
 
-// SentMessage is a message one of the phone's linked devices sent, as the
-// phone decrypted it.
-type SentMessage struct {
-	ID      string         `json:"id"`
-	Chat    string         `json:"chat"` // recipient phone-number JID or group JID
-	Text    string         `json:"text"`
-	Time    time.Time      `json:"time"`
-	Message *waE2E.Message `json:"-"`
-}
-
-// Sent returns what the phone's linked devices have sent, oldest first.
-func (p *Phone) Sent() []SentMessage {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return slices.Clone(p.sent)
-}
-
 // newPreKeyLocked makes a one-time prekey for a bundle of device 0.
 func (p *Phone) newPreKeyLocked() *keys.PreKey {
 	pk := keys.NewPreKey(p.nextPreKey)
@@ -304,187 +285,4 @@ func unpad(b []byte) ([]byte, error) {
 		return nil, errors.New("bad padding")
 	}
 	return b[:len(b)-int(b[len(b)-1])], nil
-}
-
-// SendOptions adjust one message.
-type SendOptions struct {
-	// ID is the message id (default: a new random one).
-	ID string
-	// Time is the message's timestamp (default: now).
-	Time time.Time
-}
-
-// Send delivers msg from the phone to a chat: another simulated phone
-// (number or "<number>@s.whatsapp.net") or a group ("<id>@g.us"). Every
-// linked device of the recipients gets it, Signal-encrypted; a device that is
-// offline gets it when it next connects. It returns the message id.
-func (p *Phone) Send(to string, msg *waE2E.Message, opts ...SendOptions) (string, error) {
-	var o SendOptions
-	if len(opts) > 0 {
-		o = opts[0]
-	}
-	if o.ID == "" {
-		o.ID = randomMessageID()
-	}
-	if o.Time.IsZero() {
-		o.Time = time.Now()
-	}
-	plaintext, err := proto.Marshal(msg)
-	if err != nil {
-		return "", err
-	}
-	jid, err := parseChat(to)
-	if err != nil {
-		return "", err
-	}
-	attrs := waBinary.Attrs{
-		"id": o.ID, "type": messageType(msg), "t": strconv.FormatInt(o.Time.Unix(), 10), "notify": p.pushName,
-	}
-	encAttrs := waBinary.Attrs{"v": "2"}
-	if mt := mediaTypeAttr(msg); mt != "" {
-		encAttrs["mediatype"] = mt
-	}
-	if jid.Server == types.GroupServer {
-		return o.ID, p.sendGroup(jid, plaintext, attrs, encAttrs)
-	}
-	to2 := p.s.phoneByJID(jid)
-	if to2 == nil {
-		return "", fmt.Errorf("%w: %s", ErrUnknownPhone, jid.User)
-	}
-	attrs["from"] = p.JID()
-	attrs["sender_lid"] = p.LID()
-	targets := to2.linked() // before p.mu: never hold two phones' locks
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, d := range targets {
-		encType, ct, err := p.encryptForLocked(d, plaintext)
-		if err != nil {
-			return "", err
-		}
-		ea := cloneAttrs(encAttrs)
-		ea["type"] = encType
-		d.deliver(o.ID, waBinary.Node{Tag: "message", Attrs: cloneAttrs(attrs), Content: []waBinary.Node{{Tag: "enc", Attrs: ea, Content: ct}}})
-	}
-	return o.ID, nil
-}
-
-func (p *Phone) sendGroup(gid types.JID, plaintext []byte, attrs, encAttrs waBinary.Attrs) error {
-	g := p.s.group(gid.User)
-	if g == nil {
-		return ErrUnknownGroup
-	}
-	members := g.memberPhones()
-	if !slices.Contains(members, p) {
-		return ErrNotMember
-	}
-	var targets []*device
-	for _, m := range members {
-		if m != p { // the sender's own companions: not simulated
-			targets = append(targets, m.linked()...)
-		}
-	}
-	ctx := context.Background()
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	name := protocol.NewSenderKeyName(gid.String(), p.lidAD().SignalAddress())
-	builder := groups.NewGroupSessionBuilder(p.store, serializer)
-	skdm, err := builder.Create(ctx, name)
-	if err != nil {
-		return fmt.Errorf("wasim: create sender key: %w", err)
-	}
-	enc, err := groups.NewGroupCipher(builder, name, p.store).Encrypt(ctx, pad(plaintext))
-	if err != nil {
-		return fmt.Errorf("wasim: group encrypt: %w", err)
-	}
-	skmsg := enc.SignedSerialize()
-	skdmPlain, err := proto.Marshal(&waE2E.Message{SenderKeyDistributionMessage: &waE2E.SenderKeyDistributionMessage{
-		GroupID: proto.String(gid.String()), AxolotlSenderKeyDistributionMessage: skdm.Serialize(),
-	}})
-	if err != nil {
-		return err
-	}
-	holders := p.skHolders[gid.User]
-	if holders == nil {
-		holders = map[string]bool{}
-		p.skHolders[gid.User] = holders
-	}
-	attrs["from"] = gid
-	attrs["participant"] = p.JID()
-	attrs["participant_lid"] = p.LID()
-	for _, d := range targets {
-		{
-			var content []waBinary.Node
-			addr := d.lidJID().SignalAddress().String()
-			if !holders[addr] {
-				encType, ct, err := p.encryptForLocked(d, skdmPlain)
-				if err != nil {
-					return err
-				}
-				content = append(content, waBinary.Node{Tag: "enc", Attrs: waBinary.Attrs{"v": "2", "type": encType}, Content: ct})
-				holders[addr] = true
-			}
-			ea := cloneAttrs(encAttrs)
-			ea["type"] = "skmsg"
-			content = append(content, waBinary.Node{Tag: "enc", Attrs: ea, Content: skmsg})
-			d.deliver(attrs["id"].(string), waBinary.Node{Tag: "message", Attrs: cloneAttrs(attrs), Content: content})
-		}
-	}
-	return nil
-}
-
-func cloneAttrs(a waBinary.Attrs) waBinary.Attrs {
-	out := make(waBinary.Attrs, len(a)+1)
-	for k, v := range a {
-		out[k] = v
-	}
-	return out
-}
-
-// parseChat accepts a phone number, a user JID or a group JID.
-func parseChat(to string) (types.JID, error) {
-	if to != "" && strings.Trim(to, "+0123456789") == "" {
-		return types.NewJID(strings.TrimPrefix(to, "+"), types.DefaultUserServer), nil
-	}
-	jid, err := types.ParseJID(to)
-	if err != nil || jid.User == "" {
-		return types.JID{}, fmt.Errorf("wasim: invalid chat %q", to)
-	}
-	switch jid.Server {
-	case types.DefaultUserServer, types.HiddenUserServer, types.GroupServer:
-		return jid.ToNonAD(), nil
-	}
-	return types.JID{}, fmt.Errorf("wasim: invalid chat %q", to)
-}
-
-// messageType is the stanza type WhatsApp gives a message.
-func messageType(m *waE2E.Message) string {
-	if m.Conversation != nil || m.ExtendedTextMessage != nil {
-		return "text"
-	}
-	return "media"
-}
-
-func mediaTypeAttr(m *waE2E.Message) string {
-	switch {
-	case m.ImageMessage != nil:
-		return "image"
-	case m.AudioMessage != nil:
-		if m.AudioMessage.GetPTT() {
-			return "ptt"
-		}
-		return "audio"
-	case m.VideoMessage != nil:
-		return "video"
-	case m.DocumentMessage != nil:
-		return "document"
-	case m.StickerMessage != nil:
-		return "sticker"
-	case m.LocationMessage != nil:
-		return "location"
-	case m.ContactMessage != nil:
-		return "vcard"
-	case m.ExtendedTextMessage != nil && m.ExtendedTextMessage.MatchedText != nil:
-		return "url"
-	}
-	return ""
 }

@@ -148,3 +148,98 @@ func (s *Server) routeChatState(from *device, n *waBinary.Node) {
 		}
 	}
 }
+
+// sendReceipt sends a receipt from the phone's primary device for
+// messages of sender in chat: the sender's phone records it and its linked
+// devices get it. asLID names the reader by its LID (for messages that
+// came LID-addressed).
+func (p *Phone) sendReceipt(sender *Phone, chat types.JID, ids []string, typ string, asLID bool) {
+	if sender == nil || sender == p || len(ids) == 0 {
+		return
+	}
+	reader := p.JID()
+	if asLID {
+		reader = p.LID()
+	}
+	attrs := waBinary.Attrs{"id": ids[0], "t": strconv.FormatInt(time.Now().Unix(), 10)}
+	if chat.Server == types.GroupServer || chat.Server == types.BroadcastServer {
+		attrs["from"], attrs["participant"] = chat, reader
+	} else {
+		attrs["from"] = reader
+	}
+	if typ != "" {
+		attrs["type"] = typ
+	}
+	n := waBinary.Node{Tag: "receipt", Attrs: attrs, Content: receiptList(ids)}
+	r := Receipt{IDs: ids, Type: typ, From: p.JID().String(), Device: p.JID().String(), Chat: chat.String(), Time: time.Now()}
+	if chat.Server != types.GroupServer && chat.Server != types.BroadcastServer {
+		r.Chat = p.JID().String()
+	}
+	sender.addReceipt(r)
+	for _, d := range sender.linked() {
+		d.deliver(ids[0], n)
+	}
+}
+
+func receiptList(ids []string) []waBinary.Node {
+	if len(ids) < 2 {
+		return nil
+	}
+	items := make([]waBinary.Node, 0, len(ids)-1)
+	for _, id := range ids[1:] {
+		items = append(items, waBinary.Node{Tag: "item", Attrs: waBinary.Attrs{"id": id}})
+	}
+	return []waBinary.Node{{Tag: "list", Content: items}}
+}
+
+// MarkRead marks messages the phone received as read, as opening the chat
+// on the phone does: their senders get read receipts (their phones record
+// them, their linked devices get them) and the phone's own linked devices
+// get a read receipt from the own JID naming the chat (whatsmeow:
+// events.Receipt with IsFromMe). ids must be messages in Phone.Received;
+// unknown ids are ignored.
+func (p *Phone) MarkRead(ids ...string) {
+	type key struct {
+		sender *Phone
+		chat   types.JID
+	}
+	var found []RecordedMessage
+	p.mu.Lock()
+	for _, id := range ids {
+		for _, m := range p.received {
+			if m.ID == id {
+				found = append(found, m)
+				break
+			}
+		}
+	}
+	p.mu.Unlock()
+	var order []key
+	byKey := map[key][]string{}
+	for _, m := range found {
+		chat, _ := types.ParseJID(m.Chat)
+		from, _ := types.ParseJID(m.From)
+		k := key{p.s.phoneByJID(from), chat}
+		if byKey[k] == nil {
+			order = append(order, k)
+		}
+		byKey[k] = append(byKey[k], m.ID)
+	}
+	own := p.linked()
+	for _, k := range order {
+		p.sendReceipt(k.sender, k.chat, byKey[k], "read", false)
+		if k.sender == nil {
+			continue
+		}
+		attrs := waBinary.Attrs{"id": byKey[k][0], "type": "read", "t": strconv.FormatInt(time.Now().Unix(), 10), "from": p.JID()}
+		if k.chat.Server == types.GroupServer {
+			attrs["from"], attrs["participant"], attrs["recipient"] = k.chat, p.JID(), k.sender.JID()
+		} else {
+			attrs["recipient"] = k.sender.JID()
+		}
+		n := waBinary.Node{Tag: "receipt", Attrs: attrs, Content: receiptList(byKey[k])}
+		for _, d := range own {
+			d.deliver(byKey[k][0], n)
+		}
+	}
+}

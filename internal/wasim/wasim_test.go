@@ -118,6 +118,8 @@ func (h *harness) newClient(dev *store.Device) {
 // wait returns the next event of type T, failing the test after timeout.
 func wait[T any](h *harness, timeout time.Duration) T {
 	h.t.Helper()
+	// Deadlines only matter when a test fails; the machine may be loaded.
+	timeout = max(timeout, 30*time.Second)
 	for i, evt := range h.backlog {
 		if v, ok := evt.(T); ok {
 			h.backlog = append(h.backlog[:i], h.backlog[i+1:]...)
@@ -551,11 +553,23 @@ func TestControlHTTP(t *testing.T) {
 // deadline (it only matters when the test fails).
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(10 * time.Millisecond) {
+	for deadline := time.Now().Add(30 * time.Second); !cond(); time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 	}
+}
+
+// deviceReceipts returns the receipts of this type that device sent and
+// p's phone received.
+func deviceReceipts(p *Phone, device types.JID, typ string) []Receipt {
+	var out []Receipt
+	for _, r := range receiptsOfType(p, typ) {
+		if r.Device == device.String() {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 func receiptsOfType(p *Phone, typ string) []Receipt {
@@ -632,8 +646,8 @@ func TestTrafficAndReceipts(t *testing.T) {
 	// Once available, delivery receipts are plain ones.
 	id3, _ := bob.SendText(me.Number(), "three")
 	wait[*events.Message](h, 5*time.Second)
-	eventually(t, "an active delivery receipt", func() bool { return len(receiptsOfType(bob, "")) == 1 })
-	if r := receiptsOfType(bob, "")[0]; r.IDs[0] != id3 {
+	eventually(t, "an active delivery receipt", func() bool { return len(deviceReceipts(bob, dev, "")) == 1 })
+	if r := deviceReceipts(bob, dev, "")[0]; r.IDs[0] != id3 {
 		t.Fatalf("delivery receipt: %+v", r)
 	}
 	tr, _ = me.DeviceTraffic(dev.Device)
@@ -667,5 +681,160 @@ func TestTrafficAndReceipts(t *testing.T) {
 	}
 	if _, err := s.Traffic(types.NewJID(me.Number(), types.DefaultUserServer)); !errors.Is(err, ErrUnknownDevice) {
 		t.Fatalf("traffic of device 0: %v", err)
+	}
+}
+
+// nextMessage returns the next message event that carries content (not a
+// bare sender-key distribution or a protocol message).
+func nextMessage(h *harness) *events.Message {
+	h.t.Helper()
+	for {
+		m := wait[*events.Message](h, 10*time.Second)
+		if m.Message.GetSenderKeyDistributionMessage() != nil && m.Message.GetConversation() == "" && m.Message.GetExtendedTextMessage() == nil {
+			continue
+		}
+		if m.Message.GetProtocolMessage() != nil && m.Info.Category == "peer" {
+			continue
+		}
+		return m
+	}
+}
+
+// TestPhoneMessagesMirrored: what the phone itself sends reaches the
+// recipient's linked devices and, as a DeviceSentMessage from the own JID,
+// the phone's own linked devices; what a linked device sends reaches the
+// recipient's linked devices, the sender's other devices and both phones'
+// records.
+func TestPhoneMessagesMirrored(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, Options{})
+	me, _ := s.NewPhone(PhoneOptions{PushName: "Me"})
+	bob, _ := s.NewPhone(PhoneOptions{PushName: "Bob"})
+	h := newHarness(t, s)
+	h.pair(me)
+	h2 := newHarness(t, s)
+	h2.pair(me)
+	hb := newHarness(t, s)
+	hb.pair(bob)
+	ctx := context.Background()
+
+	// Typed on my phone, to Bob.
+	id, err := me.SendFromPhone(bob.Number(), &waE2E.Message{Conversation: proto.String("from my phone")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range []*harness{h, h2} {
+		m := nextMessage(x)
+		if m.Info.ID != id || !m.Info.IsFromMe || m.Info.Chat != bob.JID() || m.Info.Sender.User != me.Number() ||
+			m.Message.GetConversation() != "from my phone" || m.Info.DeviceSentMeta == nil || m.Info.DeviceSentMeta.DestinationJID != bob.JID().String() {
+			t.Fatalf("mirrored: %+v %v", m.Info, m.Message)
+		}
+	}
+	if m := nextMessage(hb); m.Info.ID != id || m.Info.IsFromMe || m.Info.Chat != me.JID() || m.Message.GetConversation() != "from my phone" {
+		t.Fatalf("at Bob's device: %+v", m.Info)
+	}
+	if rc := bob.Received(); len(rc) != 1 || rc[0].ID != id || rc[0].Text != "from my phone" || rc[0].From != me.JID().String() || rc[0].Device != "" {
+		t.Fatalf("Bob's phone received: %+v", rc)
+	}
+
+	// Message yourself, typed on the phone.
+	id, _ = me.SendText(me.Number(), "note to self")
+	m := nextMessage(h)
+	if m.Info.ID != id || !m.Info.IsFromMe || m.Info.Chat != me.JID() || m.Message.GetConversation() != "note to self" {
+		t.Fatalf("note to self: %+v %v", m.Info, m.Message)
+	}
+	nextMessage(h2)
+
+	// A group message typed on the phone reaches its own devices too.
+	gid, _ := me.CreateGroup("Trip", bob.Number())
+	wait[*events.JoinedGroup](h, 5*time.Second)
+	id, _ = me.SendText(gid.String(), "packing list?")
+	if m := nextMessage(h); m.Info.ID != id || !m.Info.IsFromMe || m.Info.Chat != gid || m.Message.GetConversation() != "packing list?" {
+		t.Fatalf("own group message: %+v %v", m.Info, m.Message)
+	}
+	wait[*events.JoinedGroup](h2, 5*time.Second)
+	if m := nextMessage(h2); m.Info.ID != id || !m.Info.IsFromMe {
+		t.Fatalf("own group message at my other device: %+v", m.Info)
+	}
+	if m := nextMessage(hb); m.Info.ID != id || m.Info.IsFromMe || m.Info.Chat != gid {
+		t.Fatalf("group message at Bob's device: %+v", m.Info)
+	}
+
+	// Message yourself from a linked device reaches the phone's record.
+	resp, err := h.cli.SendMessage(ctx, me.JID(), &waE2E.Message{Conversation: proto.String("remember the milk")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent := me.Sent()
+	if len(sent) != 1 || sent[0].ID != resp.ID || sent[0].Chat != me.JID().String() || sent[0].Text != "remember the milk" || sent[0].Type != "text" || sent[0].Device != h.cli.Store.GetJID().String() {
+		t.Fatalf("self chat from a linked device: %+v", sent)
+	}
+	if m := nextMessage(h2); m.Info.ID != resp.ID || !m.Info.IsFromMe || m.Message.GetConversation() != "remember the milk" {
+		t.Fatalf("self chat at the sibling device: %+v %v", m.Info, m.Message)
+	}
+
+	// A reply from a linked device: recorded with the quoted message, passed
+	// on to Bob's device and to my other device.
+	reply := &waE2E.Message{ExtendedTextMessage: &waE2E.ExtendedTextMessage{
+		Text: proto.String("yes, on it"),
+		ContextInfo: &waE2E.ContextInfo{StanzaID: proto.String(id), Participant: proto.String(bob.JID().String()),
+			QuotedMessage: &waE2E.Message{Conversation: proto.String("packing list?")}},
+	}}
+	resp, err = h.cli.SendMessage(ctx, bob.JID(), reply)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent = me.Sent()
+	if last := sent[len(sent)-1]; last.ID != resp.ID || last.Chat != bob.JID().String() || last.Text != "yes, on it" || last.QuotedID != id || last.QuotedParticipant != bob.JID().String() {
+		t.Fatalf("reply: %+v", last)
+	}
+	if rc := bob.Received(); rc[len(rc)-1].ID != resp.ID || rc[len(rc)-1].QuotedID != id || rc[len(rc)-1].Device != h.cli.Store.GetJID().String() {
+		t.Fatalf("Bob's phone received: %+v", rc[len(rc)-1])
+	}
+	m = nextMessage(hb)
+	if m.Info.ID != resp.ID || m.Info.IsFromMe || m.Info.Sender.User != me.LID().User || m.Info.Sender.Device != h.cli.Store.GetJID().Device ||
+		m.Message.GetExtendedTextMessage().GetContextInfo().GetStanzaID() != id {
+		t.Fatalf("reply at Bob's device: %+v %v", m.Info, m.Message)
+	}
+	m = nextMessage(h2)
+	if m.Info.ID != resp.ID || !m.Info.IsFromMe || m.Info.Chat.User != bob.LID().User || m.Info.RecipientAlt != bob.JID() {
+		t.Fatalf("reply at my other device: %+v", m.Info)
+	}
+	// Bob's phone reports delivery, and a read once Bob opens the chat.
+	receiptFor := func(x *harness, id string, typ types.ReceiptType) *events.Receipt {
+		for {
+			r := wait[*events.Receipt](x, 10*time.Second)
+			if r.MessageIDs[0] == id && r.Type == typ {
+				return r
+			}
+		}
+	}
+	if r := receiptFor(h, resp.ID, types.ReceiptTypeDelivered); r.IsFromMe || r.Sender.User != bob.LID().User {
+		t.Fatalf("delivery receipt: %+v", r)
+	}
+	bob.MarkRead(resp.ID)
+	if r := receiptFor(h, resp.ID, types.ReceiptTypeRead); r.IsFromMe || r.Chat.User != bob.LID().User && r.Chat.User != bob.Number() {
+		t.Fatalf("read receipt: %+v", r)
+	}
+	if r := receiptFor(hb, resp.ID, types.ReceiptTypeRead); !r.IsFromMe || r.Chat != me.JID() {
+		t.Fatalf("read receipt at Bob's own device: %+v", r)
+	}
+	if got := receiptsOfType(me, "read"); len(got) != 1 || got[0].IDs[0] != resp.ID || got[0].From != bob.JID().String() {
+		t.Fatalf("read receipts at my phone: %+v", got)
+	}
+
+	// A group message from a linked device reaches Bob's device and phone.
+	resp, err = h.cli.SendMessage(ctx, gid, &waE2E.Message{Conversation: proto.String("tent and stove")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := nextMessage(hb); m.Info.ID != resp.ID || m.Info.Chat != gid || m.Info.Sender.User != me.Number() || m.Message.GetConversation() != "tent and stove" {
+		t.Fatalf("group message from a linked device at Bob's device: %+v %v", m.Info, m.Message)
+	}
+	if m := nextMessage(h2); m.Info.ID != resp.ID || !m.Info.IsFromMe {
+		t.Fatalf("group message from a linked device at my other device: %+v", m.Info)
+	}
+	if rc := bob.Received(); rc[len(rc)-1].ID != resp.ID || rc[len(rc)-1].Chat != gid.String() || rc[len(rc)-1].Text != "tent and stove" {
+		t.Fatalf("Bob's phone received: %+v", rc[len(rc)-1])
 	}
 }
