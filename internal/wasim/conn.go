@@ -441,7 +441,7 @@ func (c *conn) handleIQ(n *waBinary.Node) {
 		resp = iqResult(n, c.s.usync(&child))
 	case xmlns == "w:m" && child.Tag == "media_conn":
 		resp = iqResult(n, waBinary.Node{Tag: "media_conn", Attrs: waBinary.Attrs{
-			"auth": randomID(16), "ttl": "300", "auth_ttl": "21600", "max_buckets": "12",
+			"auth": c.s.mediaAuth(), "ttl": "300", "auth_ttl": strconv.Itoa(int(mediaAuthTTL / time.Second)), "max_buckets": "12",
 		}, Content: []waBinary.Node{{Tag: "host", Attrs: waBinary.Attrs{"hostname": c.s.o.MediaHost}}}})
 	case xmlns == "md" && child.Tag == "remove-companion-device":
 		_ = c.send(iqResult(n))

@@ -133,6 +133,22 @@ func (s *Server) controlRoutes(mux *http.ServeMux) {
 		t, err := s.Traffic(jid)
 		writeResult(w, err, t)
 	})
+	mux.HandleFunc("POST /control/media/gone", func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			DirectPath string `json:"directPath"`
+			Status     int    `json:"status"`
+		}
+		if !readJSON(w, r, &req) {
+			return
+		}
+		if err := s.SetMediaGone(req.DirectPath, req.Status); errors.Is(err, errUnknownMedia) {
+			writeJSON(w, http.StatusNotFound, map[string]string{"error": err.Error()})
+		} else if err != nil {
+			writeError(w, err)
+		} else {
+			w.WriteHeader(http.StatusNoContent)
+		}
+	})
 	mux.HandleFunc("POST /control/media/expire", func(w http.ResponseWriter, r *http.Request) {
 		s.DeleteMedia()
 		w.WriteHeader(http.StatusNoContent)

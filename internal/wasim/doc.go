@@ -10,9 +10,14 @@
 //     with the server's own certificate chain (a root whose public key is
 //     RootPublicKey, an intermediate and a leaf signed with XEdDSA), and the
 //     binary XML stanzas after it;
-//   - the media host (GET /v/…), which serves media encrypted exactly as
-//     WhatsApp encrypts it, so that whatsmeow's Download checks both hashes
-//     and the MAC;
+//   - the media host: downloads (GET /v/…, /m1/…) of media encrypted
+//     exactly as WhatsApp encrypts it, so that whatsmeow's Download checks
+//     both hashes and the MAC; uploads (POST /mms/<type>/<token>?auth=…
+//     &token=…, and /newsletter/… for channel media), which check the
+//     media_conn auth token and that the token is the body's SHA-256, and
+//     answer {url, direct_path} as WhatsApp does; deletes (DELETE
+//     /mms/<type>/<token>?d_md=…, what whatsmeow does after downloading a
+//     history sync);
 //   - the control API below.
 //
 // A client reaches it by routing every TLS dial to Addr (an http.Transport
@@ -134,6 +139,7 @@
 //	POST /control/phones/{number}/read        {ids: [id…]} → 204; the phone reads these received messages (MarkRead)
 //	GET  /control/phones/{number}/receipts    → {items: [Receipt]}
 //	GET  /control/devices/{jid}/traffic       → Traffic: {presences, chatStates, receipts: [{tag, attrs, children, ids, time}], messages, dropped}
+//	POST /control/media/gone                  {directPath, status: 404|410} → 204; downloads of that file fail with status
 //	POST /control/media/expire                → 204; stored media is deleted (downloads get 404)
 //
 // RecordedMessage: {id, chat, from, device, type, text, quotedId,
@@ -167,7 +173,9 @@
 //     lid, display_name and creation only; pair-success names the platform
 //     "smbi" with no business name or client props; usync answers omit key
 //     index lists, status, pictures and business data; media_conn hands out
-//     one host and its auth token is never checked.
+//     one host; its auth token (signed, stateless) is checked by uploads
+//     and deletes, not by downloads. Uploads are not limited by type or
+//     size below 128 MiB and keep no per-file owner.
 //   - Refs do not expire one by one: any ref of a pairing is valid while its
 //     connection is open (WhatsApp expires each with its QR code).
 //   - Push names, the account's own push name included, come only from

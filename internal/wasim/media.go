@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"regexp"
-	"strconv"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -44,13 +43,10 @@ func (s *Server) upload(plain []byte, mt whatsmeow.MediaType) (*uploaded, error)
 	file := append(enc, mac.Sum(nil)[:10]...)
 	encSum := sha256.Sum256(file)
 	sum := sha256.Sum256(plain)
-	path := "/v/t62.7118-24/" + randomID(16) + ".enc"
-	s.mu.Lock()
-	s.media[path] = file
-	s.mu.Unlock()
+	path, direct := newDirectPath("/v/t62.7118-24/")
+	s.storeMedia(path, file)
 	return &uploaded{
-		directPath: path + "?ccb=11-4&oh=01_sim&oe=" + strconv.FormatInt(time.Now().Add(14*24*time.Hour).Unix(), 16),
-		mediaKey:   key, fileSHA256: sum[:], encSHA256: encSum[:], length: uint64(len(plain)),
+		directPath: direct, mediaKey: key, fileSHA256: sum[:], encSHA256: encSum[:], length: uint64(len(plain)),
 	}, nil
 }
 
@@ -215,7 +211,3 @@ func (p *Phone) SendContact(to, displayName, vcard string, opts ...SendOptions) 
 		DisplayName: proto.String(displayName), Vcard: proto.String(vcard),
 	}}, opts...)
 }
-
-// fetchMedia downloads and decrypts the media of a message a linked device
-// sent, as the receiving phone does, into r.Media.
-func (s *Server) fetchMedia(r *RecordedMessage, m *waE2E.Message) {}

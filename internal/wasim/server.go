@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -59,14 +58,16 @@ type Server struct {
 	chain  []byte // serialized waCert.CertChain
 
 	mu      sync.Mutex
-	phones  map[string]*Phone // by phone number
-	byLID   map[string]*Phone // by LID user
-	refs    map[string]*conn  // pairing ref → unpaired connection
-	groups  map[string]*group // by group user part
-	media   map[string][]byte // direct path (without query) → encrypted file
+	phones  map[string]*Phone     // by phone number
+	byLID   map[string]*Phone     // by LID user
+	refs    map[string]*conn      // pairing ref → unpaired connection
+	groups  map[string]*group     // by group user part
+	media   map[string]*mediaFile // direct path (without query) → file
 	conns   map[*conn]struct{}
 	nextNum uint64
-	closed  bool
+
+	mediaSecret []byte // signs media_conn auth tokens
+	closed      bool
 }
 
 // New starts a server listening on o.Addr.
@@ -89,8 +90,9 @@ func New(o Options) (*Server, error) {
 	s := &Server{
 		o: o, static: keys.NewKeyPair(),
 		phones: map[string]*Phone{}, byLID: map[string]*Phone{}, refs: map[string]*conn{},
-		groups: map[string]*group{}, media: map[string][]byte{}, conns: map[*conn]struct{}{},
-		nextNum: 15550000000,
+		groups: map[string]*group{}, media: map[string]*mediaFile{}, conns: map[*conn]struct{}{},
+		mediaSecret: randomBytes(32),
+		nextNum:     15550000000,
 	}
 	if err := s.makeCertChain(); err != nil {
 		return nil, err
@@ -103,6 +105,10 @@ func New(o Options) (*Server, error) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /ws/chat", s.serveWebsocket)
 	mux.HandleFunc("GET /v/", s.serveMedia)
+	mux.HandleFunc("GET /m1/", s.serveMedia)
+	mux.HandleFunc("POST /mms/{type}/{token}", s.serveUpload)
+	mux.HandleFunc("POST /newsletter/{type}/{token}", s.serveUpload)
+	mux.HandleFunc("DELETE /mms/{type}/{token}", s.serveMediaDelete)
 	s.controlRoutes(mux)
 	s.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = s.srv.Serve(ln) }()
@@ -204,27 +210,6 @@ func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 	c.run()
 	s.mu.Lock()
 	delete(s.conns, c)
-	s.mu.Unlock()
-}
-
-func (s *Server) serveMedia(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	data, ok := s.media[r.URL.Path]
-	s.mu.Unlock()
-	if !ok {
-		http.Error(w, "media not found", http.StatusNotFound)
-		return
-	}
-	w.Header().Set("Content-Type", "application/octet-stream")
-	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
-	_, _ = w.Write(data)
-}
-
-// DeleteMedia removes every stored media file, as WhatsApp does after a
-// while; later downloads get 404.
-func (s *Server) DeleteMedia() {
-	s.mu.Lock()
-	clear(s.media)
 	s.mu.Unlock()
 }
 

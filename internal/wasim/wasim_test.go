@@ -838,3 +838,98 @@ func TestPhoneMessagesMirrored(t *testing.T) {
 		t.Fatalf("Bob's phone received: %+v", rc[len(rc)-1])
 	}
 }
+
+// TestOutgoingMedia: a linked device uploads media (media_conn, POST to the
+// media host with the auth token) and sends it; the sender's phone and the
+// recipient's phone decrypt it, the recipient's device downloads it.
+func TestOutgoingMedia(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, Options{})
+	me, _ := s.NewPhone(PhoneOptions{PushName: "Me"})
+	bob, _ := s.NewPhone(PhoneOptions{PushName: "Bob"})
+	h := newHarness(t, s)
+	h.pair(me)
+	hb := newHarness(t, s)
+	hb.pair(bob)
+	ctx := context.Background()
+
+	quoted, _ := bob.SendText(me.Number(), "send me the photo")
+	nextMessage(h)
+	img := bytes.Repeat([]byte("\xff\xd8 jpeg "), 3000)
+	up, err := h.cli.Upload(ctx, img, whatsmeow.MediaImage)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(up.DirectPath, "/v/") || !strings.Contains(up.DirectPath, "?") || !strings.HasPrefix(up.URL, "https://mmg.whatsapp.net/v/") {
+		t.Fatalf("upload answer: %+v", up)
+	}
+	resp, err := h.cli.SendMessage(ctx, bob.JID(), &waE2E.Message{ImageMessage: &waE2E.ImageMessage{
+		Caption: proto.String("here"), Mimetype: proto.String("image/jpeg"),
+		URL: &up.URL, DirectPath: &up.DirectPath, MediaKey: up.MediaKey, FileEncSHA256: up.FileEncSHA256,
+		FileSHA256: up.FileSHA256, FileLength: &up.FileLength,
+		ContextInfo: &waE2E.ContextInfo{StanzaID: proto.String(quoted), Participant: proto.String(bob.JID().String()),
+			QuotedMessage: &waE2E.Message{Conversation: proto.String("send me the photo")}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent := me.Sent()
+	if len(sent) != 1 || sent[0].ID != resp.ID || sent[0].Type != "image" || sent[0].Text != "here" || sent[0].MimeType != "image/jpeg" ||
+		sent[0].QuotedID != quoted || !bytes.Equal(sent[0].Media, img) {
+		t.Fatalf("sent image: %+v (media %d bytes, %s)", sent, len(sent[0].Media), sent[0].MediaError)
+	}
+	rc := bob.Received()
+	if last := rc[len(rc)-1]; last.ID != resp.ID || !bytes.Equal(last.Media, img) {
+		t.Fatalf("Bob's phone: %+v", last)
+	}
+	m := nextMessage(hb)
+	for m.Info.ID != resp.ID { // Bob's own message, mirrored to his device, came first
+		m = nextMessage(hb)
+	}
+	if got, err := hb.cli.Download(ctx, m.Message.GetImageMessage()); err != nil || !bytes.Equal(got, img) {
+		t.Fatalf("Bob's device download: %v", err)
+	}
+
+	pdf := []byte("%PDF-1.7 minutes of the meeting")
+	up, err = h.cli.Upload(ctx, pdf, whatsmeow.MediaDocument)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err = h.cli.SendMessage(ctx, bob.JID(), &waE2E.Message{DocumentMessage: &waE2E.DocumentMessage{
+		FileName: proto.String("minutes.pdf"), Mimetype: proto.String("application/pdf"),
+		URL: &up.URL, DirectPath: &up.DirectPath, MediaKey: up.MediaKey, FileEncSHA256: up.FileEncSHA256,
+		FileSHA256: up.FileSHA256, FileLength: &up.FileLength,
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent = me.Sent()
+	if d := sent[len(sent)-1]; d.ID != resp.ID || d.Type != "document" || d.FileName != "minutes.pdf" || !bytes.Equal(d.Media, pdf) {
+		t.Fatalf("sent document: %+v", d)
+	}
+
+	// The media host refuses uploads without a valid auth token or whose
+	// token does not name the file.
+	post := func(path string) int {
+		r, err := http.Post("http://"+s.Addr()+path, "application/octet-stream", strings.NewReader("data"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Body.Close()
+		return r.StatusCode
+	}
+	if code := post("/mms/image/abc?auth=forged&token=abc"); code != http.StatusUnauthorized {
+		t.Fatalf("forged auth: %d", code)
+	}
+	if code := post("/mms/image/abc?auth=" + s.mediaAuth() + "&token=abc"); code != http.StatusBadRequest {
+		t.Fatalf("wrong token: %d", code)
+	}
+	// Media can be made to expire (410) or vanish (404).
+	if err := s.SetMediaGone(up.DirectPath, http.StatusGone); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.cli.Download(ctx, &waE2E.DocumentMessage{DirectPath: &up.DirectPath, MediaKey: up.MediaKey,
+		FileEncSHA256: up.FileEncSHA256, FileSHA256: up.FileSHA256}); !errors.Is(err, whatsmeow.ErrMediaDownloadFailedWith410) {
+		t.Fatalf("expired media: %v", err)
+	}
+}
