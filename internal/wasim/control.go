@@ -89,6 +89,35 @@ func (s *Server) controlRoutes(mux *http.ServeMux) {
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"items": items})
 	}))
+	mux.HandleFunc("POST /control/phones/{number}/edit", s.withPhone(func(w http.ResponseWriter, r *http.Request, p *Phone) {
+		var req struct {
+			To   string `json:"to"`
+			ID   string `json:"id"`
+			Text string `json:"text"`
+		}
+		if readJSON(w, r, &req) {
+			id, err := p.Edit(req.To, req.ID, req.Text)
+			writeResult(w, err, map[string]string{"id": id})
+		}
+	}))
+	mux.HandleFunc("POST /control/phones/{number}/revoke", s.withPhone(func(w http.ResponseWriter, r *http.Request, p *Phone) {
+		var req struct {
+			To     string `json:"to"`
+			ID     string `json:"id"`
+			Sender string `json:"sender"`
+		}
+		if !readJSON(w, r, &req) {
+			return
+		}
+		var id string
+		var err error
+		if req.Sender != "" {
+			id, err = p.RevokeAsAdmin(req.To, req.Sender, req.ID)
+		} else {
+			id, err = p.Revoke(req.To, req.ID)
+		}
+		writeResult(w, err, map[string]string{"id": id})
+	}))
 	mux.HandleFunc("POST /control/phones/{number}/read", s.withPhone(func(w http.ResponseWriter, r *http.Request, p *Phone) {
 		var req struct {
 			IDs []string `json:"ids"`
@@ -248,7 +277,7 @@ func writeError(w http.ResponseWriter, err error) {
 	switch {
 	case errors.Is(err, ErrUnknownPhone), errors.Is(err, ErrUnknownGroup), errors.Is(err, ErrUnknownDevice):
 		status = http.StatusNotFound
-	case errors.Is(err, ErrPhoneExists):
+	case errors.Is(err, ErrPhoneExists), errors.Is(err, ErrNotAdmin), errors.Is(err, ErrNotMember):
 		status = http.StatusConflict
 	case errors.Is(err, ErrPairingFailed):
 		status = http.StatusUnprocessableEntity

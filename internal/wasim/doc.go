@@ -73,6 +73,15 @@
 //     device that lacks the sender's key, a pairwise message carrying the
 //     distribution message; participant and participant_lid name the
 //     sender.
+//   - Edits and revokes (Phone.Edit, Phone.Revoke, Phone.RevokeAsAdmin),
+//     as current WhatsApp sends them: a new message whose stanza has
+//     edit="1" and whose content is an EditedMessage wrapping a
+//     ProtocolMessage MESSAGE_EDIT (key of the original, new content,
+//     timestamp); edit="7" with a ProtocolMessage REVOKE whose key is from
+//     me; edit="8" for a group admin's revoke of another member's message
+//     (key with participant, not from me). The enc elements carry
+//     decrypt-fail="hide". They are delivered and mirrored like any
+//     message the phone sends.
 //   - Groups: Phone.CreateGroup makes a group (PN addressing mode) and sends
 //     every member's devices the w:gp2 create notification (whatsmeow:
 //     JoinedGroup).
@@ -123,7 +132,7 @@
 // # Control API over HTTP
 //
 // All bodies are JSON; errors are {"error": "..."} with 400, 404 (unknown
-// phone or group), 409 (phone exists) or 422 (pairing failed).
+// phone or group), 409 (phone exists, not a group member or admin) or 422 (pairing failed).
 //
 //	GET  /control/info[?gc=1]                 {addr, rootPublicKey (base64), stats, runtime: {goroutines, heapAlloc, stackInuse, sys}}
 //	POST /control/phones                      {number?, pushName?} → 201 phone
@@ -137,6 +146,8 @@
 //	GET  /control/phones/{number}/sent        → {items: [RecordedMessage]}
 //	GET  /control/phones/{number}/received    → {items: [RecordedMessage]}
 //	POST /control/phones/{number}/read        {ids: [id…]} → 204; the phone reads these received messages (MarkRead)
+//	POST /control/phones/{number}/edit        {to, id, text} → {id}
+//	POST /control/phones/{number}/revoke      {to, id, sender?} → {id}; with sender, a group admin's revoke of sender's message
 //	GET  /control/phones/{number}/receipts    → {items: [Receipt]}
 //	GET  /control/devices/{jid}/traffic       → Traffic: {presences, chatStates, receipts: [{tag, attrs, children, ids, time}], messages, dropped}
 //	POST /control/media/gone                  {directPath, status: 404|410} → 204; downloads of that file fail with status
@@ -196,7 +207,8 @@
 //     suppressed by a privacy setting.
 //   - Only group creation is notified; renames, joins, leaves and
 //     participant changes are not. No communities, newsletters, broadcast
-//     lists, status, calls, reactions, edits or revokes. Presence is
+//     lists, calls or reactions sent by phones; a group's only admin is its
+//     creator. Presence is
 //     recorded but never passed on, and presence subscriptions get no
 //     answer; retry receipts are recorded but not passed on to the
 //     sender's linked devices.

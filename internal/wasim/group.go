@@ -137,3 +137,6 @@ func (s *Server) groupIQ(dev *device, iq, child *waBinary.Node) waBinary.Node {
 	}
 	return iqResult(iq)
 }
+
+// adminPhones returns the group's admins: its creator.
+func (g *group) adminPhones() []*Phone { return []*Phone{g.creator} }

@@ -933,3 +933,87 @@ func TestOutgoingMedia(t *testing.T) {
 		t.Fatalf("expired media: %v", err)
 	}
 }
+
+// TestEditsAndRevokes: whatsmeow reports the phone's edits and revokes as
+// edits and revokes of the right message, in direct chats (also of the
+// phone's own messages, mirrored to its devices) and groups, including an
+// admin's revoke of another member's message.
+func TestEditsAndRevokes(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, Options{})
+	me, _ := s.NewPhone(PhoneOptions{PushName: "Me"})
+	bob, _ := s.NewPhone(PhoneOptions{PushName: "Bob"})
+	h := newHarness(t, s)
+	h.pair(me)
+	ctx := context.Background()
+
+	orig, _ := bob.SendText(me.Number(), "see you at 5")
+	nextMessage(h)
+	editID, err := bob.Edit(me.Number(), orig, "see you at 6")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := nextMessage(h)
+	pm := m.Message.GetProtocolMessage()
+	if m.Info.ID != editID || !m.IsEdit || m.Info.Edit != types.EditAttributeMessageEdit || pm.GetType() != waE2E.ProtocolMessage_MESSAGE_EDIT ||
+		pm.GetKey().GetID() != orig || pm.GetEditedMessage().GetConversation() != "see you at 6" || m.Info.Chat != bob.JID() {
+		t.Fatalf("edit: %+v %v", m.Info, m.Message)
+	}
+	revokeID, _ := bob.Revoke(me.Number(), orig)
+	m = nextMessage(h)
+	if pm := m.Message.GetProtocolMessage(); m.Info.ID != revokeID || m.Info.Edit != types.EditAttributeSenderRevoke ||
+		pm.GetType() != waE2E.ProtocolMessage_REVOKE || pm.GetKey().GetID() != orig || !pm.GetKey().GetFromMe() {
+		t.Fatalf("revoke: %+v %v", m.Info, m.Message)
+	}
+
+	// My phone edits and revokes its own message: my device sees them from
+	// me, in the chat with Bob.
+	mine, _ := me.SendText(bob.Number(), "typo hree")
+	nextMessage(h)
+	me.Edit(bob.Number(), mine, "typo here")
+	m = nextMessage(h)
+	if pm := m.Message.GetProtocolMessage(); !m.Info.IsFromMe || !m.IsEdit || m.Info.Chat != bob.JID() || pm.GetKey().GetID() != mine ||
+		pm.GetEditedMessage().GetConversation() != "typo here" {
+		t.Fatalf("own edit: %+v %v", m.Info, m.Message)
+	}
+	me.Revoke(bob.Number(), mine)
+	if m = nextMessage(h); !m.Info.IsFromMe || m.Info.Edit != types.EditAttributeSenderRevoke || m.Message.GetProtocolMessage().GetKey().GetID() != mine {
+		t.Fatalf("own revoke: %+v %v", m.Info, m.Message)
+	}
+
+	// Groups: the sender edits, the admin revokes someone else's message.
+	gid, _ := me.CreateGroup("Team", bob.Number())
+	wait[*events.JoinedGroup](h, 5*time.Second)
+	g1, _ := bob.SendText(gid.String(), "draft")
+	nextMessage(h)
+	bob.Edit(gid.String(), g1, "final")
+	if m = nextMessage(h); !m.IsEdit || m.Info.Chat != gid || m.Info.Sender.User != bob.Number() || m.Message.GetProtocolMessage().GetKey().GetID() != g1 {
+		t.Fatalf("group edit: %+v %v", m.Info, m.Message)
+	}
+	if _, err := bob.RevokeAsAdmin(gid.String(), me.Number(), g1); !errors.Is(err, ErrNotAdmin) {
+		t.Fatalf("revoke by a member who is not admin: %v", err)
+	}
+	me.RevokeAsAdmin(gid.String(), bob.Number(), g1)
+	m = nextMessage(h)
+	if pm := m.Message.GetProtocolMessage(); !m.Info.IsFromMe || m.Info.Edit != types.EditAttributeAdminRevoke || pm.GetType() != waE2E.ProtocolMessage_REVOKE ||
+		pm.GetKey().GetID() != g1 || pm.GetKey().GetFromMe() || pm.GetKey().GetParticipant() != bob.JID().String() {
+		t.Fatalf("admin revoke: %+v %v", m.Info, m.Message)
+	}
+
+	// Edits a linked device sends are recorded as edits.
+	resp, err := h.cli.SendMessage(ctx, bob.JID(), &waE2E.Message{Conversation: proto.String("helo")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.cli.SendMessage(ctx, bob.JID(), h.cli.BuildEdit(bob.JID(), resp.ID, &waE2E.Message{Conversation: proto.String("hello")})); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.cli.SendMessage(ctx, bob.JID(), h.cli.BuildRevoke(bob.JID(), types.EmptyJID, resp.ID)); err != nil {
+		t.Fatal(err)
+	}
+	sent := me.Sent()
+	if len(sent) != 3 || sent[1].Type != "edit" || sent[1].Edit != "1" || sent[1].TargetID != resp.ID || sent[1].Text != "hello" ||
+		sent[2].Type != "revoke" || sent[2].Edit != "7" || sent[2].TargetID != resp.ID {
+		t.Fatalf("sent edits: %+v", sent)
+	}
+}
