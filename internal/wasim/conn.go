@@ -449,6 +449,10 @@ func (c *conn) handleIQ(n *waBinary.Node) {
 		return
 	case xmlns == "w:g2":
 		resp = c.s.groupIQ(dev, n, &child)
+	case xmlns == "w:mex" && child.Tag == "query":
+		resp = c.s.mexIQ(dev, n, &child)
+	case xmlns == "newsletter":
+		resp = c.s.newsletterIQ(n, &child)
 	default:
 		// Every iq gets an answer: whatsmeow waits 75 s for one.
 		resp = iqResult(n)

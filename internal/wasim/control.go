@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"time"
 
+	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/types"
 )
 
@@ -162,6 +163,67 @@ func (s *Server) controlRoutes(mux *http.ServeMux) {
 		t, err := s.Traffic(jid)
 		writeResult(w, err, t)
 	})
+	mux.HandleFunc("POST /control/phones/{number}/status", s.withPhone(func(w http.ResponseWriter, r *http.Request, p *Phone) {
+		var req struct {
+			ID       string   `json:"id"`
+			Text     string   `json:"text"`
+			Data     []byte   `json:"data"`
+			MimeType string   `json:"mimeType"`
+			To       []string `json:"to"`
+		}
+		if !readJSON(w, r, &req) {
+			return
+		}
+		st := Status{ID: req.ID, Text: req.Text, To: req.To}
+		if req.Data != nil {
+			st.Image = &Image{Data: req.Data, MimeType: req.MimeType}
+		}
+		id, err := p.PostStatus(st)
+		writeResult(w, err, map[string]string{"id": id})
+	}))
+	mux.HandleFunc("POST /control/newsletters", func(w http.ResponseWriter, r *http.Request) {
+		var req NewsletterOptions
+		if readJSON(w, r, &req) {
+			n := s.CreateNewsletter(req)
+			writeJSON(w, http.StatusCreated, map[string]string{"jid": n.JID().String()})
+		}
+	})
+	mux.HandleFunc("POST /control/newsletters/{jid}/posts", func(w http.ResponseWriter, r *http.Request) {
+		n := s.Newsletter(r.PathValue("jid"))
+		if n == nil {
+			writeError(w, ErrUnknownNewsletter)
+			return
+		}
+		var req struct {
+			Text     string `json:"text"`
+			Data     []byte `json:"data"`
+			MimeType string `json:"mimeType"`
+		}
+		if !readJSON(w, r, &req) {
+			return
+		}
+		var id string
+		var err error
+		if req.Data != nil {
+			id, err = n.PostImage(Image{Data: req.Data, MimeType: req.MimeType, Caption: req.Text})
+		} else {
+			id, err = n.Post(req.Text)
+		}
+		writeResult(w, err, map[string]string{"id": id})
+	})
+	mux.HandleFunc("POST /control/phones/{number}/newsletters", s.withPhone(func(w http.ResponseWriter, r *http.Request, p *Phone) {
+		var req struct {
+			JID string `json:"jid"`
+		}
+		if !readJSON(w, r, &req) {
+			return
+		}
+		if err := p.FollowNewsletter(req.JID); err != nil {
+			writeError(w, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}))
 	mux.HandleFunc("POST /control/media/gone", func(w http.ResponseWriter, r *http.Request) {
 		var req struct {
 			DirectPath string `json:"directPath"`
@@ -213,28 +275,37 @@ type MessageRequest struct {
 var errBadType = errors.New("wasim: unknown message type")
 
 func (p *Phone) sendRequest(r MessageRequest) (string, error) {
-	o := SendOptions{ID: r.ID, Time: r.Time}
+	msg, err := p.s.BuildMessage(r)
+	if err != nil {
+		return "", err
+	}
+	return p.Send(r.To, msg, SendOptions{ID: r.ID, Time: r.Time})
+}
+
+// BuildMessage makes the message a MessageRequest describes (its To, ID
+// and Time aside), uploading its media to the media host.
+func (s *Server) BuildMessage(r MessageRequest) (*waE2E.Message, error) {
 	switch r.Type {
 	case "text", "":
-		return p.SendText(r.To, r.Text, o)
+		return textMessage(r.Text), nil
 	case "image":
-		return p.SendImage(r.To, Image{Data: r.Data, MimeType: r.MimeType, Caption: r.Caption, Width: r.Width, Height: r.Height}, o)
+		return s.imageMessage(Image{Data: r.Data, MimeType: r.MimeType, Caption: r.Caption, Width: r.Width, Height: r.Height})
 	case "voice":
-		return p.SendVoice(r.To, r.Data, r.Seconds, o)
+		return s.audioMessage(r.Data, "audio/ogg; codecs=opus", r.Seconds, true)
 	case "audio":
-		return p.SendAudio(r.To, r.Data, r.MimeType, r.Seconds, o)
+		return s.audioMessage(r.Data, r.MimeType, r.Seconds, false)
 	case "video":
-		return p.SendVideo(r.To, r.Data, r.MimeType, r.Caption, r.Seconds, o)
+		return s.videoMessage(r.Data, r.MimeType, r.Caption, r.Seconds)
 	case "document":
-		return p.SendDocument(r.To, Document{Data: r.Data, MimeType: r.MimeType, FileName: r.FileName, Caption: r.Caption}, o)
+		return s.documentMessage(Document{Data: r.Data, MimeType: r.MimeType, FileName: r.FileName, Caption: r.Caption})
 	case "sticker":
-		return p.SendSticker(r.To, r.Data, o)
+		return s.stickerMessage(r.Data)
 	case "location":
-		return p.SendLocation(r.To, Location{Latitude: r.Latitude, Longitude: r.Longitude, Name: r.Name, Address: r.Address, URL: r.URL}, o)
+		return locationMessage(Location{Latitude: r.Latitude, Longitude: r.Longitude, Name: r.Name, Address: r.Address, URL: r.URL}), nil
 	case "contact":
-		return p.SendContact(r.To, r.DisplayName, r.VCard, o)
+		return contactMessage(r.DisplayName, r.VCard), nil
 	}
-	return "", errBadType
+	return nil, errBadType
 }
 
 func phoneJSON(p *Phone) map[string]any {
@@ -275,7 +346,8 @@ func writeResult(w http.ResponseWriter, err error, v any) {
 func writeError(w http.ResponseWriter, err error) {
 	status := http.StatusBadRequest
 	switch {
-	case errors.Is(err, ErrUnknownPhone), errors.Is(err, ErrUnknownGroup), errors.Is(err, ErrUnknownDevice):
+	case errors.Is(err, ErrUnknownPhone), errors.Is(err, ErrUnknownGroup), errors.Is(err, ErrUnknownDevice),
+		errors.Is(err, ErrUnknownNewsletter):
 		status = http.StatusNotFound
 	case errors.Is(err, ErrPhoneExists), errors.Is(err, ErrNotAdmin), errors.Is(err, ErrNotMember):
 		status = http.StatusConflict

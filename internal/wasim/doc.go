@@ -82,6 +82,20 @@
 //     (key with participant, not from me). The enc elements carry
 //     decrypt-fail="hide". They are delivered and mirrored like any
 //     message the phone sends.
+//   - Status (Phone.PostStatus): a text (ExtendedTextMessage with
+//     background and text colors and font) or image status, from
+//     status@broadcast with participant and participant_lid naming the
+//     poster, encrypted with the poster's sender key for status@broadcast
+//     (skmsg, plus the distribution message pairwise where needed), to the
+//     linked devices of the contacts it names and of the poster.
+//   - Channels (Server.CreateNewsletter, Phone.FollowNewsletter,
+//     Newsletter.Post and PostImage): followers' linked devices get a mex
+//     notification on follow (events.NewsletterJoin) and each post as a
+//     message stanza from <id>@newsletter with server_id and the protobuf
+//     in <plaintext> (mediatype for media); channel media is stored
+//     unencrypted (no media key). w:mex answers the GraphQL queries for a
+//     channel's metadata, the followed channels, follow and unfollow; the
+//     newsletter namespace answers a channel's messages and live updates.
 //   - Groups: Phone.CreateGroup makes a group (PN addressing mode) and sends
 //     every member's devices the w:gp2 create notification (whatsmeow:
 //     JoinedGroup).
@@ -132,7 +146,8 @@
 // # Control API over HTTP
 //
 // All bodies are JSON; errors are {"error": "..."} with 400, 404 (unknown
-// phone or group), 409 (phone exists, not a group member or admin) or 422 (pairing failed).
+// phone, group, device, newsletter or media), 409 (phone exists, not a
+// group member or admin) or 422 (pairing failed).
 //
 //	GET  /control/info[?gc=1]                 {addr, rootPublicKey (base64), stats, runtime: {goroutines, heapAlloc, stackInuse, sys}}
 //	POST /control/phones                      {number?, pushName?} → 201 phone
@@ -150,6 +165,10 @@
 //	POST /control/phones/{number}/revoke      {to, id, sender?} → {id}; with sender, a group admin's revoke of sender's message
 //	GET  /control/phones/{number}/receipts    → {items: [Receipt]}
 //	GET  /control/devices/{jid}/traffic       → Traffic: {presences, chatStates, receipts: [{tag, attrs, children, ids, time}], messages, dropped}
+//	POST /control/phones/{number}/status      {text?, data? (image, base64), mimeType?, to: [number…], id?} → {id}
+//	POST /control/phones/{number}/newsletters {jid} → 204; the phone follows the channel
+//	POST /control/newsletters                 {name, description?} → 201 {jid}
+//	POST /control/newsletters/{jid}/posts     {text?, data? (image, base64), mimeType?} → {id}
 //	POST /control/media/gone                  {directPath, status: 404|410} → 204; downloads of that file fail with status
 //	POST /control/media/expire                → 204; stored media is deleted (downloads get 404)
 //
@@ -206,12 +225,20 @@
 //     never sends played receipts, and its read receipts are never
 //     suppressed by a privacy setting.
 //   - Only group creation is notified; renames, joins, leaves and
-//     participant changes are not. No communities, newsletters, broadcast
-//     lists, calls or reactions sent by phones; a group's only admin is its
+//     participant changes are not. No communities, broadcast lists, calls
+//     or reactions sent by phones; a group's only admin is its
 //     creator. Presence is
 //     recorded but never passed on, and presence subscriptions get no
 //     answer; retry receipts are recorded but not passed on to the
 //     sender's linked devices.
+//   - Status: who sees a status is the list given to PostStatus, not the
+//     poster's privacy setting; the status sender key is never rotated
+//     when the audience changes (WhatsApp rotates it); status privacy
+//     queries get an empty answer, so a linked device cannot post status.
+//   - Channels: only the simulator posts (a linked device of the owner
+//     cannot); no view counts, reactions, admins, mute, pictures or
+//     invite links beyond lookups by invite code; channel metadata is
+//     built from whatsmeow's reading of WhatsApp's GraphQL answers.
 //   - Nothing is persisted: a restarted simulator has no phones, and a device
 //     linked before the restart gets <failure reason=401>.
 //   - No rate limits; bans and outdated-client failures happen only when a

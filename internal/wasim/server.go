@@ -57,14 +57,15 @@ type Server struct {
 	root   [32]byte
 	chain  []byte // serialized waCert.CertChain
 
-	mu      sync.Mutex
-	phones  map[string]*Phone     // by phone number
-	byLID   map[string]*Phone     // by LID user
-	refs    map[string]*conn      // pairing ref → unpaired connection
-	groups  map[string]*group     // by group user part
-	media   map[string]*mediaFile // direct path (without query) → file
-	conns   map[*conn]struct{}
-	nextNum uint64
+	mu          sync.Mutex
+	phones      map[string]*Phone      // by phone number
+	byLID       map[string]*Phone      // by LID user
+	refs        map[string]*conn       // pairing ref → unpaired connection
+	groups      map[string]*group      // by group user part
+	newsletters map[string]*Newsletter // by user part
+	media       map[string]*mediaFile  // direct path (without query) → file
+	conns       map[*conn]struct{}
+	nextNum     uint64
 
 	mediaSecret []byte // signs media_conn auth tokens
 	closed      bool
@@ -90,7 +91,7 @@ func New(o Options) (*Server, error) {
 	s := &Server{
 		o: o, static: keys.NewKeyPair(),
 		phones: map[string]*Phone{}, byLID: map[string]*Phone{}, refs: map[string]*conn{},
-		groups: map[string]*group{}, media: map[string]*mediaFile{}, conns: map[*conn]struct{}{},
+		groups: map[string]*group{}, newsletters: map[string]*Newsletter{}, media: map[string]*mediaFile{}, conns: map[*conn]struct{}{},
 		mediaSecret: randomBytes(32),
 		nextNum:     15550000000,
 	}

@@ -1017,3 +1017,89 @@ func TestEditsAndRevokes(t *testing.T) {
 		t.Fatalf("sent edits: %+v", sent)
 	}
 }
+
+// TestStatusAndNewsletters: a contact's status arrives from
+// status@broadcast, sender-key encrypted; a followed channel's posts
+// arrive in plaintext, and the channel answers whatsmeow's queries.
+func TestStatusAndNewsletters(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, Options{})
+	me, _ := s.NewPhone(PhoneOptions{PushName: "Me"})
+	bob, _ := s.NewPhone(PhoneOptions{PushName: "Bob"})
+	h := newHarness(t, s)
+	h.pair(me)
+	ctx := context.Background()
+
+	id, err := bob.PostStatus(Status{Text: "at the beach", To: []string{me.Number()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := nextMessage(h)
+	if m.Info.ID != id || m.Info.Chat != types.StatusBroadcastJID || m.Info.Sender.User != bob.Number() || !m.Info.IsGroup ||
+		m.Message.GetExtendedTextMessage().GetText() != "at the beach" || m.Message.GetExtendedTextMessage().GetBackgroundArgb() == 0 {
+		t.Fatalf("text status: %+v %v", m.Info, m.Message)
+	}
+	pic := bytes.Repeat([]byte("png"), 500)
+	id, _ = bob.PostStatus(Status{Image: &Image{Data: pic, MimeType: "image/png"}, Text: "sunset", To: []string{me.Number()}})
+	m = nextMessage(h)
+	if m.Info.ID != id || m.Info.Chat != types.StatusBroadcastJID || m.Message.GetImageMessage().GetCaption() != "sunset" {
+		t.Fatalf("image status: %+v %v", m.Info, m.Message)
+	}
+	if got, err := h.cli.Download(ctx, m.Message.GetImageMessage()); err != nil || !bytes.Equal(got, pic) {
+		t.Fatalf("status image download: %v", err)
+	}
+	// My own status reaches my device as mine.
+	id, _ = me.PostStatus(Status{Text: "busy", To: []string{bob.Number()}})
+	if m = nextMessage(h); m.Info.ID != id || !m.Info.IsFromMe || m.Info.Chat != types.StatusBroadcastJID {
+		t.Fatalf("own status: %+v", m.Info)
+	}
+
+	// Channels.
+	news := s.CreateNewsletter(NewsletterOptions{Name: "Daily News", Description: "headlines"})
+	other := s.CreateNewsletter(NewsletterOptions{Name: "Other"})
+	if err := me.FollowNewsletter(news.JID().String()); err != nil {
+		t.Fatal(err)
+	}
+	join := wait[*events.NewsletterJoin](h, 5*time.Second)
+	if join.ID != news.JID() || join.ThreadMeta.Name.Text != "Daily News" || join.ViewerMeta == nil || join.ViewerMeta.Role != types.NewsletterRoleSubscriber {
+		t.Fatalf("join: %+v", join.NewsletterMetadata)
+	}
+	id, _ = news.Post("rain tomorrow")
+	m = nextMessage(h)
+	if m.Info.ID != id || m.Info.Chat != news.JID() || m.Info.Sender != news.JID() || m.Info.ServerID == 0 ||
+		m.Message.GetExtendedTextMessage().GetText() != "rain tomorrow" {
+		t.Fatalf("channel post: %+v %v", m.Info, m.Message)
+	}
+	other.Post("not followed")
+	id, _ = news.PostImage(Image{Data: pic, Caption: "radar", MimeType: "image/png"})
+	m = nextMessage(h)
+	im := m.Message.GetImageMessage()
+	if m.Info.ID != id || im.GetCaption() != "radar" || im.GetMediaKey() != nil {
+		t.Fatalf("channel image: %+v %v", m.Info, m.Message)
+	}
+	if got, err := h.cli.Download(ctx, im); err != nil || !bytes.Equal(got, pic) {
+		t.Fatalf("channel image download: %v", err)
+	}
+	subs, err := h.cli.GetSubscribedNewsletters(ctx)
+	if err != nil || len(subs) != 1 || subs[0].ID != news.JID() || subs[0].ThreadMeta.SubscriberCount != 1 {
+		t.Fatalf("subscribed: %+v %v", subs, err)
+	}
+	info, err := h.cli.GetNewsletterInfo(ctx, other.JID())
+	if err != nil || info.ThreadMeta.Name.Text != "Other" || info.ViewerMeta != nil {
+		t.Fatalf("info: %+v %v", info, err)
+	}
+	msgs, err := h.cli.GetNewsletterMessages(ctx, news.JID(), &whatsmeow.GetNewsletterMessagesParams{Count: 10})
+	if err != nil || len(msgs) != 2 || msgs[0].Message.GetExtendedTextMessage().GetText() != "rain tomorrow" || msgs[1].MessageID != id {
+		t.Fatalf("messages: %+v %v", msgs, err)
+	}
+	// Following from the linked device.
+	if err := h.cli.FollowNewsletter(ctx, other.JID()); err != nil {
+		t.Fatal(err)
+	}
+	id, _ = other.Post("now you see me")
+	for m = nextMessage(h); m.Info.ID != id; m = nextMessage(h) {
+	}
+	if m.Info.Chat != other.JID() {
+		t.Fatalf("post after following from the device: %+v", m.Info)
+	}
+}
