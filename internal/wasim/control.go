@@ -163,6 +163,21 @@ func (s *Server) controlRoutes(mux *http.ServeMux) {
 		t, err := s.Traffic(jid)
 		writeResult(w, err, t)
 	})
+	mux.HandleFunc("PUT /control/phones/{number}/history", s.withPhone(func(w http.ResponseWriter, r *http.Request, p *Phone) {
+		var req HistoryRequest
+		if !readJSON(w, r, &req) {
+			return
+		}
+		h, err := s.buildHistory(req)
+		if err == nil {
+			err = p.SetHistory(h)
+		}
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}))
 	mux.HandleFunc("POST /control/phones/{number}/status", s.withPhone(func(w http.ResponseWriter, r *http.Request, p *Phone) {
 		var req struct {
 			ID       string   `json:"id"`
@@ -273,6 +288,52 @@ type MessageRequest struct {
 }
 
 var errBadType = errors.New("wasim: unknown message type")
+
+// HistoryRequest is the body of PUT /control/phones/{number}/history: a
+// History whose messages are MessageRequests (their to is unused).
+type HistoryRequest struct {
+	Conversations []struct {
+		Chat        string                  `json:"chat"`
+		Name        string                  `json:"name"`
+		UnreadCount int                     `json:"unreadCount"`
+		Archived    bool                    `json:"archived"`
+		Pinned      bool                    `json:"pinned"`
+		MuteEnd     time.Time               `json:"muteEnd"`
+		Messages    []HistoryMessageRequest `json:"messages"`
+	} `json:"conversations"`
+	PushNames         map[string]string `json:"pushNames"`
+	BootstrapMessages int               `json:"bootstrapMessages"`
+	RecentDays        int               `json:"recentDays"`
+	FullSync          bool              `json:"fullSync"`
+	ChunkSize         int               `json:"chunkSize"`
+}
+
+// HistoryMessageRequest is one message of a HistoryRequest: its content
+// as a MessageRequest (whose id and time are the message's) and who sent
+// it.
+type HistoryMessageRequest struct {
+	MessageRequest
+	FromMe    bool   `json:"fromMe"`
+	From      string `json:"from"`
+	PushName  string `json:"pushName"`
+	MediaGone int    `json:"mediaGone"`
+}
+
+func (s *Server) buildHistory(req HistoryRequest) (History, error) {
+	h := History{PushNames: req.PushNames, BootstrapMessages: req.BootstrapMessages, RecentDays: req.RecentDays, FullSync: req.FullSync, ChunkSize: req.ChunkSize}
+	for _, c := range req.Conversations {
+		hc := HistoryConversation{Chat: c.Chat, Name: c.Name, UnreadCount: c.UnreadCount, Archived: c.Archived, Pinned: c.Pinned, MuteEnd: c.MuteEnd}
+		for _, m := range c.Messages {
+			msg, err := s.BuildMessage(m.MessageRequest)
+			if err != nil {
+				return History{}, err
+			}
+			hc.Messages = append(hc.Messages, HistoryMessage{ID: m.ID, FromMe: m.FromMe, From: m.From, PushName: m.PushName, Time: m.Time, Message: msg, MediaGone: m.MediaGone})
+		}
+		h.Conversations = append(h.Conversations, hc)
+	}
+	return h, nil
+}
 
 func (p *Phone) sendRequest(r MessageRequest) (string, error) {
 	msg, err := p.s.BuildMessage(r)

@@ -22,8 +22,10 @@ type device struct {
 	skeyPub  [32]byte
 	skeySig  [64]byte
 	keyIndex uint32
+	sync     syncProps // what history the device asked for
 
 	mu      sync.Mutex
+	synced  bool // the phone has sent the device its keys and history
 	preKeys []uploadedPreKey
 	conn    *conn // logged-in connection, if any
 	active  bool  // the connection said <active/>: stanzas flow
@@ -90,6 +92,12 @@ func (d *device) activate(c *conn) {
 	_ = c.send(waBinary.Node{Tag: "ib", Content: []waBinary.Node{{
 		Tag: "offline", Attrs: waBinary.Attrs{"count": strconv.Itoa(len(d.queue))},
 	}}})
+	if !d.synced {
+		// A newly linked device, online for the first time: the phone
+		// sends it the app state keys and the history.
+		d.synced = true
+		go d.phone.syncNewDevice(d)
+	}
 }
 
 // deliver queues a stanza for the device and sends it right away when the

@@ -111,6 +111,30 @@
 //     recipient and peer_recipient_pn/lid; in groups every member's linked
 //     devices get the sender-key message, preceded by their pairwise copy
 //     when the stanza has one. The server acks the stanza.
+//   - After linking: once a new device is online for the first time, its
+//     phone sends it peer messages (category=peer, from the own JID): an
+//     AppStateSyncKeyShare with the account's app state keys, then its
+//     history (Phone.SetHistory) as history sync notifications, each a
+//     ProtocolMessage HISTORY_SYNC_NOTIFICATION pointing to a
+//     zlib-compressed waHistorySync.HistorySync encrypted with the
+//     "WhatsApp History Keys" media keys on the media host (whatsmeow
+//     downloads it, then deletes it): INITIAL_BOOTSTRAP with every
+//     conversation's metadata (name, unread count, archived, pinned, mute,
+//     group participants, PN and LID) and its newest messages plus the
+//     PN-LID mappings, inline in the notification
+//     (initialHistBootstrapInlinePayload) because whatsmeow's DeviceProps
+//     accept it; PUSH_NAME; RECENT chunks (the other messages of the last
+//     90 days, or the device's recentSyncDaysLimit); FULL chunks of the
+//     older ones when the device requires a full sync or the phone was
+//     told to (History.FullSync). Chunks carry chunkOrder and progress;
+//     messages are WebMessageInfos of any kind, media included, whose
+//     files are on the media host (History messages can have expired
+//     media, 404 or 410). The phone answers peer requests: app state keys
+//     (APP_STATE_SYNC_KEY_REQUEST) and on-demand history
+//     (PeerDataOperationRequestMessage HISTORY_SYNC_ON_DEMAND, whatsmeow
+//     BuildHistorySyncRequest) with an ON_DEMAND history sync of the
+//     chat's messages before the given one, naming the request in
+//     peerDataRequestSessionID.
 //   - Delivery and the offline queue: every stanza for a device (messages and
 //     notifications) stays queued until the device acknowledges it with a
 //     receipt or an ack. A connected, active device gets it at once; on each
@@ -165,6 +189,7 @@
 //	POST /control/phones/{number}/revoke      {to, id, sender?} → {id}; with sender, a group admin's revoke of sender's message
 //	GET  /control/phones/{number}/receipts    → {items: [Receipt]}
 //	GET  /control/devices/{jid}/traffic       → Traffic: {presences, chatStates, receipts: [{tag, attrs, children, ids, time}], messages, dropped}
+//	PUT  /control/phones/{number}/history     HistoryRequest → 204; what the phone sends devices linked afterwards
 //	POST /control/phones/{number}/status      {text?, data? (image, base64), mimeType?, to: [number…], id?} → {id}
 //	POST /control/phones/{number}/newsletters {jid} → 204; the phone follows the channel
 //	POST /control/newsletters                 {name, description?} → 201 {jid}
@@ -176,6 +201,11 @@
 // quotedParticipant, targetId, edit, mimeType, fileName, media (base64),
 // mediaError, time}.
 //
+// HistoryRequest: {conversations: [{chat, name, unreadCount, archived,
+// pinned, muteEnd, messages: [MessageRequest + {fromMe, from, pushName,
+// mediaGone}]}], pushNames: {number: name}, bootstrapMessages, recentDays,
+// fullSync, chunkSize}.
+//
 // MessageRequest: {to, type (text, image, voice, audio, video, document,
 // sticker, location, contact), text, caption, data (base64), mimeType,
 // fileName, seconds, width, height, latitude, longitude, name, address, url,
@@ -183,7 +213,8 @@
 //
 // # What whatsmeow sends by itself
 //
-// Recorded by TestTrafficAndReceipts (whatsmeow as pinned in go.mod): a
+// Recorded by TestTrafficAndReceipts and TestHistorySync (whatsmeow as
+// pinned in go.mod): a
 // client that the application never tells to be available sends, for
 // every message it decrypts, a delivery receipt of type "inactive" (to the
 // sender, with participant in groups; "sender" for its own account's
@@ -208,10 +239,16 @@
 //     size below 128 MiB and keep no per-file owner.
 //   - Refs do not expire one by one: any ref of a pairing is valid while its
 //     connection is open (WhatsApp expires each with its QR code).
-//   - Push names, the account's own push name included, come only from
-//     message stanzas (notify); app state (syncd) and history sync are not
-//     simulated, so whatsmeow never learns contact names or its own push
-//     name from them, and gets no history.
+//   - History sync: how WhatsApp splits history into chunks (by size) and
+//     how many messages the bootstrap carries are not known; the
+//     simulator cuts by message count (History.BootstrapMessages,
+//     ChunkSize) and inlines a bootstrap of up to 512 KiB compressed. The
+//     phone's history is what SetHistory gave it, not the messages
+//     exchanged since. No INITIAL_STATUS_V3, NON_BLOCKING_DATA or
+//     NO_HISTORY syncs, global settings, NCT salt or past participants;
+//     placeholder resends, full-history on-demand requests, chunk retries
+//     and server-error receipts (re-upload requests) are not answered.
+//     The app state key is never rotated.
 //   - A simulated phone trusts every identity key, never rotates its signed
 //     prekey and creates one-time prekeys on demand.
 //   - Retry receipts are not answered: a message the device cannot decrypt

@@ -49,6 +49,8 @@ type Phone struct {
 	skHolders   map[string]map[string]bool // group → device addresses holding this phone's sender key
 	refusal     *LoginFailure
 	receipts    []Receipt
+	appKeys     []appStateKey
+	history     *History
 }
 
 // LoginFailure is how the server answers the logins of a phone's linked
@@ -93,7 +95,7 @@ func (s *Server) NewPhone(o PhoneOptions) (*Phone, error) {
 	p := &Phone{
 		s: s, pushName: o.PushName, created: time.Now(), identity: kp, regID: randomUint32() & 0x3fff,
 		signed: kp.CreateSignedPreKey(1), nextDevice: 1, devices: map[uint16]*device{},
-		nextPreKey: 1, skHolders: map[string]map[string]bool{},
+		nextPreKey: 1, skHolders: map[string]map[string]bool{}, appKeys: []appStateKey{newAppStateKey(0)},
 	}
 	p.store = newSignalStore(kp, p.regID, p.signed)
 	s.mu.Lock()

@@ -6,11 +6,13 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -20,6 +22,7 @@ import (
 
 	"go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/proto/waHistorySync"
 	"go.mau.fi/whatsmeow/store"
 	"go.mau.fi/whatsmeow/store/sqlstore"
 	"go.mau.fi/whatsmeow/types"
@@ -102,6 +105,11 @@ func (h *harness) newClient(dev *store.Device) {
 	cli.SynchronousAck = true
 	cli.EnableDecryptedEventBuffer = true
 	cli.AddEventHandlerWithSuccessStatus(func(evt any) bool {
+		if m, ok := evt.(*events.Message); ok && m.Info.Category == "peer" {
+			// Peer messages from the phone (app state keys, history
+			// sync notifications) show up as their own events.
+			return true
+		}
 		if _, ok := evt.(*events.Message); ok && h.fail.Add(-1) >= 0 {
 			return false
 		}
@@ -1101,5 +1109,188 @@ func TestStatusAndNewsletters(t *testing.T) {
 	}
 	if m.Info.Chat != other.JID() {
 		t.Fatalf("post after following from the device: %+v", m.Info)
+	}
+}
+
+// TestHistorySync: after pairing the phone shares its app state keys and
+// sends its history as WhatsApp does (inline INITIAL_BOOTSTRAP, PUSH_NAME,
+// RECENT chunks from the media host, FULL only when asked for), and
+// answers on-demand requests for older messages.
+func TestHistorySync(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, Options{})
+	me, _ := s.NewPhone(PhoneOptions{PushName: "Me"})
+	bob, _ := s.NewPhone(PhoneOptions{PushName: "Bob"})
+	carol, _ := s.NewPhone(PhoneOptions{PushName: "Carol"})
+	gid, _ := bob.CreateGroup("Hikers", me.Number(), carol.Number())
+	ctx := context.Background()
+
+	now := time.Now()
+	day := 24 * time.Hour
+	var dm []HistoryMessage
+	for i := range 30 { // one message every 7 days: 13 in the last 90 days
+		dm = append(dm, HistoryMessage{ID: fmt.Sprintf("DM%02d", i), FromMe: i%2 == 0, Time: now.Add(-time.Duration(29-i) * 7 * day).Add(-time.Hour),
+			Message: &waE2E.Message{Conversation: proto.String(fmt.Sprintf("message %d", i))}})
+	}
+	photo := bytes.Repeat([]byte("old photo "), 300)
+	img, err := s.BuildMessage(MessageRequest{Type: "image", Data: photo, Caption: "kept"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone, _ := s.BuildMessage(MessageRequest{Type: "image", Data: []byte("expired photo"), Caption: "expired"})
+	dm = append(dm,
+		HistoryMessage{ID: "IMG1", Time: now.Add(-30 * time.Minute), Message: img},
+		HistoryMessage{ID: "IMG2", Time: now.Add(-10 * time.Minute), Message: gone, MediaGone: http.StatusGone})
+	err = me.SetHistory(History{
+		Conversations: []HistoryConversation{
+			{Chat: bob.Number(), Name: "Bob B.", UnreadCount: 2, Archived: true, Messages: dm},
+			{Chat: gid.String(), Name: "Hikers", Messages: []HistoryMessage{
+				{ID: "G1", From: carol.Number(), Time: now.Add(-3 * day), Message: &waE2E.Message{Conversation: proto.String("trail open?")}},
+				{ID: "G2", FromMe: true, Time: now.Add(-2 * day), Message: &waE2E.Message{Conversation: proto.String("yes")}},
+			}},
+		},
+		PushNames:         map[string]string{"4915112345678": "Dora"},
+		BootstrapMessages: 3,
+		ChunkSize:         4,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	h := newHarness(t, s)
+	h.pair(me)
+	// The key share comes first: whatsmeow stores the key.
+	eventually(t, "the app state key", func() bool {
+		id, _ := h.cli.Store.AppStateKeys.GetLatestAppStateSyncKeyID(ctx)
+		return id != nil
+	})
+	boot := wait[*events.HistorySync](h, 10*time.Second)
+	if boot.Data.GetSyncType() != waHistorySync.HistorySync_INITIAL_BOOTSTRAP || boot.Notification.GetInitialHistBootstrapInlinePayload() == nil || boot.Notification.GetDirectPath() != "" {
+		t.Fatalf("first sync: %v, inline %d bytes", boot.Data.GetSyncType(), len(boot.Notification.GetInitialHistBootstrapInlinePayload()))
+	}
+	convs := boot.Data.GetConversations()
+	if len(convs) != 2 || convs[0].GetID() != bob.JID().String() || convs[0].GetName() != "Bob B." || convs[0].GetUnreadCount() != 2 ||
+		!convs[0].GetArchived() || len(convs[0].GetMessages()) != 3 || convs[1].GetID() != gid.String() || len(convs[1].GetMessages()) != 2 ||
+		convs[0].GetEndOfHistoryTransferType() != waHistorySync.Conversation_COMPLETE_BUT_MORE_MESSAGES_REMAIN_ON_PRIMARY {
+		t.Fatalf("bootstrap conversations: %v", convs)
+	}
+	eventually(t, "Carol's LID mapping from the history", func() bool {
+		pn, _ := h.cli.Store.LIDs.GetPNForLID(ctx, carol.LID())
+		return pn == carol.JID()
+	})
+	evt, err := h.cli.ParseWebMessage(gid, convs[1].GetMessages()[0].GetMessage())
+	if err != nil || evt.Info.ID != "G1" || evt.Info.Sender != carol.JID() || evt.Info.PushName != "Carol" || evt.Message.GetConversation() != "trail open?" {
+		t.Fatalf("group history message: %+v %v", evt, err)
+	}
+	evt, _ = h.cli.ParseWebMessage(types.EmptyJID, convs[0].GetMessages()[2].GetMessage())
+	if evt.Info.ID != "IMG2" || evt.Info.Chat != bob.JID() || evt.Info.IsFromMe {
+		t.Fatalf("last DM: %+v", evt.Info)
+	}
+	if _, err := h.cli.Download(ctx, evt.Message.GetImageMessage()); !errors.Is(err, whatsmeow.ErrMediaDownloadFailedWith410) {
+		t.Fatalf("expired history media: %v", err)
+	}
+	evt, _ = h.cli.ParseWebMessage(types.EmptyJID, convs[0].GetMessages()[1].GetMessage())
+	if got, err := h.cli.Download(ctx, evt.Message.GetImageMessage()); err != nil || !bytes.Equal(got, photo) {
+		t.Fatalf("history media: %v", err)
+	}
+
+	names := wait[*events.HistorySync](h, 10*time.Second)
+	if names.Data.GetSyncType() != waHistorySync.HistorySync_PUSH_NAME || len(names.Data.GetPushnames()) != 3 {
+		t.Fatalf("push names: %v %v", names.Data.GetSyncType(), names.Data.GetPushnames())
+	}
+	// The messages of the last 90 days are DM17…DM29, IMG1 and IMG2; the
+	// three newest went in the bootstrap (as did G1 and G2), so 12 recent
+	// messages come in chunks of 4, newest chunk first.
+	var recent []string
+	var lastPath string
+	for i := 1; i <= 3; i++ {
+		hs := wait[*events.HistorySync](h, 10*time.Second)
+		if hs.Data.GetSyncType() != waHistorySync.HistorySync_RECENT || hs.Data.GetChunkOrder() != uint32(i) || hs.Notification.GetDirectPath() == "" ||
+			hs.Data.GetProgress() != uint32(100*i/3) {
+			t.Fatalf("recent chunk %d: %v order %d progress %d", i, hs.Data.GetSyncType(), hs.Data.GetChunkOrder(), hs.Data.GetProgress())
+		}
+		for _, c := range hs.Data.GetConversations() {
+			for _, m := range c.GetMessages() {
+				recent = append(recent, m.GetMessage().GetKey().GetID())
+			}
+		}
+		lastPath = hs.Notification.GetDirectPath()
+	}
+	if len(recent) != 12 || recent[0] != "DM25" || recent[4] != "DM21" || !slices.Contains(recent, "DM17") || slices.Contains(recent, "DM16") {
+		t.Fatalf("recent messages: %v", recent)
+	}
+	// whatsmeow deletes each history blob from the media host once it has it.
+	eventually(t, "the history blob deleted", func() bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.media[mediaPath(lastPath)] == nil
+	})
+	eventually(t, "hist_sync receipts at the phone", func() bool { return len(receiptsOfType(me, "hist_sync")) == 5 })
+
+	// On demand: the 10 messages before the oldest one the device has.
+	oldest := types.MessageInfo{MessageSource: types.MessageSource{Chat: bob.JID(), IsFromMe: false}, ID: "DM17", Timestamp: dm[17].Time}
+	resp, err := h.cli.SendPeerMessage(ctx, h.cli.BuildHistorySyncRequest(&oldest, 10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	od := wait[*events.HistorySync](h, 10*time.Second)
+	if od.Data.GetSyncType() != waHistorySync.HistorySync_ON_DEMAND || od.Notification.GetPeerDataRequestSessionID() != resp.ID || len(od.Data.GetConversations()) != 1 {
+		t.Fatalf("on demand: %v %v", od.Data.GetSyncType(), od.Notification)
+	}
+	msgs := od.Data.GetConversations()[0].GetMessages()
+	if len(msgs) != 10 || msgs[0].GetMessage().GetKey().GetID() != "DM07" || msgs[9].GetMessage().GetKey().GetID() != "DM16" {
+		t.Fatalf("on-demand messages: %d", len(msgs))
+	}
+	if len(me.Sent()) != 0 {
+		t.Fatalf("peer messages recorded as sent: %+v", me.Sent())
+	}
+
+	// A full sync, when the person asks for it on the phone.
+	hist := me.historySnapshot()
+	hist.FullSync = true
+	me.SetHistory(hist)
+	h2 := newHarness(t, s)
+	h2.pair(me)
+	var full []string
+	for len(full) < 17 { // DM00…DM16 are older than 90 days
+		hs := wait[*events.HistorySync](h2, 10*time.Second)
+		if hs.Data.GetSyncType() != waHistorySync.HistorySync_FULL {
+			continue
+		}
+		for _, c := range hs.Data.GetConversations() {
+			for _, m := range c.GetMessages() {
+				full = append(full, m.GetMessage().GetKey().GetID())
+			}
+		}
+	}
+	if len(full) != 17 || !slices.Contains(full, "DM00") || !slices.Contains(full, "DM16") {
+		t.Fatalf("full sync: %v", full)
+	}
+}
+
+func TestHistoryOverHTTP(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, Options{})
+	me, _ := s.NewPhone(PhoneOptions{PushName: "Me"})
+	body := `{"conversations":[{"chat":"4915100000001","name":"Eve","messages":[
+		{"id":"H1","time":"2025-01-02T10:00:00Z","type":"text","text":"hello from the past"},
+		{"id":"H2","fromMe":true,"time":"2025-01-02T10:05:00Z","type":"document","data":"JVBERg==","fileName":"a.pdf","mimeType":"application/pdf"}]}],
+		"fullSync":true}`
+	req, _ := http.NewRequest("PUT", "http://"+s.Addr()+"/control/phones/"+me.Number()+"/history", strings.NewReader(body))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("PUT history: %v %v", resp.Status, err)
+	}
+	resp.Body.Close()
+	h := newHarness(t, s)
+	h.pair(me)
+	boot := wait[*events.HistorySync](h, 10*time.Second)
+	convs := boot.Data.GetConversations()
+	if len(convs) != 1 || convs[0].GetName() != "Eve" || len(convs[0].GetMessages()) != 2 {
+		t.Fatalf("bootstrap: %v", convs)
+	}
+	evt, _ := h.cli.ParseWebMessage(types.EmptyJID, convs[0].GetMessages()[1].GetMessage())
+	if got, err := h.cli.Download(context.Background(), evt.Message.GetDocumentMessage()); err != nil || string(got) != "%PDF" || !evt.Info.IsFromMe {
+		t.Fatalf("document from history: %q %v", got, err)
 	}
 }
