@@ -324,7 +324,7 @@ func (c *conn) login() error {
 		old.streamError("", waBinary.Node{Tag: "conflict", Attrs: waBinary.Attrs{"type": "replaced"}})
 	}
 	return c.send(waBinary.Node{Tag: "success", Attrs: waBinary.Attrs{
-		"t": strconv.FormatInt(time.Now().Unix(), 10), "lid": dev.lidJID(), "display_name": p.pushName,
+		"t": strconv.FormatInt(time.Now().Unix(), 10), "lid": dev.lidJID(), "display_name": p.PushName(),
 		"creation": strconv.FormatInt(p.created.Unix(), 10), "location": "sim", "props": "1",
 	}})
 }
@@ -449,6 +449,13 @@ func (c *conn) handleIQ(n *waBinary.Node) {
 		return
 	case xmlns == "w:g2":
 		resp = c.s.groupIQ(dev, n, &child)
+	case xmlns == "status" && typ == "get" && child.Tag == "privacy":
+		// Status privacy: "my contacts", WhatsApp's default.
+		resp = iqResult(n, waBinary.Node{Tag: "privacy", Content: []waBinary.Node{
+			{Tag: "list", Attrs: waBinary.Attrs{"type": "contacts", "default": "true"}},
+		}})
+	case xmlns == "w:sync:app:state" && child.Tag == "sync":
+		resp = c.s.appStateIQ(dev, n, &child)
 	case xmlns == "w:mex" && child.Tag == "query":
 		resp = c.s.mexIQ(dev, n, &child)
 	case xmlns == "newsletter":

@@ -178,6 +178,57 @@ func (s *Server) controlRoutes(mux *http.ServeMux) {
 		}
 		w.WriteHeader(http.StatusNoContent)
 	}))
+	mux.HandleFunc("POST /control/phones/{number}/contacts", s.withPhone(func(w http.ResponseWriter, r *http.Request, p *Phone) {
+		var req struct {
+			Number    string `json:"number"`
+			FullName  string `json:"fullName"`
+			FirstName string `json:"firstName"`
+		}
+		if readJSON(w, r, &req) {
+			writeNoContent(w, p.SetContactName(req.Number, req.FullName, req.FirstName))
+		}
+	}))
+	mux.HandleFunc("PUT /control/phones/{number}/push-name", s.withPhone(func(w http.ResponseWriter, r *http.Request, p *Phone) {
+		var req struct {
+			PushName string `json:"pushName"`
+		}
+		if readJSON(w, r, &req) {
+			writeNoContent(w, p.SetPushName(req.PushName))
+		}
+	}))
+	mux.HandleFunc("POST /control/phones/{number}/chat-settings", s.withPhone(func(w http.ResponseWriter, r *http.Request, p *Phone) {
+		var req struct {
+			Chat      string     `json:"chat"`
+			Archived  *bool      `json:"archived"`
+			Pinned    *bool      `json:"pinned"`
+			Read      *bool      `json:"read"`
+			MuteUntil *time.Time `json:"muteUntil"` // zero time: unmute; before 1970: forever
+		}
+		if !readJSON(w, r, &req) {
+			return
+		}
+		var err error
+		if req.Archived != nil {
+			err = errors.Join(err, p.Archive(req.Chat, *req.Archived))
+		}
+		if req.Pinned != nil {
+			err = errors.Join(err, p.Pin(req.Chat, *req.Pinned))
+		}
+		if req.Read != nil {
+			err = errors.Join(err, p.MarkChatAsRead(req.Chat, *req.Read))
+		}
+		if req.MuteUntil != nil {
+			err = errors.Join(err, p.Mute(req.Chat, *req.MuteUntil))
+		}
+		writeNoContent(w, err)
+	}))
+	mux.HandleFunc("GET /control/phones/{number}/app-state", s.withPhone(func(w http.ResponseWriter, r *http.Request, p *Phone) {
+		items, err := p.AppState()
+		if items == nil {
+			items = []AppStateValue{}
+		}
+		writeResult(w, err, map[string]any{"items": items})
+	}))
 	mux.HandleFunc("POST /control/phones/{number}/status", s.withPhone(func(w http.ResponseWriter, r *http.Request, p *Phone) {
 		var req struct {
 			ID       string   `json:"id"`
@@ -374,7 +425,7 @@ func phoneJSON(p *Phone) map[string]any {
 	if devs == nil {
 		devs = []DeviceInfo{}
 	}
-	return map[string]any{"number": p.number, "jid": p.JID().String(), "lid": p.LID().String(), "pushName": p.pushName, "devices": devs}
+	return map[string]any{"number": p.number, "jid": p.JID().String(), "lid": p.LID().String(), "pushName": p.PushName(), "devices": devs}
 }
 
 func (s *Server) withPhone(fn func(http.ResponseWriter, *http.Request, *Phone)) http.HandlerFunc {
@@ -402,6 +453,14 @@ func writeResult(w http.ResponseWriter, err error, v any) {
 		return
 	}
 	writeJSON(w, http.StatusOK, v)
+}
+
+func writeNoContent(w http.ResponseWriter, err error) {
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }
 
 func writeError(w http.ResponseWriter, err error) {

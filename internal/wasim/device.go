@@ -92,7 +92,7 @@ func (d *device) activate(c *conn) {
 	_ = c.send(waBinary.Node{Tag: "ib", Content: []waBinary.Node{{
 		Tag: "offline", Attrs: waBinary.Attrs{"count": strconv.Itoa(len(d.queue))},
 	}}})
-	if !d.synced {
+	if !d.synced && d.phone.s.o.SyncLinkedDevices {
 		// A newly linked device, online for the first time: the phone
 		// sends it the app state keys and the history.
 		d.synced = true

@@ -111,8 +111,8 @@
 //     recipient and peer_recipient_pn/lid; in groups every member's linked
 //     devices get the sender-key message, preceded by their pairwise copy
 //     when the stanza has one. The server acks the stanza.
-//   - After linking: once a new device is online for the first time, its
-//     phone sends it peer messages (category=peer, from the own JID): an
+//   - After linking (with Options.SyncLinkedDevices): once a new device is
+//     online for the first time, its phone sends it peer messages (category=peer, from the own JID): an
 //     AppStateSyncKeyShare with the account's app state keys, then its
 //     history (Phone.SetHistory) as history sync notifications, each a
 //     ProtocolMessage HISTORY_SYNC_NOTIFICATION pointing to a
@@ -135,6 +135,29 @@
 //     BuildHistorySyncRequest) with an ON_DEMAND history sync of the
 //     chat's messages before the given one, naming the request in
 //     peerDataRequestSessionID.
+//   - App state (syncd): each account has the five collections
+//     (critical_block, critical_unblock_low, regular_low, regular_high,
+//     regular), kept as WhatsApp's server keeps them (patches in order, the
+//     current records, the LTHash of their value MACs) and written by the
+//     phone with its app state key, exactly as whatsmeow verifies:
+//     SyncActionData under AES-CBC, value MACs (HMAC-SHA512), index MACs,
+//     snapshot and patch MACs from the HKDF "WhatsApp Mutation Keys". A
+//     new account starts with its push name and locale, the unarchive
+//     setting and primary version, an NCT salt and the primary's
+//     features; the phone adds contacts (Phone.SetContactName →
+//     events.Contact), the push name (SetPushName → PushNameSetting),
+//     archive (which also unpins), pin, mute and mark-as-read (Archive,
+//     Pin, Mute, MarkChatAsRead). w:sync:app:state answers a snapshot
+//     (the records, with the last patch's snapshot MAC and key, in a blob
+//     on the media host encrypted with the "WhatsApp App State Keys" media
+//     keys) when asked for one, otherwise the patches after the device's
+//     version (500 at most, then has_more_patches); every change sends the
+//     account's linked devices a server_sync notification. A linked
+//     device's own patch (whatsmeow SendAppState) is applied when based on
+//     the current version (the other devices are notified), refused with
+//     409 and the missing patches otherwise; Phone.AppState shows the
+//     decrypted values. Status privacy queries answer "my contacts", so a
+//     linked device posts status to its contacts.
 //   - Delivery and the offline queue: every stanza for a device (messages and
 //     notifications) stays queued until the device acknowledges it with a
 //     receipt or an ack. A connected, active device gets it at once; on each
@@ -189,6 +212,10 @@
 //	POST /control/phones/{number}/revoke      {to, id, sender?} → {id}; with sender, a group admin's revoke of sender's message
 //	GET  /control/phones/{number}/receipts    → {items: [Receipt]}
 //	GET  /control/devices/{jid}/traffic       → Traffic: {presences, chatStates, receipts: [{tag, attrs, children, ids, time}], messages, dropped}
+//	POST /control/phones/{number}/contacts    {number, fullName, firstName?} → 204
+//	PUT  /control/phones/{number}/push-name   {pushName} → 204
+//	POST /control/phones/{number}/chat-settings {chat, archived?, pinned?, read?, muteUntil? (zero: unmute, before 1970: forever)} → 204
+//	GET  /control/phones/{number}/app-state   → {items: [{collection, index, version, value}]}
 //	PUT  /control/phones/{number}/history     HistoryRequest → 204; what the phone sends devices linked afterwards
 //	POST /control/phones/{number}/status      {text?, data? (image, base64), mimeType?, to: [number…], id?} → {id}
 //	POST /control/phones/{number}/newsletters {jid} → 204; the phone follows the channel
@@ -239,6 +266,17 @@
 //     size below 128 MiB and keep no per-file owner.
 //   - Refs do not expire one by one: any ref of a pairing is valid while its
 //     connection is open (WhatsApp expires each with its QR code).
+//   - Options.SyncLinkedDevices is off by default (so in cmd/wasim unless
+//     -sync-linked-devices): a newly linked device then gets no key share
+//     and no history, as if the phone were offline; it still gets the keys
+//     when it asks (after a server_sync notification). With it on,
+//     whatsmeow (as pinned) has data races that WhatsApp triggers too: its
+//     app state goroutine writes Store.PushName, which SendPresence and
+//     the meow engine read unsynchronized; a logout (Store.Delete) races
+//     with a running app state fetch; go.mau.fi/util's
+//     exsync.Event.GetChan races when a disconnect interrupts two iqs.
+//     Tests wait for the app state sync (events.AppStateSyncComplete)
+//     before such steps.
 //   - History sync: how WhatsApp splits history into chunks (by size) and
 //     how many messages the bootstrap carries are not known; the
 //     simulator cuts by message count (History.BootstrapMessages,
@@ -268,10 +306,17 @@
 //     recorded but never passed on, and presence subscriptions get no
 //     answer; retry receipts are recorded but not passed on to the
 //     sender's linked devices.
+//   - App state: patches are always inline (never external blobs), the
+//     key is never rotated, snapshots are cut at the current version with
+//     no patches after them, and a linked device's patch is accepted
+//     without checking its MACs. A collection that is empty when a device
+//     first syncs (the contacts of an account without any) stays at
+//     version 0 in whatsmeow, which then full-syncs it when it changes:
+//     without events, as whatsmeow does for full syncs. Snapshot blobs stay
+//     on the media host until the collection changes.
 //   - Status: who sees a status is the list given to PostStatus, not the
 //     poster's privacy setting; the status sender key is never rotated
-//     when the audience changes (WhatsApp rotates it); status privacy
-//     queries get an empty answer, so a linked device cannot post status.
+//     when the audience changes (WhatsApp rotates it).
 //   - Channels: only the simulator posts (a linked device of the owner
 //     cannot); no view counts, reactions, admins, mute, pictures or
 //     invite links beyond lookups by invite code; channel metadata is

@@ -76,7 +76,7 @@ func (p *Phone) CreateGroup(subject string, members ...string) (types.JID, error
 	id := randomID(8)
 	n := waBinary.Node{Tag: "notification", Attrs: waBinary.Attrs{
 		"from": g.jid(), "type": "w:gp2", "id": id, "t": strconv.FormatInt(g.created.Unix(), 10),
-		"participant": p.JID(), "participant_lid": p.LID(), "notify": p.pushName,
+		"participant": p.JID(), "participant_lid": p.LID(), "notify": p.PushName(),
 	}, Content: []waBinary.Node{{Tag: "create", Attrs: waBinary.Attrs{"type": "new", "key": p.JID().String() + "-" + id, "reason": "create"},
 		Content: []waBinary.Node{g.node()}}}}
 	for _, m := range all {

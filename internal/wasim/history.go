@@ -314,7 +314,7 @@ func (p *Phone) historyMsg(chat types.JID, m HistoryMessage, order uint64) *waHi
 				}
 			}
 			if name == "" {
-				name = sp.pushName
+				name = sp.PushName()
 			}
 		}
 		if chat.Server == types.GroupServer {
@@ -374,7 +374,7 @@ func (p *Phone) pushNames(h History) []*waHistorySync.Pushname {
 		jid, _ := types.ParseJID(m.GetPnJID())
 		if sp := p.s.phoneByJID(jid); sp != nil && !seen[jid.String()] {
 			seen[jid.String()] = true
-			out = append(out, &waHistorySync.Pushname{ID: proto.String(jid.String()), Pushname: proto.String(sp.pushName)})
+			out = append(out, &waHistorySync.Pushname{ID: proto.String(jid.String()), Pushname: proto.String(sp.PushName())})
 		}
 	}
 	slices.SortFunc(out, func(a, b *waHistorySync.Pushname) int { return compareStrings(a.GetID(), b.GetID()) })

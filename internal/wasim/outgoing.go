@@ -152,7 +152,7 @@ func (s *Server) forwardDM(d *device, n *waBinary.Node, to types.JID, pairwise m
 				}
 			}
 		} else {
-			attrs["notify"] = d.phone.pushName
+			attrs["notify"] = d.phone.PushName()
 		}
 		content := []waBinary.Node{enc}
 		if hasIdentity && enc.Attrs["type"] == "pkmsg" {
@@ -190,7 +190,7 @@ func (s *Server) fanOutSenderKey(d *device, n *waBinary.Node, to types.JID, audi
 		// A status or broadcast list: the stanza names its audience.
 		members = audience
 	}
-	attrs := waBinary.Attrs{"id": n.Attrs["id"], "type": n.Attrs["type"], "t": strconv.FormatInt(now.Unix(), 10), "from": to, "notify": d.phone.pushName}
+	attrs := waBinary.Attrs{"id": n.Attrs["id"], "type": n.Attrs["type"], "t": strconv.FormatInt(now.Unix(), 10), "from": to, "notify": d.phone.PushName()}
 	if edit != "" {
 		attrs["edit"] = edit
 	}

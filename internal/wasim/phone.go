@@ -50,6 +50,7 @@ type Phone struct {
 	refusal     *LoginFailure
 	receipts    []Receipt
 	appKeys     []appStateKey
+	appState    *appState
 	history     *History
 }
 
@@ -96,24 +97,37 @@ func (s *Server) NewPhone(o PhoneOptions) (*Phone, error) {
 		s: s, pushName: o.PushName, created: time.Now(), identity: kp, regID: randomUint32() & 0x3fff,
 		signed: kp.CreateSignedPreKey(1), nextDevice: 1, devices: map[uint16]*device{},
 		nextPreKey: 1, skHolders: map[string]map[string]bool{}, appKeys: []appStateKey{newAppStateKey(0)},
+		appState: newAppState(),
 	}
 	p.store = newSignalStore(kp, p.regID, p.signed)
+	if err := s.register(p, o.Number); err != nil {
+		return nil, err
+	}
+	if err := p.initAppState(); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// register gives p its number (the next free one when number is empty), a
+// LID and a default push name, and adds it to the server's phones.
+func (s *Server) register(p *Phone, number string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if o.Number == "" {
+	if number == "" {
 		for {
 			s.nextNum++
-			o.Number = strconv.FormatUint(s.nextNum, 10)
-			if s.phones[o.Number] == nil {
+			number = strconv.FormatUint(s.nextNum, 10)
+			if s.phones[number] == nil {
 				break
 			}
 		}
 	}
-	if strings.Trim(o.Number, "0123456789") != "" || len(o.Number) < 7 || o.Number[0] == '0' {
-		return nil, fmt.Errorf("wasim: invalid phone number %q", o.Number)
+	if strings.Trim(number, "0123456789") != "" || len(number) < 7 || number[0] == '0' {
+		return fmt.Errorf("wasim: invalid phone number %q", number)
 	}
-	if s.phones[o.Number] != nil {
-		return nil, ErrPhoneExists
+	if s.phones[number] != nil {
+		return ErrPhoneExists
 	}
 	for {
 		p.lid = strconv.FormatUint(100000000000000+uint64(randomUint32())*1000+uint64(randomUint32()%1000), 10)
@@ -121,13 +135,13 @@ func (s *Server) NewPhone(o PhoneOptions) (*Phone, error) {
 			break
 		}
 	}
-	p.number = o.Number
+	p.number = number
 	if p.pushName == "" {
-		p.pushName = "Phone " + o.Number[len(o.Number)-4:]
+		p.pushName = "Phone " + number[len(number)-4:]
 	}
 	s.phones[p.number] = p
 	s.byLID[p.lid] = p
-	return p, nil
+	return nil
 }
 
 // Number returns the phone number.
@@ -140,7 +154,11 @@ func (p *Phone) JID() types.JID { return types.NewJID(p.number, types.DefaultUse
 func (p *Phone) LID() types.JID { return types.NewJID(p.lid, types.HiddenUserServer) }
 
 // PushName returns the name shown on the phone's messages.
-func (p *Phone) PushName() string { return p.pushName }
+func (p *Phone) PushName() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.pushName
+}
 
 func (p *Phone) lidAD() types.JID {
 	return types.JID{User: p.lid, Server: types.HiddenUserServer}

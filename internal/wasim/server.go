@@ -44,6 +44,17 @@ type Options struct {
 	RootKey *[32]byte
 	// Log receives the server's diagnostics (default: discarded).
 	Log *slog.Logger
+	// SyncLinkedDevices makes a phone do what WhatsApp's phones do for a
+	// newly linked device once it is online: share the app state keys
+	// (after which whatsmeow fetches every app state collection) and send
+	// the history. Off by default: with it, the meow engine's tests (which
+	// predate it) hit two data races that real WhatsApp triggers as well,
+	// the meow engine reading whatsmeow's Store.PushName while whatsmeow
+	// writes it from the critical_block snapshot, and go.mau.fi/util's
+	// exsync.Event.GetChan when a disconnect interrupts two app state iqs
+	// at once. Without it, a device gets the keys only when it asks for
+	// them (after a server_sync notification) and no history.
+	SyncLinkedDevices bool
 }
 
 // Server is a fake WhatsApp: a websocket endpoint speaking WhatsApp's

@@ -21,6 +21,8 @@ import (
 	_ "modernc.org/sqlite"
 
 	"go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/appstate"
+	waBinary "go.mau.fi/whatsmeow/binary"
 	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/proto/waHistorySync"
 	"go.mau.fi/whatsmeow/store"
@@ -170,6 +172,18 @@ func (h *harness) pair(p *Phone) {
 	}
 	wait[*events.PairSuccess](h, 5*time.Second)
 	wait[*events.Connected](h, 10*time.Second)
+}
+
+// waitAppStateSynced waits for whatsmeow's full sync of the five app state
+// collections, which it starts when the phone shares the keys. Tests wait
+// for it before they log out, disconnect or read Store.PushName, which
+// whatsmeow does not synchronize with its app state goroutine.
+func (h *harness) waitAppStateSynced() {
+	h.t.Helper()
+	synced := map[appstate.WAPatchName]bool{}
+	for len(synced) < len(appstate.AllPatchNames) {
+		synced[wait[*events.AppStateSyncComplete](h, 30*time.Second).Name] = true
+	}
 }
 
 // syncQR orders the QR channel's last send before its later close for the
@@ -1118,7 +1132,7 @@ func TestStatusAndNewsletters(t *testing.T) {
 // answers on-demand requests for older messages.
 func TestHistorySync(t *testing.T) {
 	t.Parallel()
-	s := newServer(t, Options{})
+	s := newServer(t, Options{SyncLinkedDevices: true})
 	me, _ := s.NewPhone(PhoneOptions{PushName: "Me"})
 	bob, _ := s.NewPhone(PhoneOptions{PushName: "Bob"})
 	carol, _ := s.NewPhone(PhoneOptions{PushName: "Carol"})
@@ -1266,11 +1280,13 @@ func TestHistorySync(t *testing.T) {
 	if len(full) != 17 || !slices.Contains(full, "DM00") || !slices.Contains(full, "DM16") {
 		t.Fatalf("full sync: %v", full)
 	}
+	h.waitAppStateSynced()
+	h2.waitAppStateSynced()
 }
 
 func TestHistoryOverHTTP(t *testing.T) {
 	t.Parallel()
-	s := newServer(t, Options{})
+	s := newServer(t, Options{SyncLinkedDevices: true})
 	me, _ := s.NewPhone(PhoneOptions{PushName: "Me"})
 	body := `{"conversations":[{"chat":"4915100000001","name":"Eve","messages":[
 		{"id":"H1","time":"2025-01-02T10:00:00Z","type":"text","text":"hello from the past"},
@@ -1292,5 +1308,122 @@ func TestHistoryOverHTTP(t *testing.T) {
 	evt, _ := h.cli.ParseWebMessage(types.EmptyJID, convs[0].GetMessages()[1].GetMessage())
 	if got, err := h.cli.Download(context.Background(), evt.Message.GetDocumentMessage()); err != nil || string(got) != "%PDF" || !evt.Info.IsFromMe {
 		t.Fatalf("document from history: %q %v", got, err)
+	}
+	h.waitAppStateSynced()
+}
+
+// TestAppState: the phone's app state (contacts, push name, chat
+// settings) reaches a newly linked device in snapshots it verifies, and
+// later changes arrive live as patches after server_sync notifications;
+// a linked device's own changes are applied and passed on to its siblings.
+func TestAppState(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, Options{SyncLinkedDevices: true})
+	me, _ := s.NewPhone(PhoneOptions{PushName: "Me"})
+	bob, _ := s.NewPhone(PhoneOptions{PushName: "Bob"})
+	ctx := context.Background()
+	if err := me.SetContactName(bob.Number(), "Bob Builder", "Bob"); err != nil {
+		t.Fatal(err)
+	}
+	if err := me.SetContactName("4915100000009", "Dora Explorer", ""); err != nil {
+		t.Fatal(err)
+	}
+	me.Archive(bob.Number(), true)
+
+	h := newHarness(t, s)
+	h.pair(me)
+	h.waitAppStateSynced()
+	c, err := h.cli.Store.Contacts.GetContact(ctx, bob.JID())
+	if err != nil || c.FullName != "Bob Builder" || c.FirstName != "Bob" {
+		t.Fatalf("contact from the snapshot: %+v %v", c, err)
+	}
+	if c, _ := h.cli.Store.Contacts.GetContact(ctx, types.NewJID("4915100000009", types.DefaultUserServer)); c.FullName != "Dora Explorer" {
+		t.Fatalf("contact without a WhatsApp phone: %+v", c)
+	}
+	if h.cli.Store.PushName != "Me" {
+		t.Fatalf("push name from the snapshot: %q", h.cli.Store.PushName)
+	}
+	if cs, err := h.cli.Store.ChatSettings.GetChatSettings(ctx, bob.JID()); err != nil || !cs.Archived {
+		t.Fatalf("archived from the snapshot: %+v %v", cs, err)
+	}
+
+	// Live changes.
+	me.SetContactName(bob.Number(), "Robert Builder", "Robert")
+	ce := wait[*events.Contact](h, 10*time.Second)
+	if ce.JID != bob.JID() || ce.Action.GetFullName() != "Robert Builder" || ce.FromFullSync {
+		t.Fatalf("contact rename: %+v", ce)
+	}
+	if c, _ := h.cli.Store.Contacts.GetContact(ctx, bob.JID()); c.FullName != "Robert Builder" {
+		t.Fatalf("contact store after rename: %+v", c)
+	}
+	me.SetPushName("Me Myself")
+	if pn := wait[*events.PushNameSetting](h, 10*time.Second); pn.Action.GetName() != "Me Myself" || h.cli.Store.PushName != "Me Myself" {
+		t.Fatalf("push name setting: %+v", pn)
+	}
+	me.Pin(bob.Number(), true)
+	if pe := wait[*events.Pin](h, 10*time.Second); pe.JID != bob.JID() || !pe.Action.GetPinned() {
+		t.Fatalf("pin: %+v", pe)
+	}
+	until := time.Now().Add(8 * time.Hour)
+	me.Mute(bob.Number(), until)
+	if me := wait[*events.Mute](h, 10*time.Second); me.JID != bob.JID() || !me.Action.GetMuted() || me.Action.GetMuteEndTimestamp() != until.UnixMilli() {
+		t.Fatalf("mute: %+v", me)
+	}
+	me.Archive(bob.Number(), false)
+	if ae := wait[*events.Archive](h, 10*time.Second); ae.JID != bob.JID() || ae.Action.GetArchived() {
+		t.Fatalf("unarchive: %+v", ae)
+	}
+	me.MarkChatAsRead(bob.Number(), false)
+	if re := wait[*events.MarkChatAsRead](h, 10*time.Second); re.JID != bob.JID() || re.Action.GetRead() {
+		t.Fatalf("mark unread: %+v", re)
+	}
+
+	// A linked device archives a chat: the phone applies it, the other
+	// device is told.
+	h2 := newHarness(t, s)
+	h2.pair(me)
+	h2.waitAppStateSynced()
+	if err := h.cli.SendAppState(ctx, appstate.BuildArchive(bob.JID(), true, time.Time{}, nil)); err != nil {
+		t.Fatal(err)
+	}
+	if ae := wait[*events.Archive](h2, 10*time.Second); ae.JID != bob.JID() || !ae.Action.GetArchived() {
+		t.Fatalf("archive from the sibling device: %+v", ae)
+	}
+	values, err := me.AppState()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var archived bool
+	for _, v := range values {
+		if v.Index[0] == "archive" && v.Index[1] == bob.JID().String() {
+			archived = v.Value.GetArchiveChatAction().GetArchived()
+		}
+	}
+	if !archived {
+		t.Fatalf("the phone's app state after the device's archive: %+v", values)
+	}
+
+	// A patch based on an old version is refused with the missing patches.
+	node, ok := me.acceptPatch("regular_low", 1, &waBinary.Node{Tag: "patch", Content: []byte{0x12, 0x00}})
+	patches := node.GetChildByTag("patches")
+	if ok || node.Attrs["type"] != "error" || node.GetChildByTag("error").Attrs["code"] != "409" || len(patches.GetChildren()) == 0 {
+		t.Fatalf("conflict: %v", node)
+	}
+	// With its contacts known, the device can post a status: the
+	// contacts' phones get it.
+	resp, err := h.cli.SendMessage(ctx, types.StatusBroadcastJID, &waE2E.Message{ExtendedTextMessage: &waE2E.ExtendedTextMessage{Text: proto.String("on holiday")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rc := bob.Received(); len(rc) != 1 || rc[0].ID != resp.ID || rc[0].Chat != types.StatusBroadcastJID.String() || rc[0].Text != "on holiday" {
+		t.Fatalf("status from a linked device at Bob's phone: %+v", rc)
+	}
+	if sent := me.Sent(); len(sent) != 1 || sent[0].Chat != types.StatusBroadcastJID.String() {
+		t.Fatalf("status in the phone's record: %+v", sent)
+	}
+	// Learning its push name does not make whatsmeow send presence.
+	tr, _ := me.DeviceTraffic(h.cli.Store.GetJID().Device)
+	if len(tr.Presences) != 0 {
+		t.Fatalf("presence after learning the push name: %+v", tr.Presences)
 	}
 }
