@@ -53,10 +53,11 @@
 //     (whatsmeow retries)…
 //   - After login: prekey count and upload (the uploaded prekeys are the
 //     device's bundle, one handed out per bundle request), passive/active,
-//     keepalive, usync device lists and LIDs, prekey bundles of phones and
-//     devices, media_conn, group info and joined groups (w:g2), logout
-//     (remove-companion-device). Every other iq gets an empty result, since
-//     whatsmeow waits 75 s for an answer.
+//     keepalive, usync device lists, LIDs and contact lookups, prekey
+//     bundles of phones and devices, media_conn, group info and joined
+//     groups (w:g2), logout (remove-companion-device), app state, channel
+//     queries (w:mex, newsletter) and status privacy. Every other iq gets
+//     an empty result, since whatsmeow waits 75 s for an answer.
 //   - Messages typed on a phone (Phone.Send, SendFromPhone and the typed
 //     SendText, SendImage, SendVoice, SendAudio, SendVideo, SendDocument,
 //     SendSticker, SendLocation, SendContact): encrypted with libsignal by
@@ -73,6 +74,16 @@
 //     device that lacks the sender's key, a pairwise message carrying the
 //     distribution message; participant and participant_lid name the
 //     sender.
+//   - LID addressing (PhoneOptions.AddressingLID): the phone's direct
+//     messages come from=<lid>@lid with sender_pn (whatsmeow stores the
+//     mapping), its mirrored copies name recipients by LID with
+//     peer_recipient_pn, and its groups are in LID addressing mode: group
+//     info and create notifications list participants by LID with
+//     phone_number (creator and subject owner with _pn), messages come
+//     with addressing_mode=lid, participant=<lid> and participant_pn.
+//     usync answers give each phone number's LID (<lid val>) and
+//     IsOnWhatsApp lookups ("+<number>@c.us" contacts: jid=<lid>,
+//     pn_jid, type in or out).
 //   - Edits and revokes (Phone.Edit, Phone.Revoke, Phone.RevokeAsAdmin),
 //     as current WhatsApp sends them: a new message whose stanza has
 //     edit="1" and whose content is an EditedMessage wrapping a
@@ -197,7 +208,7 @@
 // group member or admin) or 422 (pairing failed).
 //
 //	GET  /control/info[?gc=1]                 {addr, rootPublicKey (base64), stats, runtime: {goroutines, heapAlloc, stackInuse, sys}}
-//	POST /control/phones                      {number?, pushName?} → 201 phone
+//	POST /control/phones                      {number?, pushName?, addressingLid?} → 201 phone
 //	GET  /control/phones/{number}             → phone: {number, jid, lid, pushName, devices: [{jid, lid, online, pending}]}
 //	POST /control/phones/{number}/scan        {qr} → phone, once the device accepted the pairing
 //	POST /control/phones/{number}/pair-code   {code} → phone, once the device accepted the pairing
@@ -291,8 +302,10 @@
 //     prekey and creates one-time prekeys on demand.
 //   - Retry receipts are not answered: a message the device cannot decrypt
 //     is acked (as whatsmeow acks it) and lost, where WhatsApp would resend.
-//   - DMs always come from the phone-number JID with sender_lid (never from
-//     the LID); groups use the PN addressing mode only.
+//   - Whether an account uses LID addressing is a per-phone option
+//     (PhoneOptions.AddressingLID), not WhatsApp's gradual migration; a
+//     group's addressing mode is its creator's and never changes; a phone
+//     in LID mode still names chats by phone number in app state.
 //   - Phone.Sent and Phone.Received are records kept for tests, not the
 //     phone's chat history.
 //   - A simulated phone sends a delivery receipt for every message that

@@ -88,13 +88,19 @@ type PhoneOptions struct {
 	Number string
 	// PushName is the name the account shows on its messages.
 	PushName string
+	// AddressingLID makes the account use LID addressing, as WhatsApp
+	// increasingly does: its direct messages come from its LID
+	// ("<lid>@lid" with sender_pn naming its phone number) and the groups
+	// it creates use LID addressing mode (participants by LID with
+	// phone_number, messages with participant=<lid> and participant_pn).
+	AddressingLID bool `json:"addressingLid,omitempty"`
 }
 
 // NewPhone creates a simulated account.
 func (s *Server) NewPhone(o PhoneOptions) (*Phone, error) {
 	kp := keys.NewKeyPair()
 	p := &Phone{
-		s: s, pushName: o.PushName, created: time.Now(), identity: kp, regID: randomUint32() & 0x3fff,
+		s: s, pushName: o.PushName, lidMode: o.AddressingLID, created: time.Now(), identity: kp, regID: randomUint32() & 0x3fff,
 		signed: kp.CreateSignedPreKey(1), nextDevice: 1, devices: map[uint16]*device{},
 		nextPreKey: 1, skHolders: map[string]map[string]bool{}, appKeys: []appStateKey{newAppStateKey(0)},
 		appState: newAppState(),

@@ -1427,3 +1427,81 @@ func TestAppState(t *testing.T) {
 		t.Fatalf("presence after learning the push name: %+v", tr.Presences)
 	}
 }
+
+// TestLIDAddressing: a phone in LID addressing mode writes from its LID
+// with sender_pn, its groups use LID addressing (participants by LID with
+// their phone numbers); whatsmeow reports both forms and keeps the
+// mappings, which usync answers also give.
+func TestLIDAddressing(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, Options{})
+	me, _ := s.NewPhone(PhoneOptions{PushName: "Me"})
+	bob, _ := s.NewPhone(PhoneOptions{PushName: "Bob"})
+	carol, _ := s.NewPhone(PhoneOptions{PushName: "Carol", AddressingLID: true})
+	h := newHarness(t, s)
+	h.pair(me)
+	ctx := context.Background()
+
+	id, _ := carol.SendText(me.Number(), "hi from my LID")
+	m := nextMessage(h)
+	if m.Info.ID != id || m.Info.Chat != carol.LID() || m.Info.Sender.User != carol.LID().User || m.Info.Sender.Server != types.HiddenUserServer ||
+		m.Info.SenderAlt.User != carol.Number() || m.Info.PushName != "Carol" {
+		t.Fatalf("LID DM: %+v", m.Info)
+	}
+	eventually(t, "Carol's LID mapping", func() bool {
+		pn, _ := h.cli.Store.LIDs.GetPNForLID(ctx, carol.LID())
+		return pn == carol.JID()
+	})
+	resp, err := h.cli.SendMessage(ctx, m.Info.Chat, &waE2E.Message{Conversation: proto.String("hi Carol")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rc := carol.Received(); len(rc) != 1 || rc[0].ID != resp.ID || rc[0].Text != "hi Carol" || rc[0].From != me.JID().String() {
+		t.Fatalf("Carol's phone: %+v", rc)
+	}
+	if sent := me.Sent(); len(sent) != 1 || sent[0].Chat != carol.JID().String() {
+		t.Fatalf("sent to a LID, recorded by phone number: %+v", sent)
+	}
+
+	// A group in LID addressing mode.
+	gid, _ := carol.CreateGroup("LID group", me.Number(), bob.Number())
+	jg := wait[*events.JoinedGroup](h, 10*time.Second)
+	if jg.AddressingMode != types.AddressingModeLID || len(jg.Participants) != 3 || jg.OwnerJID != carol.LID() || jg.OwnerPN != carol.JID() {
+		t.Fatalf("joined LID group: %+v", jg.GroupInfo)
+	}
+	for _, p := range jg.Participants {
+		if p.JID.Server != types.HiddenUserServer || p.PhoneNumber.Server != types.DefaultUserServer || p.LID != p.JID {
+			t.Fatalf("participant: %+v", p)
+		}
+	}
+	eventually(t, "Bob's LID mapping from the group", func() bool {
+		pn, _ := h.cli.Store.LIDs.GetPNForLID(ctx, bob.LID())
+		return pn == bob.JID()
+	})
+	id, _ = carol.SendText(gid.String(), "welcome")
+	m = nextMessage(h)
+	if m.Info.ID != id || m.Info.Chat != gid || m.Info.AddressingMode != types.AddressingModeLID || m.Info.Sender != carol.LID() || m.Info.SenderAlt != carol.JID() {
+		t.Fatalf("LID group message from Carol: %+v", m.Info)
+	}
+	id, _ = bob.SendText(gid.String(), "thanks")
+	if m = nextMessage(h); m.Info.ID != id || m.Info.Sender != bob.LID() || m.Info.SenderAlt != bob.JID() || m.Message.GetConversation() != "thanks" {
+		t.Fatalf("LID group message from Bob: %+v", m.Info)
+	}
+	resp, err = h.cli.SendMessage(ctx, gid, &waE2E.Message{Conversation: proto.String("hello all")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rc := bob.Received(); rc[len(rc)-1].ID != resp.ID || rc[len(rc)-1].Text != "hello all" {
+		t.Fatalf("group message from the device at Bob's phone: %+v", rc)
+	}
+
+	// usync: LIDs of phone numbers, and contact lookups.
+	info, err := h.cli.GetUserInfo(ctx, []types.JID{bob.JID()})
+	if err != nil || info[bob.JID()].LID != bob.LID() {
+		t.Fatalf("user info: %+v %v", info, err)
+	}
+	on, err := h.cli.IsOnWhatsApp(ctx, []string{"+" + bob.Number(), "+4915100000077"})
+	if err != nil || len(on) != 2 || !on[0].IsIn || on[0].JID != bob.LID() || on[0].PhoneNumber != bob.JID() || on[0].Query != "+"+bob.Number() || on[1].IsIn {
+		t.Fatalf("is on WhatsApp: %+v %v", on, err)
+	}
+}
