@@ -190,11 +190,27 @@ func (c *collection) apply(p *waServerSync.SyncdPatch) {
 	c.patches = append(c.patches, p)
 }
 
+// appStateReady creates the account's app state the first time anything
+// needs it (a phone that no device syncs costs nothing for it).
+func (p *Phone) appStateReady() {
+	p.appInit.Do(func() {
+		p.appState = newAppState()
+		if err := p.initAppState(); err != nil {
+			p.s.o.Log.Error("wasim: initial app state", "err", err)
+		}
+	})
+}
+
 // mutate applies mutations to one collection as a new patch signed with
 // the phone's newest key (snapshot MAC over the new LTHash, version and
 // name; patch MAC over the snapshot MAC, the value MACs, version and
 // name), then tells the phone's linked devices (server_sync).
 func (p *Phone) mutate(name string, muts ...mutation) error {
+	p.appStateReady()
+	return p.mutateReady(name, muts...)
+}
+
+func (p *Phone) mutateReady(name string, muts ...mutation) error {
 	key := p.appKeys[len(p.appKeys)-1]
 	keys := key.expand()
 	now := time.Now()
@@ -251,6 +267,7 @@ const maxPatchesPerAnswer = 500
 // version and refused with 409 and the missing patches otherwise.
 func (s *Server) appStateIQ(dev *device, iq, syncNode *waBinary.Node) waBinary.Node {
 	p := dev.phone
+	p.appStateReady()
 	var out []waBinary.Node
 	var changed []string
 	for _, col := range syncNode.GetChildren() {
@@ -407,6 +424,7 @@ type AppStateValue struct {
 // collection, as the phone decrypts them: what the phone set and what its
 // linked devices changed.
 func (p *Phone) AppState() ([]AppStateValue, error) {
+	p.appStateReady()
 	keys := map[string]mutationKeys{}
 	for _, k := range p.appKeys {
 		keys[string(k.id)] = k.expand()
@@ -445,7 +463,7 @@ func (p *Phone) AppState() ([]AppStateValue, error) {
 	return out, nil
 }
 
-// initAppState gives a new account the settings a real account's app
+// initAppState gives an account the settings a real account's app
 // state has from the start, so that every collection but the contacts
 // has a version: push name and locale (critical_block), the unarchive
 // setting and primary version (regular_low), the NCT salt (regular_high)
@@ -462,7 +480,7 @@ func (p *Phone) initAppState() error {
 	}{
 		{collCriticalBlock, []mutation{
 			setMutation(1, v(func(a *waSyncAction.SyncActionValue) {
-				a.PushNameSetting = &waSyncAction.PushNameSetting{Name: proto.String(p.pushName)}
+				a.PushNameSetting = &waSyncAction.PushNameSetting{Name: proto.String(p.PushName())}
 			}), "setting_pushName"),
 			setMutation(3, v(func(a *waSyncAction.SyncActionValue) {
 				a.LocaleSetting = &waSyncAction.LocaleSetting{Locale: proto.String("en_US")}
@@ -484,7 +502,7 @@ func (p *Phone) initAppState() error {
 		}), "primary_feature")}},
 	}
 	for _, st := range steps {
-		if err := p.mutate(st.name, st.muts...); err != nil {
+		if err := p.mutateReady(st.name, st.muts...); err != nil {
 			return err
 		}
 	}

@@ -50,7 +50,8 @@ type Phone struct {
 	refusal     *LoginFailure
 	receipts    []Receipt
 	appKeys     []appStateKey
-	appState    *appState
+	appInit     sync.Once
+	appState    *appState // nil until appStateReady
 	history     *History
 }
 
@@ -103,13 +104,9 @@ func (s *Server) NewPhone(o PhoneOptions) (*Phone, error) {
 		s: s, pushName: o.PushName, lidMode: o.AddressingLID, created: time.Now(), identity: kp, regID: randomUint32() & 0x3fff,
 		signed: kp.CreateSignedPreKey(1), nextDevice: 1, devices: map[uint16]*device{},
 		nextPreKey: 1, skHolders: map[string]map[string]bool{}, appKeys: []appStateKey{newAppStateKey(0)},
-		appState: newAppState(),
 	}
 	p.store = newSignalStore(kp, p.regID, p.signed)
 	if err := s.register(p, o.Number); err != nil {
-		return nil, err
-	}
-	if err := p.initAppState(); err != nil {
 		return nil, err
 	}
 	return p, nil
