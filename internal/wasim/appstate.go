@@ -207,10 +207,12 @@ func (p *Phone) appStateReady() {
 // name), then tells the phone's linked devices (server_sync).
 func (p *Phone) mutate(name string, muts ...mutation) error {
 	p.appStateReady()
-	return p.mutateReady(name, muts...)
+	return p.mutateReady(name, true, muts...)
 }
 
-func (p *Phone) mutateReady(name string, muts ...mutation) error {
+// mutateReady writes the patch; notify sends the server_sync
+// notifications (not for the state an account starts with).
+func (p *Phone) mutateReady(name string, notify bool, muts ...mutation) error {
 	key := p.appKeys[len(p.appKeys)-1]
 	keys := key.expand()
 	now := time.Now()
@@ -237,7 +239,9 @@ func (p *Phone) mutateReady(name string, muts ...mutation) error {
 	parts = append(parts, uint64BE(version), []byte(name))
 	patch.PatchMAC = hmacSum(sha256.New, keys.patchMAC, parts...)
 	a.mu.Unlock()
-	p.notifyAppState(nil, name, version)
+	if notify {
+		p.notifyAppState(nil, name, version)
+	}
 	return nil
 }
 
@@ -502,7 +506,7 @@ func (p *Phone) initAppState() error {
 		}), "primary_feature")}},
 	}
 	for _, st := range steps {
-		if err := p.mutateReady(st.name, st.muts...); err != nil {
+		if err := p.mutateReady(st.name, false, st.muts...); err != nil {
 			return err
 		}
 	}

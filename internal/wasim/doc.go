@@ -107,7 +107,8 @@
 //     unencrypted (no media key). w:mex answers the GraphQL queries for a
 //     channel's metadata, the followed channels, follow and unfollow; the
 //     newsletter namespace answers a channel's messages and live updates.
-//   - Groups: Phone.CreateGroup makes a group (PN addressing mode) and sends
+//   - Groups: Phone.CreateGroup makes a group (in its creator's addressing
+//     mode) and sends
 //     every member's devices the w:gp2 create notification (whatsmeow:
 //     JoinedGroup).
 //   - Messages a linked device sends: the copies for simulated phones
@@ -123,8 +124,8 @@
 //     devices get the sender-key message, preceded by their pairwise copy
 //     when the stanza has one. The server acks the stanza.
 //   - After linking (with Options.SyncLinkedDevices): once a new device is
-//     online for the first time, its phone sends it peer messages (category=peer, from the own JID): an
-//     AppStateSyncKeyShare with the account's app state keys, then its
+//     online for the first time, its phone sends it peer messages
+//     (category=peer, from the own JID): an AppStateSyncKeyShare with the account's app state keys, then its
 //     history (Phone.SetHistory) as history sync notifications, each a
 //     ProtocolMessage HISTORY_SYNC_NOTIFICATION pointing to a
 //     zlib-compressed waHistorySync.HistorySync encrypted with the
@@ -169,8 +170,8 @@
 //     409 and the missing patches otherwise; Phone.AppState shows the
 //     decrypted values. Status privacy queries answer "my contacts", so a
 //     linked device posts status to its contacts.
-//   - Delivery and the offline queue: every stanza for a device (messages and
-//     notifications) stays queued until the device acknowledges it with a
+//   - Delivery and the offline queue: every stanza for a device (messages,
+//     notifications, receipts) stays queued until the device acknowledges it with a
 //     receipt or an ack. A connected, active device gets it at once; on each
 //     new connection, after <active/>, the device gets everything still
 //     queued (so also what it received but never acknowledged), then
@@ -251,9 +252,9 @@
 //
 // # What whatsmeow sends by itself
 //
-// Recorded by TestTrafficAndReceipts and TestHistorySync (whatsmeow as
-// pinned in go.mod): a
-// client that the application never tells to be available sends, for
+// Recorded by TestTrafficAndReceipts, TestHistorySync and TestAppState
+// (whatsmeow as pinned in go.mod): a client that the application never
+// tells to be available sends, for
 // every message it decrypts, a delivery receipt of type "inactive" (to the
 // sender, with participant in groups; "sender" for its own account's
 // messages, "peer_msg" for peer messages from its phone, plus "hist_sync"
@@ -280,7 +281,10 @@
 //   - Options.SyncLinkedDevices is off by default (so in cmd/wasim unless
 //     -sync-linked-devices): a newly linked device then gets no key share
 //     and no history, as if the phone were offline; it still gets the keys
-//     when it asks (after a server_sync notification). With it on,
+//     when it asks (after a server_sync notification), once the phone has
+//     sent it a message: whatsmeow sends peer messages only over an
+//     existing session with its phone, which the phone's first message
+//     creates. With it on,
 //     whatsmeow (as pinned) has data races that WhatsApp triggers too: its
 //     app state goroutine writes Store.PushName, which SendPresence and
 //     the meow engine read unsynchronized; a logout (Store.Delete) races
@@ -314,10 +318,9 @@
 //     suppressed by a privacy setting.
 //   - Only group creation is notified; renames, joins, leaves and
 //     participant changes are not. No communities, broadcast lists, calls
-//     or reactions sent by phones; a group's only admin is its
-//     creator. Presence is
-//     recorded but never passed on, and presence subscriptions get no
-//     answer; retry receipts are recorded but not passed on to the
+//     or reactions sent by phones; a group's only admin is its creator.
+//     Presence is recorded but never passed on, and presence subscriptions
+//     get no answer; retry receipts are recorded but not passed on to the
 //     sender's linked devices.
 //   - App state: patches are always inline (never external blobs), the
 //     key is never rotated, snapshots are cut at the current version with

@@ -1505,3 +1505,30 @@ func TestLIDAddressing(t *testing.T) {
 		t.Fatalf("is on WhatsApp: %+v %v", on, err)
 	}
 }
+
+// TestAppStateKeysOnRequest: without SyncLinkedDevices a device gets no
+// key share after pairing; the first server_sync notification makes
+// whatsmeow fetch the collection, miss the key and ask the phone for it
+// (APP_STATE_SYNC_KEY_REQUEST), which answers with a key share. whatsmeow
+// sends peer messages only over an existing Signal session with its
+// phone (it never fetches the phone's bundle), which the phone's first
+// message to the device creates.
+func TestAppStateKeysOnRequest(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, Options{})
+	me, _ := s.NewPhone(PhoneOptions{PushName: "Me"})
+	bob, _ := s.NewPhone(PhoneOptions{PushName: "Bob"})
+	h := newHarness(t, s)
+	h.pair(me)
+	ctx := context.Background()
+	if id, _ := h.cli.Store.AppStateKeys.GetLatestAppStateSyncKeyID(ctx); id != nil {
+		t.Fatal("a key was shared without SyncLinkedDevices")
+	}
+	me.SendText(me.Number(), "note to self")
+	nextMessage(h)
+	me.SetContactName(bob.Number(), "Bob Builder", "")
+	h.waitAppStateSynced()
+	if c, _ := h.cli.Store.Contacts.GetContact(ctx, bob.JID()); c.FullName != "Bob Builder" {
+		t.Fatalf("contact after the key request: %+v", c)
+	}
+}
