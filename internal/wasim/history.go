@@ -462,10 +462,8 @@ func (p *Phone) answerOnDemand(d *device, reqID string, req *waE2E.PeerDataOpera
 		if !p.sameChat(chat, want) {
 			continue
 		}
-		end := len(c.Messages)
-		if i := slices.IndexFunc(c.Messages, func(m HistoryMessage) bool { return m.ID == req.GetOldestMsgID() }); i >= 0 {
-			end = i
-		} else {
+		end := slices.IndexFunc(c.Messages, func(m HistoryMessage) bool { return m.ID == req.GetOldestMsgID() })
+		if end < 0 {
 			before := time.Unix(req.GetOldestMsgTimestampMS(), 0)
 			end = slices.IndexFunc(c.Messages, func(m HistoryMessage) bool { return !m.Time.Before(before) })
 			if end < 0 {

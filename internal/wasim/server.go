@@ -192,6 +192,7 @@ type Stats struct {
 	Phones      int `json:"phones"`
 	Connections int `json:"connections"`
 	Groups      int `json:"groups"`
+	Newsletters int `json:"newsletters"`
 	MediaFiles  int `json:"mediaFiles"`
 }
 
@@ -199,7 +200,7 @@ type Stats struct {
 func (s *Server) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return Stats{Phones: len(s.phones), Connections: len(s.conns), Groups: len(s.groups), MediaFiles: len(s.media)}
+	return Stats{Phones: len(s.phones), Connections: len(s.conns), Groups: len(s.groups), Newsletters: len(s.newsletters), MediaFiles: len(s.media)}
 }
 
 func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {

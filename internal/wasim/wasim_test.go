@@ -1532,3 +1532,95 @@ func TestAppStateKeysOnRequest(t *testing.T) {
 		t.Fatalf("contact after the key request: %+v", c)
 	}
 }
+
+// TestControlHTTPRoutes exercises the control routes that need no linked
+// device: their status codes and effects on the phones.
+func TestControlHTTPRoutes(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, Options{})
+	base := "http://" + s.Addr() + "/control"
+	call := func(method, path, body string, want int) []byte {
+		t.Helper()
+		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != want {
+			t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, b)
+		}
+		return b
+	}
+	call("POST", "/phones", `{"number":"4915100000101","pushName":"Ana"}`, 201)
+	call("POST", "/phones", `{"number":"4915100000102","pushName":"Ben","addressingLid":true}`, 201)
+	ana, ben := s.Phone("4915100000101"), s.Phone("4915100000102")
+	if !ben.lidMode {
+		t.Fatal("addressingLid ignored")
+	}
+	call("POST", "/phones/4915100000101/contacts", `{"number":"4915100000102","fullName":"Ben B.","firstName":"Ben"}`, 204)
+	call("PUT", "/phones/4915100000101/push-name", `{"pushName":"Ana A."}`, 204)
+	call("POST", "/phones/4915100000101/chat-settings", `{"chat":"4915100000102","archived":true,"muteUntil":"1969-01-01T00:00:00Z"}`, 204)
+	var state struct{ Items []AppStateValue }
+	_ = json.Unmarshal(call("GET", "/phones/4915100000101/app-state", "", 200), &state)
+	found := map[string]bool{}
+	for _, v := range state.Items {
+		switch v.Index[0] {
+		case "contact":
+			found["contact"] = v.Value.GetContactAction().GetFullName() == "Ben B."
+		case "setting_pushName":
+			found["push name"] = v.Value.GetPushNameSetting().GetName() == "Ana A."
+		case "archive":
+			found["archive"] = v.Value.GetArchiveChatAction().GetArchived()
+		case "mute":
+			found["mute"] = v.Value.GetMuteAction().GetMuteEndTimestamp() == -1
+		}
+	}
+	if len(found) != 4 || !found["contact"] || !found["push name"] || !found["archive"] || !found["mute"] {
+		t.Fatalf("app state over HTTP: %v", found)
+	}
+	if ana.PushName() != "Ana A." {
+		t.Fatalf("push name: %q", ana.PushName())
+	}
+
+	var sent struct{ ID string }
+	_ = json.Unmarshal(call("POST", "/phones/4915100000102/messages", `{"to":"4915100000101","text":"hi"}`, 200), &sent)
+	var got struct{ Items []RecordedMessage }
+	_ = json.Unmarshal(call("GET", "/phones/4915100000101/received", "", 200), &got)
+	if len(got.Items) != 1 || got.Items[0].ID != sent.ID || got.Items[0].Text != "hi" {
+		t.Fatalf("received: %+v", got.Items)
+	}
+	call("POST", "/phones/4915100000101/read", `{"ids":["`+sent.ID+`"]}`, 204)
+	if r := receiptsOfType(ben, "read"); len(r) != 1 || r[0].IDs[0] != sent.ID {
+		t.Fatalf("read receipt: %+v", ben.Receipts())
+	}
+	call("POST", "/phones/4915100000102/edit", `{"to":"4915100000101","id":"`+sent.ID+`","text":"hello"}`, 200)
+	call("POST", "/phones/4915100000102/revoke", `{"to":"4915100000101","id":"`+sent.ID+`"}`, 200)
+	_ = json.Unmarshal(call("GET", "/phones/4915100000101/received", "", 200), &got)
+	if len(got.Items) != 3 || got.Items[1].Type != "edit" || got.Items[1].Text != "hello" || got.Items[2].Type != "revoke" || got.Items[2].TargetID != sent.ID {
+		t.Fatalf("edit and revoke: %+v", got.Items)
+	}
+	var grp struct{ JID string }
+	_ = json.Unmarshal(call("POST", "/phones/4915100000101/groups", `{"subject":"G","members":["4915100000102"]}`, 200), &grp)
+	call("POST", "/phones/4915100000102/revoke", `{"to":"`+grp.JID+`","id":"X","sender":"4915100000101"}`, 409)
+
+	call("POST", "/phones/4915100000101/status", `{"text":"hello world","to":["4915100000102"]}`, 200)
+	if rc := ben.Received(); rc[len(rc)-1].Chat != "status@broadcast" || rc[len(rc)-1].Text != "hello world" {
+		t.Fatalf("status: %+v", rc[len(rc)-1])
+	}
+	var nl struct{ JID string }
+	_ = json.Unmarshal(call("POST", "/newsletters", `{"name":"News"}`, 201), &nl)
+	call("POST", "/phones/4915100000101/newsletters", `{"jid":"`+nl.JID+`"}`, 204)
+	call("POST", "/phones/4915100000101/newsletters", `{"jid":"1@newsletter"}`, 404)
+	call("POST", "/newsletters/"+nl.JID+"/posts", `{"text":"first post"}`, 200)
+	call("POST", "/newsletters/1@newsletter/posts", `{"text":"x"}`, 404)
+	call("PUT", "/phones/4915100000101/history", `{"conversations":[{"chat":"not a chat"}]}`, 400)
+	call("GET", "/devices/4915100000101:9@s.whatsapp.net/traffic", "", 404)
+	call("POST", "/media/gone", `{"directPath":"/v/none?x","status":410}`, 404)
+	var info struct{ Stats Stats }
+	_ = json.Unmarshal(call("GET", "/info", "", 200), &info)
+	if info.Stats.Phones != 2 || info.Stats.Groups != 1 || info.Stats.Newsletters != 1 {
+		t.Fatalf("stats: %+v", info.Stats)
+	}
+}
