@@ -324,7 +324,7 @@ func (c *conn) login() error {
 		old.streamError("", waBinary.Node{Tag: "conflict", Attrs: waBinary.Attrs{"type": "replaced"}})
 	}
 	return c.send(waBinary.Node{Tag: "success", Attrs: waBinary.Attrs{
-		"t": strconv.FormatInt(time.Now().Unix(), 10), "lid": dev.lidJID(), "display_name": p.pushName,
+		"t": strconv.FormatInt(time.Now().Unix(), 10), "lid": dev.lidJID(), "display_name": p.PushName(),
 		"creation": strconv.FormatInt(p.created.Unix(), 10), "location": "sim", "props": "1",
 	}})
 }
@@ -351,13 +351,41 @@ func (c *conn) handleNode(n *waBinary.Node) {
 			return
 		}
 		c.handleIQ(n)
-	case "receipt", "ack":
+	case "ack":
 		if d := c.device(); d != nil {
 			id, _ := n.Attrs["id"].(string)
-			d.acked(id)
+			class, _ := n.Attrs["class"].(string)
+			d.acked(class, id)
+		}
+	case "receipt":
+		if d := c.device(); d != nil {
+			d.record(n)
+			id, _ := n.Attrs["id"].(string)
+			d.acked("message", id)
+			c.s.routeReceipt(d, n)
+			// WhatsApp acknowledges every receipt (NewsletterMarkViewed
+			// waits for it).
+			ack := waBinary.Attrs{"class": "receipt", "id": id, "from": n.Attrs["to"]}
+			if typ, ok := n.Attrs["type"]; ok {
+				ack["type"] = typ
+			}
+			if ack["from"] == nil {
+				ack["from"] = types.ServerJID
+			}
+			_ = c.send(waBinary.Node{Tag: "ack", Attrs: ack})
+		}
+	case "presence":
+		if d := c.device(); d != nil {
+			d.record(n)
+		}
+	case "chatstate":
+		if d := c.device(); d != nil {
+			d.record(n)
+			c.s.routeChatState(d, n)
 		}
 	case "message":
 		if d := c.device(); d != nil {
+			d.record(n)
 			c.handleOutgoing(d, n)
 		}
 	}
@@ -413,7 +441,7 @@ func (c *conn) handleIQ(n *waBinary.Node) {
 		resp = iqResult(n, c.s.usync(&child))
 	case xmlns == "w:m" && child.Tag == "media_conn":
 		resp = iqResult(n, waBinary.Node{Tag: "media_conn", Attrs: waBinary.Attrs{
-			"auth": randomID(16), "ttl": "300", "auth_ttl": "21600", "max_buckets": "12",
+			"auth": c.s.mediaAuth(), "ttl": "300", "auth_ttl": strconv.Itoa(int(mediaAuthTTL / time.Second)), "max_buckets": "12",
 		}, Content: []waBinary.Node{{Tag: "host", Attrs: waBinary.Attrs{"hostname": c.s.o.MediaHost}}}})
 	case xmlns == "md" && child.Tag == "remove-companion-device":
 		_ = c.send(iqResult(n))
@@ -421,6 +449,17 @@ func (c *conn) handleIQ(n *waBinary.Node) {
 		return
 	case xmlns == "w:g2":
 		resp = c.s.groupIQ(dev, n, &child)
+	case xmlns == "status" && typ == "get" && child.Tag == "privacy":
+		// Status privacy: "my contacts", WhatsApp's default.
+		resp = iqResult(n, waBinary.Node{Tag: "privacy", Content: []waBinary.Node{
+			{Tag: "list", Attrs: waBinary.Attrs{"type": "contacts", "default": "true"}},
+		}})
+	case xmlns == "w:sync:app:state" && child.Tag == "sync":
+		resp = c.s.appStateIQ(dev, n, &child)
+	case xmlns == "w:mex" && child.Tag == "query":
+		resp = c.s.mexIQ(dev, n, &child)
+	case xmlns == "newsletter":
+		resp = c.s.newsletterIQ(n, &child)
 	default:
 		// Every iq gets an answer: whatsmeow waits 75 s for one.
 		resp = iqResult(n)

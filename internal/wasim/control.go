@@ -7,6 +7,9 @@ import (
 	"net/http"
 	"runtime"
 	"time"
+
+	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/types"
 )
 
 // controlRoutes serves the JSON control API documented in the package doc.
@@ -80,6 +83,51 @@ func (s *Server) controlRoutes(mux *http.ServeMux) {
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"items": sent})
 	}))
+	mux.HandleFunc("GET /control/phones/{number}/received", s.withPhone(func(w http.ResponseWriter, r *http.Request, p *Phone) {
+		items := p.Received()
+		if items == nil {
+			items = []RecordedMessage{}
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"items": items})
+	}))
+	mux.HandleFunc("POST /control/phones/{number}/edit", s.withPhone(func(w http.ResponseWriter, r *http.Request, p *Phone) {
+		var req struct {
+			To   string `json:"to"`
+			ID   string `json:"id"`
+			Text string `json:"text"`
+		}
+		if readJSON(w, r, &req) {
+			id, err := p.Edit(req.To, req.ID, req.Text)
+			writeResult(w, err, map[string]string{"id": id})
+		}
+	}))
+	mux.HandleFunc("POST /control/phones/{number}/revoke", s.withPhone(func(w http.ResponseWriter, r *http.Request, p *Phone) {
+		var req struct {
+			To     string `json:"to"`
+			ID     string `json:"id"`
+			Sender string `json:"sender"`
+		}
+		if !readJSON(w, r, &req) {
+			return
+		}
+		var id string
+		var err error
+		if req.Sender != "" {
+			id, err = p.RevokeAsAdmin(req.To, req.Sender, req.ID)
+		} else {
+			id, err = p.Revoke(req.To, req.ID)
+		}
+		writeResult(w, err, map[string]string{"id": id})
+	}))
+	mux.HandleFunc("POST /control/phones/{number}/read", s.withPhone(func(w http.ResponseWriter, r *http.Request, p *Phone) {
+		var req struct {
+			IDs []string `json:"ids"`
+		}
+		if readJSON(w, r, &req) {
+			p.MarkRead(req.IDs...)
+			w.WriteHeader(http.StatusNoContent)
+		}
+	}))
 	mux.HandleFunc("POST /control/phones/{number}/groups", s.withPhone(func(w http.ResponseWriter, r *http.Request, p *Phone) {
 		var req struct {
 			Subject string   `json:"subject"`
@@ -99,6 +147,165 @@ func (s *Server) controlRoutes(mux *http.ServeMux) {
 		id, err := p.sendRequest(req)
 		writeResult(w, err, map[string]string{"id": id})
 	}))
+	mux.HandleFunc("GET /control/phones/{number}/receipts", s.withPhone(func(w http.ResponseWriter, r *http.Request, p *Phone) {
+		items := p.Receipts()
+		if items == nil {
+			items = []Receipt{}
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"items": items})
+	}))
+	mux.HandleFunc("GET /control/devices/{jid}/traffic", func(w http.ResponseWriter, r *http.Request) {
+		jid, err := types.ParseJID(r.PathValue("jid"))
+		if err != nil {
+			writeError(w, ErrUnknownDevice)
+			return
+		}
+		t, err := s.Traffic(jid)
+		writeResult(w, err, t)
+	})
+	mux.HandleFunc("PUT /control/phones/{number}/history", s.withPhone(func(w http.ResponseWriter, r *http.Request, p *Phone) {
+		var req HistoryRequest
+		if !readJSON(w, r, &req) {
+			return
+		}
+		h, err := s.buildHistory(req)
+		if err == nil {
+			err = p.SetHistory(h)
+		}
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	mux.HandleFunc("POST /control/phones/{number}/contacts", s.withPhone(func(w http.ResponseWriter, r *http.Request, p *Phone) {
+		var req struct {
+			Number    string `json:"number"`
+			FullName  string `json:"fullName"`
+			FirstName string `json:"firstName"`
+		}
+		if readJSON(w, r, &req) {
+			writeNoContent(w, p.SetContactName(req.Number, req.FullName, req.FirstName))
+		}
+	}))
+	mux.HandleFunc("PUT /control/phones/{number}/push-name", s.withPhone(func(w http.ResponseWriter, r *http.Request, p *Phone) {
+		var req struct {
+			PushName string `json:"pushName"`
+		}
+		if readJSON(w, r, &req) {
+			writeNoContent(w, p.SetPushName(req.PushName))
+		}
+	}))
+	mux.HandleFunc("POST /control/phones/{number}/chat-settings", s.withPhone(func(w http.ResponseWriter, r *http.Request, p *Phone) {
+		var req struct {
+			Chat      string     `json:"chat"`
+			Archived  *bool      `json:"archived"`
+			Pinned    *bool      `json:"pinned"`
+			Read      *bool      `json:"read"`
+			MuteUntil *time.Time `json:"muteUntil"` // zero time: unmute; before 1970: forever
+		}
+		if !readJSON(w, r, &req) {
+			return
+		}
+		var err error
+		if req.Archived != nil {
+			err = errors.Join(err, p.Archive(req.Chat, *req.Archived))
+		}
+		if req.Pinned != nil {
+			err = errors.Join(err, p.Pin(req.Chat, *req.Pinned))
+		}
+		if req.Read != nil {
+			err = errors.Join(err, p.MarkChatAsRead(req.Chat, *req.Read))
+		}
+		if req.MuteUntil != nil {
+			err = errors.Join(err, p.Mute(req.Chat, *req.MuteUntil))
+		}
+		writeNoContent(w, err)
+	}))
+	mux.HandleFunc("GET /control/phones/{number}/app-state", s.withPhone(func(w http.ResponseWriter, r *http.Request, p *Phone) {
+		items, err := p.AppState()
+		if items == nil {
+			items = []AppStateValue{}
+		}
+		writeResult(w, err, map[string]any{"items": items})
+	}))
+	mux.HandleFunc("POST /control/phones/{number}/status", s.withPhone(func(w http.ResponseWriter, r *http.Request, p *Phone) {
+		var req struct {
+			ID       string   `json:"id"`
+			Text     string   `json:"text"`
+			Data     []byte   `json:"data"`
+			MimeType string   `json:"mimeType"`
+			To       []string `json:"to"`
+		}
+		if !readJSON(w, r, &req) {
+			return
+		}
+		st := Status{ID: req.ID, Text: req.Text, To: req.To}
+		if req.Data != nil {
+			st.Image = &Image{Data: req.Data, MimeType: req.MimeType}
+		}
+		id, err := p.PostStatus(st)
+		writeResult(w, err, map[string]string{"id": id})
+	}))
+	mux.HandleFunc("POST /control/newsletters", func(w http.ResponseWriter, r *http.Request) {
+		var req NewsletterOptions
+		if readJSON(w, r, &req) {
+			n := s.CreateNewsletter(req)
+			writeJSON(w, http.StatusCreated, map[string]string{"jid": n.JID().String()})
+		}
+	})
+	mux.HandleFunc("POST /control/newsletters/{jid}/posts", func(w http.ResponseWriter, r *http.Request) {
+		n := s.Newsletter(r.PathValue("jid"))
+		if n == nil {
+			writeError(w, ErrUnknownNewsletter)
+			return
+		}
+		var req struct {
+			Text     string `json:"text"`
+			Data     []byte `json:"data"`
+			MimeType string `json:"mimeType"`
+		}
+		if !readJSON(w, r, &req) {
+			return
+		}
+		var id string
+		var err error
+		if req.Data != nil {
+			id, err = n.PostImage(Image{Data: req.Data, MimeType: req.MimeType, Caption: req.Text})
+		} else {
+			id, err = n.Post(req.Text)
+		}
+		writeResult(w, err, map[string]string{"id": id})
+	})
+	mux.HandleFunc("POST /control/phones/{number}/newsletters", s.withPhone(func(w http.ResponseWriter, r *http.Request, p *Phone) {
+		var req struct {
+			JID string `json:"jid"`
+		}
+		if !readJSON(w, r, &req) {
+			return
+		}
+		if err := p.FollowNewsletter(req.JID); err != nil {
+			writeError(w, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	mux.HandleFunc("POST /control/media/gone", func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			DirectPath string `json:"directPath"`
+			Status     int    `json:"status"`
+		}
+		if !readJSON(w, r, &req) {
+			return
+		}
+		if err := s.SetMediaGone(req.DirectPath, req.Status); errors.Is(err, errUnknownMedia) {
+			writeJSON(w, http.StatusNotFound, map[string]string{"error": err.Error()})
+		} else if err != nil {
+			writeError(w, err)
+		} else {
+			w.WriteHeader(http.StatusNoContent)
+		}
+	})
 	mux.HandleFunc("POST /control/media/expire", func(w http.ResponseWriter, r *http.Request) {
 		s.DeleteMedia()
 		w.WriteHeader(http.StatusNoContent)
@@ -133,29 +340,84 @@ type MessageRequest struct {
 
 var errBadType = errors.New("wasim: unknown message type")
 
+// HistoryRequest is the body of PUT /control/phones/{number}/history: a
+// History whose messages are MessageRequests (their to is unused).
+type HistoryRequest struct {
+	Conversations []struct {
+		Chat        string                  `json:"chat"`
+		Name        string                  `json:"name"`
+		UnreadCount int                     `json:"unreadCount"`
+		Archived    bool                    `json:"archived"`
+		Pinned      bool                    `json:"pinned"`
+		MuteEnd     time.Time               `json:"muteEnd"`
+		Messages    []HistoryMessageRequest `json:"messages"`
+	} `json:"conversations"`
+	PushNames         map[string]string `json:"pushNames"`
+	BootstrapMessages int               `json:"bootstrapMessages"`
+	RecentDays        int               `json:"recentDays"`
+	FullSync          bool              `json:"fullSync"`
+	ChunkSize         int               `json:"chunkSize"`
+}
+
+// HistoryMessageRequest is one message of a HistoryRequest: its content
+// as a MessageRequest (whose id and time are the message's) and who sent
+// it.
+type HistoryMessageRequest struct {
+	MessageRequest
+	FromMe    bool   `json:"fromMe"`
+	From      string `json:"from"`
+	PushName  string `json:"pushName"`
+	MediaGone int    `json:"mediaGone"`
+}
+
+func (s *Server) buildHistory(req HistoryRequest) (History, error) {
+	h := History{PushNames: req.PushNames, BootstrapMessages: req.BootstrapMessages, RecentDays: req.RecentDays, FullSync: req.FullSync, ChunkSize: req.ChunkSize}
+	for _, c := range req.Conversations {
+		hc := HistoryConversation{Chat: c.Chat, Name: c.Name, UnreadCount: c.UnreadCount, Archived: c.Archived, Pinned: c.Pinned, MuteEnd: c.MuteEnd}
+		for _, m := range c.Messages {
+			msg, err := s.BuildMessage(m.MessageRequest)
+			if err != nil {
+				return History{}, err
+			}
+			hc.Messages = append(hc.Messages, HistoryMessage{ID: m.ID, FromMe: m.FromMe, From: m.From, PushName: m.PushName, Time: m.Time, Message: msg, MediaGone: m.MediaGone})
+		}
+		h.Conversations = append(h.Conversations, hc)
+	}
+	return h, nil
+}
+
 func (p *Phone) sendRequest(r MessageRequest) (string, error) {
-	o := SendOptions{ID: r.ID, Time: r.Time}
+	msg, err := p.s.BuildMessage(r)
+	if err != nil {
+		return "", err
+	}
+	return p.Send(r.To, msg, SendOptions{ID: r.ID, Time: r.Time})
+}
+
+// BuildMessage makes the message a MessageRequest describes (its To, ID
+// and Time aside), uploading its media to the media host.
+func (s *Server) BuildMessage(r MessageRequest) (*waE2E.Message, error) {
 	switch r.Type {
 	case "text", "":
-		return p.SendText(r.To, r.Text, o)
+		return textMessage(r.Text), nil
 	case "image":
-		return p.SendImage(r.To, Image{Data: r.Data, MimeType: r.MimeType, Caption: r.Caption, Width: r.Width, Height: r.Height}, o)
+		return s.imageMessage(Image{Data: r.Data, MimeType: r.MimeType, Caption: r.Caption, Width: r.Width, Height: r.Height})
 	case "voice":
-		return p.SendVoice(r.To, r.Data, r.Seconds, o)
+		return s.audioMessage(r.Data, "audio/ogg; codecs=opus", r.Seconds, true)
 	case "audio":
-		return p.SendAudio(r.To, r.Data, r.MimeType, r.Seconds, o)
+		return s.audioMessage(r.Data, r.MimeType, r.Seconds, false)
 	case "video":
-		return p.SendVideo(r.To, r.Data, r.MimeType, r.Caption, r.Seconds, o)
+		return s.videoMessage(r.Data, r.MimeType, r.Caption, r.Seconds)
 	case "document":
-		return p.SendDocument(r.To, Document{Data: r.Data, MimeType: r.MimeType, FileName: r.FileName, Caption: r.Caption}, o)
+		return s.documentMessage(Document{Data: r.Data, MimeType: r.MimeType, FileName: r.FileName, Caption: r.Caption})
 	case "sticker":
-		return p.SendSticker(r.To, r.Data, o)
+		return s.stickerMessage(r.Data)
 	case "location":
-		return p.SendLocation(r.To, Location{Latitude: r.Latitude, Longitude: r.Longitude, Name: r.Name, Address: r.Address, URL: r.URL}, o)
+		return locationMessage(Location{Latitude: r.Latitude, Longitude: r.Longitude, Name: r.Name, Address: r.Address, URL: r.URL}), nil
 	case "contact":
-		return p.SendContact(r.To, r.DisplayName, r.VCard, o)
+		return contactMessage(r.DisplayName, r.VCard), nil
 	}
-	return "", errBadType
+	return nil, errBadType
 }
 
 func phoneJSON(p *Phone) map[string]any {
@@ -163,7 +425,7 @@ func phoneJSON(p *Phone) map[string]any {
 	if devs == nil {
 		devs = []DeviceInfo{}
 	}
-	return map[string]any{"number": p.number, "jid": p.JID().String(), "lid": p.LID().String(), "pushName": p.pushName, "devices": devs}
+	return map[string]any{"number": p.number, "jid": p.JID().String(), "lid": p.LID().String(), "pushName": p.PushName(), "devices": devs}
 }
 
 func (s *Server) withPhone(fn func(http.ResponseWriter, *http.Request, *Phone)) http.HandlerFunc {
@@ -193,12 +455,21 @@ func writeResult(w http.ResponseWriter, err error, v any) {
 	writeJSON(w, http.StatusOK, v)
 }
 
+func writeNoContent(w http.ResponseWriter, err error) {
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
 func writeError(w http.ResponseWriter, err error) {
 	status := http.StatusBadRequest
 	switch {
-	case errors.Is(err, ErrUnknownPhone), errors.Is(err, ErrUnknownGroup):
+	case errors.Is(err, ErrUnknownPhone), errors.Is(err, ErrUnknownGroup), errors.Is(err, ErrUnknownDevice),
+		errors.Is(err, ErrUnknownNewsletter):
 		status = http.StatusNotFound
-	case errors.Is(err, ErrPhoneExists):
+	case errors.Is(err, ErrPhoneExists), errors.Is(err, ErrNotAdmin), errors.Is(err, ErrNotMember):
 		status = http.StatusConflict
 	case errors.Is(err, ErrPairingFailed):
 		status = http.StatusUnprocessableEntity

@@ -22,13 +22,16 @@ type device struct {
 	skeyPub  [32]byte
 	skeySig  [64]byte
 	keyIndex uint32
+	sync     syncProps // what history the device asked for
 
 	mu      sync.Mutex
+	synced  bool // the phone has sent the device its keys and history
 	preKeys []uploadedPreKey
 	conn    *conn // logged-in connection, if any
 	active  bool  // the connection said <active/>: stanzas flow
 	queue   []queued
 	removed bool
+	traffic *trafficLog // what the device sent; nil until it sends something
 }
 
 type uploadedPreKey struct {
@@ -36,11 +39,13 @@ type uploadedPreKey struct {
 	pub [32]byte
 }
 
-// queued is a stanza kept until the device acknowledges it (a receipt or an
-// ack with its id); it is sent again on every new connection until then.
+// queued is a stanza kept until the device acknowledges it (a receipt for
+// a message, an ack of the stanza's class with its id); it is sent again on
+// every new connection until then.
 type queued struct {
-	id   string
-	data []byte // marshaled node
+	class string // the stanza's tag: message, notification, receipt…
+	id    string
+	data  []byte // marshaled node
 }
 
 func (d *device) pnJID() types.JID {
@@ -87,6 +92,12 @@ func (d *device) activate(c *conn) {
 	_ = c.send(waBinary.Node{Tag: "ib", Content: []waBinary.Node{{
 		Tag: "offline", Attrs: waBinary.Attrs{"count": strconv.Itoa(len(d.queue))},
 	}}})
+	if !d.synced && d.phone.s.o.SyncLinkedDevices {
+		// A newly linked device, online for the first time: the phone
+		// sends it the app state keys and the history.
+		d.synced = true
+		go d.phone.syncNewDevice(d)
+	}
 }
 
 // deliver queues a stanza for the device and sends it right away when the
@@ -101,17 +112,33 @@ func (d *device) deliver(id string, n waBinary.Node) {
 	if d.removed {
 		return
 	}
-	d.queue = append(d.queue, queued{id: id, data: data})
+	d.queue = append(d.queue, queued{class: n.Tag, id: id, data: data})
 	if d.conn != nil && d.active {
 		_ = d.conn.sendRaw(data)
 	}
 }
 
-func (d *device) acked(id string) {
+// sendIfOnline sends a stanza that WhatsApp does not keep for offline
+// devices (chat states, presences) when the device is online.
+func (d *device) sendIfOnline(n waBinary.Node) {
+	d.mu.Lock()
+	c := d.conn
+	if !d.active || d.removed {
+		c = nil
+	}
+	d.mu.Unlock()
+	if c != nil {
+		_ = c.send(n)
+	}
+}
+
+// acked removes the stanza of this class (message, notification, receipt…)
+// and id from the queue.
+func (d *device) acked(class, id string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for i, q := range d.queue {
-		if q.id == id {
+		if q.id == id && q.class == class {
 			d.queue = append(d.queue[:i], d.queue[i+1:]...)
 			if len(d.queue) == 0 {
 				d.queue = nil

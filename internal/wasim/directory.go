@@ -3,16 +3,19 @@ package wasim
 import (
 	"encoding/binary"
 	"strconv"
+	"strings"
 
 	waBinary "go.mau.fi/whatsmeow/binary"
 	"go.mau.fi/whatsmeow/types"
 )
 
-// usync answers a usync query: device lists and LIDs of simulated accounts.
-// Numbers that no simulated phone has come back without devices, as numbers
-// that are not on WhatsApp do.
+// usync answers a usync query: device lists and LIDs of simulated
+// accounts, and contact lookups (whatsmeow IsOnWhatsApp: numbers as
+// "+<number>@c.us", answered in LID addressing with the phone number in
+// pn_jid). Numbers that no simulated phone has come back without devices,
+// or "out" for contact lookups, as numbers that are not on WhatsApp do.
 func (s *Server) usync(q *waBinary.Node) waBinary.Node {
-	var wantDevices, wantLID bool
+	var wantDevices, wantLID, wantContact bool
 	if query, ok := q.GetOptionalChildByTag("query"); ok {
 		for _, c := range query.GetChildren() {
 			switch c.Tag {
@@ -20,14 +23,22 @@ func (s *Server) usync(q *waBinary.Node) waBinary.Node {
 				wantDevices = true
 			case "lid":
 				wantLID = true
+			case "contact":
+				wantContact = true
 			}
 		}
 	}
 	list, _ := q.GetOptionalChildByTag("list")
 	users := make([]waBinary.Node, 0, len(list.GetChildren()))
 	for _, u := range list.GetChildren() {
+		if u.Tag != "user" {
+			continue
+		}
 		jid, ok := u.Attrs["jid"].(types.JID)
-		if u.Tag != "user" || !ok {
+		if !ok {
+			if contact, found := u.GetOptionalChildByTag("contact"); found && wantContact {
+				users = append(users, s.contactLookup(contact))
+			}
 			continue
 		}
 		out := waBinary.Node{Tag: "user", Attrs: waBinary.Attrs{"jid": jid}}
@@ -57,6 +68,27 @@ func (s *Server) usync(q *waBinary.Node) waBinary.Node {
 	return waBinary.Node{Tag: "usync", Attrs: attrs, Content: []waBinary.Node{
 		{Tag: "result"}, {Tag: "list", Content: users},
 	}}
+}
+
+// contactLookup answers one number of an IsOnWhatsApp query.
+func (s *Server) contactLookup(contact waBinary.Node) waBinary.Node {
+	var query string
+	switch c := contact.Content.(type) {
+	case []byte:
+		query = string(c)
+	case string:
+		query = c
+	}
+	number := strings.TrimPrefix(strings.TrimSuffix(query, "@"+types.LegacyUserServer), "+")
+	pn := types.NewJID(number, types.DefaultUserServer)
+	out := waBinary.Node{Tag: "user", Attrs: waBinary.Attrs{"pn_jid": pn}}
+	typ := "out"
+	if p := s.phoneByJID(pn); p != nil && number != "" {
+		typ = "in"
+		out.Attrs["jid"] = p.LID()
+	}
+	out.Content = []waBinary.Node{{Tag: "contact", Attrs: waBinary.Attrs{"type": typ}, Content: []byte(query)}}
+	return out
 }
 
 // preKeyBundles answers `encrypt get <key>`: the bundle of each requested

@@ -16,9 +16,18 @@ type group struct {
 	creator *Phone
 	created time.Time
 
+	mode types.AddressingMode // pn or lid
+
 	mu      sync.Mutex
 	subject string
 	members []*Phone
+}
+
+func (g *group) addressingMode() types.AddressingMode {
+	if g.mode == "" {
+		return types.AddressingModePN
+	}
+	return g.mode
 }
 
 func (g *group) jid() types.JID { return types.NewJID(g.id, types.GroupServer) }
@@ -55,6 +64,9 @@ func (p *Phone) CreateGroup(subject string, members ...string) (types.JID, error
 		}
 	}
 	g := &group{creator: p, created: time.Now(), subject: subject, members: all}
+	if p.lidMode {
+		g.mode = types.AddressingModeLID
+	}
 	p.s.mu.Lock()
 	for {
 		g.id = "120363" + strconv.FormatUint(uint64(randomUint32())*100000+uint64(randomUint32()%100000), 10)
@@ -65,10 +77,15 @@ func (p *Phone) CreateGroup(subject string, members ...string) (types.JID, error
 	p.s.groups[g.id] = g
 	p.s.mu.Unlock()
 	id := randomID(8)
-	n := waBinary.Node{Tag: "notification", Attrs: waBinary.Attrs{
+	attrs := waBinary.Attrs{
 		"from": g.jid(), "type": "w:gp2", "id": id, "t": strconv.FormatInt(g.created.Unix(), 10),
-		"participant": p.JID(), "participant_lid": p.LID(), "notify": p.pushName,
-	}, Content: []waBinary.Node{{Tag: "create", Attrs: waBinary.Attrs{"type": "new", "key": p.JID().String() + "-" + id, "reason": "create"},
+		"participant": p.JID(), "participant_lid": p.LID(), "notify": p.PushName(),
+	}
+	if g.mode == types.AddressingModeLID {
+		attrs["participant"], attrs["participant_pn"], attrs["addressing_mode"] = p.LID(), p.JID(), string(g.mode)
+		delete(attrs, "participant_lid")
+	}
+	n := waBinary.Node{Tag: "notification", Attrs: attrs, Content: []waBinary.Node{{Tag: "create", Attrs: waBinary.Attrs{"type": "new", "key": p.JID().String() + "-" + id, "reason": "create"},
 		Content: []waBinary.Node{g.node()}}}}
 	for _, m := range all {
 		for _, d := range m.linked() {
@@ -83,18 +100,27 @@ func (g *group) node() waBinary.Node {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	t := strconv.FormatInt(g.created.Unix(), 10)
+	lid := g.addressingMode() == types.AddressingModeLID
 	parts := make([]waBinary.Node, 0, len(g.members))
 	for _, m := range g.members {
 		a := waBinary.Attrs{"jid": m.JID(), "lid": m.LID()}
+		if lid {
+			a = waBinary.Attrs{"jid": m.LID(), "phone_number": m.JID()}
+		}
 		if m == g.creator {
 			a["type"] = "superadmin"
 		}
 		parts = append(parts, waBinary.Node{Tag: "participant", Attrs: a})
 	}
-	return waBinary.Node{Tag: "group", Attrs: waBinary.Attrs{
+	attrs := waBinary.Attrs{
 		"id": g.id, "subject": g.subject, "s_t": t, "s_o": g.creator.JID(), "creation": t,
-		"creator": g.creator.JID(), "size": strconv.Itoa(len(g.members)), "addressing_mode": "pn",
-	}, Content: parts}
+		"creator": g.creator.JID(), "size": strconv.Itoa(len(g.members)), "addressing_mode": string(g.addressingMode()),
+	}
+	if lid {
+		attrs["s_o"], attrs["s_o_pn"] = g.creator.LID(), g.creator.JID()
+		attrs["creator"], attrs["creator_pn"] = g.creator.LID(), g.creator.JID()
+	}
+	return waBinary.Node{Tag: "group", Attrs: attrs, Content: parts}
 }
 
 // groupIQ answers the w:g2 queries whatsmeow makes: one group's info (to
@@ -128,3 +154,6 @@ func (s *Server) groupIQ(dev *device, iq, child *waBinary.Node) waBinary.Node {
 	}
 	return iqResult(iq)
 }
+
+// adminPhones returns the group's admins: its creator.
+func (g *group) adminPhones() []*Phone { return []*Phone{g.creator} }

@@ -169,6 +169,7 @@ func (p *Phone) completePairing(c *conn, advSecret, companionIdentity []byte) er
 		regID: binary.BigEndian.Uint32(pr.reg.GetERegid()), identity: [32]byte(pr.reg.GetEIdent()),
 		skeyID:  binary.BigEndian.Uint32(append([]byte{0}, pr.reg.GetESkeyID()...)),
 		skeyPub: [32]byte(pr.reg.GetESkeyVal()), skeySig: [64]byte(pr.reg.GetESkeySig()),
+		sync: parseSyncProps(pr.reg.GetDeviceProps()),
 	}
 	resp, err := c.request(waBinary.Node{Tag: "iq", Attrs: waBinary.Attrs{
 		"from": types.ServerJID, "type": "set", "id": randomID(8), "xmlns": "md", "t": strconv.FormatInt(time.Now().Unix(), 10),

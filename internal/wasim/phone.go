@@ -11,29 +11,14 @@ import (
 	"time"
 
 	"go.mau.fi/libsignal/ecc"
-	"go.mau.fi/libsignal/groups"
 	"go.mau.fi/libsignal/keys/identity"
 	"go.mau.fi/libsignal/keys/prekey"
 	"go.mau.fi/libsignal/protocol"
 	"go.mau.fi/libsignal/session"
 	"go.mau.fi/libsignal/util/optional"
-	"google.golang.org/protobuf/proto"
 
-	waBinary "go.mau.fi/whatsmeow/binary"
-	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/util/keys"
-)
-
-// Errors of the control API.
-var (
-	ErrUnknownPhone     = errors.New("wasim: no simulated phone has this number")
-	ErrUnknownGroup     = errors.New("wasim: no such group")
-	ErrNotMember        = errors.New("wasim: the phone is not a member of the group")
-	ErrPhoneExists      = errors.New("wasim: a phone with this number exists")
-	ErrUnknownQR        = errors.New("wasim: QR code is unknown or expired")
-	ErrNoPairingPending = errors.New("wasim: no pairing code is waiting for this phone")
-	ErrPairingFailed    = errors.New("wasim: pairing failed")
 )
 
 // Phone is a simulated WhatsApp account with its primary device (the
@@ -46,6 +31,7 @@ type Phone struct {
 	number   string
 	lid      string
 	pushName string
+	lidMode  bool // DMs come from the LID, groups it creates use LID addressing
 	created  time.Time
 	identity *keys.KeyPair // account signing key and Signal identity of device 0
 	regID    uint32
@@ -57,10 +43,16 @@ type Phone struct {
 	keyIndex    uint32
 	nextPreKey  uint32
 	devices     map[uint16]*device
-	sent        []SentMessage
+	sent        []RecordedMessage
+	received    []RecordedMessage
 	pendingLink *conn
 	skHolders   map[string]map[string]bool // group → device addresses holding this phone's sender key
 	refusal     *LoginFailure
+	receipts    []Receipt
+	appKeys     []appStateKey
+	appInit     sync.Once
+	appState    *appState // nil until appStateReady
+	history     *History
 }
 
 // LoginFailure is how the server answers the logins of a phone's linked
@@ -97,33 +89,48 @@ type PhoneOptions struct {
 	Number string
 	// PushName is the name the account shows on its messages.
 	PushName string
+	// AddressingLID makes the account use LID addressing, as WhatsApp
+	// increasingly does: its direct messages come from its LID
+	// ("<lid>@lid" with sender_pn naming its phone number) and the groups
+	// it creates use LID addressing mode (participants by LID with
+	// phone_number, messages with participant=<lid> and participant_pn).
+	AddressingLID bool `json:"addressingLid,omitempty"`
 }
 
 // NewPhone creates a simulated account.
 func (s *Server) NewPhone(o PhoneOptions) (*Phone, error) {
 	kp := keys.NewKeyPair()
 	p := &Phone{
-		s: s, pushName: o.PushName, created: time.Now(), identity: kp, regID: randomUint32() & 0x3fff,
+		s: s, pushName: o.PushName, lidMode: o.AddressingLID, created: time.Now(), identity: kp, regID: randomUint32() & 0x3fff,
 		signed: kp.CreateSignedPreKey(1), nextDevice: 1, devices: map[uint16]*device{},
-		nextPreKey: 1, skHolders: map[string]map[string]bool{},
+		nextPreKey: 1, skHolders: map[string]map[string]bool{}, appKeys: []appStateKey{newAppStateKey(0)},
 	}
 	p.store = newSignalStore(kp, p.regID, p.signed)
+	if err := s.register(p, o.Number); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// register gives p its number (the next free one when number is empty), a
+// LID and a default push name, and adds it to the server's phones.
+func (s *Server) register(p *Phone, number string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if o.Number == "" {
+	if number == "" {
 		for {
 			s.nextNum++
-			o.Number = strconv.FormatUint(s.nextNum, 10)
-			if s.phones[o.Number] == nil {
+			number = strconv.FormatUint(s.nextNum, 10)
+			if s.phones[number] == nil {
 				break
 			}
 		}
 	}
-	if strings.Trim(o.Number, "0123456789") != "" || len(o.Number) < 7 || o.Number[0] == '0' {
-		return nil, fmt.Errorf("wasim: invalid phone number %q", o.Number)
+	if strings.Trim(number, "0123456789") != "" || len(number) < 7 || number[0] == '0' {
+		return fmt.Errorf("wasim: invalid phone number %q", number)
 	}
-	if s.phones[o.Number] != nil {
-		return nil, ErrPhoneExists
+	if s.phones[number] != nil {
+		return ErrPhoneExists
 	}
 	for {
 		p.lid = strconv.FormatUint(100000000000000+uint64(randomUint32())*1000+uint64(randomUint32()%1000), 10)
@@ -131,13 +138,13 @@ func (s *Server) NewPhone(o PhoneOptions) (*Phone, error) {
 			break
 		}
 	}
-	p.number = o.Number
+	p.number = number
 	if p.pushName == "" {
-		p.pushName = "Phone " + o.Number[len(o.Number)-4:]
+		p.pushName = "Phone " + number[len(number)-4:]
 	}
 	s.phones[p.number] = p
 	s.byLID[p.lid] = p
-	return p, nil
+	return nil
 }
 
 // Number returns the phone number.
@@ -150,7 +157,11 @@ func (p *Phone) JID() types.JID { return types.NewJID(p.number, types.DefaultUse
 func (p *Phone) LID() types.JID { return types.NewJID(p.lid, types.HiddenUserServer) }
 
 // PushName returns the name shown on the phone's messages.
-func (p *Phone) PushName() string { return p.pushName }
+func (p *Phone) PushName() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.pushName
+}
 
 func (p *Phone) lidAD() types.JID {
 	return types.JID{User: p.lid, Server: types.HiddenUserServer}
@@ -238,23 +249,6 @@ func (p *Phone) removeDevice(id uint16, notify bool) {
 	}
 }
 
-// SentMessage is a message one of the phone's linked devices sent, as the
-// phone decrypted it.
-type SentMessage struct {
-	ID      string         `json:"id"`
-	Chat    string         `json:"chat"` // recipient phone-number JID or group JID
-	Text    string         `json:"text"`
-	Time    time.Time      `json:"time"`
-	Message *waE2E.Message `json:"-"`
-}
-
-// Sent returns what the phone's linked devices have sent, oldest first.
-func (p *Phone) Sent() []SentMessage {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return slices.Clone(p.sent)
-}
-
 // newPreKeyLocked makes a one-time prekey for a bundle of device 0.
 func (p *Phone) newPreKeyLocked() *keys.PreKey {
 	pk := keys.NewPreKey(p.nextPreKey)
@@ -314,187 +308,4 @@ func unpad(b []byte) ([]byte, error) {
 		return nil, errors.New("bad padding")
 	}
 	return b[:len(b)-int(b[len(b)-1])], nil
-}
-
-// SendOptions adjust one message.
-type SendOptions struct {
-	// ID is the message id (default: a new random one).
-	ID string
-	// Time is the message's timestamp (default: now).
-	Time time.Time
-}
-
-// Send delivers msg from the phone to a chat: another simulated phone
-// (number or "<number>@s.whatsapp.net") or a group ("<id>@g.us"). Every
-// linked device of the recipients gets it, Signal-encrypted; a device that is
-// offline gets it when it next connects. It returns the message id.
-func (p *Phone) Send(to string, msg *waE2E.Message, opts ...SendOptions) (string, error) {
-	var o SendOptions
-	if len(opts) > 0 {
-		o = opts[0]
-	}
-	if o.ID == "" {
-		o.ID = randomMessageID()
-	}
-	if o.Time.IsZero() {
-		o.Time = time.Now()
-	}
-	plaintext, err := proto.Marshal(msg)
-	if err != nil {
-		return "", err
-	}
-	jid, err := parseChat(to)
-	if err != nil {
-		return "", err
-	}
-	attrs := waBinary.Attrs{
-		"id": o.ID, "type": messageType(msg), "t": strconv.FormatInt(o.Time.Unix(), 10), "notify": p.pushName,
-	}
-	encAttrs := waBinary.Attrs{"v": "2"}
-	if mt := mediaTypeAttr(msg); mt != "" {
-		encAttrs["mediatype"] = mt
-	}
-	if jid.Server == types.GroupServer {
-		return o.ID, p.sendGroup(jid, plaintext, attrs, encAttrs)
-	}
-	to2 := p.s.phoneByJID(jid)
-	if to2 == nil {
-		return "", fmt.Errorf("%w: %s", ErrUnknownPhone, jid.User)
-	}
-	attrs["from"] = p.JID()
-	attrs["sender_lid"] = p.LID()
-	targets := to2.linked() // before p.mu: never hold two phones' locks
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, d := range targets {
-		encType, ct, err := p.encryptForLocked(d, plaintext)
-		if err != nil {
-			return "", err
-		}
-		ea := cloneAttrs(encAttrs)
-		ea["type"] = encType
-		d.deliver(o.ID, waBinary.Node{Tag: "message", Attrs: cloneAttrs(attrs), Content: []waBinary.Node{{Tag: "enc", Attrs: ea, Content: ct}}})
-	}
-	return o.ID, nil
-}
-
-func (p *Phone) sendGroup(gid types.JID, plaintext []byte, attrs, encAttrs waBinary.Attrs) error {
-	g := p.s.group(gid.User)
-	if g == nil {
-		return ErrUnknownGroup
-	}
-	members := g.memberPhones()
-	if !slices.Contains(members, p) {
-		return ErrNotMember
-	}
-	var targets []*device
-	for _, m := range members {
-		if m != p { // the sender's own companions: not simulated
-			targets = append(targets, m.linked()...)
-		}
-	}
-	ctx := context.Background()
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	name := protocol.NewSenderKeyName(gid.String(), p.lidAD().SignalAddress())
-	builder := groups.NewGroupSessionBuilder(p.store, serializer)
-	skdm, err := builder.Create(ctx, name)
-	if err != nil {
-		return fmt.Errorf("wasim: create sender key: %w", err)
-	}
-	enc, err := groups.NewGroupCipher(builder, name, p.store).Encrypt(ctx, pad(plaintext))
-	if err != nil {
-		return fmt.Errorf("wasim: group encrypt: %w", err)
-	}
-	skmsg := enc.SignedSerialize()
-	skdmPlain, err := proto.Marshal(&waE2E.Message{SenderKeyDistributionMessage: &waE2E.SenderKeyDistributionMessage{
-		GroupID: proto.String(gid.String()), AxolotlSenderKeyDistributionMessage: skdm.Serialize(),
-	}})
-	if err != nil {
-		return err
-	}
-	holders := p.skHolders[gid.User]
-	if holders == nil {
-		holders = map[string]bool{}
-		p.skHolders[gid.User] = holders
-	}
-	attrs["from"] = gid
-	attrs["participant"] = p.JID()
-	attrs["participant_lid"] = p.LID()
-	for _, d := range targets {
-		{
-			var content []waBinary.Node
-			addr := d.lidJID().SignalAddress().String()
-			if !holders[addr] {
-				encType, ct, err := p.encryptForLocked(d, skdmPlain)
-				if err != nil {
-					return err
-				}
-				content = append(content, waBinary.Node{Tag: "enc", Attrs: waBinary.Attrs{"v": "2", "type": encType}, Content: ct})
-				holders[addr] = true
-			}
-			ea := cloneAttrs(encAttrs)
-			ea["type"] = "skmsg"
-			content = append(content, waBinary.Node{Tag: "enc", Attrs: ea, Content: skmsg})
-			d.deliver(attrs["id"].(string), waBinary.Node{Tag: "message", Attrs: cloneAttrs(attrs), Content: content})
-		}
-	}
-	return nil
-}
-
-func cloneAttrs(a waBinary.Attrs) waBinary.Attrs {
-	out := make(waBinary.Attrs, len(a)+1)
-	for k, v := range a {
-		out[k] = v
-	}
-	return out
-}
-
-// parseChat accepts a phone number, a user JID or a group JID.
-func parseChat(to string) (types.JID, error) {
-	if to != "" && strings.Trim(to, "+0123456789") == "" {
-		return types.NewJID(strings.TrimPrefix(to, "+"), types.DefaultUserServer), nil
-	}
-	jid, err := types.ParseJID(to)
-	if err != nil || jid.User == "" {
-		return types.JID{}, fmt.Errorf("wasim: invalid chat %q", to)
-	}
-	switch jid.Server {
-	case types.DefaultUserServer, types.HiddenUserServer, types.GroupServer:
-		return jid.ToNonAD(), nil
-	}
-	return types.JID{}, fmt.Errorf("wasim: invalid chat %q", to)
-}
-
-// messageType is the stanza type WhatsApp gives a message.
-func messageType(m *waE2E.Message) string {
-	if m.Conversation != nil || m.ExtendedTextMessage != nil {
-		return "text"
-	}
-	return "media"
-}
-
-func mediaTypeAttr(m *waE2E.Message) string {
-	switch {
-	case m.ImageMessage != nil:
-		return "image"
-	case m.AudioMessage != nil:
-		if m.AudioMessage.GetPTT() {
-			return "ptt"
-		}
-		return "audio"
-	case m.VideoMessage != nil:
-		return "video"
-	case m.DocumentMessage != nil:
-		return "document"
-	case m.StickerMessage != nil:
-		return "sticker"
-	case m.LocationMessage != nil:
-		return "location"
-	case m.ContactMessage != nil:
-		return "vcard"
-	case m.ExtendedTextMessage != nil && m.ExtendedTextMessage.MatchedText != nil:
-		return "url"
-	}
-	return ""
 }

@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -45,6 +44,17 @@ type Options struct {
 	RootKey *[32]byte
 	// Log receives the server's diagnostics (default: discarded).
 	Log *slog.Logger
+	// SyncLinkedDevices makes a phone do what WhatsApp's phones do for a
+	// newly linked device once it is online: share the app state keys
+	// (after which whatsmeow fetches every app state collection) and send
+	// the history. Off by default: with it, the meow engine's tests (which
+	// predate it) hit two data races that real WhatsApp triggers as well,
+	// the meow engine reading whatsmeow's Store.PushName while whatsmeow
+	// writes it from the critical_block snapshot, and go.mau.fi/util's
+	// exsync.Event.GetChan when a disconnect interrupts two app state iqs
+	// at once. Without it, a device gets the keys only when it asks for
+	// them (after a server_sync notification) and no history.
+	SyncLinkedDevices bool
 }
 
 // Server is a fake WhatsApp: a websocket endpoint speaking WhatsApp's
@@ -58,15 +68,18 @@ type Server struct {
 	root   [32]byte
 	chain  []byte // serialized waCert.CertChain
 
-	mu      sync.Mutex
-	phones  map[string]*Phone // by phone number
-	byLID   map[string]*Phone // by LID user
-	refs    map[string]*conn  // pairing ref → unpaired connection
-	groups  map[string]*group // by group user part
-	media   map[string][]byte // direct path (without query) → encrypted file
-	conns   map[*conn]struct{}
-	nextNum uint64
-	closed  bool
+	mu          sync.Mutex
+	phones      map[string]*Phone      // by phone number
+	byLID       map[string]*Phone      // by LID user
+	refs        map[string]*conn       // pairing ref → unpaired connection
+	groups      map[string]*group      // by group user part
+	newsletters map[string]*Newsletter // by user part
+	media       map[string]*mediaFile  // direct path (without query) → file
+	conns       map[*conn]struct{}
+	nextNum     uint64
+
+	mediaSecret []byte // signs media_conn auth tokens
+	closed      bool
 }
 
 // New starts a server listening on o.Addr.
@@ -89,8 +102,9 @@ func New(o Options) (*Server, error) {
 	s := &Server{
 		o: o, static: keys.NewKeyPair(),
 		phones: map[string]*Phone{}, byLID: map[string]*Phone{}, refs: map[string]*conn{},
-		groups: map[string]*group{}, media: map[string][]byte{}, conns: map[*conn]struct{}{},
-		nextNum: 15550000000,
+		groups: map[string]*group{}, newsletters: map[string]*Newsletter{}, media: map[string]*mediaFile{}, conns: map[*conn]struct{}{},
+		mediaSecret: randomBytes(32),
+		nextNum:     15550000000,
 	}
 	if err := s.makeCertChain(); err != nil {
 		return nil, err
@@ -103,6 +117,10 @@ func New(o Options) (*Server, error) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /ws/chat", s.serveWebsocket)
 	mux.HandleFunc("GET /v/", s.serveMedia)
+	mux.HandleFunc("GET /m1/", s.serveMedia)
+	mux.HandleFunc("POST /mms/{type}/{token}", s.serveUpload)
+	mux.HandleFunc("POST /newsletter/{type}/{token}", s.serveUpload)
+	mux.HandleFunc("DELETE /mms/{type}/{token}", s.serveMediaDelete)
 	s.controlRoutes(mux)
 	s.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = s.srv.Serve(ln) }()
@@ -174,6 +192,7 @@ type Stats struct {
 	Phones      int `json:"phones"`
 	Connections int `json:"connections"`
 	Groups      int `json:"groups"`
+	Newsletters int `json:"newsletters"`
 	MediaFiles  int `json:"mediaFiles"`
 }
 
@@ -181,7 +200,7 @@ type Stats struct {
 func (s *Server) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return Stats{Phones: len(s.phones), Connections: len(s.conns), Groups: len(s.groups), MediaFiles: len(s.media)}
+	return Stats{Phones: len(s.phones), Connections: len(s.conns), Groups: len(s.groups), Newsletters: len(s.newsletters), MediaFiles: len(s.media)}
 }
 
 func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
@@ -204,27 +223,6 @@ func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 	c.run()
 	s.mu.Lock()
 	delete(s.conns, c)
-	s.mu.Unlock()
-}
-
-func (s *Server) serveMedia(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	data, ok := s.media[r.URL.Path]
-	s.mu.Unlock()
-	if !ok {
-		http.Error(w, "media not found", http.StatusNotFound)
-		return
-	}
-	w.Header().Set("Content-Type", "application/octet-stream")
-	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
-	_, _ = w.Write(data)
-}
-
-// DeleteMedia removes every stored media file, as WhatsApp does after a
-// while; later downloads get 404.
-func (s *Server) DeleteMedia() {
-	s.mu.Lock()
-	clear(s.media)
 	s.mu.Unlock()
 }
 

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"regexp"
-	"strconv"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -44,30 +43,32 @@ func (s *Server) upload(plain []byte, mt whatsmeow.MediaType) (*uploaded, error)
 	file := append(enc, mac.Sum(nil)[:10]...)
 	encSum := sha256.Sum256(file)
 	sum := sha256.Sum256(plain)
-	path := "/v/t62.7118-24/" + randomID(16) + ".enc"
-	s.mu.Lock()
-	s.media[path] = file
-	s.mu.Unlock()
+	path, direct := newDirectPath("/v/t62.7118-24/")
+	s.storeMedia(path, file)
 	return &uploaded{
-		directPath: path + "?ccb=11-4&oh=01_sim&oe=" + strconv.FormatInt(time.Now().Add(14*24*time.Hour).Unix(), 16),
-		mediaKey:   key, fileSHA256: sum[:], encSHA256: encSum[:], length: uint64(len(plain)),
+		directPath: direct, mediaKey: key, fileSHA256: sum[:], encSHA256: encSum[:], length: uint64(len(plain)),
 	}, nil
 }
 
 var urlPattern = regexp.MustCompile(`https?://[^\s]+`)
 
-// SendText sends a text message. A text with a link goes out as an
-// extended text message with the link as its matched text, as WhatsApp
-// clients send it.
-func (p *Phone) SendText(to, text string, opts ...SendOptions) (string, error) {
-	msg := &waE2E.Message{Conversation: proto.String(text)}
+// textMessage is a text as WhatsApp clients send it: a text with a link
+// goes out as an extended text message with the link as its matched text.
+func textMessage(text string) *waE2E.Message {
 	if u := urlPattern.FindString(text); u != "" {
-		msg = &waE2E.Message{ExtendedTextMessage: &waE2E.ExtendedTextMessage{
+		return &waE2E.Message{ExtendedTextMessage: &waE2E.ExtendedTextMessage{
 			Text: proto.String(text), MatchedText: proto.String(u),
 			PreviewType: waE2E.ExtendedTextMessage_NONE.Enum(),
 		}}
 	}
-	return p.Send(to, msg, opts...)
+	return &waE2E.Message{Conversation: proto.String(text)}
+}
+
+// SendText sends a text message. A text with a link goes out as an
+// extended text message with the link as its matched text, as WhatsApp
+// clients send it.
+func (p *Phone) SendText(to, text string, opts ...SendOptions) (string, error) {
+	return p.Send(to, textMessage(text), opts...)
 }
 
 // Image describes an image to send.
@@ -79,19 +80,18 @@ type Image struct {
 	Height   int
 }
 
-// SendImage sends an image.
-func (p *Phone) SendImage(to string, img Image, opts ...SendOptions) (string, error) {
+func (s *Server) imageMessage(img Image) (*waE2E.Message, error) {
 	if img.MimeType == "" {
 		img.MimeType = "image/jpeg"
 	}
-	u, err := p.s.upload(img.Data, whatsmeow.MediaImage)
+	u, err := s.upload(img.Data, whatsmeow.MediaImage)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	m := &waE2E.ImageMessage{
 		Mimetype: proto.String(img.MimeType), DirectPath: proto.String(u.directPath), MediaKey: u.mediaKey,
 		FileSHA256: u.fileSHA256, FileEncSHA256: u.encSHA256, FileLength: proto.Uint64(u.length),
-		URL: proto.String("https://" + p.s.o.MediaHost + u.directPath), MediaKeyTimestamp: proto.Int64(time.Now().Unix()),
+		URL: proto.String(s.mediaURL(u.directPath)), MediaKeyTimestamp: proto.Int64(time.Now().Unix()),
 	}
 	if img.Caption != "" {
 		m.Caption = proto.String(img.Caption)
@@ -99,30 +99,51 @@ func (p *Phone) SendImage(to string, img Image, opts ...SendOptions) (string, er
 	if img.Width > 0 {
 		m.Width, m.Height = proto.Uint32(uint32(img.Width)), proto.Uint32(uint32(img.Height))
 	}
-	return p.Send(to, &waE2E.Message{ImageMessage: m}, opts...)
+	return &waE2E.Message{ImageMessage: m}, nil
+}
+
+func (s *Server) mediaURL(directPath string) string {
+	return "https://" + s.o.MediaHost + directPath + "&mms3=true"
+}
+
+// SendImage sends an image.
+func (p *Phone) SendImage(to string, img Image, opts ...SendOptions) (string, error) {
+	m, err := p.s.imageMessage(img)
+	if err != nil {
+		return "", err
+	}
+	return p.Send(to, m, opts...)
 }
 
 // SendVoice sends a voice note (push-to-talk audio, "audio/ogg; codecs=opus").
 func (p *Phone) SendVoice(to string, ogg []byte, seconds int, opts ...SendOptions) (string, error) {
-	return p.sendAudio(to, ogg, "audio/ogg; codecs=opus", seconds, true, opts...)
+	return p.sendMedia(to, func() (*waE2E.Message, error) { return p.s.audioMessage(ogg, "audio/ogg; codecs=opus", seconds, true) }, opts)
 }
 
 // SendAudio sends an audio file that is not a voice note.
 func (p *Phone) SendAudio(to string, data []byte, mimeType string, seconds int, opts ...SendOptions) (string, error) {
-	return p.sendAudio(to, data, mimeType, seconds, false, opts...)
+	return p.sendMedia(to, func() (*waE2E.Message, error) { return p.s.audioMessage(data, mimeType, seconds, false) }, opts)
 }
 
-func (p *Phone) sendAudio(to string, data []byte, mime string, seconds int, ptt bool, opts ...SendOptions) (string, error) {
-	u, err := p.s.upload(data, whatsmeow.MediaAudio)
+func (p *Phone) sendMedia(to string, build func() (*waE2E.Message, error), opts []SendOptions) (string, error) {
+	m, err := build()
 	if err != nil {
 		return "", err
 	}
-	return p.Send(to, &waE2E.Message{AudioMessage: &waE2E.AudioMessage{
+	return p.Send(to, m, opts...)
+}
+
+func (s *Server) audioMessage(data []byte, mime string, seconds int, ptt bool) (*waE2E.Message, error) {
+	u, err := s.upload(data, whatsmeow.MediaAudio)
+	if err != nil {
+		return nil, err
+	}
+	return &waE2E.Message{AudioMessage: &waE2E.AudioMessage{
 		Mimetype: proto.String(mime), DirectPath: proto.String(u.directPath), MediaKey: u.mediaKey,
 		FileSHA256: u.fileSHA256, FileEncSHA256: u.encSHA256, FileLength: proto.Uint64(u.length),
-		URL: proto.String("https://" + p.s.o.MediaHost + u.directPath), MediaKeyTimestamp: proto.Int64(time.Now().Unix()),
+		URL: proto.String(s.mediaURL(u.directPath)), MediaKeyTimestamp: proto.Int64(time.Now().Unix()),
 		Seconds: proto.Uint32(uint32(seconds)), PTT: proto.Bool(ptt),
-	}}, opts...)
+	}}, nil
 }
 
 // Document describes a document to send.
@@ -133,59 +154,71 @@ type Document struct {
 	Caption  string
 }
 
-// SendDocument sends a document.
-func (p *Phone) SendDocument(to string, doc Document, opts ...SendOptions) (string, error) {
+func (s *Server) documentMessage(doc Document) (*waE2E.Message, error) {
 	if doc.MimeType == "" {
 		doc.MimeType = "application/octet-stream"
 	}
-	u, err := p.s.upload(doc.Data, whatsmeow.MediaDocument)
+	u, err := s.upload(doc.Data, whatsmeow.MediaDocument)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	m := &waE2E.DocumentMessage{
 		Mimetype: proto.String(doc.MimeType), DirectPath: proto.String(u.directPath), MediaKey: u.mediaKey,
 		FileSHA256: u.fileSHA256, FileEncSHA256: u.encSHA256, FileLength: proto.Uint64(u.length),
-		URL: proto.String("https://" + p.s.o.MediaHost + u.directPath), MediaKeyTimestamp: proto.Int64(time.Now().Unix()),
+		URL: proto.String(s.mediaURL(u.directPath)), MediaKeyTimestamp: proto.Int64(time.Now().Unix()),
 		FileName: proto.String(doc.FileName), Title: proto.String(doc.FileName),
 	}
 	if doc.Caption != "" {
 		m.Caption = proto.String(doc.Caption)
 	}
-	return p.Send(to, &waE2E.Message{DocumentMessage: m}, opts...)
+	return &waE2E.Message{DocumentMessage: m}, nil
 }
 
-// SendVideo sends a video.
-func (p *Phone) SendVideo(to string, data []byte, mimeType, caption string, seconds int, opts ...SendOptions) (string, error) {
+// SendDocument sends a document.
+func (p *Phone) SendDocument(to string, doc Document, opts ...SendOptions) (string, error) {
+	return p.sendMedia(to, func() (*waE2E.Message, error) { return p.s.documentMessage(doc) }, opts)
+}
+
+func (s *Server) videoMessage(data []byte, mimeType, caption string, seconds int) (*waE2E.Message, error) {
 	if mimeType == "" {
 		mimeType = "video/mp4"
 	}
-	u, err := p.s.upload(data, whatsmeow.MediaVideo)
+	u, err := s.upload(data, whatsmeow.MediaVideo)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	m := &waE2E.VideoMessage{
 		Mimetype: proto.String(mimeType), DirectPath: proto.String(u.directPath), MediaKey: u.mediaKey,
 		FileSHA256: u.fileSHA256, FileEncSHA256: u.encSHA256, FileLength: proto.Uint64(u.length),
-		URL: proto.String("https://" + p.s.o.MediaHost + u.directPath), MediaKeyTimestamp: proto.Int64(time.Now().Unix()),
+		URL: proto.String(s.mediaURL(u.directPath)), MediaKeyTimestamp: proto.Int64(time.Now().Unix()),
 		Seconds: proto.Uint32(uint32(seconds)),
 	}
 	if caption != "" {
 		m.Caption = proto.String(caption)
 	}
-	return p.Send(to, &waE2E.Message{VideoMessage: m}, opts...)
+	return &waE2E.Message{VideoMessage: m}, nil
+}
+
+// SendVideo sends a video.
+func (p *Phone) SendVideo(to string, data []byte, mimeType, caption string, seconds int, opts ...SendOptions) (string, error) {
+	return p.sendMedia(to, func() (*waE2E.Message, error) { return p.s.videoMessage(data, mimeType, caption, seconds) }, opts)
+}
+
+func (s *Server) stickerMessage(webp []byte) (*waE2E.Message, error) {
+	u, err := s.upload(webp, whatsmeow.MediaImage)
+	if err != nil {
+		return nil, err
+	}
+	return &waE2E.Message{StickerMessage: &waE2E.StickerMessage{
+		Mimetype: proto.String("image/webp"), DirectPath: proto.String(u.directPath), MediaKey: u.mediaKey,
+		FileSHA256: u.fileSHA256, FileEncSHA256: u.encSHA256, FileLength: proto.Uint64(u.length),
+		URL: proto.String(s.mediaURL(u.directPath)), MediaKeyTimestamp: proto.Int64(time.Now().Unix()),
+	}}, nil
 }
 
 // SendSticker sends a sticker (WebP).
 func (p *Phone) SendSticker(to string, webp []byte, opts ...SendOptions) (string, error) {
-	u, err := p.s.upload(webp, whatsmeow.MediaImage)
-	if err != nil {
-		return "", err
-	}
-	return p.Send(to, &waE2E.Message{StickerMessage: &waE2E.StickerMessage{
-		Mimetype: proto.String("image/webp"), DirectPath: proto.String(u.directPath), MediaKey: u.mediaKey,
-		FileSHA256: u.fileSHA256, FileEncSHA256: u.encSHA256, FileLength: proto.Uint64(u.length),
-		URL: proto.String("https://" + p.s.o.MediaHost + u.directPath), MediaKeyTimestamp: proto.Int64(time.Now().Unix()),
-	}}, opts...)
+	return p.sendMedia(to, func() (*waE2E.Message, error) { return p.s.stickerMessage(webp) }, opts)
 }
 
 // Location describes a shared place.
@@ -194,8 +227,7 @@ type Location struct {
 	Name, Address, URL  string
 }
 
-// SendLocation shares a place.
-func (p *Phone) SendLocation(to string, loc Location, opts ...SendOptions) (string, error) {
+func locationMessage(loc Location) *waE2E.Message {
 	m := &waE2E.LocationMessage{DegreesLatitude: proto.Float64(loc.Latitude), DegreesLongitude: proto.Float64(loc.Longitude)}
 	if loc.Name != "" {
 		m.Name = proto.String(loc.Name)
@@ -206,12 +238,19 @@ func (p *Phone) SendLocation(to string, loc Location, opts ...SendOptions) (stri
 	if loc.URL != "" {
 		m.URL = proto.String(loc.URL)
 	}
-	return p.Send(to, &waE2E.Message{LocationMessage: m}, opts...)
+	return &waE2E.Message{LocationMessage: m}
+}
+
+// SendLocation shares a place.
+func (p *Phone) SendLocation(to string, loc Location, opts ...SendOptions) (string, error) {
+	return p.Send(to, locationMessage(loc), opts...)
+}
+
+func contactMessage(displayName, vcard string) *waE2E.Message {
+	return &waE2E.Message{ContactMessage: &waE2E.ContactMessage{DisplayName: proto.String(displayName), Vcard: proto.String(vcard)}}
 }
 
 // SendContact shares a contact card.
 func (p *Phone) SendContact(to, displayName, vcard string, opts ...SendOptions) (string, error) {
-	return p.Send(to, &waE2E.Message{ContactMessage: &waE2E.ContactMessage{
-		DisplayName: proto.String(displayName), Vcard: proto.String(vcard),
-	}}, opts...)
+	return p.Send(to, contactMessage(displayName, vcard), opts...)
 }
