@@ -159,7 +159,8 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, version stri
 		return nil, err
 	}
 	a.Auth = auth.NewService(auth.Options{Store: st, Tokens: tokens, RefreshTTL: cfg.RefreshTokenTTL,
-		RegistrationOff: cfg.Registration == "closed", Log: log.With("component", "auth")})
+		RegistrationOff: cfg.Registration == "closed", Log: log.With("component", "auth"),
+		HashGate: auth.NewHashGate(auth.HashGateOptions{Concurrency: cfg.PasswordHashConcurrency, MaxWait: cfg.PasswordHashWait})})
 
 	a.Registry = prometheus.NewRegistry()
 	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

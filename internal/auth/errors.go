@@ -23,7 +23,14 @@ var (
 	ErrEmailTaken = errors.New("auth: an account with this e-mail already exists")
 	// ErrRegistrationClosed means self-service sign-up is disabled.
 	ErrRegistrationClosed = errors.New("auth: registration is closed on this server")
+	// ErrBusy means too many password hashes are running or waiting in
+	// the process (see HashGate); nothing was checked or changed. Answer
+	// 503 with a Retry-After of BusyRetryAfter.
+	ErrBusy = errors.New("auth: too many sign-ins at once; try again in a moment")
 )
+
+// BusyRetryAfter is how long a caller that got ErrBusy should wait.
+const BusyRetryAfter = 2 * time.Second
 
 // RateLimitedError means too many attempts; try again after RetryAfter.
 type RateLimitedError struct {

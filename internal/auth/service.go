@@ -22,6 +22,10 @@ type Options struct {
 	RegistrationOff bool
 	Log             *slog.Logger
 	Now             func() time.Time
+	// HashGate bounds concurrent password hashing; nil means a gate of
+	// its own with the default size. Services of one process should share
+	// one.
+	HashGate *HashGate
 	// Login limits: attempts per account and per client address, as a burst
 	// refilled at one attempt per interval. Zero values take the defaults
 	// (5 per account refilled every minute; 20 per address, every 6 s).
@@ -55,6 +59,9 @@ func NewService(o Options) *Service {
 	}
 	if o.AddressBurst == 0 {
 		o.AddressBurst, o.AddressInterval = 20, 6*time.Second
+	}
+	if o.HashGate == nil {
+		o.HashGate = NewHashGate(HashGateOptions{})
 	}
 	// Logins for unknown e-mails still verify against a hash, so that their
 	// timing does not reveal which accounts exist.
@@ -113,7 +120,7 @@ func (s *Service) CreateUser(ctx context.Context, r Registration) (store.User, e
 	if err := r.Validate(); err != nil {
 		return store.User{}, err
 	}
-	hash, err := HashPassword(r.Password, s.opts.Password)
+	hash, err := s.hash(ctx, r.Password)
 	if err != nil {
 		return store.User{}, err
 	}
@@ -160,15 +167,20 @@ func (s *Service) Login(ctx context.Context, email, password, clientAddr string)
 	}
 	u, err := s.opts.Store.UserByEmail(ctx, email)
 	if errors.Is(err, store.ErrNotFound) {
-		_, _ = VerifyPassword(password, s.dummyHash)
+		if _, err := s.verify(ctx, password, s.dummyHash); err != nil {
+			return Result{}, err
+		}
 		return Result{}, ErrBadCredentials
 	}
 	if err != nil {
 		return Result{}, err
 	}
-	ok, err := VerifyPassword(password, u.PasswordHash)
-	if err != nil {
+	ok, err := s.verify(ctx, password, u.PasswordHash)
+	if errors.Is(err, errBadHash) {
 		return Result{}, fmt.Errorf("auth: user %s: %w", u.ID, err)
+	}
+	if err != nil {
+		return Result{}, err
 	}
 	if !ok {
 		return Result{}, ErrBadCredentials
@@ -239,4 +251,26 @@ func (s *Service) IssueFor(ctx context.Context, userID string) (string, time.Tim
 		return "", time.Time{}, err
 	}
 	return s.opts.Tokens.Issue(Identity{UserID: u.ID, Admin: u.IsAdmin})
+}
+
+// hash hashes a password through the gate.
+func (s *Service) hash(ctx context.Context, password string) (string, error) {
+	var h string
+	var err error
+	if gerr := s.opts.HashGate.Do(ctx, func() { h, err = HashPassword(password, s.opts.Password) }); gerr != nil {
+		return "", gerr
+	}
+	return h, err
+}
+
+// verify checks a password against a hash through the gate. An error of
+// the gate (ErrBusy, or the context's) is returned as is; a malformed hash
+// is errBadHash.
+func (s *Service) verify(ctx context.Context, password, hash string) (bool, error) {
+	var ok bool
+	var err error
+	if gerr := s.opts.HashGate.Do(ctx, func() { ok, err = VerifyPassword(password, hash) }); gerr != nil {
+		return false, gerr
+	}
+	return ok, err
 }

@@ -56,6 +56,8 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		{map[string]string{"SYNAPSE_LEASE_TTL": "100ms"}, "SYNAPSE_LEASE_TTL"},
 		{map[string]string{"SYNAPSE_LEASE_TTL": "soon"}, "SYNAPSE_LEASE_TTL"},
 		{map[string]string{"SYNAPSE_NODE_URL": "node-1:8080"}, "SYNAPSE_NODE_URL"},
+		{map[string]string{"SYNAPSE_PASSWORD_HASH_CONCURRENCY": "-1"}, "SYNAPSE_PASSWORD_HASH_CONCURRENCY"},
+		{map[string]string{"SYNAPSE_PASSWORD_HASH_WAIT": "1h"}, "SYNAPSE_PASSWORD_HASH_WAIT"},
 	}
 	for _, tc := range cases {
 		_, err := Load(env(tc.env))
