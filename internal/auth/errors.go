@@ -32,10 +32,20 @@ var (
 // BusyRetryAfter is how long a caller that got ErrBusy should wait.
 const BusyRetryAfter = 2 * time.Second
 
-// RateLimitedError means too many attempts; try again after RetryAfter.
+// Scopes of a RateLimitedError.
+const (
+	// ScopeAddress: too many failed attempts from this client address.
+	ScopeAddress = "address"
+	// ScopePair: too many failed attempts for this e-mail from this
+	// client address.
+	ScopePair = "account and address"
+)
+
+// RateLimitedError means too many failed attempts; try again after
+// RetryAfter.
 type RateLimitedError struct {
 	RetryAfter time.Duration
-	Scope      string // "account" or "address"
+	Scope      string // ScopeAddress or ScopePair
 }
 
 func (e *RateLimitedError) Error() string {

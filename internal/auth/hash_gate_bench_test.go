@@ -41,8 +41,7 @@ func BenchmarkLoginFlood(b *testing.B) {
 			s := dbtest.Open(b, store.SQLite)
 			ctx := context.Background()
 			tk, _ := NewTokens(secret, 15*time.Minute, nil)
-			svc := NewService(Options{Store: s, Tokens: tk, RefreshTTL: time.Hour, HashGate: NewHashGate(bc.gate),
-				AccountBurst: 1000, AccountInterval: time.Second})
+			svc := NewService(Options{Store: s, Tokens: tk, RefreshTTL: time.Hour, HashGate: NewHashGate(bc.gate)})
 			if _, err := svc.CreateUser(ctx, Registration{Email: "a@x.io", Password: "password1"}); err != nil {
 				b.Fatal(err)
 			}

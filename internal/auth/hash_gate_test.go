@@ -34,8 +34,7 @@ func TestHashGateBoundsConcurrentLogins(t *testing.T) {
 	c := &clock{t: time.Now()}
 	gate := NewHashGate(HashGateOptions{Concurrency: 2, Queue: 8, MaxWait: time.Hour})
 	tk, _ := NewTokens(secret, 15*time.Minute, c.now)
-	svc := NewService(Options{Store: s, Tokens: tk, RefreshTTL: time.Hour, Password: cheap, Now: c.now, HashGate: gate,
-		AccountBurst: 1000, AccountInterval: time.Second})
+	svc := NewService(Options{Store: s, Tokens: tk, RefreshTTL: time.Hour, Password: cheap, Now: c.now, HashGate: gate})
 	if _, err := svc.CreateUser(ctx, Registration{Email: "a@x.io", Password: "password1"}); err != nil {
 		t.Fatal(err)
 	}

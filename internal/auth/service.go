@@ -26,19 +26,23 @@ type Options struct {
 	// its own with the default size. Services of one process should share
 	// one.
 	HashGate *HashGate
-	// Login limits: attempts per account and per client address, as a burst
-	// refilled at one attempt per interval. Zero values take the defaults
-	// (5 per account refilled every minute; 20 per address, every 6 s).
-	AccountBurst    int
-	AccountInterval time.Duration
+	// Login limits, after OWASP's authentication guidance: they slow
+	// down whoever guesses, never the account's owner. Failed attempts
+	// count per client address, and per e-mail and client address pair; a
+	// correct password counts for nothing, so the owner signs in from any
+	// address that has not itself been guessing. Each is a burst
+	// refilled at one attempt per interval; zero values take the defaults
+	// (20 per address, refilled every 6 s; 5 per pair, every minute).
 	AddressBurst    int
 	AddressInterval time.Duration
+	PairBurst       int
+	PairInterval    time.Duration
 }
 
 // Service registers users and logs them in and out.
 type Service struct {
 	opts      Options
-	byAccount *limiter
+	byPair    *limiter
 	byAddress *limiter
 	dummyHash string
 }
@@ -54,8 +58,8 @@ func NewService(o Options) *Service {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
-	if o.AccountBurst == 0 {
-		o.AccountBurst, o.AccountInterval = 5, time.Minute
+	if o.PairBurst == 0 {
+		o.PairBurst, o.PairInterval = 5, time.Minute
 	}
 	if o.AddressBurst == 0 {
 		o.AddressBurst, o.AddressInterval = 20, 6*time.Second
@@ -68,7 +72,7 @@ func NewService(o Options) *Service {
 	dummy, _ := HashPassword("not a real password", o.Password)
 	return &Service{
 		opts:      o,
-		byAccount: newLimiter(o.AccountInterval, o.AccountBurst),
+		byPair:    newLimiter(o.PairInterval, o.PairBurst),
 		byAddress: newLimiter(o.AddressInterval, o.AddressBurst),
 		dummyHash: dummy,
 	}
@@ -132,16 +136,20 @@ func (s *Service) CreateUser(ctx context.Context, r Registration) (store.User, e
 }
 
 // Register creates an account through self-service sign-up and logs it in.
-// Sign-ups share the per-address limit with logins.
+// Every sign-up takes one attempt from the client address's log-in budget.
 func (s *Service) Register(ctx context.Context, r Registration, clientAddr string) (Result, error) {
 	if s.opts.RegistrationOff {
 		return Result{}, ErrRegistrationClosed
 	}
 	r.Admin = false
-	if ok, wait := s.byAddress.allow(clientAddr, s.opts.Now()); !ok {
-		return Result{}, &RateLimitedError{RetryAfter: wait, Scope: "address"}
+	refund, wait := s.byAddress.take(clientAddr, s.opts.Now())
+	if refund == nil {
+		return Result{}, &RateLimitedError{RetryAfter: wait, Scope: ScopeAddress}
 	}
 	u, err := s.CreateUser(ctx, r)
+	if errors.Is(err, ErrBusy) || ctx.Err() != nil {
+		refund()
+	}
 	if err != nil {
 		return Result{}, err
 	}
@@ -149,19 +157,35 @@ func (s *Service) Register(ctx context.Context, r Registration, clientAddr strin
 	return s.issue(ctx, u)
 }
 
-// Login checks an e-mail and password. Attempts are limited per account and
-// per client address, whether they succeed or not.
+// Login checks an e-mail and password. Failed attempts are limited per
+// client address and per e-mail and address pair (RateLimitedError); a
+// correct password is never refused for attempts made from other
+// addresses. ErrBusy means the attempt was not checked (and not counted).
 func (s *Service) Login(ctx context.Context, email, password, clientAddr string) (Result, error) {
 	now := s.opts.Now()
-	if ok, wait := s.byAddress.allow(clientAddr, now); !ok {
-		s.opts.Log.Warn("login rate limited", "scope", "address", "addr", clientAddr)
-		return Result{}, &RateLimitedError{RetryAfter: wait, Scope: "address"}
-	}
 	email = store.NormalizeEmail(email)
-	if ok, wait := s.byAccount.allow(email, now); !ok {
-		s.opts.Log.Warn("login rate limited", "scope", "account", "addr", clientAddr)
-		return Result{}, &RateLimitedError{RetryAfter: wait, Scope: "account"}
+	refundAddr, wait := s.byAddress.take(clientAddr, now)
+	if refundAddr == nil {
+		s.opts.Log.Warn("login rate limited", "scope", ScopeAddress, "addr", clientAddr)
+		return Result{}, &RateLimitedError{RetryAfter: wait, Scope: ScopeAddress}
 	}
+	refundPair, wait := s.byPair.take(email+"\x00"+clientAddr, now)
+	if refundPair == nil {
+		refundAddr()
+		s.opts.Log.Warn("login rate limited", "scope", ScopePair, "addr", clientAddr)
+		return Result{}, &RateLimitedError{RetryAfter: wait, Scope: ScopePair}
+	}
+	res, err := s.login(ctx, email, password)
+	if !errors.Is(err, ErrBadCredentials) {
+		// Success, or an attempt that was never decided (busy, cancelled,
+		// a database error): it does not count.
+		refundAddr()
+		refundPair()
+	}
+	return res, err
+}
+
+func (s *Service) login(ctx context.Context, email, password string) (Result, error) {
 	if len(password) > 1024 {
 		return Result{}, ErrBadCredentials
 	}
