@@ -129,8 +129,14 @@ func TestRegisterLoginRefreshLogout(t *testing.T) {
 		if res.User.Email != "ana@example.com" || res.User.Name != "ana" || res.AccessToken == "" || !strings.HasPrefix(res.RefreshToken, "rt_") {
 			t.Fatalf("register result %+v", res)
 		}
-		if _, err := svc.Register(ctx, Registration{Email: "ana@example.com", Password: "long enough pw"}, "1.1.1.2"); !errors.Is(err, ErrEmailTaken) {
+		// A taken e-mail is refused like any invalid input, without saying
+		// that an account exists.
+		if _, err := svc.Register(ctx, Registration{Email: "ana@example.com", Password: "long enough pw"}, "1.1.1.2"); !errors.As(err, &verr) ||
+			len(verr) != 1 || verr[0].Field != "email" || strings.Contains(verr.Error(), "exist") || errors.Is(err, ErrEmailTaken) {
 			t.Fatalf("duplicate: %v", err)
+		}
+		if _, err := svc.CreateUser(ctx, Registration{Email: "ana@example.com", Password: "long enough pw"}); !errors.Is(err, ErrEmailTaken) {
+			t.Fatalf("duplicate through CreateUser: %v", err)
 		}
 		if _, err := svc.Login(ctx, "ana@example.com", "wrong password", "1.1.1.1"); !errors.Is(err, ErrBadCredentials) {
 			t.Fatalf("wrong password: %v", err)

@@ -26,6 +26,8 @@ type Options struct {
 	// its own with the default size. Services of one process should share
 	// one.
 	HashGate *HashGate
+	// Revocations is told when credentials end early (nil: nobody is).
+	Revocations RevocationListener
 	// Login limits, after OWASP's authentication guidance: they slow
 	// down whoever guesses, never the account's owner. Failed attempts
 	// count per client address, and per e-mail and client address pair; a
@@ -39,7 +41,8 @@ type Options struct {
 	PairInterval    time.Duration
 }
 
-// Service registers users and logs them in and out.
+// Service registers users, logs them in and out, authenticates their
+// requests and changes their credentials.
 type Service struct {
 	opts      Options
 	byPair    *limiter
@@ -150,6 +153,16 @@ func (s *Service) Register(ctx context.Context, r Registration, clientAddr strin
 	if errors.Is(err, ErrBusy) || ctx.Err() != nil {
 		refund()
 	}
+	if errors.Is(err, ErrEmailTaken) {
+		// Without e-mail verification, a sign-up that cannot log the
+		// caller in tells them the address is taken; that much cannot be
+		// hidden. It is told no more than that: the answer is a
+		// validation error like any other, it took as long as a sign-up
+		// (the password was hashed before the address was found taken),
+		// and it took an attempt from the address's log-in budget.
+		s.opts.Log.Info("sign-up for an e-mail that has an account refused", "addr", clientAddr)
+		return Result{}, validate.Errors{{Field: "email", Message: "cannot be used to sign up"}}
+	}
 	if err != nil {
 		return Result{}, err
 	}
@@ -209,8 +222,13 @@ func (s *Service) login(ctx context.Context, email, password string) (Result, er
 	if !ok {
 		return Result{}, ErrBadCredentials
 	}
+	if u.Disabled() {
+		return Result{}, errDisabledLogin
+	}
 	return s.issue(ctx, u)
 }
+
+var errDisabledLogin = fmt.Errorf("%w: %w", ErrBadCredentials, ErrAccountDisabled)
 
 // Refresh exchanges a refresh token for a new access token and a new refresh
 // token. The old refresh token stops working; presenting it again revokes
@@ -235,46 +253,73 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string) (Result, err
 	if err != nil {
 		return Result{}, err
 	}
-	access, exp, err := s.opts.Tokens.Issue(Identity{UserID: u.ID, Admin: u.IsAdmin})
+	if u.Disabled() {
+		return Result{}, ErrInvalidRefreshToken
+	}
+	access, exp, err := s.opts.Tokens.issue(Identity{UserID: u.ID, Admin: u.IsAdmin}, rt.FamilyID, rt.ID)
 	if err != nil {
 		return Result{}, err
 	}
 	return Result{User: u, AccessToken: access, AccessTokenExpiresAt: exp, RefreshToken: newTok}, nil
 }
 
-// Logout revokes the refresh token (and its family) of the calling user. An
-// unknown or already revoked token is not an error.
+// Logout ends one API log-in of the calling user: the family of
+// refreshToken, the access tokens issued with it and the streams they
+// opened. Without a refresh token it ends every credential of the user
+// (as SignOutEverywhere with nothing kept). An unknown or already revoked
+// token is not an error.
 func (s *Service) Logout(ctx context.Context, userID, refreshToken string) error {
 	if refreshToken == "" {
-		return s.opts.Store.RevokeAllRefreshTokens(ctx, userID)
+		_, err := s.SignOutEverywhere(ctx, userID, Credential{})
+		return err
 	}
-	err := s.opts.Store.RevokeRefreshFamily(ctx, userID, hashRefreshToken(refreshToken))
+	family, err := s.opts.Store.RevokeRefreshFamily(ctx, userID, hashRefreshToken(refreshToken))
 	if errors.Is(err, store.ErrNotFound) {
 		return nil
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	s.revoked(Revocation{UserID: userID, CredentialID: apiCredentialID(family), At: s.opts.Now(), Reason: ReasonLogout})
+	return nil
 }
 
+// issue starts a new API log-in of u: a refresh token that starts a family
+// and an access token bound to it.
 func (s *Service) issue(ctx context.Context, u store.User) (Result, error) {
-	access, exp, err := s.opts.Tokens.Issue(Identity{UserID: u.ID, Admin: u.IsAdmin})
+	tok, hash := newRefreshToken()
+	rt, err := s.opts.Store.CreateRefreshToken(ctx, u.ID, hash, s.opts.Now().Add(s.opts.RefreshTTL))
 	if err != nil {
 		return Result{}, err
 	}
-	tok, hash := newRefreshToken()
-	if _, err := s.opts.Store.CreateRefreshToken(ctx, u.ID, hash, s.opts.Now().Add(s.opts.RefreshTTL)); err != nil {
+	access, exp, err := s.opts.Tokens.issue(Identity{UserID: u.ID, Admin: u.IsAdmin}, rt.FamilyID, rt.ID)
+	if err != nil {
 		return Result{}, err
 	}
 	return Result{User: u, AccessToken: access, AccessTokenExpiresAt: exp, RefreshToken: tok}, nil
 }
 
 // IssueFor returns an access token for a user without a password (for
-// tools such as benchmarks that act as a user they created).
+// tools such as benchmarks that act as a user they created). The token is
+// bound to no log-in: only the account's state (disabled, deleted, every
+// credential revoked) ends it before it expires.
 func (s *Service) IssueFor(ctx context.Context, userID string) (string, time.Time, error) {
 	u, err := s.opts.Store.UserByID(ctx, userID)
 	if err != nil {
 		return "", time.Time{}, err
 	}
+	if u.Disabled() {
+		return "", time.Time{}, ErrAccountDisabled
+	}
 	return s.opts.Tokens.Issue(Identity{UserID: u.ID, Admin: u.IsAdmin})
+}
+
+// revoked tells the listener, if any.
+func (s *Service) revoked(r Revocation) {
+	s.opts.Log.Info("credentials revoked", "user_id", r.UserID, "reason", r.Reason, "all", r.All)
+	if s.opts.Revocations != nil {
+		s.opts.Revocations.Revoked(r)
+	}
 }
 
 // hash hashes a password through the gate.

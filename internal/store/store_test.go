@@ -178,10 +178,10 @@ func TestRefreshTokenRotationAndReuse(t *testing.T) {
 		}
 		// Logout revokes the family; another user cannot revoke it.
 		other := mustUser(t, s, "b@x.io")
-		if err := s.RevokeRefreshFamily(ctx, other.ID, []byte("f2b")); !errors.Is(err, store.ErrNotFound) {
+		if _, err := s.RevokeRefreshFamily(ctx, other.ID, []byte("f2b")); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("revoke by another user: %v", err)
 		}
-		if err := s.RevokeRefreshFamily(ctx, u.ID, []byte("f2b")); err != nil {
+		if _, err := s.RevokeRefreshFamily(ctx, u.ID, []byte("f2b")); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.RotateRefreshToken(ctx, []byte("f2b"), []byte("y"), time.Now(), exp); !errors.Is(err, store.ErrTokenReused) {
