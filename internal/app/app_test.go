@@ -8,8 +8,11 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/synapse-kb/synapse/internal/app"
+	"github.com/synapse-kb/synapse/internal/auth"
+	"github.com/synapse-kb/synapse/internal/realtime"
 	"github.com/synapse-kb/synapse/internal/config"
 	"github.com/synapse-kb/synapse/internal/testutil/dbtest"
 )
@@ -78,5 +81,54 @@ func TestMediaDirectory(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dataDir, "media")); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("media directory created in the data directory too: %v", err)
+	}
+}
+
+// The app tells its hub when credentials end: a stream opened with an API
+// log-in ends when that log-in logs out, and a web session's stream when
+// the password changes from another session.
+func TestRevocationsEndStreams(t *testing.T) {
+	a, err := newApp(t, map[string]string{"SYNAPSE_DATA_DIR": t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Shutdown(context.Background())
+	ctx := context.Background()
+	res, err := a.Auth.Register(ctx, auth.Registration{Email: "ana@example.com", Password: "password1"}, "192.0.2.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := a.Auth.Authenticate(ctx, res.AccessToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stream := func(c auth.Credential) *realtime.Subscription {
+		return a.Hub.SubscribeAs(realtime.Credential{UserID: c.UserID, ID: c.ID, IssuedAt: c.IssuedAt, ExpiresAt: c.ExpiresAt})
+	}
+	api := stream(id.Credential)
+	ws, err := a.Store.CreateWebSession(ctx, res.User.ID, []byte("w"), []byte("c"), time.Now().Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	web := stream(auth.WebCredential(ws))
+	if err := a.Auth.Logout(ctx, res.User.ID, res.RefreshToken); err != nil {
+		t.Fatal(err)
+	}
+	<-api.Done()
+	if api.Ended() != realtime.Revoked {
+		t.Fatalf("API stream ended as %s", api.Ended())
+	}
+	select {
+	case <-web.Done():
+		t.Fatal("a web session's stream ended with an API log-out")
+	default:
+	}
+	time.Sleep(2 * time.Millisecond) // the web session predates the change by a clock tick
+	if _, err := a.Auth.ChangePassword(ctx, res.User.ID, "password1", "password2", auth.Credential{}); err != nil {
+		t.Fatal(err)
+	}
+	<-web.Done()
+	if web.Ended() != realtime.Revoked {
+		t.Fatalf("web stream ended as %s", web.Ended())
 	}
 }
