@@ -101,6 +101,12 @@ func JWTSecret(cfg *config.Config) ([]byte, error) {
 	path := filepath.Join(cfg.DataDir, "jwt-secret")
 	b, err := os.ReadFile(path)
 	if err == nil && len(strings.TrimSpace(string(b))) >= 32 {
+		// Whoever reads it can sign in as anyone: the owner alone.
+		if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o077 != 0 {
+			if err := os.Chmod(path, 0o600); err != nil {
+				return nil, fmt.Errorf("restrict permissions of %s: %w", path, err)
+			}
+		}
 		return []byte(strings.TrimSpace(string(b))), nil
 	}
 	if err != nil && !errors.Is(err, os.ErrNotExist) {

@@ -132,3 +132,33 @@ func TestRevocationsEndStreams(t *testing.T) {
 		t.Fatalf("web stream ended as %s", web.Ended())
 	}
 }
+
+// Generated secrets are readable by their owner alone, including one kept
+// by an older version with looser permissions.
+func TestGeneratedSecretIsOwnerOnly(t *testing.T) {
+	dir := t.TempDir()
+	cfg := &config.Config{DataDir: dir}
+	if _, err := app.JWTSecret(cfg); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "jwt-secret")
+	mode := func() fs.FileMode {
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Mode().Perm()
+	}
+	if m := mode(); m != 0o600 {
+		t.Fatalf("generated secret has mode %o", m)
+	}
+	if err := os.Chmod(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := app.JWTSecret(cfg); err != nil {
+		t.Fatal(err)
+	}
+	if m := mode(); m != 0o600 {
+		t.Fatalf("kept secret has mode %o after start", m)
+	}
+}
