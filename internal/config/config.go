@@ -73,6 +73,16 @@ type Config struct {
 	MaxBodyBytes int64
 	// MetricsToken, when set, is required as a bearer token on /metrics.
 	MetricsToken string
+	// MetricsPublic serves /metrics to everyone when no MetricsToken is
+	// set (SYNAPSE_METRICS_PUBLIC); otherwise it is served to this machine
+	// only (see httplimit.GuardMetrics).
+	MetricsPublic bool
+	// MinTransferRate is the slowest a client may read a response or send
+	// a request body, in bytes per second, after TransferGrace
+	// (SYNAPSE_MIN_TRANSFER_RATE, SYNAPSE_TRANSFER_GRACE; see
+	// httplimit.New). Streams are exempt.
+	MinTransferRate int64
+	TransferGrace   time.Duration
 
 	// PasswordHashConcurrency bounds how many password hashes (argon2id,
 	// 19 MiB each) run at once in the process
@@ -178,6 +188,9 @@ func Load(getenv func(string) string) (*Config, error) {
 		TrustedProxies:          p.prefixes("SYNAPSE_TRUSTED_PROXIES"),
 		MaxBodyBytes:            p.int64("SYNAPSE_MAX_BODY_BYTES", 1<<20),
 		MetricsToken:            p.secret("SYNAPSE_METRICS_TOKEN"),
+		MetricsPublic:           p.bool("SYNAPSE_METRICS_PUBLIC", false),
+		MinTransferRate:         p.int64("SYNAPSE_MIN_TRANSFER_RATE", 4096),
+		TransferGrace:           p.duration("SYNAPSE_TRANSFER_GRACE", 10*time.Second),
 		PasswordHashConcurrency: int(p.int64("SYNAPSE_PASSWORD_HASH_CONCURRENCY", 0)),
 		PasswordHashWait:        p.duration("SYNAPSE_PASSWORD_HASH_WAIT", 5*time.Second),
 		LogLevel:                p.str("SYNAPSE_LOG_LEVEL", "info"),
@@ -244,6 +257,12 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxBodyBytes < 1024 {
 		return &Error{"SYNAPSE_MAX_BODY_BYTES", "must be at least 1024"}
+	}
+	if c.MinTransferRate < 64 {
+		return &Error{"SYNAPSE_MIN_TRANSFER_RATE", "must be at least 64 (bytes per second)"}
+	}
+	if c.TransferGrace < time.Second || c.TransferGrace > 10*time.Minute {
+		return &Error{"SYNAPSE_TRANSFER_GRACE", "must be between 1s and 10m"}
 	}
 	if c.PasswordHashConcurrency < 0 || c.PasswordHashConcurrency > 1024 {
 		return &Error{"SYNAPSE_PASSWORD_HASH_CONCURRENCY", "must be between 0 (the number of CPUs) and 1024"}
@@ -344,6 +363,20 @@ func (p *parser) int64(name string, def int64) int64 {
 		return def
 	}
 	return n
+}
+
+func (p *parser) bool(name string, def bool) bool {
+	switch v := strings.ToLower(p.str(name, "")); v {
+	case "":
+		return def
+	case "1", "true", "yes", "on":
+		return true
+	case "0", "false", "no", "off":
+		return false
+	default:
+		p.fail(name, fmt.Sprintf("%q is not true or false", v))
+		return def
+	}
 }
 
 func (p *parser) float(name string, def float64) float64 {
