@@ -338,3 +338,30 @@ func TestDeleteAccountNeedsThePassword(t *testing.T) {
 		}
 	})
 }
+
+// NUL characters and invalid UTF-8 are refused as input (validation errors,
+// bad credentials), on PostgreSQL as on SQLite, never a database error.
+func TestTextThatNoDatabaseStores(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		f := newAccountFixture(t, s)
+		var verr validate.Errors
+		for _, r := range []Registration{
+			{Email: "ana\x00@x.io", Password: "password1"},
+			{Email: "ana\xff@x.io", Password: "password1"},
+			{Email: "ana@x.io", Password: "password1", Name: "Ana\x00"},
+			{Email: "ana@x.io", Password: "password1", Name: "Ana\xff"},
+			{Email: "ana@x.io", Password: "pass\x00word1"},
+			{Email: "ana@x.io", Password: "password1", Timezone: "UTC\x00"},
+		} {
+			if _, err := f.svc.Register(ctx, r, "192.0.2.1"); !errors.As(err, &verr) {
+				t.Errorf("register %q %q %q %q: %v", r.Email, r.Name, r.Password, r.Timezone, err)
+			}
+		}
+		for _, email := range []string{"ana\x00@x.io", "ana\xff@x.io"} {
+			if _, err := f.svc.Login(ctx, email, "password1", "192.0.2.2"); !errors.Is(err, ErrBadCredentials) {
+				t.Errorf("login %q: %v", email, err)
+			}
+		}
+	})
+}

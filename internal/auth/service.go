@@ -101,21 +101,26 @@ type Registration struct {
 // Validate checks a registration and names every bad field.
 func (r *Registration) Validate() error {
 	var errs validate.Errors
+	text := validate.IsText(r.Email) // before lower-casing, which would hide invalid UTF-8
 	r.Email = store.NormalizeEmail(r.Email)
-	if a, err := mail.ParseAddress(r.Email); err != nil || a.Address != r.Email || !strings.Contains(r.Email, ".") {
+	if !text {
+		errs.Add("email", "is not a valid e-mail address")
+	} else if a, err := mail.ParseAddress(r.Email); err != nil || a.Address != r.Email || !strings.Contains(r.Email, ".") {
 		errs.Add("email", "is not a valid e-mail address")
 	} else if len(r.Email) > 254 {
 		errs.Add("email", "must have at most 254 characters")
 	}
 	errs.Length("password", r.Password, 8, 256)
+	errs.Text("password", r.Password)
 	r.Name = strings.TrimSpace(r.Name)
 	if r.Name == "" {
 		r.Name, _, _ = strings.Cut(r.Email, "@")
 	}
 	errs.Length("name", r.Name, 1, 100)
+	errs.Text("name", r.Name)
 	if r.Timezone == "" {
 		r.Timezone = "UTC"
-	} else if _, err := time.LoadLocation(r.Timezone); err != nil {
+	} else if _, err := time.LoadLocation(r.Timezone); err != nil || !validate.IsText(r.Timezone) {
 		errs.Add("timezone", "is not an IANA time zone such as Europe/Lisbon")
 	}
 	return errs.Err()
@@ -176,6 +181,9 @@ func (s *Service) Register(ctx context.Context, r Registration, clientAddr strin
 // addresses. ErrBusy means the attempt was not checked (and not counted).
 func (s *Service) Login(ctx context.Context, email, password, clientAddr string) (Result, error) {
 	now := s.opts.Now()
+	if !validate.IsText(email) {
+		email = "\x00" // matches no account, and never reaches the database (see login)
+	}
 	email = store.NormalizeEmail(email)
 	refundAddr, wait := s.byAddress.take(clientAddr, now)
 	if refundAddr == nil {
@@ -199,7 +207,8 @@ func (s *Service) Login(ctx context.Context, email, password, clientAddr string)
 }
 
 func (s *Service) login(ctx context.Context, email, password string) (Result, error) {
-	if len(password) > 1024 {
+	// No account has such an address, and PostgreSQL would refuse it.
+	if len(password) > 1024 || !validate.IsText(email) {
 		return Result{}, ErrBadCredentials
 	}
 	u, err := s.opts.Store.UserByEmail(ctx, email)

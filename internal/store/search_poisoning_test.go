@@ -67,3 +67,44 @@ func TestSearchCannotBePoisonedByAnotherUser(t *testing.T) {
 		}
 	})
 }
+
+// Text relayed from WhatsApp or a fetched page may hold NUL characters and
+// invalid UTF-8: both databases store it, alike, with U+FFFD in their
+// place, instead of PostgreSQL refusing the whole batch.
+func TestUnstorableTextIsCleaned(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *store.Store) {
+		u := mustUser(t, s, "ana@x.io")
+		m := msg(u.ID, "c\x00@s.whatsapp.net", "id\xff", time.Now(), "hello\x00world \xc3\x28")
+		m.FromName = "Bea\x00"
+		m.ChatName = "Chat\xff"
+		ok := msg(u.ID, "c@s.whatsapp.net", "fine", time.Now(), "an ordinary message")
+		if err := s.IngestMessages(ctx, []*store.IncomingMessage{m, ok}, nil); err != nil {
+			t.Fatal(err)
+		}
+		page, err := s.ListMessages(ctx, u.ID, "c\uFFFD@s.whatsapp.net", store.ListOptions{})
+		if err != nil || len(page.Items) != 1 {
+			t.Fatalf("%+v %v", page, err)
+		}
+		got := page.Items[0]
+		if got.Text != "hello\uFFFDworld \uFFFD(" || got.FromName != "Bea\uFFFD" || got.ID != "id\uFFFD" {
+			t.Fatalf("stored %+v", got)
+		}
+		// A redelivery is recognised as the same message.
+		again := msg(u.ID, "c\x00@s.whatsapp.net", "id\xff", time.Now(), "hello\x00world \xc3\x28")
+		if err := s.IngestMessages(ctx, []*store.IncomingMessage{again}, nil); err != nil || again.Inserted {
+			t.Fatalf("redelivery inserted=%v %v", again.Inserted, err)
+		}
+		if hits, _ := s.Search(ctx, u.ID, "world", store.SearchOptions{}); len(hits) != 1 {
+			t.Fatalf("search: %+v", hits)
+		}
+		bm, _, err := s.ShareBookmark(ctx, u.ID, "https://example.org/", "https://example.org/",
+			store.BookmarkShare{ChatID: "c@s.whatsapp.net", MessageID: "fine", SharedAt: time.Now()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		bm, err = s.SetBookmarkPreview(ctx, u.ID, bm.ID, store.BookmarkPreview{Title: "Page\x00title", Description: "d\xff"})
+		if err != nil || bm.Title != "Page\uFFFDtitle" || bm.Description != "d\uFFFD" {
+			t.Fatalf("preview: %+v %v", bm, err)
+		}
+	})
+}
