@@ -12,8 +12,8 @@ import (
 
 	"github.com/synapse-kb/synapse/internal/app"
 	"github.com/synapse-kb/synapse/internal/auth"
-	"github.com/synapse-kb/synapse/internal/realtime"
 	"github.com/synapse-kb/synapse/internal/config"
+	"github.com/synapse-kb/synapse/internal/realtime"
 	"github.com/synapse-kb/synapse/internal/testutil/dbtest"
 )
 
