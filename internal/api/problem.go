@@ -75,6 +75,8 @@ func toProblem(err error) (*Problem, time.Duration) {
 		return problem(http.StatusConflict, "email-taken", "E-mail already registered", "an account with this e-mail already exists"), 0
 	case errors.Is(err, auth.ErrRegistrationClosed):
 		return problem(http.StatusForbidden, "registration-closed", "Registration closed", "this server does not accept sign-ups; ask an administrator for an account"), 0
+	case errors.Is(err, auth.ErrBusy):
+		return problem(http.StatusServiceUnavailable, "busy", "Busy", "too many sign-ins are being checked at once; try again shortly"), auth.BusyRetryAfter
 	case errors.As(err, &rl):
 		return problem(http.StatusTooManyRequests, "rate-limited", "Too many attempts",
 			fmt.Sprintf("too many attempts for this %s; try again in %s", rl.Scope, rl.RetryAfter.Round(time.Second))), rl.RetryAfter

@@ -111,6 +111,12 @@ func JWTSecret(cfg *config.Config) ([]byte, error) {
 	path := filepath.Join(cfg.DataDir, "jwt-secret")
 	b, err := os.ReadFile(path)
 	if err == nil && len(strings.TrimSpace(string(b))) >= 32 {
+		// Whoever reads it can sign in as anyone: the owner alone.
+		if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o077 != 0 {
+			if err := os.Chmod(path, 0o600); err != nil {
+				return nil, fmt.Errorf("restrict permissions of %s: %w", path, err)
+			}
+		}
 		return []byte(strings.TrimSpace(string(b))), nil
 	}
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -169,7 +175,9 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, version stri
 		return nil, err
 	}
 	a.Auth = auth.NewService(auth.Options{Store: st, Tokens: tokens, RefreshTTL: cfg.RefreshTokenTTL,
-		RegistrationOff: cfg.Registration == "closed", Log: log.With("component", "auth")})
+		RegistrationOff: cfg.Registration == "closed", Log: log.With("component", "auth"),
+		HashGate:    auth.NewHashGate(auth.HashGateOptions{Concurrency: cfg.PasswordHashConcurrency, MaxWait: cfg.PasswordHashWait}),
+		Revocations: auth.RevocationFunc(a.revoked)})
 
 	a.Registry = prometheus.NewRegistry()
 	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -236,6 +244,35 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, version stri
 	}
 	ok = true
 	return a, nil
+}
+
+// revoked ends what credentials that ended early had opened in this
+// process: their realtime streams and, for an account disabled or deleted,
+// its WhatsApp session. (Several nodes: the other nodes' streams end at
+// their next recheck, or when the cluster carries the revocation to them.)
+func (a *App) revoked(r auth.Revocation) {
+	if a.Hub != nil {
+		a.Hub.Revoke(r.UserID, func(c realtime.Credential) bool {
+			return r.Matches(auth.Credential{UserID: c.UserID, ID: c.ID, IssuedAt: c.IssuedAt, ExpiresAt: c.ExpiresAt})
+		})
+	}
+	if a.Sessions == nil {
+		return
+	}
+	switch r.Reason {
+	case auth.ReasonDisabled:
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if _, err := a.Sessions.Stop(ctx, r.UserID); err != nil {
+				a.Log.Warn("stop the WhatsApp session of a disabled account", "user_id", r.UserID, "err", err)
+			}
+		}()
+	case auth.ReasonDeleted:
+		if a.Local != nil {
+			go a.Local.Forget(r.UserID)
+		}
+	}
 }
 
 func (a *App) newEngine() (whatsapp.Engine, error) {

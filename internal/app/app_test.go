@@ -8,9 +8,12 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/synapse-kb/synapse/internal/app"
+	"github.com/synapse-kb/synapse/internal/auth"
 	"github.com/synapse-kb/synapse/internal/config"
+	"github.com/synapse-kb/synapse/internal/realtime"
 	"github.com/synapse-kb/synapse/internal/testutil/dbtest"
 )
 
@@ -78,5 +81,84 @@ func TestMediaDirectory(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dataDir, "media")); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("media directory created in the data directory too: %v", err)
+	}
+}
+
+// The app tells its hub when credentials end: a stream opened with an API
+// log-in ends when that log-in logs out, and a web session's stream when
+// the password changes from another session.
+func TestRevocationsEndStreams(t *testing.T) {
+	a, err := newApp(t, map[string]string{"SYNAPSE_DATA_DIR": t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Shutdown(context.Background())
+	ctx := context.Background()
+	res, err := a.Auth.Register(ctx, auth.Registration{Email: "ana@example.com", Password: "password1"}, "192.0.2.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := a.Auth.Authenticate(ctx, res.AccessToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stream := func(c auth.Credential) *realtime.Subscription {
+		return a.Hub.SubscribeAs(realtime.Credential{UserID: c.UserID, ID: c.ID, IssuedAt: c.IssuedAt, ExpiresAt: c.ExpiresAt})
+	}
+	api := stream(id.Credential)
+	ws, err := a.Store.CreateWebSession(ctx, res.User.ID, []byte("w"), []byte("c"), time.Now().Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	web := stream(auth.WebCredential(ws))
+	if err := a.Auth.Logout(ctx, res.User.ID, res.RefreshToken); err != nil {
+		t.Fatal(err)
+	}
+	<-api.Done()
+	if api.Ended() != realtime.Revoked {
+		t.Fatalf("API stream ended as %s", api.Ended())
+	}
+	select {
+	case <-web.Done():
+		t.Fatal("a web session's stream ended with an API log-out")
+	default:
+	}
+	time.Sleep(2 * time.Millisecond) // the web session predates the change by a clock tick
+	if _, err := a.Auth.ChangePassword(ctx, res.User.ID, "password1", "password2", auth.Credential{}); err != nil {
+		t.Fatal(err)
+	}
+	<-web.Done()
+	if web.Ended() != realtime.Revoked {
+		t.Fatalf("web stream ended as %s", web.Ended())
+	}
+}
+
+// Generated secrets are readable by their owner alone, including one kept
+// by an older version with looser permissions.
+func TestGeneratedSecretIsOwnerOnly(t *testing.T) {
+	dir := t.TempDir()
+	cfg := &config.Config{DataDir: dir}
+	if _, err := app.JWTSecret(cfg); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "jwt-secret")
+	mode := func() fs.FileMode {
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Mode().Perm()
+	}
+	if m := mode(); m != 0o600 {
+		t.Fatalf("generated secret has mode %o", m)
+	}
+	if err := os.Chmod(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := app.JWTSecret(cfg); err != nil {
+		t.Fatal(err)
+	}
+	if m := mode(); m != 0o600 {
+		t.Fatalf("kept secret has mode %o after start", m)
 	}
 }

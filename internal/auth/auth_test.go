@@ -129,8 +129,14 @@ func TestRegisterLoginRefreshLogout(t *testing.T) {
 		if res.User.Email != "ana@example.com" || res.User.Name != "ana" || res.AccessToken == "" || !strings.HasPrefix(res.RefreshToken, "rt_") {
 			t.Fatalf("register result %+v", res)
 		}
-		if _, err := svc.Register(ctx, Registration{Email: "ana@example.com", Password: "long enough pw"}, "1.1.1.2"); !errors.Is(err, ErrEmailTaken) {
+		// A taken e-mail is refused like any invalid input, without saying
+		// that an account exists.
+		if _, err := svc.Register(ctx, Registration{Email: "ana@example.com", Password: "long enough pw"}, "1.1.1.2"); !errors.As(err, &verr) ||
+			len(verr) != 1 || verr[0].Field != "email" || strings.Contains(verr.Error(), "exist") || errors.Is(err, ErrEmailTaken) {
 			t.Fatalf("duplicate: %v", err)
+		}
+		if _, err := svc.CreateUser(ctx, Registration{Email: "ana@example.com", Password: "long enough pw"}); !errors.Is(err, ErrEmailTaken) {
+			t.Fatalf("duplicate through CreateUser: %v", err)
 		}
 		if _, err := svc.Login(ctx, "ana@example.com", "wrong password", "1.1.1.1"); !errors.Is(err, ErrBadCredentials) {
 			t.Fatalf("wrong password: %v", err)
@@ -181,29 +187,87 @@ func TestLoginRateLimits(t *testing.T) {
 	if _, err := svc.CreateUser(ctx, Registration{Email: "a@x.io", Password: "password1"}); err != nil {
 		t.Fatal(err)
 	}
-	// Per account: 5 attempts, even from different addresses.
+	var rl *RateLimitedError
+	// Someone guesses a@x.io's password from one address: after 5 failures
+	// that address may not try a@x.io again, even with the right password.
 	for i := range 5 {
-		if _, err := svc.Login(ctx, "a@x.io", "bad password", "10.0.0."+string(rune('1'+i))); !errors.Is(err, ErrBadCredentials) {
+		if _, err := svc.Login(ctx, "a@x.io", "bad password", "203.0.113.66"); !errors.Is(err, ErrBadCredentials) {
 			t.Fatalf("attempt %d: %v", i, err)
 		}
 	}
-	var rl *RateLimitedError
-	if _, err := svc.Login(ctx, "a@x.io", "password1", "10.0.0.9"); !errors.As(err, &rl) || rl.Scope != "account" || rl.RetryAfter <= 0 {
-		t.Fatalf("6th attempt on the account: %v", err)
+	if _, err := svc.Login(ctx, "a@x.io", "password1", "203.0.113.66"); !errors.As(err, &rl) || rl.Scope != ScopePair || rl.RetryAfter <= 0 {
+		t.Fatalf("6th attempt from the guessing address: %v", err)
 	}
-	c.add(time.Minute)
+	// The owner, from a clean address, is not locked out.
+	if _, err := svc.Login(ctx, "A@x.io", "password1", "10.0.0.9"); err != nil {
+		t.Fatalf("owner from another address: %v", err)
+	}
+	// Successful log-ins do not count: the owner signs in again and again.
+	for i := range 30 {
+		if _, err := svc.Login(ctx, "a@x.io", "password1", "10.0.0.9"); err != nil {
+			t.Fatalf("log-in %d of the owner: %v", i, err)
+		}
+	}
+	// A failure or two of the owner's own does not lock them out either.
+	for range 2 {
+		_, _ = svc.Login(ctx, "a@x.io", "typo password", "10.0.0.9")
+	}
 	if _, err := svc.Login(ctx, "a@x.io", "password1", "10.0.0.9"); err != nil {
+		t.Fatalf("owner after two typos: %v", err)
+	}
+	// The guesser's pair refills at one attempt a minute.
+	c.add(time.Minute)
+	if _, err := svc.Login(ctx, "a@x.io", "bad password", "203.0.113.66"); !errors.Is(err, ErrBadCredentials) {
 		t.Fatalf("after a minute: %v", err)
 	}
-	// Per address: 20 attempts across accounts.
-	for i := range 20 {
-		_, _ = svc.Login(ctx, "u"+string(rune('a'+i))+"@x.io", "bad password", "192.0.2.1")
+	if _, err := svc.Login(ctx, "a@x.io", "bad password", "203.0.113.66"); !errors.As(err, &rl) || rl.Scope != ScopePair {
+		t.Fatalf("second attempt in that minute: %v", err)
 	}
-	if _, err := svc.Login(ctx, "zz@x.io", "bad password", "192.0.2.1"); !errors.As(err, &rl) || rl.Scope != "address" {
+	// Per address: 20 failures across accounts, then refused.
+	for i := range 20 {
+		if _, err := svc.Login(ctx, "u"+string(rune('a'+i))+"@x.io", "bad password", "192.0.2.1"); !errors.Is(err, ErrBadCredentials) {
+			t.Fatalf("failure %d from one address: %v", i, err)
+		}
+	}
+	if _, err := svc.Login(ctx, "zz@x.io", "bad password", "192.0.2.1"); !errors.As(err, &rl) || rl.Scope != ScopeAddress {
 		t.Fatalf("21st attempt from one address: %v", err)
 	}
 	if _, err := svc.Login(ctx, "zz@x.io", "bad password", "192.0.2.2"); !errors.Is(err, ErrBadCredentials) {
 		t.Fatalf("another address is not limited: %v", err)
+	}
+	// Sign-ups take from the same per-address budget.
+	if _, err := svc.Register(ctx, Registration{Email: "new@x.io", Password: "password1"}, "192.0.2.1"); !errors.As(err, &rl) || rl.Scope != ScopeAddress {
+		t.Fatalf("sign-up from an exhausted address: %v", err)
+	}
+}
+
+// Concurrent wrong guesses from one address cannot all slip through before
+// the first failure is counted.
+func TestLoginRateLimitsConcurrentGuesses(t *testing.T) {
+	s := dbtest.Open(t, store.SQLite)
+	ctx := context.Background()
+	svc := newService(t, s, &clock{t: time.Now()})
+	if _, err := svc.CreateUser(ctx, Registration{Email: "a@x.io", Password: "password1"}); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	checked := 0
+	for range 50 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := svc.Login(ctx, "a@x.io", "bad password", "203.0.113.66")
+			if errors.Is(err, ErrBadCredentials) {
+				mu.Lock()
+				checked++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if checked != 5 {
+		t.Fatalf("%d of 50 concurrent guesses were checked, want 5", checked)
 	}
 }
 

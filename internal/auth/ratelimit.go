@@ -3,31 +3,43 @@ package auth
 import (
 	"sync"
 	"time"
-
-	"golang.org/x/time/rate"
 )
 
-// limiter keeps one token bucket per key (an e-mail address or a client
-// address). Idle buckets are swept on use, so no goroutine is needed.
+// limiter keeps one token bucket per key (a client address, or an e-mail
+// and client address pair): burst tokens, refilled at one per interval.
+// Idle buckets are swept on use, so no goroutine is needed.
 type limiter struct {
 	mu        sync.Mutex
-	every     rate.Limit
-	burst     int
+	interval  time.Duration
+	burst     float64
 	buckets   map[string]*bucket
 	lastSweep time.Time
 }
 
 type bucket struct {
-	lim  *rate.Limiter
-	seen time.Time
+	tokens float64
+	at     time.Time // when tokens was last brought up to date
 }
 
-func newLimiter(per time.Duration, burst int) *limiter {
-	return &limiter{every: rate.Every(per), burst: burst, buckets: map[string]*bucket{}}
+func newLimiter(interval time.Duration, burst int) *limiter {
+	return &limiter{interval: interval, burst: float64(burst), buckets: map[string]*bucket{}}
 }
 
-// allow takes one token for key, or reports how long until one is free.
-func (l *limiter) allow(key string, now time.Time) (bool, time.Duration) {
+// fill brings b's count up to now.
+func (l *limiter) fill(b *bucket, now time.Time) {
+	if now.After(b.at) {
+		b.tokens = min(l.burst, b.tokens+float64(now.Sub(b.at))/float64(l.interval))
+		b.at = now
+	}
+}
+
+// take takes one token for key and returns a function that gives it back
+// (for an attempt that turned out not to count: a correct password, or one
+// never checked); or, when no token is left, nil and how long until one is.
+// Taking before the check, rather than counting after it, means that
+// concurrent attempts cannot all slip through before the first failure is
+// counted.
+func (l *limiter) take(key string, now time.Time) (refund func(), wait time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if now.Sub(l.lastSweep) > time.Minute {
@@ -35,23 +47,29 @@ func (l *limiter) allow(key string, now time.Time) (bool, time.Duration) {
 	}
 	b := l.buckets[key]
 	if b == nil {
-		b = &bucket{lim: rate.NewLimiter(l.every, l.burst)}
+		b = &bucket{tokens: l.burst, at: now}
 		l.buckets[key] = b
 	}
-	b.seen = now
-	r := b.lim.ReserveN(now, 1)
-	if d := r.DelayFrom(now); d > 0 {
-		r.CancelAt(now)
-		return false, d
+	l.fill(b, now)
+	if b.tokens < 1 {
+		return nil, max(time.Duration((1-b.tokens)*float64(l.interval)), time.Millisecond)
 	}
-	return true, 0
+	b.tokens--
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			l.mu.Lock()
+			defer l.mu.Unlock()
+			b.tokens = min(l.burst, b.tokens+1)
+		})
+	}, 0
 }
 
 // sweep forgets buckets that have been idle long enough to be full again.
 func (l *limiter) sweep(now time.Time) {
-	full := time.Duration(float64(l.burst)/float64(l.every)*float64(time.Second)) + time.Minute
+	full := time.Duration(l.burst)*l.interval + time.Minute
 	for k, b := range l.buckets {
-		if now.Sub(b.seen) > full {
+		if now.Sub(b.at) > full {
 			delete(l.buckets, k)
 		}
 	}

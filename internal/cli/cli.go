@@ -57,6 +57,8 @@ Usage:
   synapse user add --email E [--name N] [--admin] [--password-stdin]
   synapse user list
   synapse user set-admin --email E [--revoke]
+  synapse user set-password --email E [--password-stdin]
+  synapse user disable --email E | enable --email E
   synapse bench <ingest|latency|queries|sessions> [flags]
   synapse version
 
@@ -185,7 +187,7 @@ func migrate(args []string, env Env) error {
 
 func userCmd(args []string, env Env) error {
 	if len(args) == 0 {
-		return usageError{"user needs a subcommand: add, list, set-admin"}
+		return usageError{"user needs a subcommand: add, list, set-admin, set-password, disable, enable"}
 	}
 	cfg, log, err := loadConfig(env)
 	if err != nil {
@@ -212,16 +214,9 @@ func userCmd(args []string, env Env) error {
 		if *email == "" {
 			return usageError{"user add: --email is required"}
 		}
-		password := env.Getenv("SYNAPSE_USER_PASSWORD")
-		if *fromStdin || password == "" {
-			if !*fromStdin {
-				fmt.Fprint(env.Stderr, "Password: ")
-			}
-			line, err := bufio.NewReader(env.Stdin).ReadString('\n')
-			if err != nil && line == "" {
-				return fmt.Errorf("read password: %w", err)
-			}
-			password = strings.TrimRight(line, "\r\n")
+		password, err := readPassword(env, *fromStdin)
+		if err != nil {
+			return err
 		}
 		svc := auth.NewService(auth.Options{Store: s, Log: log})
 		u, err := svc.CreateUser(ctx, auth.Registration{Email: *email, Password: password, Name: *name, Timezone: *tz, Admin: *isAdmin})
@@ -267,12 +262,70 @@ func userCmd(args []string, env Env) error {
 			return err
 		}
 		if *revoke {
-			fmt.Fprintf(env.Stdout, "%s is no longer an administrator (tokens issued before keep the role until they expire)\n", u.Email)
+			fmt.Fprintf(env.Stdout, "%s is no longer an administrator\n", u.Email)
 		} else {
-			fmt.Fprintf(env.Stdout, "%s is now an administrator (it takes effect at the next login or token refresh)\n", u.Email)
+			fmt.Fprintf(env.Stdout, "%s is now an administrator\n", u.Email)
+		}
+	case "set-password", "disable", "enable":
+		fs := flag.NewFlagSet("user "+args[0], flag.ContinueOnError)
+		fs.SetOutput(env.Stderr)
+		email := fs.String("email", "", "e-mail address (required)")
+		fromStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input")
+		if err := fs.Parse(args[1:]); err != nil {
+			return usageError{err.Error()}
+		}
+		u, err := s.UserByEmail(ctx, *email)
+		if errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("no user with e-mail %q", *email)
+		}
+		if err != nil {
+			return err
+		}
+		svc := auth.NewService(auth.Options{Store: s, Log: log})
+		switch args[0] {
+		case "set-password":
+			password, err := readPassword(env, *fromStdin)
+			if err != nil {
+				return err
+			}
+			var verr validate.Errors
+			if err := svc.ResetPassword(ctx, u.ID, password); errors.As(err, &verr) {
+				return usageError{verr.Error()}
+			} else if err != nil {
+				return err
+			}
+			fmt.Fprintf(env.Stdout, "%s has a new password; every session and token of the account has ended\n", u.Email)
+		case "disable":
+			if err := svc.SetDisabled(ctx, u.ID, true); err != nil {
+				return err
+			}
+			fmt.Fprintf(env.Stdout, "%s is disabled; every session and token of the account has ended\n", u.Email)
+		case "enable":
+			if err := svc.SetDisabled(ctx, u.ID, false); err != nil {
+				return err
+			}
+			fmt.Fprintf(env.Stdout, "%s is enabled; it must sign in again\n", u.Email)
 		}
 	default:
-		return usageError{fmt.Sprintf("unknown user subcommand %q (add, list, set-admin)", args[0])}
+		return usageError{fmt.Sprintf("unknown user subcommand %q (add, list, set-admin, set-password, disable, enable)", args[0])}
 	}
 	return nil
+}
+
+// readPassword reads a password from SYNAPSE_USER_PASSWORD or, with
+// fromStdin or when that is unset, from the first line of standard input
+// (prompting when not fromStdin).
+func readPassword(env Env, fromStdin bool) (string, error) {
+	password := env.Getenv("SYNAPSE_USER_PASSWORD")
+	if !fromStdin && password != "" {
+		return password, nil
+	}
+	if !fromStdin {
+		fmt.Fprint(env.Stderr, "Password: ")
+	}
+	line, err := bufio.NewReader(env.Stdin).ReadString('\n')
+	if err != nil && line == "" {
+		return "", fmt.Errorf("read password: %w", err)
+	}
+	return strings.TrimRight(line, "\r\n"), nil
 }

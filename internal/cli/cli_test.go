@@ -45,6 +45,18 @@ func TestUserCommands(t *testing.T) {
 	if code, _, errs := run(t, env, "", "user", "set-admin", "--email", "nobody@example.com"); code != 1 || !strings.Contains(errs, "no user") {
 		t.Fatalf("set-admin unknown: %d %q", code, errs)
 	}
+	if code, out, errs := run(t, env, "a new long password\n", "user", "set-password", "--email", "b@example.com", "--password-stdin"); code != 0 || !strings.Contains(out, "new password") {
+		t.Fatalf("set-password: %d %q %q", code, out, errs)
+	}
+	if code, _, errs := run(t, env, "short\n", "user", "set-password", "--email", "b@example.com", "--password-stdin"); code != 2 || !strings.Contains(errs, "password") {
+		t.Fatalf("set-password too short: %d %q", code, errs)
+	}
+	if code, out, _ := run(t, env, "", "user", "disable", "--email", "b@example.com"); code != 0 || !strings.Contains(out, "disabled") {
+		t.Fatalf("disable: %d %q", code, out)
+	}
+	if code, out, _ := run(t, env, "", "user", "enable", "--email", "b@example.com"); code != 0 || !strings.Contains(out, "enabled") {
+		t.Fatalf("enable: %d %q", code, out)
+	}
 }
 
 func TestMigrateAndVersion(t *testing.T) {

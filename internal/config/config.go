@@ -73,6 +73,25 @@ type Config struct {
 	MaxBodyBytes int64
 	// MetricsToken, when set, is required as a bearer token on /metrics.
 	MetricsToken string
+	// MetricsPublic serves /metrics to everyone when no MetricsToken is
+	// set (SYNAPSE_METRICS_PUBLIC); otherwise it is served to this machine
+	// only (see httplimit.GuardMetrics).
+	MetricsPublic bool
+	// MinTransferRate is the slowest a client may read a response or send
+	// a request body, in bytes per second, after TransferGrace
+	// (SYNAPSE_MIN_TRANSFER_RATE, SYNAPSE_TRANSFER_GRACE; see
+	// httplimit.New). Streams are exempt.
+	MinTransferRate int64
+	TransferGrace   time.Duration
+
+	// PasswordHashConcurrency bounds how many password hashes (argon2id,
+	// 19 MiB each) run at once in the process
+	// (SYNAPSE_PASSWORD_HASH_CONCURRENCY); 0 means the number of CPUs.
+	PasswordHashConcurrency int
+	// PasswordHashWait is how long a log-in, sign-up or password change
+	// waits for a hashing slot before it is answered 503
+	// (SYNAPSE_PASSWORD_HASH_WAIT).
+	PasswordHashWait time.Duration
 
 	// LogLevel and LogFormat configure the process log.
 	LogLevel  string
@@ -148,34 +167,39 @@ func (e *Error) Error() string { return fmt.Sprintf("config: %s: %s", e.Var, e.M
 func Load(getenv func(string) string) (*Config, error) {
 	p := parser{getenv: getenv}
 	c := &Config{
-		Addr:             p.str("SYNAPSE_ADDR", ":8080"),
-		DataDir:          p.str("SYNAPSE_DATA_DIR", "./data"),
-		DatabaseURL:      p.secret("DATABASE_URL"),
-		PublicURL:        p.str("SYNAPSE_PUBLIC_URL", ""),
-		MediaDir:         p.str("SYNAPSE_MEDIA_DIR", ""),
-		MediaS3Endpoint:  p.str("MEDIA_S3_ENDPOINT", ""),
-		MediaS3Bucket:    p.str("MEDIA_S3_BUCKET", ""),
-		MediaS3AccessKey: p.secret("MEDIA_S3_ACCESS_KEY"),
-		MediaS3SecretKey: p.secret("MEDIA_S3_SECRET_KEY"),
-		MediaS3Region:    p.str("MEDIA_S3_REGION", "us-east-1"),
-		MediaS3Prefix:    p.str("MEDIA_S3_PREFIX", ""),
-		NodeURL:          p.str("SYNAPSE_NODE_URL", ""),
-		LeaseTTL:         p.duration("SYNAPSE_LEASE_TTL", 30*time.Second),
-		Engine:           p.str("WHATSAPP_ENGINE", EngineWhatsmeow),
-		JWTSecret:        []byte(p.secret("JWT_SECRET")),
-		AccessTokenTTL:   p.duration("SYNAPSE_ACCESS_TOKEN_TTL", 15*time.Minute),
-		RefreshTokenTTL:  p.duration("SYNAPSE_REFRESH_TOKEN_TTL", 30*24*time.Hour),
-		Registration:     p.str("SYNAPSE_REGISTRATION", "open"),
-		TrustedProxies:   p.prefixes("SYNAPSE_TRUSTED_PROXIES"),
-		MaxBodyBytes:     p.int64("SYNAPSE_MAX_BODY_BYTES", 1<<20),
-		MetricsToken:     p.secret("SYNAPSE_METRICS_TOKEN"),
-		LogLevel:         p.str("SYNAPSE_LOG_LEVEL", "info"),
-		LogFormat:        p.str("SYNAPSE_LOG_FORMAT", "text"),
-		RetentionDays:    int(p.int64("WHATSAPP_MESSAGE_RETENTION_DAYS", 3)),
-		RestoreRate:      p.float("WHATSAPP_RESTORE_RATE", 20),
-		MaxMediaBytes:    p.int64("WHATSAPP_MAX_MEDIA_BYTES", 64<<20),
-		SimQRTimeouts:    p.durations("SIM_QR_TIMEOUTS", []time.Duration{60 * time.Second, 20 * time.Second, 20 * time.Second, 20 * time.Second, 20 * time.Second, 20 * time.Second}),
-		SimulatorURL:     p.str("WHATSAPP_SIMULATOR_URL", ""),
+		Addr:                    p.str("SYNAPSE_ADDR", ":8080"),
+		DataDir:                 p.str("SYNAPSE_DATA_DIR", "./data"),
+		DatabaseURL:             p.secret("DATABASE_URL"),
+		PublicURL:               p.str("SYNAPSE_PUBLIC_URL", ""),
+		MediaDir:                p.str("SYNAPSE_MEDIA_DIR", ""),
+		MediaS3Endpoint:         p.str("MEDIA_S3_ENDPOINT", ""),
+		MediaS3Bucket:           p.str("MEDIA_S3_BUCKET", ""),
+		MediaS3AccessKey:        p.secret("MEDIA_S3_ACCESS_KEY"),
+		MediaS3SecretKey:        p.secret("MEDIA_S3_SECRET_KEY"),
+		MediaS3Region:           p.str("MEDIA_S3_REGION", "us-east-1"),
+		MediaS3Prefix:           p.str("MEDIA_S3_PREFIX", ""),
+		NodeURL:                 p.str("SYNAPSE_NODE_URL", ""),
+		LeaseTTL:                p.duration("SYNAPSE_LEASE_TTL", 30*time.Second),
+		Engine:                  p.str("WHATSAPP_ENGINE", EngineWhatsmeow),
+		JWTSecret:               []byte(p.secret("JWT_SECRET")),
+		AccessTokenTTL:          p.duration("SYNAPSE_ACCESS_TOKEN_TTL", 15*time.Minute),
+		RefreshTokenTTL:         p.duration("SYNAPSE_REFRESH_TOKEN_TTL", 30*24*time.Hour),
+		Registration:            p.str("SYNAPSE_REGISTRATION", "open"),
+		TrustedProxies:          p.prefixes("SYNAPSE_TRUSTED_PROXIES"),
+		MaxBodyBytes:            p.int64("SYNAPSE_MAX_BODY_BYTES", 1<<20),
+		MetricsToken:            p.secret("SYNAPSE_METRICS_TOKEN"),
+		MetricsPublic:           p.bool("SYNAPSE_METRICS_PUBLIC", false),
+		MinTransferRate:         p.int64("SYNAPSE_MIN_TRANSFER_RATE", 4096),
+		TransferGrace:           p.duration("SYNAPSE_TRANSFER_GRACE", 10*time.Second),
+		PasswordHashConcurrency: int(p.int64("SYNAPSE_PASSWORD_HASH_CONCURRENCY", 0)),
+		PasswordHashWait:        p.duration("SYNAPSE_PASSWORD_HASH_WAIT", 5*time.Second),
+		LogLevel:                p.str("SYNAPSE_LOG_LEVEL", "info"),
+		LogFormat:               p.str("SYNAPSE_LOG_FORMAT", "text"),
+		RetentionDays:           int(p.int64("WHATSAPP_MESSAGE_RETENTION_DAYS", 3)),
+		RestoreRate:             p.float("WHATSAPP_RESTORE_RATE", 20),
+		MaxMediaBytes:           p.int64("WHATSAPP_MAX_MEDIA_BYTES", 64<<20),
+		SimQRTimeouts:           p.durations("SIM_QR_TIMEOUTS", []time.Duration{60 * time.Second, 20 * time.Second, 20 * time.Second, 20 * time.Second, 20 * time.Second, 20 * time.Second}),
+		SimulatorURL:            p.str("WHATSAPP_SIMULATOR_URL", ""),
 
 		WAHAServiceURL: p.str("WAHA_SERVICE_URL", ""),
 		WAHAAPIKey:     p.secret("WAHA_API_KEY"),
@@ -233,6 +257,18 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxBodyBytes < 1024 {
 		return &Error{"SYNAPSE_MAX_BODY_BYTES", "must be at least 1024"}
+	}
+	if c.MinTransferRate < 64 {
+		return &Error{"SYNAPSE_MIN_TRANSFER_RATE", "must be at least 64 (bytes per second)"}
+	}
+	if c.TransferGrace < time.Second || c.TransferGrace > 10*time.Minute {
+		return &Error{"SYNAPSE_TRANSFER_GRACE", "must be between 1s and 10m"}
+	}
+	if c.PasswordHashConcurrency < 0 || c.PasswordHashConcurrency > 1024 {
+		return &Error{"SYNAPSE_PASSWORD_HASH_CONCURRENCY", "must be between 0 (the number of CPUs) and 1024"}
+	}
+	if c.PasswordHashWait < 100*time.Millisecond || c.PasswordHashWait > time.Minute {
+		return &Error{"SYNAPSE_PASSWORD_HASH_WAIT", "must be between 100ms and 1m"}
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
@@ -327,6 +363,20 @@ func (p *parser) int64(name string, def int64) int64 {
 		return def
 	}
 	return n
+}
+
+func (p *parser) bool(name string, def bool) bool {
+	switch v := strings.ToLower(p.str(name, "")); v {
+	case "":
+		return def
+	case "1", "true", "yes", "on":
+		return true
+	case "0", "false", "no", "off":
+		return false
+	default:
+		p.fail(name, fmt.Sprintf("%q is not true or false", v))
+		return def
+	}
 }
 
 func (p *parser) float(name string, def float64) float64 {

@@ -24,6 +24,13 @@ func TestDefaults(t *testing.T) {
 	if c.SQLitePath() != filepath.Join("data", "synapse.db") || c.IsPostgres() {
 		t.Fatalf("default database should be SQLite in the data dir, got %q", c.SQLitePath())
 	}
+	if c.MetricsPublic || c.MetricsToken != "" || c.MinTransferRate != 4096 || c.TransferGrace != 10*time.Second ||
+		c.PasswordHashConcurrency != 0 || c.PasswordHashWait != 5*time.Second {
+		t.Fatalf("security defaults: %+v", c)
+	}
+	if c, err := Load(env(map[string]string{"SYNAPSE_METRICS_PUBLIC": "true"})); err != nil || !c.MetricsPublic {
+		t.Fatalf("opt-in to public metrics: %v", err)
+	}
 	if len(c.SimQRTimeouts) != 6 || c.SimQRTimeouts[0] != time.Minute || c.SimQRTimeouts[1] != 20*time.Second {
 		t.Fatalf("QR timeouts %v", c.SimQRTimeouts)
 	}
@@ -56,6 +63,11 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		{map[string]string{"SYNAPSE_LEASE_TTL": "100ms"}, "SYNAPSE_LEASE_TTL"},
 		{map[string]string{"SYNAPSE_LEASE_TTL": "soon"}, "SYNAPSE_LEASE_TTL"},
 		{map[string]string{"SYNAPSE_NODE_URL": "node-1:8080"}, "SYNAPSE_NODE_URL"},
+		{map[string]string{"SYNAPSE_PASSWORD_HASH_CONCURRENCY": "-1"}, "SYNAPSE_PASSWORD_HASH_CONCURRENCY"},
+		{map[string]string{"SYNAPSE_PASSWORD_HASH_WAIT": "1h"}, "SYNAPSE_PASSWORD_HASH_WAIT"},
+		{map[string]string{"SYNAPSE_METRICS_PUBLIC": "maybe"}, "SYNAPSE_METRICS_PUBLIC"},
+		{map[string]string{"SYNAPSE_MIN_TRANSFER_RATE": "1"}, "SYNAPSE_MIN_TRANSFER_RATE"},
+		{map[string]string{"SYNAPSE_TRANSFER_GRACE": "0s"}, "SYNAPSE_TRANSFER_GRACE"},
 	}
 	for _, tc := range cases {
 		_, err := Load(env(tc.env))

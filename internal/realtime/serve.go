@@ -20,7 +20,27 @@ type StreamOptions struct {
 	// OriginPatterns are extra Origin host patterns a WebSocket may come from
 	// (same-origin is always allowed).
 	OriginPatterns []string
+	// Recheck, when set, is called every RecheckEvery (default 1 min);
+	// when it returns an error the stream ends as revoked. It is the
+	// fallback for revocations that do not reach this hub (made by another
+	// process, such as the CLI, or by a node whose revocations are not
+	// carried here): check the stream's credential against the database
+	// again.
+	Recheck      func(context.Context) error
+	RecheckEvery time.Duration
 }
+
+// TypeStreamEnd is the last event of an SSE stream whose credential
+// expired or was revoked: {"type": "stream.end", "data": {"reason":
+// "expired" | "revoked"}}. The client needs a fresh credential (a refreshed
+// token, or signing in again) before reconnecting.
+const TypeStreamEnd = "stream.end"
+
+// WebSocket close codes of a stream whose credential ended.
+const (
+	CloseExpired websocket.StatusCode = 4401
+	CloseRevoked websocket.StatusCode = 4403
+)
 
 func (o StreamOptions) withDefaults() StreamOptions {
 	if o.Heartbeat <= 0 {
@@ -32,7 +52,30 @@ func (o StreamOptions) withDefaults() StreamOptions {
 	if o.WriteTimeout <= 0 {
 		o.WriteTimeout = 10 * time.Second
 	}
+	if o.RecheckEvery <= 0 {
+		o.RecheckEvery = time.Minute
+	}
 	return o
+}
+
+// recheck returns a channel that ticks every RecheckEvery when Recheck is
+// set (nil otherwise: it never ticks), and its stop function.
+func (o StreamOptions) recheck() (<-chan time.Time, func()) {
+	if o.Recheck == nil {
+		return nil, func() {}
+	}
+	t := time.NewTicker(o.RecheckEvery)
+	return t.C, t.Stop
+}
+
+// endFrame is the stream.end event for a subscription that ended with its
+// credential.
+func endFrame(reason EndReason) frame {
+	b, _ := json.Marshal(struct {
+		Type string            `json:"type"`
+		Data map[string]string `json:"data"`
+	}{TypeStreamEnd, map[string]string{"reason": reason.String()}})
+	return frame{typ: TypeStreamEnd, json: b}
 }
 
 // Initial is an event written to a new stream before live ones (the current
@@ -58,7 +101,8 @@ func encodeInitial(in []Initial) []frame {
 
 // ServeSSE streams sub's events as Server-Sent Events (`event: <type>` and
 // one `data:` line of JSON per event) until the client goes away, the
-// subscription is dropped, or the stream's lifetime ends. It unsubscribes sub
+// subscription is dropped, its credential expires or is revoked (the last
+// event is then TypeStreamEnd), or the stream's lifetime ends. It unsubscribes sub
 // on return.
 func (h *Hub) ServeSSE(w http.ResponseWriter, r *http.Request, sub *Subscription, initial []Initial, o StreamOptions) {
 	defer h.Unsubscribe(sub)
@@ -99,6 +143,8 @@ func (h *Hub) ServeSSE(w http.ResponseWriter, r *http.Request, sub *Subscription
 	defer heartbeat.Stop()
 	lifetime := time.NewTimer(o.MaxLifetime)
 	defer lifetime.Stop()
+	recheck, stop := o.recheck()
+	defer stop()
 	for {
 		select {
 		case f := <-sub.c:
@@ -109,7 +155,14 @@ func (h *Hub) ServeSSE(w http.ResponseWriter, r *http.Request, sub *Subscription
 			if !write([]byte(": keep-alive\n\n")) {
 				return
 			}
+		case <-recheck:
+			if o.Recheck(r.Context()) != nil {
+				h.endAs(sub, Revoked)
+			}
 		case <-sub.done:
+			if e := sub.Ended(); e == Expired || e == Revoked {
+				writeFrame(endFrame(e))
+			}
 			return
 		case <-lifetime.C:
 			return
@@ -121,7 +174,8 @@ func (h *Hub) ServeSSE(w http.ResponseWriter, r *http.Request, sub *Subscription
 
 // ServeWS upgrades to a WebSocket and sends sub's events, one JSON object
 // per text message, until either side closes, the subscription is dropped
-// (close code 1008 "too slow"), or the lifetime ends (1001). Messages from
+// (close code 1008 "too slow"), its credential expires (4401) or is
+// revoked (4403), or the lifetime ends (1001). Messages from
 // the client are ignored. It unsubscribes sub on return.
 func (h *Hub) ServeWS(w http.ResponseWriter, r *http.Request, sub *Subscription, initial []Initial, o StreamOptions) {
 	defer h.Unsubscribe(sub)
@@ -147,6 +201,8 @@ func (h *Hub) ServeWS(w http.ResponseWriter, r *http.Request, sub *Subscription,
 	defer ping.Stop()
 	lifetime := time.NewTimer(o.MaxLifetime)
 	defer lifetime.Stop()
+	recheck, stop := o.recheck()
+	defer stop()
 	for {
 		select {
 		case f := <-sub.c:
@@ -160,10 +216,19 @@ func (h *Hub) ServeWS(w http.ResponseWriter, r *http.Request, sub *Subscription,
 			if err != nil {
 				return
 			}
+		case <-recheck:
+			if o.Recheck(ctx) != nil {
+				h.endAs(sub, Revoked)
+			}
 		case <-sub.done:
-			if sub.Dropped() {
+			switch sub.Ended() {
+			case Dropped:
 				c.Close(websocket.StatusPolicyViolation, "too slow")
-			} else {
+			case Expired:
+				c.Close(CloseExpired, "credential expired")
+			case Revoked:
+				c.Close(CloseRevoked, "credential revoked")
+			default:
 				c.Close(websocket.StatusGoingAway, "closing")
 			}
 			return

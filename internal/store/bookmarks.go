@@ -107,6 +107,8 @@ type BookmarkPreview struct {
 // SetBookmarkPreview records a fetched preview (keeping fields a person
 // edited by hand) and re-indexes the bookmark.
 func (s *Store) SetBookmarkPreview(ctx context.Context, userID, id string, p BookmarkPreview) (Bookmark, error) {
+	// A fetched page may hold anything (see cleanText).
+	p.Title, p.Description, p.SiteName, p.ImageURL = cleanText(p.Title), cleanText(p.Description), cleanText(p.SiteName), cleanText(p.ImageURL)
 	var b Bookmark
 	err := s.InTx(ctx, func(tx *sql.Tx) error {
 		now := ms(s.clock())

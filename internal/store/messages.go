@@ -129,12 +129,16 @@ type IncomingMessage struct {
 }
 
 // Prepare computes what storing the message needs (its encoded
-// attachments and its folded search text). IngestMessages calls it for
-// messages that were not prepared.
+// attachments and its folded search text), after turning invalid UTF-8 and
+// NUL characters in its text fields into U+FFFD (PostgreSQL refuses them;
+// both databases store the same). IngestMessages calls it for messages that
+// were not prepared.
 func (m *IncomingMessage) Prepare() error {
 	if m.prepared {
 		return nil
 	}
+	m.Message.clean()
+	m.ChatName = cleanText(m.ChatName)
 	raw, err := encodePayload(&m.Message)
 	if err != nil {
 		return err
@@ -157,6 +161,11 @@ const messageInsertChunk = 250
 func (s *Store) IngestMessages(ctx context.Context, msgs []*IncomingMessage, hook IngestHook) error {
 	if len(msgs) == 0 {
 		return nil
+	}
+	for _, m := range msgs {
+		if err := m.Prepare(); err != nil {
+			return err
+		}
 	}
 	type chatKey struct{ user, chat string }
 	chatIdx := make(map[chatKey]int, len(msgs))

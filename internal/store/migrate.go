@@ -48,9 +48,12 @@ func (s *Store) Migrations() ([]Migration, error) {
 		out = append(out, Migration{Version: v, Name: strings.TrimSuffix(rest, ".sql"), SQL: string(b)})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Version < out[j].Version })
+	// Numbers are handed out ahead of time to work that lands separately,
+	// so a build may lack one (006 before 005 is merged); each is applied
+	// once, in order, and a missing one is applied when it arrives.
 	for i, m := range out {
-		if m.Version != i+1 {
-			return nil, fmt.Errorf("store: migrations must be numbered 1, 2, 3…; found %d at position %d", m.Version, i+1)
+		if m.Version < 1 || (i > 0 && m.Version == out[i-1].Version) {
+			return nil, fmt.Errorf("store: migration numbers must be positive and unique; found %d twice or out of range", m.Version)
 		}
 	}
 	return out, nil
@@ -87,7 +90,7 @@ func (s *Store) lockMigrations(ctx context.Context, tx *sql.Tx) error {
 }
 
 // SchemaVersion returns the newest applied migration (0 on an empty
-// database) and the newest one this binary knows.
+// database) and the newest one this binary knows (the highest number).
 func (s *Store) SchemaVersion(ctx context.Context) (applied, known int, err error) {
 	ms, err := s.Migrations()
 	if err != nil {
@@ -97,7 +100,7 @@ func (s *Store) SchemaVersion(ctx context.Context) (applied, known int, err erro
 		return 0, 0, err
 	}
 	applied, err = s.appliedVersion(ctx, s.w)
-	return applied, len(ms), err
+	return applied, newest(ms), err
 }
 
 type querier interface {
@@ -139,10 +142,18 @@ func (s *Store) MigrateTo(ctx context.Context, version int) error {
 	if err != nil {
 		return err
 	}
-	if applied > len(all) {
-		return fmt.Errorf("store: database schema is at version %d but this binary knows only %d; upgrade synapse", applied, len(all))
+	if applied > newest(all) {
+		return fmt.Errorf("store: database schema is at version %d but this binary knows only %d; upgrade synapse", applied, newest(all))
 	}
 	return nil
+}
+
+// newest is the highest version in ms, which is sorted.
+func newest(ms []Migration) int {
+	if len(ms) == 0 {
+		return 0
+	}
+	return ms[len(ms)-1].Version
 }
 
 func (s *Store) apply(ctx context.Context, m Migration) error {

@@ -94,15 +94,26 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash, newHash []byte,
 }
 
 // RevokeRefreshFamily revokes the family of the token whose hash is given, if
-// it belongs to userID (logout). Unknown tokens are ErrNotFound.
-func (s *Store) RevokeRefreshFamily(ctx context.Context, userID string, hash []byte) error {
-	res, err := s.w.ExecContext(ctx, `UPDATE refresh_tokens SET revoked_at = $3
-		WHERE user_id = $1 AND revoked_at IS NULL AND family_id IN (SELECT family_id FROM refresh_tokens WHERE token_hash = $2 AND user_id = $1)`,
-		userID, hash, ms(s.clock()))
+// it belongs to userID (logout), and returns the family's id. Unknown tokens,
+// and another user's, are ErrNotFound; a family already revoked is not an
+// error.
+func (s *Store) RevokeRefreshFamily(ctx context.Context, userID string, hash []byte) (string, error) {
+	var family string
+	err := s.InTx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `SELECT family_id FROM refresh_tokens WHERE token_hash = $1 AND user_id = $2`, hash, userID).Scan(&family)
+		if err != nil {
+			return notFound(err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE refresh_tokens SET revoked_at = $3 WHERE user_id = $1 AND family_id = $2 AND revoked_at IS NULL`,
+			userID, family, ms(s.clock())); err != nil {
+			return fmt.Errorf("store: revoke refresh token: %w", err)
+		}
+		return nil
+	})
 	if err != nil {
-		return fmt.Errorf("store: revoke refresh token: %w", err)
+		return "", err
 	}
-	return expectOne(res)
+	return family, nil
 }
 
 // RevokeAllRefreshTokens revokes every refresh token of a user.

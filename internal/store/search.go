@@ -55,6 +55,10 @@ func searchTerms(q string) []string {
 	return terms
 }
 
+// userToken is the owner's token, which on SQLite starts every indexed
+// document (the rest is the document's folded text). Queries match it only
+// as the first token of a document (ftsQuery): the same word inside text —
+// anyone can send anyone a message holding it — never counts as ownership.
 func userToken(userID string) string { return "u" + strings.ToLower(userID) }
 
 // indexDoc adds or replaces the search document of one thing.
@@ -194,11 +198,16 @@ func kindFilter(kinds []string, args *[]any) string {
 	return " AND d.kind IN (" + strings.Join(ph, ",") + ")"
 }
 
-// ftsQuery is an FTS5 query: the owner's token and every term, with prefix
-// the last as a prefix. Terms are quoted, so FTS5 syntax in a query is just
-// text.
+// ftsQuery is an FTS5 query: the owner's token as the first token of the
+// document ("^", FTS5's initial-token query), and every term, with prefix
+// the last as a prefix. Anchoring the owner matters: another person's
+// documents may hold the owner's token in their text (their copies of
+// messages they sent), and, matching, would fill the window of newest
+// matches that is taken before results are filtered by user, pushing the
+// owner's own hits out. Terms are quoted, so FTS5 syntax in a query is
+// just text.
 func ftsQuery(userID string, terms []string, prefix bool) string {
-	parts := []string{`"` + userToken(userID) + `"`}
+	parts := []string{`^"` + userToken(userID) + `"`}
 	for i, t := range terms {
 		p := `"` + strings.ReplaceAll(t, `"`, `""`) + `"`
 		if prefix && i == len(terms)-1 {

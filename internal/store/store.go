@@ -61,6 +61,12 @@ func OpenSQLite(path string, opts Options) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("store: create database directory: %w", err)
 	}
+	// The database holds password hashes and WhatsApp device keys: only
+	// the owner may read it, whatever the directory allows. SQLite creates
+	// its -wal and -shm files with the database file's mode.
+	if err := restrictSQLiteFiles(path, true); err != nil {
+		return nil, err
+	}
 	// All SQLite settings live here:
 	//  - WAL lets readers run beside the single writer;
 	//  - synchronous(FULL) makes a commit durable before it returns, even
@@ -96,7 +102,42 @@ func OpenSQLite(path string, opts Options) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
+	if err := restrictSQLiteFiles(path, false); err != nil {
+		s.Close()
+		return nil, err
+	}
 	return s, nil
+}
+
+// restrictSQLiteFiles makes the database at path and its companion files
+// readable and writable by their owner alone: it creates the database file
+// with mode 0600 when create is set and it does not exist, and takes group
+// and other permissions away from any of them that has some (a database
+// made by an older version, or copied in).
+func restrictSQLiteFiles(path string, create bool) error {
+	if create {
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+		if err == nil {
+			f.Close()
+		} else if !errors.Is(err, os.ErrExist) {
+			return fmt.Errorf("store: create database file: %w", err)
+		}
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm", path + "-journal"} {
+		fi, err := os.Stat(p)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("store: %w", err)
+		}
+		if fi.Mode().IsRegular() && fi.Mode().Perm()&0o077 != 0 {
+			if err := os.Chmod(p, fi.Mode().Perm()&^0o077); err != nil {
+				return fmt.Errorf("store: restrict permissions of %s: %w", filepath.Base(p), err)
+			}
+		}
+	}
+	return nil
 }
 
 // OpenPostgres connects to PostgreSQL at dsn (postgres://…).

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -39,7 +41,7 @@ func TestMigrationsFreshEqualsUpgradePath(t *testing.T) {
 					t.Fatalf("step %d: %v", m.Version, err)
 				}
 				applied, known, err := stepwise.SchemaVersion(ctx)
-				if err != nil || applied != m.Version || known != len(ms) {
+				if err != nil || applied != m.Version || known != ms[len(ms)-1].Version {
 					t.Fatalf("after step %d: applied=%d known=%d err=%v", m.Version, applied, known, err)
 				}
 			}
@@ -178,10 +180,10 @@ func TestRefreshTokenRotationAndReuse(t *testing.T) {
 		}
 		// Logout revokes the family; another user cannot revoke it.
 		other := mustUser(t, s, "b@x.io")
-		if err := s.RevokeRefreshFamily(ctx, other.ID, []byte("f2b")); !errors.Is(err, store.ErrNotFound) {
+		if _, err := s.RevokeRefreshFamily(ctx, other.ID, []byte("f2b")); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("revoke by another user: %v", err)
 		}
-		if err := s.RevokeRefreshFamily(ctx, u.ID, []byte("f2b")); err != nil {
+		if _, err := s.RevokeRefreshFamily(ctx, u.ID, []byte("f2b")); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.RotateRefreshToken(ctx, []byte("f2b"), []byte("y"), time.Now(), exp); !errors.Is(err, store.ErrTokenReused) {
@@ -499,4 +501,49 @@ func TestIDs(t *testing.T) {
 		}
 		prev = id
 	}
+}
+
+// The SQLite database and its companions are readable by their owner
+// alone, even in a directory that others may read, and an older database
+// made readable by others is restricted when opened.
+func TestSQLiteFilesAreOwnerOnly(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "synapse.db")
+	check := func(when string) {
+		t.Helper()
+		for _, p := range []string{path, path + "-wal", path + "-shm"} {
+			fi, err := os.Stat(p)
+			if err != nil {
+				t.Fatalf("%s: %v", when, err)
+			}
+			if fi.Mode().Perm() != 0o600 {
+				t.Errorf("%s: %s has mode %o, want 600", when, filepath.Base(p), fi.Mode().Perm())
+			}
+		}
+	}
+	s, err := store.OpenSQLite(path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	mustUser(t, s, "ana@example.com")
+	check("new database")
+	s.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o644); err != nil && !errors.Is(err, os.ErrNotExist) {
+			t.Fatal(err)
+		}
+	}
+	s, err = store.OpenSQLite(path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	mustUser(t, s, "bea@example.com")
+	check("reopened database")
 }

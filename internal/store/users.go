@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/synapse-kb/synapse/internal/validate"
 )
 
 // User is an account. PasswordHash never leaves the auth package.
@@ -17,20 +19,44 @@ type User struct {
 	Timezone     string    `json:"timezone"`
 	CreatedAt    time.Time `json:"createdAt"`
 	PasswordHash string    `json:"-"`
+	// DisabledAt is when the account was disabled (zero: it is not). A
+	// disabled account cannot sign in, and none of its credentials work.
+	DisabledAt time.Time `json:"disabledAt,omitzero"`
+	// TokensValidAfter is the epoch before which no access token of the
+	// user is valid (zero: none).
+	TokensValidAfter time.Time `json:"-"`
 }
+
+// Disabled reports whether the account is disabled.
+func (u User) Disabled() bool { return !u.DisabledAt.IsZero() }
 
 // NormalizeEmail is the form in which e-mail addresses are stored and looked
 // up: trimmed and lower-cased.
 func NormalizeEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
 
-const userColumns = `id, email, name, password_hash, is_admin, timezone, created_at`
+const userColumns = `id, email, name, password_hash, is_admin, timezone, created_at, disabled_at, tokens_valid_after`
+
+// userRow scans userColumns.
+type userRow struct {
+	u              User
+	created, valid int64
+	disabled       sql.NullInt64
+}
+
+func (r *userRow) dest() []any {
+	return []any{&r.u.ID, &r.u.Email, &r.u.Name, &r.u.PasswordHash, &r.u.IsAdmin, &r.u.Timezone, &r.created, &r.disabled, &r.valid}
+}
+
+func (r *userRow) user() User {
+	u := r.u
+	u.CreatedAt, u.DisabledAt, u.TokensValidAfter = fromMS(r.created), nullMS(r.disabled), fromMS(r.valid)
+	return u
+}
 
 func scanUser(row interface{ Scan(...any) error }) (User, error) {
-	var u User
-	var created int64
-	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.PasswordHash, &u.IsAdmin, &u.Timezone, &created)
-	u.CreatedAt = fromMS(created)
-	return u, err
+	var r userRow
+	err := row.Scan(r.dest()...)
+	return r.user(), err
 }
 
 // CreateUser stores a new user with a fresh id. A taken e-mail address is
@@ -63,8 +89,13 @@ func (s *Store) UserByID(ctx context.Context, id string) (User, error) {
 	return u, nil
 }
 
-// UserByEmail returns the user with this e-mail address (any case).
+// UserByEmail returns the user with this e-mail address (any case). An
+// address that is not valid UTF-8 or holds a NUL is ErrNotFound without a
+// query (PostgreSQL refuses such text).
 func (s *Store) UserByEmail(ctx context.Context, email string) (User, error) {
+	if !validate.IsText(email) {
+		return User{}, ErrNotFound
+	}
 	u, err := scanUser(s.r.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE email = $1`, NormalizeEmail(email)))
 	if err != nil {
 		return User{}, notFound(err)

@@ -58,20 +58,19 @@ func (s *Store) CreateWebSession(ctx context.Context, userID string, tokenHash, 
 }
 
 // ResolveWebSession returns the session whose token has the SHA-256
-// tokenHash, with its user, in one query. A session that is unknown, or
-// that expired at or before now, is ErrNotFound.
+// tokenHash, with its user, in one query. A session that is unknown, that
+// expired at or before now, or whose account is disabled, is ErrNotFound:
+// every request of a browser sees a live account.
 func (s *Store) ResolveWebSession(ctx context.Context, tokenHash []byte, now time.Time) (WebSession, User, error) {
 	var row webSessionRow
-	var u User
-	var created int64
-	err := s.r.QueryRowContext(ctx, `SELECT `+webSessionColumns+`, u.id, u.email, u.name, u.password_hash, u.is_admin, u.timezone, u.created_at
-		FROM web_sessions ws JOIN users u ON u.id = ws.user_id WHERE ws.token_hash = $1 AND ws.expires_at > $2`, tokenHash, ms(now)).
-		Scan(append(row.dest(), &u.ID, &u.Email, &u.Name, &u.PasswordHash, &u.IsAdmin, &u.Timezone, &created)...)
+	var ur userRow
+	err := s.r.QueryRowContext(ctx, `SELECT `+webSessionColumns+`, u.id, u.email, u.name, u.password_hash, u.is_admin, u.timezone, u.created_at, u.disabled_at, u.tokens_valid_after
+		FROM web_sessions ws JOIN users u ON u.id = ws.user_id WHERE ws.token_hash = $1 AND ws.expires_at > $2 AND u.disabled_at IS NULL`, tokenHash, ms(now)).
+		Scan(append(row.dest(), ur.dest()...)...)
 	if err != nil {
 		return WebSession{}, User{}, notFound(err)
 	}
-	u.CreatedAt = fromMS(created)
-	return row.session(), u, nil
+	return row.session(), ur.user(), nil
 }
 
 // TouchWebSession records that one of the user's sessions was used at seen

@@ -75,3 +75,21 @@ var ErrTimezone = errors.New("validate: not an IANA time zone")
 
 // TimezoneMessage is what a bad time zone field says.
 const TimezoneMessage = "is not an IANA time zone such as Europe/Lisbon or America/Sao_Paulo"
+
+// IsText reports whether s is text that every database stores as given:
+// valid UTF-8 without NUL characters (PostgreSQL refuses both; SQLite
+// would store them). Input that fails it is refused at the boundary.
+func IsText(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
+}
+
+// Text checks that s is valid UTF-8 without NUL characters (see IsText),
+// naming field when it is not.
+func (e *Errors) Text(field, s string) {
+	switch {
+	case !utf8.ValidString(s):
+		e.Add(field, "is not valid UTF-8")
+	case strings.ContainsRune(s, 0):
+		e.Add(field, "must not contain NUL characters")
+	}
+}

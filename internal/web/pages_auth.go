@@ -143,6 +143,9 @@ func authFailure(w http.ResponseWriter, err error) (int, string) {
 		return http.StatusConflict, "An account with this e-mail address exists already. Sign in instead."
 	case errors.Is(err, auth.ErrRegistrationClosed):
 		return http.StatusForbidden, "Sign-up is closed on this server. Ask its administrator for an account."
+	case errors.Is(err, auth.ErrBusy):
+		w.Header().Set("Retry-After", strconv.Itoa(int(auth.BusyRetryAfter/time.Second)))
+		return http.StatusServiceUnavailable, "The server is busy checking other sign-ins. Try again in a moment."
 	case errors.As(err, &limited):
 		secs := int(limited.RetryAfter.Round(time.Second) / time.Second)
 		w.Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
