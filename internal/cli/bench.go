@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"slices"
 	"time"
 
 	"github.com/synapse-kb/synapse/internal/bench"
@@ -30,12 +31,21 @@ const benchUsage = `Usage: synapse bench <name> [flags]
 Flags (all benchmarks): -database postgres://… (default: a fresh SQLite file)
 `
 
+// benchNames are the benchmarks benchCmd runs.
+var benchNames = []string{"ingest", "latency", "queries", "sessions", "pages", "pipeline", "whatsmeow", "thumbnail"}
+
 func benchCmd(args []string, env Env) error {
 	if len(args) == 0 {
-		return usageError{benchUsage}
+		return usageError{msg: benchUsage}
 	}
-	fs := flag.NewFlagSet("bench "+args[0], flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
+	switch {
+	case args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help":
+		fmt.Fprint(env.Stdout, benchUsage)
+		return errHelp
+	case !slices.Contains(benchNames, args[0]):
+		return usageError{msg: fmt.Sprintf("unknown benchmark %q\n\n%s", args[0], benchUsage)}
+	}
+	fs := newFlagSet("bench "+args[0], "[flags]", "Run the "+args[0]+" benchmark; synapse bench -h describes them all.")
 	dbURL := fs.String("database", "", "PostgreSQL URL (default: a fresh SQLite file)")
 	sessions := fs.Int("sessions", 100, "sessions")
 	messages := fs.Int("messages", 200000, "messages (ingest, latency)")
@@ -48,8 +58,8 @@ func benchCmd(args []string, env Env) error {
 	restore := fs.Bool("restore", false, "restore the sessions paired earlier in -dir (whatsmeow)")
 	restoreRate := fs.String("restore-rate", "", "WHATSAPP_RESTORE_RATE for -restore (0 lifts the ceiling)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the message phase (whatsmeow)")
-	if err := fs.Parse(args[1:]); err != nil {
-		return usageError{err.Error()}
+	if err := noArguments(fs, args[1:], env); err != nil {
+		return err
 	}
 	dir, cleanup, err := bench.TempDir()
 	if err != nil {
@@ -100,7 +110,7 @@ func benchCmd(args []string, env Env) error {
 		fmt.Fprintf(env.Stdout, "thumbnail %s: %d image messages, message to thumbnail served: p50 %s, p99 %s, max %s\n", db, r.Images, r.P50, r.P99, r.Max)
 	case "whatsmeow":
 		if *simulator == "" || *keepDir == "" {
-			return usageError{"bench whatsmeow needs -simulator URL (start one with: go run ./cmd/wasim) and -dir DIR"}
+			return usageError{msg: "bench whatsmeow needs -simulator URL (start one with: go run ./cmd/wasim) and -dir DIR"}
 		}
 		o := bench.MeowOptions{Simulator: *simulator, Dir: *keepDir, Sessions: *sessions, Concurrency: *concurrency,
 			CPUProfile: *cpuProfile, RestoreRate: *restoreRate}
@@ -155,8 +165,6 @@ func benchCmd(args []string, env Env) error {
 		}
 		fmt.Fprintf(env.Stdout, "sessions %s: %d idle connected sim sessions: %.1f KiB heap and %.2f goroutines per session (%.1f KiB resident)\n",
 			db, r.Sessions, r.HeapPerSession/1024, r.GoroutinesPerSession, r.RSSPerSession/1024)
-	default:
-		return usageError{benchUsage}
 	}
 	return nil
 }

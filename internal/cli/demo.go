@@ -2,12 +2,6 @@ package cli
 
 import (
 	"context"
-	"flag"
-	"fmt"
-	"net"
-	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/synapse-kb/synapse/internal/app"
@@ -15,20 +9,27 @@ import (
 )
 
 // demoCmd runs Synapse on the embedded defaults (SQLite under -dir) with the
-// simulated WhatsApp, creates a demo account and, once the person links the
-// simulated phone, generates realistic traffic.
+// simulated WhatsApp, sets up the demo account and, once the person links
+// the simulated phone, generates realistic traffic. -addr and -dir default
+// to SYNAPSE_ADDR and SYNAPSE_DATA_DIR; the flags win.
 func demoCmd(args []string, env Env) error {
-	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	dir := fs.String("dir", "./data", "data directory: SQLite database, media and the simulated phone")
-	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
+	defAddr, defDir := env.Getenv("SYNAPSE_ADDR"), env.Getenv("SYNAPSE_DATA_DIR")
+	if defAddr == "" {
+		defAddr = "127.0.0.1:8080"
+	}
+	if defDir == "" {
+		defDir = "./data"
+	}
+	fs := newFlagSet("demo", "[flags]",
+		"Try Synapse on a simulated WhatsApp: it creates a demo account (its password is kept in the\n"+
+			"data directory and printed on every run) and, once you link the simulated phone on the\n"+
+			"Connect page, friends and groups write to it in English, Portuguese and Spanish.")
+	dir := fs.String("dir", defDir, "data directory: SQLite database, media, the simulated phone and the demo password\n(SYNAPSE_DATA_DIR sets the default)")
+	addr := fs.String("addr", defAddr, "listen address (SYNAPSE_ADDR sets the default)")
 	email := fs.String("email", "demo@example.com", "the demo account's e-mail address")
 	pace := fs.Duration("pace", 5*time.Second, "mean pause between simulated messages")
-	if err := fs.Parse(args); err != nil {
-		return usageError{err.Error()}
-	}
-	if fs.NArg() > 0 {
-		return usageError{"demo takes flags only (-dir, -addr, -email, -pace)"}
+	if err := noArguments(fs, args, env); err != nil {
+		return err
 	}
 	// The demo always runs the simulator on the embedded database, whatever
 	// the environment says; logs stay quiet unless asked for.
@@ -55,16 +56,18 @@ func demoCmd(args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := env.signalContext()
 	defer stop()
-	a, err := app.New(ctx, cfg, log, version())
+	// Listen before app.New creates the data directory: a taken port is
+	// said plainly and leaves nothing behind.
+	ln, err := listen(cfg.Addr, func(alt string) string { return "run with -addr " + alt + " or SYNAPSE_ADDR=" + alt })
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
+	a, err := app.New(ctx, cfg, log, version())
 	if err != nil {
-		a.Shutdown(context.Background())
-		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+		ln.Close()
+		return err
 	}
 	a.Start(ln)
 	defer func() {
@@ -77,17 +80,4 @@ func demoCmd(args []string, env Env) error {
 		tz = "UTC"
 	}
 	return demo.Run(ctx, demo.RunOptions{App: a, URL: browseURL(ln.Addr()), Email: *email, Timezone: tz, Pace: *pace, Out: env.Stdout})
-}
-
-// browseURL is the address to open in a browser for a listener: loopback
-// for a wildcard address.
-func browseURL(a net.Addr) string {
-	host, port, err := net.SplitHostPort(a.String())
-	if err != nil {
-		return "http://" + a.String()
-	}
-	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
-		host = "localhost"
-	}
-	return "http://" + net.JoinHostPort(host, port)
 }

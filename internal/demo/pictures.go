@@ -16,7 +16,12 @@ const (
 	City      = "city"
 	Food      = "food"
 	Garden    = "garden"
+	Beach     = "beach"
+	Cake      = "cake"
 )
+
+// pictureKinds are every kind Picture draws.
+var pictureKinds = []string{Sunset, Mountains, City, Food, Garden, Beach, Cake}
 
 // pictureSize is the generated photos' size.
 const pictureW, pictureH = 640, 480
@@ -35,6 +40,10 @@ func Picture(kind string, rng *rand.Rand) []byte {
 		drawCity(img, rng)
 	case Food:
 		drawFood(img, rng)
+	case Beach:
+		drawBeach(img, rng)
+	case Cake:
+		drawCake(img, rng)
 	default:
 		drawGarden(img, rng)
 	}
@@ -158,5 +167,48 @@ func drawGarden(img *image.RGBA, rng *rand.Rand) {
 			disc(img, x+math.Cos(a)*9, y+math.Sin(a)*9, 7, c)
 		}
 		disc(img, x, y, 5, color.RGBA{250, 200, 50, 255})
+	}
+}
+
+func drawBeach(img *image.RGBA, rng *rand.Rand) {
+	horizon := 180 + rng.IntN(60)
+	shore := horizon + 90 + rng.IntN(60)
+	gradient(img, 0, horizon, color.RGBA{90, 160, 230, 255}, color.RGBA{190, 225, 250, 255})
+	gradient(img, horizon, shore, color.RGBA{20, 110, 170, 255}, color.RGBA{60, 180, 200, 255})
+	gradient(img, shore, pictureH, color.RGBA{240, 220, 170, 255}, color.RGBA{220, 190, 130, 255})
+	disc(img, 80+float64(rng.IntN(480)), 40+float64(rng.IntN(60)), 28, color.RGBA{255, 245, 200, 255})
+	// Foam at the water's edge, and umbrellas on the sand.
+	for x := 0; x < pictureW; x += 6 {
+		rect(img, x, shore-3+rng.IntN(4), x+6, shore+2, color.RGBA{250, 250, 245, 255})
+	}
+	palette := []color.RGBA{{230, 60, 60, 255}, {250, 200, 40, 255}, {40, 120, 220, 255}, {240, 120, 180, 255}}
+	for range 2 + rng.IntN(4) {
+		x, y := 40+rng.Float64()*560, float64(shore+40+rng.IntN(pictureH-shore-60))
+		rect(img, int(x)-1, int(y)-30, int(x)+2, int(y)+30, color.RGBA{90, 70, 50, 255})
+		c := palette[rng.IntN(len(palette))]
+		for dy := 0.0; dy < 22; dy++ {
+			w := int(dy * 2.2)
+			rect(img, int(x)-w, int(y)-52+int(dy), int(x)+w, int(y)-51+int(dy), c)
+		}
+	}
+}
+
+func drawCake(img *image.RGBA, rng *rand.Rand) {
+	gradient(img, 0, 300, color.RGBA{250, 225, 230, 255}, color.RGBA{235, 200, 210, 255})
+	gradient(img, 300, pictureH, color.RGBA{170, 120, 80, 255}, color.RGBA{130, 90, 60, 255})
+	disc(img, 320, 380, 190, color.RGBA{245, 245, 245, 255})
+	sponge := color.RGBA{uint8(200 + rng.IntN(40)), uint8(150 + rng.IntN(60)), uint8(90 + rng.IntN(60)), 255}
+	icing := []color.RGBA{{250, 250, 250, 255}, {250, 180, 200, 255}, {120, 70, 40, 255}}[rng.IntN(3)]
+	rect(img, 180, 230, 460, 370, sponge)
+	rect(img, 180, 215, 460, 250, icing)
+	for x := 180; x < 460; x += 20 {
+		disc(img, float64(x+10), 250, 10, icing)
+	}
+	candles := 3 + rng.IntN(6)
+	for i := range candles {
+		x := 200 + (240/candles)*i + 12
+		c := color.RGBA{uint8(80 + rng.IntN(170)), uint8(80 + rng.IntN(170)), uint8(80 + rng.IntN(170)), 255}
+		rect(img, x, 160, x+8, 215, c)
+		disc(img, float64(x+4), 150, 7, color.RGBA{255, 200, 60, 255})
 	}
 }

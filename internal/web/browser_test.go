@@ -516,23 +516,24 @@ func journey(t *testing.T, srv *apptest.Server, c *chrome) {
 }
 
 // seedDemo fills a demo account in the background (as `synapse demo`
-// would, without the pauses): yesterday's group history, one pass of the
-// live script, and yesterday's summaries. The returned func waits until the
-// pipeline has made something of every kind, and returns the account's
-// e-mail and password.
-func seedDemo(t *testing.T, srv *apptest.Server) func() [2]string {
+// would, without the pauses): yesterday's history, some live traffic, and
+// yesterday's summaries. The returned func waits until the pipeline has
+// made something of every kind, and returns the account's e-mail and
+// password, and a text of the chat with oneself (the traffic is made up,
+// so the pages are checked against what was sent).
+func seedDemo(t *testing.T, srv *apptest.Server) func() [3]string {
 	a := srv.App
 	done := make(chan error, 1)
 	var email, pw string
 	var user store.User
+	passwordFile := filepath.Join(t.TempDir(), demo.PasswordFile)
 	go func() {
 		done <- func() error {
-			var err error
-			user, pw, err = demo.Account(ctx, a.Auth, a.Store, "demo@example.com", "UTC")
+			cr, err := demo.Account(ctx, a.Auth, a.Store, "demo@example.com", "UTC", passwordFile)
 			if err != nil {
 				return err
 			}
-			email = user.Email
+			user, pw, email = cr.User, cr.Password, cr.User.Email
 			q, err := a.Sessions.QR(ctx, user.ID, false)
 			if err != nil {
 				return err
@@ -566,7 +567,7 @@ func seedDemo(t *testing.T, srv *apptest.Server) func() [2]string {
 			return nil
 		}()
 	}()
-	return func() [2]string {
+	return func() [3]string {
 		t.Helper()
 		if err := <-done; err != nil {
 			t.Fatalf("seed the demo account: %v", err)
@@ -584,17 +585,28 @@ func seedDemo(t *testing.T, srv *apptest.Server) func() [2]string {
 			p, err := a.Store.ListSummaries(ctx, user.ID, store.SummaryFilter{Day: yesterday}, store.ListOptions{})
 			return err == nil && len(p.Items) == 3
 		})
-		return [2]string{email, pw}
+		msgs, err := a.Store.ListMessages(ctx, user.ID, "447700900555@s.whatsapp.net", store.ListOptions{Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		selfText := ""
+		for _, m := range msgs.Items {
+			if selfText == "" && m.Text != "" {
+				selfText, _, _ = strings.Cut(m.Text, "\n")
+			}
+		}
+		return [3]string{email, pw, selfText}
 	}
 }
 
 // demoPages signs in to the demo account and looks at every page.
-func demoPages(t *testing.T, c *chrome, account [2]string) {
+func demoPages(t *testing.T, c *chrome, account [3]string) {
 	axe := axeSource(t)
 	for _, p := range []string{"/signup", "/signin"} {
 		c.open(p, false)
 		c.a11y(p, axe)
 	}
+	c.open("/signin", false)
 	c.do("sign in",
 		chromedp.SendKeys(chromedp.ID("email"), account[0]),
 		chromedp.SendKeys(chromedp.ID("password"), account[1]),
@@ -607,12 +619,12 @@ func demoPages(t *testing.T, c *chrome, account [2]string) {
 		{"/connect", "demo-connect", "Connected"},
 		{"/chats", "demo-chats", "Climbing crew"},
 		{"/chats/120363025550000002@g.us", "demo-group", "Família Pereira"},
-		{"/chats/447700900555@s.whatsapp.net", "demo-self", "Shopping list"},
-		{"/gallery", "demo-gallery", "Lisboa à noite"},
+		{"/chats/447700900555@s.whatsapp.net", "demo-self", account[2]},
+		{"/gallery", "demo-gallery", "Família Pereira"},
 		{"/bookmarks", "demo-bookmarks", "No preview"},
-		{"/tasks", "demo-tasks", "Call the dentist"},
-		{"/notes", "demo-notes", "wifi password"},
-		{"/ideas", "demo-ideas", "weekly digest"},
+		{"/tasks", "demo-tasks", "from a message"},
+		{"/notes", "demo-notes", "from a message"},
+		{"/ideas", "demo-ideas", "from a message"},
 		{"/locations", "demo-places", "Open in OpenStreetMap"},
 		{"/voice-memos", "demo-voice-memos", "Not transcribed"},
 		{"/summaries", "demo-summaries", "Climbing crew"},
