@@ -113,6 +113,7 @@ func TestEveryProtectedRouteRefusesBadTokens(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	srv.Register("first@example.com") // the first account administers the install
 	u := srv.Register("a@example.com")
 	sign := func(key []byte, m jwt.SigningMethod, claims jwt.MapClaims) string {
 		s, err := jwt.NewWithClaims(m, claims).SignedString(key)

@@ -2,6 +2,7 @@ package api
 
 import (
 	"github.com/synapse-kb/synapse/internal/service"
+	"github.com/synapse-kb/synapse/internal/store"
 	"github.com/synapse-kb/synapse/internal/whatsapp"
 )
 
@@ -21,6 +22,35 @@ func (s *Server) registerAdmin() {
 	s.add(route{method: "POST", path: "/api/v1/admin/sessions/{userId}/stop", tag: "admin", access: admin,
 		summary: "Stop a user's session"}, s.adminSessionOp(service.OpStop))
 	s.add(route{method: "GET", path: "/api/v1/admin/users", tag: "admin", access: admin, summary: "Every account"}, typed(s.adminUsers))
+	s.add(route{method: "PATCH", path: "/api/v1/admin/users/{userId}", tag: "admin", access: admin,
+		summary:     "Disable or enable an account, or change its role",
+		description: "A disabled account cannot sign in; every session, token and stream it had ends at once and its WhatsApp session stops. Administrators cannot disable or demote themselves here."},
+		typed(s.adminUpdateUser))
+}
+
+type adminUserPatch struct {
+	Disabled *bool `json:"disabled,omitempty"`
+	IsAdmin  *bool `json:"isAdmin,omitempty"`
+}
+
+func (s *Server) adminUpdateUser(c *call, in *adminUserPatch) (userView, error) {
+	id := c.r.PathValue("userId")
+	var u store.User
+	var err error
+	if in.Disabled != nil {
+		if u, err = s.o.Service.AdminSetDisabled(c.ctx(), c.userID, id, *in.Disabled); err != nil {
+			return userView{}, err
+		}
+	}
+	if in.IsAdmin != nil {
+		if u, err = s.o.Service.AdminSetAdmin(c.ctx(), c.userID, id, *in.IsAdmin); err != nil {
+			return userView{}, err
+		}
+	}
+	if in.Disabled == nil && in.IsAdmin == nil {
+		u, err = s.o.Service.AdminUser(c.ctx(), c.userID, id)
+	}
+	return viewUser(u), err
 }
 
 func (s *Server) adminSessions(c *call, _ *noBody) (adminSessionList, error) {

@@ -32,16 +32,18 @@ type logoutRequest struct {
 }
 
 type userView struct {
-	ID        string    `json:"id"`
-	Email     string    `json:"email"`
-	Name      string    `json:"name"`
-	IsAdmin   bool      `json:"isAdmin"`
+	ID      string `json:"id"`
+	Email   string `json:"email"`
+	Name    string `json:"name"`
+	IsAdmin bool   `json:"isAdmin"`
+	// Disabled is set on an account an administrator disabled.
+	Disabled  bool      `json:"disabled,omitempty"`
 	Timezone  string    `json:"timezone"`
 	CreatedAt time.Time `json:"createdAt"`
 }
 
 func viewUser(u store.User) userView {
-	return userView{ID: u.ID, Email: u.Email, Name: u.Name, IsAdmin: u.IsAdmin, Timezone: u.Timezone, CreatedAt: u.CreatedAt}
+	return userView{ID: u.ID, Email: u.Email, Name: u.Name, IsAdmin: u.IsAdmin, Disabled: u.Disabled(), Timezone: u.Timezone, CreatedAt: u.CreatedAt}
 }
 
 type tokenResponse struct {
@@ -77,6 +79,29 @@ func (s *Server) registerAuth() {
 	s.add(route{method: "GET", path: "/api/v1/auth/me", tag: "auth", access: user, summary: "The calling user"}, typed(s.me))
 	s.add(route{method: "PATCH", path: "/api/v1/auth/me", tag: "auth", access: user, summary: "Change the calling user's name or time zone"},
 		typed(s.updateMe))
+	s.add(route{method: "POST", path: "/api/v1/auth/password", tag: "auth", access: user,
+		summary:     "Change the caller's password",
+		description: "Checks the current password, sets the new one and ends every other session, token and stream of the account, this log-in's included: the answer holds a new log-in (its tokens)."},
+		typed(s.changePassword))
+	s.add(route{method: "POST", path: "/api/v1/auth/signout-everywhere", tag: "auth", access: user,
+		summary:     "End every other session, token and stream of the account",
+		description: "Every browser and API log-in ends, this one's included; the answer holds a new log-in (its tokens)."},
+		typed(s.signOutEverywhere))
+}
+
+type passwordRequest struct {
+	CurrentPassword string `json:"currentPassword"`
+	NewPassword     string `json:"newPassword"`
+}
+
+func (s *Server) changePassword(c *call, in *passwordRequest) (tokenResponse, error) {
+	res, err := s.o.Service.ChangePassword(c.ctx(), c.userID, in.CurrentPassword, in.NewPassword, c.cred)
+	return tokens(res), err
+}
+
+func (s *Server) signOutEverywhere(c *call, _ *noBody) (tokenResponse, error) {
+	res, err := s.o.Service.SignOutEverywhere(c.ctx(), c.userID, c.cred)
+	return tokens(res), err
 }
 
 func (s *Server) register(c *call, in *registerRequest) (tokenResponse, error) {

@@ -27,7 +27,7 @@ func (s *Server) registerOps() {
 			return health{Status: "ready", Version: s.o.Version}, nil
 		}))
 	s.add(route{method: "GET", path: "/metrics", tag: "operations", respRaw: "text/plain",
-		summary: "Prometheus metrics (bearer SYNAPSE_METRICS_TOKEN when set)"},
+		summary: "Prometheus metrics: to this machine only, unless SYNAPSE_METRICS_TOKEN (as a bearer token) or SYNAPSE_METRICS_PUBLIC=true"},
 		rawEndpoint(func(w http.ResponseWriter, r *http.Request, _ *call) { s.metricsHandler().ServeHTTP(w, r) }))
 	s.add(route{method: "GET", path: "/api/v1/openapi.json", tag: "operations", respRaw: "application/json",
 		summary: "This document"},

@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/synapse-kb/synapse/internal/auth"
+	"github.com/synapse-kb/synapse/internal/httplimit"
 	"github.com/synapse-kb/synapse/internal/realtime"
 	"github.com/synapse-kb/synapse/internal/service"
 )
@@ -34,6 +35,9 @@ type Options struct {
 	// Registry is served at /metrics; MetricsToken, when set, guards it.
 	Registry     *prometheus.Registry
 	MetricsToken string
+	// MetricsPublic serves /metrics to every client (without a token,
+	// only this machine may read it).
+	MetricsPublic bool
 	// Ready reports whether the process can serve (database reachable,
 	// not shutting down).
 	Ready   func(context.Context) error
@@ -95,6 +99,10 @@ type call struct {
 	w      http.ResponseWriter
 	userID string
 	admin  bool
+	// cred is what the caller authenticated with; token is the bearer
+	// token itself (streams check it again while they last).
+	cred  auth.Credential
+	token string
 }
 
 func (c *call) ctx() context.Context { return c.r.Context() }
@@ -209,13 +217,13 @@ func (s *Server) wrap(rt *route) http.HandlerFunc {
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		c := &call{r: r, w: w}
 		if rt.access != public {
-			id, err := s.authenticate(r, queryToken)
+			id, tok, err := s.authenticate(r, queryToken)
 			if err != nil {
 				s.writeError(w, r, err)
 			} else if rt.access == admin && !id.Admin {
 				s.writeError(w, r, problem(http.StatusForbidden, "forbidden", "Forbidden", "this needs an administrator"))
 			} else {
-				c.userID, c.admin = id.UserID, id.Admin
+				c.userID, c.admin, c.cred, c.token = id.UserID, id.Admin, id.Credential, tok
 				rt.serve(w, r, c)
 			}
 		} else {
@@ -235,22 +243,24 @@ func statusClass(code int) string {
 
 // authenticate reads the access token from the Authorization header, or,
 // where allowed (browsers cannot set headers on EventSource, WebSocket and
-// <img>/<audio>), from the access_token query parameter.
-func (s *Server) authenticate(r *http.Request, queryToken bool) (auth.Identity, error) {
+// <img>/<audio>), from the access_token query parameter, and checks it and
+// its account (live, not disabled, the token not ended).
+func (s *Server) authenticate(r *http.Request, queryToken bool) (auth.Identity, string, error) {
 	tok := ""
 	if h := r.Header.Get("Authorization"); h != "" {
 		scheme, rest, ok := strings.Cut(h, " ")
 		if !ok || !strings.EqualFold(scheme, "Bearer") {
-			return auth.Identity{}, auth.ErrInvalidToken
+			return auth.Identity{}, "", auth.ErrInvalidToken
 		}
 		tok = strings.TrimSpace(rest)
 	} else if queryToken {
 		tok = r.URL.Query().Get("access_token")
 	}
 	if tok == "" {
-		return auth.Identity{}, auth.ErrInvalidToken
+		return auth.Identity{}, "", auth.ErrInvalidToken
 	}
-	return s.o.Tokens.Verify(tok)
+	id, err := s.o.Service.Authenticate(r.Context(), tok)
+	return id, tok, err
 }
 
 // clientAddr is the caller's IP address for rate limits.
@@ -311,14 +321,9 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach Flush and deadlines.
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// metricsHandler serves the registry, behind MetricsToken when set.
+// metricsHandler serves the registry: with MetricsToken to those who bear
+// it, with MetricsPublic to everyone, else to this machine only.
 func (s *Server) metricsHandler() http.Handler {
-	h := promhttp.HandlerFor(s.o.Registry, promhttp.HandlerOpts{})
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s.o.MetricsToken != "" && r.Header.Get("Authorization") != "Bearer "+s.o.MetricsToken {
-			s.writeError(w, r, auth.ErrInvalidToken)
-			return
-		}
-		h.ServeHTTP(w, r)
-	})
+	return httplimit.GuardMetrics(promhttp.HandlerFor(s.o.Registry, promhttp.HandlerOpts{}),
+		httplimit.MetricsAccess{Token: s.o.MetricsToken, Public: s.o.MetricsPublic})
 }

@@ -31,6 +31,7 @@ import (
 	"github.com/synapse-kb/synapse/internal/auth"
 	"github.com/synapse-kb/synapse/internal/cluster"
 	"github.com/synapse-kb/synapse/internal/config"
+	"github.com/synapse-kb/synapse/internal/httplimit"
 	"github.com/synapse-kb/synapse/internal/ingest"
 	"github.com/synapse-kb/synapse/internal/jobs"
 	"github.com/synapse-kb/synapse/internal/linkpreview"
@@ -228,9 +229,9 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, version stri
 	}
 	a.Service = service.New(so)
 	a.API, err = api.New(api.Options{
-		Service: a.Service, Tokens: tokens, Hub: a.Hub,
+		Service: a.Service, Hub: a.Hub,
 		Log: log.With("component", "api"), MaxBodyBytes: cfg.MaxBodyBytes, TrustedProxies: cfg.TrustedProxies,
-		Registry: a.Registry, MetricsToken: cfg.MetricsToken, Version: version,
+		Registry: a.Registry, MetricsToken: cfg.MetricsToken, MetricsPublic: cfg.MetricsPublic, Version: version,
 		Ready: a.ready,
 	})
 	if err != nil {
@@ -453,15 +454,14 @@ func (a *App) Start(ln net.Listener) {
 	a.cancel = cancel
 	a.Ingest.Start()
 	a.srv = &http.Server{
-		Handler:           a.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       2 * time.Minute,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
+		// Clients that read or send slower than SYNAPSE_MIN_TRANSFER_RATE
+		// are cut off (streams keep their own liveness).
+		Handler: httplimit.New(a.Handler(), httplimit.Options{MinRate: a.Config.MinTransferRate, Grace: a.Config.TransferGrace}),
 		// Streams (SSE, WebSocket) end when the server shuts down.
 		BaseContext: func(net.Listener) context.Context { return ctx },
 		ErrorLog:    slog.NewLogLogger(a.Log.Handler(), slog.LevelDebug),
 	}
+	httplimit.Configure(a.srv)
 	go func() {
 		defer close(a.done)
 		if err := a.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {

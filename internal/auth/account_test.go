@@ -79,6 +79,11 @@ func TestAuthenticateSeesTheLiveAccount(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		f := newAccountFixture(t, s)
+		// The first account of an install is its administrator.
+		first, err := f.svc.Register(ctx, Registration{Email: "first@x.io", Password: "password1"}, "192.0.2.9")
+		if err != nil || !first.User.IsAdmin {
+			t.Fatalf("first sign-up: %+v %v", first.User, err)
+		}
 		reg, err := f.svc.Register(ctx, Registration{Email: "ana@x.io", Password: "password1"}, "192.0.2.1")
 		if err != nil {
 			t.Fatal(err)

@@ -96,6 +96,9 @@ type Registration struct {
 	Name     string
 	Timezone string
 	Admin    bool
+	// adminIfFirst makes a self-service sign-up an administrator when it
+	// is the first account.
+	adminIfFirst bool
 }
 
 // Validate checks a registration and names every bad field.
@@ -137,7 +140,7 @@ func (s *Service) CreateUser(ctx context.Context, r Registration) (store.User, e
 	if err != nil {
 		return store.User{}, err
 	}
-	u, err := s.opts.Store.CreateUser(ctx, store.User{Email: r.Email, Name: r.Name, PasswordHash: hash, IsAdmin: r.Admin, Timezone: r.Timezone})
+	u, err := s.opts.Store.CreateUser(ctx, store.User{Email: r.Email, Name: r.Name, PasswordHash: hash, IsAdmin: r.Admin, AdminIfFirst: r.adminIfFirst, Timezone: r.Timezone})
 	if errors.Is(err, store.ErrConflict) {
 		return store.User{}, ErrEmailTaken
 	}
@@ -150,7 +153,8 @@ func (s *Service) Register(ctx context.Context, r Registration, clientAddr strin
 	if s.opts.RegistrationOff {
 		return Result{}, ErrRegistrationClosed
 	}
-	r.Admin = false
+	// The first account of a fresh install administers it.
+	r.Admin, r.adminIfFirst = false, true
 	refund, wait := s.byAddress.take(clientAddr, s.opts.Now())
 	if refund == nil {
 		return Result{}, &RateLimitedError{RetryAfter: wait, Scope: ScopeAddress}

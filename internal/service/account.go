@@ -105,3 +105,49 @@ func (s *Service) UpdateProfile(ctx context.Context, userID string, in Profile) 
 	}
 	return u, nil
 }
+
+// Authenticate checks an access token (or personal access token) and that
+// its account is live: not disabled or deleted, the token not ended by a
+// log-out, a password change or a sign-out everywhere.
+func (s *Service) Authenticate(ctx context.Context, token string) (auth.Identity, error) {
+	if token == "" || len(token) > 4096 || !cleanText(token) {
+		return auth.Identity{}, auth.ErrInvalidToken
+	}
+	return s.o.Auth.Authenticate(ctx, token)
+}
+
+// ChangePassword replaces the caller's password after checking the
+// current one, and ends every other session, token and stream of the
+// account. keep is the credential the change was made with: a browser
+// stays signed in; an API caller gets a new log-in in the result.
+func (s *Service) ChangePassword(ctx context.Context, userID, current, next string, keep auth.Credential) (auth.Result, error) {
+	var errs validate.Errors
+	if current == "" {
+		errs.Add("currentPassword", "is required")
+	}
+	if next == "" {
+		errs.Add("newPassword", "is required")
+	}
+	if err := errs.Err(); err != nil {
+		return auth.Result{}, err
+	}
+	if !cleanText(current) {
+		return auth.Result{}, auth.ErrBadCredentials
+	}
+	res, err := s.o.Auth.ChangePassword(ctx, userID, current, next, keep)
+	if err == nil {
+		s.o.Log.Info("password changed; other sessions ended", "user_id", userID)
+	}
+	return res, err
+}
+
+// SignOutEverywhere ends every session, token and stream of the caller but
+// keep.
+func (s *Service) SignOutEverywhere(ctx context.Context, userID string, keep auth.Credential) (auth.Result, error) {
+	return s.o.Auth.SignOutEverywhere(ctx, userID, keep)
+}
+
+// EndWebSession signs one browser out, ending its streams.
+func (s *Service) EndWebSession(ctx context.Context, userID, sessionID string) error {
+	return s.o.Auth.EndWebSession(ctx, userID, sessionID)
+}

@@ -100,3 +100,38 @@ func (s *Service) Users(ctx context.Context, callerID string) ([]store.User, err
 	}
 	return s.o.Store.ListUsers(ctx)
 }
+
+// AdminSetDisabled disables an account (it cannot sign in, and every
+// session, token and stream it had ends; its WhatsApp session stops) or
+// enables it again. Administrators cannot disable themselves.
+func (s *Service) AdminSetDisabled(ctx context.Context, callerID, userID string, disabled bool) (store.User, error) {
+	u, err := s.AdminUser(ctx, callerID, userID)
+	if err != nil {
+		return store.User{}, err
+	}
+	if u.ID == callerID && disabled {
+		return store.User{}, ErrSelf
+	}
+	if err := s.o.Auth.SetDisabled(ctx, u.ID, disabled); err != nil {
+		return store.User{}, err
+	}
+	s.o.Log.Info("administrator changed an account", "admin_id", callerID, "user_id", u.ID, "disabled", disabled)
+	return s.o.Store.UserByID(ctx, u.ID)
+}
+
+// AdminSetAdmin gives an account the administrator role or takes it away.
+// Administrators cannot demote themselves (so one always remains).
+func (s *Service) AdminSetAdmin(ctx context.Context, callerID, userID string, isAdmin bool) (store.User, error) {
+	u, err := s.AdminUser(ctx, callerID, userID)
+	if err != nil {
+		return store.User{}, err
+	}
+	if u.ID == callerID && !isAdmin {
+		return store.User{}, ErrSelf
+	}
+	if err := s.o.Store.SetAdmin(ctx, u.ID, isAdmin); err != nil {
+		return store.User{}, err
+	}
+	s.o.Log.Info("administrator changed an account's role", "admin_id", callerID, "user_id", u.ID, "admin", isAdmin)
+	return s.o.Store.UserByID(ctx, u.ID)
+}

@@ -16,6 +16,10 @@ var (
 	// ErrForbidden means the caller may not do this (an administrator's use
 	// case asked by someone who is not one).
 	ErrForbidden = errors.New("service: forbidden")
+	// ErrSelf means an administrator asked to disable, demote or delete
+	// their own account through the administration (which would lock
+	// them out); they use their own settings instead.
+	ErrSelf = errors.New("service: administrators cannot do this to their own account here")
 	// ErrNoSimulator means the simulated phone's controls were asked for on
 	// a server that talks to the real WhatsApp.
 	ErrNoSimulator = errors.New("service: there is no simulated phone on this server")

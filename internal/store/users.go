@@ -25,6 +25,10 @@ type User struct {
 	// TokensValidAfter is the epoch before which no access token of the
 	// user is valid (zero: none).
 	TokensValidAfter time.Time `json:"-"`
+	// AdminIfFirst, given to CreateUser, makes the account an
+	// administrator when it is the first one (decided in the insert, so
+	// two first sign-ups at once cannot both be).
+	AdminIfFirst bool `json:"-"`
 }
 
 // Disabled reports whether the account is disabled.
@@ -69,8 +73,10 @@ func (s *Store) CreateUser(ctx context.Context, u User) (User, error) {
 	}
 	now := s.clock()
 	u.CreatedAt = fromMS(ms(now))
-	_, err := s.w.ExecContext(ctx, `INSERT INTO users (id, email, name, password_hash, is_admin, timezone, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $7)`, u.ID, u.Email, u.Name, u.PasswordHash, u.IsAdmin, u.Timezone, ms(now))
+	err := s.w.QueryRowContext(ctx, `INSERT INTO users (id, email, name, password_hash, is_admin, timezone, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, CASE WHEN $5 THEN $5 ELSE ($8 AND NOT EXISTS (SELECT 1 FROM users)) END, $6, $7, $7) RETURNING is_admin`,
+		u.ID, u.Email, u.Name, u.PasswordHash, u.IsAdmin, u.Timezone, ms(now), u.AdminIfFirst).Scan(&u.IsAdmin)
+	u.AdminIfFirst = false
 	if isUniqueViolation(err) {
 		return User{}, ErrConflict
 	}

@@ -1,7 +1,10 @@
 package web
 
 import (
+	"context"
 	"net/http"
+
+	"github.com/synapse-kb/synapse/internal/auth"
 
 	"github.com/synapse-kb/synapse/internal/realtime"
 )
@@ -22,6 +25,14 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 	if st, err := h.o.Service.Status(r.Context(), v.User.ID); err == nil {
 		initial = append(initial, realtime.Initial{Type: realtime.TypeSessionStatus, Data: st})
 	}
-	sub := h.o.Hub.Subscribe(v.User.ID)
-	h.o.Hub.ServeSSE(w, r, sub, initial, realtime.StreamOptions{})
+	// The stream ends with the browser session: at sign-out (here or
+	// everywhere), a password change, or when the account is disabled or
+	// deleted; it is checked again now and then in case that happened on
+	// another node.
+	cred := auth.WebCredential(v.Session)
+	sub := h.o.Hub.SubscribeAs(realtime.Credential{UserID: cred.UserID, ID: cred.ID, IssuedAt: cred.IssuedAt, ExpiresAt: cred.ExpiresAt})
+	h.o.Hub.ServeSSE(w, r, sub, initial, realtime.StreamOptions{Recheck: func(ctx context.Context) error {
+		_, err := h.viewerSession(ctx, r)
+		return err
+	}})
 }

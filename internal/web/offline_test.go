@@ -121,3 +121,32 @@ func readAll(res *http.Response) string {
 	_, _ = io.Copy(&b, res.Body)
 	return b.String()
 }
+
+// TestChangePasswordSignsOutOtherBrowsers: Settings changes the password
+// after checking the current one; this browser stays signed in, every other
+// one is signed out.
+func TestChangePasswordSignsOutOtherBrowsers(t *testing.T) {
+	u := newUnit(t, web.Options{})
+	c := u.signUp(t, "ana@example.com")
+	// A second browser signs in.
+	page := u.do(t, "GET", "/signin", nil)
+	csrf := setCookie(t, page, "synapse_csrf")
+	r := u.do(t, "POST", "/signin", url.Values{"csrf": {csrf.Value}, "email": {"ana@example.com"}, "password": {password}}, csrf)
+	other := setCookie(t, r, "synapse_session")
+	r = u.do(t, "GET", "/settings", nil, c)
+	token := metaCSRF.FindStringSubmatch(r.body)[1]
+	r = u.do(t, "POST", "/settings/password", url.Values{"csrf": {token}, "current": {"not it"}, "new": {"another long password"}}, c)
+	if r.status != http.StatusBadRequest || !strings.Contains(r.body, "Current password is not right") {
+		t.Fatalf("wrong current password: %d", r.status)
+	}
+	r = u.do(t, "POST", "/settings/password", url.Values{"csrf": {token}, "current": {password}, "new": {"another long password"}}, c)
+	if r.status != http.StatusSeeOther || r.header.Get("Location") != "/settings?ok=password" {
+		t.Fatalf("change password: %d %s", r.status, r.header.Get("Location"))
+	}
+	if r := u.do(t, "GET", "/", nil, c); r.status != http.StatusOK {
+		t.Fatalf("this browser was signed out: %d", r.status)
+	}
+	if r := u.do(t, "GET", "/", nil, other); r.status != http.StatusSeeOther {
+		t.Fatalf("the other browser is still signed in: %d", r.status)
+	}
+}

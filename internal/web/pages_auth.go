@@ -154,11 +154,11 @@ func authFailure(w http.ResponseWriter, err error) (int, string) {
 	return 0, ""
 }
 
-// signOut ends this browser's session.
+// signOut ends this browser's session and its live streams.
 func (h *Handler) signOut(w http.ResponseWriter, r *http.Request, v *viewer) {
 	ctx, cancel := detach(r.Context())
 	defer cancel()
-	if err := h.o.Sessions.DeleteWebSession(ctx, v.User.ID, v.Session.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+	if err := h.o.Service.EndWebSession(ctx, v.User.ID, v.Session.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
 		h.fail(w, r, v, err)
 		return
 	}
@@ -166,22 +166,36 @@ func (h *Handler) signOut(w http.ResponseWriter, r *http.Request, v *viewer) {
 	redirect(w, r, "/signin?ok=signedout")
 }
 
-// signOutEverywhere ends every session of the user but this one.
+// signOutEverywhere ends every session of the user but this one: other
+// browsers, API log-ins and their streams.
 func (h *Handler) signOutEverywhere(w http.ResponseWriter, r *http.Request, v *viewer) {
-	ctx := r.Context()
-	list, err := h.o.Sessions.ListWebSessions(ctx, v.User.ID, h.o.Now())
+	if _, err := h.o.Service.SignOutEverywhere(r.Context(), v.User.ID, auth.WebCredential(v.Session)); err != nil {
+		h.fail(w, r, v, err)
+		return
+	}
+	redirect(w, r, "/settings?ok=everywhere")
+}
+
+// changePassword sets a new password; every other session ends, this
+// browser stays signed in.
+func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request, v *viewer) {
+	_, err := h.o.Service.ChangePassword(r.Context(), v.User.ID, r.PostForm.Get("current"), r.PostForm.Get("new"), auth.WebCredential(v.Session))
+	if fe, ok := fieldErrors(err); ok {
+		h.renderSettings(w, r, v, http.StatusBadRequest, settingsData{Name: v.User.Name, Timezone: v.User.Timezone, Errors: fe})
+		return
+	}
+	if errors.Is(err, auth.ErrBadCredentials) {
+		h.renderSettings(w, r, v, http.StatusBadRequest, settingsData{Name: v.User.Name, Timezone: v.User.Timezone,
+			Errors: formErrors{"currentPassword": "is not right"}})
+		return
+	}
+	if status, msg := authFailure(w, err); status != 0 {
+		h.errorPage(w, r, v, status, msg)
+		return
+	}
 	if err != nil {
 		h.fail(w, r, v, err)
 		return
 	}
-	for _, s := range list {
-		if s.ID == v.Session.ID {
-			continue
-		}
-		if err := h.o.Sessions.DeleteWebSession(ctx, v.User.ID, s.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
-			h.fail(w, r, v, err)
-			return
-		}
-	}
-	redirect(w, r, "/settings?ok=everywhere")
+	redirect(w, r, "/settings?ok=password")
 }

@@ -118,10 +118,7 @@ func (h *Handler) viewer(w http.ResponseWriter, r *http.Request) (*viewer, error
 		return nil, errSignedOut
 	}
 	now := h.o.Now()
-	ws, u, err := h.o.Sessions.ResolveWebSession(r.Context(), hashToken(c.Value), now)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, errSignedOut
-	}
+	ws, u, err := h.resolve(r.Context(), c.Value, now)
 	if err != nil {
 		return nil, err
 	}
@@ -134,6 +131,27 @@ func (h *Handler) viewer(w http.ResponseWriter, r *http.Request) (*viewer, error
 		}
 	}
 	return &viewer{User: u, Session: ws, Loc: h.o.Service.Location(u.Timezone), CSRF: encodeToken(ws.CSRFSecret)}, nil
+}
+
+// resolve finds the live session of a cookie's token: errSignedOut when it
+// ended or expired, or its account is disabled or gone.
+func (h *Handler) resolve(ctx context.Context, token string, now time.Time) (store.WebSession, store.User, error) {
+	ws, u, err := h.o.Sessions.ResolveWebSession(ctx, hashToken(token), now)
+	if errors.Is(err, store.ErrNotFound) {
+		return ws, u, errSignedOut
+	}
+	return ws, u, err
+}
+
+// viewerSession checks again that the request's session is live (for
+// streams that outlast the request's first check).
+func (h *Handler) viewerSession(ctx context.Context, r *http.Request) (store.WebSession, error) {
+	c, err := r.Cookie(h.cookieName(r, sessionCookie))
+	if err != nil {
+		return store.WebSession{}, errSignedOut
+	}
+	ws, _, err := h.resolve(ctx, c.Value, h.o.Now())
+	return ws, err
 }
 
 // page wraps a handler that needs a signed-in person. Without a session, a

@@ -195,6 +195,7 @@ func (h *Handler) routes() {
 	m.HandleFunc("GET /settings", h.page(h.settingsPage))
 	m.HandleFunc("POST /settings", h.action(h.updateSettings))
 	m.HandleFunc("POST /settings/signout-everywhere", h.action(h.signOutEverywhere))
+	m.HandleFunc("POST /settings/password", h.action(h.changePassword))
 
 	m.HandleFunc("GET /admin", h.page(h.adminPage))
 	m.HandleFunc("GET /admin/sessions/{user}/{op}", h.page(h.adminConfirm))
