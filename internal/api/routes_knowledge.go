@@ -219,14 +219,11 @@ func (s *Server) registerKnowledge() {
 			if err := errs.Err(); err != nil {
 				return store.Bookmark{}, err
 			}
-			b, err := s.o.Store.CreateBookmark(c.ctx(), c.userID, strings.TrimSpace(in.URL), key, deref(in.Title), deref(in.Description))
+			b, err := s.o.Jobs.AddBookmark(c.ctx(), c.userID, strings.TrimSpace(in.URL), key, deref(in.Title), deref(in.Description))
 			if errors.Is(err, store.ErrConflict) {
 				return store.Bookmark{}, problem(http.StatusConflict, "bookmark-exists", "Already saved", "you already have a bookmark for this link")
 			}
-			if err != nil {
-				return store.Bookmark{}, err
-			}
-			return b, s.o.Jobs.FetchBookmark(c.ctx(), c.userID, b.ID)
+			return b, err
 		}))
 	knowledgeRoute(route{method: "GET", path: "/api/v1/bookmarks/{id}", tag: "bookmarks", summary: "One bookmark"},
 		typed(func(c *call, _ *noBody) (store.Bookmark, error) {

@@ -496,13 +496,10 @@ func (h *Handler) createBookmark(w http.ResponseWriter, r *http.Request, v *view
 		h.renderBookmarks(w, r, v, http.StatusBadRequest, f, errs)
 		return
 	}
-	b, err := h.o.Store.CreateBookmark(r.Context(), v.User.ID, f.URL, key, f.Title, f.Description)
+	b, err := h.o.Jobs.AddBookmark(r.Context(), v.User.ID, f.URL, key, f.Title, f.Description)
 	if errors.Is(err, store.ErrConflict) {
 		redirect(w, r, "/bookmarks?ok=already")
 		return
-	}
-	if err == nil {
-		err = h.o.Jobs.FetchBookmark(r.Context(), v.User.ID, b.ID)
 	}
 	if err != nil {
 		h.fail(w, r, v, err)
