@@ -152,7 +152,7 @@ func (s *Server) registerKnowledge() {
 				s.writeError(w, r, err)
 				return
 			}
-			s.serveBlob(w, r, im.SHA256, im.MimeType)
+			s.serveBlob(w, r, c.userID, im.SHA256, im.MimeType)
 		}))
 	knowledgeRoute(route{method: "GET", path: "/api/v1/images/{id}/thumbnail", tag: "images", respRaw: "image/jpeg", queryToken: true,
 		summary: "The image's thumbnail (JPEG, at most 480 px; the original when none could be made)"},
@@ -163,10 +163,10 @@ func (s *Server) registerKnowledge() {
 				return
 			}
 			if im.ThumbSHA256 == "" {
-				s.serveBlob(w, r, im.SHA256, im.MimeType)
+				s.serveBlob(w, r, c.userID, im.SHA256, im.MimeType)
 				return
 			}
-			s.serveBlob(w, r, im.ThumbSHA256, "image/jpeg")
+			s.serveBlob(w, r, c.userID, im.ThumbSHA256, "image/jpeg")
 		}))
 
 	// Voice memos.
@@ -192,7 +192,7 @@ func (s *Server) registerKnowledge() {
 				s.writeError(w, r, err)
 				return
 			}
-			s.serveBlob(w, r, v.SHA256, v.MimeType)
+			s.serveBlob(w, r, c.userID, v.SHA256, v.MimeType)
 		}))
 
 	// Bookmarks.
@@ -254,7 +254,7 @@ func (s *Server) registerKnowledge() {
 				s.writeError(w, r, err)
 				return
 			}
-			s.serveBlob(w, r, b.ImageSHA256, "")
+			s.serveBlob(w, r, c.userID, b.ImageSHA256, "")
 		}))
 
 	// Tasks.
@@ -573,11 +573,11 @@ func deref(s *string) string {
 	return *s
 }
 
-// serveBlob sends a media file: owner-only (the caller checked), cacheable
-// for a long time under its content hash, and sandboxed so that a file can
-// never run as a page of this site.
-func (s *Server) serveBlob(w http.ResponseWriter, r *http.Request, hash, contentType string) {
-	f, _, err := s.o.Blobs.Open(r.Context(), hash)
+// serveBlob sends one of the user's media files (hash from the user's own
+// record): cacheable for a long time under its content hash, and sandboxed
+// so that a file can never run as a page of this site.
+func (s *Server) serveBlob(w http.ResponseWriter, r *http.Request, userID, hash, contentType string) {
+	f, _, err := s.o.Blobs.Open(r.Context(), userID, hash)
 	if errors.Is(err, media.ErrNotFound) {
 		s.writeError(w, r, store.ErrNotFound)
 		return

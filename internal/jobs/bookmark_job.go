@@ -122,7 +122,7 @@ func (w *bookmarkFetchWorker) Work(ctx context.Context, job *river.Job[BookmarkF
 	if p.ImageURL != "" {
 		img, _, err := d.Previews.FetchImage(ctx, p.ImageURL, MaxPreviewImageBytes)
 		if err == nil {
-			preview.ImageSHA256, err = d.Blobs.Put(ctx, img)
+			preview.ImageSHA256, err = d.Blobs.Put(ctx, a.UserID, img)
 		}
 		if err != nil {
 			d.Log.Info("bookmark preview image not fetched", "user_id", a.UserID, "bookmark_id", a.BookmarkID, "err", err)

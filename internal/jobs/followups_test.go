@@ -76,7 +76,7 @@ func (fakeDownloader) Download(_ context.Context, _ string, m *whatsapp.Media, _
 	case m.Ref == "gone":
 		return nil, whatsapp.ErrMediaGone
 	case strings.HasPrefix(m.MimeType, "image/"):
-		return testPNG(8, 6), nil
+		return testPNG(8, 1+len(m.Ref)), nil // different references, different bytes
 	}
 	return []byte("OggS voice note " + m.Ref), nil
 }
@@ -503,7 +503,7 @@ func TestSweepQueuesWorkLeftWaiting(t *testing.T) {
 			if _, err := s.CreateBookmark(ctx, uid, manual, manual, "", ""); err != nil {
 				t.Fatal(err)
 			}
-			audio, err := f.blobs.Put(ctx, []byte("OggS waiting"))
+			audio, err := f.blobs.Put(ctx, uid, []byte("OggS waiting"))
 			if err != nil {
 				t.Fatal(err)
 			}

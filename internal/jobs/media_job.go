@@ -68,7 +68,7 @@ func (w *mediaWorker) Work(ctx context.Context, job *river.Job[MediaArgs]) error
 		// Not connected, or a network error: retried with back-off.
 		return fmt.Errorf("download: %w", err)
 	}
-	hash, err := d.Blobs.Put(ctx, data)
+	hash, err := d.Blobs.Put(ctx, a.UserID, data)
 	if err != nil {
 		return err
 	}
@@ -98,7 +98,7 @@ func (w *mediaWorker) image(ctx context.Context, userID string, m store.Message,
 		// Stored anyway; the original is served where a thumbnail is missing.
 		d.Log.Warn("no thumbnail", "user_id", userID, "message_id", m.ID, "err", err)
 	} else {
-		if im.ThumbSHA256, err = d.Blobs.Put(ctx, thumb); err != nil {
+		if im.ThumbSHA256, err = d.Blobs.Put(ctx, userID, thumb); err != nil {
 			return err
 		}
 		im.Width, im.Height, im.MimeType = info.Width, info.Height, info.MimeType

@@ -49,7 +49,7 @@ func (w *transcribeWorker) Work(ctx context.Context, job *river.Job[TranscribeAr
 	if memo.Status == store.MemoTranscribed {
 		return nil
 	}
-	audio, _, err := d.Blobs.Open(ctx, memo.SHA256)
+	audio, _, err := d.Blobs.Open(ctx, a.UserID, memo.SHA256)
 	if err != nil {
 		return err
 	}

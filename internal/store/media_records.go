@@ -290,3 +290,59 @@ func (t *Tx) SetMemoAnalysed(ctx context.Context, userID, id string) error {
 	}
 	return expectOne(res)
 }
+
+// MessageMedia is the stored media of one message: what the pipeline
+// downloaded for it and hashed itself (an image's or a voice memo's record).
+type MessageMedia struct {
+	SHA256      string
+	MimeType    string
+	ThumbSHA256 string // images only, when a thumbnail was made
+	ImageID     string // images only
+}
+
+// MessageMedia returns the media the pipeline stored for one of the user's
+// messages, or ErrNotFound when it stored none (not downloaded yet, or a
+// kind it does not download). The hash a message carries is never used:
+// it is what the sender claims.
+func (s *Store) MessageMedia(ctx context.Context, userID, chatID, messageID string) (MessageMedia, error) {
+	var m MessageMedia
+	err := s.r.QueryRowContext(ctx, `SELECT sha256, mime_type, thumb_sha256, id FROM images WHERE user_id = $1 AND chat_id = $2 AND message_id = $3
+		UNION ALL SELECT sha256, mime_type, '', '' FROM voice_memos WHERE user_id = $1 AND chat_id = $2 AND message_id = $3
+		LIMIT 1`, userID, chatID, messageID).Scan(&m.SHA256, &m.MimeType, &m.ThumbSHA256, &m.ImageID)
+	if err != nil {
+		return MessageMedia{}, notFound(err)
+	}
+	return m, nil
+}
+
+// MediaUsers lists the ids of all users, whose records may refer to media.
+func (s *Store) MediaUsers(ctx context.Context) ([]string, error) {
+	return s.strings(ctx, `SELECT id FROM users ORDER BY id`)
+}
+
+// MediaHashes lists the distinct content hashes that the user's records
+// (images, thumbnails, voice memos, bookmark preview images) refer to.
+func (s *Store) MediaHashes(ctx context.Context, userID string) ([]string, error) {
+	return s.strings(ctx, `SELECT sha256 FROM images WHERE user_id = $1
+		UNION SELECT thumb_sha256 FROM images WHERE user_id = $1 AND thumb_sha256 <> ''
+		UNION SELECT sha256 FROM voice_memos WHERE user_id = $1
+		UNION SELECT image_sha256 FROM bookmarks WHERE user_id = $1 AND image_sha256 <> ''
+		ORDER BY 1`, userID)
+}
+
+func (s *Store) strings(ctx context.Context, q string, args ...any) ([]string, error) {
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}

@@ -50,7 +50,7 @@ func (h *Handler) media(find func(r *http.Request, v *viewer) (mediaRef, error))
 // (a hash names its content), never able to run as a page of this site
 // (sandboxed, and only image, audio and video types are shown inline).
 func (h *Handler) serveBlob(w http.ResponseWriter, r *http.Request, v *viewer, ref mediaRef) {
-	f, _, err := h.o.Blobs.Open(r.Context(), ref.hash)
+	f, _, err := h.o.Blobs.Open(r.Context(), v.User.ID, ref.hash)
 	if errors.Is(err, media.ErrNotFound) {
 		http.NotFound(w, r)
 		return
@@ -138,7 +138,9 @@ func (h *Handler) bookmarkImage(r *http.Request, v *viewer) (mediaRef, error) {
 	return mediaRef{hash: b.ImageSHA256, ctype: sniffType}, nil
 }
 
-// messageMedia is a message's attachment, once the pipeline has stored it.
+// messageMedia is a message's attachment, once the pipeline has downloaded
+// it: served from the person's own record of it, never by the hash the
+// message claims (the sender chose that).
 func (h *Handler) messageMedia(r *http.Request, v *viewer) (mediaRef, error) {
 	chat, id := r.PathValue("chat"), r.PathValue("id")
 	if len(chat) > maxChatID || len(id) > 128 {
@@ -151,5 +153,9 @@ func (h *Handler) messageMedia(r *http.Request, v *viewer) (mediaRef, error) {
 	if m.Media == nil {
 		return mediaRef{}, store.ErrNotFound
 	}
-	return mediaRef{hash: m.Media.SHA256, ctype: m.Media.MimeType, name: m.Media.FileName}, nil
+	stored, err := h.o.Store.MessageMedia(r.Context(), v.User.ID, chat, id)
+	if err != nil {
+		return mediaRef{}, err
+	}
+	return mediaRef{hash: stored.SHA256, ctype: stored.MimeType, name: m.Media.FileName}, nil
 }

@@ -136,15 +136,15 @@ func (h *Handler) viewMessage(ctx context.Context, userID string, m store.Messag
 	default:
 		mv.Show = "file"
 	}
-	if h.o.Blobs != nil && m.Media.SHA256 != "" {
-		if _, err := h.o.Blobs.Size(ctx, m.Media.SHA256); err == nil {
-			mv.MediaURL = "/media/messages/" + url.PathEscape(m.ChatID) + "/" + url.PathEscape(m.ID)
-		}
+	// Only what the pipeline downloaded for this message is linked: never
+	// the hash the message claims, which the sender chose.
+	stored, err := h.o.Store.MessageMedia(ctx, userID, m.ChatID, m.ID)
+	if h.o.Blobs == nil || err != nil {
+		return mv
 	}
-	if mv.Show == "image" && mv.MediaURL != "" {
-		if im, err := h.o.Store.ImageForMessage(ctx, userID, m.ChatID, m.ID); err == nil && im.ThumbSHA256 != "" {
-			mv.ThumbURL = "/media/images/" + url.PathEscape(im.ID) + "/thumbnail"
-		}
+	mv.MediaURL = "/media/messages/" + url.PathEscape(m.ChatID) + "/" + url.PathEscape(m.ID)
+	if mv.Show == "image" && stored.ThumbSHA256 != "" {
+		mv.ThumbURL = "/media/images/" + url.PathEscape(stored.ImageID) + "/thumbnail"
 	}
 	return mv
 }
