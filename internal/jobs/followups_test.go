@@ -129,8 +129,9 @@ type fixture struct {
 
 type fixtureOptions struct {
 	Options
-	site     string // a preview site to reach (default: a new one)
-	mediaDir string // where media are kept (default: a new directory)
+	site     string   // a preview site to reach (default: a new one)
+	hosts    []string // more hosts the previews may reach
+	mediaDir string   // where media are kept (default: a new directory)
 }
 
 // newFixture runs a pipeline on s until the test ends.
@@ -140,7 +141,7 @@ func newFixture(t *testing.T, s *store.Store, fo fixtureOptions) *fixture {
 	if fo.site == "" {
 		fo.site = previewSite(t)
 	}
-	previews, err := linkpreview.New(linkpreview.Options{AllowedHosts: []string{fo.site}})
+	previews, err := linkpreview.New(linkpreview.Options{AllowedHosts: append([]string{fo.site}, fo.hosts...)})
 	if err != nil {
 		t.Fatal(err)
 	}

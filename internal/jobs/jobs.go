@@ -89,10 +89,17 @@ type Options struct {
 	// SweepBatch is how many rows one sweep step examines per kind of work
 	// (default 500); a sweep that has more to see continues in another job.
 	SweepBatch int
+	// LinkFetchesPerUser is how many of one person's link previews this
+	// node fetches at once (default 2), and LinkFetchesPerHost how many
+	// from one site (default 4); fetches over either limit wait their turn
+	// (see link_fairness.go).
+	LinkFetchesPerUser, LinkFetchesPerHost int
 
 	// jobTimeout replaces the default job timeout of 2 minutes (tests that
 	// need abandoned jobs rescued sooner than RescueAfter allows).
 	jobTimeout time.Duration
+	// linkSnooze replaces how long a fetch over its limits waits (tests).
+	linkSnooze time.Duration
 }
 
 // Queues.
@@ -107,6 +114,9 @@ type Runner struct {
 	d      Deps
 	o      Options
 	client *river.Client[*sql.Tx]
+	// userFetches and hostFetches bound the link previews fetched at once
+	// per person and per site.
+	userFetches, hostFetches *slots
 	// beforeEnqueue, when set (tests only), runs inside a write's
 	// transaction after the write and before its follow-up job of the
 	// given kind is inserted; an error from it fails that transaction, as
@@ -148,6 +158,8 @@ func New(ctx context.Context, d Deps, o Options) (*Runner, error) {
 		o.SweepInterval = 10 * time.Minute
 	}
 	def(&o.SweepBatch, 500)
+	def(&o.LinkFetchesPerUser, 2)
+	def(&o.LinkFetchesPerHost, 4)
 
 	var driver riverdriver.Driver[*sql.Tx]
 	switch d.Store.Dialect() {
@@ -166,7 +178,7 @@ func New(ctx context.Context, d Deps, o Options) (*Runner, error) {
 	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
 		return nil, fmt.Errorf("jobs: migrate river: %w", err)
 	}
-	r := &Runner{d: d, o: o}
+	r := &Runner{d: d, o: o, userFetches: newSlots(o.LinkFetchesPerUser), hostFetches: newSlots(o.LinkFetchesPerHost)}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &mediaWorker{r: r})
 	river.AddWorker(workers, &transcribeWorker{r: r})
