@@ -105,9 +105,9 @@ func (w *bookmarkFetchWorker) Work(ctx context.Context, job *river.Job[BookmarkF
 	if b.Status == store.BookmarkFetched || d.Previews == nil {
 		return nil
 	}
-	release, ok := w.r.takeLinkSlots(a.UserID, b.URL)
+	release, wait, ok := w.r.takeLinkSlots(a.UserID, b.URL)
 	if !ok {
-		return river.JobSnooze(w.r.linkSnooze(snoozes(job.Metadata)))
+		return river.JobSnooze(w.r.linkSnooze(wait, snoozes(job.Metadata)))
 	}
 	defer release()
 	p, err := d.Previews.Fetch(ctx, b.URL)

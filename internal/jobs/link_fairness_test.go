@@ -181,16 +181,27 @@ func TestLinkSlotsAndSnoozes(t *testing.T) {
 		{"a", "https://slow.example/1", true}, {"a", "https://SLOW.example/2", true}, {"a", "https://other.example/", false},
 		{"b", "https://slow.example/3", true}, {"c", "https://slow.example/4", false}, {"c", "https://slow.example:8443/", true},
 	} {
-		release, ok := r.takeLinkSlots(c.user, c.link)
-		if ok != c.ok {
-			t.Fatalf("%d: %s %s: %v", i, c.user, c.link, ok)
+		release, wait, ok := r.takeLinkSlots(c.user, c.link)
+		if ok != c.ok || (!ok && wait != defaultFetchTime) {
+			t.Fatalf("%d: %s %s: %v %v", i, c.user, c.link, ok, wait)
 		}
 		if ok {
 			releases = append(releases, release)
 		}
 	}
+	// What a fetch waits follows how long the fetches it waits for take.
+	r.userFetches.give("a", 0)
+	r.userFetches.take("a")
+	r.hostFetches.give("slow.example", 8*time.Second)
+	r.hostFetches.take("slow.example")
+	if _, wait, ok := r.takeLinkSlots("c", "https://slow.example/5"); ok || wait != 8*time.Second {
+		t.Fatalf("the full site: %v %v", wait, ok)
+	}
+	if _, wait, ok := r.takeLinkSlots("a", "https://other.example/"); ok || wait != defaultFetchTime {
+		t.Fatalf("the full person, whose fetches took nothing yet: %v %v", wait, ok)
+	}
 	releases[0]()
-	if release, ok := r.takeLinkSlots("c", "https://slow.example/5"); !ok {
+	if release, _, ok := r.takeLinkSlots("c", "https://slow.example/5"); !ok {
 		t.Fatal("a freed slot was not taken")
 	} else {
 		release()
@@ -198,14 +209,17 @@ func TestLinkSlotsAndSnoozes(t *testing.T) {
 	for _, release := range releases[1:] {
 		release()
 	}
-	if len(r.userFetches.n) != 0 || len(r.hostFetches.n) != 0 {
+	if len(r.userFetches.n) != 0 || len(r.hostFetches.n) != 0 || len(r.userFetches.took) != 0 || len(r.hostFetches.took) != 0 {
 		t.Fatalf("slots left taken: %v %v", r.userFetches.n, r.hostFetches.n)
 	}
 	for n := range 8 {
-		want := defaultLinkSnooze << min(n, maxLinkSnoozeDoublings)
-		if d := r.linkSnooze(n); d < want*3/4 || d > want*5/4 {
+		want := 2 * time.Second << min(n, maxLinkSnoozeDoublings)
+		if d := r.linkSnooze(2*time.Second, n); d < want*3/4 || d > min(want*5/4, maxLinkSnooze) {
 			t.Fatalf("snooze after %d: %v, want about %v", n, d, want)
 		}
+	}
+	if d := r.linkSnooze(time.Millisecond, 0); d != minLinkSnooze {
+		t.Fatalf("snooze for fast fetches: %v", d)
 	}
 	if snoozes([]byte(`{"snoozes": 3}`)) != 3 || snoozes(nil) != 0 {
 		t.Fatal("snooze count from metadata")
