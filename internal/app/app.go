@@ -386,6 +386,11 @@ func (a *App) newPipeline(ctx context.Context, pub realtime.Publisher) error {
 		}
 		blobs = fs
 	}
+	// Blobs of earlier versions, in one namespace shared by all users,
+	// become their users' own before anything is served (once per store).
+	if _, err := media.UpgradeLayout(ctx, blobs, a.Store, a.Log); err != nil {
+		return err
+	}
 	a.Blobs = blobs
 	previews, err := linkpreview.New(linkpreview.Options{AllowedHosts: cfg.LinkPreviewAllowedHosts})
 	if err != nil {

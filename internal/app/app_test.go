@@ -1,8 +1,10 @@
 package app_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -13,7 +15,9 @@ import (
 	"github.com/synapse-kb/synapse/internal/app"
 	"github.com/synapse-kb/synapse/internal/auth"
 	"github.com/synapse-kb/synapse/internal/config"
+	"github.com/synapse-kb/synapse/internal/media"
 	"github.com/synapse-kb/synapse/internal/realtime"
+	"github.com/synapse-kb/synapse/internal/store"
 	"github.com/synapse-kb/synapse/internal/testutil/dbtest"
 )
 
@@ -67,13 +71,13 @@ func TestMediaDirectory(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer a.Shutdown(context.Background())
-	ref, err := a.Blobs.Put(context.Background(), []byte("a photo"))
+	ref, err := a.Blobs.Put(context.Background(), "01juser000000000000000000u", []byte("a photo"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	found := false
 	_ = filepath.WalkDir(shared, func(_ string, d fs.DirEntry, _ error) error {
-		found = found || (d != nil && !d.IsDir())
+		found = found || (d != nil && d.Name() == ref)
 		return nil
 	})
 	if !found {
@@ -160,5 +164,54 @@ func TestGeneratedSecretIsOwnerOnly(t *testing.T) {
 	}
 	if m := mode(); m != 0o600 {
 		t.Fatalf("kept secret has mode %o after start", m)
+	}
+}
+
+// An install upgraded from the shared media layout keeps serving each
+// person's media, now from their own namespace, and the shared files go.
+func TestUpgradedInstallKeepsServingMedia(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	s, err := store.OpenSQLite(filepath.Join(dir, "synapse.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	u, err := s.CreateUser(ctx, store.User{Email: "ana@example.com", Name: "Ana", PasswordHash: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	photo := []byte("a photo stored by an earlier version")
+	h := media.Hash(photo)
+	if _, err := s.AddImage(ctx, u.ID, &store.Image{ChatID: "c", MessageID: "m", SHA256: h, MimeType: "image/png", SentAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	legacy := filepath.Join(dir, "media", h[0:2], h[2:4], h)
+	if err := os.MkdirAll(filepath.Dir(legacy), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(legacy, photo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	a, err := newApp(t, map[string]string{"SYNAPSE_DATA_DIR": dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Shutdown(ctx)
+	f, _, err := a.Blobs.Open(ctx, u.ID, h)
+	if err != nil {
+		t.Fatalf("the old photo is not served: %v", err)
+	}
+	got, _ := io.ReadAll(f)
+	f.Close()
+	if !bytes.Equal(got, photo) {
+		t.Fatalf("read %q", got)
+	}
+	if _, err := os.Stat(legacy); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("the shared file is still there: %v", err)
 	}
 }

@@ -67,7 +67,7 @@ func Pages(ctx context.Context, e Env, messages, items, requests int) (PagesResu
 	if err != nil {
 		return PagesResult{}, err
 	}
-	photo, err := blobs.Put(ctx, benchPhoto())
+	photo, err := blobs.Put(ctx, userID, benchPhoto())
 	if err != nil {
 		return PagesResult{}, err
 	}

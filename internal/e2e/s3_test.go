@@ -45,7 +45,7 @@ func TestMediaInS3(t *testing.T) {
 		}
 		sum := sha256.Sum256(r.Body)
 		h := hex.EncodeToString(sum[:])
-		obj, err := backend.GetObject("synapse-media", "media/"+h[:2]+"/"+h, nil)
+		obj, err := backend.GetObject("synapse-media", "media/users/"+ana.ID+"/"+h[:2]+"/"+h, nil)
 		if err != nil {
 			t.Fatalf("%s is not in the bucket: %v", part, err)
 		}

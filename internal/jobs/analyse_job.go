@@ -23,7 +23,12 @@ type AnalyseArgs struct {
 func (AnalyseArgs) Kind() string { return "analyse" }
 
 func (AnalyseArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: queueAI, MaxAttempts: 8}
+	return river.InsertOpts{Queue: queueAI, MaxAttempts: 8, UniqueOpts: whilePending}
+}
+
+// AnalyseMemoTx queues, in tx, the analysis of a transcribed voice memo.
+func (r *Runner) AnalyseMemoTx(ctx context.Context, tx *store.Tx, userID, memoID string) error {
+	return r.insertTx(ctx, tx, AnalyseArgs{UserID: userID, MemoID: memoID}, r.analyseOpts())
 }
 
 type analyseWorker struct {
@@ -92,10 +97,19 @@ func (w *analyseWorker) Work(ctx context.Context, job *river.Job[AnalyseArgs]) e
 			return err
 		}
 	}
-	if len(items) == 0 {
+	// The items and, for a memo, the mark that it was analysed commit
+	// together: the sweep analyses again only memos without the mark.
+	var created []any
+	err = d.Store.WithTx(ctx, func(tx *store.Tx) error {
+		var err error
+		if created, err = tx.AddExtracted(ctx, a.UserID, src, items); err != nil {
+			return err
+		}
+		if a.MemoID != "" {
+			return tx.SetMemoAnalysed(ctx, a.UserID, a.MemoID)
+		}
 		return nil
-	}
-	created, err := d.Store.AddExtracted(ctx, a.UserID, src, items)
+	})
 	if err != nil {
 		return err
 	}

@@ -37,22 +37,36 @@ func (w *bookmarksWorker) Work(ctx context.Context, job *river.Job[BookmarksArgs
 	if err != nil {
 		return err
 	}
-	for _, link := range knowledge.ExtractLinks(m.Text) {
-		key, err := knowledge.NormalizeURL(link)
-		if err != nil {
-			continue
-		}
-		b, created, err := d.Store.ShareBookmark(ctx, a.UserID, link, key, store.BookmarkShare{
-			ChatID: m.ChatID, MessageID: m.ID, Sender: m.From, SenderName: m.FromName, SharedAt: m.Timestamp})
-		if err != nil {
-			return err
-		}
-		if created {
-			w.r.publish(a.UserID, EventBookmark, b)
-			if _, err := w.r.client.Insert(ctx, BookmarkFetchArgs{UserID: a.UserID, BookmarkID: b.ID}, uniqueByArgs(queueLinks)); err != nil {
+	// The message's bookmarks and the fetches of the new ones commit
+	// together: if queueing a fetch fails, no bookmark is left pending
+	// without one, and the retry finds the bookmarks new again.
+	var created []store.Bookmark
+	err = d.Store.WithTx(ctx, func(tx *store.Tx) error {
+		created = created[:0]
+		for _, link := range knowledge.ExtractLinks(m.Text) {
+			key, err := knowledge.NormalizeURL(link)
+			if err != nil {
+				continue
+			}
+			b, isNew, err := tx.ShareBookmark(ctx, a.UserID, link, key, store.BookmarkShare{
+				ChatID: m.ChatID, MessageID: m.ID, Sender: m.From, SenderName: m.FromName, SharedAt: m.Timestamp})
+			if err != nil {
 				return err
 			}
+			if isNew {
+				if err := w.r.FetchBookmarkTx(ctx, tx, a.UserID, b.ID); err != nil {
+					return err
+				}
+				created = append(created, b)
+			}
 		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, b := range created {
+		w.r.publish(a.UserID, EventBookmark, b)
 	}
 	return nil
 }
@@ -66,7 +80,7 @@ type BookmarkFetchArgs struct {
 func (BookmarkFetchArgs) Kind() string { return "bookmark_fetch" }
 
 func (BookmarkFetchArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: queueLinks, MaxAttempts: 5}
+	return river.InsertOpts{Queue: queueLinks, MaxAttempts: 5, UniqueOpts: whilePending}
 }
 
 type bookmarkFetchWorker struct {
@@ -75,7 +89,7 @@ type bookmarkFetchWorker struct {
 }
 
 func (w *bookmarkFetchWorker) Timeout(*river.Job[BookmarkFetchArgs]) time.Duration {
-	return time.Minute
+	return w.r.timeout(time.Minute)
 }
 
 func (w *bookmarkFetchWorker) Work(ctx context.Context, job *river.Job[BookmarkFetchArgs]) error {
@@ -91,6 +105,11 @@ func (w *bookmarkFetchWorker) Work(ctx context.Context, job *river.Job[BookmarkF
 	if b.Status == store.BookmarkFetched || d.Previews == nil {
 		return nil
 	}
+	release, wait, ok := w.r.takeLinkSlots(a.UserID, b.URL)
+	if !ok {
+		return river.JobSnooze(w.r.linkSnooze(wait, snoozes(job.Metadata)))
+	}
+	defer release()
 	p, err := d.Previews.Fetch(ctx, b.URL)
 	if err != nil {
 		if linkpreview.IsRetryable(err) && job.Attempt < job.MaxAttempts {
@@ -108,7 +127,7 @@ func (w *bookmarkFetchWorker) Work(ctx context.Context, job *river.Job[BookmarkF
 	if p.ImageURL != "" {
 		img, _, err := d.Previews.FetchImage(ctx, p.ImageURL, MaxPreviewImageBytes)
 		if err == nil {
-			preview.ImageSHA256, err = d.Blobs.Put(ctx, img)
+			preview.ImageSHA256, err = d.Blobs.Put(ctx, a.UserID, img)
 		}
 		if err != nil {
 			d.Log.Info("bookmark preview image not fetched", "user_id", a.UserID, "bookmark_id", a.BookmarkID, "err", err)
@@ -120,10 +139,4 @@ func (w *bookmarkFetchWorker) Work(ctx context.Context, job *river.Job[BookmarkF
 	}
 	w.r.publish(a.UserID, EventBookmark, updated)
 	return nil
-}
-
-// FetchBookmark queues fetching the preview of a bookmark saved by hand.
-func (r *Runner) FetchBookmark(ctx context.Context, userID, bookmarkID string) error {
-	_, err := r.client.Insert(ctx, BookmarkFetchArgs{UserID: userID, BookmarkID: bookmarkID}, uniqueByArgs(queueLinks))
-	return err
 }

@@ -3,14 +3,23 @@
 // tasks / notes / ideas / locations and daily summaries, plus the periodic
 // retention and summary schedules.
 //
-// Jobs for a message are enqueued in the same transaction that stores the
-// message (Runner.IngestHook), so a message and its follow-up work commit
-// together or not at all. Every job is idempotent: its writes are keyed by
-// what caused them, and events are published only for rows it actually
-// created, so a job repeated after a crash changes nothing visible.
+// Follow-up work is enqueued in the same transaction as the write that
+// causes it: a message with its downloads and analyses (Runner.IngestHook),
+// a bookmark with the fetch of its preview, a voice memo with its
+// transcription, a transcript with its analysis. They commit together or
+// not at all, so a failure or a crash between the two loses nothing. What
+// can still be left waiting (work given up after its last attempt, or left
+// by an older version) is found and queued again by a periodic sweep.
+//
+// Every job is idempotent: its writes are keyed by what caused them, events
+// are published only for rows it actually created (after its transaction
+// commits), and jobs that follow from data are unique while one waits or
+// runs, so a job repeated after a crash, or queued again by the sweep,
+// changes nothing visible.
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -74,6 +83,23 @@ type Options struct {
 	// considered abandoned (its process died) and run again (default
 	// 5 minutes; every job's own timeout is shorter).
 	RescueAfter time.Duration
+	// SweepInterval is how often the sweep looks for work left waiting
+	// (default 10 minutes; it also runs at start).
+	SweepInterval time.Duration
+	// SweepBatch is how many rows one sweep step examines per kind of work
+	// (default 500); a sweep that has more to see continues in another job.
+	SweepBatch int
+	// LinkFetchesPerUser is how many of one person's link previews this
+	// node fetches at once (default 2), and LinkFetchesPerHost how many
+	// from one site (default 4); fetches over either limit wait their turn
+	// (see link_fairness.go).
+	LinkFetchesPerUser, LinkFetchesPerHost int
+
+	// jobTimeout replaces the default job timeout of 2 minutes (tests that
+	// need abandoned jobs rescued sooner than RescueAfter allows).
+	jobTimeout time.Duration
+	// linkSnooze replaces how long a fetch over its limits waits (tests).
+	linkSnooze time.Duration
 }
 
 // Queues.
@@ -86,7 +112,16 @@ const (
 // Runner runs the pipeline's jobs.
 type Runner struct {
 	d      Deps
+	o      Options
 	client *river.Client[*sql.Tx]
+	// userFetches and hostFetches bound the link previews fetched at once
+	// per person and per site.
+	userFetches, hostFetches *slots
+	// beforeEnqueue, when set (tests only), runs inside a write's
+	// transaction after the write and before its follow-up job of the
+	// given kind is inserted; an error from it fails that transaction, as
+	// a failed insert or a crash would.
+	beforeEnqueue func(kind string) error
 }
 
 // New migrates River's tables (on their own version line) in the store's
@@ -117,8 +152,14 @@ func New(ctx context.Context, d Deps, o Options) (*Runner, error) {
 	def(&o.AIWorkers, 4)
 	def(&o.DefaultWorkers, 8)
 	if o.RescueAfter <= 0 {
-		o.RescueAfter = 5 * time.Minute
+		o.RescueAfter = max(5*time.Minute, o.jobTimeout)
 	}
+	if o.SweepInterval <= 0 {
+		o.SweepInterval = 10 * time.Minute
+	}
+	def(&o.SweepBatch, 500)
+	def(&o.LinkFetchesPerUser, 2)
+	def(&o.LinkFetchesPerHost, 4)
 
 	var driver riverdriver.Driver[*sql.Tx]
 	switch d.Store.Dialect() {
@@ -137,7 +178,7 @@ func New(ctx context.Context, d Deps, o Options) (*Runner, error) {
 	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
 		return nil, fmt.Errorf("jobs: migrate river: %w", err)
 	}
-	r := &Runner{d: d}
+	r := &Runner{d: d, o: o, userFetches: newSlots(o.LinkFetchesPerUser), hostFetches: newSlots(o.LinkFetchesPerHost)}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &mediaWorker{r: r})
 	river.AddWorker(workers, &transcribeWorker{r: r})
@@ -147,6 +188,7 @@ func New(ctx context.Context, d Deps, o Options) (*Runner, error) {
 	river.AddWorker(workers, &summarizeWorker{r: r})
 	river.AddWorker(workers, &dailySummariesWorker{r: r})
 	river.AddWorker(workers, &retentionWorker{r: r})
+	river.AddWorker(workers, &sweepWorker{r: r})
 	cfg := &river.Config{
 		Queues: map[string]river.QueueConfig{
 			river.QueueDefault: {MaxWorkers: o.DefaultWorkers},
@@ -159,7 +201,7 @@ func New(ctx context.Context, d Deps, o Options) (*Runner, error) {
 		FetchCooldown:        min(o.PollInterval, 100*time.Millisecond),
 		Logger:               riverLog,
 		MaxAttempts:          12,
-		JobTimeout:           2 * time.Minute,
+		JobTimeout:           cmp.Or(o.jobTimeout, 2*time.Minute),
 		RescueStuckJobsAfter: o.RescueAfter,
 	}
 	if !o.NoSchedules {
@@ -170,6 +212,9 @@ func New(ctx context.Context, d Deps, o Options) (*Runner, error) {
 			river.NewPeriodicJob(river.PeriodicInterval(15*time.Minute), func() (river.JobArgs, *river.InsertOpts) {
 				return DailySummariesArgs{}, nil
 			}, &river.PeriodicJobOpts{RunOnStart: true}),
+			river.NewPeriodicJob(river.PeriodicInterval(o.SweepInterval), func() (river.JobArgs, *river.InsertOpts) {
+				return SweepArgs{}, nil
+			}, &river.PeriodicJobOpts{RunOnStart: true}),
 		}
 	}
 	r.client, err = river.NewClient(driver, cfg)
@@ -179,14 +224,12 @@ func New(ctx context.Context, d Deps, o Options) (*Runner, error) {
 	return r, nil
 }
 
-// Start works jobs until Stop. Voice memos left waiting for a transcriber
-// are queued again if one is configured now.
+// Start works jobs until Stop. Unless schedules are off, the sweep runs
+// at once: work left waiting (voice memos that waited for a transcriber
+// configured only now, among others) is queued again.
 func (r *Runner) Start(ctx context.Context) error {
 	if err := r.client.Start(ctx); err != nil {
 		return fmt.Errorf("jobs: start: %w", err)
-	}
-	if r.d.Transcriber != nil {
-		go r.requeueAwaitingMemos(ctx)
 	}
 	return nil
 }
@@ -199,27 +242,12 @@ func (r *Runner) Stop(ctx context.Context) error {
 // Client is the River client, for tests and administration.
 func (r *Runner) Client() *river.Client[*sql.Tx] { return r.client }
 
-// requeueAwaitingMemos queues a transcription for every memo that was
-// stored while no transcriber was configured.
-func (r *Runner) requeueAwaitingMemos(ctx context.Context) {
-	memos, err := r.d.Store.MemosAwaitingTranscription(ctx, 10000)
-	if err != nil {
-		r.d.Log.Error("jobs: list memos awaiting transcription", "err", err)
-		return
+// timeout is a job's timeout: d, unless the tests set one for every job.
+func (r *Runner) timeout(d time.Duration) time.Duration {
+	if r.o.jobTimeout > 0 {
+		return r.o.jobTimeout
 	}
-	for _, m := range memos {
-		if _, err := r.client.Insert(ctx, TranscribeArgs{UserID: m.UserID, MemoID: m.ID}, uniqueByArgs(queueAI)); err != nil {
-			r.d.Log.Error("jobs: queue transcription", "memo_id", m.ID, "err", err)
-			return
-		}
-	}
-	if len(memos) > 0 {
-		r.d.Log.Info("queued voice memos that waited for a transcriber", "count", len(memos))
-	}
-}
-
-func uniqueByArgs(queue string) *river.InsertOpts {
-	return &river.InsertOpts{Queue: queue, UniqueOpts: river.UniqueOpts{ByArgs: true}}
+	return d
 }
 
 func (r *Runner) publish(userID, typ string, data any) {

@@ -31,12 +31,18 @@ type MediaArgs struct {
 
 func (MediaArgs) Kind() string { return "media" }
 
+func (MediaArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: queueMedia, UniqueOpts: whilePending}
+}
+
 type mediaWorker struct {
 	river.WorkerDefaults[MediaArgs]
 	r *Runner
 }
 
-func (w *mediaWorker) Timeout(*river.Job[MediaArgs]) time.Duration { return 3 * time.Minute }
+func (w *mediaWorker) Timeout(*river.Job[MediaArgs]) time.Duration {
+	return w.r.timeout(3 * time.Minute)
+}
 
 func (w *mediaWorker) Work(ctx context.Context, job *river.Job[MediaArgs]) error {
 	d := w.r.d
@@ -48,8 +54,8 @@ func (w *mediaWorker) Work(ctx context.Context, job *river.Job[MediaArgs]) error
 	if err != nil {
 		return err
 	}
-	if m.Media == nil {
-		return nil
+	if m.Media == nil || (m.Type != "image" && m.Type != "voice") {
+		return w.failed(ctx, a, errNoMedia)
 	}
 	data, err := d.Downloader.Download(ctx, a.UserID, &whatsapp.Media{
 		Ref: m.Media.Ref, MimeType: m.Media.MimeType, FileName: m.Media.FileName, Size: m.Media.Size, SHA256: m.Media.SHA256,
@@ -57,22 +63,30 @@ func (w *mediaWorker) Work(ctx context.Context, job *river.Job[MediaArgs]) error
 	switch {
 	case errors.Is(err, whatsapp.ErrMediaGone), errors.Is(err, whatsapp.ErrMediaTooLarge):
 		d.Log.Warn("media not downloaded", "user_id", a.UserID, "message_id", a.MessageID, "err", err)
-		return permanent(err)
+		return w.failed(ctx, a, err)
 	case err != nil:
 		// Not connected, or a network error: retried with back-off.
 		return fmt.Errorf("download: %w", err)
 	}
-	hash, err := d.Blobs.Put(ctx, data)
+	hash, err := d.Blobs.Put(ctx, a.UserID, data)
 	if err != nil {
 		return err
 	}
-	switch m.Type {
-	case "image":
+	if m.Type == "image" {
 		return w.image(ctx, a.UserID, m, data, hash)
-	case "voice":
-		return w.voice(ctx, a.UserID, m, data, hash)
 	}
-	return nil
+	return w.voice(ctx, a.UserID, m, data, hash)
+}
+
+var errNoMedia = errors.New("jobs: the message has no image or voice note to download")
+
+// failed records that a message's media can never be downloaded, so that
+// the sweep leaves it alone, and cancels the job.
+func (w *mediaWorker) failed(ctx context.Context, a MediaArgs, err error) error {
+	if ferr := w.r.d.Store.SetMediaFailed(ctx, a.UserID, a.ChatID, a.MessageID, err.Error()); ferr != nil {
+		return ferr
+	}
+	return permanent(err)
 }
 
 func (w *mediaWorker) image(ctx context.Context, userID string, m store.Message, data []byte, hash string) error {
@@ -84,7 +98,7 @@ func (w *mediaWorker) image(ctx context.Context, userID string, m store.Message,
 		// Stored anyway; the original is served where a thumbnail is missing.
 		d.Log.Warn("no thumbnail", "user_id", userID, "message_id", m.ID, "err", err)
 	} else {
-		if im.ThumbSHA256, err = d.Blobs.Put(ctx, thumb); err != nil {
+		if im.ThumbSHA256, err = d.Blobs.Put(ctx, userID, thumb); err != nil {
 			return err
 		}
 		im.Width, im.Height, im.MimeType = info.Width, info.Height, info.MimeType
@@ -103,19 +117,25 @@ func (w *mediaWorker) voice(ctx context.Context, userID string, m store.Message,
 	d := w.r.d
 	v := &store.VoiceMemo{ChatID: m.ChatID, MessageID: m.ID, Sender: m.From, SenderName: m.FromName,
 		SHA256: hash, MimeType: m.Media.MimeType, Size: int64(len(data)), Seconds: m.Media.Seconds, SentAt: m.Timestamp}
-	created, err := d.Store.AddVoiceMemo(ctx, userID, v)
+	// The memo and its transcription commit together. Without a
+	// transcriber the memo waits; the sweep queues it once one is
+	// configured.
+	var created bool
+	err := d.Store.WithTx(ctx, func(tx *store.Tx) error {
+		var err error
+		if created, err = tx.AddVoiceMemo(ctx, userID, v); err != nil {
+			return err
+		}
+		if v.Status == store.MemoAwaiting && d.Transcriber != nil {
+			return w.r.insertTx(ctx, tx, TranscribeArgs{UserID: userID, MemoID: v.ID}, nil)
+		}
+		return nil
+	})
 	if err != nil {
 		return err
 	}
 	if created {
 		w.r.publish(userID, EventVoiceMemo, v)
-	}
-	if v.Status == store.MemoAwaiting && d.Transcriber != nil {
-		// Not in the memo's transaction: if this insert is lost to a crash,
-		// the start-up sweep of memos awaiting transcription queues it.
-		if _, err := w.r.client.Insert(ctx, TranscribeArgs{UserID: userID, MemoID: v.ID}, uniqueByArgs(queueAI)); err != nil {
-			return err
-		}
 	}
 	return nil
 }

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 
 	"github.com/synapse-kb/synapse/internal/ai"
 	"github.com/synapse-kb/synapse/internal/knowledge"
@@ -31,7 +30,7 @@ type SummarizeArgs struct {
 func (SummarizeArgs) Kind() string { return "summarize_day" }
 
 func (SummarizeArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: queueAI, MaxAttempts: 6}
+	return river.InsertOpts{Queue: queueAI, MaxAttempts: 6, UniqueOpts: whilePending}
 }
 
 type summarizeWorker struct {
@@ -39,7 +38,9 @@ type summarizeWorker struct {
 	r *Runner
 }
 
-func (w *summarizeWorker) Timeout(*river.Job[SummarizeArgs]) time.Duration { return 3 * time.Minute }
+func (w *summarizeWorker) Timeout(*river.Job[SummarizeArgs]) time.Duration {
+	return w.r.timeout(3 * time.Minute)
+}
 
 func (w *summarizeWorker) Work(ctx context.Context, job *river.Job[SummarizeArgs]) error {
 	d := w.r.d
@@ -142,19 +143,26 @@ type dailySummariesWorker struct {
 	r *Runner
 }
 
-func (w *dailySummariesWorker) Work(ctx context.Context, _ *river.Job[DailySummariesArgs]) error {
-	_, err := w.r.QueueDailySummaries(ctx, w.r.d.Now())
+func (w *dailySummariesWorker) Work(ctx context.Context, job *river.Job[DailySummariesArgs]) error {
+	// The summaries it queues and its own completion commit together.
+	_, err := w.r.queueDailySummaries(ctx, w.r.d.Now(), func(tx *store.Tx) error { return completeTx(ctx, tx, job) })
 	return err
 }
 
 // QueueDailySummaries queues the summaries of "yesterday" (in each user's
 // time zone, as of now) that do not exist yet, and returns how many.
 func (r *Runner) QueueDailySummaries(ctx context.Context, now time.Time) (int, error) {
+	return r.queueDailySummaries(ctx, now, nil)
+}
+
+// queueDailySummaries reads what to queue, then queues it all in one
+// transaction, in which also runs (when not nil).
+func (r *Runner) queueDailySummaries(ctx context.Context, now time.Time, also func(tx *store.Tx) error) (int, error) {
 	users, err := r.d.Store.ListUsers(ctx)
 	if err != nil {
 		return 0, err
 	}
-	n := 0
+	var params []river.InsertManyParams
 	for _, u := range users {
 		loc, err := time.LoadLocation(u.Timezone)
 		if err != nil {
@@ -162,22 +170,62 @@ func (r *Runner) QueueDailySummaries(ctx context.Context, now time.Time) (int, e
 		}
 		local := now.In(loc)
 		day := time.Date(local.Year(), local.Month(), local.Day()-1, 0, 0, 0, 0, loc).Format("2006-01-02")
-		k, err := r.QueueSummaries(ctx, u.ID, "", day, false)
+		p, err := r.summaryJobs(ctx, u.ID, "", day, false)
 		if err != nil {
-			return n, err
+			return 0, err
 		}
-		n += k
+		params = append(params, p...)
 	}
-	return n, nil
+	err = r.d.Store.WithTx(ctx, func(tx *store.Tx) error {
+		if err := r.insertManyTx(ctx, tx, params); err != nil {
+			return err
+		}
+		if also != nil {
+			return also(tx)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return len(params), nil
 }
 
 // QueueSummaries queues summaries of day for the user's groups that were
 // active that day (or only chatID), and returns how many. With force,
 // existing summaries are made again.
 func (r *Runner) QueueSummaries(ctx context.Context, userID, chatID, day string, force bool) (int, error) {
-	u, err := r.d.Store.UserByID(ctx, userID)
+	params, err := r.summaryJobs(ctx, userID, chatID, day, force)
 	if err != nil {
 		return 0, err
+	}
+	err = r.d.Store.WithTx(ctx, func(tx *store.Tx) error { return r.insertManyTx(ctx, tx, params) })
+	if err != nil {
+		return 0, err
+	}
+	return len(params), nil
+}
+
+// QueueSummariesTx is QueueSummaries with the jobs queued in tx. What to
+// queue is decided from committed data, read outside tx: on SQLite, where
+// tx holds the only write connection, this is why it must be short.
+func (r *Runner) QueueSummariesTx(ctx context.Context, tx *store.Tx, userID, chatID, day string, force bool) (int, error) {
+	params, err := r.summaryJobs(ctx, userID, chatID, day, force)
+	if err != nil {
+		return 0, err
+	}
+	if err := r.insertManyTx(ctx, tx, params); err != nil {
+		return 0, err
+	}
+	return len(params), nil
+}
+
+// summaryJobs decides which summaries of day to queue for the user (all
+// groups active that day, or only chatID).
+func (r *Runner) summaryJobs(ctx context.Context, userID, chatID, day string, force bool) ([]river.InsertManyParams, error) {
+	u, err := r.d.Store.UserByID(ctx, userID)
+	if err != nil {
+		return nil, err
 	}
 	loc, err := time.LoadLocation(u.Timezone)
 	if err != nil {
@@ -185,32 +233,29 @@ func (r *Runner) QueueSummaries(ctx context.Context, userID, chatID, day string,
 	}
 	from, to, err := DayBounds(day, loc)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	active, err := r.d.Store.GroupActivity(ctx, userID, from, to)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	n := 0
+	var out []river.InsertManyParams
 	for _, c := range active {
 		if chatID != "" && c.ChatID != chatID {
 			continue
 		}
 		if !force {
-			if ok, err := r.d.Store.SummaryExists(ctx, userID, c.ChatID, day); err != nil || ok {
-				if err != nil {
-					return n, err
-				}
+			ok, err := r.d.Store.SummaryExists(ctx, userID, c.ChatID, day)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
 				continue
 			}
 		}
-		opts := &river.InsertOpts{Queue: queueAI, MaxAttempts: 6, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: uniqueWhilePending}}
-		if _, err := r.client.Insert(ctx, SummarizeArgs{UserID: userID, ChatID: c.ChatID, Day: day, Force: force}, opts); err != nil {
-			return n, err
-		}
-		n++
+		out = append(out, river.InsertManyParams{Args: SummarizeArgs{UserID: userID, ChatID: c.ChatID, Day: day, Force: force}})
 	}
-	return n, nil
+	return out, nil
 }
 
 // RetentionArgs is the periodic job that deletes messages past retention.
@@ -223,7 +268,9 @@ type retentionWorker struct {
 	r *Runner
 }
 
-func (w *retentionWorker) Timeout(*river.Job[RetentionArgs]) time.Duration { return 30 * time.Minute }
+func (w *retentionWorker) Timeout(*river.Job[RetentionArgs]) time.Duration {
+	return w.r.timeout(30 * time.Minute)
+}
 
 func (w *retentionWorker) Work(ctx context.Context, _ *river.Job[RetentionArgs]) error {
 	_, err := w.r.ApplyRetention(ctx, w.r.d.Now())
@@ -239,11 +286,4 @@ func (r *Runner) ApplyRetention(ctx context.Context, now time.Time) (int64, erro
 		r.d.Log.Info("retention deleted messages", "count", n, "older_than", cutoff.UTC().Format(time.RFC3339))
 	}
 	return n, err
-}
-
-// uniqueWhilePending makes a job unique only while an identical one waits or
-// runs, so that asking again later (a regeneration) is possible.
-var uniqueWhilePending = []rivertype.JobState{
-	rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
-	rivertype.JobStateRetryable, rivertype.JobStateScheduled,
 }

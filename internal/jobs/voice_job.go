@@ -21,7 +21,7 @@ type TranscribeArgs struct {
 func (TranscribeArgs) Kind() string { return "transcribe" }
 
 func (TranscribeArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: queueAI, MaxAttempts: 8}
+	return river.InsertOpts{Queue: queueAI, MaxAttempts: 8, UniqueOpts: whilePending}
 }
 
 type transcribeWorker struct {
@@ -29,13 +29,15 @@ type transcribeWorker struct {
 	r *Runner
 }
 
-func (w *transcribeWorker) Timeout(*river.Job[TranscribeArgs]) time.Duration { return 3 * time.Minute }
+func (w *transcribeWorker) Timeout(*river.Job[TranscribeArgs]) time.Duration {
+	return w.r.timeout(3 * time.Minute)
+}
 
 func (w *transcribeWorker) Work(ctx context.Context, job *river.Job[TranscribeArgs]) error {
 	d := w.r.d
 	a := job.Args
 	if d.Transcriber == nil {
-		return nil // the memo keeps waiting; a later start with a transcriber queues it
+		return nil // the memo keeps waiting; the sweep queues it once a transcriber is configured
 	}
 	memo, err := d.Store.GetVoiceMemo(ctx, a.UserID, a.MemoID)
 	if errors.Is(err, store.ErrNotFound) {
@@ -47,7 +49,7 @@ func (w *transcribeWorker) Work(ctx context.Context, job *river.Job[TranscribeAr
 	if memo.Status == store.MemoTranscribed {
 		return nil
 	}
-	audio, _, err := d.Blobs.Open(ctx, memo.SHA256)
+	audio, _, err := d.Blobs.Open(ctx, a.UserID, memo.SHA256)
 	if err != nil {
 		return err
 	}
@@ -58,20 +60,23 @@ func (w *transcribeWorker) Work(ctx context.Context, job *river.Job[TranscribeAr
 			return d.Store.SetMemoStatus(ctx, a.UserID, a.MemoID, store.MemoFailed, reason)
 		})
 	}
-	changed, err := d.Store.SetTranscript(ctx, a.UserID, a.MemoID, tr.Text, tr.Language)
-	if err != nil {
+	// The transcript and its analysis commit together: a transcribed memo
+	// always has its analysis queued.
+	var changed bool
+	err = d.Store.WithTx(ctx, func(tx *store.Tx) error {
+		var err error
+		if changed, err = tx.SetTranscript(ctx, a.UserID, a.MemoID, tr.Text, tr.Language); err != nil || !changed {
+			return err
+		}
+		return w.r.AnalyseMemoTx(ctx, tx, a.UserID, a.MemoID)
+	})
+	if err != nil || !changed {
 		return err
-	}
-	if !changed {
-		return nil
 	}
 	if updated, err := d.Store.GetVoiceMemo(ctx, a.UserID, a.MemoID); err == nil {
 		w.r.publish(a.UserID, EventVoiceMemo, updated)
 	}
-	opts := w.r.analyseOpts()
-	opts.UniqueOpts = river.UniqueOpts{ByArgs: true}
-	_, err = w.r.client.Insert(ctx, AnalyseArgs{UserID: a.UserID, MemoID: a.MemoID}, opts)
-	return err
+	return nil
 }
 
 // providerFailure turns a provider's error into the job's outcome: a

@@ -1,7 +1,13 @@
 // Package media keeps media files (images, voice notes, thumbnails, link
-// preview images) by the SHA-256 of their content, and makes thumbnails.
-// Blobs is the seam: FS keeps them in a directory, S3 in an S3-compatible
-// bucket.
+// preview images) and makes thumbnails. Blobs is the seam: FS keeps them in
+// a directory, S3 in an S3-compatible bucket.
+//
+// Files are kept per user, and addressed by the SHA-256 of their content
+// within that user's namespace only: the same bytes stored by two people
+// are two blobs. Nothing (no read, no existence check, no deduplication)
+// crosses from one user's namespace to another's, so knowing a hash tells
+// nobody anything about another person's files, and a person's files can be
+// deleted with their account.
 package media
 
 import (
@@ -9,21 +15,32 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 )
 
-// ErrNotFound means no blob has that hash.
+// ErrNotFound means the user has no blob with that hash.
 var ErrNotFound = errors.New("media: not found")
 
-// Blobs stores content-addressed files. Put is idempotent: the same bytes
-// give the same hash and are stored once.
+// ErrBadUser means a user id cannot name a namespace (empty, too long, or
+// with characters other than letters, digits, '-' and '_').
+var ErrBadUser = errors.New("media: invalid user id")
+
+// Blobs stores each user's files by content hash. Put is idempotent: the
+// same bytes for the same user give the same hash and are stored once.
+//
+// Callers pass only hashes that come from the user's own records, which the
+// pipeline made from bytes it downloaded and hashed itself; a hash a message
+// claims is never a key to anything.
 type Blobs interface {
-	Put(ctx context.Context, data []byte) (hash string, err error)
-	Open(ctx context.Context, hash string) (io.ReadSeekCloser, int64, error)
-	Size(ctx context.Context, hash string) (int64, error)
+	Put(ctx context.Context, userID string, data []byte) (hash string, err error)
+	// Open returns the blob and its size, or ErrNotFound.
+	Open(ctx context.Context, userID, hash string) (io.ReadSeekCloser, int64, error)
+	// Stat returns the blob's size, or ErrNotFound.
+	Stat(ctx context.Context, userID, hash string) (int64, error)
+	// Delete removes one blob; a missing one is no error.
+	Delete(ctx context.Context, userID, hash string) error
+	// DeleteUser removes every blob of the user.
+	DeleteUser(ctx context.Context, userID string) error
 }
 
 // Hash returns the hex SHA-256 of data, the key Put stores it under.
@@ -32,95 +49,31 @@ func Hash(data []byte) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// FS keeps blobs in a directory, at <dir>/<hash[0:2]>/<hash[2:4]>/<hash>.
-type FS struct {
-	dir string
-}
+func validHash(h string) bool { return len(h) == 64 && lowerHex(h) }
 
-// NewFS returns a file-system blob store rooted at dir, creating it.
-func NewFS(dir string) (*FS, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("media: %w", err)
+// hexPair reports whether s is a two-digit hash prefix, the name of a
+// directory (or key prefix) of the shared layout of earlier versions.
+func hexPair(s string) bool { return len(s) == 2 && lowerHex(s) }
+
+func lowerHex(s string) bool {
+	for _, c := range []byte(s) {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
 	}
-	return &FS{dir: dir}, nil
+	return true
 }
 
-func validHash(h string) bool {
-	if len(h) != 64 {
+// validUser reports whether id can name a namespace: it becomes one
+// element of a path or an object key.
+func validUser(id string) bool {
+	if id == "" || len(id) > 64 {
 		return false
 	}
-	_, err := hex.DecodeString(h)
-	return err == nil
-}
-
-func (f *FS) path(hash string) string {
-	return filepath.Join(f.dir, hash[0:2], hash[2:4], hash)
-}
-
-// Put implements Blobs. The file is written to a temporary name, synced and
-// renamed, so a crash never leaves a partial blob under its hash.
-func (f *FS) Put(_ context.Context, data []byte) (string, error) {
-	hash := Hash(data)
-	p := f.path(hash)
-	if _, err := os.Stat(p); err == nil {
-		return hash, nil
+	for _, c := range []byte(id) {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') && c != '-' && c != '_' {
+			return false
+		}
 	}
-	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
-		return "", fmt.Errorf("media: %w", err)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(p), ".put-*")
-	if err != nil {
-		return "", fmt.Errorf("media: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return "", fmt.Errorf("media: write: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return "", fmt.Errorf("media: sync: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return "", fmt.Errorf("media: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), p); err != nil {
-		return "", fmt.Errorf("media: %w", err)
-	}
-	return hash, nil
-}
-
-// Open implements Blobs.
-func (f *FS) Open(_ context.Context, hash string) (io.ReadSeekCloser, int64, error) {
-	if !validHash(hash) {
-		return nil, 0, ErrNotFound
-	}
-	file, err := os.Open(f.path(hash))
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, 0, ErrNotFound
-	}
-	if err != nil {
-		return nil, 0, fmt.Errorf("media: %w", err)
-	}
-	st, err := file.Stat()
-	if err != nil {
-		file.Close()
-		return nil, 0, fmt.Errorf("media: %w", err)
-	}
-	return file, st.Size(), nil
-}
-
-// Size implements Blobs.
-func (f *FS) Size(_ context.Context, hash string) (int64, error) {
-	if !validHash(hash) {
-		return 0, ErrNotFound
-	}
-	st, err := os.Stat(f.path(hash))
-	if errors.Is(err, os.ErrNotExist) {
-		return 0, ErrNotFound
-	}
-	if err != nil {
-		return 0, err
-	}
-	return st.Size(), nil
+	return true
 }

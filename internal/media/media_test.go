@@ -2,12 +2,10 @@ package media
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"image"
 	"image/color"
 	"image/png"
-	"io"
 	"testing"
 )
 
@@ -23,36 +21,6 @@ func pngBytes(t testing.TB, w, h int) []byte {
 		t.Fatal(err)
 	}
 	return b.Bytes()
-}
-
-func TestFSIsContentAddressed(t *testing.T) {
-	ctx := context.Background()
-	fs, err := NewFS(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	h1, err := fs.Put(ctx, []byte("hello"))
-	if err != nil || h1 != Hash([]byte("hello")) {
-		t.Fatalf("put %s %v", h1, err)
-	}
-	h2, _ := fs.Put(ctx, []byte("hello"))
-	if h2 != h1 {
-		t.Fatal("same bytes, different hash")
-	}
-	r, n, err := fs.Open(ctx, h1)
-	if err != nil || n != 5 {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(r)
-	r.Close()
-	if string(b) != "hello" {
-		t.Fatalf("read %q", b)
-	}
-	for _, bad := range []string{"", "../../etc/passwd", Hash([]byte("other")), "zz" + h1[2:]} {
-		if _, _, err := fs.Open(ctx, bad); !errors.Is(err, ErrNotFound) {
-			t.Errorf("open %q: %v", bad, err)
-		}
-	}
 }
 
 func TestThumbnail(t *testing.T) {

@@ -377,14 +377,12 @@ func (s *Service) AddBookmark(ctx context.Context, userID string, in BookmarkInp
 	if s.o.Jobs == nil {
 		return store.Bookmark{}, ErrUnavailable
 	}
-	b, err := s.o.Store.CreateBookmark(ctx, userID, link, key, deref(in.Title), deref(in.Description))
+	// The bookmark and its preview fetch commit together.
+	b, err := s.o.Jobs.AddBookmark(ctx, userID, link, key, deref(in.Title), deref(in.Description))
 	if errors.Is(err, store.ErrConflict) {
 		return store.Bookmark{}, ErrBookmarkExists
 	}
-	if err != nil {
-		return store.Bookmark{}, err
-	}
-	return b, s.o.Jobs.FetchBookmark(ctx, userID, b.ID)
+	return b, err
 }
 
 // UpdateBookmark changes a bookmark's title or description.

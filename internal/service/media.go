@@ -32,13 +32,14 @@ type MediaFile struct {
 // sniffType asks openBlob to tell a file's type from its first bytes.
 const sniffType = "sniff"
 
-// openBlob opens a file of the person's: someone else's, like one not
-// downloaded yet, is not found.
-func (s *Service) openBlob(ctx context.Context, hash, ctype, name string) (*MediaFile, error) {
+// openBlob opens a file of the person's: blobs are content-addressed
+// within each person's own space only, so someone else's file, like one
+// not downloaded yet, is not found.
+func (s *Service) openBlob(ctx context.Context, userID, hash, ctype, name string) (*MediaFile, error) {
 	if hash == "" || s.o.Blobs == nil {
 		return nil, store.ErrNotFound
 	}
-	f, _, err := s.o.Blobs.Open(ctx, hash)
+	f, _, err := s.o.Blobs.Open(ctx, userID, hash)
 	if errors.Is(err, media.ErrNotFound) {
 		return nil, store.ErrNotFound
 	}
@@ -114,9 +115,9 @@ func (s *Service) ImageFile(ctx context.Context, userID, id string, thumbnail bo
 		return nil, err
 	}
 	if thumbnail && im.ThumbSHA256 != "" {
-		return s.openBlob(ctx, im.ThumbSHA256, "image/jpeg", "thumbnail.jpg")
+		return s.openBlob(ctx, userID, im.ThumbSHA256, "image/jpeg", "thumbnail.jpg")
 	}
-	return s.openBlob(ctx, im.SHA256, im.MimeType, "image")
+	return s.openBlob(ctx, userID, im.SHA256, im.MimeType, "image")
 }
 
 // VoiceMemoAudio opens a voice memo's audio.
@@ -125,7 +126,7 @@ func (s *Service) VoiceMemoAudio(ctx context.Context, userID, id string) (*Media
 	if err != nil {
 		return nil, err
 	}
-	return s.openBlob(ctx, v.SHA256, v.MimeType, "voice-memo.ogg")
+	return s.openBlob(ctx, userID, v.SHA256, v.MimeType, "voice-memo.ogg")
 }
 
 // BookmarkImage opens a bookmark's preview image. Its type is what its
@@ -135,11 +136,12 @@ func (s *Service) BookmarkImage(ctx context.Context, userID, id string) (*MediaF
 	if err != nil {
 		return nil, err
 	}
-	return s.openBlob(ctx, b.ImageSHA256, sniffType, "preview")
+	return s.openBlob(ctx, userID, b.ImageSHA256, sniffType, "preview")
 }
 
-// MessageMedia opens a message's attachment, once the pipeline has stored
-// it.
+// MessageMedia opens a message's attachment once the pipeline has
+// downloaded it: from the person's own record of it, never by the hash the
+// message claims (the sender chose that).
 func (s *Service) MessageMedia(ctx context.Context, userID, chatID, id string) (*MediaFile, error) {
 	if err := checkIDs(chatID, id); err != nil {
 		return nil, err
@@ -151,23 +153,26 @@ func (s *Service) MessageMedia(ctx context.Context, userID, chatID, id string) (
 	if m.Media == nil {
 		return nil, store.ErrNotFound
 	}
-	return s.openBlob(ctx, m.Media.SHA256, m.Media.MimeType, m.Media.FileName)
+	stored, err := s.o.Store.MessageMedia(ctx, userID, chatID, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.openBlob(ctx, userID, stored.SHA256, stored.MimeType, m.Media.FileName)
 }
 
-// MessageMediaURL is the web UI's link to a message's attachment, or ""
-// while it is not stored.
-func (s *Service) MessageMediaURL(ctx context.Context, m store.Message) string {
-	if m.Media == nil || m.Media.SHA256 == "" || s.o.Blobs == nil {
-		return ""
+// MessageMediaLinks are the web UI's links to a message's attachment and
+// its thumbnail; both empty while nothing is stored for it.
+func (s *Service) MessageMediaLinks(ctx context.Context, userID string, m store.Message) (media, thumb string) {
+	if m.Media == nil || s.o.Blobs == nil {
+		return "", ""
 	}
-	if _, err := s.o.Blobs.Size(ctx, m.Media.SHA256); err != nil {
-		return ""
+	stored, err := s.o.Store.MessageMedia(ctx, userID, m.ChatID, m.ID)
+	if err != nil {
+		return "", ""
 	}
-	return "/media/messages/" + url.PathEscape(m.ChatID) + "/" + url.PathEscape(m.ID)
-}
-
-// MessageThumbnail is the image record of a message (for its thumbnail),
-// when the pipeline made one.
-func (s *Service) MessageImage(ctx context.Context, userID string, m store.Message) (store.Image, error) {
-	return s.o.Store.ImageForMessage(ctx, userID, m.ChatID, m.ID)
+	media = "/media/messages/" + url.PathEscape(m.ChatID) + "/" + url.PathEscape(m.ID)
+	if stored.ThumbSHA256 != "" {
+		thumb = "/media/images/" + url.PathEscape(stored.ImageID) + "/thumbnail"
+	}
+	return media, thumb
 }

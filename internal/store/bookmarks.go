@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -65,38 +66,44 @@ func scanBookmark(row interface{ Scan(...any) error }) (Bookmark, error) {
 // ShareBookmark records that a message shared url (normalized as key). It
 // creates the bookmark (pending) if the user had none for that key, and
 // reports whether it did. The share is recorded once per message.
-func (s *Store) ShareBookmark(ctx context.Context, userID, url, key string, share BookmarkShare) (Bookmark, bool, error) {
-	var b Bookmark
-	created := false
-	err := s.InTx(ctx, func(tx *sql.Tx) error {
-		now := ms(s.clock())
-		id := NewID()
-		res, err := tx.ExecContext(ctx, `INSERT INTO bookmarks (id, user_id, url, normalized_url, status, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (user_id, normalized_url) DO NOTHING`,
-			id, userID, url, key, BookmarkPending, now)
-		if err != nil {
-			return fmt.Errorf("store: add bookmark: %w", err)
-		}
-		n, _ := res.RowsAffected()
-		created = n == 1
-		b, err = scanBookmark(tx.QueryRowContext(ctx, `SELECT `+bookmarkColumns+` FROM bookmarks WHERE user_id = $1 AND normalized_url = $2`, userID, key))
-		if err != nil {
-			return fmt.Errorf("store: read bookmark: %w", err)
-		}
-		if share.MessageID != "" {
-			_, err = tx.ExecContext(ctx, `INSERT INTO bookmark_shares (bookmark_id, user_id, chat_id, message_id, sender, sender_name, shared_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
-				b.ID, userID, share.ChatID, share.MessageID, share.Sender, share.SenderName, ms(share.SharedAt))
-			if err != nil {
-				return fmt.Errorf("store: add bookmark share: %w", err)
-			}
-		}
-		if created {
-			return s.indexDoc(ctx, tx, userID, SearchBookmark, b.ID, b.CreatedAt, url)
-		}
-		return nil
+func (s *Store) ShareBookmark(ctx context.Context, userID, url, key string, share BookmarkShare) (b Bookmark, created bool, err error) {
+	err = s.WithTx(ctx, func(tx *Tx) error {
+		b, created, err = tx.ShareBookmark(ctx, userID, url, key, share)
+		return err
 	})
 	return b, created, err
+}
+
+// ShareBookmark is Store.ShareBookmark in this transaction.
+func (t *Tx) ShareBookmark(ctx context.Context, userID, url, key string, share BookmarkShare) (Bookmark, bool, error) {
+	s, tx := t.s, t.tx
+	now := ms(s.clock())
+	res, err := tx.ExecContext(ctx, `INSERT INTO bookmarks (id, user_id, url, normalized_url, status, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (user_id, normalized_url) DO NOTHING`,
+		NewID(), userID, url, key, BookmarkPending, now)
+	if err != nil {
+		return Bookmark{}, false, fmt.Errorf("store: add bookmark: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	created := n == 1
+	b, err := scanBookmark(tx.QueryRowContext(ctx, `SELECT `+bookmarkColumns+` FROM bookmarks WHERE user_id = $1 AND normalized_url = $2`, userID, key))
+	if err != nil {
+		return Bookmark{}, false, fmt.Errorf("store: read bookmark: %w", err)
+	}
+	if share.MessageID != "" {
+		_, err = tx.ExecContext(ctx, `INSERT INTO bookmark_shares (bookmark_id, user_id, chat_id, message_id, sender, sender_name, shared_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
+			b.ID, userID, share.ChatID, share.MessageID, share.Sender, share.SenderName, ms(share.SharedAt))
+		if err != nil {
+			return Bookmark{}, false, fmt.Errorf("store: add bookmark share: %w", err)
+		}
+	}
+	if created {
+		if err := s.indexDoc(ctx, tx, userID, SearchBookmark, b.ID, b.CreatedAt, url); err != nil {
+			return Bookmark{}, false, err
+		}
+	}
+	return b, created, nil
 }
 
 // BookmarkPreview is what fetching a bookmark's page found.
@@ -106,25 +113,29 @@ type BookmarkPreview struct {
 
 // SetBookmarkPreview records a fetched preview (keeping fields a person
 // edited by hand) and re-indexes the bookmark.
-func (s *Store) SetBookmarkPreview(ctx context.Context, userID, id string, p BookmarkPreview) (Bookmark, error) {
-	// A fetched page may hold anything (see cleanText).
-	p.Title, p.Description, p.SiteName, p.ImageURL = cleanText(p.Title), cleanText(p.Description), cleanText(p.SiteName), cleanText(p.ImageURL)
-	var b Bookmark
-	err := s.InTx(ctx, func(tx *sql.Tx) error {
-		now := ms(s.clock())
-		var err error
-		b, err = scanBookmark(tx.QueryRowContext(ctx, `UPDATE bookmarks SET
-			title = CASE WHEN title = '' THEN $3 ELSE title END,
-			description = CASE WHEN description = '' THEN $4 ELSE description END,
-			site_name = $5, image_url = $6, image_sha256 = $7, status = $8, error = '', fetched_at = $9, updated_at = $9
-			WHERE user_id = $1 AND id = $2 RETURNING `+bookmarkColumns,
-			userID, id, p.Title, p.Description, p.SiteName, p.ImageURL, p.ImageSHA256, BookmarkFetched, now))
-		if err != nil {
-			return notFound(err)
-		}
-		return s.indexBookmark(ctx, tx, userID, b)
+func (s *Store) SetBookmarkPreview(ctx context.Context, userID, id string, p BookmarkPreview) (b Bookmark, err error) {
+	err = s.WithTx(ctx, func(tx *Tx) error {
+		b, err = tx.SetBookmarkPreview(ctx, userID, id, p)
+		return err
 	})
 	return b, err
+}
+
+// SetBookmarkPreview is Store.SetBookmarkPreview in this transaction.
+func (t *Tx) SetBookmarkPreview(ctx context.Context, userID, id string, p BookmarkPreview) (Bookmark, error) {
+	// A fetched page may hold anything (see cleanText).
+	p.Title, p.Description, p.SiteName, p.ImageURL = cleanText(p.Title), cleanText(p.Description), cleanText(p.SiteName), cleanText(p.ImageURL)
+	now := ms(t.s.clock())
+	b, err := scanBookmark(t.tx.QueryRowContext(ctx, `UPDATE bookmarks SET
+		title = CASE WHEN title = '' THEN $3 ELSE title END,
+		description = CASE WHEN description = '' THEN $4 ELSE description END,
+		site_name = $5, image_url = $6, image_sha256 = $7, status = $8, error = '', fetched_at = $9, updated_at = $9
+		WHERE user_id = $1 AND id = $2 RETURNING `+bookmarkColumns,
+		userID, id, p.Title, p.Description, p.SiteName, p.ImageURL, p.ImageSHA256, BookmarkFetched, now))
+	if err != nil {
+		return Bookmark{}, notFound(err)
+	}
+	return b, t.s.indexBookmark(ctx, t.tx, userID, b)
 }
 
 func (s *Store) indexBookmark(ctx context.Context, tx *sql.Tx, userID string, b Bookmark) error {
@@ -133,8 +144,13 @@ func (s *Store) indexBookmark(ctx context.Context, tx *sql.Tx, userID string, b 
 
 // SetBookmarkFailed records why a bookmark's page could not be fetched.
 func (s *Store) SetBookmarkFailed(ctx context.Context, userID, id, reason string) error {
-	res, err := s.w.ExecContext(ctx, `UPDATE bookmarks SET status = $3, error = $4, updated_at = $5 WHERE user_id = $1 AND id = $2`,
-		userID, id, BookmarkFailed, reason, ms(s.clock()))
+	return s.WithTx(ctx, func(tx *Tx) error { return tx.SetBookmarkFailed(ctx, userID, id, reason) })
+}
+
+// SetBookmarkFailed is Store.SetBookmarkFailed in this transaction.
+func (t *Tx) SetBookmarkFailed(ctx context.Context, userID, id, reason string) error {
+	res, err := t.tx.ExecContext(ctx, `UPDATE bookmarks SET status = $3, error = $4, updated_at = $5 WHERE user_id = $1 AND id = $2`,
+		userID, id, BookmarkFailed, reason, ms(t.s.clock()))
 	if err != nil {
 		return fmt.Errorf("store: set bookmark failed: %w", err)
 	}
@@ -142,24 +158,32 @@ func (s *Store) SetBookmarkFailed(ctx context.Context, userID, id, reason string
 }
 
 // CreateBookmark saves a link by hand; a link the user already has is
-// ErrConflict.
-func (s *Store) CreateBookmark(ctx context.Context, userID, url, key, title, description string) (Bookmark, error) {
-	var b Bookmark
-	err := s.InTx(ctx, func(tx *sql.Tx) error {
-		now := ms(s.clock())
-		var err error
-		b, err = scanBookmark(tx.QueryRowContext(ctx, `INSERT INTO bookmarks (id, user_id, url, normalized_url, title, description, status, manual, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING `+bookmarkColumns,
-			NewID(), userID, url, key, title, description, BookmarkPending, true, now))
-		if isUniqueViolation(err) {
-			return ErrConflict
-		}
-		if err != nil {
-			return fmt.Errorf("store: create bookmark: %w", err)
-		}
-		return s.indexBookmark(ctx, tx, userID, b)
+// ErrConflict. The pipeline's Runner.AddBookmark also queues the fetch of
+// its preview, in the same transaction.
+func (s *Store) CreateBookmark(ctx context.Context, userID, url, key, title, description string) (b Bookmark, err error) {
+	err = s.WithTx(ctx, func(tx *Tx) error {
+		b, err = tx.CreateBookmark(ctx, userID, url, key, title, description)
+		return err
 	})
 	return b, err
+}
+
+// CreateBookmark is Store.CreateBookmark in this transaction. On
+// ErrConflict the transaction is still usable (nothing was written).
+func (t *Tx) CreateBookmark(ctx context.Context, userID, url, key, title, description string) (Bookmark, error) {
+	now := ms(t.s.clock())
+	// ON CONFLICT DO NOTHING rather than a failed INSERT: on PostgreSQL a
+	// failed statement aborts the whole transaction.
+	b, err := scanBookmark(t.tx.QueryRowContext(ctx, `INSERT INTO bookmarks (id, user_id, url, normalized_url, title, description, status, manual, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) ON CONFLICT (user_id, normalized_url) DO NOTHING RETURNING `+bookmarkColumns,
+		NewID(), userID, url, key, title, description, BookmarkPending, true, now))
+	if errors.Is(err, sql.ErrNoRows) || isUniqueViolation(err) {
+		return Bookmark{}, ErrConflict
+	}
+	if err != nil {
+		return Bookmark{}, fmt.Errorf("store: create bookmark: %w", err)
+	}
+	return b, t.s.indexBookmark(ctx, t.tx, userID, b)
 }
 
 // UpdateBookmark changes a bookmark's title and description.

@@ -156,22 +156,27 @@ func optFloat(f *float64) sql.NullFloat64 {
 // AddExtracted stores the items found in one source. Analysing the same
 // source again stores nothing new (items are keyed by source and position).
 // It returns the items it stored, each a Task, Note, Idea or Location.
-func (s *Store) AddExtracted(ctx context.Context, userID string, src Source, items []Extracted) ([]any, error) {
-	var out []any
-	err := s.InTx(ctx, func(tx *sql.Tx) error {
-		out = out[:0]
-		for i, it := range items {
-			v, err := s.insertItem(ctx, tx, userID, src, i, it)
-			if err != nil {
-				return err
-			}
-			if v != nil {
-				out = append(out, v)
-			}
-		}
-		return nil
+func (s *Store) AddExtracted(ctx context.Context, userID string, src Source, items []Extracted) (out []any, err error) {
+	err = s.WithTx(ctx, func(tx *Tx) error {
+		out, err = tx.AddExtracted(ctx, userID, src, items)
+		return err
 	})
 	return out, err
+}
+
+// AddExtracted is Store.AddExtracted in this transaction.
+func (t *Tx) AddExtracted(ctx context.Context, userID string, src Source, items []Extracted) ([]any, error) {
+	var out []any
+	for i, it := range items {
+		v, err := t.s.insertItem(ctx, t.tx, userID, src, i, it)
+		if err != nil {
+			return nil, err
+		}
+		if v != nil {
+			out = append(out, v)
+		}
+	}
+	return out, nil
 }
 
 // insertItem stores one item, or nothing (nil) when it exists already.

@@ -48,8 +48,8 @@ func TestImagesAndVoiceMemos(t *testing.T) {
 		if ok, err := s.AddVoiceMemo(ctx, a.ID, dup); err != nil || ok || dup.ID != v.ID {
 			t.Fatalf("second add: %v %v %s/%s", ok, err, dup.ID, v.ID)
 		}
-		waiting, _ := s.MemosAwaitingTranscription(ctx, 10)
-		if len(waiting) != 1 || waiting[0].ID != v.ID {
+		waiting, _ := s.MemosAwaitingTranscription(ctx, "", 10)
+		if len(waiting.Items) != 1 || waiting.Items[0].ID != v.ID || waiting.Items[0].UserID != a.ID || waiting.Next != "" {
 			t.Fatalf("awaiting %+v", waiting)
 		}
 		if _, err := s.SetTranscript(ctx, b.ID, v.ID, "x", "en"); !errors.Is(err, store.ErrNotFound) {

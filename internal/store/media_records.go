@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -39,26 +40,32 @@ func scanImage(row interface{ Scan(...any) error }) (Image, error) {
 
 // AddImage records an image once per message: it reports false (and
 // changes nothing) when the message's image is already recorded.
-func (s *Store) AddImage(ctx context.Context, userID string, im *Image) (bool, error) {
-	im.ID = NewID()
-	im.CreatedAt = fromMS(ms(s.clock()))
-	inserted := false
-	err := s.InTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO images (id, user_id, chat_id, message_id, sender, sender_name, caption, sha256, mime_type,
-			size, width, height, thumb_sha256, sent_at, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15)
-			ON CONFLICT (user_id, chat_id, message_id) DO NOTHING`,
-			im.ID, userID, im.ChatID, im.MessageID, im.Sender, im.SenderName, im.Caption, im.SHA256, im.MimeType,
-			im.Size, im.Width, im.Height, im.ThumbSHA256, ms(im.SentAt), ms(im.CreatedAt))
-		if err != nil {
-			return fmt.Errorf("store: add image: %w", err)
-		}
-		n, _ := res.RowsAffected()
-		if inserted = n == 1; inserted && im.Caption != "" {
-			return s.indexDoc(ctx, tx, userID, SearchImage, im.ID, im.SentAt, im.Caption+" "+im.SenderName)
-		}
-		return nil
+func (s *Store) AddImage(ctx context.Context, userID string, im *Image) (inserted bool, err error) {
+	err = s.WithTx(ctx, func(tx *Tx) error {
+		inserted, err = tx.AddImage(ctx, userID, im)
+		return err
 	})
 	return inserted, err
+}
+
+// AddImage is Store.AddImage in this transaction.
+func (t *Tx) AddImage(ctx context.Context, userID string, im *Image) (bool, error) {
+	im.ID = NewID()
+	im.CreatedAt = fromMS(ms(t.s.clock()))
+	res, err := t.tx.ExecContext(ctx, `INSERT INTO images (id, user_id, chat_id, message_id, sender, sender_name, caption, sha256, mime_type,
+		size, width, height, thumb_sha256, sent_at, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15)
+		ON CONFLICT (user_id, chat_id, message_id) DO NOTHING`,
+		im.ID, userID, im.ChatID, im.MessageID, im.Sender, im.SenderName, im.Caption, im.SHA256, im.MimeType,
+		im.Size, im.Width, im.Height, im.ThumbSHA256, ms(im.SentAt), ms(im.CreatedAt))
+	if err != nil {
+		return false, fmt.Errorf("store: add image: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	inserted := n == 1
+	if inserted && im.Caption != "" {
+		return true, t.s.indexDoc(ctx, t.tx, userID, SearchImage, im.ID, im.SentAt, im.Caption+" "+im.SenderName)
+	}
+	return inserted, nil
 }
 
 // GetImage returns one of the user's images.
@@ -183,10 +190,19 @@ func scanMemo(row interface{ Scan(...any) error }) (VoiceMemo, error) {
 // AddVoiceMemo records a voice note once per message (awaiting
 // transcription); it reports false when it was already recorded, and then
 // v holds the stored memo.
-func (s *Store) AddVoiceMemo(ctx context.Context, userID string, v *VoiceMemo) (bool, error) {
+func (s *Store) AddVoiceMemo(ctx context.Context, userID string, v *VoiceMemo) (created bool, err error) {
+	err = s.WithTx(ctx, func(tx *Tx) error {
+		created, err = tx.AddVoiceMemo(ctx, userID, v)
+		return err
+	})
+	return created, err
+}
+
+// AddVoiceMemo is Store.AddVoiceMemo in this transaction.
+func (t *Tx) AddVoiceMemo(ctx context.Context, userID string, v *VoiceMemo) (bool, error) {
 	v.ID, v.Status = NewID(), MemoAwaiting
-	v.CreatedAt = fromMS(ms(s.clock()))
-	res, err := s.w.ExecContext(ctx, `INSERT INTO voice_memos (id, user_id, chat_id, message_id, sender, sender_name, sha256, mime_type,
+	v.CreatedAt = fromMS(ms(t.s.clock()))
+	res, err := t.tx.ExecContext(ctx, `INSERT INTO voice_memos (id, user_id, chat_id, message_id, sender, sender_name, sha256, mime_type,
 		size, seconds, status, sent_at, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)
 		ON CONFLICT (user_id, chat_id, message_id) DO NOTHING`,
 		v.ID, userID, v.ChatID, v.MessageID, v.Sender, v.SenderName, v.SHA256, v.MimeType, v.Size, v.Seconds, v.Status, ms(v.SentAt), ms(v.CreatedAt))
@@ -196,7 +212,7 @@ func (s *Store) AddVoiceMemo(ctx context.Context, userID string, v *VoiceMemo) (
 	if n, _ := res.RowsAffected(); n == 1 {
 		return true, nil
 	}
-	stored, err := scanMemo(s.w.QueryRowContext(ctx, `SELECT `+memoColumns+` FROM voice_memos WHERE user_id = $1 AND chat_id = $2 AND message_id = $3`,
+	stored, err := scanMemo(t.tx.QueryRowContext(ctx, `SELECT `+memoColumns+` FROM voice_memos WHERE user_id = $1 AND chat_id = $2 AND message_id = $3`,
 		userID, v.ChatID, v.MessageID))
 	if err != nil {
 		return false, notFound(err)
@@ -219,60 +235,114 @@ func (s *Store) ListVoiceMemos(ctx context.Context, userID string, o ListOptions
 
 // SetTranscript records a memo's transcript and indexes it. It reports
 // false when the memo was already transcribed (nothing changes).
-func (s *Store) SetTranscript(ctx context.Context, userID, id, transcript, language string) (bool, error) {
-	changed := false
-	err := s.InTx(ctx, func(tx *sql.Tx) error {
-		var sent int64
-		err := tx.QueryRowContext(ctx, `UPDATE voice_memos SET status = $3, transcript = $4, language = $5, error = '', transcribed_at = $6
-			WHERE user_id = $1 AND id = $2 AND status <> $3 RETURNING sent_at`,
-			userID, id, MemoTranscribed, transcript, language, ms(s.clock())).Scan(&sent)
-		if err == sql.ErrNoRows {
-			if _, err := s.getMemoTx(ctx, tx, userID, id); err != nil {
-				return err
-			}
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("store: set transcript: %w", err)
-		}
-		changed = true
-		return s.indexDoc(ctx, tx, userID, SearchVoiceMemo, id, fromMS(sent), transcript)
+func (s *Store) SetTranscript(ctx context.Context, userID, id, transcript, language string) (changed bool, err error) {
+	err = s.WithTx(ctx, func(tx *Tx) error {
+		changed, err = tx.SetTranscript(ctx, userID, id, transcript, language)
+		return err
 	})
 	return changed, err
 }
 
-func (s *Store) getMemoTx(ctx context.Context, tx *sql.Tx, userID, id string) (VoiceMemo, error) {
-	v, err := scanMemo(tx.QueryRowContext(ctx, `SELECT `+memoColumns+` FROM voice_memos WHERE user_id = $1 AND id = $2`, userID, id))
+// SetTranscript is Store.SetTranscript in this transaction.
+func (t *Tx) SetTranscript(ctx context.Context, userID, id, transcript, language string) (bool, error) {
+	var sent int64
+	err := t.tx.QueryRowContext(ctx, `UPDATE voice_memos SET status = $3, transcript = $4, language = $5, error = '', transcribed_at = $6
+		WHERE user_id = $1 AND id = $2 AND status <> $3 RETURNING sent_at`,
+		userID, id, MemoTranscribed, transcript, language, ms(t.s.clock())).Scan(&sent)
+	if errors.Is(err, sql.ErrNoRows) {
+		if _, err := t.getMemo(ctx, userID, id); err != nil {
+			return false, err
+		}
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("store: set transcript: %w", err)
+	}
+	return true, t.s.indexDoc(ctx, t.tx, userID, SearchVoiceMemo, id, fromMS(sent), transcript)
+}
+
+func (t *Tx) getMemo(ctx context.Context, userID, id string) (VoiceMemo, error) {
+	v, err := scanMemo(t.tx.QueryRowContext(ctx, `SELECT `+memoColumns+` FROM voice_memos WHERE user_id = $1 AND id = $2`, userID, id))
 	return v, notFound(err)
 }
 
 // SetMemoStatus records a memo's status and, for failures, why.
 func (s *Store) SetMemoStatus(ctx context.Context, userID, id, status, reason string) error {
-	res, err := s.w.ExecContext(ctx, `UPDATE voice_memos SET status = $3, error = $4 WHERE user_id = $1 AND id = $2`, userID, id, status, reason)
+	return s.WithTx(ctx, func(tx *Tx) error { return tx.SetMemoStatus(ctx, userID, id, status, reason) })
+}
+
+// SetMemoStatus is Store.SetMemoStatus in this transaction.
+func (t *Tx) SetMemoStatus(ctx context.Context, userID, id, status, reason string) error {
+	res, err := t.tx.ExecContext(ctx, `UPDATE voice_memos SET status = $3, error = $4 WHERE user_id = $1 AND id = $2`, userID, id, status, reason)
 	if err != nil {
 		return fmt.Errorf("store: set memo status: %w", err)
 	}
 	return expectOne(res)
 }
 
-// MemoRef names a voice memo of some user.
-type MemoRef struct{ UserID, ID string }
-
-// MemosAwaitingTranscription lists memos that wait for a transcriber, of
-// every user, oldest first (at most limit).
-func (s *Store) MemosAwaitingTranscription(ctx context.Context, limit int) ([]MemoRef, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT user_id, id FROM voice_memos WHERE status = $1 ORDER BY created_at LIMIT $2`, MemoAwaiting, limit)
+// SetMemoAnalysed records that a transcribed memo's transcript has been
+// analysed (whether or not it held any items), so that the pipeline's sweep
+// leaves it alone.
+func (t *Tx) SetMemoAnalysed(ctx context.Context, userID, id string) error {
+	res, err := t.tx.ExecContext(ctx, `UPDATE voice_memos SET analysed_at = $3 WHERE user_id = $1 AND id = $2`, userID, id, ms(t.s.clock()))
 	if err != nil {
-		return nil, fmt.Errorf("store: list awaiting memos: %w", err)
+		return fmt.Errorf("store: set memo analysed: %w", err)
+	}
+	return expectOne(res)
+}
+
+// MessageMedia is the stored media of one message: what the pipeline
+// downloaded for it and hashed itself (an image's or a voice memo's record).
+type MessageMedia struct {
+	SHA256      string
+	MimeType    string
+	ThumbSHA256 string // images only, when a thumbnail was made
+	ImageID     string // images only
+}
+
+// MessageMedia returns the media the pipeline stored for one of the user's
+// messages, or ErrNotFound when it stored none (not downloaded yet, or a
+// kind it does not download). The hash a message carries is never used:
+// it is what the sender claims.
+func (s *Store) MessageMedia(ctx context.Context, userID, chatID, messageID string) (MessageMedia, error) {
+	var m MessageMedia
+	err := s.r.QueryRowContext(ctx, `SELECT sha256, mime_type, thumb_sha256, id FROM images WHERE user_id = $1 AND chat_id = $2 AND message_id = $3
+		UNION ALL SELECT sha256, mime_type, '', '' FROM voice_memos WHERE user_id = $1 AND chat_id = $2 AND message_id = $3
+		LIMIT 1`, userID, chatID, messageID).Scan(&m.SHA256, &m.MimeType, &m.ThumbSHA256, &m.ImageID)
+	if err != nil {
+		return MessageMedia{}, notFound(err)
+	}
+	return m, nil
+}
+
+// MediaUsers lists the ids of all users, whose records may refer to media.
+func (s *Store) MediaUsers(ctx context.Context) ([]string, error) {
+	return s.strings(ctx, `SELECT id FROM users ORDER BY id`)
+}
+
+// MediaHashes lists the distinct content hashes that the user's records
+// (images, thumbnails, voice memos, bookmark preview images) refer to.
+func (s *Store) MediaHashes(ctx context.Context, userID string) ([]string, error) {
+	return s.strings(ctx, `SELECT sha256 FROM images WHERE user_id = $1
+		UNION SELECT thumb_sha256 FROM images WHERE user_id = $1 AND thumb_sha256 <> ''
+		UNION SELECT sha256 FROM voice_memos WHERE user_id = $1
+		UNION SELECT image_sha256 FROM bookmarks WHERE user_id = $1 AND image_sha256 <> ''
+		ORDER BY 1`, userID)
+}
+
+func (s *Store) strings(ctx context.Context, q string, args ...any) ([]string, error) {
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
 	}
 	defer rows.Close()
-	var out []MemoRef
+	var out []string
 	for rows.Next() {
-		var r MemoRef
-		if err := rows.Scan(&r.UserID, &r.ID); err != nil {
+		var v string
+		if err := rows.Scan(&v); err != nil {
 			return nil, err
 		}
-		out = append(out, r)
+		out = append(out, v)
 	}
 	return out, rows.Err()
 }

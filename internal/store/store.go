@@ -199,12 +199,21 @@ func (s *Store) clock() time.Time {
 	return time.Now()
 }
 
-// InTx runs fn in a write transaction, committing if it returns nil.
+// InTx runs fn in a write transaction, committing if it returns nil. Other
+// packages use WithTx, whose Tx also offers the Store's write methods.
 func (s *Store) InTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}
+	defer func() {
+		// A panic in fn must not leave the transaction (on SQLite, the one
+		// write connection) open.
+		if p := recover(); p != nil {
+			_ = tx.Rollback()
+			panic(p)
+		}
+	}()
 	if err := fn(tx); err != nil {
 		_ = tx.Rollback()
 		return err

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -36,25 +35,29 @@ func scanSummary(row scanner) (Summary, error) {
 
 // PutSummary stores the summary of a group's day, replacing an earlier one
 // of the same (user, group, day).
-func (s *Store) PutSummary(ctx context.Context, userID string, x Summary) (Summary, error) {
+func (s *Store) PutSummary(ctx context.Context, userID string, x Summary) (out Summary, err error) {
+	err = s.WithTx(ctx, func(tx *Tx) error {
+		out, err = tx.PutSummary(ctx, userID, x)
+		return err
+	})
+	return out, err
+}
+
+// PutSummary is Store.PutSummary in this transaction.
+func (t *Tx) PutSummary(ctx context.Context, userID string, x Summary) (Summary, error) {
 	if len(x.Stats) == 0 {
 		x.Stats = json.RawMessage("{}")
 	}
-	var out Summary
-	err := s.InTx(ctx, func(tx *sql.Tx) error {
-		now := ms(s.clock())
-		var err error
-		out, err = scanSummary(tx.QueryRowContext(ctx, `INSERT INTO summaries (id, user_id, chat_id, chat_name, day, language, text, stats, generator, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
-			ON CONFLICT (user_id, chat_id, day) DO UPDATE SET chat_name = excluded.chat_name, language = excluded.language,
-				text = excluded.text, stats = excluded.stats, generator = excluded.generator, updated_at = excluded.updated_at
-			RETURNING `+summaryColumns, NewID(), userID, x.ChatID, x.ChatName, x.Day, x.Language, x.Text, string(x.Stats), x.Generator, now))
-		if err != nil {
-			return fmt.Errorf("store: put summary: %w", err)
-		}
-		return s.indexDoc(ctx, tx, userID, SearchSummary, out.ID, out.CreatedAt, out.ChatName+" "+out.Text)
-	})
-	return out, err
+	now := ms(t.s.clock())
+	out, err := scanSummary(t.tx.QueryRowContext(ctx, `INSERT INTO summaries (id, user_id, chat_id, chat_name, day, language, text, stats, generator, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
+		ON CONFLICT (user_id, chat_id, day) DO UPDATE SET chat_name = excluded.chat_name, language = excluded.language,
+			text = excluded.text, stats = excluded.stats, generator = excluded.generator, updated_at = excluded.updated_at
+		RETURNING `+summaryColumns, NewID(), userID, x.ChatID, x.ChatName, x.Day, x.Language, x.Text, string(x.Stats), x.Generator, now))
+	if err != nil {
+		return Summary{}, fmt.Errorf("store: put summary: %w", err)
+	}
+	return out, t.s.indexDoc(ctx, t.tx, userID, SearchSummary, out.ID, out.CreatedAt, out.ChatName+" "+out.Text)
 }
 
 // SummaryFilter narrows a summary list.

@@ -153,11 +153,9 @@ func (h *Handler) viewMessage(ctx context.Context, userID string, m store.Messag
 	default:
 		mv.Show = "file"
 	}
-	mv.MediaURL = h.o.Service.MessageMediaURL(ctx, m)
-	if mv.Show == "image" && mv.MediaURL != "" {
-		if im, err := h.o.Service.MessageImage(ctx, userID, m); err == nil && im.ThumbSHA256 != "" {
-			mv.ThumbURL = "/media/images/" + url.PathEscape(im.ID) + "/thumbnail"
-		}
+	mv.MediaURL, mv.ThumbURL = h.o.Service.MessageMediaLinks(ctx, userID, m)
+	if mv.Show != "image" {
+		mv.ThumbURL = ""
 	}
 	return mv
 }
