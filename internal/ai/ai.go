@@ -1,6 +1,6 @@
 // Package ai puts the language providers behind three small interfaces:
-// [Transcriber] (speech to text), [Analyzer] (text to tasks, notes, ideas and
-// locations) and [Summarizer] (a group's day to a short summary).
+// [Transcriber] (speech to text), [Analyser] (text to tasks, notes, ideas and
+// locations) and [Summariser] (a group's day to a short summary).
 //
 // The implementations here speak the OpenAI-compatible HTTP API, so they work
 // with OpenAI itself and with self-hosted servers (Ollama, vLLM, LocalAI,
@@ -41,8 +41,8 @@ type Transcriber interface {
 	Transcribe(ctx context.Context, audio io.Reader, fileName, mimeType string) (Transcript, error)
 }
 
-// Analyzer extracts knowledge from a text someone wrote or dictated.
-type Analyzer interface {
+// Analyser extracts knowledge from a text someone wrote or dictated.
+type Analyser interface {
 	// ExtractItems returns the tasks, notes, ideas and locations in text.
 	// Relative due dates ("tomorrow at 9") are resolved against now in loc
 	// (nil means UTC). Items that fail validation are dropped; an answer
@@ -51,11 +51,11 @@ type Analyzer interface {
 	ExtractItems(ctx context.Context, text string, now time.Time, loc *time.Location) ([]knowledge.Item, error)
 }
 
-// Summarizer summarises a group chat's day.
-type Summarizer interface {
-	// SummarizeDay summarises the day's messages in the group's own
+// Summariser summarises a group chat's day.
+type Summariser interface {
+	// SummariseDay summarises the day's messages in the group's own
 	// language. No messages is an error wrapping ErrEmptyInput.
-	SummarizeDay(ctx context.Context, in DayInput) (Summary, error)
+	SummariseDay(ctx context.Context, in DayInput) (Summary, error)
 }
 
 // DayInput is one group's messages of one day.

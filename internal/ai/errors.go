@@ -39,7 +39,7 @@ var (
 // provider's own error message. The API key is never part of it: provider
 // messages that echo the key are redacted before they are stored here.
 type ProviderError struct {
-	// Op is the operation: "transcribe", "extract items" or "summarize day".
+	// Op is the operation: "transcribe", "extract items" or "summarise day".
 	Op string
 	// Provider is the host[:port] of the configured base URL.
 	Provider string

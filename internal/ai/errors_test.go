@@ -74,7 +74,7 @@ func TestProviderErrors(t *testing.T) {
 				w.WriteHeader(tc.status)
 				_, _ = io.WriteString(w, tc.body)
 			})
-			an, err := NewAnalyzer(api.config())
+			an, err := NewAnalyser(api.config())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -146,7 +146,7 @@ func TestTimeout(t *testing.T) {
 			}, err
 		},
 		"extract items": func(cfg Config) (func(ctx context.Context) error, error) {
-			an, err := NewAnalyzer(cfg)
+			an, err := NewAnalyser(cfg)
 			return func(ctx context.Context) error {
 				_, err := an.ExtractItems(ctx, "note this", time.Now(), nil)
 				return err
@@ -187,7 +187,7 @@ func TestConnectionRefused(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	_ = ln.Close()
-	an, err := NewAnalyzer(Config{BaseURL: "http://" + addr + "/v1", Model: "m", APIKey: testKey})
+	an, err := NewAnalyser(Config{BaseURL: "http://" + addr + "/v1", Model: "m", APIKey: testKey})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +206,7 @@ func TestConnectionRefused(t *testing.T) {
 func TestCallerCancelled(t *testing.T) {
 	t.Parallel()
 	api := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, n int) { <-r.Context().Done() })
-	an, _ := NewAnalyzer(api.config())
+	an, _ := NewAnalyser(api.config())
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(50*time.Millisecond, cancel)
 	_, err := an.ExtractItems(ctx, "x", time.Now(), nil)
@@ -243,7 +243,7 @@ func TestAPIKeyNeverInErrors(t *testing.T) {
 		})
 		cfg := api.config()
 		cfg.Logger = logger
-		an, _ := NewAnalyzer(cfg)
+		an, _ := NewAnalyser(cfg)
 		_, err := an.ExtractItems(context.Background(), "x", time.Now(), nil)
 		if err == nil {
 			t.Fatalf("status %d: no error", b.status)
@@ -273,26 +273,26 @@ func TestConfigErrors(t *testing.T) {
 		{Config{Model: "whisper-1"}, "transcriber", "TRANSCRIBE_BASE_URL"},
 		{Config{BaseURL: "ftp://x/v1", Model: "whisper-1"}, "transcriber", "TRANSCRIBE_BASE_URL"},
 		{Config{BaseURL: "http://x/v1"}, "transcriber", "TRANSCRIBE_MODEL"},
-		{Config{Model: "m"}, "analyzer", "LLM_BASE_URL"},
-		{Config{BaseURL: "http://x/v1", Model: " "}, "analyzer", "LLM_MODEL"},
-		{Config{BaseURL: "http:///v1", Model: "m"}, "summarizer", "LLM_BASE_URL"},
-		{Config{BaseURL: "http://x/v1"}, "summarizer", "LLM_MODEL"},
+		{Config{Model: "m"}, "analyser", "LLM_BASE_URL"},
+		{Config{BaseURL: "http://x/v1", Model: " "}, "analyser", "LLM_MODEL"},
+		{Config{BaseURL: "http:///v1", Model: "m"}, "summariser", "LLM_BASE_URL"},
+		{Config{BaseURL: "http://x/v1"}, "summariser", "LLM_MODEL"},
 	}
 	for _, tc := range tests {
 		var err error
 		switch tc.new {
 		case "transcriber":
 			_, err = NewTranscriber(tc.cfg)
-		case "analyzer":
-			_, err = NewAnalyzer(tc.cfg)
+		case "analyser":
+			_, err = NewAnalyser(tc.cfg)
 		default:
-			_, err = NewSummarizer(tc.cfg)
+			_, err = NewSummariser(tc.cfg)
 		}
 		if !errors.Is(err, ErrNotConfigured) || !strings.Contains(err.Error(), tc.setting) {
 			t.Errorf("New %s(%+v) = %v, want ErrNotConfigured naming %s", tc.new, tc.cfg, err, tc.setting)
 		}
 	}
-	if _, err := NewAnalyzer(Config{BaseURL: "http://user:pw@x/v1", Model: "m", Timeout: -1}); err == nil {
+	if _, err := NewAnalyser(Config{BaseURL: "http://user:pw@x/v1", Model: "m", Timeout: -1}); err == nil {
 		t.Error("negative timeout accepted")
 	}
 }
@@ -303,7 +303,7 @@ func TestResponseTooLarge(t *testing.T) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = io.Copy(w, io.LimitReader(zeros{}, maxResponseBytes+10))
 	})
-	an, _ := NewAnalyzer(api.config())
+	an, _ := NewAnalyser(api.config())
 	_, err := an.ExtractItems(context.Background(), "x", time.Now(), nil)
 	if !errors.Is(err, ErrResponseTooLarge) || IsRetryable(err) {
 		t.Errorf("err = %v, want a permanent ErrResponseTooLarge", err)

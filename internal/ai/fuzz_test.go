@@ -6,6 +6,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/synapse-kb/synapse/internal/domain"
 	"github.com/synapse-kb/synapse/internal/knowledge"
 )
 
@@ -45,7 +46,7 @@ func FuzzAnswers(f *testing.F) {
 func checkItem(t *testing.T, it knowledge.Item) {
 	t.Helper()
 	switch it.Kind {
-	case knowledge.KindTask, knowledge.KindNote, knowledge.KindIdea, knowledge.KindLocation:
+	case domain.KindTask, domain.KindNote, domain.KindIdea, domain.KindLocation:
 	default:
 		t.Errorf("kind %q", it.Kind)
 	}
@@ -58,7 +59,7 @@ func checkItem(t *testing.T, it knowledge.Item) {
 	if (it.Latitude == nil) != (it.Longitude == nil) {
 		t.Error("half a coordinate")
 	}
-	if it.Latitude != nil && (it.Kind != knowledge.KindLocation || *it.Latitude < -90 || *it.Latitude > 90 || *it.Longitude < -180 || *it.Longitude > 180) {
+	if it.Latitude != nil && (it.Kind != domain.KindLocation || *it.Latitude < -90 || *it.Latitude > 90 || *it.Longitude < -180 || *it.Longitude > 180) {
 		t.Errorf("coordinates %v,%v on a %s", *it.Latitude, *it.Longitude, it.Kind)
 	}
 	if it.Due != nil && it.Due.Location() != berlin {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/synapse-kb/synapse/internal/domain"
 	"github.com/synapse-kb/synapse/internal/realtime"
 )
 
@@ -13,7 +14,7 @@ func (s *Server) registerRealtime() {
 		if err != nil {
 			return nil
 		}
-		return []realtime.Initial{{Type: realtime.TypeSessionStatus, Data: st}}
+		return []realtime.Initial{{Type: domain.EventSessionStatus, Data: st}}
 	}
 	s.add(route{method: "GET", path: "/api/v1/events", tag: "realtime", access: user, respRaw: "text/event-stream",
 		summary: "The caller's events as Server-Sent Events",

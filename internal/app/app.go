@@ -412,15 +412,15 @@ func (a *App) newPipeline(ctx context.Context, pub realtime.Publisher) error {
 	}
 	if cfg.LLMBaseURL != "" {
 		llm := ai.Config{BaseURL: cfg.LLMBaseURL, APIKey: cfg.LLMAPIKey, Model: cfg.LLMModel, Logger: a.Log}
-		an, err := ai.NewAnalyzer(llm)
+		an, err := ai.NewAnalyser(llm)
 		if err != nil {
 			return err
 		}
-		sum, err := ai.NewSummarizer(llm)
+		sum, err := ai.NewSummariser(llm)
 		if err != nil {
 			return err
 		}
-		d.Analyzer, d.Summarizer = an, sum
+		d.Analyser, d.Summariser = an, sum
 		a.Log.Info("analysis and summaries use a language model", "provider", cfg.LLMBaseURL, "model", cfg.LLMModel)
 	}
 	a.Jobs, err = jobs.New(ctx, d, jobs.Options{})

@@ -13,6 +13,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/synapse-kb/synapse/internal/domain"
 	"github.com/synapse-kb/synapse/internal/realtime"
 	"github.com/synapse-kb/synapse/internal/whatsapp/sim"
 )
@@ -66,7 +67,7 @@ func Latency(ctx context.Context, e Env, rate, messages int) (LatencyResult, err
 					Text string `json:"text"`
 				} `json:"data"`
 			}
-			if json.Unmarshal(b, &ev) != nil || ev.Type != realtime.TypeMessage {
+			if json.Unmarshal(b, &ev) != nil || ev.Type != string(domain.KindMessage) {
 				continue
 			}
 			sent, err := strconv.ParseInt(ev.Data.Text, 10, 64)

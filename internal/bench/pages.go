@@ -18,6 +18,7 @@ import (
 	"regexp"
 	"time"
 
+	"github.com/synapse-kb/synapse/internal/domain"
 	"github.com/synapse-kb/synapse/internal/media"
 	"github.com/synapse-kb/synapse/internal/service"
 	"github.com/synapse-kb/synapse/internal/store"
@@ -191,7 +192,7 @@ func seedMessages(ctx context.Context, s *store.Store, userID string, n, chats i
 func seedItems(ctx context.Context, s *store.Store, userID string, n int, chatID func(int) string, photo string) error {
 	share := func(pct int) int { return n * pct / 100 }
 	now := time.Now()
-	addExtracted := func(kind string, count int, fill func(i int, x *store.Extracted)) error {
+	addExtracted := func(kind domain.Kind, count int, fill func(i int, x *store.Extracted)) error {
 		for first := 0; first < count; first += 500 {
 			var xs []store.Extracted
 			for i := first; i < min(first+500, count); i++ {
@@ -208,7 +209,7 @@ func seedItems(ctx context.Context, s *store.Store, userID string, n int, chatID
 		}
 		return nil
 	}
-	if err := addExtracted(store.SearchTask, share(30), func(i int, x *store.Extracted) {
+	if err := addExtracted(domain.KindTask, share(30), func(i int, x *store.Extracted) {
 		if i%3 == 0 {
 			due := now.Add(time.Duration(i%40-20) * 24 * time.Hour)
 			x.Due = &due
@@ -234,13 +235,13 @@ func seedItems(ctx context.Context, s *store.Store, userID string, n int, chatID
 			break
 		}
 	}
-	if err := addExtracted(store.SearchNote, share(20), nil); err != nil {
+	if err := addExtracted(domain.KindNote, share(20), nil); err != nil {
 		return err
 	}
-	if err := addExtracted(store.SearchIdea, share(15), nil); err != nil {
+	if err := addExtracted(domain.KindIdea, share(15), nil); err != nil {
 		return err
 	}
-	if err := addExtracted(store.SearchLocation, share(10), func(i int, x *store.Extracted) {
+	if err := addExtracted(domain.KindLocation, share(10), func(i int, x *store.Extracted) {
 		lat, lon := 38.7+float64(i%100)/1000, -9.1-float64(i%100)/1000
 		x.Address, x.Latitude, x.Longitude = "Rua Garrett 19, Lisboa", &lat, &lon
 	}); err != nil {

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/synapse-kb/synapse/internal/domain"
 	"github.com/synapse-kb/synapse/internal/knowledge"
 )
 
@@ -202,15 +203,15 @@ func TestNotesToSelfBecomeKnowledge(t *testing.T) {
 	for _, c := range []struct {
 		name  string
 		topic topic
-		kind  knowledge.Kind
+		kind  domain.Kind
 		min   int
 		due   bool
 	}{
-		{"todo", selfTodo, knowledge.KindTask, 1, false},
-		{"list", selfList, knowledge.KindTask, 3, false},
-		{"reminder", selfReminder, knowledge.KindTask, 1, true},
-		{"idea", selfIdea, knowledge.KindIdea, 1, false},
-		{"note", selfNote, knowledge.KindNote, 1, false},
+		{"todo", selfTodo, domain.KindTask, 1, false},
+		{"list", selfList, domain.KindTask, 3, false},
+		{"reminder", selfReminder, domain.KindTask, 1, true},
+		{"idea", selfIdea, domain.KindIdea, 1, false},
+		{"note", selfNote, domain.KindNote, 1, false},
 	} {
 		for range 300 {
 			th := c.topic(g, now)

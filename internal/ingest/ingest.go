@@ -18,6 +18,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/synapse-kb/synapse/internal/domain"
 	"github.com/synapse-kb/synapse/internal/realtime"
 	"github.com/synapse-kb/synapse/internal/store"
 	"github.com/synapse-kb/synapse/internal/whatsapp"
@@ -235,7 +236,7 @@ func (i *Ingester) store(msgs []*store.IncomingMessage) error {
 		}
 		stored++
 		if i.opts.Publisher != nil {
-			i.opts.Publisher.Publish(m.UserID, realtime.TypeMessage, &m.Message)
+			i.opts.Publisher.Publish(m.UserID, string(domain.KindMessage), &m.Message)
 		}
 	}
 	i.mStored.Add(float64(stored))

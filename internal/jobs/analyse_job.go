@@ -134,9 +134,9 @@ func (w *analyseWorker) extract(ctx context.Context, job *river.Job[AnalyseArgs]
 	d := w.r.d
 	now := job.CreatedAt.In(loc)
 	var items []knowledge.Item
-	if d.Analyzer != nil {
+	if d.Analyser != nil {
 		var err error
-		items, err = d.Analyzer.ExtractItems(ctx, text, now, loc)
+		items, err = d.Analyser.ExtractItems(ctx, text, now, loc)
 		if err != nil {
 			// The built-in analyser is the terminal fallback: a provider
 			// that keeps failing still leaves the person with items.
@@ -160,7 +160,7 @@ func (w *analyseWorker) extract(ctx context.Context, job *river.Job[AnalyseArgs]
 	}
 	out := make([]store.Extracted, 0, len(items))
 	for _, it := range items {
-		out = append(out, store.Extracted{Kind: string(it.Kind), Title: it.Title, Body: it.Body, Due: it.Due, DueHasTime: it.DueHasTime,
+		out = append(out, store.Extracted{Kind: it.Kind, Title: it.Title, Body: it.Body, Due: it.Due, DueHasTime: it.DueHasTime,
 			Address: it.Address, Latitude: it.Latitude, Longitude: it.Longitude})
 	}
 	return out, nil

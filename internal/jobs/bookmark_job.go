@@ -7,6 +7,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/synapse-kb/synapse/internal/domain"
 	"github.com/synapse-kb/synapse/internal/knowledge"
 	"github.com/synapse-kb/synapse/internal/linkpreview"
 	"github.com/synapse-kb/synapse/internal/store"
@@ -66,7 +67,7 @@ func (w *bookmarksWorker) Work(ctx context.Context, job *river.Job[BookmarksArgs
 		return err
 	}
 	for _, b := range created {
-		w.r.publish(a.UserID, EventBookmark, b)
+		w.r.publish(a.UserID, domain.KindBookmark, b)
 	}
 	return nil
 }
@@ -119,7 +120,7 @@ func (w *bookmarkFetchWorker) Work(ctx context.Context, job *river.Job[BookmarkF
 			return ferr
 		}
 		if failed, gerr := d.Store.GetBookmark(ctx, a.UserID, a.BookmarkID); gerr == nil {
-			w.r.publish(a.UserID, EventBookmark, failed)
+			w.r.publish(a.UserID, domain.KindBookmark, failed)
 		}
 		return permanent(err)
 	}
@@ -137,6 +138,6 @@ func (w *bookmarkFetchWorker) Work(ctx context.Context, job *river.Job[BookmarkF
 	if err != nil {
 		return err
 	}
-	w.r.publish(a.UserID, EventBookmark, updated)
+	w.r.publish(a.UserID, domain.KindBookmark, updated)
 	return nil
 }

@@ -65,7 +65,7 @@ type MessageRef struct {
 // analyseOpts puts analysis on the provider queue when a model does it,
 // and on the default queue (more workers) when the built-in analyser does.
 func (r *Runner) analyseOpts() *river.InsertOpts {
-	if r.d.Analyzer != nil {
+	if r.d.Analyser != nil {
 		return &river.InsertOpts{Queue: queueAI}
 	}
 	return &river.InsertOpts{Queue: river.QueueDefault}

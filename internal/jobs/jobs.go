@@ -34,6 +34,7 @@ import (
 	"github.com/riverqueue/river/rivermigrate"
 
 	"github.com/synapse-kb/synapse/internal/ai"
+	"github.com/synapse-kb/synapse/internal/domain"
 	"github.com/synapse-kb/synapse/internal/linkpreview"
 	"github.com/synapse-kb/synapse/internal/media"
 	"github.com/synapse-kb/synapse/internal/realtime"
@@ -46,7 +47,7 @@ type Downloader interface {
 	Download(ctx context.Context, userID string, m *whatsapp.Media, maxBytes int64) ([]byte, error)
 }
 
-// Deps are what the jobs work with. Transcriber, Analyzer and Summarizer
+// Deps are what the jobs work with. Transcriber, Analyser and Summariser
 // are optional: without them voice memos wait for a transcriber, and the
 // built-in analyser and summariser run.
 type Deps struct {
@@ -56,8 +57,8 @@ type Deps struct {
 	Publisher   realtime.Publisher
 	Previews    *linkpreview.Fetcher
 	Transcriber ai.Transcriber
-	Analyzer    ai.Analyzer
-	Summarizer  ai.Summarizer
+	Analyser    ai.Analyser
+	Summariser  ai.Summariser
 	Log         *slog.Logger
 	// MaxMediaBytes caps downloads.
 	MaxMediaBytes int64
@@ -185,7 +186,7 @@ func New(ctx context.Context, d Deps, o Options) (*Runner, error) {
 	river.AddWorker(workers, &analyseWorker{r: r})
 	river.AddWorker(workers, &bookmarksWorker{r: r})
 	river.AddWorker(workers, &bookmarkFetchWorker{r: r})
-	river.AddWorker(workers, &summarizeWorker{r: r})
+	river.AddWorker(workers, &summariseWorker{r: r})
 	river.AddWorker(workers, &dailySummariesWorker{r: r})
 	river.AddWorker(workers, &retentionWorker{r: r})
 	river.AddWorker(workers, &sweepWorker{r: r})
@@ -250,9 +251,11 @@ func (r *Runner) timeout(d time.Duration) time.Duration {
 	return d
 }
 
-func (r *Runner) publish(userID, typ string, data any) {
+// publish announces a new or changed thing of a kind (the realtime event
+// type is the kind).
+func (r *Runner) publish(userID string, kind domain.Kind, data any) {
 	if r.d.Publisher != nil {
-		r.d.Publisher.Publish(userID, typ, data)
+		r.d.Publisher.Publish(userID, string(kind), data)
 	}
 }
 

@@ -8,17 +8,10 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/synapse-kb/synapse/internal/domain"
 	"github.com/synapse-kb/synapse/internal/media"
 	"github.com/synapse-kb/synapse/internal/store"
 	"github.com/synapse-kb/synapse/internal/whatsapp"
-)
-
-// Realtime event types of the pipeline.
-const (
-	EventImage     = "image"
-	EventBookmark  = "bookmark"
-	EventVoiceMemo = "voice_memo"
-	EventSummary   = "summary"
 )
 
 // ThumbnailSize is the longest side of an image thumbnail, in pixels.
@@ -108,7 +101,7 @@ func (w *mediaWorker) image(ctx context.Context, userID string, m store.Message,
 		return err
 	}
 	if created {
-		w.r.publish(userID, EventImage, im)
+		w.r.publish(userID, domain.KindImage, im)
 	}
 	return nil
 }
@@ -135,7 +128,7 @@ func (w *mediaWorker) voice(ctx context.Context, userID string, m store.Message,
 		return err
 	}
 	if created {
-		w.r.publish(userID, EventVoiceMemo, v)
+		w.r.publish(userID, domain.KindVoiceMemo, v)
 	}
 	return nil
 }

@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/synapse-kb/synapse/internal/domain"
 	"github.com/synapse-kb/synapse/internal/store"
 	"github.com/synapse-kb/synapse/internal/testutil/apptest"
 	"github.com/synapse-kb/synapse/internal/testutil/dbtest"
@@ -319,7 +320,7 @@ func testPipeline(t *testing.T, d store.Dialect) {
 	expectStatus(t, srv.Do("PATCH", "/api/v1/locations/"+place.ID, a.Token, map[string]any{"address": "Rua Augusta"}), 200)
 
 	// Search across kinds, accents aside; owner only.
-	for q, kind := range map[string]string{"guincho": "image", "pao queijo": "bookmark", "bookshelf": "idea", "garage": "message", "milk": "task", "comercio": "message", "crates": "voice_memo"} {
+	for q, kind := range map[string]domain.Kind{"guincho": "image", "pao queijo": "bookmark", "bookshelf": "idea", "garage": "message", "milk": "task", "comercio": "message", "crates": "voice_memo"} {
 		var res list[store.SearchHit]
 		srv.Do("GET", "/api/v1/search?q="+url.QueryEscape(q), a.Token, nil).JSON(t, &res)
 		found := false

@@ -10,6 +10,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/synapse-kb/synapse/internal/ai"
+	"github.com/synapse-kb/synapse/internal/domain"
 	"github.com/synapse-kb/synapse/internal/knowledge"
 	"github.com/synapse-kb/synapse/internal/store"
 )
@@ -17,9 +18,9 @@ import (
 // maxSummaryMessages bounds what one day's summary reads.
 const maxSummaryMessages = 5000
 
-// SummarizeArgs summarises one group's day (YYYY-MM-DD in the user's time
+// SummariseArgs summarises one group's day (YYYY-MM-DD in the user's time
 // zone).
-type SummarizeArgs struct {
+type SummariseArgs struct {
 	UserID string `json:"user_id"`
 	ChatID string `json:"chat_id"`
 	Day    string `json:"day"`
@@ -27,22 +28,24 @@ type SummarizeArgs struct {
 	Force bool `json:"force,omitempty"`
 }
 
-func (SummarizeArgs) Kind() string { return "summarize_day" }
+// Kind keeps the name jobs were queued under before the code settled on
+// "summarise": queued jobs of an older version must still be worked.
+func (SummariseArgs) Kind() string { return "summarize_day" }
 
-func (SummarizeArgs) InsertOpts() river.InsertOpts {
+func (SummariseArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{Queue: queueAI, MaxAttempts: 6, UniqueOpts: whilePending}
 }
 
-type summarizeWorker struct {
-	river.WorkerDefaults[SummarizeArgs]
+type summariseWorker struct {
+	river.WorkerDefaults[SummariseArgs]
 	r *Runner
 }
 
-func (w *summarizeWorker) Timeout(*river.Job[SummarizeArgs]) time.Duration {
+func (w *summariseWorker) Timeout(*river.Job[SummariseArgs]) time.Duration {
 	return w.r.timeout(3 * time.Minute)
 }
 
-func (w *summarizeWorker) Work(ctx context.Context, job *river.Job[SummarizeArgs]) error {
+func (w *summariseWorker) Work(ctx context.Context, job *river.Job[SummariseArgs]) error {
 	d := w.r.d
 	a := job.Args
 	user, err := d.Store.UserByID(ctx, a.UserID)
@@ -82,14 +85,14 @@ func (w *summarizeWorker) Work(ctx context.Context, job *river.Job[SummarizeArgs
 	builtin := knowledge.Summarise(summaryInput(msgs))
 	stats, _ := json.Marshal(builtin)
 	x := store.Summary{ChatID: a.ChatID, ChatName: chat.Name, Day: a.Day, Language: builtin.Language, Text: builtin.Text, Stats: stats, Generator: "builtin"}
-	if d.Summarizer != nil {
+	if d.Summariser != nil {
 		in := ai.DayInput{Group: chat.Name, Date: from, Location: loc}
 		for _, m := range msgs {
 			if m.Text != "" {
 				in.Messages = append(in.Messages, ai.DayMessage{Sender: m.FromName, Time: m.Timestamp, Text: m.Text})
 			}
 		}
-		s, err := d.Summarizer.SummarizeDay(ctx, in)
+		s, err := d.Summariser.SummariseDay(ctx, in)
 		if err != nil {
 			ferr := w.r.providerFailure(ctx, job.Attempt, job.MaxAttempts, err, func(string) error { return nil })
 			var cancel *river.JobCancelError
@@ -105,7 +108,7 @@ func (w *summarizeWorker) Work(ctx context.Context, job *river.Job[SummarizeArgs
 	if err != nil {
 		return err
 	}
-	w.r.publish(a.UserID, EventSummary, saved)
+	w.r.publish(a.UserID, domain.KindSummary, saved)
 	return nil
 }
 
@@ -253,7 +256,7 @@ func (r *Runner) summaryJobs(ctx context.Context, userID, chatID, day string, fo
 				continue
 			}
 		}
-		out = append(out, river.InsertManyParams{Args: SummarizeArgs{UserID: userID, ChatID: c.ChatID, Day: day, Force: force}})
+		out = append(out, river.InsertManyParams{Args: SummariseArgs{UserID: userID, ChatID: c.ChatID, Day: day, Force: force}})
 	}
 	return out, nil
 }

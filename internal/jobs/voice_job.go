@@ -9,6 +9,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/synapse-kb/synapse/internal/ai"
+	"github.com/synapse-kb/synapse/internal/domain"
 	"github.com/synapse-kb/synapse/internal/store"
 )
 
@@ -74,7 +75,7 @@ func (w *transcribeWorker) Work(ctx context.Context, job *river.Job[TranscribeAr
 		return err
 	}
 	if updated, err := d.Store.GetVoiceMemo(ctx, a.UserID, a.MemoID); err == nil {
-		w.r.publish(a.UserID, EventVoiceMemo, updated)
+		w.r.publish(a.UserID, domain.KindVoiceMemo, updated)
 	}
 	return nil
 }

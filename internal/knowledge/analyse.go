@@ -1,6 +1,7 @@
 package knowledge
 
 import (
+	"github.com/synapse-kb/synapse/internal/domain"
 	"regexp"
 	"strings"
 	"time"
@@ -85,7 +86,7 @@ func noteOfWholeText(text string) []Item {
 	if !hasLetterOrDigit(title) {
 		return nil
 	}
-	it := Item{Kind: KindNote, Title: title}
+	it := Item{Kind: domain.KindNote, Title: title}
 	if sameText(body, title) {
 		return []Item{it}
 	}
@@ -136,7 +137,7 @@ func stripBullet(line string) string {
 
 func (a *analyser) run(text string) []Item {
 	var items []Item
-	var list Kind // the kind of a list headed by a label line
+	var list domain.Kind // the kind of a list headed by a label line
 	for line := range strings.SplitSeq(prepareText(text), "\n") {
 		line = strings.TrimSpace(line)
 		if line == "" {
@@ -161,7 +162,7 @@ func (a *analyser) run(text string) []Item {
 // sentence analyses one sentence, clause by clause, and appends its items.
 // A date said before the cue of a clause ("Tomorrow I need to buy milk and
 // call Ana") also applies to the clauses after it that have none.
-func (a *analyser) sentence(s string, list Kind, items []Item) []Item {
+func (a *analyser) sentence(s string, list domain.Kind, items []Item) []Item {
 	var carry *due
 	for _, c := range a.splitClauses(s) {
 		it, next, ok := a.clause(c, list, carry)
@@ -285,7 +286,7 @@ func (c *clauseInfo) origOffset(i int) int { return c.f.orig[i] }
 // line of, if any; carry is a due date from an earlier clause of the
 // sentence. It returns the item, the due date to carry to the next clause,
 // and whether there is an item.
-func (a *analyser) clause(text string, list Kind, carry *due) (Item, *due, bool) {
+func (a *analyser) clause(text string, list domain.Kind, carry *due) (Item, *due, bool) {
 	text = strings.TrimSpace(text)
 	if !hasLetterOrDigit(text) {
 		return Item{}, nil, false
@@ -293,7 +294,7 @@ func (a *analyser) clause(text string, list Kind, carry *due) (Item, *due, bool)
 	c := a.parseClause(text)
 	label, labelEnd, hasLabel := matchLabel(c.masked, c.toks)
 
-	if !hasLabel || label == KindLocation {
+	if !hasLabel || label == domain.KindLocation {
 		if p, ok := findPlace(text, c.links); ok {
 			from := 0
 			if hasLabel {
@@ -312,7 +313,7 @@ func (a *analyser) clause(text string, list Kind, carry *due) (Item, *due, bool)
 	hits := headCues(c.toks, skip, c.question)
 	for _, h := range hits {
 		kind := h.cue.kind
-		if list != "" && kind != list && kind != KindLocation {
+		if list != "" && kind != list && kind != domain.KindLocation {
 			continue
 		}
 		from := c.toks[h.end-1].end
@@ -378,16 +379,16 @@ func smallTalkTask(title string) bool {
 
 // build makes an item of kind from the clause text after folded offset from
 // (a label, a cue, or the start), cutting dates and times out of task titles.
-func (a *analyser) build(c *clauseInfo, kind Kind, from int, h *cueHit, carry *due) (Item, bool) {
+func (a *analyser) build(c *clauseInfo, kind domain.Kind, from int, h *cueHit, carry *due) (Item, bool) {
 	it := Item{Kind: kind}
 	var cuts [][2]int
 	for _, l := range c.links {
 		cuts = append(cuts, [2]int{l.start, l.end})
 	}
-	if kind == KindLocation {
+	if kind == domain.KindLocation {
 		return a.addressFrom(c, from, "", false)
 	}
-	if kind == KindTask {
+	if kind == domain.KindTask {
 		d, used := a.env.resolve(c.temps)
 		if d == nil {
 			d = carry
@@ -409,12 +410,12 @@ func (a *analyser) build(c *clauseInfo, kind Kind, from int, h *cueHit, carry *d
 		if j < len(c.toks) {
 			if hits := headCues(c.toks[j:], inTemporal(c.temps), false); len(hits) > 0 {
 				n := hits[0]
-				if n.cue.kind == KindTask && kind == KindTask && !n.cue.has(cueKeep) {
+				if n.cue.kind == domain.KindTask && kind == domain.KindTask && !n.cue.has(cueKeep) {
 					from = c.toks[j+n.end-1].end
 				}
 			}
 		}
-		if kind == KindTask && h.cue.has(cueSubject) && h.end < len(c.toks) {
+		if kind == domain.KindTask && h.cue.has(cueSubject) && h.end < len(c.toks) {
 			next := c.toks[h.end].w
 			if speechVerbs[next] || h.cue.words[0] == "must" && (next == "be" || next == "have") {
 				return Item{}, false
@@ -425,7 +426,7 @@ func (a *analyser) build(c *clauseInfo, kind Kind, from int, h *cueHit, carry *d
 	if h != nil && !h.cue.has(cueKeep) {
 		title = dropLeadingWords(title)
 	}
-	if kind == KindTask && smallTalkTask(title) {
+	if kind == domain.KindTask && smallTalkTask(title) {
 		return Item{}, false
 	}
 	return finishItem(it, title, c.text)
@@ -485,7 +486,7 @@ func (a *analyser) addressFrom(c *clauseInfo, from int, name string, strict bool
 		return Item{}, false
 	}
 	addr = truncateRunes(addr, maxTitleRunes)
-	it := Item{Kind: KindLocation, Address: capitalise(addr)}
+	it := Item{Kind: domain.KindLocation, Address: capitalise(addr)}
 	if name == "" {
 		name = addr
 	}
@@ -498,7 +499,7 @@ var addressLeadWords = setOf("at in on em en no na el la")
 // the place's name when the link has one, else the rest of the clause
 // ("Parking: -23.55, -46.63" is "Parking"), else the coordinates.
 func (a *analyser) placeItem(c *clauseInfo, p place, from int) (Item, bool) {
-	it := Item{Kind: KindLocation, Address: truncateRunes(p.address, maxTitleRunes)}
+	it := Item{Kind: domain.KindLocation, Address: truncateRunes(p.address, maxTitleRunes)}
 	if p.hasCoords {
 		lat, lng := p.lat, p.lng
 		it.Latitude, it.Longitude = &lat, &lng

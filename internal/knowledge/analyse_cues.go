@@ -1,6 +1,7 @@
 package knowledge
 
 import (
+	"github.com/synapse-kb/synapse/internal/domain"
 	"sort"
 	"strings"
 )
@@ -36,24 +37,24 @@ const (
 // cue is one phrase and what it means.
 type cue struct {
 	words []string
-	kind  Kind
+	kind  domain.Kind
 	flags cueFlag
 }
 
 func (c *cue) has(f cueFlag) bool { return c.flags&f != 0 }
 
 var cueTable = []struct {
-	kind    Kind
+	kind    domain.Kind
 	flags   cueFlag
 	phrases string
 }{
 	// Tasks said with a modal: the subject may come first, the modal leaves the title.
-	{KindTask, cueSubject, `need to|have to|must|gotta|got to|have got to|will need to|will have to|
+	{domain.KindTask, cueSubject, `need to|have to|must|gotta|got to|have got to|will need to|will have to|
 		preciso|preciso de|precisamos|precisamos de|precisa|tenho que|tenho de|temos que|temos de|tem que|devo|devemos|
 		vou ter que|vou ter de|vamos ter que|a gente tem que|
 		necesito|necesitamos|tengo que|tenemos que|hay que|debo|debemos|voy a tener que|vamos a tener que`},
 	// Tasks said as a reminder request; the request leaves the title.
-	{KindTask, 0, `remind me to|remind me|remind us to|remind us|reminder to|remember to|don't forget to|dont forget to|
+	{domain.KindTask, 0, `remind me to|remind me|remind us to|remind us|reminder to|remember to|don't forget to|dont forget to|
 		do not forget to|don't forget|dont forget|do not forget|make sure to|make sure i|make sure we|make sure|
 		lembrar de|lembrar|me lembrar de|me lembra de|me lembra|me lembre de|me lembre|lembre me de|lembre me|lembra de|
 		lembre de|nao esquecer de|nao esquecer|nao esqueca de|nao esqueca|nao esquece de|nao esquece|
@@ -61,7 +62,7 @@ var cueTable = []struct {
 		recordar|recordar de|recuerdame|recuerdame de|recuerda|acuerdate de|no olvidar|no olvidar de|no olvides|
 		no olvides de|no te olvides de|no te olvides|que no se me olvide`},
 	// Tasks said with an imperative verb, which stays in the title.
-	{KindTask, cueKeep | cueVerb, `buy|call|pay|schedule|reschedule|book|email|e mail|send|pick up|order|renew|cancel|
+	{domain.KindTask, cueKeep | cueVerb, `buy|call|pay|schedule|reschedule|book|email|e mail|send|pick up|order|renew|cancel|
 		return|submit|text|fix|finish|clean|bring|take out|reply to|write to|contact|print|sign|wash|water|feed|confirm|ring|
 		comprar|compra|compre|ligar para|ligar pra|ligar pro|ligar|liga|ligue|pagar|paga|pague|marcar|agendar|remarcar|
 		enviar|mandar|manda|mande|buscar|levar|renovar|cancelar|devolver|responder|reservar|consertar|limpar|lavar|
@@ -69,11 +70,11 @@ var cueTable = []struct {
 		llamar a|llamar|llama a|llama|pagar|agendar|reprogramar|enviar|recoger|arreglar|limpiar|entregar|firmar|
 		escribir a|pedir cita|programar|pasar por`},
 	// Ideas.
-	{KindIdea, cueKeep | cueQuestion, `what if|e se|y si|que tal si|y que tal si|imagine if|imagina se|imagina si`},
-	{KindIdea, cueKeep | cueQuestion | cueNeedInfinitive, `que tal`},
-	{KindIdea, cueKeep | cueQuestion | cueNeedGerund, `how about|what about`},
-	{KindIdea, cueKeep, `idea for|an idea for|ideia de|ideia pra|ideia para|uma ideia de|uma ideia pra|idea para|una idea para`},
-	{KindIdea, cueSubject, `maybe we could|maybe i could|maybe we should|perhaps we could|we could try|
+	{domain.KindIdea, cueKeep | cueQuestion, `what if|e se|y si|que tal si|y que tal si|imagine if|imagina se|imagina si`},
+	{domain.KindIdea, cueKeep | cueQuestion | cueNeedInfinitive, `que tal`},
+	{domain.KindIdea, cueKeep | cueQuestion | cueNeedGerund, `how about|what about`},
+	{domain.KindIdea, cueKeep, `idea for|an idea for|ideia de|ideia pra|ideia para|uma ideia de|uma ideia pra|idea para|una idea para`},
+	{domain.KindIdea, cueSubject, `maybe we could|maybe i could|maybe we should|perhaps we could|we could try|
 		it would be cool to|it would be nice to|it would be great to|it would be fun to|it'd be cool to|it'd be nice to|
 		would be cool to|wouldn't it be cool to|i have an idea|i had an idea|new idea|
 		seria legal|seria bom|seria massa|seria interessante|seria otimo|seria bacana|tive uma ideia|tenho uma ideia|
@@ -81,17 +82,17 @@ var cueTable = []struct {
 		seria genial|seria bueno|seria chevere|estaria bien|estaria genial|estaria bueno|se me ocurre|se me ocurrio|
 		tengo una idea|tuve una idea|podriamos|quizas podriamos|tal vez podriamos`},
 	// Notes.
-	{KindNote, 0, `note to self|remember that|keep in mind that|keep in mind|fyi|for the record|don't forget that|
+	{domain.KindNote, 0, `note to self|remember that|keep in mind that|keep in mind|fyi|for the record|don't forget that|
 		dont forget that|do not forget that|
 		lembrar que|lembrando que|lembre que|nao esquecer que|nao esqueca que|anotar|anota ai|anota|anote|
 		recordar que|recuerda que|recuerdame que|no olvidar que|apuntar|apunta|apunte|ojo|para que conste`},
 	// Addresses and meeting places.
-	{KindLocation, cueSubject, `the address is|address is|meet at|meet me at|meet us at|let's meet at|lets meet at|
+	{domain.KindLocation, cueSubject, `the address is|address is|meet at|meet me at|meet us at|let's meet at|lets meet at|
 		we're meeting at|we are meeting at|the meeting point is|
 		o endereco e|endereco e|me encontra na|me encontra no|me encontra em|nos encontramos na|nos encontramos no|
 		nos encontramos em|a gente se encontra na|a gente se encontra no|o local e|o ponto de encontro e|
 		la direccion es|direccion es|nos vemos en|el lugar es|el punto de encuentro es`},
-	{KindLocation, cueAnyPrefix, `is located at|located at|fica na|fica no|queda en|esta ubicado en|esta ubicada en|
+	{domain.KindLocation, cueAnyPrefix, `is located at|located at|fica na|fica no|queda en|esta ubicado en|esta ubicada en|
 		se encuentra en`},
 }
 
@@ -99,16 +100,16 @@ var cueTable = []struct {
 // clause, say what the rest is ("Todo: call Ana", "Ideia: ..."). Alone on a
 // line they head a list: each following line is one item of that kind.
 var labelTable = []struct {
-	kind    Kind
+	kind    domain.Kind
 	phrases string
 }{
-	{KindTask, `todo|to do|todos|task|tasks|reminder|reminders|shopping list|shopping|groceries|grocery list|
+	{domain.KindTask, `todo|to do|todos|task|tasks|reminder|reminders|shopping list|shopping|groceries|grocery list|
 		tarefa|tarefas|afazer|afazeres|a fazer|fazer|pendente|pendentes|lista de compras|compras|lista|
 		tarea|tareas|pendiente|pendientes|por hacer|recordatorio|lista de la compra|lista del super|list`},
-	{KindIdea, `idea|ideas|ideia|ideias|brainstorm`},
-	{KindNote, `note|notes|note to self|nb|n b|fyi|memo|important|nota|notas|anotar|anotacao|anotacoes|lembrete|
+	{domain.KindIdea, `idea|ideas|ideia|ideias|brainstorm`},
+	{domain.KindNote, `note|notes|note to self|nb|n b|fyi|memo|important|nota|notas|anotar|anotacao|anotacoes|lembrete|
 		lembretes|obs|observacao|importante|apunte|apuntes|apuntar`},
-	{KindLocation, `address|location|place|venue|endereco|local|localizacao|lugar|direccion|ubicacion`},
+	{domain.KindLocation, `address|location|place|venue|endereco|local|localizacao|lugar|direccion|ubicacion`},
 }
 
 var (
@@ -291,7 +292,7 @@ func anywhereCue(toks []token) (cueHit, bool) {
 // matchLabel reports a label at the start of a folded clause ("todo:",
 // "ideia -"), its kind and the offset right after its colon or dash. A label
 // must be the first words; bullets are removed before.
-func matchLabel(s string, toks []token) (Kind, int, bool) {
+func matchLabel(s string, toks []token) (domain.Kind, int, bool) {
 	for _, l := range labelIndex {
 		if !matchWords(toks, 0, l.words) {
 			continue
@@ -309,7 +310,7 @@ func matchLabel(s string, toks []token) (Kind, int, bool) {
 
 // headerLabel reports a line that is only a label ("Todo:", "Lista de
 // compras"), which heads a list of items on the lines below.
-func headerLabel(line string) (Kind, bool) {
+func headerLabel(line string) (domain.Kind, bool) {
 	f := foldString(strings.TrimSpace(line))
 	f = strings.TrimRight(f, " :：-=")
 	if f == "" || strings.ContainsAny(f, ".!?,;") {

@@ -2,6 +2,7 @@ package knowledge
 
 import (
 	"fmt"
+	"github.com/synapse-kb/synapse/internal/domain"
 	"math"
 	"strings"
 	"testing"
@@ -26,7 +27,7 @@ var wednesday = time.Date(2026, 3, 11, 10, 0, 0, 0, saoPaulo)
 // want is an expected item. due is "" (none), "2006-01-02" (a date) or
 // "2006-01-02 15:04" (a date and time), in the test's location.
 type want struct {
-	kind     Kind
+	kind     domain.Kind
 	title    string
 	due      string
 	address  string
@@ -34,11 +35,11 @@ type want struct {
 	wantBody string    // checked only when set
 }
 
-func task(title, due string) want { return want{kind: KindTask, title: title, due: due} }
-func idea(title string) want      { return want{kind: KindIdea, title: title} }
-func note(title string) want      { return want{kind: KindNote, title: title} }
+func task(title, due string) want { return want{kind: domain.KindTask, title: title, due: due} }
+func idea(title string) want      { return want{kind: domain.KindIdea, title: title} }
+func note(title string) want      { return want{kind: domain.KindNote, title: title} }
 func loc(title, address string, coords ...float64) want {
-	return want{kind: KindLocation, title: title, address: address, coords: coords}
+	return want{kind: domain.KindLocation, title: title, address: address, coords: coords}
 }
 
 // analyseCase is one text and the items Analyse must find in it.
@@ -302,14 +303,14 @@ func TestAnalyseNoteToSelf(t *testing.T) {
 		want       []want
 	}{
 		{"plain thought", "The best pizza in town is at Bráz. Their margherita is amazing.",
-			[]want{{kind: KindNote, title: "The best pizza in town is at Bráz", wantBody: "The best pizza in town is at Bráz. Their margherita is amazing."}}},
-		{"one line", "Senha do wifi do escritório: cafe2024", []want{{kind: KindNote, title: "Senha do wifi do escritório: cafe2024"}}},
+			[]want{{kind: domain.KindNote, title: "The best pizza in town is at Bráz", wantBody: "The best pizza in town is at Bráz. Their margherita is amazing."}}},
+		{"one line", "Senha do wifi do escritório: cafe2024", []want{{kind: domain.KindNote, title: "Senha do wifi do escritório: cafe2024"}}},
 		{"cue wins over fallback", "Comprar pão amanhã", []want{task("Comprar pão", "2026-03-12")}},
 		{"only a link", "https://example.com/article", nil},
 		{"only a repeated link", "https://example.com/article https://example.com/article!", nil},
 		{"only emoji", "👍🎉", nil},
 		{"empty", "  \n ", nil},
-		{"first line is the title", "\n\nGift ideas for Ana\n- a book\n- a scarf", []want{{kind: KindNote, title: "Gift ideas for Ana", wantBody: "Gift ideas for Ana\n- a book\n- a scarf"}}},
+		{"first line is the title", "\n\nGift ideas for Ana\n- a book\n- a scarf", []want{{kind: domain.KindNote, title: "Gift ideas for Ana", wantBody: "Gift ideas for Ana\n- a book\n- a scarf"}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

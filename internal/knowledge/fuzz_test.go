@@ -2,6 +2,7 @@ package knowledge
 
 import (
 	"fmt"
+	"github.com/synapse-kb/synapse/internal/domain"
 	"net/url"
 	"strings"
 	"testing"
@@ -121,7 +122,7 @@ func FuzzAnalyse(f *testing.F) {
 			}
 			for _, it := range items {
 				switch it.Kind {
-				case KindTask, KindNote, KindIdea, KindLocation:
+				case domain.KindTask, domain.KindNote, domain.KindIdea, domain.KindLocation:
 				default:
 					t.Fatalf("item %+v has kind %q", it, it.Kind)
 				}
@@ -135,7 +136,7 @@ func FuzzAnalyse(f *testing.F) {
 					t.Fatalf("item %+v has coordinates out of range", it)
 				}
 				if it.Due != nil {
-					if it.Kind != KindTask {
+					if it.Kind != domain.KindTask {
 						t.Fatalf("non-task %+v has a due date", it)
 					}
 					if civilOf(it.Due.In(loc)).before(today) {

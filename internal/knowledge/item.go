@@ -3,21 +3,16 @@
 // records, testable without an engine, a database or a network.
 package knowledge
 
-import "time"
+import (
+	"time"
 
-// Kind is the kind of an extracted item.
-type Kind string
-
-const (
-	KindTask     Kind = "task"
-	KindNote     Kind = "note"
-	KindIdea     Kind = "idea"
-	KindLocation Kind = "location"
+	"github.com/synapse-kb/synapse/internal/domain"
 )
 
 // Item is one piece of knowledge extracted from a message or transcript.
 type Item struct {
-	Kind Kind `json:"kind"`
+	// Kind is a task, note, idea or location.
+	Kind domain.Kind `json:"kind"`
 	// Title is a short line: the task to do, the gist of a note or idea, or
 	// the name of a place.
 	Title string `json:"title"`
@@ -30,7 +25,7 @@ type Item struct {
 	// its date is meaningful).
 	DueHasTime bool `json:"dueHasTime,omitempty"`
 
-	// Location fields, for KindLocation.
+	// Location fields, for domain.KindLocation.
 	Address   string   `json:"address,omitempty"`
 	Latitude  *float64 `json:"latitude,omitempty"`
 	Longitude *float64 `json:"longitude,omitempty"`

@@ -14,13 +14,6 @@ import (
 	"time"
 )
 
-// Event types.
-const (
-	TypeSessionStatus = "session.status"
-	TypeSessionQR     = "session.qr"
-	TypeMessage       = "message"
-)
-
 // Publisher sends an event to every client of one user. Implementations must
 // not block.
 type Publisher interface {

@@ -17,11 +17,11 @@ import (
 func TestPublishReachesOnlyThatUser(t *testing.T) {
 	h := NewHub(8, slog.New(slog.DiscardHandler))
 	a1, a2, b := h.Subscribe("a"), h.Subscribe("a"), h.Subscribe("b")
-	h.Publish("a", TypeMessage, map[string]string{"text": "hi"})
+	h.Publish("a", "message", map[string]string{"text": "hi"})
 	for _, s := range []*Subscription{a1, a2} {
 		select {
 		case f := <-s.c:
-			if f.typ != TypeMessage || string(f.json) != `{"type":"message","data":{"text":"hi"}}` {
+			if f.typ != "message" || string(f.json) != `{"type":"message","data":{"text":"hi"}}` {
 				t.Fatalf("frame %s %s", f.typ, f.json)
 			}
 		default:
@@ -47,7 +47,7 @@ func TestSlowClientIsDroppedWithoutBlocking(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		for range 100 {
-			h.Publish("a", TypeMessage, 1)
+			h.Publish("a", "message", 1)
 			<-fast.c
 		}
 		close(done)
@@ -74,7 +74,7 @@ func TestSSEStream(t *testing.T) {
 	h := NewHub(16, slog.New(slog.DiscardHandler))
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sub := h.Subscribe("a")
-		h.ServeSSE(w, r, sub, []Initial{{Type: TypeSessionStatus, Data: map[string]string{"status": "STOPPED"}}}, StreamOptions{Heartbeat: 50 * time.Millisecond})
+		h.ServeSSE(w, r, sub, []Initial{{Type: "session.status", Data: map[string]string{"status": "STOPPED"}}}, StreamOptions{Heartbeat: 50 * time.Millisecond})
 	}))
 	defer srv.Close()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -107,20 +107,20 @@ func TestSSEStream(t *testing.T) {
 			}
 		}
 	}
-	if ev, data := next(); ev != TypeSessionStatus || !strings.Contains(data, `"STOPPED"`) {
+	if ev, data := next(); ev != "session.status" || !strings.Contains(data, `"STOPPED"`) {
 		t.Fatalf("initial event %s %s", ev, data)
 	}
 	for h.Stats().Clients == 0 {
 		time.Sleep(time.Millisecond)
 	}
-	h.Publish("b", TypeMessage, "not for a")
-	h.Publish("a", TypeMessage, map[string]string{"id": "m1"})
+	h.Publish("b", "message", "not for a")
+	h.Publish("a", "message", map[string]string{"id": "m1"})
 	ev, data := next()
 	var got struct {
 		Type string
 		Data map[string]string
 	}
-	if err := json.Unmarshal([]byte(data), &got); err != nil || ev != TypeMessage || got.Type != TypeMessage || got.Data["id"] != "m1" {
+	if err := json.Unmarshal([]byte(data), &got); err != nil || ev != "message" || got.Type != "message" || got.Data["id"] != "m1" {
 		t.Fatalf("event %s %s %v", ev, data, err)
 	}
 	cancel()
@@ -142,7 +142,7 @@ func TestWebSocketStream(t *testing.T) {
 	for h.Stats().Clients == 0 {
 		time.Sleep(time.Millisecond)
 	}
-	h.Publish("a", TypeMessage, map[string]int{"n": 1})
+	h.Publish("a", "message", map[string]int{"n": 1})
 	_, b, err := c.Read(ctx)
 	if err != nil || string(b) != `{"type":"message","data":{"n":1}}` {
 		t.Fatalf("read %s %v", b, err)

@@ -182,7 +182,7 @@ func (s *Service) Notes(ctx context.Context, userID string, kind domain.Kind, p 
 	if err != nil {
 		return List[store.Note]{}, err
 	}
-	return listOf(s.o.Store.ListNotes(ctx, userID, string(kind), opts))
+	return listOf(s.o.Store.ListNotes(ctx, userID, kind, opts))
 }
 
 // Note is one of the caller's notes or ideas.
@@ -190,7 +190,7 @@ func (s *Service) Note(ctx context.Context, userID string, kind domain.Kind, id 
 	if err := errors.Join(noteKind(kind), checkIDs(id)); err != nil {
 		return store.Note{}, store.ErrNotFound
 	}
-	return s.o.Store.GetNote(ctx, userID, string(kind), id)
+	return s.o.Store.GetNote(ctx, userID, kind, id)
 }
 
 // NoteInput is a note or idea as typed; nil fields are not given.
@@ -215,7 +215,7 @@ func (s *Service) CreateNote(ctx context.Context, userID string, kind domain.Kin
 	if err := checkNote(&in, true); err != nil {
 		return store.Note{}, err
 	}
-	return s.o.Store.CreateNote(ctx, userID, string(kind), *in.Title, deref(in.Body))
+	return s.o.Store.CreateNote(ctx, userID, kind, *in.Title, deref(in.Body))
 }
 
 // UpdateNote changes a note's or idea's title or body.
@@ -226,7 +226,7 @@ func (s *Service) UpdateNote(ctx context.Context, userID string, kind domain.Kin
 	if err := checkNote(&in, false); err != nil {
 		return store.Note{}, err
 	}
-	return s.o.Store.UpdateNote(ctx, userID, string(kind), id, in.Title, in.Body)
+	return s.o.Store.UpdateNote(ctx, userID, kind, id, in.Title, in.Body)
 }
 
 // DeleteNote deletes a note or idea.
@@ -234,7 +234,7 @@ func (s *Service) DeleteNote(ctx context.Context, userID string, kind domain.Kin
 	if err := errors.Join(noteKind(kind), checkIDs(id)); err != nil {
 		return store.ErrNotFound
 	}
-	return s.o.Store.DeleteNote(ctx, userID, string(kind), id)
+	return s.o.Store.DeleteNote(ctx, userID, kind, id)
 }
 
 // Places.

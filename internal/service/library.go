@@ -187,15 +187,17 @@ func (s *Service) Search(ctx context.Context, userID string, q SearchQuery) ([]s
 	if q.Limit == 0 {
 		q.Limit = DefaultSearchLimit
 	}
+	kinds := make([]domain.Kind, 0, len(q.Kinds))
 	for _, k := range q.Kinds {
 		if !domain.Kind(k).Valid() {
 			errs.Add("kinds", "unknown kind "+k)
 		}
+		kinds = append(kinds, domain.Kind(k))
 	}
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}
-	hits, err := s.o.Store.Search(ctx, userID, q.Q, store.SearchOptions{Kinds: q.Kinds, Limit: q.Limit})
+	hits, err := s.o.Store.Search(ctx, userID, q.Q, store.SearchOptions{Kinds: kinds, Limit: q.Limit})
 	if hits == nil {
 		hits = []store.SearchHit{}
 	}

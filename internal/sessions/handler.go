@@ -5,7 +5,7 @@ import (
 	"errors"
 	"time"
 
-	"github.com/synapse-kb/synapse/internal/realtime"
+	"github.com/synapse-kb/synapse/internal/domain"
 	"github.com/synapse-kb/synapse/internal/whatsapp"
 )
 
@@ -47,7 +47,7 @@ func (h *sessionHandler) HandleEvent(evt whatsapp.Event) {
 			s.notify()
 		}
 		if q, err := qrCode(e); err == nil {
-			m.publish(s.userID, realtime.TypeSessionQR, q)
+			m.publish(s.userID, domain.EventSessionQR, q)
 		} else {
 			log.Error("render QR code", "err", err)
 		}

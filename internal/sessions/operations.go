@@ -7,7 +7,7 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"github.com/synapse-kb/synapse/internal/realtime"
+	"github.com/synapse-kb/synapse/internal/domain"
 	"github.com/synapse-kb/synapse/internal/whatsapp"
 )
 
@@ -152,7 +152,7 @@ func (m *Manager) connect(s *session, c whatsapp.Client, gen uint32) {
 	m.logger(s).Warn("connect failed; will retry", "err", err, "attempt", s.attempts, "retry_in", d.Round(time.Second))
 	m.transition(s, whatsapp.StatusStarting, whyUnreachable(m.logger(s), err), announce)
 	s.retryAt = m.o.Now().Add(d).UTC().Truncate(time.Second)
-	m.publish(s.userID, realtime.TypeSessionStatus, s.state(m.o.Engine.Name()))
+	m.publish(s.userID, domain.EventSessionStatus, s.state(m.o.Engine.Name()))
 	s.retry = time.AfterFunc(d, func() {
 		m.tasks.run(func() {
 			s.mu.Lock()

@@ -6,7 +6,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/synapse-kb/synapse/internal/realtime"
+	"github.com/synapse-kb/synapse/internal/domain"
 	"github.com/synapse-kb/synapse/internal/store"
 	"github.com/synapse-kb/synapse/internal/whatsapp"
 )
@@ -75,7 +75,7 @@ func (m *Manager) transition(s *session, st whatsapp.Status, w why, e effect) {
 		m.record(store.SessionStateUpdate{UserID: s.userID, SessionID: s.id, State: store.SessionState{
 			Status: string(st), Reason: w.text, WantRunning: s.want, JID: s.me.JID, PushName: s.me.PushName, ConnectedAt: s.connectedAt,
 		}})
-		m.publish(s.userID, realtime.TypeSessionStatus, s.state(m.o.Engine.Name()))
+		m.publish(s.userID, domain.EventSessionStatus, s.state(m.o.Engine.Name()))
 	}
 	s.notify()
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/synapse-kb/synapse/internal/domain"
 	"strings"
 	"time"
 )
@@ -99,7 +100,7 @@ func (t *Tx) ShareBookmark(ctx context.Context, userID, url, key string, share B
 		}
 	}
 	if created {
-		if err := s.indexDoc(ctx, tx, userID, SearchBookmark, b.ID, b.CreatedAt, url); err != nil {
+		if err := s.indexDoc(ctx, tx, userID, domain.KindBookmark, b.ID, b.CreatedAt, url); err != nil {
 			return Bookmark{}, false, err
 		}
 	}
@@ -139,7 +140,7 @@ func (t *Tx) SetBookmarkPreview(ctx context.Context, userID, id string, p Bookma
 }
 
 func (s *Store) indexBookmark(ctx context.Context, tx *sql.Tx, userID string, b Bookmark) error {
-	return s.indexDoc(ctx, tx, userID, SearchBookmark, b.ID, b.CreatedAt, b.Title+" "+b.Description+" "+b.SiteName+" "+b.URL)
+	return s.indexDoc(ctx, tx, userID, domain.KindBookmark, b.ID, b.CreatedAt, b.Title+" "+b.Description+" "+b.SiteName+" "+b.URL)
 }
 
 // SetBookmarkFailed records why a bookmark's page could not be fetched.
@@ -214,7 +215,7 @@ func (s *Store) DeleteBookmark(ctx context.Context, userID, id string) error {
 		if err := expectOne(res); err != nil {
 			return err
 		}
-		return s.unindexDoc(ctx, tx, SearchBookmark, id)
+		return s.unindexDoc(ctx, tx, domain.KindBookmark, id)
 	})
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"github.com/synapse-kb/synapse/internal/domain"
 	"time"
 )
 
@@ -76,7 +77,7 @@ type Location struct {
 
 // Extracted is one item found by analysing a source, before it is stored.
 type Extracted struct {
-	Kind       string // task, note, idea, location
+	Kind       domain.Kind // task, note, idea, location
 	Title      string
 	Body       string
 	Due        *time.Time
@@ -188,7 +189,7 @@ func (s *Store) insertItem(ctx context.Context, tx *sql.Tx, userID string, src S
 	const srcVals = `$1, $2, $3, $4, $5, $6, $7, $8, $9, $9`
 	var row *sql.Row
 	switch it.Kind {
-	case SearchTask:
+	case domain.KindTask:
 		row = tx.QueryRowContext(ctx, `INSERT INTO tasks (`+srcCols+`, title, body, due_at, due_has_time) VALUES (`+srcVals+`, $10, $11, $12, $13)
 			ON CONFLICT (user_id, source_key, ordinal) DO NOTHING RETURNING `+taskColumns, append(base, it.Title, it.Body, optMS(it.Due), it.DueHasTime && it.Due != nil)...)
 		t, err := scanTask(row)
@@ -198,10 +199,10 @@ func (s *Store) insertItem(ctx context.Context, tx *sql.Tx, userID string, src S
 		if err != nil {
 			return nil, fmt.Errorf("store: add task: %w", err)
 		}
-		return t, s.indexDoc(ctx, tx, userID, SearchTask, t.ID, t.CreatedAt, t.Title+" "+t.Body)
-	case SearchNote, SearchIdea:
+		return t, s.indexDoc(ctx, tx, userID, domain.KindTask, t.ID, t.CreatedAt, t.Title+" "+t.Body)
+	case domain.KindNote, domain.KindIdea:
 		table := "notes"
-		if it.Kind == SearchIdea {
+		if it.Kind == domain.KindIdea {
 			table = "ideas"
 		}
 		row = tx.QueryRowContext(ctx, `INSERT INTO `+table+` (`+srcCols+`, title, body) VALUES (`+srcVals+`, $10, $11)
@@ -216,11 +217,11 @@ func (s *Store) insertItem(ctx context.Context, tx *sql.Tx, userID string, src S
 		if err := s.indexDoc(ctx, tx, userID, it.Kind, n.ID, n.CreatedAt, n.Title+" "+n.Body); err != nil {
 			return nil, err
 		}
-		if it.Kind == SearchIdea {
+		if it.Kind == domain.KindIdea {
 			return Idea(n), nil
 		}
 		return n, nil
-	case SearchLocation:
+	case domain.KindLocation:
 		row = tx.QueryRowContext(ctx, `INSERT INTO locations (`+srcCols+`, name, address, latitude, longitude, url) VALUES (`+srcVals+`, $10, $11, $12, $13, $14)
 			ON CONFLICT (user_id, source_key, ordinal) DO NOTHING RETURNING `+locationColumns,
 			append(base, it.Title, it.Address, optFloat(it.Latitude), optFloat(it.Longitude), it.URL)...)
@@ -231,7 +232,7 @@ func (s *Store) insertItem(ctx context.Context, tx *sql.Tx, userID string, src S
 		if err != nil {
 			return nil, fmt.Errorf("store: add location: %w", err)
 		}
-		return l, s.indexDoc(ctx, tx, userID, SearchLocation, l.ID, l.CreatedAt, l.Name+" "+l.Address)
+		return l, s.indexDoc(ctx, tx, userID, domain.KindLocation, l.ID, l.CreatedAt, l.Name+" "+l.Address)
 	}
 	return nil, fmt.Errorf("store: unknown item kind %q", it.Kind)
 }
@@ -282,7 +283,7 @@ func (s *Store) GetTask(ctx context.Context, userID, id string) (Task, error) {
 func (s *Store) CreateTask(ctx context.Context, userID string, title, body string, due *time.Time, dueHasTime bool) (Task, error) {
 	var t Task
 	err := s.InTx(ctx, func(tx *sql.Tx) error {
-		v, err := s.insertItem(ctx, tx, userID, Source{Kind: SourceManual}, 0, Extracted{Kind: SearchTask, Title: title, Body: body, Due: due, DueHasTime: dueHasTime})
+		v, err := s.insertItem(ctx, tx, userID, Source{Kind: SourceManual}, 0, Extracted{Kind: domain.KindTask, Title: title, Body: body, Due: due, DueHasTime: dueHasTime})
 		if err == nil {
 			t = v.(Task)
 		}
@@ -339,13 +340,13 @@ func (s *Store) UpdateTask(ctx context.Context, userID, id string, p TaskPatch) 
 		if err != nil {
 			return fmt.Errorf("store: update task: %w", err)
 		}
-		return s.indexDoc(ctx, tx, userID, SearchTask, t.ID, t.CreatedAt, t.Title+" "+t.Body)
+		return s.indexDoc(ctx, tx, userID, domain.KindTask, t.ID, t.CreatedAt, t.Title+" "+t.Body)
 	})
 	return t, err
 }
 
 // deleteItem deletes one of the user's items of a kind.
-func (s *Store) deleteItem(ctx context.Context, userID, kind, table, id string) error {
+func (s *Store) deleteItem(ctx context.Context, userID string, kind domain.Kind, table, id string) error {
 	return s.InTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE user_id = $1 AND id = $2`, userID, id)
 		if err != nil {
@@ -360,11 +361,11 @@ func (s *Store) deleteItem(ctx context.Context, userID, kind, table, id string) 
 
 // DeleteTask deletes one of the user's tasks.
 func (s *Store) DeleteTask(ctx context.Context, userID, id string) error {
-	return s.deleteItem(ctx, userID, SearchTask, "tasks", id)
+	return s.deleteItem(ctx, userID, domain.KindTask, "tasks", id)
 }
 
-func noteTable(kind string) string {
-	if kind == SearchIdea {
+func noteTable(kind domain.Kind) string {
+	if kind == domain.KindIdea {
 		return "ideas"
 	}
 	return "notes"
@@ -372,20 +373,20 @@ func noteTable(kind string) string {
 
 // ListNotes returns the user's notes (kind "note") or ideas (kind "idea"),
 // newest first.
-func (s *Store) ListNotes(ctx context.Context, userID, kind string, o ListOptions) (Page[Note], error) {
+func (s *Store) ListNotes(ctx context.Context, userID string, kind domain.Kind, o ListOptions) (Page[Note], error) {
 	return listKeyset(ctx, s, `SELECT `+noteColumns+` FROM `+noteTable(kind), `user_id = $1`, "created_at", []any{userID}, o,
 		func(r interface{ Scan(...any) error }) (Note, error) { return scanNote(r) },
 		func(n Note) (int64, string) { return ms(n.CreatedAt), n.ID })
 }
 
 // GetNote returns one of the user's notes or ideas.
-func (s *Store) GetNote(ctx context.Context, userID, kind, id string) (Note, error) {
+func (s *Store) GetNote(ctx context.Context, userID string, kind domain.Kind, id string) (Note, error) {
 	n, err := scanNote(s.r.QueryRowContext(ctx, `SELECT `+noteColumns+` FROM `+noteTable(kind)+` WHERE user_id = $1 AND id = $2`, userID, id))
 	return n, notFound(err)
 }
 
 // CreateNote stores a note or idea typed by hand.
-func (s *Store) CreateNote(ctx context.Context, userID, kind, title, body string) (Note, error) {
+func (s *Store) CreateNote(ctx context.Context, userID string, kind domain.Kind, title, body string) (Note, error) {
 	var n Note
 	err := s.InTx(ctx, func(tx *sql.Tx) error {
 		v, err := s.insertItem(ctx, tx, userID, Source{Kind: SourceManual}, 0, Extracted{Kind: kind, Title: title, Body: body})
@@ -404,7 +405,7 @@ func (s *Store) CreateNote(ctx context.Context, userID, kind, title, body string
 }
 
 // UpdateNote changes a note's or idea's title and body (nil: unchanged).
-func (s *Store) UpdateNote(ctx context.Context, userID, kind, id string, title, body *string) (Note, error) {
+func (s *Store) UpdateNote(ctx context.Context, userID string, kind domain.Kind, id string, title, body *string) (Note, error) {
 	var n Note
 	err := s.InTx(ctx, func(tx *sql.Tx) error {
 		var err error
@@ -419,7 +420,7 @@ func (s *Store) UpdateNote(ctx context.Context, userID, kind, id string, title, 
 }
 
 // DeleteNote deletes one of the user's notes or ideas.
-func (s *Store) DeleteNote(ctx context.Context, userID, kind, id string) error {
+func (s *Store) DeleteNote(ctx context.Context, userID string, kind domain.Kind, id string) error {
 	return s.deleteItem(ctx, userID, kind, noteTable(kind), id)
 }
 
@@ -441,7 +442,7 @@ func (s *Store) CreateLocation(ctx context.Context, userID string, l Location) (
 	var out Location
 	err := s.InTx(ctx, func(tx *sql.Tx) error {
 		v, err := s.insertItem(ctx, tx, userID, Source{Kind: SourceManual}, 0,
-			Extracted{Kind: SearchLocation, Title: l.Name, Address: l.Address, Latitude: l.Latitude, Longitude: l.Longitude, URL: l.URL})
+			Extracted{Kind: domain.KindLocation, Title: l.Name, Address: l.Address, Latitude: l.Latitude, Longitude: l.Longitude, URL: l.URL})
 		if err == nil {
 			out = v.(Location)
 		}
@@ -468,12 +469,12 @@ func (s *Store) UpdateLocation(ctx context.Context, userID, id string, p Locatio
 		if err != nil {
 			return notFound(err)
 		}
-		return s.indexDoc(ctx, tx, userID, SearchLocation, l.ID, l.CreatedAt, l.Name+" "+l.Address)
+		return s.indexDoc(ctx, tx, userID, domain.KindLocation, l.ID, l.CreatedAt, l.Name+" "+l.Address)
 	})
 	return l, err
 }
 
 // DeleteLocation deletes one of the user's locations.
 func (s *Store) DeleteLocation(ctx context.Context, userID, id string) error {
-	return s.deleteItem(ctx, userID, SearchLocation, "locations", id)
+	return s.deleteItem(ctx, userID, domain.KindLocation, "locations", id)
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/synapse-kb/synapse/internal/domain"
 	"github.com/synapse-kb/synapse/internal/store"
 	"github.com/synapse-kb/synapse/internal/testutil/dbtest"
 )
@@ -270,7 +271,7 @@ func TestSearchLanguagesAndIsolation(t *testing.T) {
 		if hits, _ := s.Search(ctx, a.ID, "secreta", store.SearchOptions{}); len(hits) != 0 {
 			t.Fatalf("a finds b's message: %+v", hits)
 		}
-		if hits, _ := s.Search(ctx, a.ID, "reuniao", store.SearchOptions{Kinds: []string{"task"}}); len(hits) != 0 {
+		if hits, _ := s.Search(ctx, a.ID, "reuniao", store.SearchOptions{Kinds: []domain.Kind{"task"}}); len(hits) != 0 {
 			t.Fatalf("kind filter ignored: %+v", hits)
 		}
 	})

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/synapse-kb/synapse/internal/domain"
 	"time"
 )
 
@@ -63,7 +64,7 @@ func (t *Tx) AddImage(ctx context.Context, userID string, im *Image) (bool, erro
 	n, _ := res.RowsAffected()
 	inserted := n == 1
 	if inserted && im.Caption != "" {
-		return true, t.s.indexDoc(ctx, t.tx, userID, SearchImage, im.ID, im.SentAt, im.Caption+" "+im.SenderName)
+		return true, t.s.indexDoc(ctx, t.tx, userID, domain.KindImage, im.ID, im.SentAt, im.Caption+" "+im.SenderName)
 	}
 	return inserted, nil
 }
@@ -258,7 +259,7 @@ func (t *Tx) SetTranscript(ctx context.Context, userID, id, transcript, language
 	if err != nil {
 		return false, fmt.Errorf("store: set transcript: %w", err)
 	}
-	return true, t.s.indexDoc(ctx, t.tx, userID, SearchVoiceMemo, id, fromMS(sent), transcript)
+	return true, t.s.indexDoc(ctx, t.tx, userID, domain.KindVoiceMemo, id, fromMS(sent), transcript)
 }
 
 func (t *Tx) getMemo(ctx context.Context, userID, id string) (VoiceMemo, error) {

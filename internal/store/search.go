@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"github.com/synapse-kb/synapse/internal/domain"
 	"sort"
 	"strconv"
 	"strings"
@@ -13,19 +14,6 @@ import (
 	"golang.org/x/text/runes"
 	"golang.org/x/text/transform"
 	"golang.org/x/text/unicode/norm"
-)
-
-// Search document kinds.
-const (
-	SearchMessage   = "message"
-	SearchBookmark  = "bookmark"
-	SearchTask      = "task"
-	SearchNote      = "note"
-	SearchIdea      = "idea"
-	SearchLocation  = "location"
-	SearchVoiceMemo = "voice_memo"
-	SearchSummary   = "summary"
-	SearchImage     = "image"
 )
 
 // Fold is the form in which text is indexed and searched: lower case,
@@ -62,7 +50,7 @@ func searchTerms(q string) []string {
 func userToken(userID string) string { return "u" + strings.ToLower(userID) }
 
 // indexDoc adds or replaces the search document of one thing.
-func (s *Store) indexDoc(ctx context.Context, tx *sql.Tx, userID, kind, ref string, ts time.Time, text string) error {
+func (s *Store) indexDoc(ctx context.Context, tx *sql.Tx, userID string, kind domain.Kind, ref string, ts time.Time, text string) error {
 	body := Fold(text)
 	switch s.dialect {
 	case SQLite:
@@ -89,7 +77,7 @@ func (s *Store) indexDoc(ctx context.Context, tx *sql.Tx, userID, kind, ref stri
 
 // unindexDoc removes a thing's search document (the SQLite trigger removes
 // its indexed text).
-func (s *Store) unindexDoc(ctx context.Context, tx *sql.Tx, kind, ref string) error {
+func (s *Store) unindexDoc(ctx context.Context, tx *sql.Tx, kind domain.Kind, ref string) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM search_docs WHERE kind = $1 AND ref = $2`, kind, ref); err != nil {
 		return fmt.Errorf("store: unindex %s: %w", kind, err)
 	}
@@ -99,26 +87,27 @@ func (s *Store) unindexDoc(ctx context.Context, tx *sql.Tx, kind, ref string) er
 // SearchHit is one search result. Title and Snippet come from the thing
 // itself; Ref identifies it within its kind (for messages, "<chat id>/<id>").
 type SearchHit struct {
-	Kind    string    `json:"kind"`
-	ID      string    `json:"id"`
-	ChatID  string    `json:"chatId,omitempty"`
-	Title   string    `json:"title"`
-	Snippet string    `json:"snippet"`
-	Time    time.Time `json:"time"`
-	Rank    float64   `json:"rank"`
+	Kind    domain.Kind `json:"kind"`
+	ID      string      `json:"id"`
+	ChatID  string      `json:"chatId,omitempty"`
+	Title   string      `json:"title"`
+	Snippet string      `json:"snippet"`
+	Time    time.Time   `json:"time"`
+	Rank    float64     `json:"rank"`
 }
 
 // SearchOptions select a page of results.
 type SearchOptions struct {
 	// Kinds restricts results to these kinds (default: all).
-	Kinds []string
+	Kinds []domain.Kind
 	Limit int
 }
 
 type rawHit struct {
-	kind, ref string
-	ts        int64
-	rank      float64
+	kind domain.Kind
+	ref  string
+	ts   int64
+	rank float64
 }
 
 // Search finds the user's messages and knowledge matching every word of q,
@@ -130,9 +119,9 @@ func (s *Store) Search(ctx context.Context, userID, q string, o SearchOptions) (
 		return nil, nil
 	}
 	limit := ListOptions{Limit: o.Limit}.limit()
-	wantMessages, docKinds := len(o.Kinds) == 0, []string(nil)
+	wantMessages, docKinds := len(o.Kinds) == 0, []domain.Kind(nil)
 	for _, k := range o.Kinds {
-		if k == SearchMessage {
+		if k == domain.KindMessage {
 			wantMessages = true
 		} else {
 			docKinds = append(docKinds, k)
@@ -165,7 +154,7 @@ func (s *Store) Search(ctx context.Context, userID, q string, o SearchOptions) (
 			found = append(found, hits...)
 		}
 		for _, h := range found {
-			if k := h.kind + "/" + h.ref; !seen[k] {
+			if k := string(h.kind) + "/" + h.ref; !seen[k] {
 				seen[k] = true
 				if prefix {
 					h.rank /= 2 // a whole-word match ranks above a prefix match
@@ -186,7 +175,7 @@ func (s *Store) Search(ctx context.Context, userID, q string, o SearchOptions) (
 	return s.resolveHits(ctx, userID, raw, terms)
 }
 
-func kindFilter(kinds []string, args *[]any) string {
+func kindFilter(kinds []domain.Kind, args *[]any) string {
 	if len(kinds) == 0 {
 		return ""
 	}
@@ -269,7 +258,7 @@ func (s *Store) searchMessages(ctx context.Context, userID string, terms []strin
 		if err := rows.Scan(&seq, &ts, &text, &sender); err != nil {
 			return nil, err
 		}
-		out = append(out, rawHit{kind: SearchMessage, ref: strconv.FormatInt(seq, 10), ts: ts,
+		out = append(out, rawHit{kind: domain.KindMessage, ref: strconv.FormatInt(seq, 10), ts: ts,
 			rank: messageScore(text+" "+sender, terms, fromMS(ts), now)})
 	}
 	if err := rows.Err(); err != nil {
@@ -316,7 +305,7 @@ func normalise(hits []rawHit) {
 	}
 }
 
-func (s *Store) searchDocs(ctx context.Context, userID string, terms, kinds []string, prefix bool, limit int) ([]rawHit, error) {
+func (s *Store) searchDocs(ctx context.Context, userID string, terms []string, kinds []domain.Kind, prefix bool, limit int) ([]rawHit, error) {
 	if s.dialect == SQLite {
 		args := []any{ftsQuery(userID, terms, prefix), userID, rankWindow}
 		q := `SELECT d.kind, d.ref, d.ts, f.r FROM
@@ -362,7 +351,7 @@ func (s *Store) resolveHits(ctx context.Context, userID string, raw []rawHit, te
 		var title, text string
 		var err error
 		switch h.kind {
-		case SearchMessage:
+		case domain.KindMessage:
 			var m Message
 			var seq int64
 			if _, err = fmt.Sscan(h.ref, &seq); err == nil {
@@ -384,24 +373,24 @@ func (s *Store) resolveHits(ctx context.Context, userID string, raw []rawHit, te
 }
 
 // searchText returns what a search hit of a non-message kind shows.
-func (s *Store) searchText(ctx context.Context, userID, kind, id string) (title, text, chatID string, err error) {
+func (s *Store) searchText(ctx context.Context, userID string, kind domain.Kind, id string) (title, text, chatID string, err error) {
 	var q string
 	switch kind {
-	case SearchBookmark:
+	case domain.KindBookmark:
 		q = `SELECT title, description || ' ' || url, '' FROM bookmarks WHERE user_id = $1 AND id = $2`
-	case SearchTask:
+	case domain.KindTask:
 		q = `SELECT title, body, chat_id FROM tasks WHERE user_id = $1 AND id = $2`
-	case SearchNote:
+	case domain.KindNote:
 		q = `SELECT title, body, chat_id FROM notes WHERE user_id = $1 AND id = $2`
-	case SearchIdea:
+	case domain.KindIdea:
 		q = `SELECT title, body, chat_id FROM ideas WHERE user_id = $1 AND id = $2`
-	case SearchLocation:
+	case domain.KindLocation:
 		q = `SELECT name, address, chat_id FROM locations WHERE user_id = $1 AND id = $2`
-	case SearchVoiceMemo:
+	case domain.KindVoiceMemo:
 		q = `SELECT sender_name, transcript, chat_id FROM voice_memos WHERE user_id = $1 AND id = $2`
-	case SearchSummary:
+	case domain.KindSummary:
 		q = `SELECT chat_name || ' ' || day, text, chat_id FROM summaries WHERE user_id = $1 AND id = $2`
-	case SearchImage:
+	case domain.KindImage:
 		q = `SELECT sender_name, caption, chat_id FROM images WHERE user_id = $1 AND id = $2`
 	default:
 		return "", "", "", ErrNotFound

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/synapse-kb/synapse/internal/domain"
 	"github.com/synapse-kb/synapse/internal/store"
 	"github.com/synapse-kb/synapse/internal/testutil/dbtest"
 )
@@ -47,7 +48,7 @@ func TestSearchCannotBePoisonedByAnotherUser(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			kinds := map[string]int{}
+			kinds := map[domain.Kind]int{}
 			for _, h := range hits {
 				kinds[h.Kind]++
 			}

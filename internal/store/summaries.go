@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/synapse-kb/synapse/internal/domain"
 	"time"
 )
 
@@ -57,7 +58,7 @@ func (t *Tx) PutSummary(ctx context.Context, userID string, x Summary) (Summary,
 	if err != nil {
 		return Summary{}, fmt.Errorf("store: put summary: %w", err)
 	}
-	return out, t.s.indexDoc(ctx, t.tx, userID, SearchSummary, out.ID, out.CreatedAt, out.ChatName+" "+out.Text)
+	return out, t.s.indexDoc(ctx, t.tx, userID, domain.KindSummary, out.ID, out.CreatedAt, out.ChatName+" "+out.Text)
 }
 
 // SummaryFilter narrows a summary list.

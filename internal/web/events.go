@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/synapse-kb/synapse/internal/auth"
+	"github.com/synapse-kb/synapse/internal/domain"
 
 	"github.com/synapse-kb/synapse/internal/realtime"
 )
@@ -23,7 +24,7 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	var initial []realtime.Initial
 	if st, err := h.o.Service.Status(r.Context(), v.User.ID); err == nil {
-		initial = append(initial, realtime.Initial{Type: realtime.TypeSessionStatus, Data: st})
+		initial = append(initial, realtime.Initial{Type: domain.EventSessionStatus, Data: st})
 	}
 	// The stream ends with the browser session: at sign-out (here or
 	// everywhere), a password change, or when the account is disabled or

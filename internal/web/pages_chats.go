@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/synapse-kb/synapse/internal/domain"
 	"github.com/synapse-kb/synapse/internal/service"
 	"github.com/synapse-kb/synapse/internal/store"
 	"github.com/synapse-kb/synapse/internal/whatsapp"
@@ -45,7 +46,7 @@ func (h *Handler) chatsPage(w http.ResponseWriter, r *http.Request, v *viewer) {
 	d.Chats, d.Pager = p.Items, newPager(r, p.NextCursor)
 	pg := &page{Title: "Chats and groups", Nav: "chats", Data: d}
 	if r.URL.Query().Get("cursor") == "" {
-		pg.Live = "message"
+		pg.Live = liveKinds{domain.KindMessage}
 	}
 	h.render(w, r, v, status, "chats", pg)
 }
@@ -131,7 +132,7 @@ func (h *Handler) renderChat(w http.ResponseWriter, r *http.Request, v *viewer, 
 	pg := &page{Nav: "chats", State: st, Data: d}
 	pg.Title = pg.ChatName(chat)
 	if d.Newest {
-		pg.Live, pg.LiveChat = "message image voice_memo", chat.ID
+		pg.Live, pg.LiveChat = liveKinds{domain.KindMessage, domain.KindImage, domain.KindVoiceMemo}, chat.ID
 	}
 	h.render(w, r, v, status, "chat", pg)
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/synapse-kb/synapse/internal/domain"
 	"github.com/synapse-kb/synapse/internal/service"
 	"github.com/synapse-kb/synapse/internal/store"
 	"github.com/synapse-kb/synapse/internal/whatsapp"
@@ -21,7 +22,7 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request, v *viewer) {
 		return
 	}
 	h.render(w, r, v, http.StatusOK, "dashboard", &page{Title: "Dashboard", Nav: "home",
-		Live: "message task summary", Data: d})
+		Live: liveKinds{domain.KindMessage, domain.KindTask, domain.KindSummary}, Data: d})
 }
 
 // connectData is the Connect WhatsApp page.

@@ -59,7 +59,7 @@ func (h *Handler) renderTasks(w http.ResponseWriter, r *http.Request, v *viewer,
 			return
 		}
 		d.Done, d.Pager = p.Items, newPager(r, p.NextCursor)
-		h.render(w, r, v, status, "tasks", &page{Title: "Done tasks", Nav: "tasks", Live: "task", Data: d})
+		h.render(w, r, v, status, "tasks", &page{Title: "Done tasks", Nav: "tasks", Live: liveKinds{domain.KindTask}, Data: d})
 		return
 	}
 	steps, _ := strconv.Atoi(r.URL.Query().Get("show"))
@@ -82,7 +82,7 @@ func (h *Handler) renderTasks(w http.ResponseWriter, r *http.Request, v *viewer,
 		return
 	}
 	d.Done = recent.Items
-	h.render(w, r, v, status, "tasks", &page{Title: "Tasks", Nav: "tasks", Live: "task", Data: d})
+	h.render(w, r, v, status, "tasks", &page{Title: "Tasks", Nav: "tasks", Live: liveKinds{domain.KindTask}, Data: d})
 }
 
 // readTask reads a task form: the form as typed, and the service's input.
@@ -204,7 +204,7 @@ func (h *Handler) renderNotes(w http.ResponseWriter, r *http.Request, v *viewer,
 		h.fail(w, r, v, err)
 		return
 	}
-	h.render(w, r, v, status, "notes", &page{Title: k.Title, Nav: k.Path, Live: string(k.Kind),
+	h.render(w, r, v, status, "notes", &page{Title: k.Title, Nav: k.Path, Live: liveKinds{k.Kind},
 		Data: notesData{Kind: k, Items: p.Items, Pager: newPager(r, p.NextCursor), Form: f, Errors: errs}})
 }
 
@@ -304,7 +304,7 @@ func (h *Handler) renderLocations(w http.ResponseWriter, r *http.Request, v *vie
 		h.fail(w, r, v, err)
 		return
 	}
-	h.render(w, r, v, status, "locations", &page{Title: "Places", Nav: "locations", Live: "location",
+	h.render(w, r, v, status, "locations", &page{Title: "Places", Nav: "locations", Live: liveKinds{domain.KindLocation},
 		Data: locationsData{Items: p.Items, Pager: newPager(r, p.NextCursor), Form: f, Errors: errs}})
 }
 
@@ -417,7 +417,7 @@ func (h *Handler) renderBookmarks(w http.ResponseWriter, r *http.Request, v *vie
 	}
 	d := bookmarksData{Items: p.Items, Pager: newPager(r, p.NextCursor), Form: f, Errors: errs, CanAdd: h.o.Service.CanQueue(),
 		ChatNames: h.chatNames(ctx, v.User.ID, ids)}
-	h.render(w, r, v, status, "bookmarks", &page{Title: "Bookmarks", Nav: "bookmarks", Live: "bookmark", Data: d})
+	h.render(w, r, v, status, "bookmarks", &page{Title: "Bookmarks", Nav: "bookmarks", Live: liveKinds{domain.KindBookmark}, Data: d})
 }
 
 func (h *Handler) createBookmark(w http.ResponseWriter, r *http.Request, v *viewer) {

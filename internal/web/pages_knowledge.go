@@ -49,7 +49,7 @@ func (h *Handler) galleryPage(w http.ResponseWriter, r *http.Request, v *viewer)
 	}
 	pg := &page{Title: "Gallery", Nav: "gallery", Data: d}
 	if d.Pager.First && d.Chat == "" && d.From == "" && d.To == "" {
-		pg.Live = "image"
+		pg.Live = liveKinds{domain.KindImage}
 	}
 	h.render(w, r, v, status, "gallery", pg)
 }
@@ -113,7 +113,7 @@ func (h *Handler) voiceMemosPage(w http.ResponseWriter, r *http.Request, v *view
 		ids[i] = m.ChatID
 	}
 	d := voiceData{Memos: p.Items, Pager: newPager(r, p.NextCursor), ChatNames: h.chatNames(r.Context(), v.User.ID, ids), Transcriber: h.o.Service.HasTranscriber()}
-	h.render(w, r, v, http.StatusOK, "voice", &page{Title: "Voice memos", Nav: "voice", Live: "voice_memo", Data: d})
+	h.render(w, r, v, http.StatusOK, "voice", &page{Title: "Voice memos", Nav: "voice", Live: liveKinds{domain.KindVoiceMemo}, Data: d})
 }
 
 // Summaries.
@@ -166,7 +166,7 @@ func (h *Handler) renderSummaries(w http.ResponseWriter, r *http.Request, v *vie
 	d.Groups = groups.Items
 	pg := &page{Title: "Daily summaries", Nav: "summaries", Data: d}
 	if d.Pager.First {
-		pg.Live = "summary"
+		pg.Live = liveKinds{domain.KindSummary}
 	}
 	h.render(w, r, v, status, "summaries", pg)
 }

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/synapse-kb/synapse/internal/domain"
 	"github.com/synapse-kb/synapse/internal/service"
 	"github.com/synapse-kb/synapse/internal/store"
 	"github.com/synapse-kb/synapse/internal/validate"
@@ -61,7 +62,7 @@ type page struct {
 	// Live lists the event types (space-separated) that make the script
 	// refresh the page's #live region; LiveChat limits "message" events to
 	// one chat.
-	Live     string
+	Live     liveKinds
 	LiveChat string
 	// Query is the search box's text.
 	Query string
@@ -104,6 +105,18 @@ func (p *page) ChatName(c store.Chat) string {
 		return "Notes to self"
 	}
 	return chatLabel(c)
+}
+
+// liveKinds are the kinds whose events refresh a page's live region.
+type liveKinds []domain.Kind
+
+// String is the list as the page's script reads it: space-separated.
+func (l liveKinds) String() string {
+	s := make([]string, len(l))
+	for i, k := range l {
+		s[i] = string(k)
+	}
+	return strings.Join(s, " ")
 }
 
 // Day shows a calendar day (YYYY-MM-DD) as every page does: "Sat 5 Dec",

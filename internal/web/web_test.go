@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/synapse-kb/synapse/internal/domain"
 	"github.com/synapse-kb/synapse/internal/store"
 	"github.com/synapse-kb/synapse/internal/testutil/apptest"
 	"github.com/synapse-kb/synapse/internal/whatsapp/sim"
@@ -303,7 +304,7 @@ func testOwnership(t *testing.T, srv *apptest.Server) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	note, err := srv.App.Store.CreateNote(ctx, ua.ID, store.SearchNote, "Ana's note", "")
+	note, err := srv.App.Store.CreateNote(ctx, ua.ID, domain.KindNote, "Ana's note", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -338,7 +339,7 @@ func testOwnership(t *testing.T, srv *apptest.Server) {
 	if err != nil || got.Done || got.Title != "Ana's task" {
 		t.Fatalf("task after another user's attempts: %+v %v", got, err)
 	}
-	if n, _ := srv.App.Store.GetNote(ctx, ua.ID, store.SearchNote, note.ID); n.Title != "Ana's note" {
+	if n, _ := srv.App.Store.GetNote(ctx, ua.ID, domain.KindNote, note.ID); n.Title != "Ana's note" {
 		t.Fatalf("note changed: %+v", n)
 	}
 	for _, p := range []string{"/chats", "/gallery", "/bookmarks", "/voice-memos", "/tasks", "/notes", "/search?q=secret", "/search?q=beach"} {

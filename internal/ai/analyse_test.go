@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/synapse-kb/synapse/internal/domain"
 	"github.com/synapse-kb/synapse/internal/knowledge"
 )
 
@@ -38,11 +39,11 @@ const goodItems = `{"items":[
 
 func wantGoodItems() []knowledge.Item {
 	return []knowledge.Item{
-		{Kind: knowledge.KindTask, Title: "Buy milk", Due: ptr(time.Date(2026, 5, 5, 9, 0, 0, 0, berlin)), DueHasTime: true},
-		{Kind: knowledge.KindTask, Title: "Call the dentist", Body: "Call the dentist about the crown", Due: ptr(time.Date(2026, 5, 8, 0, 0, 0, 0, berlin))},
-		{Kind: knowledge.KindNote, Title: "Door code is 4711"},
-		{Kind: knowledge.KindIdea, Title: "Podcast about urban gardening", Body: "Maybe a podcast about urban gardening with Jonas"},
-		{Kind: knowledge.KindLocation, Title: "Café Einstein", Address: "Kurfürstenstraße 58, Berlin", Latitude: ptr(52.5034), Longitude: ptr(13.3603)},
+		{Kind: domain.KindTask, Title: "Buy milk", Due: ptr(time.Date(2026, 5, 5, 9, 0, 0, 0, berlin)), DueHasTime: true},
+		{Kind: domain.KindTask, Title: "Call the dentist", Body: "Call the dentist about the crown", Due: ptr(time.Date(2026, 5, 8, 0, 0, 0, 0, berlin))},
+		{Kind: domain.KindNote, Title: "Door code is 4711"},
+		{Kind: domain.KindIdea, Title: "Podcast about urban gardening", Body: "Maybe a podcast about urban gardening with Jonas"},
+		{Kind: domain.KindLocation, Title: "Café Einstein", Address: "Kurfürstenstraße 58, Berlin", Latitude: ptr(52.5034), Longitude: ptr(13.3603)},
 	}
 }
 
@@ -71,7 +72,7 @@ func TestExtractItems(t *testing.T) {
 	api := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, n int) {
 		writeJSON(w, 200, chatCompletion(goodItems))
 	})
-	an, err := NewAnalyzer(api.config())
+	an, err := NewAnalyser(api.config())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,14 +133,14 @@ func TestExtractItemsDropsInvalid(t *testing.T) {
 	api := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, n int) {
 		writeJSON(w, 200, chatCompletion(answer))
 	})
-	an, _ := NewAnalyzer(api.config())
+	an, _ := NewAnalyser(api.config())
 	items, err := an.ExtractItems(context.Background(), "lots of things", now, berlin)
 	if err != nil {
 		t.Fatal(err)
 	}
 	sameItems(t, items, []knowledge.Item{
-		{Kind: knowledge.KindTask, Title: "Buy milk", Due: ptr(time.Date(2026, 5, 5, 9, 0, 0, 0, berlin)), DueHasTime: true},
-		{Kind: knowledge.KindNote, Title: "Local time without offset", Due: ptr(time.Date(2026, 5, 6, 18, 30, 0, 0, berlin)), DueHasTime: true},
+		{Kind: domain.KindTask, Title: "Buy milk", Due: ptr(time.Date(2026, 5, 5, 9, 0, 0, 0, berlin)), DueHasTime: true},
+		{Kind: domain.KindNote, Title: "Local time without offset", Due: ptr(time.Date(2026, 5, 6, 18, 30, 0, 0, berlin)), DueHasTime: true},
 	})
 }
 
@@ -153,7 +154,7 @@ func TestExtractItemsCapsLengths(t *testing.T) {
 	api := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, n int) {
 		writeJSON(w, 200, chatCompletion(answer))
 	})
-	an, _ := NewAnalyzer(api.config())
+	an, _ := NewAnalyser(api.config())
 	items, err := an.ExtractItems(context.Background(), "x", now, berlin)
 	if err != nil || len(items) != 1 {
 		t.Fatalf("%v, %v", items, err)
@@ -178,7 +179,7 @@ func TestExtractItemsInvalidAnswer(t *testing.T) {
 		api := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, n int) {
 			writeJSON(w, 200, chatCompletion(content))
 		})
-		an, _ := NewAnalyzer(api.config())
+		an, _ := NewAnalyser(api.config())
 		items, err := an.ExtractItems(context.Background(), "x", now, berlin)
 		if !errors.Is(err, ErrInvalidAnswer) || IsRetryable(err) || items != nil {
 			t.Errorf("answer %q: items %v, err %v; want a permanent ErrInvalidAnswer", content, items, err)
@@ -192,7 +193,7 @@ func TestExtractItemsRefusal(t *testing.T) {
 		body := strings.Replace(chatCompletion(""), `"refusal":null`, `"refusal":"I'm sorry, I can't help with that."`, 1)
 		writeJSON(w, 200, body)
 	})
-	an, _ := NewAnalyzer(api.config())
+	an, _ := NewAnalyser(api.config())
 	_, err := an.ExtractItems(context.Background(), "x", now, berlin)
 	if !errors.Is(err, ErrRefused) || IsRetryable(err) || !strings.Contains(err.Error(), "can't help") {
 		t.Errorf("err = %v, want a permanent ErrRefused with the refusal", err)
@@ -204,7 +205,7 @@ func TestExtractItemsEmptyText(t *testing.T) {
 	api := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, n int) {
 		writeJSON(w, 200, chatCompletion(goodItems))
 	})
-	an, _ := NewAnalyzer(api.config())
+	an, _ := NewAnalyser(api.config())
 	items, err := an.ExtractItems(context.Background(), " \n\t", now, berlin)
 	if items != nil || err != nil || len(api.requests()) != 0 {
 		t.Errorf("empty text: %v, %v, %d requests; want nothing", items, err, len(api.requests()))
@@ -234,7 +235,7 @@ func TestExtractItemsFallbackToJSONObject(t *testing.T) {
 		}
 		writeJSON(w, 200, chatCompletion(goodItems))
 	})
-	an, _ := NewAnalyzer(api.config())
+	an, _ := NewAnalyser(api.config())
 	for i := range 2 {
 		items, err := an.ExtractItems(context.Background(), "things", now, berlin)
 		if err != nil {
@@ -272,7 +273,7 @@ func TestExtractItemsFallbackToPlain(t *testing.T) {
 			writeJSON(w, 200, chatCompletion(answer))
 		}
 	})
-	an, _ := NewAnalyzer(api.config())
+	an, _ := NewAnalyser(api.config())
 	for i := range 2 {
 		items, err := an.ExtractItems(context.Background(), "things", now, berlin)
 		if err != nil {

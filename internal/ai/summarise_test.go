@@ -11,13 +11,13 @@ import (
 	"unicode/utf8"
 )
 
-func TestSummarizeDay(t *testing.T) {
+func TestSummariseDay(t *testing.T) {
 	t.Parallel()
 	answer := `{"summary":"- Anna bringt am Samstag den Kuchen mit.\n- Treffpunkt 15 Uhr bei Oma.","language":"de"}`
 	api := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, n int) {
 		writeJSON(w, 200, chatCompletion(answer))
 	})
-	s, err := NewSummarizer(api.config())
+	s, err := NewSummariser(api.config())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +31,7 @@ func TestSummarizeDay(t *testing.T) {
 			{Sender: "Carla", Time: day.Add(9*time.Hour + 31*time.Minute), Text: "Ich nicht, aber ich bringe Blumen.\nTreffpunkt 15 Uhr bei Oma?"},
 		},
 	}
-	got, err := s.SummarizeDay(context.Background(), in)
+	got, err := s.SummariseDay(context.Background(), in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,32 +64,32 @@ func TestSummarizeDay(t *testing.T) {
 	}
 }
 
-func TestSummarizeDayLanguageTags(t *testing.T) {
+func TestSummariseDayLanguageTags(t *testing.T) {
 	t.Parallel()
 	for lang, want := range map[string]string{"pt_BR": "pt-BR", "Spanish": "es", "": "", "??": ""} {
 		api := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, n int) {
 			writeJSON(w, 200, chatCompletion(mustJSON(map[string]string{"summary": "Resumo.", "language": lang})))
 		})
-		s, _ := NewSummarizer(api.config())
-		got, err := s.SummarizeDay(context.Background(), DayInput{Group: "g", Date: now, Messages: []DayMessage{{Sender: "a", Time: now, Text: "oi"}}})
+		s, _ := NewSummariser(api.config())
+		got, err := s.SummariseDay(context.Background(), DayInput{Group: "g", Date: now, Messages: []DayMessage{{Sender: "a", Time: now, Text: "oi"}}})
 		if err != nil || got.Language != want {
 			t.Errorf("language %q: %+v, %v; want %q", lang, got, err, want)
 		}
 	}
 }
 
-func TestSummarizeDayInvalid(t *testing.T) {
+func TestSummariseDayInvalid(t *testing.T) {
 	t.Parallel()
 	api := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, n int) {
 		writeJSON(w, 200, chatCompletion(`{"summary":"   ","language":"en"}`))
 	})
-	s, _ := NewSummarizer(api.config())
+	s, _ := NewSummariser(api.config())
 	one := []DayMessage{{Sender: "a", Time: now, Text: "hi"}}
-	if _, err := s.SummarizeDay(context.Background(), DayInput{Date: now, Messages: one}); !errors.Is(err, ErrInvalidAnswer) {
+	if _, err := s.SummariseDay(context.Background(), DayInput{Date: now, Messages: one}); !errors.Is(err, ErrInvalidAnswer) {
 		t.Errorf("empty summary: err = %v, want ErrInvalidAnswer", err)
 	}
 	for _, msgs := range [][]DayMessage{nil, {{Sender: "a", Time: now, Text: " "}}} {
-		if _, err := s.SummarizeDay(context.Background(), DayInput{Date: now, Messages: msgs}); !errors.Is(err, ErrEmptyInput) {
+		if _, err := s.SummariseDay(context.Background(), DayInput{Date: now, Messages: msgs}); !errors.Is(err, ErrEmptyInput) {
 			t.Errorf("no text: err = %v, want ErrEmptyInput", err)
 		}
 	}
