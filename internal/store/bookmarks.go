@@ -19,22 +19,24 @@ const (
 
 // Bookmark is a link the user shared or saved, with its page's preview.
 type Bookmark struct {
-	ID            string          `json:"id"`
-	URL           string          `json:"url"`
-	NormalizedURL string          `json:"normalizedUrl"`
-	Title         string          `json:"title"`
-	Description   string          `json:"description"`
-	SiteName      string          `json:"siteName"`
-	ImageURL      string          `json:"imageUrl,omitempty"`
-	ImageSHA256   string          `json:"-"`
-	HasPreview    bool            `json:"hasPreviewImage"`
-	Status        string          `json:"status"`
-	Error         string          `json:"error,omitempty"`
-	Manual        bool            `json:"manual"`
-	FetchedAt     *time.Time      `json:"fetchedAt,omitempty"`
-	CreatedAt     time.Time       `json:"createdAt"`
-	UpdatedAt     time.Time       `json:"updatedAt"`
-	Shares        []BookmarkShare `json:"shares"`
+	ID            string     `json:"id"`
+	URL           string     `json:"url"`
+	NormalizedURL string     `json:"normalizedUrl"`
+	Title         string     `json:"title"`
+	Description   string     `json:"description"`
+	SiteName      string     `json:"siteName"`
+	ImageURL      string     `json:"imageUrl,omitempty"`
+	ImageSHA256   string     `json:"-"`
+	HasPreview    bool       `json:"hasPreviewImage"`
+	Status        string     `json:"status"`
+	Error         string     `json:"error,omitempty"`
+	Manual        bool       `json:"manual"`
+	FetchedAt     *time.Time `json:"fetchedAt,omitempty"`
+	CreatedAt     time.Time  `json:"createdAt"`
+	UpdatedAt     time.Time  `json:"updatedAt"`
+	// EditedAt is when the person last changed the bookmark by hand.
+	EditedAt *time.Time      `json:"editedAt,omitempty"`
+	Shares   []BookmarkShare `json:"shares"`
 }
 
 // BookmarkShare is a message that shared a bookmark.
@@ -46,15 +48,15 @@ type BookmarkShare struct {
 	SharedAt   time.Time `json:"sharedAt"`
 }
 
-const bookmarkColumns = `id, url, normalized_url, title, description, site_name, image_url, image_sha256, status, error, manual, fetched_at, created_at, updated_at`
+const bookmarkColumns = `id, url, normalized_url, title, description, site_name, image_url, image_sha256, status, error, manual, fetched_at, created_at, updated_at, edited_at`
 
 func scanBookmark(row interface{ Scan(...any) error }) (Bookmark, error) {
 	var b Bookmark
 	var fetched sql.NullInt64
-	var created, updated int64
+	var created, updated, edited int64
 	err := row.Scan(&b.ID, &b.URL, &b.NormalizedURL, &b.Title, &b.Description, &b.SiteName, &b.ImageURL, &b.ImageSHA256,
-		&b.Status, &b.Error, &b.Manual, &fetched, &created, &updated)
-	b.CreatedAt, b.UpdatedAt = fromMS(created), fromMS(updated)
+		&b.Status, &b.Error, &b.Manual, &fetched, &created, &updated, &edited)
+	b.CreatedAt, b.UpdatedAt, b.EditedAt = fromMS(created), fromMS(updated), editedTime(edited)
 	if fetched.Valid {
 		t := fromMS(fetched.Int64)
 		b.FetchedAt = &t
@@ -193,7 +195,7 @@ func (s *Store) UpdateBookmark(ctx context.Context, userID, id string, title, de
 	err := s.InTx(ctx, func(tx *sql.Tx) error {
 		var err error
 		b, err = scanBookmark(tx.QueryRowContext(ctx, `UPDATE bookmarks SET title = COALESCE($3, title), description = COALESCE($4, description),
-			updated_at = $5 WHERE user_id = $1 AND id = $2 RETURNING `+bookmarkColumns, userID, id, title, description, ms(s.clock())))
+			updated_at = $5, edited_at = $5 WHERE user_id = $1 AND id = $2 RETURNING `+bookmarkColumns, userID, id, title, description, ms(s.clock())))
 		if err != nil {
 			return notFound(err)
 		}

@@ -47,6 +47,8 @@ type Task struct {
 	Source     Source     `json:"source"`
 	CreatedAt  time.Time  `json:"createdAt"`
 	UpdatedAt  time.Time  `json:"updatedAt"`
+	// EditedAt is when the person last changed the item by hand.
+	EditedAt *time.Time `json:"editedAt,omitempty"`
 }
 
 // Note is something to remember.
@@ -57,6 +59,8 @@ type Note struct {
 	Source    Source    `json:"source"`
 	CreatedAt time.Time `json:"createdAt"`
 	UpdatedAt time.Time `json:"updatedAt"`
+	// EditedAt is when the person last changed the item by hand.
+	EditedAt *time.Time `json:"editedAt,omitempty"`
 }
 
 // Idea is a thought worth keeping.
@@ -73,6 +77,8 @@ type Location struct {
 	Source    Source    `json:"source"`
 	CreatedAt time.Time `json:"createdAt"`
 	UpdatedAt time.Time `json:"updatedAt"`
+	// EditedAt is when the person last changed the item by hand.
+	EditedAt *time.Time `json:"editedAt,omitempty"`
 }
 
 // Extracted is one item found by analysing a source, before it is stored.
@@ -90,10 +96,21 @@ type Extracted struct {
 
 type scanner interface{ Scan(...any) error }
 
-const sourceColumns = `source, chat_id, message_id, voice_memo_id, created_at, updated_at`
+// sourceColumns end every item's columns: where it came from, when it was
+// made and changed, and when the person last changed it.
+const sourceColumns = `source, chat_id, message_id, voice_memo_id, created_at, updated_at, edited_at`
 
-func scanSource(src *Source, created, updated *int64) []any {
-	return []any{&src.Kind, &src.ChatID, &src.MessageID, &src.VoiceMemoID, created, updated}
+func scanSource(src *Source, created, updated, edited *int64) []any {
+	return []any{&src.Kind, &src.ChatID, &src.MessageID, &src.VoiceMemoID, created, updated, edited}
+}
+
+// editedTime is an edited_at column as a time (nil: never).
+func editedTime(v int64) *time.Time {
+	if v == 0 {
+		return nil
+	}
+	t := fromMS(v)
+	return &t
 }
 
 const taskColumns = `id, title, body, due_at, due_has_time, done, done_at, ` + sourceColumns
@@ -101,10 +118,10 @@ const taskColumns = `id, title, body, due_at, due_has_time, done, done_at, ` + s
 func scanTask(row scanner) (Task, error) {
 	var t Task
 	var due, doneAt sql.NullInt64
-	var created, updated int64
-	err := row.Scan(append([]any{&t.ID, &t.Title, &t.Body, &due, &t.DueHasTime, &t.Done, &doneAt}, scanSource(&t.Source, &created, &updated)...)...)
+	var created, updated, edited int64
+	err := row.Scan(append([]any{&t.ID, &t.Title, &t.Body, &due, &t.DueHasTime, &t.Done, &doneAt}, scanSource(&t.Source, &created, &updated, &edited)...)...)
 	t.Due, t.DoneAt = optTime(due), optTime(doneAt)
-	t.CreatedAt, t.UpdatedAt = fromMS(created), fromMS(updated)
+	t.CreatedAt, t.UpdatedAt, t.EditedAt = fromMS(created), fromMS(updated), editedTime(edited)
 	return t, err
 }
 
@@ -112,9 +129,9 @@ const noteColumns = `id, title, body, ` + sourceColumns
 
 func scanNote(row scanner) (Note, error) {
 	var n Note
-	var created, updated int64
-	err := row.Scan(append([]any{&n.ID, &n.Title, &n.Body}, scanSource(&n.Source, &created, &updated)...)...)
-	n.CreatedAt, n.UpdatedAt = fromMS(created), fromMS(updated)
+	var created, updated, edited int64
+	err := row.Scan(append([]any{&n.ID, &n.Title, &n.Body}, scanSource(&n.Source, &created, &updated, &edited)...)...)
+	n.CreatedAt, n.UpdatedAt, n.EditedAt = fromMS(created), fromMS(updated), editedTime(edited)
 	return n, err
 }
 
@@ -123,12 +140,12 @@ const locationColumns = `id, name, address, latitude, longitude, url, ` + source
 func scanLocation(row scanner) (Location, error) {
 	var l Location
 	var lat, lng sql.NullFloat64
-	var created, updated int64
-	err := row.Scan(append([]any{&l.ID, &l.Name, &l.Address, &lat, &lng, &l.URL}, scanSource(&l.Source, &created, &updated)...)...)
+	var created, updated, edited int64
+	err := row.Scan(append([]any{&l.ID, &l.Name, &l.Address, &lat, &lng, &l.URL}, scanSource(&l.Source, &created, &updated, &edited)...)...)
 	if lat.Valid && lng.Valid {
 		l.Latitude, l.Longitude = &lat.Float64, &lng.Float64
 	}
-	l.CreatedAt, l.UpdatedAt = fromMS(created), fromMS(updated)
+	l.CreatedAt, l.UpdatedAt, l.EditedAt = fromMS(created), fromMS(updated), editedTime(edited)
 	return l, err
 }
 
@@ -334,7 +351,7 @@ func (s *Store) UpdateTask(ctx context.Context, userID, id string, p TaskPatch) 
 				cur.DoneAt = &d
 			}
 		}
-		t, err = scanTask(tx.QueryRowContext(ctx, `UPDATE tasks SET title = $3, body = $4, due_at = $5, due_has_time = $6, done = $7, done_at = $8, updated_at = $9
+		t, err = scanTask(tx.QueryRowContext(ctx, `UPDATE tasks SET title = $3, body = $4, due_at = $5, due_has_time = $6, done = $7, done_at = $8, updated_at = $9, edited_at = $9
 			WHERE user_id = $1 AND id = $2 RETURNING `+taskColumns,
 			userID, id, cur.Title, cur.Body, optMS(cur.Due), cur.DueHasTime, cur.Done, optMS(cur.DoneAt), ms(now)))
 		if err != nil {
@@ -409,7 +426,7 @@ func (s *Store) UpdateNote(ctx context.Context, userID string, kind domain.Kind,
 	var n Note
 	err := s.InTx(ctx, func(tx *sql.Tx) error {
 		var err error
-		n, err = scanNote(tx.QueryRowContext(ctx, `UPDATE `+noteTable(kind)+` SET title = COALESCE($3, title), body = COALESCE($4, body), updated_at = $5
+		n, err = scanNote(tx.QueryRowContext(ctx, `UPDATE `+noteTable(kind)+` SET title = COALESCE($3, title), body = COALESCE($4, body), updated_at = $5, edited_at = $5
 			WHERE user_id = $1 AND id = $2 RETURNING `+noteColumns, userID, id, title, body, ms(s.clock())))
 		if err != nil {
 			return notFound(err)
@@ -463,7 +480,7 @@ func (s *Store) UpdateLocation(ctx context.Context, userID, id string, p Locatio
 	err := s.InTx(ctx, func(tx *sql.Tx) error {
 		var err error
 		l, err = scanLocation(tx.QueryRowContext(ctx, `UPDATE locations SET name = COALESCE($3, name), address = COALESCE($4, address),
-			url = COALESCE($5, url), latitude = COALESCE($6, latitude), longitude = COALESCE($7, longitude), updated_at = $8
+			url = COALESCE($5, url), latitude = COALESCE($6, latitude), longitude = COALESCE($7, longitude), updated_at = $8, edited_at = $8
 			WHERE user_id = $1 AND id = $2 RETURNING `+locationColumns,
 			userID, id, p.Name, p.Address, p.URL, optFloat(p.Latitude), optFloat(p.Longitude), ms(s.clock())))
 		if err != nil {
