@@ -191,7 +191,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, version stri
 	var leases sessions.Leases // nil: this process runs every session
 	if clustered {
 		a.Cluster, err = cluster.New(cluster.Options{Store: st, Hub: a.Hub, DatabaseURL: cfg.DatabaseURL, Secret: secret,
-			LeaseTTL: cfg.LeaseTTL, Log: log.With("component", "cluster")})
+			LeaseTTL: cfg.LeaseTTL, Log: log.With("component", "cluster"), OnControl: a.onControl})
 		if err != nil {
 			return nil, err
 		}
@@ -251,12 +251,37 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, version stri
 // process: their realtime streams and, for an account disabled or deleted,
 // its WhatsApp session. (Several nodes: the other nodes' streams end at
 // their next recheck, or when the cluster carries the revocation to them.)
-func (a *App) revoked(r auth.Revocation) {
-	if a.Hub != nil {
-		a.Hub.Revoke(r.UserID, func(c realtime.Credential) bool {
-			return r.Matches(auth.Credential{UserID: c.UserID, ID: c.ID, IssuedAt: c.IssuedAt, ExpiresAt: c.ExpiresAt})
-		})
+// controlRevoked carries a revocation to the other nodes of a cluster.
+const controlRevoked = "control.revoked"
+
+// revokeHere ends this node's streams that the revocation matches.
+func (a *App) revokeHere(r auth.Revocation) {
+	if a.Hub == nil {
+		return
 	}
+	a.Hub.Revoke(r.UserID, func(c realtime.Credential) bool {
+		return r.Matches(auth.Credential{UserID: c.UserID, ID: c.ID, IssuedAt: c.IssuedAt, ExpiresAt: c.ExpiresAt})
+	})
+}
+
+// onControl handles other nodes' control messages.
+func (a *App) onControl(typ string, data json.RawMessage) {
+	if typ != controlRevoked {
+		return
+	}
+	var r auth.Revocation
+	if err := json.Unmarshal(data, &r); err != nil {
+		a.Log.Warn("cluster: unreadable revocation", "err", err)
+		return
+	}
+	a.revokeHere(r)
+}
+
+func (a *App) revoked(r auth.Revocation) {
+	if a.Cluster != nil {
+		a.Cluster.Broadcast(controlRevoked, r)
+	}
+	a.revokeHere(r)
 	if a.Sessions == nil {
 		return
 	}

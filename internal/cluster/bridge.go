@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -238,6 +239,12 @@ func (b *bridge) deliver(ctx context.Context, payload []byte) {
 		}
 	}
 	for _, e := range nt.Events {
+		if strings.HasPrefix(e.Type, controlPrefix) {
+			if b.n.o.OnControl != nil {
+				b.n.o.OnControl(e.Type, e.Data)
+			}
+			continue
+		}
 		b.n.o.Hub.Publish(e.User, e.Type, e.Data)
 	}
 }

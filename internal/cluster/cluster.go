@@ -21,6 +21,7 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -49,6 +50,10 @@ type Options struct {
 	LeaseTTL time.Duration
 	Log      *slog.Logger
 	Now      func() time.Time
+	// OnControl receives the control messages other nodes Broadcast (for
+	// example "control.revoked": a credential ended, so streams opened
+	// with it here must end too).
+	OnControl func(typ string, data json.RawMessage)
 }
 
 // Node is this process as a member of the cluster. It implements
@@ -316,6 +321,23 @@ func (n *Node) Release(sessionID string) {
 
 // Publish implements realtime.Publisher: the event goes to this node's
 // clients and, when other nodes are alive, to theirs.
+// controlPrefix marks control messages between nodes: they go to
+// Options.OnControl, never to a person's streams.
+const controlPrefix = "control."
+
+// Broadcast sends a control message (typ starts with "control.") to every
+// other node, best effort: like realtime events, it is dropped when the
+// bridge's queue is full, so receivers must have a fallback (streams
+// recheck their credential now and then).
+func (n *Node) Broadcast(typ string, data any) {
+	if !strings.HasPrefix(typ, controlPrefix) {
+		panic("cluster: Broadcast of a non-control type " + typ)
+	}
+	if n.peers.Load() > 0 {
+		n.bridge.send("", typ, data)
+	}
+}
+
 func (n *Node) Publish(userID, typ string, data any) {
 	n.o.Hub.Publish(userID, typ, data)
 	if n.peers.Load() > 0 {

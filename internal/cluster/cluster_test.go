@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -57,9 +58,14 @@ func newFixture(t testing.TB) *fixture {
 }
 
 func (f *fixture) node(secret string, now func() time.Time) *testNode {
+	return f.nodeWith(Options{Secret: []byte(secret), Now: now})
+}
+
+func (f *fixture) nodeWith(o Options) *testNode {
 	f.t.Helper()
 	hub := realtime.NewHub(16, slog.New(slog.DiscardHandler))
-	n, err := New(Options{Store: f.st, Hub: hub, DatabaseURL: f.url, Secret: []byte(secret), LeaseTTL: time.Hour, Now: now})
+	o.Store, o.Hub, o.DatabaseURL, o.LeaseTTL = f.st, hub, f.url, time.Hour
+	n, err := New(o)
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -370,5 +376,37 @@ func TestReplayGuardForgetsOldIDs(t *testing.T) {
 	}
 	if len(g.ids) != 1 {
 		t.Fatalf("%d ids kept, want only the one inside the window", len(g.ids))
+	}
+}
+
+// Control messages reach the other nodes' OnControl, never anyone's
+// stream.
+func TestBroadcastControl(t *testing.T) {
+	f := newFixture(t)
+	got := make(chan string, 4)
+	n1 := f.node(secret, nil)
+	n2 := f.nodeWith(Options{Secret: []byte(secret), OnControl: func(typ string, data json.RawMessage) { got <- typ + " " + string(data) }})
+	deadline := time.Now().Add(10 * time.Second)
+	for n1.Stats().Peers != 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("n1 did not learn of n2")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	sub := n2.hub.Subscribe("u1")
+	defer n2.hub.Unsubscribe(sub)
+	n1.Broadcast("control.revoked", map[string]string{"userId": "u1"})
+	select {
+	case m := <-got:
+		if m != `control.revoked {"userId":"u1"}` {
+			t.Fatalf("control message %q", m)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the control message did not arrive")
+	}
+	c, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	if b, _ := sub.Receive(c); len(b) != 0 {
+		t.Fatalf("a control message reached a stream: %s", b)
 	}
 }
