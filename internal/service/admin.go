@@ -135,3 +135,34 @@ func (s *Service) AdminSetAdmin(ctx context.Context, callerID, userID string, is
 	s.o.Log.Info("administrator changed an account's role", "admin_id", callerID, "user_id", u.ID, "admin", isAdmin)
 	return s.o.Store.UserByID(ctx, u.ID)
 }
+
+// AdminAccount is one account as an administrator sees it, with what it
+// stores.
+type AdminAccount struct {
+	store.User
+	Usage store.Usage
+}
+
+// MaxAdminAccounts bounds the accounts one administration page lists.
+const MaxAdminAccounts = 500
+
+// AdminAccounts lists the accounts (at most MaxAdminAccounts) with their
+// storage.
+func (s *Service) AdminAccounts(ctx context.Context, callerID string) ([]AdminAccount, error) {
+	users, err := s.Users(ctx, callerID)
+	if err != nil {
+		return nil, err
+	}
+	if len(users) > MaxAdminAccounts {
+		users = users[:MaxAdminAccounts]
+	}
+	out := make([]AdminAccount, len(users))
+	for i, u := range users {
+		usage, err := s.o.Store.StorageUsage(ctx, u.ID)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = AdminAccount{User: u, Usage: usage}
+	}
+	return out, nil
+}

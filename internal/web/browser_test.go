@@ -678,6 +678,15 @@ func demoPages(t *testing.T, c *chrome, account [3]string) {
 	c.do("phone size", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
 	c.open("/", true)
 	c.screenshot("demo-dashboard-phone")
+	for _, p := range []string{"/admin", "/chats", "/settings", "/gallery", "/tasks"} {
+		c.open(p, true)
+		if eval[bool](c, "document.documentElement.scrollWidth > window.innerWidth + 1") {
+			t.Fatalf("%s is wider than a phone: %v", p, eval[float64](c, "document.documentElement.scrollWidth"))
+		}
+		if p == "/admin" {
+			c.screenshot("demo-admin-phone")
+		}
+	}
 	c.do("desktop size", chromedp.EmulateViewport(1280, 900))
 	c.clean("the demo account's pages")
 	if dir := os.Getenv("SYNAPSE_DOCS_SCREENSHOTS"); dir != "" {

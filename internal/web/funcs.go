@@ -19,12 +19,19 @@ import (
 // markup from escaped pieces only (and are fuzzed to prove it).
 func (h *Handler) funcs() template.FuncMap {
 	return template.FuncMap{
-		"asset":       h.assetURL,
-		"linkify":     linkify,
-		"highlight":   highlight,
-		"phone":       phoneFromJID,
-		"osm":         osmURL,
-		"size":        humanSize,
+		"asset":     h.assetURL,
+		"linkify":   linkify,
+		"highlight": highlight,
+		"phone":     phoneFromJID,
+		"osm":       osmURL,
+		"size":      humanSize,
+		"add": func(n ...int) int {
+			t := 0
+			for _, x := range n {
+				t += x
+			}
+			return t
+		},
 		"clock":       clockDuration,
 		"pathEscape":  url.PathEscape,
 		"queryEscape": url.QueryEscape,

@@ -150,3 +150,60 @@ func TestChangePasswordSignsOutOtherBrowsers(t *testing.T) {
 		t.Fatalf("the other browser is still signed in: %d", r.status)
 	}
 }
+
+// TestAdminManagesAccounts: the first account administers the install; it
+// sees every account with what it stores, disables one (signed out at once,
+// cannot sign in) and enables it again, changes roles, and cannot lock
+// itself out.
+func TestAdminManagesAccounts(t *testing.T) {
+	u := newUnit(t, web.Options{})
+	admin := u.signUp(t, "admin@example.com")
+	bea := u.signUp(t, "bea@example.com")
+	if r := u.do(t, "GET", "/admin", nil, bea); r.status != http.StatusNotFound {
+		t.Fatalf("a member opening the administration: %d", r.status)
+	}
+	r := u.do(t, "GET", "/admin", nil, admin)
+	if r.status != http.StatusOK || !strings.Contains(r.body, "bea@example.com") || !strings.Contains(r.body, "Administrator") {
+		t.Fatalf("administration: %d\n%s", r.status, r.body)
+	}
+	token := metaCSRF.FindStringSubmatch(r.body)[1]
+	id := regexp.MustCompile(`/admin/users/([^/"]+)/disable`).FindStringSubmatch(r.body)
+	if id == nil {
+		t.Fatal("no disable link for the other account")
+	}
+	if r := u.do(t, "GET", "/admin/users/"+id[1]+"/disable", nil, admin); r.status != http.StatusOK || !strings.Contains(r.body, "Disable this account?") {
+		t.Fatalf("confirmation: %d", r.status)
+	}
+	if r := u.do(t, "POST", "/admin/users/"+id[1]+"/disable", url.Values{"csrf": {token}}, admin); r.status != http.StatusSeeOther {
+		t.Fatalf("disable: %d %s", r.status, r.body)
+	}
+	if r := u.do(t, "GET", "/", nil, bea); r.status != http.StatusSeeOther {
+		t.Fatalf("a disabled account is still signed in: %d", r.status)
+	}
+	if r := u.do(t, "GET", "/admin", nil, admin); !strings.Contains(r.body, "disabled") {
+		t.Fatal("the account is not shown as disabled")
+	}
+	if r := u.do(t, "POST", "/admin/users/"+id[1]+"/enable", url.Values{"csrf": {token}}, admin); r.status != http.StatusSeeOther {
+		t.Fatalf("enable: %d", r.status)
+	}
+	if r := u.do(t, "POST", "/admin/users/"+id[1]+"/make-admin", url.Values{"csrf": {token}}, admin); r.status != http.StatusSeeOther {
+		t.Fatalf("make admin: %d", r.status)
+	}
+	own := regexp.MustCompile(`/admin/users/([^/"]+)/remove-admin`).FindAllStringSubmatch(u.do(t, "GET", "/admin", nil, admin).body, -1)
+	if len(own) != 1 || own[0][1] != id[1] {
+		t.Fatalf("remove-admin links: %v (the administrator's own row must offer none)", own)
+	}
+	bea2 := u.signIn(t, "bea@example.com")
+	if r := u.do(t, "GET", "/admin", nil, bea2); r.status != http.StatusOK {
+		t.Fatalf("the new administrator: %d", r.status)
+	}
+}
+
+// signIn signs in through the sign-in page and returns the session cookie.
+func (u *unit) signIn(t *testing.T, email string) *http.Cookie {
+	t.Helper()
+	page := u.do(t, "GET", "/signin", nil)
+	csrf := setCookie(t, page, "synapse_csrf")
+	r := u.do(t, "POST", "/signin", url.Values{"csrf": {csrf.Value}, "email": {email}, "password": {password}}, csrf)
+	return setCookie(t, r, "synapse_session")
+}

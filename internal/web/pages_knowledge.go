@@ -303,13 +303,76 @@ func (h *Handler) updateSettings(w http.ResponseWriter, r *http.Request, v *view
 
 // Administration.
 
+// adminData is the administration page: accounts and sessions.
+type adminData struct {
+	Accounts []service.AdminAccount
+	Sessions []service.AdminSession
+}
+
 func (h *Handler) adminPage(w http.ResponseWriter, r *http.Request, v *viewer) {
-	rows, err := h.o.Service.AdminSessions(r.Context(), v.User.ID)
+	sessions, err := h.o.Service.AdminSessions(r.Context(), v.User.ID)
 	if err != nil {
 		h.fail(w, r, v, err)
 		return
 	}
-	h.render(w, r, v, http.StatusOK, "admin", &page{Title: "Administration", Nav: "admin", Data: rows})
+	accounts, err := h.o.Service.AdminAccounts(r.Context(), v.User.ID)
+	if err != nil {
+		h.fail(w, r, v, err)
+		return
+	}
+	h.render(w, r, v, http.StatusOK, "admin", &page{Title: "Administration", Nav: "admin", Data: adminData{Accounts: accounts, Sessions: sessions}})
+}
+
+// adminUserOps are the administrator's account actions, each explained
+// before it is done.
+var adminUserOps = map[string]confirmData{
+	"disable": {Heading: "Disable this account?", Button: "Disable", Danger: true,
+		Body: []string{"The person is signed out everywhere at once (browsers, programs, live pages) and cannot sign in. Their WhatsApp session stops. Nothing they stored is deleted; you can enable the account again."}},
+	"enable": {Heading: "Enable this account?", Button: "Enable",
+		Body: []string{"The person can sign in again. Their WhatsApp session starts when they connect it."}},
+	"make-admin": {Heading: "Make this person an administrator?", Button: "Make administrator",
+		Body: []string{"They will see every account and session here, and can disable accounts and change roles."}},
+	"remove-admin": {Heading: "Remove this person's administrator role?", Button: "Remove role", Danger: true,
+		Body: []string{"They lose access to this page with their next click."}},
+}
+
+func (h *Handler) adminUserConfirm(w http.ResponseWriter, r *http.Request, v *viewer) {
+	d, ok := adminUserOps[r.PathValue("op")]
+	if !ok {
+		h.fail(w, r, v, store.ErrNotFound)
+		return
+	}
+	u, err := h.o.Service.AdminUser(r.Context(), v.User.ID, r.PathValue("user"))
+	if err != nil {
+		h.fail(w, r, v, err)
+		return
+	}
+	d.Body = append([]string{"Account: " + u.Email + "."}, d.Body...)
+	d.Action = "/admin/users/" + url.PathEscape(u.ID) + "/" + r.PathValue("op")
+	d.Cancel = "/admin"
+	h.render(w, r, v, http.StatusOK, "confirm", &page{Title: d.Heading, Nav: "admin", Data: d})
+}
+
+func (h *Handler) adminUserOp(w http.ResponseWriter, r *http.Request, v *viewer) {
+	ctx, id := r.Context(), r.PathValue("user")
+	var err error
+	switch r.PathValue("op") {
+	case "disable", "enable":
+		_, err = h.o.Service.AdminSetDisabled(ctx, v.User.ID, id, r.PathValue("op") == "disable")
+	case "make-admin", "remove-admin":
+		_, err = h.o.Service.AdminSetAdmin(ctx, v.User.ID, id, r.PathValue("op") == "make-admin")
+	default:
+		err = store.ErrNotFound
+	}
+	if errors.Is(err, service.ErrSelf) {
+		h.errorPage(w, r, v, http.StatusConflict, "You cannot do that to your own account here; use Settings, or ask another administrator.")
+		return
+	}
+	if err != nil {
+		h.fail(w, r, v, err)
+		return
+	}
+	redirect(w, r, "/admin?ok=sessionop")
 }
 
 var adminOps = map[string]confirmData{

@@ -200,6 +200,8 @@ func (h *Handler) routes() {
 	m.HandleFunc("GET /admin", h.page(h.adminPage))
 	m.HandleFunc("GET /admin/sessions/{user}/{op}", h.page(h.adminConfirm))
 	m.HandleFunc("POST /admin/sessions/{user}/{op}", h.action(h.adminSessionOp))
+	m.HandleFunc("GET /admin/users/{user}/{op}", h.page(h.adminUserConfirm))
+	m.HandleFunc("POST /admin/users/{user}/{op}", h.action(h.adminUserOp))
 
 	m.HandleFunc("GET /events", h.events)
 
