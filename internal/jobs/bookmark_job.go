@@ -116,7 +116,8 @@ func (w *bookmarkFetchWorker) Work(ctx context.Context, job *river.Job[BookmarkF
 		if linkpreview.IsRetryable(err) && job.Attempt < job.MaxAttempts {
 			return err
 		}
-		if ferr := d.Store.SetBookmarkFailed(ctx, a.UserID, a.BookmarkID, err.Error()); ferr != nil {
+		d.Log.Info("bookmark preview not fetched", "user_id", a.UserID, "bookmark_id", a.BookmarkID, "err", err)
+		if ferr := d.Store.SetBookmarkFailed(ctx, a.UserID, a.BookmarkID, linkpreview.Describe(err)); ferr != nil {
 			return ferr
 		}
 		if failed, gerr := d.Store.GetBookmark(ctx, a.UserID, a.BookmarkID); gerr == nil {

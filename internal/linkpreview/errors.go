@@ -98,3 +98,35 @@ func IsRetryable(err error) bool {
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
 }
+
+// Describe says in words for people why a preview could not be made: what
+// happened and whether it is worth trying again. It never shows the error
+// chain (addresses, resolver details), which belongs in the log.
+func Describe(err error) string {
+	var se *StatusError
+	var dnsErr *net.DNSError
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, ErrForbiddenAddress):
+		return "Previews are not fetched from private or local addresses, for safety."
+	case errors.Is(err, ErrUnsupportedScheme), errors.Is(err, ErrInvalidURL):
+		return "This is not a web address a preview can be made of."
+	case errors.Is(err, ErrTooManyRedirects):
+		return "The site keeps redirecting, so no preview could be made."
+	case errors.Is(err, ErrTooLarge), errors.Is(err, ErrNotImage):
+		return "The page is not one a preview can be made of."
+	case errors.As(err, &se) && se.StatusCode == http.StatusNotFound, errors.As(err, &se) && se.StatusCode == http.StatusGone:
+		return fmt.Sprintf("The page does not exist any more (HTTP %d).", se.StatusCode)
+	case errors.As(err, &se) && (se.StatusCode == http.StatusUnauthorized || se.StatusCode == http.StatusForbidden):
+		return fmt.Sprintf("The site does not let Synapse read the page (HTTP %d).", se.StatusCode)
+	case errors.As(err, &se):
+		return fmt.Sprintf("The site answered with an error (HTTP %d).", se.StatusCode)
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, syscall.ETIMEDOUT):
+		return "The site took too long to answer."
+	case errors.As(err, &dnsErr), errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.EHOSTUNREACH),
+		errors.Is(err, syscall.ENETUNREACH), errors.Is(err, syscall.ECONNRESET):
+		return "The site could not be reached: the server may have no internet access, or the site is down."
+	}
+	return "The preview could not be fetched."
+}

@@ -42,6 +42,7 @@ func (h *Handler) funcs() template.FuncMap {
 		"float":       func(f *float64) float64 { return *f },
 		"coord":       func(f *float64) string { return formatCoord(f) },
 		"hostOf":      hostOf,
+		"prettyURL":   prettyURL,
 		"item":        func(p *page, x any) itemArgs { return itemArgs{P: p, X: x} },
 	}
 }
@@ -266,4 +267,22 @@ func restAfterTitle(title, body string) string {
 		return b
 	}
 	return strings.TrimLeft(b[len(t):], " \t\n\r.,;:-–—")
+}
+
+// prettyURL is a link as people read it, for a bookmark without a title:
+// no scheme or "www.", escapes decoded, at most 90 characters.
+func prettyURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return raw
+	}
+	out := strings.TrimPrefix(u.Hostname(), "www.")
+	if p, err := url.PathUnescape(u.EscapedPath()); err == nil && p != "/" {
+		out += p
+	}
+	if utf8.RuneCountInString(out) > 90 {
+		r := []rune(out)
+		out = string(r[:89]) + "…"
+	}
+	return out
 }

@@ -185,3 +185,16 @@ func TestRestAfterTitle(t *testing.T) {
 		}
 	}
 }
+
+func TestPrettyURL(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://www.example.com/":                     "example.com",
+		"https://pt.wikipedia.org/wiki/S%C3%A3o_Paulo": "pt.wikipedia.org/wiki/São_Paulo",
+		"not a url": "not a url",
+		"https://x.io/" + strings.Repeat("a", 100): "x.io/" + strings.Repeat("a", 84) + "…",
+	} {
+		if got := web.PrettyURL(in); got != want {
+			t.Errorf("prettyURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
