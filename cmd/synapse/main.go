@@ -3,6 +3,9 @@ package main
 
 import (
 	"os"
+	// The IANA time zone database, so that people's zones load on systems
+	// without one (minimal containers).
+	_ "time/tzdata"
 
 	"github.com/synapse-kb/synapse/internal/cli"
 )

@@ -21,3 +21,14 @@ func TestText(t *testing.T) {
 		}
 	}
 }
+
+func TestEveryOfferedTimezoneLoads(t *testing.T) {
+	if len(Timezones) < 300 {
+		t.Fatalf("only %d time zones", len(Timezones))
+	}
+	for _, z := range Timezones {
+		if _, err := ParseTimezone(z); err != nil {
+			t.Errorf("%s: %v", z, err)
+		}
+	}
+}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/synapse-kb/synapse/internal/knowledge"
 	"github.com/synapse-kb/synapse/internal/store"
+	"github.com/synapse-kb/synapse/internal/validate"
 	"github.com/synapse-kb/synapse/internal/whatsapp"
 )
 
@@ -43,6 +44,7 @@ func (h *Handler) funcs() template.FuncMap {
 		"coord":       func(f *float64) string { return formatCoord(f) },
 		"hostOf":      hostOf,
 		"prettyURL":   prettyURL,
+		"timezones":   func() []string { return validate.Timezones },
 		"item":        func(p *page, x any) itemArgs { return itemArgs{P: p, X: x} },
 	}
 }
