@@ -424,6 +424,17 @@ func journey(t *testing.T, srv *apptest.Server, c *chrome) {
 		t.Fatalf("stored tasks: %+v %v", tasks.Items, err)
 	}
 	c.screenshot("tasks")
+	// Deleting takes one click and the browser's own question.
+	if _, err := srv.App.Store.CreateTask(ctx, ana.ID, "Throw away", "", nil, false); err != nil {
+		t.Fatal(err)
+	}
+	c.open("/tasks", true)
+	eval[bool](c, `(window.confirm = function () { return true }, true)`)
+	c.do("delete it", chromedp.Click(chromedp.CSS(`#live li.task a[data-quick-delete]`)))
+	c.until("the task gone", `document.getElementById('live').textContent.indexOf('Throw away') < 0`)
+	if tasks, _ := srv.App.Store.ListTasks(ctx, ana.ID, store.TaskFilter{}, store.ListOptions{}); len(tasks.Items) != 1 {
+		t.Fatalf("after the quick delete: %d tasks", len(tasks.Items))
+	}
 
 	// Search from the header finds the message.
 	c.do("search", chromedp.SendKeys(chromedp.ID("q"), "mercado\r"))
