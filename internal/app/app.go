@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log"
 	"log/slog"
 	"net"
 	"net/http"
@@ -463,6 +464,21 @@ func (a *App) ready(ctx context.Context) error {
 	return a.Store.Ping(ctx)
 }
 
+// serverLog takes net/http's own messages: a handler's panic is a bug and
+// is logged as an error; the rest (clients that hang up, bad TLS
+// handshakes) is noise, logged at debug.
+type serverLog struct{ log *slog.Logger }
+
+func (l serverLog) Write(p []byte) (int, error) {
+	msg := strings.TrimSpace(string(p))
+	if strings.Contains(msg, "panic") {
+		l.log.Error("http: a handler panicked", "detail", msg)
+	} else {
+		l.log.Debug("http server", "detail", msg)
+	}
+	return len(p), nil
+}
+
 // nodeURL is how other nodes reach this one: SYNAPSE_NODE_URL, or the
 // listener's address with the host name for an unspecified host.
 func (a *App) nodeURL(ln net.Listener) string {
@@ -489,7 +505,7 @@ func (a *App) Start(ln net.Listener) {
 		Handler: httplimit.New(a.Handler(), httplimit.Options{MinRate: a.Config.MinTransferRate, Grace: a.Config.TransferGrace}),
 		// Streams (SSE, WebSocket) end when the server shuts down.
 		BaseContext: func(net.Listener) context.Context { return ctx },
-		ErrorLog:    slog.NewLogLogger(a.Log.Handler(), slog.LevelDebug),
+		ErrorLog:    log.New(serverLog{a.Log}, "", 0),
 	}
 	httplimit.Configure(a.srv)
 	go func() {

@@ -298,6 +298,8 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, v *viewer, err er
 		h.errorPage(w, r, v, http.StatusNotFound, "There is no simulated phone: this server talks to the real WhatsApp.")
 	case errors.Is(err, service.ErrUnavailable):
 		h.errorPage(w, r, v, http.StatusServiceUnavailable, "This server is not set up to do that.")
+	case errors.Is(err, whatsapp.ErrSimNotLinked), errors.Is(err, whatsapp.ErrSimNoClient):
+		h.errorPage(w, r, v, http.StatusConflict, "The simulated phone is not linked yet. Open Connect, start the session and scan its code first.")
 	case errors.Is(err, store.ErrBadCursor):
 		h.errorPage(w, r, v, http.StatusBadRequest, "That page link is not valid. Start from the first page.")
 	case errors.As(err, &verr):

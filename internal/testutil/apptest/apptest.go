@@ -75,7 +75,12 @@ func Start(t testing.TB, o Options) *Server {
 	if os.Getenv("SYNAPSE_TEST_LOG") != "" {
 		level = slog.LevelDebug
 	}
-	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: level}))
+	var w io.Writer = testWriter{t}
+	if _, fuzz := t.(*testing.F); fuzz {
+		// A fuzz target may not log through the F; keep errors on stderr.
+		w, level = os.Stderr, slog.LevelError
+	}
+	log := slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
 	a, err := app.New(context.Background(), cfg, log, "test")
 	if err != nil {
 		t.Fatal(err)
