@@ -337,7 +337,13 @@ var adminUserOps = map[string]confirmData{
 }
 
 func (h *Handler) adminUserConfirm(w http.ResponseWriter, r *http.Request, v *viewer) {
-	d, ok := adminUserOps[r.PathValue("op")]
+	h.adminConfirmPage(w, r, v, adminUserOps, "/admin/users/")
+}
+
+// adminConfirmPage explains the administrator's action op (from ops) on
+// the account in the path before it is posted to prefix+user/op.
+func (h *Handler) adminConfirmPage(w http.ResponseWriter, r *http.Request, v *viewer, ops map[string]confirmData, prefix string) {
+	d, ok := ops[r.PathValue("op")]
 	if !ok {
 		h.fail(w, r, v, store.ErrNotFound)
 		return
@@ -348,7 +354,7 @@ func (h *Handler) adminUserConfirm(w http.ResponseWriter, r *http.Request, v *vi
 		return
 	}
 	d.Body = append([]string{"Account: " + u.Email + "."}, d.Body...)
-	d.Action = "/admin/users/" + url.PathEscape(u.ID) + "/" + r.PathValue("op")
+	d.Action = prefix + url.PathEscape(u.ID) + "/" + r.PathValue("op")
 	d.Cancel = "/admin"
 	h.render(w, r, v, http.StatusOK, "confirm", &page{Title: d.Heading, Nav: "admin", Data: d})
 }
@@ -383,20 +389,7 @@ var adminOps = map[string]confirmData{
 }
 
 func (h *Handler) adminConfirm(w http.ResponseWriter, r *http.Request, v *viewer) {
-	d, ok := adminOps[r.PathValue("op")]
-	if !ok {
-		h.fail(w, r, v, store.ErrNotFound)
-		return
-	}
-	u, err := h.o.Service.AdminUser(r.Context(), v.User.ID, r.PathValue("user"))
-	if err != nil {
-		h.fail(w, r, v, err)
-		return
-	}
-	d.Body = append([]string{"Account: " + u.Email + "."}, d.Body...)
-	d.Action = "/admin/sessions/" + url.PathEscape(u.ID) + "/" + r.PathValue("op")
-	d.Cancel = "/admin"
-	h.render(w, r, v, http.StatusOK, "confirm", &page{Title: d.Heading, Nav: "admin", Data: d})
+	h.adminConfirmPage(w, r, v, adminOps, "/admin/sessions/")
 }
 
 func (h *Handler) adminSessionOp(w http.ResponseWriter, r *http.Request, v *viewer) {
