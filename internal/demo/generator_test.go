@@ -136,7 +136,7 @@ func TestSameSeedSameTraffic(t *testing.T) {
 		}
 		return b.String()
 	}
-	if render(9) != render(9) {
+	if a, b := render(9), render(9); a != b {
 		t.Fatal("the same seed gave different traffic")
 	}
 	if render(9) == render(10) {

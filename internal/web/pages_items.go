@@ -20,12 +20,6 @@ const openTasksStep = 50
 // formText is a form value as typed (the service trims and checks it).
 func formText(r *http.Request, name string) string { return r.PostForm.Get(name) }
 
-// formPtr is a form value for a service input.
-func formPtr(r *http.Request, name string) *string {
-	v := r.PostForm.Get(name)
-	return &v
-}
-
 // Tasks.
 
 type taskForm struct {
