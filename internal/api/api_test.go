@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -424,5 +425,12 @@ func FuzzBodies(f *testing.F) {
 		if resp.StatusCode >= 400 && resp.Header.Get("Content-Type") != "application/problem+json" {
 			t.Fatalf("%s %s: error %d without a problem document", rt.method, rt.path, resp.StatusCode)
 		}
+		if m := internalText.FindString(string(b)); resp.StatusCode >= 400 && m != "" && !strings.Contains(string(body), m) {
+			t.Fatalf("%s %s with %q: the problem shows %q: %s", rt.method, rt.path, body, m, b)
+		}
 	})
 }
+
+// internalText is what a problem document must never show: an error
+// chain of a library, an address, SQL state.
+var internalText = regexp.MustCompile(`\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b|meow:|whatsmeow|dial tcp|lookup |no such host|sql:|SQLSTATE|goroutine|context deadline|pq:|ERROR: `)

@@ -67,5 +67,8 @@ func FuzzQueries(f *testing.F) {
 		if resp.StatusCode >= 400 && ct != "application/problem+json" {
 			t.Fatalf("GET %s?%s: error %d without a problem document (%s)", path, query, resp.StatusCode, ct)
 		}
+		if m := internalText.FindString(string(b)); resp.StatusCode >= 400 && m != "" && !strings.Contains(path+"?"+query, m) {
+			t.Fatalf("GET %s?%s: the problem shows %q: %s", path, query, m, b)
+		}
 	})
 }
