@@ -418,6 +418,7 @@ func (a *App) newPipeline(ctx context.Context, pub realtime.Publisher) error {
 		return err
 	}
 	a.Blobs = blobs
+	a.Ingest.UseBlobs(blobs)
 	previews, err := linkpreview.New(linkpreview.Options{AllowedHosts: cfg.LinkPreviewAllowedHosts})
 	if err != nil {
 		return &config.Error{Var: "LINK_PREVIEW_ALLOWED_HOSTS", Msg: err.Error()}

@@ -64,4 +64,9 @@ func (k Kind) Label() string {
 const (
 	EventSessionStatus = "session.status"
 	EventSessionQR     = "session.qr"
+	// EventMessageEdited carries a message its sender edited.
+	EventMessageEdited = "message.edited"
+	// EventMessageDeleted names a message deleted for everyone and what
+	// went with it.
+	EventMessageDeleted = "message.deleted"
 )

@@ -10,6 +10,7 @@ import (
 	"database/sql"
 	"errors"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -19,6 +20,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/synapse-kb/synapse/internal/domain"
+	"github.com/synapse-kb/synapse/internal/knowledge"
+	"github.com/synapse-kb/synapse/internal/media"
 	"github.com/synapse-kb/synapse/internal/realtime"
 	"github.com/synapse-kb/synapse/internal/store"
 	"github.com/synapse-kb/synapse/internal/whatsapp"
@@ -46,6 +49,7 @@ type Options struct {
 // Ingester is safe for concurrent use.
 type Ingester struct {
 	opts  Options
+	blobs media.Blobs
 	reqs  chan *request
 	hooks []store.IngestHook
 	wg    sync.WaitGroup
@@ -106,6 +110,10 @@ func New(o Options) *Ingester {
 // (enqueueing pipeline jobs). Call before Start.
 func (i *Ingester) AddHook(h store.IngestHook) { i.hooks = append(i.hooks, h) }
 
+// UseBlobs sets the media store whose files a deletion for everyone
+// leaves without any record, so that they are deleted. Call before Start.
+func (i *Ingester) UseBlobs(b media.Blobs) { i.blobs = b }
+
 // Start runs the writers.
 func (i *Ingester) Start() {
 	for range i.opts.Writers {
@@ -131,6 +139,31 @@ func (i *Ingester) Close() {
 // already stored (same chat and id) is not stored again. On error nothing of
 // msgs may be assumed stored, and the caller must not acknowledge them.
 func (i *Ingester) Ingest(ctx context.Context, userID string, msgs []whatsapp.Message) error {
+	var changes []whatsapp.Message
+	if slices.ContainsFunc(msgs, func(m whatsapp.Message) bool { return m.Change != nil }) {
+		var plain []whatsapp.Message
+		for _, m := range msgs {
+			if m.Change != nil {
+				changes = append(changes, m)
+			} else {
+				plain = append(plain, m)
+			}
+		}
+		msgs = plain
+	}
+	if err := i.ingest(ctx, userID, msgs); err != nil {
+		return err
+	}
+	// Changes apply after the messages they may name are stored.
+	for k := range changes {
+		if err := i.applyChange(ctx, userID, &changes[k]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (i *Ingester) ingest(ctx context.Context, userID string, msgs []whatsapp.Message) error {
 	if len(msgs) == 0 {
 		return nil
 	}
@@ -158,6 +191,59 @@ func (i *Ingester) Ingest(ctx context.Context, userID string, msgs []whatsapp.Me
 	// Once queued, the batch commits or fails as a whole; waiting for it
 	// is not abandoned on ctx, so that the caller learns the truth.
 	return <-r.done
+}
+
+// applyChange applies an edit or a deletion for everyone, with the
+// follow-up work of an edit queued in its transaction, then tells the
+// person's streams and loses the media files nothing refers to any more.
+// A change naming a message that is not stored (or not the sender's) is
+// acknowledged and dropped.
+func (i *Ingester) applyChange(ctx context.Context, userID string, m *whatsapp.Message) error {
+	in := i.convert(userID, m)
+	c := store.MessageChange{UserID: userID, ChatID: in.ChatID, TargetID: clean(m.Change.TargetID, 128), By: in.From, ByMe: m.FromMe,
+		ByAdmin: m.Change.ByAdmin, Text: in.Text, At: in.Timestamp}
+	switch m.Change.Kind {
+	case whatsapp.ChangeEdit:
+		c.Kind = store.ChangeEdit
+		for _, l := range knowledge.ExtractLinks(c.Text) {
+			if n, err := knowledge.NormalizeURL(l); err == nil {
+				c.KeepURLs = append(c.KeepURLs, n)
+			}
+		}
+	case whatsapp.ChangeRevoke:
+		c.Kind = store.ChangeRevoke
+	default:
+		return nil
+	}
+	res, err := i.opts.Store.ApplyMessageChange(ctx, c, i.runHooks)
+	if err != nil {
+		i.mFailed.Inc()
+		i.opts.Log.Error("ingest: apply message change", "kind", c.Kind, "err", err)
+		return err
+	}
+	if !res.Applied {
+		i.opts.Log.Debug("ingest: a change names no message of its sender here; dropped", "kind", c.Kind, "user_id", userID)
+		return nil
+	}
+	if p := i.opts.Publisher; p != nil {
+		if c.Kind == store.ChangeEdit {
+			p.Publish(userID, domain.EventMessageEdited, &res.Message)
+		} else {
+			p.Publish(userID, domain.EventMessageDeleted, struct {
+				ChatID  string              `json:"chatId"`
+				ID      string              `json:"id"`
+				Removed []store.RemovedItem `json:"removed"`
+			}{c.ChatID, c.TargetID, res.Removed})
+		}
+	}
+	if i.blobs != nil {
+		for _, h := range res.FreedMedia {
+			if err := i.blobs.Delete(ctx, userID, h); err != nil {
+				i.opts.Log.Warn("ingest: deleting the media of a deleted message", "user_id", userID, "err", err)
+			}
+		}
+	}
+	return nil
 }
 
 // Stored returns how many messages this ingester has stored for the first

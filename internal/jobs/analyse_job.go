@@ -18,6 +18,9 @@ type AnalyseArgs struct {
 	MemoID     string      `json:"memo_id,omitempty"`
 	Message    *MessageRef `json:"message,omitempty"`
 	NoteToSelf bool        `json:"note_to_self,omitempty"`
+	// Revision is the edit time of an edited message (0: its first
+	// version), so that an edit is analysed again.
+	Revision int64 `json:"revision,omitempty"`
 }
 
 func (AnalyseArgs) Kind() string { return "analyse" }

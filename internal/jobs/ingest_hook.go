@@ -37,22 +37,34 @@ func (r *Runner) jobsFor(m *store.IncomingMessage) []river.InsertManyParams {
 	ref := MessageRef{UserID: m.UserID, ChatID: m.ChatID, MessageID: m.ID}
 	switch m.Type {
 	case "image", "voice":
-		if m.Media != nil {
+		if m.Media != nil && !m.Edited {
 			out = append(out, river.InsertManyParams{Args: MediaArgs{MessageRef: ref}, InsertOpts: &river.InsertOpts{Queue: queueMedia}})
 		}
 	case "location":
+		if m.Edited {
+			break
+		}
 		out = append(out, river.InsertManyParams{Args: AnalyseArgs{UserID: m.UserID, Message: &ref}, InsertOpts: r.analyseOpts()})
 	case "text":
 		// A message in the chat with oneself ("Message yourself") is a note
 		// to self: it is analysed into items.
 		if m.FromMe && m.From != "" && m.From == m.ChatID {
-			out = append(out, river.InsertManyParams{Args: AnalyseArgs{UserID: m.UserID, Message: &ref, NoteToSelf: true}, InsertOpts: r.analyseOpts()})
+			out = append(out, river.InsertManyParams{Args: AnalyseArgs{UserID: m.UserID, Message: &ref, NoteToSelf: true, Revision: revision(m)}, InsertOpts: r.analyseOpts()})
 		}
 	}
 	if m.Text != "" && len(knowledge.ExtractLinks(m.Text)) > 0 {
 		out = append(out, river.InsertManyParams{Args: BookmarksArgs{MessageRef: ref}, InsertOpts: &river.InsertOpts{Queue: queueLinks}})
 	}
 	return out
+}
+
+// revision tells the follow-up work of an edited message from that of its
+// first version, which may still be pending: an edit is analysed again.
+func revision(m *store.IncomingMessage) int64 {
+	if m.Edited && m.EditedAt != nil {
+		return m.EditedAt.UnixMilli()
+	}
+	return 0
 }
 
 // MessageRef names one stored message.

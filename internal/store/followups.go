@@ -87,6 +87,7 @@ func (s *Store) MediaNotDownloaded(ctx context.Context, after string, limit int)
 		EXISTS (SELECT 1 FROM images i WHERE i.user_id = m.user_id AND i.chat_id = m.chat_id AND i.message_id = m.id)
 		OR EXISTS (SELECT 1 FROM voice_memos v WHERE v.user_id = m.user_id AND v.chat_id = m.chat_id AND v.message_id = m.id)
 		OR EXISTS (SELECT 1 FROM media_failures f WHERE f.user_id = m.user_id AND f.chat_id = m.chat_id AND f.message_id = m.id)
+		OR m.deleted_at IS NOT NULL
 		FROM messages m WHERE m.type IN ('image', 'voice') AND m.seq > $1 ORDER BY m.seq LIMIT $2`, from, limit)
 	if err != nil {
 		return PendingPage{}, fmt.Errorf("store: media not downloaded: %w", err)

@@ -39,6 +39,11 @@ func scanImage(row interface{ Scan(...any) error }) (Image, error) {
 	return im, err
 }
 
+// notDeleted is the condition under which the media of message ($2, $3,
+// $4: user, chat, id) may be recorded: it was not deleted for everyone (a
+// download that ends after the deletion records nothing).
+const notDeleted = `NOT EXISTS (SELECT 1 FROM messages WHERE user_id = $2 AND chat_id = $3 AND id = $4 AND deleted_at IS NOT NULL)`
+
 // AddImage records an image once per message: it reports false (and
 // changes nothing) when the message's image is already recorded.
 func (s *Store) AddImage(ctx context.Context, userID string, im *Image) (inserted bool, err error) {
@@ -54,8 +59,8 @@ func (t *Tx) AddImage(ctx context.Context, userID string, im *Image) (bool, erro
 	im.ID = NewID()
 	im.CreatedAt = fromMS(ms(t.s.clock()))
 	res, err := t.tx.ExecContext(ctx, `INSERT INTO images (id, user_id, chat_id, message_id, sender, sender_name, caption, sha256, mime_type,
-		size, width, height, thumb_sha256, sent_at, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15)
-		ON CONFLICT (user_id, chat_id, message_id) DO NOTHING`,
+		size, width, height, thumb_sha256, sent_at, created_at) SELECT $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15
+		WHERE `+notDeleted+` ON CONFLICT (user_id, chat_id, message_id) DO NOTHING`,
 		im.ID, userID, im.ChatID, im.MessageID, im.Sender, im.SenderName, im.Caption, im.SHA256, im.MimeType,
 		im.Size, im.Width, im.Height, im.ThumbSHA256, ms(im.SentAt), ms(im.CreatedAt))
 	if err != nil {
@@ -150,6 +155,9 @@ const (
 	MemoAwaiting    = "awaiting_transcription"
 	MemoTranscribed = "transcribed"
 	MemoFailed      = "failed"
+	// MemoDeleted is never stored: AddVoiceMemo reports it when the memo's
+	// message was deleted for everyone while it was downloaded.
+	MemoDeleted = "deleted"
 )
 
 // VoiceMemo is a voice note with its transcript.
@@ -204,8 +212,8 @@ func (t *Tx) AddVoiceMemo(ctx context.Context, userID string, v *VoiceMemo) (boo
 	v.ID, v.Status = NewID(), MemoAwaiting
 	v.CreatedAt = fromMS(ms(t.s.clock()))
 	res, err := t.tx.ExecContext(ctx, `INSERT INTO voice_memos (id, user_id, chat_id, message_id, sender, sender_name, sha256, mime_type,
-		size, seconds, status, sent_at, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)
-		ON CONFLICT (user_id, chat_id, message_id) DO NOTHING`,
+		size, seconds, status, sent_at, created_at) SELECT $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13
+		WHERE `+notDeleted+` ON CONFLICT (user_id, chat_id, message_id) DO NOTHING`,
 		v.ID, userID, v.ChatID, v.MessageID, v.Sender, v.SenderName, v.SHA256, v.MimeType, v.Size, v.Seconds, v.Status, ms(v.SentAt), ms(v.CreatedAt))
 	if err != nil {
 		return false, fmt.Errorf("store: add voice memo: %w", err)
@@ -215,6 +223,11 @@ func (t *Tx) AddVoiceMemo(ctx context.Context, userID string, v *VoiceMemo) (boo
 	}
 	stored, err := scanMemo(t.tx.QueryRowContext(ctx, `SELECT `+memoColumns+` FROM voice_memos WHERE user_id = $1 AND chat_id = $2 AND message_id = $3`,
 		userID, v.ChatID, v.MessageID))
+	if err == sql.ErrNoRows {
+		// Its message was deleted for everyone while it was downloaded.
+		v.Status = MemoDeleted
+		return false, nil
+	}
 	if err != nil {
 		return false, notFound(err)
 	}

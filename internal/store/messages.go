@@ -23,6 +23,11 @@ type Message struct {
 	Media     *Media           `json:"media,omitempty"`
 	Location  *MessageLocation `json:"location,omitempty"`
 	Contact   *MessageContact  `json:"contact,omitempty"`
+	// EditedAt is when the sender last edited the message.
+	EditedAt *time.Time `json:"editedAt,omitempty"`
+	// DeletedAt is when the message was deleted for everyone; it then has
+	// no text, attachments or search entry left.
+	DeletedAt *time.Time `json:"deletedAt,omitempty"`
 }
 
 // Media describes a message's attachment. Ref is the engine's own reference
@@ -98,16 +103,18 @@ func decodePayload(raw sql.NullString, m *Message) error {
 	return nil
 }
 
-const messageColumns = `seq, chat_id, id, sender, sender_name, from_me, type, text, ts, payload`
+const messageColumns = `seq, chat_id, id, sender, sender_name, from_me, type, text, ts, payload, edited_at, deleted_at`
 
 func scanMessage(row interface{ Scan(...any) error }) (Message, error) {
 	var m Message
 	var ts int64
 	var raw sql.NullString
-	if err := row.Scan(&m.Seq, &m.ChatID, &m.ID, &m.From, &m.FromName, &m.FromMe, &m.Type, &m.Text, &ts, &raw); err != nil {
+	var edited, deleted sql.NullInt64
+	if err := row.Scan(&m.Seq, &m.ChatID, &m.ID, &m.From, &m.FromName, &m.FromMe, &m.Type, &m.Text, &ts, &raw, &edited, &deleted); err != nil {
 		return Message{}, err
 	}
 	m.Timestamp = fromMS(ts)
+	m.EditedAt, m.DeletedAt = optTime(edited), optTime(deleted)
 	return m, decodePayload(raw, &m)
 }
 
@@ -121,6 +128,10 @@ type IncomingMessage struct {
 	// Inserted is set by IngestMessages: false when the message was already
 	// stored (a redelivery).
 	Inserted bool
+	// Edited is set for a message whose text its sender changed
+	// (ApplyMessageChange): its follow-up work is queued again, except the
+	// download of its media.
+	Edited bool
 	// Prepare fills the fields below; callers may run it ahead of time,
 	// outside the ingest transaction, to keep that transaction short.
 	prepared bool

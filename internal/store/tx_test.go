@@ -196,13 +196,12 @@ func TestUpgradeMarksAnalysedMemos(t *testing.T) {
 				t.Fatal(err)
 			}
 			a := mustUser(t, s, "a@x.io")
+			// Transcribed memos, as the version before wrote them.
 			var memos []*store.VoiceMemo
 			for _, id := range []string{"with-items", "without"} {
-				v := &store.VoiceMemo{ChatID: "c", MessageID: id, SHA256: "h", MimeType: "audio/ogg", SentAt: time.Now()}
-				if _, err := s.AddVoiceMemo(ctx, a.ID, v); err != nil {
-					t.Fatal(err)
-				}
-				if _, err := s.SetTranscript(ctx, a.ID, v.ID, "buy milk", "en"); err != nil {
+				v := &store.VoiceMemo{ID: "memo-" + id}
+				if _, err := s.DB().ExecContext(ctx, `INSERT INTO voice_memos (id, user_id, chat_id, message_id, sha256, mime_type, size, status, transcript, sent_at, created_at)
+					VALUES ($1, $2, 'c', $3, 'h', 'audio/ogg', 1, 'transcribed', 'buy milk', 1, 1)`, v.ID, a.ID, id); err != nil {
 					t.Fatal(err)
 				}
 				memos = append(memos, v)

@@ -217,6 +217,30 @@ type Message struct {
 	Media     *Media    // for types with media
 	Location  *Location // for TypeLocation
 	Contact   *Contact  // for TypeContact
+	// Change, when set, makes this a change to an earlier message of the
+	// same chat by its sender (an edit, or a deletion for everyone) rather
+	// than a message of its own: ID is the change's own id, From who made
+	// it, Timestamp when, and for an edit Text the new text.
+	Change *Change
+}
+
+// ChangeKind is what a change does to an earlier message.
+type ChangeKind string
+
+const (
+	// ChangeEdit replaces the text (or caption) of the message.
+	ChangeEdit ChangeKind = "edit"
+	// ChangeRevoke deletes the message for everyone.
+	ChangeRevoke ChangeKind = "revoke"
+)
+
+// Change names the earlier message a change applies to.
+type Change struct {
+	Kind     ChangeKind
+	TargetID string // the id of the changed message, in the same chat
+	// ByAdmin is set when a group administrator deleted another member's
+	// message (WhatsApp checks that they are one).
+	ByAdmin bool
 }
 
 // Media describes a message's attachment. Ref is opaque outside the engine

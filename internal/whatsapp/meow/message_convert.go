@@ -38,6 +38,11 @@ func convertMessage(evt *events.Message, me types.JID, resolve jidResolver) (wha
 		return whatsapp.Message{}, false
 	}
 	chat := info.Chat.ToNonAD()
+	if chat.Server == types.BroadcastServer || chat.Server == types.NewsletterServer {
+		// Status updates (status@broadcast), broadcast lists and channels
+		// are not conversations of the person: never stored or analysed.
+		return whatsapp.Message{}, false
+	}
 	if chat.Server == types.HiddenUserServer {
 		if pn, ok := resolve(chat); ok {
 			chat = pn
@@ -67,6 +72,9 @@ func convertMessage(evt *events.Message, me types.JID, resolve jidResolver) (wha
 		if !info.IsGroup {
 			out.ChatName = info.PushName
 		}
+	}
+	if pm := m.GetProtocolMessage(); pm != nil {
+		return convertChange(out, info, pm)
 	}
 	switch {
 	case m.Conversation != nil:
@@ -127,6 +135,46 @@ func convertMessage(evt *events.Message, me types.JID, resolve jidResolver) (wha
 		return whatsapp.Message{}, false
 	}
 	return out, true
+}
+
+// convertChange turns an edit or a deletion for everyone (a protocol
+// message naming an earlier message by its key) into a change; other
+// protocol messages are not kept.
+func convertChange(out whatsapp.Message, info types.MessageInfo, pm *waE2E.ProtocolMessage) (whatsapp.Message, bool) {
+	target := pm.GetKey().GetID()
+	if target == "" {
+		return whatsapp.Message{}, false
+	}
+	switch pm.GetType() {
+	case waE2E.ProtocolMessage_MESSAGE_EDIT:
+		out.Type, out.Text = whatsapp.TypeText, editedText(pm.GetEditedMessage())
+		out.Change = &whatsapp.Change{Kind: whatsapp.ChangeEdit, TargetID: target}
+	case waE2E.ProtocolMessage_REVOKE:
+		out.Type = whatsapp.TypeText
+		out.Change = &whatsapp.Change{Kind: whatsapp.ChangeRevoke, TargetID: target,
+			ByAdmin: info.IsGroup && info.Edit == types.EditAttributeAdminRevoke}
+	default:
+		return whatsapp.Message{}, false
+	}
+	return out, true
+}
+
+// editedText is the new text of an edited message: its text, or the new
+// caption of its media.
+func editedText(m *waE2E.Message) string {
+	switch {
+	case m.GetConversation() != "":
+		return m.GetConversation()
+	case m.GetExtendedTextMessage() != nil:
+		return m.GetExtendedTextMessage().GetText()
+	case m.GetImageMessage() != nil:
+		return m.GetImageMessage().GetCaption()
+	case m.GetVideoMessage() != nil:
+		return m.GetVideoMessage().GetCaption()
+	case m.GetDocumentMessage() != nil:
+		return m.GetDocumentMessage().GetCaption()
+	}
+	return ""
 }
 
 type downloadable interface {

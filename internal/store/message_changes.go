@@ -1,0 +1,325 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/synapse-kb/synapse/internal/domain"
+)
+
+// Kinds of MessageChange.
+const (
+	ChangeEdit   = "edit"
+	ChangeRevoke = "revoke"
+)
+
+// MessageChange is an edit, or a deletion for everyone, of a stored
+// message, as its sender (or, for a deletion in a group, an administrator)
+// made it on WhatsApp.
+type MessageChange struct {
+	UserID   string
+	ChatID   string
+	TargetID string // the changed message
+	Kind     string // ChangeEdit or ChangeRevoke
+	By       string // sender JID of the change
+	ByMe     bool   // the account itself made the change
+	ByAdmin  bool   // a group administrator deleted a member's message
+	Text     string // an edit's new text (or caption)
+	At       time.Time
+	// KeepURLs are the normalised links of an edit's new text: bookmarks
+	// of those links stay (their share is made again by the bookmark job).
+	KeepURLs []string
+}
+
+// RemovedItem names something a change removed.
+type RemovedItem struct {
+	Kind domain.Kind `json:"kind"`
+	ID   string      `json:"id"`
+}
+
+// ChangeResult is what applying a change did.
+type ChangeResult struct {
+	// Applied is false when the change named no stored message of the
+	// chat, came from someone else than the sender, or came after a
+	// deletion or an edit made later.
+	Applied bool
+	Message Message // the message after the change
+	// Removed lists the items derived from the message that went with it
+	// (those the person edited or completed stay).
+	Removed []RemovedItem
+	// FreedMedia are content hashes of the user that no record refers to
+	// any more (the caller deletes the blobs).
+	FreedMedia []string
+}
+
+// ApplyMessageChange applies an edit or a deletion for everyone to one of
+// the user's messages, in one transaction with what depends on it:
+//
+//   - an edit replaces the text (and an image's caption), records when,
+//     updates the search index, removes the tasks, notes, ideas, places and
+//     link shares derived from the old text that the person has not
+//     edited or completed, and runs hook with the edited message so that
+//     its follow-up work (analysis, bookmarks) is queued again;
+//   - a deletion leaves a tombstone (no text, attachments or index entry)
+//     and removes the image or voice memo stored for the message, the items
+//     derived from it and bookmarks only it shared, except items the person
+//     edited or completed.
+func (s *Store) ApplyMessageChange(ctx context.Context, c MessageChange, hook IngestHook) (ChangeResult, error) {
+	var res ChangeResult
+	err := s.InTx(ctx, func(tx *sql.Tx) error {
+		res = ChangeResult{}
+		m, err := scanMessage(tx.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM messages
+			WHERE user_id = $1 AND chat_id = $2 AND id = $3`, c.UserID, c.ChatID, c.TargetID))
+		if err == sql.ErrNoRows {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("store: change message: %w", err)
+		}
+		sameSender := m.FromMe == c.ByMe && (c.ByMe || m.From == c.By)
+		if m.DeletedAt != nil || !(sameSender || (c.Kind == ChangeRevoke && c.ByAdmin)) {
+			return nil
+		}
+		switch c.Kind {
+		case ChangeEdit:
+			if m.EditedAt != nil && m.EditedAt.After(c.At) {
+				return nil // a later edit is stored already
+			}
+			return s.applyEdit(ctx, tx, c, m, hook, &res)
+		case ChangeRevoke:
+			return s.applyRevoke(ctx, tx, c, m, &res)
+		}
+		return fmt.Errorf("store: unknown message change %q", c.Kind)
+	})
+	return res, err
+}
+
+func (s *Store) applyEdit(ctx context.Context, tx *sql.Tx, c MessageChange, m Message, hook IngestHook, res *ChangeResult) error {
+	m.Text, m.EditedAt = cleanText(c.Text), &c.At
+	folded := Fold(messageSearchText(&m))
+	var err error
+	if s.dialect == Postgres {
+		_, err = tx.ExecContext(ctx, `UPDATE messages SET text = $1, edited_at = $2, tsv = to_tsvector('simple', $3) WHERE seq = $4`,
+			m.Text, ms(c.At), folded, m.Seq)
+	} else {
+		_, err = tx.ExecContext(ctx, `UPDATE messages SET text = $1, edited_at = $2 WHERE seq = $3`, m.Text, ms(c.At), m.Seq)
+		if err == nil {
+			err = s.reindexMessage(ctx, tx, c.UserID, m.Seq, folded)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("store: edit message: %w", err)
+	}
+	im, err := scanImage(tx.QueryRowContext(ctx, `SELECT `+imageColumns+` FROM images WHERE user_id = $1 AND chat_id = $2 AND message_id = $3`,
+		c.UserID, c.ChatID, c.TargetID))
+	if err != nil && err != sql.ErrNoRows {
+		return fmt.Errorf("store: edit caption: %w", err)
+	}
+	if err == nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE images SET caption = $1 WHERE id = $2`, m.Text, im.ID); err != nil {
+			return fmt.Errorf("store: edit caption: %w", err)
+		}
+		if err := s.indexDoc(ctx, tx, c.UserID, domain.KindImage, im.ID, im.SentAt, m.Text+" "+im.SenderName); err != nil {
+			return err
+		}
+	}
+	if err := s.removeDerived(ctx, tx, c.UserID, `chat_id = $2 AND message_id = $3 AND source = 'message'`, []any{c.ChatID, c.TargetID}, res); err != nil {
+		return err
+	}
+	if err := s.removeShares(ctx, tx, c.UserID, c.ChatID, c.TargetID, c.KeepURLs, res); err != nil {
+		return err
+	}
+	res.Applied, res.Message = true, m
+	if hook == nil {
+		return nil
+	}
+	in := &IncomingMessage{UserID: c.UserID, Message: m, Inserted: true, Edited: true, prepared: true, folded: folded}
+	return hook(ctx, tx, []*IncomingMessage{in})
+}
+
+func (s *Store) applyRevoke(ctx context.Context, tx *sql.Tx, c MessageChange, m Message, res *ChangeResult) error {
+	var err error
+	if s.dialect == Postgres {
+		_, err = tx.ExecContext(ctx, `UPDATE messages SET text = '', payload = NULL, deleted_at = $1, tsv = NULL WHERE seq = $2`, ms(c.At), m.Seq)
+	} else {
+		_, err = tx.ExecContext(ctx, `UPDATE messages SET text = '', payload = NULL, deleted_at = $1 WHERE seq = $2`, ms(c.At), m.Seq)
+		if err == nil {
+			_, err = tx.ExecContext(ctx, `DELETE FROM message_fts WHERE rowid = $1`, -m.Seq)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("store: delete message: %w", err)
+	}
+	var hashes []string
+	// The image stored for the message.
+	var imageID, sha, thumb string
+	err = tx.QueryRowContext(ctx, `DELETE FROM images WHERE user_id = $1 AND chat_id = $2 AND message_id = $3 RETURNING id, sha256, thumb_sha256`,
+		c.UserID, c.ChatID, c.TargetID).Scan(&imageID, &sha, &thumb)
+	switch {
+	case err == nil:
+		hashes = append(hashes, sha, thumb)
+		res.Removed = append(res.Removed, RemovedItem{domain.KindImage, imageID})
+		if err := s.unindexDoc(ctx, tx, domain.KindImage, imageID); err != nil {
+			return err
+		}
+	case err != sql.ErrNoRows:
+		return fmt.Errorf("store: delete message image: %w", err)
+	}
+	// The voice memo stored for the message, and what was made of it.
+	var memoID string
+	err = tx.QueryRowContext(ctx, `DELETE FROM voice_memos WHERE user_id = $1 AND chat_id = $2 AND message_id = $3 RETURNING id, sha256`,
+		c.UserID, c.ChatID, c.TargetID).Scan(&memoID, &sha)
+	switch {
+	case err == nil:
+		hashes = append(hashes, sha)
+		res.Removed = append(res.Removed, RemovedItem{domain.KindVoiceMemo, memoID})
+		if err := s.unindexDoc(ctx, tx, domain.KindVoiceMemo, memoID); err != nil {
+			return err
+		}
+		if err := s.removeDerived(ctx, tx, c.UserID, `voice_memo_id = $2 AND source = 'voice_memo'`, []any{memoID}, res); err != nil {
+			return err
+		}
+	case err != sql.ErrNoRows:
+		return fmt.Errorf("store: delete message voice memo: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM media_failures WHERE user_id = $1 AND chat_id = $2 AND message_id = $3`,
+		c.UserID, c.ChatID, c.TargetID); err != nil {
+		return fmt.Errorf("store: delete message: %w", err)
+	}
+	if err := s.removeDerived(ctx, tx, c.UserID, `chat_id = $2 AND message_id = $3 AND source = 'message'`, []any{c.ChatID, c.TargetID}, res); err != nil {
+		return err
+	}
+	if err := s.removeShares(ctx, tx, c.UserID, c.ChatID, c.TargetID, nil, res); err != nil {
+		return err
+	}
+	for _, h := range hashes {
+		if h == "" || slices.Contains(res.FreedMedia, h) {
+			continue
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT
+			(SELECT COUNT(*) FROM images WHERE user_id = $1 AND (sha256 = $2 OR thumb_sha256 = $2)) +
+			(SELECT COUNT(*) FROM voice_memos WHERE user_id = $1 AND sha256 = $2) +
+			(SELECT COUNT(*) FROM bookmarks WHERE user_id = $1 AND image_sha256 = $2)`, c.UserID, h).Scan(&n); err != nil {
+			return fmt.Errorf("store: delete message media: %w", err)
+		}
+		if n == 0 {
+			res.FreedMedia = append(res.FreedMedia, h)
+		}
+	}
+	m.Text, m.Media, m.Location, m.Contact, m.DeletedAt = "", nil, nil, nil, &c.At
+	res.Applied, res.Message = true, m
+	return nil
+}
+
+// derivedTables are the item tables whose rows name the message or voice
+// memo they came from.
+var derivedTables = []struct {
+	kind  domain.Kind
+	table string
+	open  string // the condition under which the person has not finished with it
+}{
+	{domain.KindTask, "tasks", "done = 0"},
+	{domain.KindNote, "notes", "1 = 1"},
+	{domain.KindIdea, "ideas", "1 = 1"},
+	{domain.KindLocation, "locations", "1 = 1"},
+}
+
+// removeDerived deletes the user's items matching where (its parameters
+// start at $2) that the person has neither edited nor completed.
+func (s *Store) removeDerived(ctx context.Context, tx *sql.Tx, userID, where string, args []any, res *ChangeResult) error {
+	for _, t := range derivedTables {
+		open := t.open
+		if s.dialect == Postgres && t.kind == domain.KindTask {
+			open = "NOT done"
+		}
+		rows, err := tx.QueryContext(ctx, `DELETE FROM `+t.table+` WHERE user_id = $1 AND `+where+` AND edited_at = 0 AND `+open+` RETURNING id`,
+			append([]any{userID}, args...)...)
+		if err != nil {
+			return fmt.Errorf("store: remove derived %s: %w", t.kind, err)
+		}
+		ids, err := scanIDs(rows)
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			res.Removed = append(res.Removed, RemovedItem{t.kind, id})
+			if err := s.unindexDoc(ctx, tx, t.kind, id); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// removeShares deletes the link shares of one message, and the bookmarks
+// that nothing else shared, that were not added or edited by hand and whose
+// normalised link is not in keep.
+func (s *Store) removeShares(ctx context.Context, tx *sql.Tx, userID, chatID, messageID string, keep []string, res *ChangeResult) error {
+	rows, err := tx.QueryContext(ctx, `DELETE FROM bookmark_shares WHERE user_id = $1 AND chat_id = $2 AND message_id = $3 RETURNING bookmark_id`,
+		userID, chatID, messageID)
+	if err != nil {
+		return fmt.Errorf("store: remove shares: %w", err)
+	}
+	ids, err := scanIDs(rows)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		var url string
+		var manual bool
+		var edited int64
+		err := tx.QueryRowContext(ctx, `SELECT normalized_url, manual, edited_at FROM bookmarks WHERE user_id = $1 AND id = $2`, userID, id).Scan(&url, &manual, &edited)
+		if err == sql.ErrNoRows {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("store: remove bookmark: %w", err)
+		}
+		if manual || edited != 0 || slices.Contains(keep, url) {
+			continue
+		}
+		var shares int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM bookmark_shares WHERE bookmark_id = $1`, id).Scan(&shares); err != nil {
+			return fmt.Errorf("store: remove bookmark: %w", err)
+		}
+		if shares > 0 {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM bookmarks WHERE user_id = $1 AND id = $2`, userID, id); err != nil {
+			return fmt.Errorf("store: remove bookmark: %w", err)
+		}
+		res.Removed = append(res.Removed, RemovedItem{domain.KindBookmark, id})
+		if err := s.unindexDoc(ctx, tx, domain.KindBookmark, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func scanIDs(rows *sql.Rows) ([]string, error) {
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// reindexMessage replaces a message's entry in SQLite's message index.
+func (s *Store) reindexMessage(ctx context.Context, tx *sql.Tx, userID string, seq int64, folded string) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM message_fts WHERE rowid = $1`, -seq); err != nil {
+		return fmt.Errorf("store: reindex message: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO message_fts (rowid, body) VALUES ($1, $2)`, -seq, userToken(userID)+" "+folded); err != nil {
+		return fmt.Errorf("store: reindex message: %w", err)
+	}
+	return nil
+}
