@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"go.mau.fi/whatsmeow/types"
+
 	"github.com/synapse-kb/synapse/internal/store"
 	"github.com/synapse-kb/synapse/internal/testutil/apptest"
 	"github.com/synapse-kb/synapse/internal/testutil/dbtest"
@@ -143,6 +145,41 @@ func testNothingStale(t *testing.T, d store.Dialect) {
 			t.Fatalf("search %q: %v", q, hits)
 		}
 	}
+	// A quiet device: Synapse received and stored all of this without
+	// telling anyone that ana read it, typed or was online, so her phone
+	// keeps its notifications (delivery receipts are WhatsApp's own).
+	devices := anaPhone.Devices()
+	if len(devices) == 0 {
+		t.Fatal("no linked device")
+	}
+	for _, dev := range devices {
+		jid, err := types.ParseJID(dev.JID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr, err := ws.Traffic(jid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(tr.Presences) != 0 || len(tr.ChatStates) != 0 {
+			t.Fatalf("the device announced itself: presences %v, chat states %v", tr.Presences, tr.ChatStates)
+		}
+		delivered := 0
+		for _, r := range tr.Receipts {
+			switch r.Attrs["type"] {
+			case "read", "read-self", "played", "played-self":
+				t.Fatalf("the device sent a %s receipt: %v", r.Attrs["type"], r)
+			case "", "inactive", "sender":
+				// Delivery: "inactive" is what a device that never said it
+				// is online sends, so the phone still notifies.
+				delivered++
+			}
+		}
+		if delivered == 0 {
+			t.Fatalf("no delivery receipt at all (is the traffic recorded?): %+v", tr)
+		}
+	}
+
 	// Another person sees none of it.
 	if r := c.Do("GET", "/api/v1/whatsapp/chats/"+url.PathEscape(chat)+"/messages", other.Token, nil); r.Status != 404 {
 		t.Fatalf("another user reads the chat: %d", r.Status)
