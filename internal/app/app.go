@@ -317,7 +317,7 @@ func (a *App) newEngine() (whatsapp.Engine, error) {
 	}
 	if a.Config.Engine == config.EngineWhatsmeow {
 		opts := meow.Options{DB: a.Store.DB(), Dialect: string(a.Store.Dialect()), Log: a.Log.With("component", "whatsmeow"),
-			MaxMediaBytes: a.Config.MaxMediaBytes}
+			MaxMediaBytes: a.Config.MaxMediaBytes, HistoryDays: a.Config.HistoryDays}
 		if a.Config.SimulatorURL != "" {
 			target, err := simulatorTarget(a.Config.SimulatorURL)
 			if err != nil {

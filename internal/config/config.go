@@ -100,6 +100,10 @@ type Config struct {
 	// RetentionDays is how long raw messages are kept
 	// (WHATSAPP_MESSAGE_RETENTION_DAYS).
 	RetentionDays int
+	// HistoryDays is how far back the history a phone sends a newly
+	// linked device is imported (WHATSAPP_HISTORY_DAYS; default: the
+	// message retention; 0 imports none).
+	HistoryDays int
 	// RestoreRate is how many sessions per second are reconnected after a
 	// restart (WHATSAPP_RESTORE_RATE); 0 lifts the ceiling.
 	RestoreRate float64
@@ -196,6 +200,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		LogLevel:                p.str("SYNAPSE_LOG_LEVEL", "info"),
 		LogFormat:               p.str("SYNAPSE_LOG_FORMAT", "text"),
 		RetentionDays:           int(p.int64("WHATSAPP_MESSAGE_RETENTION_DAYS", 3)),
+		HistoryDays:             int(p.int64("WHATSAPP_HISTORY_DAYS", -1)),
 		RestoreRate:             p.float("WHATSAPP_RESTORE_RATE", 20),
 		MaxMediaBytes:           p.int64("WHATSAPP_MAX_MEDIA_BYTES", 64<<20),
 		SimQRTimeouts:           p.durations("SIM_QR_TIMEOUTS", []time.Duration{60 * time.Second, 20 * time.Second, 20 * time.Second, 20 * time.Second, 20 * time.Second, 20 * time.Second}),
@@ -216,6 +221,9 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 	if p.err != nil {
 		return nil, p.err
+	}
+	if c.HistoryDays == -1 {
+		c.HistoryDays = c.RetentionDays
 	}
 	if err := c.Validate(); err != nil {
 		return nil, err
@@ -277,6 +285,9 @@ func (c *Config) Validate() error {
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return &Error{"SYNAPSE_LOG_FORMAT", fmt.Sprintf("%q is not text or json", c.LogFormat)}
+	}
+	if c.HistoryDays < -1 {
+		return &Error{"WHATSAPP_HISTORY_DAYS", "must not be negative (0 imports no history)"}
 	}
 	if c.RetentionDays < 1 {
 		return &Error{"WHATSAPP_MESSAGE_RETENTION_DAYS", "must be at least 1"}

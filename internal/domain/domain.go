@@ -69,4 +69,7 @@ const (
 	// EventMessageDeleted names a message deleted for everyone and what
 	// went with it.
 	EventMessageDeleted = "message.deleted"
+	// EventHistoryProgress reports the import of the history a phone sends
+	// a newly linked device: {"chats", "messages", "progress", "done"}.
+	EventHistoryProgress = "history.progress"
 )

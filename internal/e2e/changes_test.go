@@ -191,7 +191,13 @@ func waitMessage(t *testing.T, c *apptest.Client, token, chat, id string, ok fun
 	var last map[string]any
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
-		for _, m := range list(t, c, token, "/api/v1/whatsapp/chats/"+url.PathEscape(chat)+"/messages?limit=100") {
+		var l struct {
+			Items []map[string]any `json:"items"`
+		}
+		if r := c.Do("GET", "/api/v1/whatsapp/chats/"+url.PathEscape(chat)+"/messages?limit=100", token, nil); r.Status == 200 {
+			_ = json.Unmarshal(r.Body, &l)
+		}
+		for _, m := range l.Items {
 			if m["id"] == id {
 				last = m
 				if ok(m) {

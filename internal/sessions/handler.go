@@ -32,6 +32,11 @@ func (h *sessionHandler) HandleEvent(evt whatsapp.Event) {
 		}
 		return
 	}
+	if p, ok := evt.(whatsapp.HistoryProgress); ok {
+		m.logger(s).Info("history import", "chats", p.Chats, "messages", p.Messages, "progress", p.Progress)
+		m.publish(s.userID, domain.EventHistoryProgress, historyJSON(p))
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.gen != h.gen || m.closed.Load() {
@@ -100,6 +105,19 @@ func (h *sessionHandler) HandleEvent(evt whatsapp.Event) {
 		m.transition(s, whatsapp.StatusStopped, whyEngine("logged-out", e.Reason), announce)
 		m.releaseLater(s)
 	}
+}
+
+// HistoryImport is how far the import of a newly linked phone's history
+// is, as the realtime event and the status carry it.
+type HistoryImport struct {
+	Chats    int  `json:"chats"`
+	Messages int  `json:"messages"`
+	Progress int  `json:"progress"`
+	Done     bool `json:"done"`
+}
+
+func historyJSON(p whatsapp.HistoryProgress) HistoryImport {
+	return HistoryImport{Chats: p.Chats, Messages: p.Messages, Progress: p.Progress, Done: p.Done}
 }
 
 // drop detaches a client that reported its own end and makes sure it has

@@ -147,6 +147,17 @@ type LoggedOut struct{ Reason string }
 // groups, history sync, renamed groups).
 type ChatsUpdated struct{ Chats []Chat }
 
+// HistoryProgress reports the import of the history a phone sends a newly
+// linked device: Chats and Messages stored so far by this client (running
+// totals), and the phone's own estimate of how far its sync is (0–100).
+type HistoryProgress struct {
+	Chats, Messages int
+	Progress        int
+	Done            bool // the phone sent its last chunk
+}
+
+func (HistoryProgress) isEvent() {}
+
 func (QR) isEvent()           {}
 func (QRTimeout) isEvent()    {}
 func (PairSuccess) isEvent()  {}

@@ -33,6 +33,8 @@ type client struct {
 	retry     *time.Timer
 	attempts  int
 	resetting bool // a reconnection for redelivery is scheduled
+	// history imported by this client so far (history.go)
+	historyChats, historyMessages int
 }
 
 var _ whatsapp.Client = (*client)(nil)

@@ -46,6 +46,10 @@ type Options struct {
 	// between reconnection attempts after a lost connection (defaults 2 s
 	// and 5 min).
 	ReconnectMin, ReconnectMax time.Duration
+	// HistoryDays is how far back the history a phone sends a newly linked
+	// device is imported (messages older than that are skipped); 0 imports
+	// none.
+	HistoryDays int
 }
 
 // Simulator names a fake WhatsApp server to connect to instead of WhatsApp.
@@ -218,6 +222,9 @@ func (e *Engine) newWAClient(dev *store.Device, log *slog.Logger) *whatsmeow.Cli
 	// again (the Signal ratchet has moved on).
 	cli.SynchronousAck = true
 	cli.EnableDecryptedEventBuffer = true
+	// History sync notifications come to the handler as messages, so that
+	// one is acknowledged only once its history is stored (history.go).
+	cli.ManualHistorySyncDownload = true
 	// Reconnection is the engine's, with jittered exponential back-off.
 	cli.EnableAutoReconnect = false
 	return cli

@@ -126,10 +126,10 @@ func (c *client) onMessage(cli *whatsmeow.Client, evt *events.Message) bool {
 	if !ok {
 		return false // the session stopped: leave it to WhatsApp to redeliver
 	}
-	resolve := func(lid types.JID) (types.JID, bool) {
-		pn, err := cli.Store.LIDs.GetPNForLID(ctx, lid)
-		return pn, err == nil && !pn.IsEmpty()
+	if n := evt.Message.GetProtocolMessage().GetHistorySyncNotification(); n != nil {
+		return c.importHistory(ctx, cli, evt, n)
 	}
+	resolve := c.resolver(ctx, cli)
 	m, keep := convertMessage(evt, cli.Store.GetJID(), resolve)
 	if !keep {
 		return true

@@ -1,0 +1,105 @@
+package e2e_test
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"go.mau.fi/whatsmeow/proto/waE2E"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/synapse-kb/synapse/internal/store"
+	"github.com/synapse-kb/synapse/internal/testutil/apptest"
+	"github.com/synapse-kb/synapse/internal/testutil/dbtest"
+	"github.com/synapse-kb/synapse/internal/wasim"
+)
+
+// TestHistoryOnLink: a person who links their phone finds the chats it
+// sends (as WhatsApp does right after linking) with their names, the
+// messages within the history window only, and the knowledge made from
+// them; live messages that follow are stored once.
+func TestHistoryOnLink(t *testing.T) {
+	for _, d := range dbtest.Dialects {
+		t.Run(string(d), func(t *testing.T) { testHistoryOnLink(t, d) })
+	}
+}
+
+func testHistoryOnLink(t *testing.T, d store.Dialect) {
+	rootOnce.Do(func() { copy(rootKey[:], []byte(strings.Repeat("\x07", 32))) })
+	ws, err := wasim.New(wasim.Options{RootKey: &rootKey, SyncLinkedDevices: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ws.Close() })
+	env := meowEnv(ws)
+	env["WHATSAPP_HISTORY_DAYS"] = "7"
+	opts := apptest.Options{Dialect: d, DataDir: t.TempDir(), Env: env}
+	if d == store.Postgres {
+		opts.DatabaseURL = dbtest.PostgresDatabaseURL(t)
+	}
+	srv := apptest.Start(t, opts)
+	c := srv.Client
+	anaPhone, _ := ws.NewPhone(wasim.PhoneOptions{Number: "5511900000021", PushName: "Ana"})
+	carla, _ := ws.NewPhone(wasim.PhoneOptions{Number: "351910000023", PushName: "Carla"})
+	now := time.Now()
+	text := func(s string) *waE2E.Message { return &waE2E.Message{Conversation: proto.String(s)} }
+	group := "120363000000000021@g.us"
+	if err := anaPhone.SetHistory(wasim.History{Conversations: []wasim.HistoryConversation{
+		{Chat: carla.Number(), Name: "Carla Souza", Messages: []wasim.HistoryMessage{
+			{ID: "H-OLD", Time: now.AddDate(0, 0, -30), Message: text("mensagem muito antiga")},
+			{ID: "H-LINK", Time: now.Add(-3 * time.Hour), Message: text("Lê isto https://example.org/historia")},
+			{ID: "H-ME", FromMe: true, Time: now.Add(-2 * time.Hour), Message: text("Obrigada!")},
+		}},
+		{Chat: group, Name: "Família", Messages: []wasim.HistoryMessage{
+			{ID: "H-GROUP", From: carla.Number(), PushName: "Carla", Time: now.Add(-time.Hour), Message: text("Jantar no domingo?")},
+		}},
+		{Chat: anaPhone.Number(), Messages: []wasim.HistoryMessage{
+			{ID: "H-SELF", FromMe: true, Time: now.Add(-30 * time.Minute), Message: text("todo: renew my passport")},
+		}},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	ana, other := c.Register("ana.history@example.com"), c.Register("other.history@example.com")
+	connectPhone(t, c, ana, anaPhone)
+
+	carlaChat := carla.JID().String()
+	waitMessage(t, c, ana.Token, carlaChat, "H-LINK", func(map[string]any) bool { return true })
+	waitMessage(t, c, ana.Token, group, "H-GROUP", func(m map[string]any) bool { return m["fromName"] == "Carla" })
+	names := map[string]string{}
+	waitFor(t, func() bool {
+		for _, ch := range list(t, c, ana.Token, "/api/v1/whatsapp/chats") {
+			names[ch["id"].(string)], _ = ch["name"].(string)
+		}
+		return names[carlaChat] == "Carla Souza" && names[group] == "Família"
+	})
+	for _, m := range list(t, c, ana.Token, "/api/v1/whatsapp/chats/"+url.PathEscape(carlaChat)+"/messages?limit=100") {
+		if m["id"] == "H-OLD" {
+			t.Fatalf("a message older than the history window was imported: %v", m)
+		}
+	}
+	// The pipeline ran over the history: a bookmark and a task.
+	if b := getList(t, c, "/api/v1/bookmarks", ana.Token, 1); !strings.Contains(b[0]["url"].(string), "example.org/historia") {
+		t.Fatalf("bookmark %v", b[0])
+	}
+	waitFor(t, func() bool { return taskTitles(t, c, ana.Token)["Renew my passport"] })
+
+	// Live messages after the history: stored once, like everything else.
+	id, err := carla.SendText(anaPhone.Number(), "Chegaste bem?")
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitMessage(t, c, ana.Token, carlaChat, id, func(map[string]any) bool { return true })
+	seen := map[string]int{}
+	for _, m := range list(t, c, ana.Token, "/api/v1/whatsapp/chats/"+url.PathEscape(carlaChat)+"/messages?limit=100") {
+		seen[m["id"].(string)]++
+	}
+	for id, n := range seen {
+		if n != 1 {
+			t.Fatalf("message %s stored %d times", id, n)
+		}
+	}
+	if r := c.Do("GET", "/api/v1/whatsapp/chats/"+url.PathEscape(group)+"/messages", other.Token, nil); r.Status != 404 {
+		t.Fatalf("another user reads the imported group: %d", r.Status)
+	}
+}
