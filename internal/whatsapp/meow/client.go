@@ -35,6 +35,8 @@ type client struct {
 	resetting bool // a reconnection for redelivery is scheduled
 	// history imported by this client so far (history.go)
 	historyChats, historyMessages int
+	historyMu                     sync.Mutex // one import at a time
+	historyFailures               int        // imports failed in a row
 }
 
 var _ whatsapp.Client = (*client)(nil)

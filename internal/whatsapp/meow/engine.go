@@ -225,6 +225,7 @@ func (e *Engine) newWAClient(dev *store.Device, log *slog.Logger) *whatsmeow.Cli
 	// History sync notifications come to the handler as messages, so that
 	// one is acknowledged only once its history is stored (history.go).
 	cli.ManualHistorySyncDownload = true
+	cli.DisableManualHistorySyncReceipt = true
 	// Reconnection is the engine's, with jittered exponential back-off.
 	cli.EnableAutoReconnect = false
 	return cli
@@ -272,6 +273,9 @@ func (e *Engine) saveDeviceJID(ctx context.Context, sessionID string, jid types.
 func (e *Engine) forgetDevice(ctx context.Context, sessionID string) error {
 	if _, err := e.o.DB.ExecContext(ctx, `DELETE FROM synapse_meow_sessions WHERE session_id = $1`, sessionID); err != nil {
 		return fmt.Errorf("meow: forget session device: %w", err)
+	}
+	if _, err := e.o.DB.ExecContext(ctx, `DELETE FROM synapse_meow_history WHERE session_id = $1`, sessionID); err != nil {
+		return fmt.Errorf("meow: forget session history: %w", err)
 	}
 	return nil
 }

@@ -43,6 +43,8 @@ func (c *client) onEvent(cli *whatsmeow.Client, evt any) bool {
 		c.attempts = 0
 		c.mu.Unlock()
 		c.h.HandleEvent(whatsapp.Connected{Me: whatsapp.Account{JID: cli.Store.GetJID().ToNonAD().String(), PushName: cli.Store.PushName}})
+		// History that arrived before a restart or a failure is imported now.
+		go c.drainHistory(cli)
 	case *events.Disconnected:
 		if cli.Store.ID == nil {
 			return true // pairing: the QR channel reports it

@@ -10,6 +10,7 @@ import (
 	"go.mau.fi/whatsmeow/proto/waHistorySync"
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/synapse-kb/synapse/internal/whatsapp"
 )
@@ -25,35 +26,118 @@ func (c *client) resolver(ctx context.Context, cli *whatsmeow.Client) jidResolve
 	}
 }
 
-// importHistory stores one chunk of the history the phone sends a newly
-// linked device (initial bootstrap, recent, full or on demand): its
-// conversations as chats with their names, and their messages within
-// Options.HistoryDays through the same handler as live messages (so the
-// knowledge pipeline runs over them, and a message already stored is not
-// stored again). It runs inside the notification's message event: the
-// notification is acknowledged only after the whole chunk is stored, so a
-// crash or a failure in the middle leaves it for WhatsApp to deliver again,
-// and the import resumes where it was without duplicates.
+// importHistory takes a history sync notification from the own phone (the
+// initial bootstrap, recent, full or on-demand history a newly linked
+// device gets): it is kept in synapse_meow_history before this handler
+// returns, since whatsmeow tells the phone at once that it arrived, and
+// then imported (drainHistory). A failed or interrupted import (a crash, the
+// database down) stays there and is imported again later or after a
+// restart; messages already stored are not stored twice.
 func (c *client) importHistory(ctx context.Context, cli *whatsmeow.Client, evt *events.Message, n *waE2E.HistorySyncNotification) bool {
-	if !evt.Info.IsFromMe || c.e.o.HistoryDays <= 0 {
-		return true // only the own phone sends history; none wanted
+	if !evt.Info.IsFromMe {
+		return true // only the own phone sends history
 	}
-	hctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
-	defer cancel()
-	hs, err := cli.DownloadHistorySync(hctx, n, true)
+	if c.e.o.HistoryDays <= 0 {
+		_ = cli.SendProtocolMessageReceipt(ctx, evt.Info.ID, types.ReceiptTypeHistorySync)
+		return true // none wanted
+	}
+	raw, err := proto.Marshal(n)
 	if err != nil {
-		// A blob WhatsApp no longer serves is gone for good; anything else
-		// is tried again.
-		if isGone(err) {
-			c.log.Warn("a history sync blob is no longer served; skipped", "sync_type", n.GetSyncType().String(), "err", err)
-			return true
-		}
-		c.log.Warn("downloading history failed; WhatsApp delivers it again", "sync_type", n.GetSyncType().String(), "err", err)
+		return true
+	}
+	if _, err := c.e.o.DB.ExecContext(ctx, `INSERT INTO synapse_meow_history (session_id, message_id, notification, received_at)
+		VALUES ($1, $2, $3, $4) ON CONFLICT (session_id, message_id) DO NOTHING`, c.id, evt.Info.ID, raw, time.Now().UnixMilli()); err != nil {
+		c.log.Warn("keeping a history notification failed; WhatsApp delivers it again", "err", err)
 		c.scheduleRedelivery(cli)
 		return false
 	}
+	c.drainHistory(cli)
+	return true
+}
+
+// drainHistory imports the session's kept history notifications, oldest
+// first, deleting each once its history is stored. After a failure it
+// tries again later, with back-off.
+func (c *client) drainHistory(cli *whatsmeow.Client) {
+	c.historyMu.Lock()
+	defer c.historyMu.Unlock()
+	c.mu.Lock()
+	ctx := c.ctx
+	c.mu.Unlock()
+	if !c.current(cli) || ctx == nil {
+		return
+	}
+	type kept struct {
+		id  string
+		raw []byte
+	}
+	rows, err := c.e.o.DB.QueryContext(ctx, `SELECT message_id, notification FROM synapse_meow_history WHERE session_id = $1 ORDER BY received_at, message_id`, c.id)
+	if err != nil {
+		c.retryHistory(cli, err)
+		return
+	}
+	var todo []kept
+	for rows.Next() {
+		var k kept
+		if err := rows.Scan(&k.id, &k.raw); err != nil {
+			rows.Close()
+			c.retryHistory(cli, err)
+			return
+		}
+		todo = append(todo, k)
+	}
+	rows.Close()
+	for _, k := range todo {
+		var n waE2E.HistorySyncNotification
+		if err := proto.Unmarshal(k.raw, &n); err == nil {
+			if err := c.importChunk(ctx, cli, &n); err != nil {
+				c.retryHistory(cli, err)
+				return
+			}
+		}
+		if _, err := c.e.o.DB.ExecContext(ctx, `DELETE FROM synapse_meow_history WHERE session_id = $1 AND message_id = $2`, c.id, k.id); err != nil {
+			c.retryHistory(cli, err)
+			return
+		}
+		// The phone learns that this device has the chunk only now.
+		if err := cli.SendProtocolMessageReceipt(ctx, k.id, types.ReceiptTypeHistorySync); err != nil {
+			c.log.Debug("acknowledging a history chunk to the phone", "err", err)
+		}
+	}
+	c.mu.Lock()
+	c.historyFailures = 0
+	c.mu.Unlock()
+}
+
+// retryHistory schedules the next attempt at the kept history.
+func (c *client) retryHistory(cli *whatsmeow.Client, err error) {
+	c.mu.Lock()
+	c.historyFailures++
+	n := c.historyFailures
+	c.mu.Unlock()
+	d := c.e.backoff(n)
+	c.log.Warn("importing history failed; trying again", "in", d.Round(time.Second).String(), "err", err)
+	time.AfterFunc(d, func() { c.drainHistory(cli) })
+}
+
+// importChunk downloads one history chunk and stores its conversations as
+// chats with their names, and their messages within Options.HistoryDays
+// through the same handler as live messages (so the knowledge pipeline runs
+// over them, and a message already stored is not stored twice). A chunk
+// WhatsApp no longer serves is skipped.
+func (c *client) importChunk(ctx context.Context, cli *whatsmeow.Client, n *waE2E.HistorySyncNotification) error {
+	hctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	hs, err := cli.DownloadHistorySync(hctx, n, true)
+	if isGone(err) {
+		c.log.Warn("a history chunk is no longer served by WhatsApp; skipped", "sync_type", n.GetSyncType().String())
+		return nil
+	}
+	if err != nil {
+		return err
+	}
 	if hs.GetSyncType() == waHistorySync.HistorySync_PUSH_NAME {
-		return true // whatsmeow keeps push names in its contact store
+		return nil // whatsmeow keeps push names in its contact store
 	}
 	cutoff := time.Now().AddDate(0, 0, -c.e.o.HistoryDays)
 	me := cli.Store.GetJID()
@@ -61,18 +145,16 @@ func (c *client) importHistory(ctx context.Context, cli *whatsmeow.Client, evt *
 	var chats []whatsapp.Chat
 	var batch []whatsapp.Message
 	stored := 0
-	flush := func() bool {
+	flush := func() error {
 		if len(batch) == 0 {
-			return true
+			return nil
 		}
 		if err := c.h.HandleMessages(hctx, batch); err != nil {
-			c.log.Warn("storing history failed; WhatsApp delivers it again", "err", err)
-			c.scheduleRedelivery(cli)
-			return false
+			return err
 		}
 		stored += len(batch)
 		batch = batch[:0]
-		return true
+		return nil
 	}
 	for _, conv := range hs.GetConversations() {
 		jid, err := types.ParseJID(conv.GetID())
@@ -102,16 +184,18 @@ func (c *client) importHistory(ctx context.Context, cli *whatsmeow.Client, evt *
 				m.ChatName = name
 			}
 			batch = append(batch, m)
-			if len(batch) >= historyBatch && !flush() {
-				return false
+			if len(batch) >= historyBatch {
+				if err := flush(); err != nil {
+					return err
+				}
 			}
 		}
 	}
 	if len(chats) > 0 {
 		c.h.HandleEvent(whatsapp.ChatsUpdated{Chats: chats})
 	}
-	if !flush() {
-		return false
+	if err := flush(); err != nil {
+		return err
 	}
 	c.mu.Lock()
 	c.historyChats += len(chats)
@@ -121,7 +205,7 @@ func (c *client) importHistory(ctx context.Context, cli *whatsmeow.Client, evt *
 	c.mu.Unlock()
 	c.log.Info("history imported", "sync_type", hs.GetSyncType().String(), "chunk", hs.GetChunkOrder(), "chats", len(chats), "messages", stored, "progress", hs.GetProgress())
 	c.h.HandleEvent(p)
-	return true
+	return nil
 }
 
 // isGone reports a download WhatsApp answered with 404 or 410: the file

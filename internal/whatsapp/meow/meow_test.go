@@ -82,6 +82,9 @@ type env struct {
 	sim     *wasim.Server
 	e       *Engine
 	db      *sql.DB
+	// failFirst makes the handler of clients paired by pair fail their
+	// first n HandleMessages calls.
+	failFirst int32
 }
 
 func testLog() *slog.Logger {
@@ -108,14 +111,21 @@ func eachDialect(t *testing.T, fn func(t *testing.T, v *env)) {
 }
 
 func newEnv(t *testing.T, db *sql.DB, dialect string) *env {
+	return newEnvWith(t, db, dialect, wasim.Options{}, Options{})
+}
+
+// newEnvWith is newEnv with simulator and engine options.
+func newEnvWith(t *testing.T, db *sql.DB, dialect string, so wasim.Options, eo Options) *env {
 	t.Helper()
-	sim, err := wasim.New(wasim.Options{RootKey: testRoot.Priv})
+	so.RootKey = testRoot.Priv
+	sim, err := wasim.New(so)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sim.Close() })
-	e, err := New(Options{DB: db, Dialect: dialect, Log: testLog(), ReconnectMin: 100 * time.Millisecond, ReconnectMax: time.Second,
-		Simulator: &Simulator{Addr: sim.Addr(), RootPublicKey: sim.RootPublicKey()}})
+	eo.DB, eo.Dialect, eo.Log, eo.ReconnectMin, eo.ReconnectMax = db, dialect, testLog(), 100*time.Millisecond, time.Second
+	eo.Simulator = &Simulator{Addr: sim.Addr(), RootPublicKey: sim.RootPublicKey()}
+	e, err := New(eo)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,6 +240,7 @@ func (r *recorder) message(t *testing.T, id string) whatsapp.Message {
 func (v *env) pair(id string, p *wasim.Phone) (whatsapp.Client, *recorder) {
 	v.t.Helper()
 	r := newRecorder()
+	r.fail.Store(v.failFirst)
 	c, err := v.e.NewClient(context.Background(), whatsapp.SessionRef{ID: id, Log: testLog()}, r)
 	if err != nil {
 		v.t.Fatal(err)

@@ -16,6 +16,16 @@ var migrations = []string{
 		device_jid TEXT NOT NULL,
 		created_at BIGINT NOT NULL
 	)`,
+	// 2: history sync notifications received and not yet imported
+	// (history.go). whatsmeow acknowledges them to the phone at once, so
+	// they are kept here until their history is stored.
+	`CREATE TABLE synapse_meow_history (
+		session_id   TEXT NOT NULL,
+		message_id   TEXT NOT NULL,
+		notification BYTEA NOT NULL,
+		received_at  BIGINT NOT NULL,
+		PRIMARY KEY (session_id, message_id)
+	)`,
 }
 
 // migrate brings the engine's table up to date in one transaction. On
