@@ -132,7 +132,8 @@ func (h *Handler) renderChat(w http.ResponseWriter, r *http.Request, v *viewer, 
 	pg := &page{Nav: "chats", State: st, Data: d}
 	pg.Title = pg.ChatName(chat)
 	if d.Newest {
-		pg.Live, pg.LiveChat = liveKinds{domain.KindMessage, domain.KindImage, domain.KindVoiceMemo}, chat.ID
+		pg.Live, pg.LiveChat = liveKinds{domain.KindMessage, domain.KindImage, domain.KindVoiceMemo,
+			domain.Kind(domain.EventMessageEdited), domain.Kind(domain.EventMessageDeleted)}, chat.ID
 	}
 	h.render(w, r, v, status, "chat", pg)
 }

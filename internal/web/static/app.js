@@ -289,6 +289,15 @@
       body.setAttribute('data-live-ready', '');
     });
     es.addEventListener('session.qr', function (ev) { showQR(data(ev)); });
+    es.addEventListener('history.progress', function (ev) {
+      var p = data(ev);
+      var el = document.querySelector('[data-history]');
+      if (!p || !el) { return; }
+      var counts = p.chats + (p.chats === 1 ? ' chat, ' : ' chats, ') + p.messages + (p.messages === 1 ? ' message' : ' messages');
+      el.textContent = p.done ? 'Chat history imported from your phone: ' + counts + '.'
+        : 'Importing your chat history from the phone: ' + counts + ' so far…';
+      el.hidden = false;
+    });
     liveTypes.forEach(function (type) {
       es.addEventListener(type, function (ev) {
         if (liveChat) {
