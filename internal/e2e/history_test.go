@@ -99,6 +99,41 @@ func testHistoryOnLink(t *testing.T, d store.Dialect) {
 			t.Fatalf("message %s stored %d times", id, n)
 		}
 	}
+	// The name ana gave Carla in her address book names the chat, over the
+	// history's and the push name, also after Carla writes again; a
+	// contact she never chatted with makes no chat.
+	if err := anaPhone.SetContactName(carla.Number(), "Carla (prima)", "Carla"); err != nil {
+		t.Fatal(err)
+	}
+	if err := anaPhone.SetContactName("447700900999", "Nobody Here", ""); err != nil {
+		t.Fatal(err)
+	}
+	chatName := func() string {
+		for _, ch := range list(t, c, ana.Token, "/api/v1/whatsapp/chats") {
+			if ch["id"] == carlaChat {
+				return ch["name"].(string)
+			}
+		}
+		return ""
+	}
+	waitFor(t, func() bool { return chatName() == "Carla (prima)" })
+	id, err = carla.SendText(anaPhone.Number(), "Outra coisa")
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitMessage(t, c, ana.Token, carlaChat, id, func(map[string]any) bool { return true })
+	if n := chatName(); n != "Carla (prima)" {
+		t.Fatalf("chat renamed to %q by a push name", n)
+	}
+	for _, ch := range list(t, c, ana.Token, "/api/v1/whatsapp/chats") {
+		if strings.Contains(ch["id"].(string), "447700900999") {
+			t.Fatalf("a contact without messages made a chat: %v", ch)
+		}
+	}
+	if r := c.Do("GET", "/api/v1/whatsapp/chats?q=prima", ana.Token, nil); r.Status != 200 || !strings.Contains(string(r.Body), carlaChat) {
+		t.Fatalf("finding the chat by its address-book name: %d %s", r.Status, r.Body)
+	}
+
 	if r := c.Do("GET", "/api/v1/whatsapp/chats/"+url.PathEscape(group)+"/messages", other.Token, nil); r.Status != 404 {
 		t.Fatalf("another user reads the imported group: %d", r.Status)
 	}

@@ -253,11 +253,22 @@ func (i *Ingester) Stored() uint64 { return i.stored.Load() }
 // UpsertChats records chats and groups learned outside of messages.
 func (i *Ingester) UpsertChats(ctx context.Context, userID string, chats []whatsapp.Chat) error {
 	up := make([]store.ChatUpsert, 0, len(chats))
+	var contacts map[string]string
 	for _, c := range chats {
 		if c.ID == "" {
 			continue
 		}
+		if c.Contact {
+			if contacts == nil {
+				contacts = map[string]string{}
+			}
+			contacts[clean(c.ID, 128)] = clean(c.ContactName, 256)
+			continue
+		}
 		up = append(up, store.ChatUpsert{ID: clean(c.ID, 128), Name: clean(c.Name, 256), IsGroup: c.IsGroup})
+	}
+	if err := i.opts.Store.SetContactNames(ctx, userID, contacts); err != nil {
+		return err
 	}
 	return i.opts.Store.UpsertChats(ctx, userID, up)
 }

@@ -53,7 +53,9 @@ type ChatUpsert struct {
 	LastMessageAt time.Time
 }
 
-const chatColumns = `id, name, is_group, last_message_at`
+// chatColumns name a chat by the best name known: the address book's,
+// else the push name or group subject.
+const chatColumns = `id, COALESCE((SELECT k.name FROM contact_names k WHERE k.user_id = chats.user_id AND k.jid = chats.id), name), is_group, last_message_at`
 
 func scanChat(row interface{ Scan(...any) error }) (Chat, error) {
 	var c Chat
@@ -116,6 +118,29 @@ func (s *Store) upsertChats(ctx context.Context, tx *sql.Tx, chats []keyedChat) 
 	return nil
 }
 
+// SetContactNames records address-book names (jid → name) of the user's
+// contacts; an empty name forgets one.
+func (s *Store) SetContactNames(ctx context.Context, userID string, names map[string]string) error {
+	if len(names) == 0 {
+		return nil
+	}
+	return s.InTx(ctx, func(tx *sql.Tx) error {
+		for jid, name := range names {
+			var err error
+			if name == "" {
+				_, err = tx.ExecContext(ctx, `DELETE FROM contact_names WHERE user_id = $1 AND jid = $2`, userID, jid)
+			} else {
+				_, err = tx.ExecContext(ctx, `INSERT INTO contact_names (user_id, jid, name) VALUES ($1, $2, $3)
+					ON CONFLICT (user_id, jid) DO UPDATE SET name = excluded.name`, userID, jid, name)
+			}
+			if err != nil {
+				return fmt.Errorf("store: contact names: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
 // GetChat returns one of the user's chats.
 func (s *Store) GetChat(ctx context.Context, userID, chatID string) (Chat, error) {
 	c, err := scanChat(s.r.QueryRowContext(ctx, `SELECT `+chatColumns+` FROM chats WHERE user_id = $1 AND id = $2`, userID, chatID))
@@ -154,7 +179,7 @@ func (s *Store) FindChats(ctx context.Context, userID string, q ChatQuery, opts 
 	}
 	if q.Q != "" {
 		args = append(args, "%"+likeEscape(strings.ToLower(q.Q))+"%")
-		where += fmt.Sprintf(` AND (LOWER(name) LIKE $%d ESCAPE '\' OR id LIKE $%d ESCAPE '\')`, len(args), len(args))
+		where += fmt.Sprintf(` AND (LOWER(name) LIKE $%d ESCAPE '\' OR id IN (SELECT k.jid FROM contact_names k WHERE k.user_id = $1 AND LOWER(k.name) LIKE $%d ESCAPE '\') OR id LIKE $%d ESCAPE '\')`, len(args), len(args), len(args))
 	}
 	if opts.Cursor != "" {
 		last, id, err := decodeCursor(opts.Cursor)

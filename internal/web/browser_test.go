@@ -16,8 +16,8 @@ import (
 
 	"github.com/synapse-kb/synapse/internal/demo"
 	"github.com/synapse-kb/synapse/internal/domain"
-	"github.com/synapse-kb/synapse/internal/sessions"
 	"github.com/synapse-kb/synapse/internal/service"
+	"github.com/synapse-kb/synapse/internal/sessions"
 	"github.com/synapse-kb/synapse/internal/store"
 	"github.com/synapse-kb/synapse/internal/testutil/apptest"
 	"github.com/synapse-kb/synapse/internal/testutil/dbtest"

@@ -176,8 +176,14 @@ type Account struct {
 // Chat is a direct chat or a group.
 type Chat struct {
 	ID      string // JID: "<digits>@s.whatsapp.net" or "<id>@g.us"
-	Name    string
+	Name    string // push name or group subject; empty keeps the known one
 	IsGroup bool
+	// Contact makes this an address-book entry rather than a chat: the
+	// name the person gave the contact on their phone (ContactName, empty
+	// when they removed it), which outranks Name wherever the contact's
+	// chat is named. It creates no chat.
+	Contact     bool
+	ContactName string
 }
 
 // MessageType is the kind of a message.

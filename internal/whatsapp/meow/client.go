@@ -89,6 +89,16 @@ func (c *client) Connect(ctx context.Context) error {
 }
 
 // current reports whether cli is still this session's live client.
+// ctxOf is the connection's context (Background before Connect).
+func (c *client) ctxOf() context.Context {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ctx == nil {
+		return context.Background()
+	}
+	return c.ctx
+}
+
 func (c *client) current(cli *whatsmeow.Client) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()

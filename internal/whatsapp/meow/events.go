@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/appstate"
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
 
@@ -106,6 +107,28 @@ func (c *client) onEvent(cli *whatsmeow.Client, evt any) bool {
 	case *events.GroupInfo:
 		if e.Name != nil {
 			c.h.HandleEvent(whatsapp.ChatsUpdated{Chats: []whatsapp.Chat{{ID: e.JID.String(), Name: e.Name.Name, IsGroup: true}}})
+		}
+	case *events.Contact:
+		jid := e.JID.ToNonAD()
+		if jid.Server == types.HiddenUserServer {
+			if pn, ok := c.resolver(c.ctxOf(), cli)(jid); ok {
+				jid = pn
+			} else if alt, err := types.ParseJID(e.Action.GetPnJID()); err == nil && alt.Server == types.DefaultUserServer {
+				jid = alt
+			}
+		}
+		if jid.Server == types.DefaultUserServer {
+			name := e.Action.GetFullName()
+			if name == "" {
+				name = e.Action.GetFirstName()
+			}
+			c.h.HandleEvent(whatsapp.ChatsUpdated{Chats: []whatsapp.Chat{{ID: jid.String(), Contact: true, ContactName: name}}})
+		}
+	case *events.AppStateSyncComplete:
+		if e.Name == appstate.WAPatchCriticalUnblockLow {
+			// The address book (after a full sync, which emits no
+			// events.Contact): every contact's name at once.
+			go c.reportContacts(cli)
 		}
 	case *events.PushName:
 		jid := e.JID.ToNonAD()

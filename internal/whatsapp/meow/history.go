@@ -213,3 +213,37 @@ func (c *client) importChunk(ctx context.Context, cli *whatsmeow.Client, n *waE2
 func isGone(err error) bool {
 	return errors.Is(err, whatsmeow.ErrMediaDownloadFailedWith404) || errors.Is(err, whatsmeow.ErrMediaDownloadFailedWith410)
 }
+
+// reportContacts hands the address book in the device store (names the
+// person gave their contacts) to the handler in one event.
+func (c *client) reportContacts(cli *whatsmeow.Client) {
+	ctx := c.ctxOf()
+	all, err := cli.Store.Contacts.GetAllContacts(ctx)
+	if err != nil {
+		c.log.Warn("reading the address book", "err", err)
+		return
+	}
+	var chats []whatsapp.Chat
+	for jid, ci := range all {
+		name := ci.FullName
+		if name == "" {
+			name = ci.FirstName
+		}
+		if name == "" || !c.current(cli) {
+			continue
+		}
+		if jid.Server == types.HiddenUserServer {
+			pn, ok := c.resolver(ctx, cli)(jid)
+			if !ok {
+				continue
+			}
+			jid = pn
+		}
+		if jid.Server == types.DefaultUserServer {
+			chats = append(chats, whatsapp.Chat{ID: jid.ToNonAD().String(), Contact: true, ContactName: name})
+		}
+	}
+	if len(chats) > 0 {
+		c.h.HandleEvent(whatsapp.ChatsUpdated{Chats: chats})
+	}
+}
