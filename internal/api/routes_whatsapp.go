@@ -67,6 +67,12 @@ func (s *Server) registerWhatsApp() {
 			summary:     "Mark a chat read in Synapse",
 			description: "Resets its unread count. Synapse never sends read receipts to WhatsApp: the person's phone and contacts see nothing."},
 			typed(s.markChatRead))
+		add(route{method: "PATCH", path: "/chats/{chatId}", summary: "Keep a chat, or stop keeping it",
+			description: "keep=false: the chat's new messages are acknowledged to WhatsApp and dropped, never stored or analysed; purge=true also removes what it stored (messages, media, search entries, items made only from it except those edited or completed by hand). keep=true stores its messages again."},
+			typed(s.setChatKept))
+		add(route{method: "POST", path: "/chats/{chatId}/purge", status: http.StatusNoContent, summary: "Remove what a chat stored",
+			description: "Its messages, their media and search entries, and the items made only from them, except those edited or completed by hand. New messages keep arriving unless the chat is not kept."},
+			typed(s.purgeChat))
 		add(route{method: "GET", path: "/groups", summary: "The caller's groups, most recent first", query: pageQuery}, typed(s.listGroups))
 		add(route{method: "GET", path: "/chats/{chatId}/messages", summary: "A chat's messages, newest first", query: pageQuery},
 			typed(s.listMessages))
@@ -104,6 +110,19 @@ func (s *Server) listChats(c *call, _ *noBody) (chatList, error) {
 
 func (s *Server) markChatRead(c *call, _ *noBody) (noBody, error) {
 	return noBody{}, s.o.Service.MarkChatRead(c.ctx(), c.userID, c.r.PathValue("chatId"))
+}
+
+type chatKeepInput struct {
+	Keep  *bool `json:"keep"`
+	Purge bool  `json:"purge,omitempty"`
+}
+
+func (s *Server) setChatKept(c *call, in *chatKeepInput) (store.Chat, error) {
+	return s.o.Service.SetChatKept(c.ctx(), c.userID, c.r.PathValue("chatId"), in.Keep, in.Purge)
+}
+
+func (s *Server) purgeChat(c *call, _ *noBody) (noBody, error) {
+	return noBody{}, s.o.Service.PurgeChat(c.ctx(), c.userID, c.r.PathValue("chatId"))
 }
 
 func (s *Server) listGroups(c *call, _ *noBody) (chatList, error) {

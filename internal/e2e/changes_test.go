@@ -180,10 +180,48 @@ func testNothingStale(t *testing.T, d store.Dialect) {
 		}
 	}
 
-	// Another person sees none of it.
+	// Another person sees none of it, and cannot change the chat.
 	if r := c.Do("GET", "/api/v1/whatsapp/chats/"+url.PathEscape(chat)+"/messages", other.Token, nil); r.Status != 404 {
 		t.Fatalf("another user reads the chat: %d", r.Status)
 	}
+	for _, r := range []*apptest.Response{
+		c.Do("PATCH", "/api/v1/whatsapp/chats/"+url.PathEscape(chat), other.Token, map[string]any{"keep": false, "purge": true}),
+		c.Do("POST", "/api/v1/whatsapp/chats/"+url.PathEscape(chat)+"/purge", other.Token, nil),
+	} {
+		if r.Status != 404 {
+			t.Fatalf("another user changes the chat: %d %s", r.Status, r.Body)
+		}
+	}
+	if r := c.Do("PATCH", "/api/v1/whatsapp/chats/"+url.PathEscape(chat), ana.Token, map[string]any{"purge": true}); r.Status != 400 {
+		t.Fatalf("keep missing: %d %s", r.Status, r.Body)
+	}
+
+	// "Don't keep this chat": what it stored goes, what it sends is dropped.
+	keptNote := must(carla.SendText(to, "Lembra-me de ligar ao Rui https://example.org/fica"))
+	waitMessage(t, c, ana.Token, chat, keptNote, func(map[string]any) bool { return true })
+	getList(t, c, "/api/v1/bookmarks", ana.Token, 1)
+	r := c.Do("PATCH", "/api/v1/whatsapp/chats/"+url.PathEscape(chat), ana.Token, map[string]any{"keep": false, "purge": true})
+	if r.Status != 200 || !strings.Contains(string(r.Body), `"notKept":true`) {
+		t.Fatalf("not keeping the chat: %d %s", r.Status, r.Body)
+	}
+	if n := len(list(t, c, ana.Token, "/api/v1/whatsapp/chats/"+url.PathEscape(chat)+"/messages")); n != 0 {
+		t.Fatalf("%d messages kept after the purge", n)
+	}
+	if n := len(list(t, c, ana.Token, "/api/v1/bookmarks")); n != 0 {
+		t.Fatalf("%d bookmarks kept after the purge", n)
+	}
+	dropped := must(carla.SendText(to, "isto não fica"))
+	marker := must(anaPhone.SendText(self, "marker after the dropped one"))
+	waitMessage(t, c, ana.Token, selfChat, marker, func(map[string]any) bool { return true })
+	time.Sleep(200 * time.Millisecond)
+	if hits := search(t, c, ana.Token, "fica"); len(hits) != 0 {
+		t.Fatalf("a chat not kept stored %s: %v", dropped, hits)
+	}
+	if r := c.Do("PATCH", "/api/v1/whatsapp/chats/"+url.PathEscape(chat), ana.Token, map[string]any{"keep": true}); r.Status != 200 {
+		t.Fatalf("keeping the chat again: %d %s", r.Status, r.Body)
+	}
+	again := must(carla.SendText(to, "e agora fica"))
+	waitMessage(t, c, ana.Token, chat, again, func(map[string]any) bool { return true })
 }
 
 func waitMessage(t *testing.T, c *apptest.Client, token, chat, id string, ok func(map[string]any) bool) map[string]any {

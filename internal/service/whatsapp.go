@@ -123,6 +123,45 @@ func (s *Service) MarkChatRead(ctx context.Context, userID, chatID string) error
 	return s.o.Store.MarkChatRead(ctx, userID, chatID, s.o.Now())
 }
 
+// SetChatKept records whether the person keeps a chat. A chat not kept
+// stores no new message: WhatsApp's deliveries are acknowledged and
+// dropped. With purge, what the chat stored before goes too (PurgeChat).
+func (s *Service) SetChatKept(ctx context.Context, userID, chatID string, keep *bool, purge bool) (store.Chat, error) {
+	if err := checkIDs(chatID); err != nil {
+		return store.Chat{}, err
+	}
+	if keep == nil {
+		return store.Chat{}, validate.Errors{{Field: "keep", Message: "is required (true or false)"}}
+	}
+	c, err := s.o.Store.SetChatKept(ctx, userID, chatID, *keep)
+	if err != nil || !purge {
+		return c, err
+	}
+	return c, s.PurgeChat(ctx, userID, chatID)
+}
+
+// PurgeChat removes what a chat stored: its messages, their media and
+// search entries, and what was made only from them, except items the
+// person edited or completed.
+func (s *Service) PurgeChat(ctx context.Context, userID, chatID string) error {
+	if err := checkIDs(chatID); err != nil {
+		return err
+	}
+	res, err := s.o.Store.PurgeChat(ctx, userID, chatID)
+	if err != nil {
+		return err
+	}
+	if s.o.Blobs != nil {
+		for _, h := range res.FreedMedia {
+			if err := s.o.Blobs.Delete(ctx, userID, h); err != nil {
+				s.o.Log.Warn("service: deleting the media of a purged chat", "user_id", userID, "err", err)
+			}
+		}
+	}
+	s.o.Log.Info("chat purged", "user_id", userID, "removed", len(res.Removed), "media", len(res.FreedMedia))
+	return nil
+}
+
 // Chat is one of the caller's chats.
 func (s *Service) Chat(ctx context.Context, userID, chatID string) (store.Chat, error) {
 	if err := checkIDs(chatID); err != nil {

@@ -199,14 +199,11 @@ func (s *Store) applyRevoke(ctx context.Context, tx *sql.Tx, c MessageChange, m 
 		if h == "" || slices.Contains(res.FreedMedia, h) {
 			continue
 		}
-		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT
-			(SELECT COUNT(*) FROM images WHERE user_id = $1 AND (sha256 = $2 OR thumb_sha256 = $2)) +
-			(SELECT COUNT(*) FROM voice_memos WHERE user_id = $1 AND sha256 = $2) +
-			(SELECT COUNT(*) FROM bookmarks WHERE user_id = $1 AND image_sha256 = $2)`, c.UserID, h).Scan(&n); err != nil {
-			return fmt.Errorf("store: delete message media: %w", err)
+		free, err := s.mediaFree(ctx, tx, c.UserID, h)
+		if err != nil {
+			return err
 		}
-		if n == 0 {
+		if free {
 			res.FreedMedia = append(res.FreedMedia, h)
 		}
 	}
@@ -322,4 +319,16 @@ func (s *Store) reindexMessage(ctx context.Context, tx *sql.Tx, userID string, s
 		return fmt.Errorf("store: reindex message: %w", err)
 	}
 	return nil
+}
+
+// mediaFree reports whether no record of the user refers to the blob h.
+func (s *Store) mediaFree(ctx context.Context, tx *sql.Tx, userID, h string) (bool, error) {
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT
+		(SELECT COUNT(*) FROM images WHERE user_id = $1 AND (sha256 = $2 OR thumb_sha256 = $2)) +
+		(SELECT COUNT(*) FROM voice_memos WHERE user_id = $1 AND sha256 = $2) +
+		(SELECT COUNT(*) FROM bookmarks WHERE user_id = $1 AND image_sha256 = $2)`, userID, h).Scan(&n); err != nil {
+		return false, fmt.Errorf("store: media references: %w", err)
+	}
+	return n == 0, nil
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -203,8 +204,28 @@ func (s *Store) IngestMessages(ctx context.Context, msgs []*IncomingMessage, hoo
 		if err := s.upsertChats(ctx, tx, chats); err != nil {
 			return err
 		}
+		// Chats the person chose not to keep store nothing.
+		keep := msgs
+		users := make([]string, 0, 1)
+		for _, c := range chats {
+			if !slices.Contains(users, c.userID) {
+				users = append(users, c.userID)
+			}
+		}
+		dropped, err := s.notKept(ctx, tx, users)
+		if err != nil {
+			return err
+		}
+		if dropped != nil {
+			keep = make([]*IncomingMessage, 0, len(msgs))
+			for _, m := range msgs {
+				if !dropped[[2]string{m.UserID, m.ChatID}] {
+					keep = append(keep, m)
+				}
+			}
+		}
 		var inserted []*IncomingMessage
-		for rest := msgs; len(rest) > 0; {
+		for rest := keep; len(rest) > 0; {
 			n := min(len(rest), messageInsertChunk)
 			got, err := s.insertMessages(ctx, tx, rest[:n])
 			if err != nil {

@@ -1,6 +1,8 @@
 package web_test
 
 import (
+	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -47,5 +49,39 @@ func TestChatShowsEditsAndDeletions(t *testing.T) {
 		if strings.Contains(page.body, gone) {
 			t.Errorf("chat page still shows %q", gone)
 		}
+	}
+}
+
+// TestDontKeepAChat: from the chat page, a person stops keeping a chat
+// (removing what it stored) and keeps it again.
+func TestDontKeepAChat(t *testing.T) {
+	srv := apptest.Start(t, apptest.Options{})
+	b := newBrowser(t, srv)
+	u := b.signUp("keep@example.com")
+	chat := "447700900006@s.whatsapp.net"
+	if err := srv.App.Store.IngestMessages(ctx, []*store.IncomingMessage{{UserID: u.ID, Message: store.Message{
+		ChatID: chat, ID: "k1", From: chat, Type: "text", Text: "the noisy group's message", Timestamp: time.Now()}}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if page := b.get("/chats/" + chat); !strings.Contains(page.body, "Don't keep this chat") || !strings.Contains(page.body, "noisy group") {
+		t.Fatalf("chat page before: %d", page.status)
+	}
+	if r := b.post("/chats/"+chat+"/keep", url.Values{"keep": {"0"}, "purge": {"1"}}); r.status != http.StatusSeeOther {
+		t.Fatalf("don't keep: %d %s", r.status, r.body)
+	}
+	page := b.get("/chats/" + chat)
+	if !strings.Contains(page.body, "Synapse does not keep this chat") || strings.Contains(page.body, "noisy group") {
+		t.Fatalf("chat page after: %d %s", page.status, page.body)
+	}
+	if r := b.post("/chats/"+chat+"/keep", url.Values{"keep": {"1"}}); r.status != http.StatusSeeOther {
+		t.Fatalf("keep again: %d", r.status)
+	}
+	if page := b.get("/chats/" + chat); strings.Contains(page.body, "Synapse does not keep this chat") {
+		t.Fatal("still not kept")
+	}
+	other := newBrowser(t, srv)
+	other.signUp("keep-other@example.com")
+	if r := other.post("/chats/"+chat+"/keep", url.Values{"keep": {"0"}}); r.status != http.StatusNotFound {
+		t.Fatalf("another person's post: %d", r.status)
 	}
 }

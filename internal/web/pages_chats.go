@@ -163,6 +163,24 @@ func (h *Handler) viewMessage(ctx context.Context, userID string, m store.Messag
 }
 
 // sendMessage sends a text from the person's WhatsApp to a chat.
+// keepChat keeps a chat, or stops keeping it (and, when asked, removes
+// what it stored).
+func (h *Handler) keepChat(w http.ResponseWriter, r *http.Request, v *viewer) {
+	chatID := r.PathValue("chat")
+	var keep *bool
+	switch r.PostForm.Get("keep") {
+	case "1":
+		keep = new(true)
+	case "0":
+		keep = new(false)
+	}
+	if _, err := h.o.Service.SetChatKept(r.Context(), v.User.ID, chatID, keep, r.PostForm.Get("purge") == "1"); err != nil {
+		h.fail(w, r, v, err)
+		return
+	}
+	redirect(w, r, "/chats/"+url.PathEscape(chatID))
+}
+
 func (h *Handler) sendMessage(w http.ResponseWriter, r *http.Request, v *viewer) {
 	chatID := r.PathValue("chat")
 	if _, err := h.o.Service.Chat(r.Context(), v.User.ID, chatID); err != nil {
