@@ -45,11 +45,16 @@ func testHistoryOnLink(t *testing.T, d store.Dialect) {
 	now := time.Now()
 	text := func(s string) *waE2E.Message { return &waE2E.Message{Conversation: proto.String(s)} }
 	group := "120363000000000021@g.us"
+	expired, err := ws.BuildMessage(wasim.MessageRequest{To: anaPhone.Number(), Type: "image", Data: photo(32, 24), MimeType: "image/png", Width: 32, Height: 24})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := anaPhone.SetHistory(wasim.History{Conversations: []wasim.HistoryConversation{
 		{Chat: carla.Number(), Name: "Carla Souza", Messages: []wasim.HistoryMessage{
 			{ID: "H-OLD", Time: now.AddDate(0, 0, -30), Message: text("mensagem muito antiga")},
 			{ID: "H-LINK", Time: now.Add(-3 * time.Hour), Message: text("Lê isto https://example.org/historia")},
 			{ID: "H-ME", FromMe: true, Time: now.Add(-2 * time.Hour), Message: text("Obrigada!")},
+			{ID: "H-GONE", Time: now.Add(-90 * time.Minute), Message: expired, MediaGone: 410},
 		}},
 		{Chat: group, Name: "Família", Messages: []wasim.HistoryMessage{
 			{ID: "H-GROUP", From: carla.Number(), PushName: "Carla", Time: now.Add(-time.Hour), Message: text("Jantar no domingo?")},
@@ -71,7 +76,11 @@ func testHistoryOnLink(t *testing.T, d store.Dialect) {
 		for _, ch := range list(t, c, ana.Token, "/api/v1/whatsapp/chats") {
 			names[ch["id"].(string)], _ = ch["name"].(string)
 		}
-		return names[carlaChat] == "Carla Souza" && names[group] == "Família"
+		ok := names[carlaChat] == "Carla Souza" && names[group] == "Família"
+		if !ok {
+			t.Logf("names %v", names)
+		}
+		return ok
 	})
 	for _, m := range list(t, c, ana.Token, "/api/v1/whatsapp/chats/"+url.PathEscape(carlaChat)+"/messages?limit=100") {
 		if m["id"] == "H-OLD" {
@@ -83,6 +92,12 @@ func testHistoryOnLink(t *testing.T, d store.Dialect) {
 		t.Fatalf("bookmark %v", b[0])
 	}
 	waitFor(t, func() bool { return taskTitles(t, c, ana.Token)["Renew my passport"] })
+	// A photo WhatsApp no longer serves is said to be gone, not retried.
+	waitFor(t, func() bool {
+		r := c.Do("GET", "/api/v1/whatsapp/chats/"+url.PathEscape(carlaChat)+"/messages?limit=100", ana.Token, nil)
+		return r.Status == 200 && strings.Contains(string(r.Body), "H-GONE") && srv.App.Jobs != nil &&
+			mediaGone(t, srv, ana.ID, carlaChat, "H-GONE")
+	})
 
 	// Live messages after the history: stored once, like everything else.
 	id, err := carla.SendText(anaPhone.Number(), "Chegaste bem?")
@@ -137,4 +152,9 @@ func testHistoryOnLink(t *testing.T, d store.Dialect) {
 	if r := c.Do("GET", "/api/v1/whatsapp/chats/"+url.PathEscape(group)+"/messages", other.Token, nil); r.Status != 404 {
 		t.Fatalf("another user reads the imported group: %d", r.Status)
 	}
+}
+
+func mediaGone(t *testing.T, srv *apptest.Server, userID, chat, id string) bool {
+	reason, err := srv.App.Store.MediaFailure(t.Context(), userID, chat, id)
+	return err == nil && reason == store.MediaFailedGone
 }

@@ -76,7 +76,14 @@ var errNoMedia = errors.New("jobs: the message has no image or voice note to dow
 // failed records that a message's media can never be downloaded, so that
 // the sweep leaves it alone, and cancels the job.
 func (w *mediaWorker) failed(ctx context.Context, a MediaArgs, err error) error {
-	if ferr := w.r.d.Store.SetMediaFailed(ctx, a.UserID, a.ChatID, a.MessageID, err.Error()); ferr != nil {
+	reason := store.MediaFailedOther
+	switch {
+	case errors.Is(err, whatsapp.ErrMediaGone):
+		reason = store.MediaFailedGone
+	case errors.Is(err, whatsapp.ErrMediaTooLarge):
+		reason = store.MediaFailedTooLarge
+	}
+	if ferr := w.r.d.Store.SetMediaFailed(ctx, a.UserID, a.ChatID, a.MessageID, reason); ferr != nil {
 		return ferr
 	}
 	return permanent(err)

@@ -170,6 +170,26 @@ func (s *Service) MessageMediaLinks(ctx context.Context, userID string, m store.
 	if err != nil {
 		return "", ""
 	}
+	return s.mediaLinks(m, stored)
+}
+
+// MediaMissing says, for people, why a message's media is not here: it
+// can never be downloaded (""; it is on its way, or not downloaded).
+func (s *Service) MediaMissing(ctx context.Context, userID string, m store.Message) string {
+	reason, err := s.o.Store.MediaFailure(ctx, userID, m.ChatID, m.ID)
+	if err != nil || reason == "" {
+		return ""
+	}
+	switch {
+	case reason == store.MediaFailedGone || strings.Contains(reason, "no longer available"):
+		return "No longer available on WhatsApp (it expired before Synapse could keep it)."
+	case reason == store.MediaFailedTooLarge || strings.Contains(reason, "size limit"):
+		return "Too large to keep here; it is still on your phone."
+	}
+	return "Could not be downloaded."
+}
+
+func (s *Service) mediaLinks(m store.Message, stored store.MessageMedia) (media, thumb string) {
 	media = "/media/messages/" + url.PathEscape(m.ChatID) + "/" + url.PathEscape(m.ID)
 	if stored.ThumbSHA256 != "" {
 		thumb = "/media/images/" + url.PathEscape(stored.ImageID) + "/thumbnail"

@@ -133,6 +133,13 @@ func (s *Store) SetMediaFailed(ctx context.Context, userID, chatID, messageID, r
 	return s.WithTx(ctx, func(tx *Tx) error { return tx.SetMediaFailed(ctx, userID, chatID, messageID, reason) })
 }
 
+// Reasons a message's media can never be downloaded (media_failures).
+const (
+	MediaFailedGone     = "gone"      // WhatsApp no longer serves it (expired)
+	MediaFailedTooLarge = "too_large" // over WHATSAPP_MAX_MEDIA_BYTES
+	MediaFailedOther    = "failed"
+)
+
 // MediaFailure returns why a message's media could not be downloaded, or
 // ErrNotFound when it was not recorded as failed.
 func (s *Store) MediaFailure(ctx context.Context, userID, chatID, messageID string) (string, error) {

@@ -23,7 +23,12 @@ func TestChatShowsEditsAndDeletions(t *testing.T) {
 	msg := func(id, text string) *store.IncomingMessage {
 		return &store.IncomingMessage{UserID: u.ID, Message: store.Message{ChatID: chat, ID: id, From: chat, FromName: "Zoe", Type: "text", Text: text, Timestamp: at}}
 	}
-	if err := srv.App.Store.IngestMessages(ctx, []*store.IncomingMessage{msg("e1", "see you at 5"), msg("d1", "my secret plan")}, nil); err != nil {
+	gone := msg("g1", "")
+	gone.Type, gone.Media = "image", &store.Media{Ref: "x", MimeType: "image/jpeg"}
+	if err := srv.App.Store.IngestMessages(ctx, []*store.IncomingMessage{msg("e1", "see you at 5"), msg("d1", "my secret plan"), gone}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.App.Store.SetMediaFailed(ctx, u.ID, chat, "g1", store.MediaFailedGone); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range []store.MessageChange{
@@ -40,7 +45,7 @@ func TestChatShowsEditsAndDeletions(t *testing.T) {
 	if page.status != 200 {
 		t.Fatalf("chat page %d", page.status)
 	}
-	for _, want := range []string{"see you at 6", "Edited", "This message was deleted"} {
+	for _, want := range []string{"see you at 6", "Edited", "This message was deleted", "No longer available on WhatsApp"} {
 		if !strings.Contains(page.body, want) {
 			t.Errorf("chat page lacks %q", want)
 		}

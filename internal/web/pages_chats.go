@@ -61,6 +61,8 @@ type messageView struct {
 	MediaURL string
 	// ThumbURL serves an image's thumbnail, when it has one.
 	ThumbURL string
+	// Missing says why the media will never be here ("" while it may come).
+	Missing string
 	// Day names the day (in the person's zone) above the first message of
 	// each day.
 	Day string
@@ -156,6 +158,9 @@ func (h *Handler) viewMessage(ctx context.Context, userID string, m store.Messag
 		mv.Show = "file"
 	}
 	mv.MediaURL, mv.ThumbURL = h.o.Service.MessageMediaLinks(ctx, userID, m)
+	if mv.MediaURL == "" {
+		mv.Missing = h.o.Service.MediaMissing(ctx, userID, m)
+	}
 	if mv.Show != "image" {
 		mv.ThumbURL = ""
 	}

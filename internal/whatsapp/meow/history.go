@@ -180,7 +180,8 @@ func (c *client) importChunk(ctx context.Context, cli *whatsmeow.Client, n *waE2
 			if !keep {
 				continue
 			}
-			if name != "" && (m.IsGroup || m.ChatName == "" || m.FromMe) {
+			if name != "" {
+				// The phone's name for the chat, not the sender's push name.
 				m.ChatName = name
 			}
 			batch = append(batch, m)
@@ -191,11 +192,11 @@ func (c *client) importChunk(ctx context.Context, cli *whatsmeow.Client, n *waE2
 			}
 		}
 	}
-	if len(chats) > 0 {
-		c.h.HandleEvent(whatsapp.ChatsUpdated{Chats: chats})
-	}
 	if err := flush(); err != nil {
 		return err
+	}
+	if len(chats) > 0 {
+		c.h.HandleEvent(whatsapp.ChatsUpdated{Chats: chats})
 	}
 	c.mu.Lock()
 	c.historyChats += len(chats)
