@@ -566,7 +566,7 @@ func TestSweepQueuesWorkLeftWaiting(t *testing.T) {
 			})
 			f.eventually("the gone media is recorded as failed", func() bool {
 				reason, err := s.MediaFailure(ctx, uid, "c@s.whatsapp.net", "gone")
-				return err == nil && strings.Contains(reason, "no longer available")
+				return err == nil && reason == store.MediaFailedGone
 			})
 			if n := len(f.jobs("sweep", rivertype.JobStateCompleted)); n < 2 {
 				t.Fatalf("%d sweep steps, want several", n)
