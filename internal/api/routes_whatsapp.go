@@ -76,6 +76,13 @@ func (s *Server) registerWhatsApp() {
 		add(route{method: "GET", path: "/groups", summary: "The caller's groups, most recent first", query: pageQuery}, typed(s.listGroups))
 		add(route{method: "GET", path: "/chats/{chatId}/messages", summary: "A chat's messages, newest first", query: pageQuery},
 			typed(s.listMessages))
+		add(route{method: "POST", path: "/chats/{chatId}/messages/{messageId}/download", status: http.StatusAccepted,
+			summary:     "Download a message's document into Synapse",
+			description: "Documents up to WHATSAPP_AUTO_DOWNLOAD_BYTES are downloaded as they arrive; this asks for a larger one (up to WHATSAPP_MAX_MEDIA_BYTES). The file is then served by GET …/media."},
+			typed(s.downloadMessageMedia))
+		add(route{method: "GET", path: "/chats/{chatId}/messages/{messageId}/media", respRaw: "application/octet-stream",
+			summary: "A message's stored attachment (image, voice note or document)", description: "404 until it is downloaded. Images, audio and video are served inline, anything else as a download."},
+			rawEndpoint(s.messageMedia))
 		add(route{method: "POST", path: "/messages", status: http.StatusCreated, summary: "Send a text message to a chat or group"},
 			typed(s.sendMessage))
 	}
@@ -110,6 +117,14 @@ func (s *Server) listChats(c *call, _ *noBody) (chatList, error) {
 
 func (s *Server) markChatRead(c *call, _ *noBody) (noBody, error) {
 	return noBody{}, s.o.Service.MarkChatRead(c.ctx(), c.userID, c.r.PathValue("chatId"))
+}
+
+func (s *Server) downloadMessageMedia(c *call, _ *noBody) (noBody, error) {
+	return noBody{}, s.o.Service.DownloadMessageMedia(c.ctx(), c.userID, c.r.PathValue("chatId"), c.r.PathValue("messageId"))
+}
+
+func (s *Server) messageMedia(w http.ResponseWriter, r *http.Request, c *call) {
+	s.serveMedia(w, r)(s.o.Service.MessageMedia(c.ctx(), c.userID, r.PathValue("chatId"), r.PathValue("messageId")))
 }
 
 type chatKeepInput struct {

@@ -425,7 +425,7 @@ func (a *App) newPipeline(ctx context.Context, pub realtime.Publisher) error {
 	}
 	d := jobs.Deps{
 		Store: a.Store, Blobs: blobs, Downloader: a.Sessions, Publisher: pub, Previews: previews,
-		Log: a.Log.With("component", "jobs"), MaxMediaBytes: cfg.MaxMediaBytes, RetentionDays: cfg.RetentionDays,
+		Log: a.Log.With("component", "jobs"), MaxMediaBytes: cfg.MaxMediaBytes, AutoDownloadBytes: cfg.AutoDownloadBytes, RetentionDays: cfg.RetentionDays,
 	}
 	if cfg.TranscribeBaseURL != "" {
 		t, err := ai.NewTranscriber(ai.Config{BaseURL: cfg.TranscribeBaseURL, APIKey: cfg.TranscribeAPIKey, Model: cfg.TranscribeModel, Logger: a.Log})

@@ -104,6 +104,10 @@ type Config struct {
 	// linked device is imported (WHATSAPP_HISTORY_DAYS; default: the
 	// message retention; 0 imports none).
 	HistoryDays int
+	// AutoDownloadBytes: documents up to this size are downloaded as they
+	// arrive (WHATSAPP_AUTO_DOWNLOAD_BYTES, default 5 MiB; 0: only on
+	// demand).
+	AutoDownloadBytes int64
 	// RestoreRate is how many sessions per second are reconnected after a
 	// restart (WHATSAPP_RESTORE_RATE); 0 lifts the ceiling.
 	RestoreRate float64
@@ -201,6 +205,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		LogFormat:               p.str("SYNAPSE_LOG_FORMAT", "text"),
 		RetentionDays:           int(p.int64("WHATSAPP_MESSAGE_RETENTION_DAYS", 3)),
 		HistoryDays:             int(p.int64("WHATSAPP_HISTORY_DAYS", -1)),
+		AutoDownloadBytes:       p.int64("WHATSAPP_AUTO_DOWNLOAD_BYTES", 5<<20),
 		RestoreRate:             p.float("WHATSAPP_RESTORE_RATE", 20),
 		MaxMediaBytes:           p.int64("WHATSAPP_MAX_MEDIA_BYTES", 64<<20),
 		SimQRTimeouts:           p.durations("SIM_QR_TIMEOUTS", []time.Duration{60 * time.Second, 20 * time.Second, 20 * time.Second, 20 * time.Second, 20 * time.Second, 20 * time.Second}),
@@ -285,6 +290,9 @@ func (c *Config) Validate() error {
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return &Error{"SYNAPSE_LOG_FORMAT", fmt.Sprintf("%q is not text or json", c.LogFormat)}
+	}
+	if c.AutoDownloadBytes < 0 {
+		return &Error{"WHATSAPP_AUTO_DOWNLOAD_BYTES", "must not be negative (0 downloads documents only on demand)"}
 	}
 	if c.HistoryDays < -1 {
 		return &Error{"WHATSAPP_HISTORY_DAYS", "must not be negative (0 imports no history)"}

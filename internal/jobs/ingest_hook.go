@@ -40,6 +40,10 @@ func (r *Runner) jobsFor(m *store.IncomingMessage) []river.InsertManyParams {
 		if m.Media != nil && !m.Edited {
 			out = append(out, river.InsertManyParams{Args: MediaArgs{MessageRef: ref}, InsertOpts: &river.InsertOpts{Queue: queueMedia}})
 		}
+	case "document":
+		if m.Media != nil && !m.Edited && m.Media.Size > 0 && m.Media.Size <= r.d.AutoDownloadBytes {
+			out = append(out, river.InsertManyParams{Args: MediaArgs{MessageRef: ref}, InsertOpts: &river.InsertOpts{Queue: queueMedia}})
+		}
 	case "location":
 		if m.Edited {
 			break

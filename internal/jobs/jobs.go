@@ -62,6 +62,9 @@ type Deps struct {
 	Log         *slog.Logger
 	// MaxMediaBytes caps downloads.
 	MaxMediaBytes int64
+	// AutoDownloadBytes: documents up to this size are downloaded as they
+	// arrive; larger ones when the person asks (0: never by themselves).
+	AutoDownloadBytes int64
 	// RetentionDays is how long messages are kept.
 	RetentionDays int
 	// Now replaces the clock (tests).

@@ -47,7 +47,7 @@ func (w *mediaWorker) Work(ctx context.Context, job *river.Job[MediaArgs]) error
 	if err != nil {
 		return err
 	}
-	if m.Media == nil || (m.Type != "image" && m.Type != "voice") {
+	if m.Media == nil || (m.Type != "image" && m.Type != "voice" && m.Type != "document") {
 		return w.failed(ctx, a, errNoMedia)
 	}
 	data, err := d.Downloader.Download(ctx, a.UserID, &whatsapp.Media{
@@ -65,13 +65,28 @@ func (w *mediaWorker) Work(ctx context.Context, job *river.Job[MediaArgs]) error
 	if err != nil {
 		return err
 	}
-	if m.Type == "image" {
+	switch m.Type {
+	case "image":
 		return w.image(ctx, a.UserID, m, data, hash)
+	case "document":
+		_, err := d.Store.AddFile(ctx, a.UserID, &store.File{ChatID: m.ChatID, MessageID: m.ID, SHA256: hash,
+			MimeType: m.Media.MimeType, Size: int64(len(data)), FileName: m.Media.FileName})
+		if err == nil {
+			w.r.publish(a.UserID, domain.KindMessage, &m)
+		}
+		return err
 	}
 	return w.voice(ctx, a.UserID, m, data, hash)
 }
 
-var errNoMedia = errors.New("jobs: the message has no image or voice note to download")
+var errNoMedia = errors.New("jobs: the message has no image, voice note or document to download")
+
+// DownloadMedia queues the download of a message's attachment (a document
+// the person asked for). It is not queued twice while one waits or runs.
+func (r *Runner) DownloadMedia(ctx context.Context, userID, chatID, messageID string) error {
+	_, err := r.client.Insert(ctx, MediaArgs{MessageRef: MessageRef{UserID: userID, ChatID: chatID, MessageID: messageID}}, nil)
+	return err
+}
 
 // failed records that a message's media can never be downloaded, so that
 // the sweep leaves it alone, and cancels the job.

@@ -160,6 +160,30 @@ func (s *Service) MessageMedia(ctx context.Context, userID, chatID, id string) (
 	return s.openBlob(ctx, userID, stored.SHA256, stored.MimeType, m.Media.FileName)
 }
 
+// DownloadMessageMedia asks for a message's document to be downloaded
+// into the media store (documents over WHATSAPP_AUTO_DOWNLOAD_BYTES wait
+// for this). It returns at once; the file is there when the message's
+// media link works. Images and voice notes are downloaded by themselves.
+func (s *Service) DownloadMessageMedia(ctx context.Context, userID, chatID, id string) error {
+	if err := checkIDs(chatID, id); err != nil {
+		return err
+	}
+	m, err := s.o.Store.GetMessage(ctx, userID, chatID, id)
+	if err != nil {
+		return err
+	}
+	if m.Media == nil || m.DeletedAt != nil {
+		return store.ErrNotFound
+	}
+	if _, err := s.o.Store.MessageMedia(ctx, userID, chatID, id); err == nil {
+		return nil // here already
+	}
+	if s.o.Jobs == nil {
+		return ErrUnavailable
+	}
+	return s.o.Jobs.DownloadMedia(ctx, userID, chatID, id)
+}
+
 // MessageMediaLinks are the web UI's links to a message's attachment and
 // its thumbnail; both empty while nothing is stored for it.
 func (s *Service) MessageMediaLinks(ctx context.Context, userID string, m store.Message) (media, thumb string) {

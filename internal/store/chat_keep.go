@@ -76,6 +76,15 @@ func (s *Store) PurgeChat(ctx context.Context, userID, chatID string) (ChangeRes
 				}
 			}
 		}
+		frows, err := tx.QueryContext(ctx, `DELETE FROM files WHERE user_id = $1 AND chat_id = $2 RETURNING sha256`, userID, chatID)
+		if err != nil {
+			return fmt.Errorf("store: purge chat files: %w", err)
+		}
+		fileHashes, err := scanIDs(frows)
+		if err != nil {
+			return err
+		}
+		hashes = append(hashes, fileHashes...)
 		// Items from the chat's messages and from its voice memos.
 		if err := s.removeDerived(ctx, tx, userID, `chat_id = $2 AND source IN ('message', 'voice_memo')`, []any{chatID}, &res); err != nil {
 			return err

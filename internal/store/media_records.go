@@ -322,11 +322,38 @@ func (s *Store) MessageMedia(ctx context.Context, userID, chatID, messageID stri
 	var m MessageMedia
 	err := s.r.QueryRowContext(ctx, `SELECT sha256, mime_type, thumb_sha256, id FROM images WHERE user_id = $1 AND chat_id = $2 AND message_id = $3
 		UNION ALL SELECT sha256, mime_type, '', '' FROM voice_memos WHERE user_id = $1 AND chat_id = $2 AND message_id = $3
+		UNION ALL SELECT sha256, mime_type, '', '' FROM files WHERE user_id = $1 AND chat_id = $2 AND message_id = $3
 		LIMIT 1`, userID, chatID, messageID).Scan(&m.SHA256, &m.MimeType, &m.ThumbSHA256, &m.ImageID)
 	if err != nil {
 		return MessageMedia{}, notFound(err)
 	}
 	return m, nil
+}
+
+// File is a document (or another file) downloaded from a message.
+type File struct {
+	ID        string
+	ChatID    string
+	MessageID string
+	SHA256    string
+	MimeType  string
+	Size      int64
+	FileName  string
+}
+
+// AddFile records the file downloaded for a message, once; it reports
+// false (and changes nothing) when one is recorded already or the message
+// was deleted for everyone meanwhile.
+func (s *Store) AddFile(ctx context.Context, userID string, f *File) (bool, error) {
+	f.ID = NewID()
+	res, err := s.w.ExecContext(ctx, `INSERT INTO files (id, user_id, chat_id, message_id, sha256, mime_type, size, file_name, created_at)
+		SELECT $1,$2,$3,$4,$5,$6,$7,$8,$9 WHERE `+notDeleted+` ON CONFLICT (user_id, chat_id, message_id) DO NOTHING`,
+		f.ID, userID, f.ChatID, f.MessageID, f.SHA256, f.MimeType, f.Size, f.FileName, ms(s.clock()))
+	if err != nil {
+		return false, fmt.Errorf("store: add file: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
 }
 
 // MediaUsers lists the ids of all users, whose records may refer to media.
@@ -341,6 +368,7 @@ func (s *Store) MediaHashes(ctx context.Context, userID string) ([]string, error
 		UNION SELECT thumb_sha256 FROM images WHERE user_id = $1 AND thumb_sha256 <> ''
 		UNION SELECT sha256 FROM voice_memos WHERE user_id = $1
 		UNION SELECT image_sha256 FROM bookmarks WHERE user_id = $1 AND image_sha256 <> ''
+		UNION SELECT sha256 FROM files WHERE user_id = $1
 		ORDER BY 1`, userID)
 }
 

@@ -185,6 +185,14 @@ func (s *Store) applyRevoke(ctx context.Context, tx *sql.Tx, c MessageChange, m 
 	case err != sql.ErrNoRows:
 		return fmt.Errorf("store: delete message voice memo: %w", err)
 	}
+	err = tx.QueryRowContext(ctx, `DELETE FROM files WHERE user_id = $1 AND chat_id = $2 AND message_id = $3 RETURNING sha256`,
+		c.UserID, c.ChatID, c.TargetID).Scan(&sha)
+	switch {
+	case err == nil:
+		hashes = append(hashes, sha)
+	case err != sql.ErrNoRows:
+		return fmt.Errorf("store: delete message file: %w", err)
+	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM media_failures WHERE user_id = $1 AND chat_id = $2 AND message_id = $3`,
 		c.UserID, c.ChatID, c.TargetID); err != nil {
 		return fmt.Errorf("store: delete message: %w", err)
@@ -327,7 +335,8 @@ func (s *Store) mediaFree(ctx context.Context, tx *sql.Tx, userID, h string) (bo
 	if err := tx.QueryRowContext(ctx, `SELECT
 		(SELECT COUNT(*) FROM images WHERE user_id = $1 AND (sha256 = $2 OR thumb_sha256 = $2)) +
 		(SELECT COUNT(*) FROM voice_memos WHERE user_id = $1 AND sha256 = $2) +
-		(SELECT COUNT(*) FROM bookmarks WHERE user_id = $1 AND image_sha256 = $2)`, userID, h).Scan(&n); err != nil {
+		(SELECT COUNT(*) FROM bookmarks WHERE user_id = $1 AND image_sha256 = $2) +
+		(SELECT COUNT(*) FROM files WHERE user_id = $1 AND sha256 = $2)`, userID, h).Scan(&n); err != nil {
 		return false, fmt.Errorf("store: media references: %w", err)
 	}
 	return n == 0, nil

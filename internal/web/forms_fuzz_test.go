@@ -43,7 +43,7 @@ func FuzzForms(f *testing.F) {
 	token := metaCSRF.FindStringSubmatch(get("/"))[1]
 	routes := []string{"/tasks", "/tasks/{id}", "/tasks/{id}/toggle", "/tasks/{id}/delete", "/notes", "/ideas/{id}", "/locations", "/locations/{id}",
 		"/bookmarks", "/bookmarks/{id}", "/settings", "/settings/password", "/summaries/generate", "/connect/pair-code", "/connect/start",
-		"/chats/{id}/send", "/chats/{id}/keep", "/chats/{id}/simulate", "/chats/simulate", "/admin/users/{id}/disable", "/session/{id}"}
+		"/chats/{id}/send", "/chats/{id}/keep", "/chats/{id}/messages/{id}/download", "/chats/{id}/simulate", "/chats/simulate", "/admin/users/{id}/disable", "/session/{id}"}
 	for _, seed := range [][2]string{{"x", "title=a&body=b&due=2026-13-40&due_time=25:00"}, {"%00", "name=%00&latitude=NaN&longitude=1e999"},
 		{"%FF", "url=%FF&title=%00"}, {"a", "timezone=Local&name="}, {"", "current=%00&new=%FF%FE"}, {"447700900001@s.whatsapp.net", "text=%00&type=location"},
 		{"..", "day=%00&chat=%FF"}, {"x", "phone=%2B%00"}} {

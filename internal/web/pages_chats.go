@@ -63,6 +63,8 @@ type messageView struct {
 	ThumbURL string
 	// Missing says why the media will never be here ("" while it may come).
 	Missing string
+	// CSRF is the token of the page's forms (the download button).
+	CSRF string
 	// Day names the day (in the person's zone) above the first message of
 	// each day.
 	Day string
@@ -109,6 +111,7 @@ func (h *Handler) renderChat(w http.ResponseWriter, r *http.Request, v *viewer, 
 	n := len(p.Items)
 	for i, m := range p.Items {
 		d.Messages[n-1-i] = h.viewMessage(ctx, v.User.ID, m)
+		d.Messages[n-1-i].CSRF = v.CSRF
 	}
 	day := ""
 	for i := range d.Messages {
@@ -168,6 +171,16 @@ func (h *Handler) viewMessage(ctx context.Context, userID string, m store.Messag
 }
 
 // sendMessage sends a text from the person's WhatsApp to a chat.
+// downloadMedia asks for a message's document to be downloaded.
+func (h *Handler) downloadMedia(w http.ResponseWriter, r *http.Request, v *viewer) {
+	chatID := r.PathValue("chat")
+	if err := h.o.Service.DownloadMessageMedia(r.Context(), v.User.ID, chatID, r.PathValue("id")); err != nil {
+		h.fail(w, r, v, err)
+		return
+	}
+	redirect(w, r, "/chats/"+url.PathEscape(chatID)+"?ok=downloading#m-"+url.PathEscape(r.PathValue("id")))
+}
+
 // keepChat keeps a chat, or stops keeping it (and, when asked, removes
 // what it stored).
 func (h *Handler) keepChat(w http.ResponseWriter, r *http.Request, v *viewer) {

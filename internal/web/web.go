@@ -153,6 +153,7 @@ func (h *Handler) routes() {
 	m.HandleFunc("GET /chats/{chat}", h.page(h.chatPage))
 	m.HandleFunc("POST /chats/{chat}/send", h.action(h.sendMessage))
 	m.HandleFunc("POST /chats/{chat}/keep", h.action(h.keepChat))
+	m.HandleFunc("POST /chats/{chat}/messages/{id}/download", h.action(h.downloadMedia))
 	m.HandleFunc("POST /chats/{chat}/simulate", h.action(h.simulateMessage))
 	m.HandleFunc("POST /chats/simulate", h.action(h.simulateMessage))
 	m.HandleFunc("GET /gallery", h.page(h.galleryPage))
