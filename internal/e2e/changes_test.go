@@ -11,7 +11,6 @@ import (
 
 	"github.com/synapse-kb/synapse/internal/store"
 	"github.com/synapse-kb/synapse/internal/testutil/apptest"
-	"github.com/synapse-kb/synapse/internal/testutil/dbtest"
 	"github.com/synapse-kb/synapse/internal/wasim"
 )
 
@@ -19,19 +18,11 @@ import (
 // message edited by its sender and one deleted for everyone change what
 // Synapse keeps as WhatsApp Web would show them, with the search index and
 // what was made of them; Status updates and channel posts never appear.
-func TestNothingStale(t *testing.T) {
-	for _, d := range dbtest.Dialects {
-		t.Run(string(d), func(t *testing.T) { testNothingStale(t, d) })
-	}
-}
+func TestNothingStale(t *testing.T) { eachDialect(t, testNothingStale) }
 
 func testNothingStale(t *testing.T, d store.Dialect) {
 	ws := startWasim(t)
-	opts := apptest.Options{Dialect: d, DataDir: t.TempDir(), Env: meowEnv(ws)}
-	if d == store.Postgres {
-		opts.DatabaseURL = dbtest.PostgresDatabaseURL(t)
-	}
-	srv := apptest.Start(t, opts)
+	srv := startMeowApp(t, d, ws, nil)
 	c := srv.Client
 	anaPhone, _ := ws.NewPhone(wasim.PhoneOptions{Number: "5511900000011", PushName: "Ana"})
 	carla, _ := ws.NewPhone(wasim.PhoneOptions{Number: "351910000013", PushName: "Carla"})

@@ -8,28 +8,17 @@ import (
 
 	"github.com/synapse-kb/synapse/internal/store"
 	"github.com/synapse-kb/synapse/internal/testutil/apptest"
-	"github.com/synapse-kb/synapse/internal/testutil/dbtest"
 	"github.com/synapse-kb/synapse/internal/wasim"
 )
 
 // TestDocuments: a small document is downloaded as it arrives, a larger
 // one when the person asks; both are served byte for byte to their owner
 // only.
-func TestDocuments(t *testing.T) {
-	for _, d := range dbtest.Dialects {
-		t.Run(string(d), func(t *testing.T) { testDocuments(t, d) })
-	}
-}
+func TestDocuments(t *testing.T) { eachDialect(t, testDocuments) }
 
 func testDocuments(t *testing.T, d store.Dialect) {
 	ws := startWasim(t)
-	env := meowEnv(ws)
-	env["WHATSAPP_AUTO_DOWNLOAD_BYTES"] = "200"
-	opts := apptest.Options{Dialect: d, DataDir: t.TempDir(), Env: env}
-	if d == store.Postgres {
-		opts.DatabaseURL = dbtest.PostgresDatabaseURL(t)
-	}
-	srv := apptest.Start(t, opts)
+	srv := startMeowApp(t, d, ws, map[string]string{"WHATSAPP_AUTO_DOWNLOAD_BYTES": "200"})
 	c := srv.Client
 	anaPhone, _ := ws.NewPhone(wasim.PhoneOptions{Number: "5511900000031", PushName: "Ana"})
 	carla, _ := ws.NewPhone(wasim.PhoneOptions{Number: "351910000033", PushName: "Carla"})

@@ -11,7 +11,6 @@ import (
 
 	"github.com/synapse-kb/synapse/internal/store"
 	"github.com/synapse-kb/synapse/internal/testutil/apptest"
-	"github.com/synapse-kb/synapse/internal/testutil/dbtest"
 	"github.com/synapse-kb/synapse/internal/wasim"
 )
 
@@ -19,11 +18,7 @@ import (
 // sends (as WhatsApp does right after linking) with their names, the
 // messages within the history window only, and the knowledge made from
 // them; live messages that follow are stored once.
-func TestHistoryOnLink(t *testing.T) {
-	for _, d := range dbtest.Dialects {
-		t.Run(string(d), func(t *testing.T) { testHistoryOnLink(t, d) })
-	}
-}
+func TestHistoryOnLink(t *testing.T) { eachDialect(t, testHistoryOnLink) }
 
 func testHistoryOnLink(t *testing.T, d store.Dialect) {
 	rootOnce.Do(func() { copy(rootKey[:], []byte(strings.Repeat("\x07", 32))) })
@@ -32,13 +27,7 @@ func testHistoryOnLink(t *testing.T, d store.Dialect) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ws.Close() })
-	env := meowEnv(ws)
-	env["WHATSAPP_HISTORY_DAYS"] = "7"
-	opts := apptest.Options{Dialect: d, DataDir: t.TempDir(), Env: env}
-	if d == store.Postgres {
-		opts.DatabaseURL = dbtest.PostgresDatabaseURL(t)
-	}
-	srv := apptest.Start(t, opts)
+	srv := startMeowApp(t, d, ws, map[string]string{"WHATSAPP_HISTORY_DAYS": "7"})
 	c := srv.Client
 	anaPhone, _ := ws.NewPhone(wasim.PhoneOptions{Number: "5511900000021", PushName: "Ana"})
 	carla, _ := ws.NewPhone(wasim.PhoneOptions{Number: "351910000023", PushName: "Carla"})

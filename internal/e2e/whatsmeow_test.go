@@ -37,6 +37,28 @@ func startWasim(t *testing.T) *wasim.Server {
 	return s
 }
 
+// eachDialect runs fn on SQLite and on PostgreSQL.
+func eachDialect(t *testing.T, fn func(t *testing.T, d store.Dialect)) {
+	for _, d := range dbtest.Dialects {
+		t.Run(string(d), func(t *testing.T) { fn(t, d) })
+	}
+}
+
+// startMeowApp starts Synapse on the whatsmeow engine against ws, with
+// extra environment. On PostgreSQL it gets a database of its own:
+// whatsmeow's upgrade looks for its tables in every schema of a database.
+func startMeowApp(t *testing.T, d store.Dialect, ws *wasim.Server, extra map[string]string) *apptest.Server {
+	env := meowEnv(ws)
+	for k, v := range extra {
+		env[k] = v
+	}
+	opts := apptest.Options{Dialect: d, DataDir: t.TempDir(), Env: env}
+	if d == store.Postgres {
+		opts.DatabaseURL = dbtest.PostgresDatabaseURL(t)
+	}
+	return apptest.Start(t, opts)
+}
+
 func meowEnv(ws *wasim.Server) map[string]string {
 	return map[string]string{"WHATSAPP_ENGINE": "whatsmeow", "WHATSAPP_SIMULATOR_URL": "http://" + ws.Addr()}
 }

@@ -97,6 +97,11 @@ func testLog() *slog.Logger {
 // eachDialect runs fn against a fresh simulator and a fresh database of each
 // dialect.
 func eachDialect(t *testing.T, fn func(t *testing.T, v *env)) {
+	eachDialectWith(t, wasim.Options{}, Options{}, fn)
+}
+
+// eachDialectWith is eachDialect with simulator and engine options.
+func eachDialectWith(t *testing.T, so wasim.Options, eo Options, fn func(t *testing.T, v *env)) {
 	for _, d := range []string{"sqlite", "postgres"} {
 		t.Run(d, func(t *testing.T) {
 			var db *sql.DB
@@ -105,7 +110,7 @@ func eachDialect(t *testing.T, fn func(t *testing.T, v *env)) {
 			} else {
 				db = openPostgres(t)
 			}
-			fn(t, newEnv(t, db, d))
+			fn(t, newEnvWith(t, db, d, so, eo))
 		})
 	}
 }
