@@ -305,6 +305,7 @@ func (s *Store) removeShares(ctx context.Context, tx *sql.Tx, userID, chatID, me
 	return nil
 }
 
+// scanIDs reads a one-column result of strings and closes it.
 func scanIDs(rows *sql.Rows) ([]string, error) {
 	defer rows.Close()
 	var ids []string
