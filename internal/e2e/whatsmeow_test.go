@@ -47,7 +47,7 @@ func eachDialect(t *testing.T, fn func(t *testing.T, d store.Dialect)) {
 // startMeowApp starts Synapse on the whatsmeow engine against ws, with
 // extra environment. On PostgreSQL it gets a database of its own:
 // whatsmeow's upgrade looks for its tables in every schema of a database.
-func startMeowApp(t *testing.T, d store.Dialect, ws *wasim.Server, extra map[string]string) *apptest.Server {
+func startMeowApp(t testing.TB, d store.Dialect, ws *wasim.Server, extra map[string]string) *apptest.Server {
 	env := meowEnv(ws)
 	for k, v := range extra {
 		env[k] = v
@@ -65,7 +65,7 @@ func meowEnv(ws *wasim.Server) map[string]string {
 
 // connectPhone pairs the user's session with a simulated phone by QR, as a
 // person would: the QR comes from Synapse's API, the phone scans it.
-func connectPhone(t *testing.T, c *apptest.Client, u apptest.User, phone *wasim.Phone) {
+func connectPhone(t testing.TB, c *apptest.Client, u apptest.User, phone *wasim.Phone) {
 	t.Helper()
 	r := c.Do("GET", "/api/v1/whatsapp/qr", u.Token, nil)
 	if r.Status != 200 {

@@ -15,8 +15,9 @@ import (
 	"github.com/synapse-kb/synapse/internal/whatsapp"
 )
 
-// historyBatch is how many history messages go to the handler at once.
-const historyBatch = 500
+// historyBatch is how many history messages go to the handler at once:
+// small enough that live messages committed beside them wait little.
+const historyBatch = 100
 
 // resolver maps LIDs to phone numbers through the device store.
 func (c *client) resolver(ctx context.Context, cli *whatsmeow.Client) jidResolver {
@@ -51,7 +52,9 @@ func (c *client) importHistory(ctx context.Context, cli *whatsmeow.Client, evt *
 		c.scheduleRedelivery(cli)
 		return false
 	}
-	c.drainHistory(cli)
+	// Imported beside the event loop, so that live messages do not wait
+	// behind a history chunk; the notification is safe in the table.
+	go c.drainHistory(cli)
 	return true
 }
 

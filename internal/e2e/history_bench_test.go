@@ -1,0 +1,94 @@
+package e2e_test
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"go.mau.fi/whatsmeow/proto/waE2E"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/synapse-kb/synapse/internal/store"
+	"github.com/synapse-kb/synapse/internal/wasim"
+)
+
+// BenchmarkHistoryImport links a phone whose history holds 50 chats of
+// 1,000 text messages (within the window) and measures how fast Synapse
+// stores and indexes them (messages/s), and the latency of live messages
+// sent while the import runs (from the phone's send to the stored row,
+// p50 and p99). SQLite; run with
+//
+//	go test -run '^$' -bench BenchmarkHistoryImport -benchtime 1x ./internal/e2e
+func BenchmarkHistoryImport(b *testing.B) {
+	const chats, perChat = 50, 1000
+	for range b.N {
+		b.StopTimer()
+		rootOnce.Do(func() { copy(rootKey[:], bytes.Repeat([]byte{7}, 32)) })
+		ws, err := wasim.New(wasim.Options{RootKey: &rootKey, SyncLinkedDevices: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		srv := startMeowApp(b, store.SQLite, ws, map[string]string{"WHATSAPP_HISTORY_DAYS": "30"})
+		phone, _ := ws.NewPhone(wasim.PhoneOptions{Number: "5511900000041", PushName: "Ana"})
+		live, _ := ws.NewPhone(wasim.PhoneOptions{Number: "5511900000042", PushName: "Live"})
+		now := time.Now()
+		var h wasim.History
+		for c := range chats {
+			conv := wasim.HistoryConversation{Chat: fmt.Sprintf("4477009%05d", c), Name: fmt.Sprintf("Chat %d", c)}
+			for m := range perChat {
+				conv.Messages = append(conv.Messages, wasim.HistoryMessage{Time: now.Add(-time.Duration(m+1) * time.Minute),
+					Message: &waE2E.Message{Conversation: proto.String(fmt.Sprintf("history message %d of chat %d about the quarterly plan", m, c))}})
+			}
+			h.Conversations = append(h.Conversations, conv)
+		}
+		h.ChunkSize = 2000
+		if err := phone.SetHistory(h); err != nil {
+			b.Fatal(err)
+		}
+		c := srv.Client
+		u := c.Register(fmt.Sprintf("bench%d@example.com", time.Now().UnixNano()))
+		b.StartTimer()
+		start := time.Now()
+		connectPhone(b, c, u, phone)
+		var lat []time.Duration
+		total := chats * perChat
+		for {
+			n, err := srv.App.Store.CountMessages(b.Context(), u.ID, now.AddDate(0, 0, -30))
+			if err != nil {
+				b.Fatal(err)
+			}
+			if n >= total+len(lat) {
+				break
+			}
+			// A live message while the import runs, and how long it takes
+			// to be stored.
+			sent := time.Now()
+			id, err := live.SendText(phone.Number(), "live while importing")
+			if err != nil {
+				b.Fatal(err)
+			}
+			for {
+				if _, err := srv.App.Store.GetMessage(b.Context(), u.ID, live.JID().String(), id); err == nil {
+					break
+				}
+				time.Sleep(200 * time.Microsecond)
+			}
+			lat = append(lat, time.Since(sent))
+			if time.Since(start) > 10*time.Minute {
+				b.Fatalf("imported %d of %d", n, total)
+			}
+		}
+		elapsed := time.Since(start)
+		b.StopTimer()
+		slices.Sort(lat)
+		b.ReportMetric(float64(total)/elapsed.Seconds(), "msgs/s")
+		if len(lat) > 0 {
+			b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "live-p50-ms")
+			b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "live-p99-ms")
+			b.ReportMetric(float64(len(lat)), "live-msgs")
+		}
+		ws.Close()
+	}
+}
