@@ -49,6 +49,7 @@ func toProblem(err error) (*Problem, time.Duration) {
 	var stopped *whatsapp.StoppedError
 	var waiting *whatsapp.WaitingError
 	var withRetry problemWithRetry
+	var sendLimit *service.SendLimitError
 	switch {
 	case errors.As(err, &withRetry):
 		return withRetry.Problem, withRetry.after
@@ -109,6 +110,12 @@ func toProblem(err error) (*Problem, time.Duration) {
 		return problem(http.StatusConflict, "session-not-started", "Session not started", "start the WhatsApp session first"), 0
 	case errors.Is(err, whatsapp.ErrSimWrongCode):
 		return problem(http.StatusConflict, "wrong-code", "Wrong code", err.Error()), 0
+	case errors.As(err, &sendLimit):
+		return problem(http.StatusTooManyRequests, "send-rate-limited", "Too many messages",
+			fmt.Sprintf("at most %d messages a minute can be sent through Synapse; try again in %s", service.SendsPerMinute, sendLimit.RetryAfter.Round(time.Second))), sendLimit.RetryAfter
+	case errors.Is(err, service.ErrNothingOlder):
+		return problem(http.StatusConflict, "nothing-older", "Nothing older to load",
+			"the chat's oldest kept message is already at the edge of the history window (WHATSAPP_HISTORY_DAYS)"), 0
 	case errors.Is(err, service.ErrBookmarkExists):
 		return problem(http.StatusConflict, "bookmark-exists", "Already saved", "you already have a bookmark for this link"), 0
 	case errors.Is(err, service.ErrUnavailable):

@@ -28,7 +28,20 @@ type (
 
 type sendRequest struct {
 	ChatID string `json:"chatId"`
-	Text   string `json:"text"`
+	// Text is the message, or the caption of the attachment.
+	Text string `json:"text,omitempty"`
+	// ReplyTo is the id of a message of the same chat to quote.
+	ReplyTo    string          `json:"replyTo,omitempty"`
+	Attachment *sendAttachment `json:"attachment,omitempty"`
+}
+
+// sendAttachment is a photo or file to send; photos (JPEG, PNG, GIF, by
+// their content) go as images, anything else as a document.
+type sendAttachment struct {
+	FileName string `json:"fileName,omitempty"`
+	MimeType string `json:"mimeType,omitempty"`
+	// Data is the file, base64-encoded (at most 16 MiB decoded).
+	Data []byte `json:"data"`
 }
 
 var pageQuery = []param{
@@ -83,7 +96,13 @@ func (s *Server) registerWhatsApp() {
 		add(route{method: "GET", path: "/chats/{chatId}/messages/{messageId}/media", respRaw: "application/octet-stream",
 			summary: "A message's stored attachment (image, voice note or document)", description: "404 until it is downloaded. Images, audio and video are served inline, anything else as a download."},
 			rawEndpoint(s.messageMedia))
-		add(route{method: "POST", path: "/messages", status: http.StatusCreated, summary: "Send a text message to a chat or group"},
+		add(route{method: "POST", path: "/chats/{chatId}/history", status: http.StatusAccepted,
+			summary:     "Load older messages from the phone",
+			description: "Asks the person's phone for up to 50 messages of the chat older than the oldest one Synapse has, within WHATSAPP_HISTORY_DAYS. They arrive in the background, as message events; 409 nothing-older when the oldest kept message is already at the window's edge. The whatsmeow engine only."},
+			typed(s.requestOlder))
+		add(route{method: "POST", path: "/messages", status: http.StatusCreated, maxBody: 24 << 20,
+			summary:     "Send a message to a chat or group",
+			description: "A text, a reply quoting a message of the chat (replyTo), or a photo or file (attachment, base64, at most 16 MiB) with an optional caption. At most 30 messages a minute (bursts of 10) per person; more get 429 with Retry-After."},
 			typed(s.sendMessage))
 	}
 }
@@ -151,5 +170,13 @@ func (s *Server) listMessages(c *call, _ *noBody) (messageList, error) {
 }
 
 func (s *Server) sendMessage(c *call, in *sendRequest) (store.Message, error) {
-	return s.o.Service.Send(c.ctx(), c.userID, service.Outgoing{ChatID: in.ChatID, Text: in.Text})
+	out := service.Outgoing{ChatID: in.ChatID, Text: in.Text, ReplyTo: in.ReplyTo}
+	if a := in.Attachment; a != nil {
+		out.Attachment = &service.Upload{FileName: a.FileName, MimeType: a.MimeType, Data: a.Data}
+	}
+	return s.o.Service.Send(c.ctx(), c.userID, out)
+}
+
+func (s *Server) requestOlder(c *call, _ *noBody) (noBody, error) {
+	return noBody{}, s.o.Service.RequestOlder(c.ctx(), c.userID, c.r.PathValue("chatId"))
 }

@@ -122,7 +122,7 @@ func TestForwarding(t *testing.T) {
 		t.Fatalf("qr through n2: %v (%q vs %q)", err, q2.Raw, q1.Raw)
 	}
 	// Errors cross nodes as themselves.
-	if _, err := n2.r.SendText(ctx, u.ID, "1@s.whatsapp.net", "hi"); !errors.Is(err, whatsapp.ErrNotConnected) {
+	if _, err := n2.r.Send(ctx, u.ID, whatsapp.Outgoing{ChatID: "1@s.whatsapp.net", Text: "hi"}); !errors.Is(err, whatsapp.ErrNotConnected) {
 		t.Fatalf("send through n2 while pairing: %v", err)
 	}
 	// Stopping through n2 stops it on n1 and releases the lease; a start

@@ -113,9 +113,9 @@ func (r *Router) PairPhone(ctx context.Context, userID, phone string) (string, e
 	return resp.Code, err
 }
 
-// SendText implements whatsapp.Sessions.
-func (r *Router) SendText(ctx context.Context, userID, chatID, text string) (whatsapp.Message, error) {
-	resp, err := r.call(ctx, request{Op: opSend, UserID: userID, ChatID: chatID, Text: text})
+// Send implements whatsapp.Sessions.
+func (r *Router) Send(ctx context.Context, userID string, out whatsapp.Outgoing) (whatsapp.Message, error) {
+	resp, err := r.call(ctx, request{Op: opSend, UserID: userID, Outgoing: &out})
 	if err != nil {
 		return whatsapp.Message{}, err
 	}
@@ -123,6 +123,12 @@ func (r *Router) SendText(ctx context.Context, userID, chatID, text string) (wha
 		return whatsapp.Message{}, errors.New("cluster: a send answer without a message")
 	}
 	return *resp.Message, nil
+}
+
+// RequestHistory implements whatsapp.Sessions.
+func (r *Router) RequestHistory(ctx context.Context, userID, chatID string, oldest whatsapp.MessageRef, count int) error {
+	_, err := r.call(ctx, request{Op: opHistory, UserID: userID, ChatID: chatID, Oldest: &oldest, Count: count})
+	return err
 }
 
 // Download implements whatsapp.Sessions.
@@ -192,10 +198,18 @@ func serve(ctx context.Context, local Local, req request) (response, error) {
 		return out, err
 	case opSend:
 		var msg whatsapp.Message
-		if msg, err = local.SendText(ctx, req.UserID, req.ChatID, req.Text); err == nil {
+		if req.Outgoing == nil {
+			return out, errors.New("cluster: a send without a message")
+		}
+		if msg, err = local.Send(ctx, req.UserID, *req.Outgoing); err == nil {
 			out.Message = &msg
 		}
 		return out, err
+	case opHistory:
+		if req.Oldest == nil {
+			return out, errors.New("cluster: a history request without its oldest message")
+		}
+		return out, local.RequestHistory(ctx, req.UserID, req.ChatID, *req.Oldest, req.Count)
 	case opDownload:
 		out.Data, err = local.Download(ctx, req.UserID, req.Media, req.MaxBytes)
 		return out, err

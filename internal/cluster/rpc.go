@@ -35,18 +35,21 @@ const (
 	opPair     = "pair"
 	opSend     = "send"
 	opDownload = "download"
+	opHistory  = "history"
 )
 
 // request is a session operation to run where the session runs.
 type request struct {
-	Op       string          `json:"op"`
-	UserID   string          `json:"userId"`
-	Force    bool            `json:"force,omitempty"`
-	Phone    string          `json:"phone,omitempty"`
-	ChatID   string          `json:"chatId,omitempty"`
-	Text     string          `json:"text,omitempty"`
-	Media    *whatsapp.Media `json:"media,omitempty"`
-	MaxBytes int64           `json:"maxBytes,omitempty"`
+	Op       string               `json:"op"`
+	UserID   string               `json:"userId"`
+	Force    bool                 `json:"force,omitempty"`
+	Phone    string               `json:"phone,omitempty"`
+	ChatID   string               `json:"chatId,omitempty"`
+	Outgoing *whatsapp.Outgoing   `json:"outgoing,omitempty"`
+	Oldest   *whatsapp.MessageRef `json:"oldest,omitempty"`
+	Count    int                  `json:"count,omitempty"`
+	Media    *whatsapp.Media      `json:"media,omitempty"`
+	MaxBytes int64                `json:"maxBytes,omitempty"`
 }
 
 // response is the answer to a request; the field of its operation is set.
@@ -171,8 +174,9 @@ func (n *Node) nodeURL(ctx context.Context, node string) (string, error) {
 	return nd.URL, nil
 }
 
-// maxRPCBody bounds a forwarded request (a text to send is the largest).
-const maxRPCBody = 1 << 20
+// maxRPCBody bounds a forwarded request: a send with an attachment of at
+// most 16 MiB (base64 in JSON) is the largest.
+const maxRPCBody = 24 << 20
 
 // rpcSkew is how far a forwarded request's time may be from the receiver's.
 const rpcSkew = time.Minute

@@ -105,8 +105,24 @@ func testWAHA(t *testing.T, d store.Dialect) {
 	if r := c.Do("POST", "/api/v1/whatsapp/messages", ana.Token, map[string]string{"chatId": chat, "text": "Tudo ótimo!"}); r.Status != 201 {
 		t.Fatalf("send: %d %s", r.Status, r.Body)
 	}
-	if !slices.Contains(fake.Sent(), wahatest.Sent{Session: anaSession, ChatID: carla, Text: "Tudo ótimo!"}) {
+	sentAs := func(kind, text string) *wahatest.Sent {
+		for _, s := range fake.Sent() {
+			if s.Session == anaSession && s.ChatID == carla && s.Kind == kind && s.Text == text {
+				return &s
+			}
+		}
 		t.Fatalf("WAHA received %+v", fake.Sent())
+		return nil
+	}
+	sentAs("text", "Tudo ótimo!")
+	// A photo with a caption goes through sendImage, inline.
+	wpic := photo(20, 10)
+	if r := c.Do("POST", "/api/v1/whatsapp/messages", ana.Token, map[string]any{"chatId": chat, "text": "olha",
+		"attachment": map[string]any{"fileName": "x.png", "data": wpic}}); r.Status != 201 {
+		t.Fatalf("send photo: %d %s", r.Status, r.Body)
+	}
+	if s := sentAs("image", "olha"); s.MimeType != "image/png" || !slices.Equal(s.Data, wpic) || s.FileName != "x.png" {
+		t.Fatalf("WAHA received the photo as %+v", s.MimeType)
 	}
 
 	// Restart: the sessions come back without a QR code.

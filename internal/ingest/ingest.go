@@ -383,6 +383,7 @@ func (i *Ingester) convert(userID string, m *whatsapp.Message) *store.IncomingMe
 			Type:      string(typ),
 			Text:      clean(m.Text, maxText),
 			Timestamp: ts,
+			ReplyTo:   clean(m.ReplyTo, 128),
 		},
 	}
 	if md := m.Media; md != nil {

@@ -23,6 +23,9 @@ var (
 	// ErrNoSimulator means the simulated phone's controls were asked for on
 	// a server that talks to the real WhatsApp.
 	ErrNoSimulator = errors.New("service: there is no simulated phone on this server")
+	// ErrNothingOlder means a chat's oldest kept message is already at the
+	// edge of the history window: nothing older would be kept.
+	ErrNothingOlder = errors.New("service: nothing older is kept for this chat")
 )
 
 // ErrorID is a short random id under which a failure is logged, for the

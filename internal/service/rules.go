@@ -28,6 +28,19 @@ const (
 	MaxID = 128
 	// MaxMessageText bounds a WhatsApp message to send (bytes).
 	MaxMessageText = 65536
+	// MaxAttachmentBytes bounds a photo or file to send (WhatsApp's own
+	// limit for photos is 16 MiB).
+	MaxAttachmentBytes = 16 << 20
+	// MaxFileName bounds the name of a file to send (characters).
+	MaxFileName = 255
+	// SendsPerMinute and SendBurst bound how fast one person sends through
+	// Synapse (texts, replies, photos and files alike): WhatsApp flags
+	// accounts that send in bulk.
+	SendsPerMinute = 30
+	SendBurst      = 10
+	// OlderMessagesPerRequest is how many older messages one "load older
+	// messages" asks the phone for.
+	OlderMessagesPerRequest = 50
 	// MaxSearchQuery bounds a search (characters).
 	MaxSearchQuery = 500
 	// MaxCursor bounds a page cursor (bytes).

@@ -40,6 +40,9 @@ type Options struct {
 	Simulator whatsapp.Simulator
 	// Transcriber reports whether voice memos can be transcribed.
 	Transcriber bool
+	// HistoryDays is how far back messages are kept from the phone's
+	// history (WHATSAPP_HISTORY_DAYS); 0 keeps none.
+	HistoryDays int
 	Log         *slog.Logger
 	// Now replaces the clock (tests).
 	Now func() time.Time
@@ -49,6 +52,7 @@ type Options struct {
 type Service struct {
 	o     Options
 	zones zoneCache
+	sends sendLimiter
 }
 
 // New returns a Service.

@@ -2,8 +2,6 @@ package service
 
 import (
 	"context"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/synapse-kb/synapse/internal/store"
 	"github.com/synapse-kb/synapse/internal/validate"
@@ -182,35 +180,3 @@ func (s *Service) Messages(ctx context.Context, userID, chatID string, p Page) (
 	return listOf(s.o.Store.ListMessages(ctx, userID, chatID, opts))
 }
 
-// Outgoing is a message to send from the person's WhatsApp.
-type Outgoing struct {
-	// ChatID is a chat id, or a phone number with country code.
-	ChatID string
-	Text   string
-}
-
-// Send sends a text message and returns it as stored.
-func (s *Service) Send(ctx context.Context, userID string, in Outgoing) (store.Message, error) {
-	var errs validate.Errors
-	in.ChatID = strings.TrimSpace(in.ChatID)
-	if in.ChatID == "" || len(in.ChatID) > MaxID || !cleanText(in.ChatID) {
-		errs.Add("chatId", "is required: a chat id from /chats, or a phone number with country code")
-	}
-	switch {
-	case strings.TrimSpace(in.Text) == "":
-		errs.Add("text", "is required")
-	case len(in.Text) > MaxMessageText:
-		errs.Add("text", "must be at most 65536 bytes")
-	case !utf8.ValidString(in.Text) || strings.ContainsRune(in.Text, 0):
-		errs.Add("text", "is not valid text")
-	}
-	if err := errs.Err(); err != nil {
-		return store.Message{}, err
-	}
-	m, err := s.o.Sessions.SendText(ctx, userID, in.ChatID, in.Text)
-	if err != nil {
-		return store.Message{}, err
-	}
-	s.o.Log.Info("message sent", "user_id", userID, "chat_id", m.ChatID, "message_id", m.ID)
-	return s.o.Store.GetMessage(ctx, userID, m.ChatID, m.ID)
-}

@@ -73,7 +73,7 @@ func (c *scriptedClient) HasDevice() bool              { return true }
 func (c *scriptedClient) PairPhone(context.Context, string) (string, error) {
 	return "", whatsapp.ErrNotSupported
 }
-func (c *scriptedClient) SendText(context.Context, string, string) (whatsapp.Message, error) {
+func (c *scriptedClient) Send(context.Context, whatsapp.Outgoing) (whatsapp.Message, error) {
 	return whatsapp.Message{}, whatsapp.ErrNotSupported
 }
 func (c *scriptedClient) Groups(context.Context) ([]whatsapp.Chat, error) {

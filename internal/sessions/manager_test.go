@@ -227,7 +227,7 @@ func TestPairReceiveStopRestoreUnlink(t *testing.T) {
 		t.Fatalf("redelivered message stored twice: %d", len(p.Items))
 	}
 	// Send text.
-	sent, err := h.m.SendText(ctx, a, "447700900001", "on my way")
+	sent, err := h.m.Send(ctx, a, whatsapp.Outgoing{ChatID: "447700900001", Text: "on my way"})
 	if err != nil || !sent.FromMe {
 		t.Fatalf("send: %+v %v", sent, err)
 	}

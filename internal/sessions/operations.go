@@ -348,14 +348,14 @@ func (m *Manager) liveClient(ctx context.Context, userID string) (whatsapp.Clien
 	return s.client, nil
 }
 
-// SendText sends a text from the user's account and stores it; it returns
+// Send sends a message from the user's account and stores it; it returns
 // the message as stored.
-func (m *Manager) SendText(ctx context.Context, userID, chatID, text string) (whatsapp.Message, error) {
+func (m *Manager) Send(ctx context.Context, userID string, out whatsapp.Outgoing) (whatsapp.Message, error) {
 	c, err := m.liveClient(ctx, userID)
 	if err != nil {
 		return whatsapp.Message{}, err
 	}
-	msg, err := c.SendText(ctx, chatID, text)
+	msg, err := c.Send(ctx, out)
 	if err != nil {
 		return whatsapp.Message{}, err
 	}
@@ -363,6 +363,19 @@ func (m *Manager) SendText(ctx context.Context, userID, chatID, text string) (wh
 		return whatsapp.Message{}, fmt.Errorf("sessions: store sent message: %w", err)
 	}
 	return msg, nil
+}
+
+// RequestHistory asks the user's phone for a chat's older messages.
+func (m *Manager) RequestHistory(ctx context.Context, userID, chatID string, oldest whatsapp.MessageRef, count int) error {
+	c, err := m.liveClient(ctx, userID)
+	if err != nil {
+		return err
+	}
+	hr, ok := c.(whatsapp.HistoryRequester)
+	if !ok {
+		return whatsapp.ErrNotSupported
+	}
+	return hr.RequestHistory(ctx, chatID, oldest, count)
 }
 
 // Download fetches a message's media through the user's logged-in session.

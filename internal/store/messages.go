@@ -24,6 +24,8 @@ type Message struct {
 	Media     *Media           `json:"media,omitempty"`
 	Location  *MessageLocation `json:"location,omitempty"`
 	Contact   *MessageContact  `json:"contact,omitempty"`
+	// ReplyTo is the id of the message of the same chat this one quotes.
+	ReplyTo string `json:"replyTo,omitempty"`
 	// EditedAt is when the sender last edited the message.
 	EditedAt *time.Time `json:"editedAt,omitempty"`
 	// DeletedAt is when the message was deleted for everyone; it then has
@@ -65,6 +67,7 @@ type payload struct {
 	Media    *storedMedia     `json:"m,omitempty"`
 	Location *MessageLocation `json:"l,omitempty"`
 	Contact  *MessageContact  `json:"c,omitempty"`
+	ReplyTo  string           `json:"r,omitempty"`
 }
 
 type storedMedia struct {
@@ -73,10 +76,10 @@ type storedMedia struct {
 }
 
 func encodePayload(m *Message) (sql.NullString, error) {
-	if m.Media == nil && m.Location == nil && m.Contact == nil {
+	if m.Media == nil && m.Location == nil && m.Contact == nil && m.ReplyTo == "" {
 		return sql.NullString{}, nil
 	}
-	p := payload{Location: m.Location, Contact: m.Contact}
+	p := payload{Location: m.Location, Contact: m.Contact, ReplyTo: m.ReplyTo}
 	if m.Media != nil {
 		p.Media = &storedMedia{Ref: m.Media.Ref, Media: *m.Media}
 	}
@@ -95,7 +98,7 @@ func decodePayload(raw sql.NullString, m *Message) error {
 	if err := json.Unmarshal([]byte(raw.String), &p); err != nil {
 		return fmt.Errorf("store: decode message payload: %w", err)
 	}
-	m.Location, m.Contact = p.Location, p.Contact
+	m.Location, m.Contact, m.ReplyTo = p.Location, p.Contact, p.ReplyTo
 	if p.Media != nil {
 		md := p.Media.Media
 		md.Ref = p.Media.Ref
@@ -309,6 +312,17 @@ func (s *Store) insertMessages(ctx context.Context, tx *sql.Tx, msgs []*Incoming
 func (s *Store) GetMessage(ctx context.Context, userID, chatID, id string) (Message, error) {
 	m, err := scanMessage(s.r.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM messages
 		WHERE user_id = $1 AND chat_id = $2 AND id = $3`, userID, chatID, id))
+	if err != nil {
+		return Message{}, notFound(err)
+	}
+	return m, nil
+}
+
+// OldestMessage returns the oldest message kept of one of the user's
+// chats (ErrNotFound when it has none).
+func (s *Store) OldestMessage(ctx context.Context, userID, chatID string) (Message, error) {
+	m, err := scanMessage(s.r.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM messages
+		WHERE user_id = $1 AND chat_id = $2 ORDER BY ts, seq LIMIT 1`, userID, chatID))
 	if err != nil {
 		return Message{}, notFound(err)
 	}

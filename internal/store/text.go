@@ -23,7 +23,7 @@ func cleanText(s string) string {
 // JSON, whose encoding already makes them storable, and the media
 // reference is the engine's, not to be altered.
 func (m *Message) clean() {
-	for _, p := range []*string{&m.ChatID, &m.ID, &m.From, &m.FromName, &m.Type, &m.Text} {
+	for _, p := range []*string{&m.ChatID, &m.ID, &m.From, &m.FromName, &m.Type, &m.Text, &m.ReplyTo} {
 		*p = cleanText(*p)
 	}
 }

@@ -37,7 +37,7 @@ func (p *Phone) chatKeyJID(to string) (types.JID, error) {
 	if other == nil {
 		return types.JID{}, ErrUnknownPhone
 	}
-	if p.lidMode {
+	if p.lidMode.Load() {
 		return other.LID(), nil
 	}
 	return other.JID(), nil

@@ -64,7 +64,7 @@ func (p *Phone) CreateGroup(subject string, members ...string) (types.JID, error
 		}
 	}
 	g := &group{creator: p, created: time.Now(), subject: subject, members: all}
-	if p.lidMode {
+	if p.lidMode.Load() {
 		g.mode = types.AddressingModeLID
 	}
 	p.s.mu.Lock()

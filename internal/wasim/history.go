@@ -240,7 +240,7 @@ func (p *Phone) sendChunks(d *device, h History, typ waHistorySync.HistorySync_H
 func (p *Phone) chatID(chat types.JID) string {
 	if chat.Server != types.GroupServer {
 		if other := p.s.phoneByJID(chat); other != nil {
-			if other.lidMode {
+			if other.lidMode.Load() {
 				return other.LID().String()
 			}
 			return other.JID().String()

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.mau.fi/libsignal/ecc"
@@ -31,7 +32,7 @@ type Phone struct {
 	number   string
 	lid      string
 	pushName string
-	lidMode  bool // DMs come from the LID, groups it creates use LID addressing
+	lidMode  atomic.Bool // DMs come from the LID, groups it creates use LID addressing
 	created  time.Time
 	identity *keys.KeyPair // account signing key and Signal identity of device 0
 	regID    uint32
@@ -68,6 +69,11 @@ type LoginFailure struct {
 	Expire time.Duration
 }
 
+// SetAddressingLID switches the account between phone-number and LID
+// addressing for what it sends from now on, as WhatsApp moves accounts to
+// LIDs: the same contact then writes from another address.
+func (p *Phone) SetAddressingLID(on bool) { p.lidMode.Store(on) }
+
 // RefuseLogins makes every later login of the phone's linked devices fail
 // with f; nil lets them log in again. It does not touch live connections.
 func (p *Phone) RefuseLogins(f *LoginFailure) {
@@ -101,10 +107,11 @@ type PhoneOptions struct {
 func (s *Server) NewPhone(o PhoneOptions) (*Phone, error) {
 	kp := keys.NewKeyPair()
 	p := &Phone{
-		s: s, pushName: o.PushName, lidMode: o.AddressingLID, created: time.Now(), identity: kp, regID: randomUint32() & 0x3fff,
+		s: s, pushName: o.PushName, created: time.Now(), identity: kp, regID: randomUint32() & 0x3fff,
 		signed: kp.CreateSignedPreKey(1), nextDevice: 1, devices: map[uint16]*device{},
 		nextPreKey: 1, skHolders: map[string]map[string]bool{}, appKeys: []appStateKey{newAppStateKey(0)},
 	}
+	p.lidMode.Store(o.AddressingLID)
 	p.store = newSignalStore(kp, p.regID, p.signed)
 	if err := s.register(p, o.Number); err != nil {
 		return nil, err

@@ -108,7 +108,7 @@ func (p *Phone) send(to string, msg *waE2E.Message, o SendOptions, edit string) 
 	if to2 != p {
 		rec.Chat = p.JID().String()
 		to2.recordReceived(rec)
-		to2.sendReceipt(p, p.JID(), []string{o.ID}, "", p.lidMode)
+		to2.sendReceipt(p, p.JID(), []string{o.ID}, "", p.lidMode.Load())
 	}
 	return o.ID, nil
 }
@@ -116,7 +116,7 @@ func (p *Phone) send(to string, msg *waE2E.Message, o SendOptions, edit string) 
 // wireJID is how the phone's own messages name it: its LID for a phone in
 // LID addressing mode, its phone-number JID otherwise.
 func (p *Phone) wireJID() types.JID {
-	if p.lidMode {
+	if p.lidMode.Load() {
 		return p.LID()
 	}
 	return p.JID()
@@ -132,7 +132,7 @@ func (p *Phone) sendDM(to *Phone, msg *waE2E.Message, plaintext []byte, attrs, e
 	}
 	own := p.linked()
 	dest := to.JID()
-	if p.lidMode {
+	if p.lidMode.Load() {
 		dest = to.LID()
 	}
 	dsm, err := proto.Marshal(&waE2E.Message{
@@ -147,7 +147,7 @@ func (p *Phone) sendDM(to *Phone, msg *waE2E.Message, plaintext []byte, attrs, e
 	in := cloneAttrs(attrs)
 	in["from"] = p.wireJID()
 	in["notify"] = p.pushName
-	if p.lidMode {
+	if p.lidMode.Load() {
 		in["sender_pn"] = p.JID()
 	} else {
 		in["sender_lid"] = p.LID()
@@ -161,7 +161,7 @@ func (p *Phone) sendDM(to *Phone, msg *waE2E.Message, plaintext []byte, attrs, e
 	mirror["from"] = p.wireJID()
 	if to != p {
 		mirror["recipient"] = dest
-		if p.lidMode {
+		if p.lidMode.Load() {
 			mirror["peer_recipient_pn"] = to.JID()
 		} else {
 			mirror["peer_recipient_lid"] = to.LID()

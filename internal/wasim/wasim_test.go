@@ -1556,7 +1556,7 @@ func TestControlHTTPRoutes(t *testing.T) {
 	call("POST", "/phones", `{"number":"4915100000101","pushName":"Ana"}`, 201)
 	call("POST", "/phones", `{"number":"4915100000102","pushName":"Ben","addressingLid":true}`, 201)
 	ana, ben := s.Phone("4915100000101"), s.Phone("4915100000102")
-	if !ben.lidMode {
+	if !ben.lidMode.Load() {
 		t.Fatal("addressingLid ignored")
 	}
 	call("POST", "/phones/4915100000101/contacts", `{"number":"4915100000102","fullName":"Ben B.","firstName":"Ben"}`, 204)

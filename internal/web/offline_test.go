@@ -38,7 +38,7 @@ func (offlineClient) HasDevice() bool              { return false }
 func (offlineClient) PairPhone(context.Context, string) (string, error) {
 	return "", whatsapp.ErrNotPairing
 }
-func (offlineClient) SendText(context.Context, string, string) (whatsapp.Message, error) {
+func (offlineClient) Send(context.Context, whatsapp.Outgoing) (whatsapp.Message, error) {
 	return whatsapp.Message{}, whatsapp.ErrNotConnected
 }
 func (offlineClient) Groups(context.Context) ([]whatsapp.Chat, error) {

@@ -71,8 +71,10 @@ type Client interface {
 	// QR code. Must be called after Connect, while pairing. Engines without
 	// this return ErrNotSupported.
 	PairPhone(ctx context.Context, phone string) (string, error)
-	// SendText sends a text message and returns it as it would be stored.
-	SendText(ctx context.Context, chatID, text string) (Message, error)
+	// Send sends a message (a text, possibly quoting an earlier message, or
+	// an image or file with a caption) and returns it as it would be
+	// stored.
+	Send(ctx context.Context, out Outgoing) (Message, error)
 	// Groups lists the groups the account has joined.
 	Groups(ctx context.Context) ([]Chat, error)
 	// Download fetches and decrypts a message's media, refusing anything
@@ -234,6 +236,8 @@ type Message struct {
 	Media     *Media    // for types with media
 	Location  *Location // for TypeLocation
 	Contact   *Contact  // for TypeContact
+	// ReplyTo is the id of the message of the same chat this one quotes.
+	ReplyTo string
 	// Change, when set, makes this a change to an earlier message of the
 	// same chat by its sender (an edit, or a deletion for everyone) rather
 	// than a message of its own: ID is the change's own id, From who made
@@ -286,4 +290,50 @@ type Location struct {
 type Contact struct {
 	DisplayName string
 	VCard       string
+}
+
+// Outgoing is a message to send.
+type Outgoing struct {
+	ChatID string
+	// Text is the text, or the caption of an attachment.
+	Text string
+	// ReplyTo makes the message quote an earlier one of the same chat.
+	ReplyTo *Quote
+	// Attachment makes it an image or a file.
+	Attachment *Attachment
+}
+
+// Quote names the message a reply quotes, with what the recipient's phone
+// shows of it.
+type Quote struct {
+	ID     string
+	From   string // the quoted message's sender JID
+	FromMe bool
+	Text   string // its text or caption
+}
+
+// Attachment is the file of an outgoing image (TypeImage) or document
+// (TypeDocument).
+type Attachment struct {
+	Type     MessageType
+	Data     []byte
+	MimeType string
+	FileName string
+	Width    int // of images, when known
+	Height   int
+}
+
+// HistoryRequester is implemented by clients that can ask the own phone
+// for a chat's messages older than the oldest one this device has (an
+// on-demand history request); the phone's answer arrives later, through
+// HandleMessages, as history does.
+type HistoryRequester interface {
+	RequestHistory(ctx context.Context, chatID string, oldest MessageRef, count int) error
+}
+
+// MessageRef names a stored message.
+type MessageRef struct {
+	ID        string
+	FromMe    bool
+	Timestamp time.Time
 }

@@ -40,10 +40,14 @@ type Sessions interface {
 	// and returns the code the person types on the phone. The session is
 	// started if needed. Engines without pair codes return ErrNotSupported.
 	PairPhone(ctx context.Context, userID, phone string) (string, error)
-	// SendText sends a text from the user's account and stores it; it
+	// Send sends a message from the user's account and stores it; it
 	// returns the message as stored. It needs a logged-in session
 	// (ErrNotConnected).
-	SendText(ctx context.Context, userID, chatID, text string) (Message, error)
+	Send(ctx context.Context, userID string, out Outgoing) (Message, error)
+	// RequestHistory asks the user's phone for up to count messages of the
+	// chat older than oldest; they arrive later as history. Engines that
+	// cannot ask return ErrNotSupported.
+	RequestHistory(ctx context.Context, userID, chatID string, oldest MessageRef, count int) error
 	// Download fetches a message's media through the user's logged-in
 	// session, refusing more than maxBytes (ErrMediaTooLarge).
 	Download(ctx context.Context, userID string, media *Media, maxBytes int64) ([]byte, error)

@@ -216,37 +216,6 @@ func (c *client) PairPhone(ctx context.Context, phone string) (string, error) {
 	return code, nil
 }
 
-// SendText implements whatsapp.Client.
-func (c *client) SendText(ctx context.Context, chatID, text string) (whatsapp.Message, error) {
-	jid, err := parseChatID(chatID)
-	if err != nil {
-		return whatsapp.Message{}, err
-	}
-	cli, err := c.live()
-	if err != nil {
-		return whatsapp.Message{}, err
-	}
-	if !cli.IsLoggedIn() {
-		return whatsapp.Message{}, whatsapp.ErrNotConnected
-	}
-	resp, err := cli.SendMessage(ctx, jid, textMessage(text))
-	if err != nil {
-		if errors.Is(err, whatsmeow.ErrNotLoggedIn) || errors.Is(err, whatsmeow.ErrNotConnected) {
-			return whatsapp.Message{}, whatsapp.ErrNotConnected
-		}
-		return whatsapp.Message{}, fmt.Errorf("meow: send: %w", err)
-	}
-	ts := resp.Timestamp
-	if ts.IsZero() {
-		ts = time.Now()
-	}
-	return whatsapp.Message{
-		ID: resp.ID, ChatID: jid.String(), IsGroup: jid.Server == types.GroupServer,
-		From: cli.Store.GetJID().ToNonAD().String(), FromName: cli.Store.PushName, FromMe: true,
-		Type: whatsapp.TypeText, Text: text, Timestamp: ts.UTC(),
-	}, nil
-}
-
 // Groups implements whatsapp.Client.
 func (c *client) Groups(ctx context.Context) ([]whatsapp.Chat, error) {
 	cli, err := c.live()

@@ -393,21 +393,21 @@ func TestPairMessagesAndSend(t *testing.T) {
 		}
 
 		// Outgoing text, to a person and to the group.
-		sent, err := c.SendText(ctx, bobJID, "hi Bob")
+		sent, err := c.Send(ctx, whatsapp.Outgoing{ChatID: bobJID, Text: "hi Bob"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if !sent.FromMe || sent.From != me.JID().String() || sent.ChatID != bobJID || sent.Type != whatsapp.TypeText || sent.ID == "" {
 			t.Fatalf("sent: %+v", sent)
 		}
-		if _, err := c.SendText(ctx, gid.String(), "yes!"); err != nil {
+		if _, err := c.Send(ctx, whatsapp.Outgoing{ChatID: gid.String(), Text: "yes!"}); err != nil {
 			t.Fatal(err)
 		}
 		got := me.Sent()
 		if len(got) != 2 || got[0].ID != sent.ID || got[0].Text != "hi Bob" || got[0].Chat != bobJID || got[1].Text != "yes!" || got[1].Chat != gid.String() {
 			t.Fatalf("phone saw: %+v", got)
 		}
-		if _, err := c.SendText(ctx, "not a jid", "x"); !errors.Is(err, whatsapp.ErrInvalidChat) {
+		if _, err := c.Send(ctx, whatsapp.Outgoing{ChatID: "not a jid", Text: "x"}); !errors.Is(err, whatsapp.ErrInvalidChat) {
 			t.Fatalf("invalid chat: %v", err)
 		}
 
@@ -645,7 +645,7 @@ func pairOnce(v *env, id string) error {
 	if _, err := me.SendText(me.Number(), "note to self"); err != nil {
 		return err
 	}
-	if _, err := c.SendText(ctx, me.JID().String(), "hello"); err != nil {
+	if _, err := c.Send(ctx, whatsapp.Outgoing{ChatID: me.JID().String(), Text: "hello"}); err != nil {
 		return err
 	}
 	if !c.HasDevice() {

@@ -44,8 +44,18 @@ func convertMessage(evt *events.Message, me types.JID, resolve jidResolver) (wha
 		return whatsapp.Message{}, false
 	}
 	if chat.Server == types.HiddenUserServer {
-		if pn, ok := resolve(chat); ok {
-			chat = pn
+		// A direct chat addressed by the contact's LID is the same chat as
+		// their phone number: the number the message carries, else the one
+		// the device store learned.
+		switch {
+		case !info.IsFromMe && info.SenderAlt.Server == types.DefaultUserServer:
+			chat = info.SenderAlt.ToNonAD()
+		case info.IsFromMe && info.RecipientAlt.Server == types.DefaultUserServer:
+			chat = info.RecipientAlt.ToNonAD()
+		default:
+			if pn, ok := resolve(chat); ok {
+				chat = pn
+			}
 		}
 	}
 	sender := info.Sender.ToNonAD()
@@ -134,6 +144,7 @@ func convertMessage(evt *events.Message, me types.JID, resolve jidResolver) (wha
 	default:
 		return whatsapp.Message{}, false
 	}
+	out.ReplyTo = contextOf(m).GetStanzaID()
 	return out, true
 }
 

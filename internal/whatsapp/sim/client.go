@@ -215,9 +215,11 @@ func (c *client) PairPhone(_ context.Context, phone string) (string, error) {
 	return c.pairCode, nil
 }
 
-// SendText implements whatsapp.Client.
-func (c *client) SendText(_ context.Context, chatID, text string) (whatsapp.Message, error) {
-	chat, isGroup, err := NormalizeChat(chatID, false)
+// Send implements whatsapp.Client: the message is recorded as sent (the
+// simulated phone's Sent list), an attachment kept in the media directory
+// so that it downloads like any other.
+func (c *client) Send(_ context.Context, out whatsapp.Outgoing) (whatsapp.Message, error) {
+	chat, isGroup, err := NormalizeChat(out.ChatID, false)
 	if err != nil {
 		return whatsapp.Message{}, err
 	}
@@ -230,7 +232,22 @@ func (c *client) SendText(_ context.Context, chatID, text string) (whatsapp.Mess
 	c.mu.Unlock()
 	m := whatsapp.Message{
 		ID: "3EB0" + strings.ToUpper(randomHex(10)), ChatID: chat, IsGroup: isGroup, From: me, FromMe: true,
-		Type: whatsapp.TypeText, Text: text, Timestamp: c.e.o.Now().UTC().Truncate(time.Second),
+		Type: whatsapp.TypeText, Text: out.Text, Timestamp: c.e.o.Now().UTC().Truncate(time.Second),
+	}
+	if out.ReplyTo != nil {
+		m.ReplyTo = out.ReplyTo.ID
+	}
+	if a := out.Attachment; a != nil {
+		if a.Type != whatsapp.TypeImage && a.Type != whatsapp.TypeDocument {
+			return whatsapp.Message{}, whatsapp.ErrNotSupported
+		}
+		ref, err := c.e.keepMedia(a.Data)
+		if err != nil {
+			return whatsapp.Message{}, err
+		}
+		m.Type = a.Type
+		m.Media = &whatsapp.Media{Ref: ref, MimeType: a.MimeType, FileName: a.FileName, Size: int64(len(a.Data)),
+			SHA256: ref, Width: a.Width, Height: a.Height}
 	}
 	if err := c.e.recordSent(c.ref.ID, m); err != nil {
 		return whatsapp.Message{}, err

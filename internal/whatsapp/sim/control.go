@@ -349,20 +349,30 @@ func (e *Engine) storeMedia(typ whatsapp.MessageType, in *Incoming) (*whatsapp.M
 			md.Width, md.Height = cfg.Width, cfg.Height
 		}
 	}
+	ref, err := e.keepMedia(data)
+	if err != nil {
+		return nil, err
+	}
+	md.Ref, md.MimeType, md.FileName, md.Size, md.SHA256 = ref, mime, name, int64(len(data)), ref
+	return md, nil
+}
+
+// keepMedia writes a file into the media directory by content hash (its
+// ref) unless it is there already.
+func (e *Engine) keepMedia(data []byte) (string, error) {
 	sum := sha256.Sum256(data)
 	ref := hex.EncodeToString(sum[:])
 	path := filepath.Join(e.o.Dir, "media", ref)
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		tmp := path + ".tmp" + randomHex(4)
 		if err := os.WriteFile(tmp, data, 0o600); err != nil {
-			return nil, fmt.Errorf("sim: store media: %w", err)
+			return "", fmt.Errorf("sim: store media: %w", err)
 		}
 		if err := os.Rename(tmp, path); err != nil {
-			return nil, fmt.Errorf("sim: store media: %w", err)
+			return "", fmt.Errorf("sim: store media: %w", err)
 		}
 	}
-	md.Ref, md.MimeType, md.FileName, md.Size, md.SHA256 = ref, mime, name, int64(len(data)), ref
-	return md, nil
+	return ref, nil
 }
 
 func validMediaRef(ref string) bool {

@@ -285,16 +285,41 @@ func (c *client) PairPhone(ctx context.Context, phone string) (string, error) {
 	return out.Code, nil
 }
 
-// SendText implements whatsapp.Client.
-func (c *client) SendText(ctx context.Context, chatID, text string) (whatsapp.Message, error) {
+// Send implements whatsapp.Client: POST /api/sendText, or /api/sendImage
+// and /api/sendFile with the file inline (base64), each with reply_to when
+// the message quotes another.
+func (c *client) Send(ctx context.Context, o whatsapp.Outgoing) (whatsapp.Message, error) {
+	chatID := o.ChatID
 	if !strings.Contains(chatID, "@") {
 		return whatsapp.Message{}, whatsapp.ErrInvalidChat
 	}
 	var out struct {
-		ID        any   `json:"id"`
-		Timestamp int64 `json:"timestamp"`
+		ID        any        `json:"id"`
+		Timestamp int64      `json:"timestamp"`
+		Media     *mediaInfo `json:"media"`
 	}
-	err := c.e.call(ctx, http.MethodPost, "/api/sendText", map[string]string{"session": c.name, "chatId": toChatID(chatID), "text": text}, &out)
+	body := map[string]any{"session": c.name, "chatId": toChatID(chatID)}
+	if o.ReplyTo != nil {
+		body["reply_to"] = o.ReplyTo.ID
+	}
+	path, typ := "/api/sendText", whatsapp.TypeText
+	if a := o.Attachment; a != nil {
+		switch a.Type {
+		case whatsapp.TypeImage:
+			path, typ = "/api/sendImage", whatsapp.TypeImage
+		case whatsapp.TypeDocument:
+			path, typ = "/api/sendFile", whatsapp.TypeDocument
+		default:
+			return whatsapp.Message{}, whatsapp.ErrNotSupported
+		}
+		body["file"] = map[string]any{"mimetype": a.MimeType, "filename": a.FileName, "data": a.Data}
+		if o.Text != "" {
+			body["caption"] = o.Text
+		}
+	} else {
+		body["text"] = o.Text
+	}
+	err := c.e.call(ctx, http.MethodPost, path, body, &out)
 	if err != nil {
 		if st := statusOf(err); st == http.StatusUnprocessableEntity || st == http.StatusConflict {
 			return whatsapp.Message{}, fmt.Errorf("%w: %v", whatsapp.ErrNotConnected, err)
@@ -312,15 +337,25 @@ func (c *client) SendText(ctx context.Context, chatID, text string) (whatsapp.Me
 		}
 	}
 	if id == "" {
-		return whatsapp.Message{}, errors.New("waha: sendText answered without a message id")
+		return whatsapp.Message{}, errors.New("waha: " + path + " answered without a message id")
 	}
 	ts := c.e.o.Now().UTC()
 	if out.Timestamp > 0 {
 		ts = time.Unix(out.Timestamp, 0).UTC()
 	}
 	me := c.account()
-	return whatsapp.Message{ID: messageID(id), ChatID: chatID, IsGroup: strings.HasSuffix(chatID, "@g.us"),
-		From: me.JID, FromName: me.PushName, FromMe: true, Type: whatsapp.TypeText, Text: text, Timestamp: ts}, nil
+	m := whatsapp.Message{ID: messageID(id), ChatID: chatID, IsGroup: strings.HasSuffix(chatID, "@g.us"),
+		From: me.JID, FromName: me.PushName, FromMe: true, Type: typ, Text: o.Text, Timestamp: ts}
+	if o.ReplyTo != nil {
+		m.ReplyTo = o.ReplyTo.ID
+	}
+	if a := o.Attachment; a != nil {
+		m.Media = &whatsapp.Media{MimeType: a.MimeType, FileName: a.FileName, Size: int64(len(a.Data)), Width: a.Width, Height: a.Height}
+		if out.Media != nil && out.Media.Error == nil {
+			m.Media.Ref = out.Media.URL
+		}
+	}
+	return m, nil
 }
 
 // Groups implements whatsapp.Client: WAHA's group list differs between its

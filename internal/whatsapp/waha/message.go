@@ -23,7 +23,10 @@ type payload struct {
 	Media       *mediaInfo    `json:"media"`
 	Location    *locationInfo `json:"location"`
 	VCards      []string      `json:"vCards"`
-	Data        rawData       `json:"_data"`
+	ReplyTo     *struct {
+		ID string `json:"id"`
+	} `json:"replyTo"`
+	Data rawData `json:"_data"`
 }
 
 type mediaInfo struct {
@@ -158,6 +161,9 @@ func convert(p *payload, self *me) (whatsapp.Message, bool) {
 		m.Type = whatsapp.TypeText
 	default:
 		return m, false
+	}
+	if p.ReplyTo != nil {
+		m.ReplyTo = messageID(p.ReplyTo.ID)
 	}
 	return m, true
 }

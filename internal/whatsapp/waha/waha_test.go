@@ -221,7 +221,7 @@ func TestPairReceiveSend(t *testing.T) {
 
 	// Sending goes to WAHA with its chat id, and comes back as the message
 	// WAHA echoes (stored once: same id).
-	sent, err := c.SendText(ctx, "351910000003@s.whatsapp.net", "Tudo ótimo!")
+	sent, err := c.Send(ctx, whatsapp.Outgoing{ChatID: "351910000003@s.whatsapp.net", Text: "Tudo ótimo!"})
 	if err != nil || !sent.FromMe || sent.From != "5511900000001@s.whatsapp.net" || sent.ID == "" {
 		t.Fatalf("send: %+v %v", sent, err)
 	}
@@ -241,7 +241,7 @@ func TestPairReceiveSend(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	if _, err := c.SendText(ctx, "not-a-chat", "x"); !errors.Is(err, whatsapp.ErrInvalidChat) {
+	if _, err := c.Send(ctx, whatsapp.Outgoing{ChatID: "not-a-chat", Text: "x"}); !errors.Is(err, whatsapp.ErrInvalidChat) {
 		t.Fatalf("bad chat: %v", err)
 	}
 	if _, err := c.Groups(ctx); !errors.Is(err, whatsapp.ErrNotSupported) {

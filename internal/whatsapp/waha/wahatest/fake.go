@@ -58,9 +58,15 @@ type Me struct {
 	PushName string `json:"pushName"`
 }
 
-// Sent is a text a session sent through POST /api/sendText.
+// Sent is what a session sent through POST /api/sendText (Kind "text"),
+// /api/sendImage ("image") or /api/sendFile ("file"); Text is the text or
+// caption, ReplyTo the reply_to message id.
 type Sent struct {
 	Session, ChatID, Text string
+	Kind                  string
+	ReplyTo               string
+	MimeType, FileName    string
+	Data                  []byte
 }
 
 type file struct {
@@ -107,7 +113,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case r.Method == "POST" && r.URL.Path == "/api/sessions":
 		s.create(w, r)
 	case r.Method == "POST" && r.URL.Path == "/api/sendText":
-		s.sendText(w, r)
+		s.sendText(w, r, "text")
+	case r.Method == "POST" && r.URL.Path == "/api/sendImage":
+		s.sendText(w, r, "image")
+	case r.Method == "POST" && r.URL.Path == "/api/sendFile":
+		s.sendText(w, r, "file")
 	case r.Method == "GET" && len(p) == 3 && p[1] == "files":
 		s.mu.Lock()
 		f, ok := s.files[p[2]]
@@ -268,14 +278,25 @@ func (s *Server) auth(w http.ResponseWriter, r *http.Request, name, what string)
 	}
 }
 
-func (s *Server) sendText(w http.ResponseWriter, r *http.Request) {
+func (s *Server) sendText(w http.ResponseWriter, r *http.Request, kind string) {
 	var in struct {
 		Session string `json:"session"`
 		ChatID  string `json:"chatId"`
 		Text    string `json:"text"`
+		Caption string `json:"caption"`
+		ReplyTo string `json:"reply_to"`
+		File    *struct {
+			MimeType string `json:"mimetype"`
+			FileName string `json:"filename"`
+			Data     []byte `json:"data"` // base64, as WAHA takes it
+		} `json:"file"`
 	}
 	if err := json.NewDecoder(r.Body).Decode(&in); err != nil || in.ChatID == "" {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"message": "chatId is required"})
+		return
+	}
+	if kind != "text" && (in.File == nil || len(in.File.Data) == 0 || in.File.MimeType == "") {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"message": "file.mimetype and file.data are required"})
 		return
 	}
 	s.mu.Lock()
@@ -285,9 +306,19 @@ func (s *Server) sendText(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusUnprocessableEntity, map[string]string{"message": "Session status is not as expected"})
 		return
 	}
-	s.sent = append(s.sent, Sent{Session: in.Session, ChatID: in.ChatID, Text: in.Text})
+	sent := Sent{Session: in.Session, ChatID: in.ChatID, Text: in.Text, Kind: kind, ReplyTo: in.ReplyTo}
+	if kind != "text" {
+		sent.Text, sent.MimeType, sent.FileName, sent.Data = in.Caption, in.File.MimeType, in.File.FileName, in.File.Data
+	}
+	s.sent = append(s.sent, sent)
 	id := "true_" + in.ChatID + "_" + newID()
-	msg := map[string]any{"id": id, "timestamp": time.Now().Unix(), "from": x.Me.ID, "fromMe": true, "to": in.ChatID, "body": in.Text}
+	msg := map[string]any{"id": id, "timestamp": time.Now().Unix(), "from": x.Me.ID, "fromMe": true, "to": in.ChatID, "body": sent.Text}
+	if kind != "text" {
+		name := newID()
+		s.files[name] = file{data: sent.Data, mime: sent.MimeType}
+		msg["hasMedia"] = true
+		msg["media"] = map[string]any{"url": s.URL + "/api/files/" + name, "mimetype": sent.MimeType, "filename": sent.FileName}
+	}
 	s.emitLocked(x, "message.any", msg, nil) // WAHA echoes own messages
 	writeJSON(w, http.StatusCreated, msg)
 }
