@@ -179,4 +179,3 @@ func (s *Service) Messages(ctx context.Context, userID, chatID string, p Page) (
 	}
 	return listOf(s.o.Store.ListMessages(ctx, userID, chatID, opts))
 }
-
