@@ -183,6 +183,17 @@ func checkUpload(errs *validate.Errors, u *Upload) *whatsapp.Attachment {
 	return a
 }
 
+// Message returns one of the person's messages.
+func (s *Service) Message(ctx context.Context, userID, chatID, id string) (store.Message, error) {
+	return s.o.Store.GetMessage(ctx, userID, chatID, id)
+}
+
+// CanRequestOlder reports whether the phone can be asked for older
+// messages on this server (the whatsmeow engine, with history kept).
+func (s *Service) CanRequestOlder() bool {
+	return s.o.HistoryDays > 0 && s.o.Sessions.Engine().Name() == "whatsmeow"
+}
+
 // RequestOlder asks the person's phone for a chat's messages older than
 // the oldest one Synapse has, within the history window (older messages
 // would not be kept). They arrive in the background; ErrNothingOlder

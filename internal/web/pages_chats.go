@@ -3,9 +3,13 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/synapse-kb/synapse/internal/domain"
 	"github.com/synapse-kb/synapse/internal/service"
@@ -68,6 +72,16 @@ type messageView struct {
 	// Day names the day (in the person's zone) above the first message of
 	// each day.
 	Day string
+	// Quote is the message this one replies to, when it is still kept.
+	Quote *quoteView
+}
+
+// quoteView is the quoted message shown above a reply.
+type quoteView struct {
+	ID, From, Text string
+	// Here is set when the quoted message is on the page (the quote links
+	// to it).
+	Here bool
 }
 
 type chatData struct {
@@ -83,6 +97,12 @@ type chatData struct {
 	CanSend   bool
 	Error     string
 	Draft     string
+	// ReplyTo is the message the composer replies to (?reply=id, for
+	// browsers without script).
+	ReplyTo *quoteView
+	// CanLoadOlder offers asking the phone for older messages, on the page
+	// of the oldest ones.
+	CanLoadOlder bool
 }
 
 func (h *Handler) chatPage(w http.ResponseWriter, r *http.Request, v *viewer) {
@@ -113,6 +133,18 @@ func (h *Handler) renderChat(w http.ResponseWriter, r *http.Request, v *viewer, 
 		d.Messages[n-1-i] = h.viewMessage(ctx, v.User.ID, m)
 		d.Messages[n-1-i].CSRF = v.CSRF
 	}
+	onPage := make(map[string]bool, n)
+	for _, m := range p.Items {
+		onPage[m.ID] = true
+	}
+	for i := range d.Messages {
+		if id := d.Messages[i].ReplyTo; id != "" {
+			d.Messages[i].Quote = h.quote(ctx, v.User.ID, chatID, id, onPage[id])
+		}
+	}
+	if id := r.URL.Query().Get("reply"); id != "" && r.Method == http.MethodGet {
+		d.ReplyTo = h.quote(ctx, v.User.ID, chatID, id, onPage[id])
+	}
 	day := ""
 	for i := range d.Messages {
 		if k := dayLabel(d.Messages[i].Timestamp, h.o.Now(), v.Loc); k != day {
@@ -128,6 +160,7 @@ func (h *Handler) renderChat(w http.ResponseWriter, r *http.Request, v *viewer, 
 		return
 	}
 	d.CanSend = st.Status == whatsapp.StatusWorking
+	d.CanLoadOlder = d.CanSend && p.NextCursor == "" && h.o.Service.CanRequestOlder()
 	if d.Newest && r.Method == http.MethodGet {
 		// Reading the newest messages marks the chat read (in Synapse only).
 		if err := h.o.Service.MarkChatRead(ctx, v.User.ID, chatID); err != nil {
@@ -141,6 +174,34 @@ func (h *Handler) renderChat(w http.ResponseWriter, r *http.Request, v *viewer, 
 			domain.Kind(domain.EventMessageEdited), domain.Kind(domain.EventMessageDeleted)}, chat.ID
 	}
 	h.render(w, r, v, status, "chat", pg)
+}
+
+// quote describes a quoted message, or nil when it is not kept (or was
+// deleted).
+func (h *Handler) quote(ctx context.Context, userID, chatID, id string, here bool) *quoteView {
+	m, err := h.o.Service.Message(ctx, userID, chatID, id)
+	if err != nil || m.DeletedAt != nil {
+		return nil
+	}
+	q := &quoteView{ID: m.ID, Text: m.Text, Here: here, From: "You"}
+	if !m.FromMe {
+		q.From = m.FromName
+		if q.From == "" {
+			q.From = phoneFromJID(m.From)
+		}
+	}
+	if q.Text == "" {
+		q.Text = map[string]string{"image": "📷 Photo", "voice": "🎤 Voice message", "audio": "🎵 Audio", "video": "🎬 Video",
+			"document": "📄 " + fileNameOf(m), "location": "📍 Place", "contact": "👤 Contact", "sticker": "Sticker"}[m.Type]
+	}
+	return q
+}
+
+func fileNameOf(m store.Message) string {
+	if m.Media != nil && m.Media.FileName != "" {
+		return m.Media.FileName
+	}
+	return "File"
 }
 
 // viewMessage decides how a message's media is shown, and whether it is
@@ -206,27 +267,89 @@ func (h *Handler) sendMessage(w http.ResponseWriter, r *http.Request, v *viewer)
 		return
 	}
 	text := r.PostForm.Get("text")
-	_, err := h.o.Service.Send(r.Context(), v.User.ID, service.Outgoing{ChatID: chatID, Text: text})
+	out := service.Outgoing{ChatID: chatID, Text: text, ReplyTo: r.PostForm.Get("replyTo")}
+	if r.MultipartForm != nil {
+		if fhs := r.MultipartForm.File["file"]; len(fhs) > 0 && fhs[0].Size > 0 {
+			up, err := readUpload(fhs[0])
+			if err != nil {
+				h.sendFailed(w, r, v, http.StatusBadRequest, "That file could not be read. Try again.", text)
+				return
+			}
+			out.Attachment = up
+		}
+	}
+	_, err := h.o.Service.Send(r.Context(), v.User.ID, out)
 	if fe, ok := fieldErrors(err); ok {
-		msg := "That message cannot be sent: its text " + fe["text"] + "."
+		msg := "That message cannot be sent."
 		switch m := fe["text"]; {
 		case m == "is required":
-			msg = "Write something to send."
+			msg = "Write something to send, or choose a photo or file."
 		case strings.HasPrefix(m, "must be at most"):
 			msg, text = "That message is too long.", ""
+		case m != "":
+			msg = "That message cannot be sent: its text " + m + "."
+		case fe["attachment"] != "":
+			msg = "That file cannot be sent: it " + fe["attachment"] + "."
+		case fe["attachment.fileName"] != "":
+			msg = "That file's name cannot be sent: it " + fe["attachment.fileName"] + "."
+		case fe["replyTo"] != "":
+			msg = "The message you replied to is no longer here."
 		}
 		h.sendFailed(w, r, v, http.StatusBadRequest, msg, text)
 		return
 	}
-	if errors.Is(err, whatsapp.ErrNotConnected) {
+	var limited *service.SendLimitError
+	switch {
+	case errors.As(err, &limited):
+		h.sendFailed(w, r, v, http.StatusTooManyRequests, fmt.Sprintf("You sent many messages in a short time. To keep your WhatsApp account safe, wait %s and send again.", limited.RetryAfter.Round(time.Second)), text)
+		return
+	case errors.Is(err, whatsapp.ErrNotConnected):
 		h.sendFailed(w, r, v, http.StatusConflict, "WhatsApp is not connected, so nothing was sent.", text)
 		return
-	}
-	if err != nil {
+	case errors.Is(err, whatsapp.ErrNotSupported):
+		h.sendFailed(w, r, v, http.StatusBadRequest, "This kind of message cannot be sent from here.", text)
+		return
+	case err != nil:
 		h.fail(w, r, v, err)
 		return
 	}
 	h.done(w, r, "/chats/"+url.PathEscape(chatID)+"?ok=sent")
+}
+
+// readUpload reads a file of a multipart form (already bounded by the
+// request's size limit).
+func readUpload(fh *multipart.FileHeader) (*service.Upload, error) {
+	f, err := fh.Open()
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, service.MaxAttachmentBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	return &service.Upload{FileName: fh.Filename, MimeType: fh.Header.Get("Content-Type"), Data: data}, nil
+}
+
+// requestOlder asks the person's phone for the chat's older messages.
+func (h *Handler) requestOlder(w http.ResponseWriter, r *http.Request, v *viewer) {
+	chatID := r.PathValue("chat")
+	err := h.o.Service.RequestOlder(r.Context(), v.User.ID, chatID)
+	switch {
+	case errors.Is(err, service.ErrNothingOlder):
+		h.sendFailed(w, r, v, http.StatusConflict, "Nothing older is kept: Synapse keeps messages of the last few days only.", "")
+		return
+	case errors.Is(err, whatsapp.ErrNotConnected):
+		h.sendFailed(w, r, v, http.StatusConflict, "WhatsApp is not connected, so your phone cannot be asked.", "")
+		return
+	case errors.Is(err, whatsapp.ErrNotSupported):
+		h.sendFailed(w, r, v, http.StatusConflict, "This server cannot ask your phone for older messages.", "")
+		return
+	case err != nil:
+		h.fail(w, r, v, err)
+		return
+	}
+	redirect(w, r, "/chats/"+url.PathEscape(chatID)+"?ok=older")
 }
 
 // sendFailed says why a message was not sent: in words to the page's

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"github.com/synapse-kb/synapse/internal/service"
+	"fmt"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -8,6 +10,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/synapse-kb/synapse/internal/auth"
@@ -181,6 +184,16 @@ func (h *Handler) page(fn func(w http.ResponseWriter, r *http.Request, v *viewer
 // "csrf" or the X-CSRF-Token header. (ServeHTTP has already refused
 // requests that a browser marks as coming from another site.)
 func (h *Handler) action(fn func(w http.ResponseWriter, r *http.Request, v *viewer)) http.HandlerFunc {
+	return h.actionWith(maxFormBytes, fn)
+}
+
+// upload is action for a form that carries a file (multipart), with a body
+// of at most limit bytes.
+func (h *Handler) upload(limit int64, fn func(w http.ResponseWriter, r *http.Request, v *viewer)) http.HandlerFunc {
+	return h.actionWith(limit, fn)
+}
+
+func (h *Handler) actionWith(limit int64, fn func(w http.ResponseWriter, r *http.Request, v *viewer)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
 		v, err := h.viewer(w, r)
@@ -196,7 +209,7 @@ func (h *Handler) action(fn func(w http.ResponseWriter, r *http.Request, v *view
 			h.fail(w, r, nil, err)
 			return
 		}
-		if !h.parseForm(w, r, v) {
+		if !h.parseFormLimit(w, r, v, limit) {
 			return
 		}
 		got := r.Header.Get(csrfHeader)
@@ -215,11 +228,28 @@ func (h *Handler) action(fn func(w http.ResponseWriter, r *http.Request, v *view
 // parseForm reads a urlencoded form body of at most maxFormBytes; on
 // failure it has answered.
 func (h *Handler) parseForm(w http.ResponseWriter, r *http.Request, v *viewer) bool {
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
+	return h.parseFormLimit(w, r, v, maxFormBytes)
+}
+
+// parseFormLimit reads a form body of at most limit bytes: urlencoded, or
+// multipart where limit allows files (kept in memory up to 1 MiB each,
+// then in temporary files removed when the request ends).
+func (h *Handler) parseFormLimit(w http.ResponseWriter, r *http.Request, v *viewer, limit int64) bool {
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
+	var err error
+	if ct := r.Header.Get("Content-Type"); limit > maxFormBytes && strings.HasPrefix(ct, "multipart/form-data") {
+		err = r.ParseMultipartForm(1 << 20)
+	} else {
+		err = r.ParseForm()
+	}
+	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			h.errorPage(w, r, v, http.StatusRequestEntityTooLarge, "That form is too large.")
+			msg := "That form is too large."
+			if limit > maxFormBytes {
+				msg = fmt.Sprintf("That file is too large: photos and files can be at most %d MiB.", service.MaxAttachmentBytes>>20)
+			}
+			h.errorPage(w, r, v, http.StatusRequestEntityTooLarge, msg)
 			return false
 		}
 		h.errorPage(w, r, v, http.StatusBadRequest, "That form could not be read.")

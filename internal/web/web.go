@@ -151,7 +151,8 @@ func (h *Handler) routes() {
 
 	m.HandleFunc("GET /chats", h.page(h.chatsPage))
 	m.HandleFunc("GET /chats/{chat}", h.page(h.chatPage))
-	m.HandleFunc("POST /chats/{chat}/send", h.action(h.sendMessage))
+	m.HandleFunc("POST /chats/{chat}/send", h.upload(service.MaxAttachmentBytes+maxFormBytes, h.sendMessage))
+	m.HandleFunc("POST /chats/{chat}/older", h.action(h.requestOlder))
 	m.HandleFunc("POST /chats/{chat}/keep", h.action(h.keepChat))
 	m.HandleFunc("POST /chats/{chat}/messages/{id}/download", h.action(h.downloadMedia))
 	m.HandleFunc("POST /chats/{chat}/simulate", h.action(h.simulateMessage))

@@ -29,16 +29,21 @@
     var buttons = form.querySelectorAll('button');
     Array.prototype.forEach.call(buttons, function (b) { b.disabled = true; });
     if (status) { status.textContent = form.getAttribute('data-busy') || ''; }
+    var multipart = form.enctype === 'multipart/form-data';
+    var headers = { 'X-Requested-With': 'fetch', 'X-CSRF-Token': csrf };
+    if (!multipart) { headers['Content-Type'] = 'application/x-www-form-urlencoded'; }
     fetch(form.action, {
       method: 'POST',
       credentials: 'same-origin',
-      headers: { 'X-Requested-With': 'fetch', 'X-CSRF-Token': csrf, 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams(new FormData(form)).toString()
+      headers: headers,
+      body: multipart ? new FormData(form) : new URLSearchParams(new FormData(form)).toString()
     }).then(function (resp) {
       if (status) { status.textContent = ''; }
       if (resp.ok) {
         if (form.hasAttribute('data-clear')) {
-          each('textarea, input[type=text]', function (el) { el.value = ''; }, form);
+          each('textarea, input[type=text], input[type=file]', function (el) { el.value = ''; }, form);
+          each('[data-attached]', function (el) { el.textContent = ''; }, form);
+          cancelReply(form);
         }
         if (form.hasAttribute('data-refresh')) { refresh(true); }
         return '';
@@ -61,8 +66,40 @@
     var form = t.form;
     if (!form || !form.hasAttribute('data-enter-sends')) { return; }
     ev.preventDefault();
-    if (t.value.trim() === '') { return; }
+    var file = form.querySelector('input[type=file]');
+    if (t.value.trim() === '' && !(file && file.value)) { return; }
     if (form.requestSubmit) { form.requestSubmit(); } else { form.submit(); }
+  });
+
+  // Replying to a message: the composer shows the quote and sends its id;
+  // without script the Reply link opens the page with the quote instead.
+  function cancelReply(form) {
+    var bar = form && form.querySelector('[data-replying]');
+    if (!bar) { return; }
+    bar.hidden = true;
+    var id = bar.querySelector('[data-reply-id]');
+    if (id) { id.value = ''; }
+  }
+  document.addEventListener('click', function (ev) {
+    var a = ev.target && ev.target.closest ? ev.target.closest('[data-reply], [data-reply-cancel]') : null;
+    if (!a) { return; }
+    var form = document.getElementById('composer');
+    if (!form) { return; }
+    ev.preventDefault();
+    if (a.hasAttribute('data-reply-cancel')) { cancelReply(form); return; }
+    var bar = form.querySelector('[data-replying]');
+    bar.querySelector('[data-reply-id]').value = a.getAttribute('data-reply');
+    bar.querySelector('[data-reply-from]').textContent = a.getAttribute('data-reply-from');
+    bar.querySelector('[data-reply-text]').textContent = a.getAttribute('data-reply-text');
+    bar.hidden = false;
+    var text = form.querySelector('textarea');
+    if (text) { text.focus(); }
+  });
+  document.addEventListener('change', function (ev) {
+    var input = ev.target;
+    if (!input || !input.hasAttribute || !input.hasAttribute('data-attach')) { return; }
+    var shown = input.form && input.form.querySelector('[data-attached]');
+    if (shown) { shown.textContent = input.files && input.files[0] ? ' · attached: ' + input.files[0].name : ''; }
   });
 
   // A conversation shows its newest message, at the bottom.
