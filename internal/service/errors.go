@@ -23,6 +23,9 @@ var (
 	// ErrNoSimulator means the simulated phone's controls were asked for on
 	// a server that talks to the real WhatsApp.
 	ErrNoSimulator = errors.New("service: there is no simulated phone on this server")
+	// ErrTooManyTokens means the person already has MaxAccessTokens
+	// personal access tokens; they revoke one to make another.
+	ErrTooManyTokens = errors.New("service: too many personal access tokens; revoke one first")
 )
 
 // ErrorID is a short random id under which a failure is logged, for the
