@@ -30,7 +30,8 @@ func (s *Server) openAPI() ([]byte, error) {
 		Components: &openapi3.Components{
 			Schemas: openapi3.Schemas{},
 			SecuritySchemes: openapi3.SecuritySchemes{
-				"bearer": &openapi3.SecuritySchemeRef{Value: openapi3.NewJWTSecurityScheme()},
+				"bearer": &openapi3.SecuritySchemeRef{Value: openapi3.NewSecurityScheme().WithType("http").WithScheme("bearer").
+					WithDescription("A log-in's access token (a JWT from /api/v1/auth/login), or a personal access token (syn_pat_…) limited to its scopes: see each operation's x-synapse-scope.")},
 			},
 		},
 	}

@@ -155,11 +155,21 @@ func testPersonalAccessTokens(t *testing.T, d store.Dialect) {
 		t.Errorf("unused token has a last use %v", used["dated"])
 	}
 
-	// Revoking works at once; the secret is gone for good.
+	// Revoking works at once: the secret is gone for good, and the stream
+	// the token opened ends.
+	sse := srv.OpenSSE(apptest.User{Token: reader.Token})
+	if _, ok := sse.WaitFor(10*time.Second, func(e apptest.Event) bool { return e.Type == "session.status" }); !ok {
+		t.Fatal("a read token's stream got no first event")
+	}
 	if r := srv.Do("DELETE", "/api/v1/tokens/"+reader.ID, a.Token, nil); r.Status != http.StatusNoContent {
 		t.Fatalf("revoke: %d %s", r.Status, r.Body)
 	}
 	isProblem(t, srv.Do("GET", "/api/v1/tasks", reader.Token, nil), http.StatusUnauthorized, "unauthorized")
+	if _, ok := sse.WaitFor(10*time.Second, func(e apptest.Event) bool {
+		return e.Type == "stream.end" && strings.Contains(string(e.Data), "revoked")
+	}); !ok {
+		t.Fatalf("the revoked token's stream did not end: %+v", sse.Events())
+	}
 	isProblem(t, srv.Do("DELETE", "/api/v1/tokens/"+reader.ID, a.Token, nil), http.StatusNotFound, "not-found")
 	if r := srv.Do("GET", "/api/v1/tokens", a.Token, nil); strings.Contains(string(r.Body), reader.ID) {
 		t.Fatalf("revoked token still listed: %s", r.Body)
@@ -190,6 +200,12 @@ func testPersonalAccessTokens(t *testing.T, d store.Dialect) {
 		makeToken(t, srv, b, fmt.Sprintf("t%d", i), "read")
 	}
 	isProblem(t, srv.Do("POST", "/api/v1/tokens", b.Token, map[string]any{"name": "one too many", "scopes": []string{"read"}}), http.StatusConflict, "too-many-tokens")
+
+	// A disabled account's tokens stop at once.
+	if r := srv.Do("PATCH", "/api/v1/admin/users/"+b.ID, admin.Token, map[string]any{"disabled": true}); r.Status != http.StatusOK {
+		t.Fatalf("disable: %d %s", r.Status, r.Body)
+	}
+	isProblem(t, srv.Do("GET", "/api/v1/tasks", bTok.Token, nil), http.StatusUnauthorized, "unauthorized")
 }
 
 // TestEveryRouteHasAScopeDecision walks the whole route table: every
