@@ -24,13 +24,14 @@ func (s *Server) openAPI() ([]byte, error) {
 		Info: &openapi3.Info{
 			Title:       "Synapse API",
 			Version:     s.o.Version,
-			Description: "Each user's WhatsApp, turned into a personal knowledge base. Authenticate with a bearer access token from /api/v1/auth/login; errors are RFC 9457 problem documents.",
+			Description: "Each user's WhatsApp, turned into a personal knowledge base. Authenticate with a bearer access token from /api/v1/auth/login, or with a personal access token (syn_pat_…) limited to its scopes; errors are RFC 9457 problem documents.",
 		},
 		Paths: openapi3.NewPaths(),
 		Components: &openapi3.Components{
 			Schemas: openapi3.Schemas{},
 			SecuritySchemes: openapi3.SecuritySchemes{
-				"bearer": &openapi3.SecuritySchemeRef{Value: openapi3.NewJWTSecurityScheme()},
+				"bearer": &openapi3.SecuritySchemeRef{Value: openapi3.NewSecurityScheme().WithType("http").WithScheme("bearer").
+					WithDescription("A log-in's access token (a JWT from /api/v1/auth/login), or a personal access token (syn_pat_…) limited to its scopes: see each operation's x-synapse-scope.")},
 			},
 		},
 	}
@@ -105,7 +106,10 @@ func (s *Server) openAPI() ([]byte, error) {
 		op.Responses.Set("default", errorResponse("An error, as a problem document"))
 		if rt.access != public {
 			op.Security = &openapi3.SecurityRequirements{{"bearer": []string{}}}
-			op.Responses.Set("401", errorResponse("Missing, invalid or expired access token"))
+			op.Responses.Set("401", errorResponse("Missing, invalid, expired or revoked access token"))
+			op.Responses.Set("403", errorResponse("Forbidden: a personal access token without the scope this needs (insufficient-scope), or not an administrator"))
+			op.Description = strings.TrimSpace(op.Description + "\n\n" + scopeText(rt.scope))
+			op.Extensions = map[string]any{"x-synapse-scope": string(rt.scope)}
 		}
 		doc.AddOperation(rt.path, rt.method, op)
 	}
@@ -144,6 +148,9 @@ type RouteInfo struct {
 	Method, Path string
 	// Auth is "public", "user" or "admin".
 	Auth string
+	// Scope is what a personal access token needs: "read", "write",
+	// "send", or "session" (a log-in only); empty on public routes.
+	Scope string
 	// Body reports whether the route reads a JSON body; MaxBody is its size
 	// limit (0: the server's default).
 	Body    bool
@@ -154,7 +161,7 @@ type RouteInfo struct {
 func (s *Server) Routes() []RouteInfo {
 	out := make([]RouteInfo, 0, len(s.routes))
 	for _, rt := range s.routes {
-		out = append(out, RouteInfo{Method: rt.method, Path: rt.path, Auth: [...]string{"public", "user", "admin"}[rt.access], Body: rt.reqType != nil, MaxBody: rt.maxBody})
+		out = append(out, RouteInfo{Method: rt.method, Path: rt.path, Auth: [...]string{"public", "user", "admin"}[rt.access], Scope: string(rt.scope), Body: rt.reqType != nil, MaxBody: rt.maxBody})
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Path != out[j].Path {

@@ -25,6 +25,9 @@ type Problem struct {
 	Detail   string                `json:"detail,omitempty"`
 	Instance string                `json:"instance,omitempty"`
 	Errors   []validate.FieldError `json:"errors,omitempty"`
+	// RequiredScope names the scope a personal access token lacked
+	// (insufficient-scope): read, write, send, or session (a log-in).
+	RequiredScope string `json:"requiredScope,omitempty"`
 }
 
 func (p *Problem) Error() string { return p.Title + ": " + p.Detail }
@@ -50,6 +53,7 @@ func toProblem(err error) (*Problem, time.Duration) {
 	var waiting *whatsapp.WaitingError
 	var withRetry problemWithRetry
 	var sendLimit *service.SendLimitError
+	var scope *auth.ScopeError
 	switch {
 	case errors.As(err, &withRetry):
 		return withRetry.Problem, withRetry.after
@@ -68,6 +72,17 @@ func toProblem(err error) (*Problem, time.Duration) {
 		return problem(http.StatusBadRequest, "invalid-cursor", "Invalid cursor", "cursor must be a nextCursor value returned by this API"), 0
 	case errors.Is(err, auth.ErrInvalidToken):
 		return problem(http.StatusUnauthorized, "unauthorized", "Unauthorized", "a valid access token is required"), 0
+	case errors.As(err, &scope):
+		detail := "this personal access token lacks the \"" + string(scope.Needed) + "\" scope; make a token with it in Settings"
+		if scope.Needed == auth.ScopeSession {
+			detail = "personal access tokens cannot do this; sign in with your password"
+		}
+		p := problem(http.StatusForbidden, "insufficient-scope", "Insufficient scope", detail)
+		p.RequiredScope = string(scope.Needed)
+		return p, 0
+	case errors.Is(err, service.ErrTooManyTokens):
+		return problem(http.StatusConflict, "too-many-tokens", "Too many tokens",
+			fmt.Sprintf("you have %d personal access tokens, the most allowed; revoke one first", service.MaxAccessTokens)), 0
 	case errors.Is(err, auth.ErrBadCredentials):
 		return problem(http.StatusUnauthorized, "invalid-credentials", "Invalid credentials", "wrong e-mail or password"), 0
 	case errors.Is(err, auth.ErrInvalidRefreshToken):
@@ -153,6 +168,9 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	if p.Status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="synapse"`)
+	}
+	if p.RequiredScope != "" {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="synapse", error="insufficient_scope", scope="`+p.RequiredScope+`"`)
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")

@@ -74,16 +74,16 @@ func (s *Server) registerAuth() {
 		summary:     "Exchange a refresh token for new tokens",
 		description: "The refresh token rotates: the old one stops working, and presenting it again revokes every token of that login."},
 		typed(s.refresh))
-	s.add(route{method: "POST", path: "/api/v1/auth/logout", tag: "auth", access: user, status: http.StatusNoContent, optionalBody: true,
+	s.add(route{method: "POST", path: "/api/v1/auth/logout", tag: "auth", access: user, scope: auth.ScopeSession, status: http.StatusNoContent, optionalBody: true,
 		summary: "Log out (revoke a refresh token, or all of them)"}, typed(s.logout))
 	s.add(route{method: "GET", path: "/api/v1/auth/me", tag: "auth", access: user, summary: "The calling user"}, typed(s.me))
-	s.add(route{method: "PATCH", path: "/api/v1/auth/me", tag: "auth", access: user, summary: "Change the calling user's name or time zone"},
+	s.add(route{method: "PATCH", path: "/api/v1/auth/me", tag: "auth", access: user, scope: auth.ScopeSession, summary: "Change the calling user's name or time zone"},
 		typed(s.updateMe))
-	s.add(route{method: "POST", path: "/api/v1/auth/password", tag: "auth", access: user,
+	s.add(route{method: "POST", path: "/api/v1/auth/password", tag: "auth", access: user, scope: auth.ScopeSession,
 		summary:     "Change the caller's password",
 		description: "Checks the current password, sets the new one and ends every other session, token and stream of the account, this log-in's included: the answer holds a new log-in (its tokens)."},
 		typed(s.changePassword))
-	s.add(route{method: "POST", path: "/api/v1/auth/signout-everywhere", tag: "auth", access: user,
+	s.add(route{method: "POST", path: "/api/v1/auth/signout-everywhere", tag: "auth", access: user, scope: auth.ScopeSession,
 		summary:     "End every other session, token and stream of the account",
 		description: "Every browser and API log-in ends, this one's included; the answer holds a new log-in (its tokens)."},
 		typed(s.signOutEverywhere))

@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 
+	"github.com/synapse-kb/synapse/internal/auth"
 	"github.com/synapse-kb/synapse/internal/domain"
 	"github.com/synapse-kb/synapse/internal/service"
 	"github.com/synapse-kb/synapse/internal/store"
@@ -66,6 +67,9 @@ type generateResponse service.Generated
 func (s *Server) registerKnowledge() {
 	add := func(tag string, rt route, ep endpoint) {
 		rt.access, rt.tag = user, tag
+		if rt.method != "GET" {
+			rt.scope = auth.ScopeWrite // every change here is to the person's knowledge
+		}
 		s.add(rt, ep)
 	}
 	rangeQuery := []param{{"from", "Sent at or after (RFC 3339, or YYYY-MM-DD in the caller's time zone).", "string"},

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/synapse-kb/synapse/internal/auth"
 	"github.com/synapse-kb/synapse/internal/service"
 	"github.com/synapse-kb/synapse/internal/store"
 	"github.com/synapse-kb/synapse/internal/validate"
@@ -55,17 +56,17 @@ type simSentList struct {
 // registerSim adds the simulator control routes. They act on the caller's
 // own simulated phone and exist only with the sim engine.
 func (s *Server) registerSim() {
-	s.add(route{method: "POST", path: "/api/v1/sim/scan", tag: "simulator", access: user, optionalBody: true,
+	s.add(route{method: "POST", path: "/api/v1/sim/scan", tag: "simulator", access: user, scope: auth.ScopeSession, optionalBody: true,
 		summary: "The simulated phone scans the QR code currently shown"}, typed(s.simScan))
-	s.add(route{method: "POST", path: "/api/v1/sim/pair-code", tag: "simulator", access: user,
+	s.add(route{method: "POST", path: "/api/v1/sim/pair-code", tag: "simulator", access: user, scope: auth.ScopeSession,
 		summary: "The simulated phone confirms a pair code"}, typed(s.simPairCode))
-	s.add(route{method: "POST", path: "/api/v1/sim/messages", tag: "simulator", access: user, status: http.StatusCreated, maxBody: 24 << 20,
+	s.add(route{method: "POST", path: "/api/v1/sim/messages", tag: "simulator", access: user, scope: auth.ScopeWrite, status: http.StatusCreated, maxBody: 24 << 20,
 		summary:     "Deliver an incoming message to the simulated phone",
 		description: "A repeated id is a redelivery of the same message. chat is a phone number, a group id (with group: true) or \"me\"."},
 		typed(s.simMessage))
-	s.add(route{method: "POST", path: "/api/v1/sim/messages/batch", tag: "simulator", access: user, status: http.StatusCreated, maxBody: 32 << 20,
+	s.add(route{method: "POST", path: "/api/v1/sim/messages/batch", tag: "simulator", access: user, scope: auth.ScopeWrite, status: http.StatusCreated, maxBody: 32 << 20,
 		summary: fmt.Sprintf("Deliver up to %d incoming messages at once", service.MaxSimBatch)}, typed(s.simBatch))
-	s.add(route{method: "POST", path: "/api/v1/sim/logout", tag: "simulator", access: user,
+	s.add(route{method: "POST", path: "/api/v1/sim/logout", tag: "simulator", access: user, scope: auth.ScopeSession,
 		summary: "The simulated phone unlinks this device"}, typed(s.simLogout))
 	s.add(route{method: "GET", path: "/api/v1/sim/sent", tag: "simulator", access: user,
 		summary: "Messages the device sent through the simulated phone"}, typed(s.simSent))

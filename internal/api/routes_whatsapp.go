@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 
+	"github.com/synapse-kb/synapse/internal/auth"
 	"github.com/synapse-kb/synapse/internal/service"
 	"github.com/synapse-kb/synapse/internal/store"
 	"github.com/synapse-kb/synapse/internal/whatsapp"
@@ -62,45 +63,45 @@ func (s *Server) registerWhatsApp() {
 			s.add(rt, ep)
 		}
 		add(route{method: "GET", path: "/status", summary: "The caller's WhatsApp session status"}, typed(s.sessionStatus))
-		add(route{method: "POST", path: "/start", summary: "Start the session (log in, or begin pairing)"}, s.sessionOp(service.OpStart))
-		add(route{method: "POST", path: "/restart", summary: "Restart the session"}, s.sessionOp(service.OpRestart))
-		add(route{method: "POST", path: "/stop", summary: "Disconnect, keeping the linked device"}, s.sessionOp(service.OpStop))
-		add(route{method: "POST", path: "/logout", summary: "Unlink the device from the phone and forget it"}, s.sessionOp(service.OpLogout))
-		add(route{method: "GET", path: "/qr", summary: "The current pairing QR code",
+		add(route{method: "POST", path: "/start", scope: auth.ScopeSession, summary: "Start the session (log in, or begin pairing)"}, s.sessionOp(service.OpStart))
+		add(route{method: "POST", path: "/restart", scope: auth.ScopeSession, summary: "Restart the session"}, s.sessionOp(service.OpRestart))
+		add(route{method: "POST", path: "/stop", scope: auth.ScopeSession, summary: "Disconnect, keeping the linked device"}, s.sessionOp(service.OpStop))
+		add(route{method: "POST", path: "/logout", scope: auth.ScopeSession, summary: "Unlink the device from the phone and forget it"}, s.sessionOp(service.OpLogout))
+		add(route{method: "GET", path: "/qr", scope: auth.ScopeSession, summary: "The current pairing QR code",
 			description: "Starts the session if needed and waits briefly for the first code. Codes rotate (about 60 s, then 20 s); follow session.qr events or poll. force=true starts a fresh pairing. 409 when already connected.",
 			query:       []param{{"force", "Start a fresh pairing.", "boolean"}}}, typed(s.qr))
-		add(route{method: "POST", path: "/pair-code", summary: "Pair by phone number instead of QR code",
+		add(route{method: "POST", path: "/pair-code", scope: auth.ScopeSession, summary: "Pair by phone number instead of QR code",
 			description: "Returns the code to type on the phone (WhatsApp → Linked devices → Link with phone number instead)."},
 			typed(s.pairCode))
 		add(route{method: "GET", path: "/chats", summary: "The caller's chats and groups, most recent first",
 			description: "Each chat carries its unread count (messages from others since it was last marked read) and its newest message.",
 			query:       append([]param{{"type", "group or direct (default: both).", "string"}, {"q", "Only chats whose name or number contains this.", "string"}}, pageQuery...)},
 			typed(s.listChats))
-		add(route{method: "POST", path: "/chats/{chatId}/read", status: http.StatusNoContent,
+		add(route{method: "POST", path: "/chats/{chatId}/read", scope: auth.ScopeWrite, status: http.StatusNoContent,
 			summary:     "Mark a chat read in Synapse",
 			description: "Resets its unread count. Synapse never sends read receipts to WhatsApp: the person's phone and contacts see nothing."},
 			typed(s.markChatRead))
-		add(route{method: "PATCH", path: "/chats/{chatId}", summary: "Keep a chat, or stop keeping it",
+		add(route{method: "PATCH", path: "/chats/{chatId}", scope: auth.ScopeWrite, summary: "Keep a chat, or stop keeping it",
 			description: "keep=false: the chat's new messages are acknowledged to WhatsApp and dropped, never stored or analysed; purge=true also removes what it stored (messages, media, search entries, items made only from it except those edited or completed by hand). keep=true stores its messages again."},
 			typed(s.setChatKept))
-		add(route{method: "POST", path: "/chats/{chatId}/purge", status: http.StatusNoContent, summary: "Remove what a chat stored",
+		add(route{method: "POST", path: "/chats/{chatId}/purge", scope: auth.ScopeWrite, status: http.StatusNoContent, summary: "Remove what a chat stored",
 			description: "Its messages, their media and search entries, and the items made only from them, except those edited or completed by hand. New messages keep arriving unless the chat is not kept."},
 			typed(s.purgeChat))
 		add(route{method: "GET", path: "/groups", summary: "The caller's groups, most recent first", query: pageQuery}, typed(s.listGroups))
 		add(route{method: "GET", path: "/chats/{chatId}/messages", summary: "A chat's messages, newest first", query: pageQuery},
 			typed(s.listMessages))
-		add(route{method: "POST", path: "/chats/{chatId}/messages/{messageId}/download", status: http.StatusAccepted,
+		add(route{method: "POST", path: "/chats/{chatId}/messages/{messageId}/download", scope: auth.ScopeWrite, status: http.StatusAccepted,
 			summary:     "Download a message's document into Synapse",
 			description: "Documents up to WHATSAPP_AUTO_DOWNLOAD_BYTES are downloaded as they arrive; this asks for a larger one (up to WHATSAPP_MAX_MEDIA_BYTES). The file is then served by GET …/media."},
 			typed(s.downloadMessageMedia))
 		add(route{method: "GET", path: "/chats/{chatId}/messages/{messageId}/media", respRaw: "application/octet-stream",
 			summary: "A message's stored attachment (image, voice note or document)", description: "404 until it is downloaded. Images, audio and video are served inline, anything else as a download."},
 			rawEndpoint(s.messageMedia))
-		add(route{method: "POST", path: "/chats/{chatId}/history", status: http.StatusAccepted,
+		add(route{method: "POST", path: "/chats/{chatId}/history", scope: auth.ScopeWrite, status: http.StatusAccepted,
 			summary:     "Load older messages from the phone",
 			description: "Asks the person's phone for up to 50 messages of the chat older than the oldest one Synapse has, within WHATSAPP_HISTORY_DAYS. They arrive in the background, as message events; 409 nothing-older when the oldest kept message is already at the window's edge. The whatsmeow engine only."},
 			typed(s.requestOlder))
-		add(route{method: "POST", path: "/messages", status: http.StatusCreated, maxBody: 24 << 20,
+		add(route{method: "POST", path: "/messages", scope: auth.ScopeSend, status: http.StatusCreated, maxBody: 24 << 20,
 			summary:     "Send a message to a chat or group",
 			description: "A text, a reply quoting a message of the chat (replyTo), or a photo or file (attachment, base64, at most 16 MiB) with an optional caption. At most 30 messages a minute (bursts of 10) per person; more get 429 with Retry-After."},
 			typed(s.sendMessage))

@@ -72,8 +72,11 @@ type route struct {
 	description  string
 	tag          string
 	access       access
-	status       int
-	query        []param
+	// scope is what a personal access token needs to call the route; empty
+	// means the rule of scopeOf, which add applies.
+	scope  auth.Scope
+	status int
+	query  []param
 	// reqType and respType are the JSON body types (nil: no body);
 	// respRaw documents a non-JSON response by content type.
 	reqType, respType reflect.Type
@@ -182,6 +185,7 @@ func New(o Options) (*Server, error) {
 	s.registerRealtime()
 	s.registerAdmin()
 	s.registerKnowledge()
+	s.registerTokens()
 	if o.Service.Simulated() {
 		s.registerSim()
 	}
@@ -194,9 +198,15 @@ func New(o Options) (*Server, error) {
 	return s, nil
 }
 
-// add registers a route.
+// add registers a route. It panics when the route has no scope decision
+// (see scopeOf).
 func (s *Server) add(rt route, ep endpoint) {
 	rt.reqType, rt.respType = ep.reqType, ep.respType
+	sc, err := scopeOf(&rt)
+	if err != nil {
+		panic(err)
+	}
+	rt.scope = sc
 	if rt.status == 0 {
 		rt.status = http.StatusOK
 	}
@@ -220,6 +230,8 @@ func (s *Server) wrap(rt *route) http.HandlerFunc {
 			id, tok, err := s.authenticate(r, queryToken)
 			if err != nil {
 				s.writeError(w, r, err)
+			} else if !id.Allows(rt.scope) {
+				s.writeError(w, r, &auth.ScopeError{Needed: rt.scope})
 			} else if rt.access == admin && !id.Admin {
 				s.writeError(w, r, problem(http.StatusForbidden, "forbidden", "Forbidden", "this needs an administrator"))
 			} else {
@@ -241,10 +253,11 @@ func statusClass(code int) string {
 	return string(rune('0'+code/100)) + "xx"
 }
 
-// authenticate reads the access token from the Authorization header, or,
-// where allowed (browsers cannot set headers on EventSource, WebSocket and
-// <img>/<audio>), from the access_token query parameter, and checks it and
-// its account (live, not disabled, the token not ended).
+// authenticate reads the access token (a log-in's JWT or a personal access
+// token) from the Authorization header, or, where allowed (browsers cannot
+// set headers on EventSource, WebSocket and <img>/<audio>), from the
+// access_token query parameter, and checks it and its account (live, not
+// disabled, the token not ended). The caller checks the route's scope.
 func (s *Server) authenticate(r *http.Request, queryToken bool) (auth.Identity, string, error) {
 	tok := ""
 	if h := r.Header.Get("Authorization"); h != "" {

@@ -20,7 +20,14 @@ var errDisabledToken = fmt.Errorf("%w: %w", ErrInvalidToken, ErrAccountDisabled)
 // not from the token. It costs one query of two primary-key lookups.
 // Failures are ErrInvalidToken (for a disabled account, wrapped together
 // with ErrAccountDisabled).
+//
+// A personal access token (PersonalTokenPrefix) is accepted too, checked
+// against the store on every call (see authenticatePersonal); its Identity
+// carries its scopes, and the caller must check them (Identity.Allows).
 func (s *Service) Authenticate(ctx context.Context, accessToken string) (Identity, error) {
+	if IsPersonalToken(accessToken) {
+		return s.authenticatePersonal(ctx, accessToken)
+	}
 	c, err := s.opts.Tokens.parse(accessToken)
 	if err != nil {
 		return Identity{}, err

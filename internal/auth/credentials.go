@@ -8,15 +8,15 @@ import (
 )
 
 // Credential is one thing a person is signed in with: an access token of an
-// API log-in, or a web UI session. What a credential opened (a live
+// API log-in, a web UI session, or a personal access token. What a credential opened (a live
 // stream) must end when the credential does: at ExpiresAt, or when a
 // Revocation matches it.
 type Credential struct {
 	UserID string `json:"userId"`
 	// ID names the credential: "api:<family>" for the access tokens of
 	// one API log-in (its refresh-token family; a refresh keeps the id),
-	// "web:<session id>" for a web UI session, "" for an access token
-	// bound to no log-in.
+	// "web:<session id>" for a web UI session, "pat:<token id>" for a
+	// personal access token, "" for an access token bound to no log-in.
 	ID        string    `json:"id,omitempty"`
 	IssuedAt  time.Time `json:"issuedAt"`
 	ExpiresAt time.Time `json:"expiresAt"`
@@ -48,6 +48,7 @@ const (
 	ReasonPasswordChanged = "password-changed"
 	ReasonDisabled        = "disabled"
 	ReasonDeleted         = "deleted"
+	ReasonTokenRevoked    = "token-revoked"
 )
 
 // Revocation says that credentials of one user ended before their expiry.
@@ -70,13 +71,19 @@ type Revocation struct {
 	Reason string `json:"reason"`
 }
 
-// Matches reports whether c is one of the credentials r ended.
+// Matches reports whether c is one of the credentials r ended. Personal
+// access tokens end one by one (revoked) or with their account (disabled,
+// deleted); a password change or signing out everywhere leaves them, since
+// the person manages them apart, in the list of tokens.
 func (r Revocation) Matches(c Credential) bool {
 	if c.UserID != r.UserID {
 		return false
 	}
 	if !r.All {
 		return r.CredentialID != "" && c.ID == r.CredentialID
+	}
+	if c.isPersonal() && r.Reason != ReasonDisabled && r.Reason != ReasonDeleted {
+		return false
 	}
 	return (r.Keep == "" || c.ID != r.Keep) && (r.At.IsZero() || c.IssuedAt.Before(r.At))
 }

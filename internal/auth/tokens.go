@@ -23,6 +23,11 @@ type Identity struct {
 	// Credential is what the request was authenticated with (its id ties
 	// an access token to the log-in it came from).
 	Credential Credential
+	// TokenID is set when the request bears a personal access token, and
+	// Scopes are then what it may do (see Allows). Both are empty for a
+	// log-in, which may do everything.
+	TokenID string
+	Scopes  []Scope
 }
 
 type claims struct {

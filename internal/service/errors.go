@@ -26,6 +26,9 @@ var (
 	// ErrNothingOlder means a chat's oldest kept message is already at the
 	// edge of the history window: nothing older would be kept.
 	ErrNothingOlder = errors.New("service: nothing older is kept for this chat")
+	// ErrTooManyTokens means the person already has MaxAccessTokens
+	// personal access tokens; they revoke one to make another.
+	ErrTooManyTokens = errors.New("service: too many personal access tokens; revoke one first")
 )
 
 // ErrorID is a short random id under which a failure is logged, for the

@@ -49,6 +49,14 @@ const (
 	// country code (E.164 has at most 15 digits).
 	MinPhoneDigits = 7
 	MaxPhoneDigits = 15
+	// MaxAccessTokens bounds how many personal access tokens a person has
+	// at once.
+	MaxAccessTokens = 50
+	// MaxTokenName bounds a personal access token's name (characters).
+	MaxTokenName = 100
+	// MaxTokenLifetime bounds how far ahead a personal access token's
+	// expiry may be set (without one it does not expire).
+	MaxTokenLifetime = 5 * 366 * 24 * time.Hour
 )
 
 // checkText trims *v and checks it: present when required, at most max

@@ -12,4 +12,7 @@ var (
 	ErrTokenReused = errors.New("store: refresh token reused")
 	// ErrTokenExpired means a refresh token is past its expiry.
 	ErrTokenExpired = errors.New("store: refresh token expired")
+	// ErrLimitReached means the user already has as many of these rows as
+	// the caller allows (personal access tokens).
+	ErrLimitReached = errors.New("store: limit reached")
 )

@@ -33,19 +33,20 @@ func (h *Handler) funcs() template.FuncMap {
 			}
 			return t
 		},
-		"clock":       clockDuration,
-		"pathEscape":  url.PathEscape,
-		"queryEscape": url.QueryEscape,
-		"typeLabel":   typeLabel,
-		"rest":        restAfterTitle,
-		"chatLabel":   chatLabel,
-		"statusLabel": statusLabel,
-		"float":       func(f *float64) float64 { return *f },
-		"coord":       func(f *float64) string { return formatCoord(f) },
-		"hostOf":      hostOf,
-		"prettyURL":   prettyURL,
-		"timezones":   func() []string { return validate.Timezones },
-		"item":        func(p *page, x any) itemArgs { return itemArgs{P: p, X: x} },
+		"clock":          clockDuration,
+		"pathEscape":     url.PathEscape,
+		"queryEscape":    url.QueryEscape,
+		"typeLabel":      typeLabel,
+		"rest":           restAfterTitle,
+		"chatLabel":      chatLabel,
+		"statusLabel":    statusLabel,
+		"float":          func(f *float64) float64 { return *f },
+		"coord":          func(f *float64) string { return formatCoord(f) },
+		"hostOf":         hostOf,
+		"prettyURL":      prettyURL,
+		"timezones":      func() []string { return validate.Timezones },
+		"tokenLifetimes": func() []string { return tokenLifetimes },
+		"item":           func(p *page, x any) itemArgs { return itemArgs{P: p, X: x} },
 	}
 }
 

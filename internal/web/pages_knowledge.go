@@ -2,9 +2,13 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/synapse-kb/synapse/internal/domain"
 	"github.com/synapse-kb/synapse/internal/service"
@@ -270,7 +274,24 @@ type settingsData struct {
 	Name, Timezone string
 	Sessions       int
 	Errors         formErrors
+	// Tokens are the person's personal access tokens; NewToken is the one
+	// just made, whose secret this page shows once.
+	Tokens    []service.AccessToken
+	NewToken  *service.CreatedAccessToken
+	TokenForm tokenForm
 }
+
+// tokenForm is the form that makes a personal access token.
+type tokenForm struct {
+	Name string
+	// Scopes are the boxes ticked (read alone when the form is new).
+	Scopes map[string]bool
+	// Days is the lifetime chosen ("" for none).
+	Days string
+}
+
+// tokenLifetimes are the lifetimes the form offers, in days.
+var tokenLifetimes = []string{"7", "30", "90", "365"}
 
 func (h *Handler) settingsPage(w http.ResponseWriter, r *http.Request, v *viewer) {
 	h.renderSettings(w, r, v, http.StatusOK, settingsData{Name: v.User.Name, Timezone: v.User.Timezone})
@@ -283,6 +304,13 @@ func (h *Handler) renderSettings(w http.ResponseWriter, r *http.Request, v *view
 		return
 	}
 	d.Sessions = len(list)
+	if d.Tokens, err = h.o.Service.AccessTokens(r.Context(), v.User.ID); err != nil {
+		h.fail(w, r, v, err)
+		return
+	}
+	if d.TokenForm.Scopes == nil {
+		d.TokenForm = tokenForm{Scopes: map[string]bool{"read": true}, Days: "90"}
+	}
 	h.render(w, r, v, status, "settings", &page{Title: "Settings", Nav: "settings", Data: d})
 }
 
@@ -299,6 +327,52 @@ func (h *Handler) updateSettings(w http.ResponseWriter, r *http.Request, v *view
 		return
 	}
 	redirect(w, r, "/settings?ok=saved")
+}
+
+// createToken makes a personal access token and shows the settings page
+// with its secret: the one time it is shown (the page is not cached, and
+// a reload does not make another: it asks to post the form again).
+func (h *Handler) createToken(w http.ResponseWriter, r *http.Request, v *viewer) {
+	f := tokenForm{Name: formText(r, "token_name"), Scopes: map[string]bool{}, Days: formText(r, "token_days")}
+	for _, sc := range r.PostForm["token_scope"] {
+		f.Scopes[sc] = true
+	}
+	in := service.NewAccessToken{Name: f.Name, Scopes: r.PostForm["token_scope"]}
+	if f.Days != "" {
+		if !slices.Contains(tokenLifetimes, f.Days) {
+			h.fail(w, r, v, store.ErrNotFound)
+			return
+		}
+		days, _ := strconv.Atoi(f.Days)
+		in.Expires = h.o.Now().AddDate(0, 0, days).UTC().Format(time.RFC3339)
+	}
+	d := settingsData{Name: v.User.Name, Timezone: v.User.Timezone, TokenForm: f}
+	created, err := h.o.Service.CreateAccessToken(r.Context(), v.User.ID, in)
+	if errs, ok := fieldErrors(err); ok {
+		d.Errors = errs
+		h.renderSettings(w, r, v, http.StatusBadRequest, d)
+		return
+	}
+	if errors.Is(err, service.ErrTooManyTokens) {
+		d.Errors = formErrors{"tokens": fmt.Sprintf("You have %d tokens, the most allowed: revoke one first.", service.MaxAccessTokens)}
+		h.renderSettings(w, r, v, http.StatusConflict, d)
+		return
+	}
+	if err != nil {
+		h.fail(w, r, v, err)
+		return
+	}
+	d.NewToken, d.TokenForm = &created, tokenForm{}
+	h.renderSettings(w, r, v, http.StatusOK, d)
+}
+
+// revokeToken revokes one of the person's tokens at once.
+func (h *Handler) revokeToken(w http.ResponseWriter, r *http.Request, v *viewer) {
+	if err := h.o.Service.RevokeAccessToken(r.Context(), v.User.ID, r.PathValue("id")); err != nil {
+		h.fail(w, r, v, err)
+		return
+	}
+	redirect(w, r, "/settings?ok=revoked#tokens")
 }
 
 // Administration.
