@@ -182,6 +182,7 @@ func New(o Options) (*Server, error) {
 	s.registerRealtime()
 	s.registerAdmin()
 	s.registerKnowledge()
+	s.registerExport()
 	if o.Service.Simulated() {
 		s.registerSim()
 	}
