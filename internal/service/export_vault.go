@@ -111,7 +111,9 @@ func (e *exporter) vault() error {
 			return st.ListImages(ctx, uid, store.ImageFilter{}, o)
 		}, e.imageEntry),
 		streamOf(func(o store.ListOptions) (store.Page[store.VoiceMemo], error) { return st.ListVoiceMemos(ctx, uid, o) }, e.memoEntry),
-		streamOf(func(o store.ListOptions) (store.Page[store.Summary], error) { return st.ListSummariesByDay(ctx, uid, o) }, e.summaryEntry),
+		streamOf(func(o store.ListOptions) (store.Page[store.Summary], error) {
+			return st.ListSummariesByDay(ctx, uid, o)
+		}, e.summaryEntry),
 	}
 	var note dayNote
 	for {
