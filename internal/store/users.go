@@ -153,7 +153,6 @@ func (s *Store) updateUser(ctx context.Context, userID, set string, args ...any)
 	return expectOne(res)
 }
 
-
 // CountUsers returns how many accounts exist.
 func (s *Store) CountUsers(ctx context.Context) (int, error) {
 	var n int
