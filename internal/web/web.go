@@ -199,6 +199,7 @@ func (h *Handler) routes() {
 	m.HandleFunc("POST /settings/signout-everywhere", h.action(h.signOutEverywhere))
 	m.HandleFunc("POST /settings/password", h.action(h.changePassword))
 	m.HandleFunc("GET /settings/export", h.page(h.exportDownload))
+	m.HandleFunc("POST /settings/delete", h.action(h.deleteAccount))
 
 	m.HandleFunc("GET /admin", h.page(h.adminPage))
 	m.HandleFunc("GET /admin/sessions/{user}/{op}", h.page(h.adminConfirm))
