@@ -136,7 +136,7 @@ func toProblem(err error) (*Problem, time.Duration) {
 	case errors.Is(err, service.ErrUnavailable):
 		return problem(http.StatusServiceUnavailable, "unavailable", "Not available", "this server is not set up for this"), 0
 	case errors.Is(err, service.ErrSelf):
-		return problem(http.StatusConflict, "own-account", "Your own account", "administrators cannot disable or demote themselves here"), 0
+		return problem(http.StatusConflict, "own-account", "Your own account", "administrators cannot disable, demote or delete their own account here; they use their own settings"), 0
 	case errors.Is(err, service.ErrForbidden):
 		return problem(http.StatusForbidden, "forbidden", "Forbidden", "this needs an administrator"), 0
 	case errors.Is(err, service.ErrNoSimulator):

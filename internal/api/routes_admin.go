@@ -1,6 +1,8 @@
 package api
 
 import (
+	"net/http"
+
 	"github.com/synapse-kb/synapse/internal/service"
 	"github.com/synapse-kb/synapse/internal/store"
 	"github.com/synapse-kb/synapse/internal/whatsapp"
@@ -26,6 +28,14 @@ func (s *Server) registerAdmin() {
 		summary:     "Disable or enable an account, or change its role",
 		description: "A disabled account cannot sign in; every session, token and stream it had ends at once and its WhatsApp session stops. Administrators cannot disable or demote themselves here."},
 		typed(s.adminUpdateUser))
+	s.add(route{method: "DELETE", path: "/api/v1/admin/users/{userId}", tag: "admin", access: admin, status: http.StatusNoContent,
+		summary:     "Delete an account and everything of it",
+		description: "As DELETE /api/v1/account, without the password. Administrators cannot delete their own account here (409)."},
+		typed(s.adminDeleteUser))
+}
+
+func (s *Server) adminDeleteUser(c *call, _ *noBody) (noBody, error) {
+	return noBody{}, s.o.Service.AdminDeleteUser(c.ctx(), c.userID, c.r.PathValue("userId"))
 }
 
 type adminUserPatch struct {

@@ -87,6 +87,23 @@ func (s *Server) registerAuth() {
 		summary:     "End every other session, token and stream of the account",
 		description: "Every browser and API log-in ends, this one's included; the answer holds a new log-in (its tokens)."},
 		typed(s.signOutEverywhere))
+	for _, path := range []string{"/api/v1/account", "/api/v1/auth/me"} {
+		s.add(route{method: "DELETE", path: path, tag: "account", access: user, scope: auth.ScopeSession, status: http.StatusNoContent, alias: path != "/api/v1/account",
+			summary: "Delete the caller's account and everything of it",
+			description: "Needs the current password. Logs the WhatsApp session out (unlinking the device) and deletes its device keys, " +
+				"every message, media file, item, summary, queued job, token and web session of the account, and the account itself. " +
+				"It cannot be undone; export first (GET /api/v1/export)."},
+			typed(s.deleteAccount))
+	}
+}
+
+type deleteAccountRequest struct {
+	// Password is the caller's current password.
+	Password string `json:"password"`
+}
+
+func (s *Server) deleteAccount(c *call, in *deleteAccountRequest) (noBody, error) {
+	return noBody{}, s.o.Service.DeleteAccount(c.ctx(), c.userID, in.Password)
 }
 
 type passwordRequest struct {

@@ -215,3 +215,11 @@ func (s *Service) DeleteAccount(ctx context.Context, userID, password string) er
 	}
 	return s.DeleteUser(ctx, userID)
 }
+
+// CheckPassword checks the user's current password before an action that
+// needs it (rate-limited like every re-authentication): ErrBadCredentials
+// when it is wrong, ErrInvalidToken when the account is gone.
+func (s *Service) CheckPassword(ctx context.Context, userID, password string) error {
+	_, err := s.checkPassword(ctx, userID, password)
+	return err
+}

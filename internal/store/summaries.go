@@ -4,8 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/synapse-kb/synapse/internal/domain"
+	"strconv"
+	"strings"
 	"time"
+
+	"github.com/synapse-kb/synapse/internal/domain"
 )
 
 // Summary is the summary of one group's day.
@@ -141,4 +144,20 @@ func (s *Store) MessagesBetween(ctx context.Context, userID, chatID string, from
 		out = append(out, m)
 	}
 	return out, rows.Err()
+}
+
+// ListSummariesByDay returns the user's summaries by the day they
+// summarise, latest day first (an export's day notes follow this order).
+func (s *Store) ListSummariesByDay(ctx context.Context, userID string, o ListOptions) (Page[Summary], error) {
+	return listKeyset(ctx, s, `SELECT `+summaryColumns+` FROM summaries`, `user_id = $1`, summaryDayKey, []any{userID}, o,
+		func(r interface{ Scan(...any) error }) (Summary, error) { return scanSummary(r) },
+		func(x Summary) (int64, string) { return dayNumber(x.Day), x.ID })
+}
+
+// summaryDayKey is a summary's day as the number YYYYMMDD, in both dialects.
+const summaryDayKey = `CAST(REPLACE(day, '-', '') AS BIGINT)`
+
+func dayNumber(day string) int64 {
+	n, _ := strconv.ParseInt(strings.ReplaceAll(day, "-", ""), 10, 64)
+	return n
 }

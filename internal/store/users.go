@@ -153,15 +153,6 @@ func (s *Store) updateUser(ctx context.Context, userID, set string, args ...any)
 	return expectOne(res)
 }
 
-// DeleteUser deletes a user and, by cascade, everything the user owns.
-func (s *Store) DeleteUser(ctx context.Context, userID string) error {
-	res, err := s.w.ExecContext(ctx, `DELETE FROM users WHERE id = $1`, userID)
-	if err != nil {
-		return fmt.Errorf("store: delete user: %w", err)
-	}
-	return expectOne(res)
-}
-
 // CountUsers returns how many accounts exist.
 func (s *Store) CountUsers(ctx context.Context) (int, error) {
 	var n int

@@ -408,6 +408,8 @@ var adminUserOps = map[string]confirmData{
 		Body: []string{"They will see every account and session here, and can disable accounts and change roles."}},
 	"remove-admin": {Heading: "Remove this person's administrator role?", Button: "Remove role", Danger: true,
 		Body: []string{"They lose access to this page with their next click."}},
+	"delete": {Heading: "Delete this account?", Button: "Delete account", Danger: true,
+		Body: []string{"Their WhatsApp device is unlinked, and their account and everything Synapse keeps for them (messages, media files, items, summaries, sessions and tokens) are deleted at once. This cannot be undone."}},
 }
 
 func (h *Handler) adminUserConfirm(w http.ResponseWriter, r *http.Request, v *viewer) {
@@ -441,6 +443,11 @@ func (h *Handler) adminUserOp(w http.ResponseWriter, r *http.Request, v *viewer)
 		_, err = h.o.Service.AdminSetDisabled(ctx, v.User.ID, id, r.PathValue("op") == "disable")
 	case "make-admin", "remove-admin":
 		_, err = h.o.Service.AdminSetAdmin(ctx, v.User.ID, id, r.PathValue("op") == "make-admin")
+	case "delete":
+		if err = h.o.Service.AdminDeleteUser(ctx, v.User.ID, id); err == nil {
+			redirect(w, r, "/admin?ok=userdeleted")
+			return
+		}
 	default:
 		err = store.ErrNotFound
 	}

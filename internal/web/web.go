@@ -201,6 +201,8 @@ func (h *Handler) routes() {
 	m.HandleFunc("POST /settings/password", h.action(h.changePassword))
 	m.HandleFunc("POST /settings/tokens", h.action(h.createToken))
 	m.HandleFunc("POST /settings/tokens/{id}/revoke", h.action(h.revokeToken))
+	m.HandleFunc("GET /settings/export", h.page(h.exportDownload))
+	m.HandleFunc("POST /settings/delete", h.action(h.deleteAccount))
 
 	m.HandleFunc("GET /admin", h.page(h.adminPage))
 	m.HandleFunc("GET /admin/sessions/{user}/{op}", h.page(h.adminConfirm))
