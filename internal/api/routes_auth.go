@@ -62,6 +62,10 @@ func tokens(r auth.Result) tokenResponse {
 type updateMeRequest struct {
 	Name     *string `json:"name,omitempty"`
 	Timezone *string `json:"timezone,omitempty"`
+	// SharePresence lets Synapse send WhatsApp read receipts when the
+	// person reads a chat in Synapse, and show them "online" while their
+	// session is connected. Off by default.
+	SharePresence *bool `json:"sharePresence,omitempty"`
 }
 
 func (s *Server) registerAuth() {
@@ -146,6 +150,6 @@ func (s *Server) me(c *call, _ *noBody) (userView, error) {
 }
 
 func (s *Server) updateMe(c *call, in *updateMeRequest) (userView, error) {
-	u, err := s.o.Service.UpdateProfile(c.ctx(), c.userID, service.Profile{Name: in.Name, Timezone: in.Timezone})
+	u, err := s.o.Service.UpdateProfile(c.ctx(), c.userID, service.Profile{Name: in.Name, Timezone: in.Timezone, SharePresence: in.SharePresence})
 	return viewUser(u), err
 }

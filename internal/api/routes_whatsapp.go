@@ -79,7 +79,7 @@ func (s *Server) registerWhatsApp() {
 			typed(s.listChats))
 		add(route{method: "POST", path: "/chats/{chatId}/read", scope: auth.ScopeWrite, status: http.StatusNoContent,
 			summary:     "Mark a chat read in Synapse",
-			description: "Resets its unread count. Synapse never sends read receipts to WhatsApp: the person's phone and contacts see nothing."},
+			description: "Resets its unread count. Synapse sends no read receipts to WhatsApp unless the person turned presence sharing on (PATCH /api/v1/auth/me sharePresence): then the messages from others since they last read it are marked read on WhatsApp too."},
 			typed(s.markChatRead))
 		add(route{method: "PATCH", path: "/chats/{chatId}", scope: auth.ScopeWrite, summary: "Keep a chat, or stop keeping it",
 			description: "keep=false: the chat's new messages are acknowledged to WhatsApp and dropped, never stored or analysed; purge=true also removes what it stored (messages, media, search entries, items made only from it except those edited or completed by hand). keep=true stores its messages again."},

@@ -214,6 +214,10 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, version stri
 	a.Local = sessions.New(sessions.Options{
 		Engine: engine, Store: st, Sink: a.Ingest, Publisher: pub, Log: log.With("component", "sessions"),
 		RestoreRate: cfg.RestoreRate, Metrics: a.Registry, Leases: leases,
+		SharesPresence: func(ctx context.Context, userID string) bool {
+			u, err := st.UserByID(ctx, userID)
+			return err == nil && u.SharePresence
+		},
 	})
 	a.Sessions = a.Local
 	if a.Cluster != nil {

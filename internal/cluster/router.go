@@ -131,6 +131,18 @@ func (r *Router) RequestHistory(ctx context.Context, userID, chatID string, olde
 	return err
 }
 
+// SetOnline implements whatsapp.Sessions.
+func (r *Router) SetOnline(ctx context.Context, userID string, online bool) error {
+	_, err := r.call(ctx, request{Op: opPresence, UserID: userID, Online: online})
+	return err
+}
+
+// MarkRead implements whatsapp.Sessions.
+func (r *Router) MarkRead(ctx context.Context, userID, chatID string, msgs []whatsapp.ReadMark) error {
+	_, err := r.call(ctx, request{Op: opMarkRead, UserID: userID, ChatID: chatID, Marks: msgs})
+	return err
+}
+
 // Download implements whatsapp.Sessions.
 func (r *Router) Download(ctx context.Context, userID string, media *whatsapp.Media, maxBytes int64) ([]byte, error) {
 	resp, err := r.call(ctx, request{Op: opDownload, UserID: userID, Media: media, MaxBytes: maxBytes})
@@ -213,6 +225,10 @@ func serve(ctx context.Context, local Local, req request) (response, error) {
 	case opDownload:
 		out.Data, err = local.Download(ctx, req.UserID, req.Media, req.MaxBytes)
 		return out, err
+	case opPresence:
+		return out, local.SetOnline(ctx, req.UserID, req.Online)
+	case opMarkRead:
+		return out, local.MarkRead(ctx, req.UserID, req.ChatID, req.Marks)
 	default:
 		return out, fmt.Errorf("cluster: unknown operation %q", req.Op)
 	}

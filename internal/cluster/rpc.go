@@ -36,6 +36,8 @@ const (
 	opSend     = "send"
 	opDownload = "download"
 	opHistory  = "history"
+	opPresence = "presence"
+	opMarkRead = "mark-read"
 )
 
 // request is a session operation to run where the session runs.
@@ -48,6 +50,8 @@ type request struct {
 	Outgoing *whatsapp.Outgoing   `json:"outgoing,omitempty"`
 	Oldest   *whatsapp.MessageRef `json:"oldest,omitempty"`
 	Count    int                  `json:"count,omitempty"`
+	Online   bool                 `json:"online,omitempty"`
+	Marks    []whatsapp.ReadMark  `json:"marks,omitempty"`
 	Media    *whatsapp.Media      `json:"media,omitempty"`
 	MaxBytes int64                `json:"maxBytes,omitempty"`
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/synapse-kb/synapse/internal/auth"
 	"github.com/synapse-kb/synapse/internal/store"
 	"github.com/synapse-kb/synapse/internal/validate"
+	"github.com/synapse-kb/synapse/internal/whatsapp"
 )
 
 // SignUp is what a person gives to create an account.
@@ -77,6 +78,8 @@ func (s *Service) Me(ctx context.Context, userID string) (store.User, error) {
 type Profile struct {
 	Name     *string
 	Timezone *string
+	// SharePresence lets Synapse send WhatsApp read receipts and "online".
+	SharePresence *bool
 }
 
 // UpdateProfile changes the caller's name or time zone.
@@ -100,8 +103,19 @@ func (s *Service) UpdateProfile(ctx context.Context, userID string, in Profile) 
 	if err := errs.Err(); err != nil {
 		return store.User{}, err
 	}
-	if err := s.o.Store.UpdateProfile(ctx, u.ID, u.Name, u.Timezone); err != nil {
+	was := u.SharePresence
+	if in.SharePresence != nil {
+		u.SharePresence = *in.SharePresence
+	}
+	if err := s.o.Store.UpdateProfile(ctx, u.ID, u.Name, u.Timezone, u.SharePresence); err != nil {
 		return store.User{}, err
+	}
+	if was != u.SharePresence {
+		s.o.Log.Info("presence sharing changed", "user_id", u.ID, "share_presence", u.SharePresence)
+		// Said to WhatsApp at once when connected; otherwise on connecting.
+		if err := s.o.Sessions.SetOnline(ctx, u.ID, u.SharePresence); err != nil && !errors.Is(err, whatsapp.ErrNotConnected) && !errors.Is(err, whatsapp.ErrNotSupported) {
+			s.o.Log.Warn("telling WhatsApp the presence failed", "user_id", u.ID, "err", err)
+		}
 	}
 	return u, nil
 }

@@ -38,6 +38,9 @@ const (
 	// accounts that send in bulk.
 	SendsPerMinute = 30
 	SendBurst      = 10
+	// MaxReadReceipts bounds the read receipts one reading of a chat sends
+	// (the newest unread messages).
+	MaxReadReceipts = 200
 	// OlderMessagesPerRequest is how many older messages one "load older
 	// messages" asks the phone for.
 	OlderMessagesPerRequest = 50

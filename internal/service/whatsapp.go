@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 
 	"github.com/synapse-kb/synapse/internal/store"
 	"github.com/synapse-kb/synapse/internal/validate"
@@ -118,7 +119,23 @@ func (s *Service) MarkChatRead(ctx context.Context, userID, chatID string) error
 	if err := checkIDs(chatID); err != nil {
 		return err
 	}
-	return s.o.Store.MarkChatRead(ctx, userID, chatID, s.o.Now())
+	now := s.o.Now()
+	if u, err := s.o.Store.UserByID(ctx, userID); err == nil && u.SharePresence {
+		// The person lets WhatsApp know: read receipts for what others
+		// wrote since they last read the chat (best effort: the mark in
+		// Synapse does not wait on WhatsApp).
+		unread, err := s.o.Store.UnreadMessages(ctx, userID, chatID, MaxReadReceipts)
+		if err == nil && len(unread) > 0 {
+			marks := make([]whatsapp.ReadMark, len(unread))
+			for i, m := range unread {
+				marks[i] = whatsapp.ReadMark{ID: m.ID, Sender: m.From, Timestamp: m.Timestamp}
+			}
+			if err := s.o.Sessions.MarkRead(ctx, userID, chatID, marks); err != nil && !errors.Is(err, whatsapp.ErrNotConnected) && !errors.Is(err, whatsapp.ErrNotSupported) {
+				s.o.Log.Warn("sending read receipts failed", "user_id", userID, "chat_id", chatID, "err", err)
+			}
+		}
+	}
+	return s.o.Store.MarkChatRead(ctx, userID, chatID, now)
 }
 
 // SetChatKept records whether the person keeps a chat. A chat not kept

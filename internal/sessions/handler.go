@@ -85,6 +85,9 @@ func (h *sessionHandler) HandleEvent(evt whatsapp.Event) {
 			s.paired = false
 			m.tasks.start(func() { m.refreshGroups(s, c) })
 		}
+		if p, ok := s.client.(whatsapp.Presencer); ok && m.o.SharesPresence != nil {
+			m.tasks.start(func() { m.announcePresence(s, p) })
+		}
 	case whatsapp.Disconnected:
 		if e.Retrying {
 			log.Info("disconnected; reconnecting", "reason", e.Reason)
@@ -148,6 +151,19 @@ func (m *Manager) refreshGroups(s *session, c whatsapp.Client) {
 	}
 	if err := m.o.Sink.UpsertChats(ctx, s.userID, groups); err != nil {
 		m.logger(s).Error("store groups", "err", err)
+	}
+}
+
+// announcePresence says "online" for a person who shares their presence,
+// once their session connects.
+func (m *Manager) announcePresence(s *session, p whatsapp.Presencer) {
+	ctx, cancel := context.WithTimeout(m.life, 30*time.Second)
+	defer cancel()
+	if !m.o.SharesPresence(ctx, s.userID) {
+		return
+	}
+	if err := p.SetOnline(ctx, true); err != nil && m.life.Err() == nil {
+		m.logger(s).Warn("announce presence", "err", err)
 	}
 }
 

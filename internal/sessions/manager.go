@@ -58,6 +58,9 @@ type Options struct {
 	// Leases, when set, decides which node of a cluster runs each session;
 	// nil means this process runs them all.
 	Leases Leases
+	// SharesPresence reports whether a person turned presence sharing on:
+	// their session then says "online" when it connects. Nil: nobody.
+	SharesPresence func(ctx context.Context, userID string) bool
 }
 
 // Manager owns one session per user and drives the engine. All methods are

@@ -378,6 +378,32 @@ func (m *Manager) RequestHistory(ctx context.Context, userID, chatID string, old
 	return hr.RequestHistory(ctx, chatID, oldest, count)
 }
 
+// SetOnline tells WhatsApp that the person is online or not.
+func (m *Manager) SetOnline(ctx context.Context, userID string, online bool) error {
+	c, err := m.liveClient(ctx, userID)
+	if err != nil {
+		return err
+	}
+	p, ok := c.(whatsapp.Presencer)
+	if !ok {
+		return whatsapp.ErrNotSupported
+	}
+	return p.SetOnline(ctx, online)
+}
+
+// MarkRead sends read receipts for messages of a chat.
+func (m *Manager) MarkRead(ctx context.Context, userID, chatID string, msgs []whatsapp.ReadMark) error {
+	c, err := m.liveClient(ctx, userID)
+	if err != nil {
+		return err
+	}
+	p, ok := c.(whatsapp.Presencer)
+	if !ok {
+		return whatsapp.ErrNotSupported
+	}
+	return p.MarkRead(ctx, chatID, msgs)
+}
+
 // Download fetches a message's media through the user's logged-in session.
 func (m *Manager) Download(ctx context.Context, userID string, media *whatsapp.Media, maxBytes int64) ([]byte, error) {
 	if media == nil {

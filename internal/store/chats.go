@@ -322,6 +322,31 @@ func (s *Store) MarkChatRead(ctx context.Context, userID, chatID string, at time
 	return nil
 }
 
+// UnreadMessages returns the newest messages from others in one of the
+// user's chats since the person last read it in Synapse (at most limit,
+// not deleted). WhatsApp stamps messages to the second, so a message from
+// the very second of the last reading counts as unread: a read receipt
+// sent twice is harmless, one never sent leaves the sender's ticks grey.
+func (s *Store) UnreadMessages(ctx context.Context, userID, chatID string, limit int) ([]Message, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+messageColumns+` FROM messages m
+		WHERE user_id = $1 AND chat_id = $2 AND NOT from_me AND deleted_at IS NULL
+		AND ts >= (SELECT (read_at / 1000) * 1000 FROM chats c WHERE c.user_id = $1 AND c.id = $2)
+		ORDER BY ts DESC, seq DESC LIMIT $3`, userID, chatID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: unread messages: %w", err)
+	}
+	defer rows.Close()
+	var out []Message
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
 // likeEscape escapes LIKE's wildcards (with \).
 func likeEscape(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)

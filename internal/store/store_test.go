@@ -115,14 +115,14 @@ func TestUsers(t *testing.T) {
 		if err := s.SetAdmin(ctx, u.ID, false); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.UpdateProfile(ctx, u.ID, "Ana B", "America/Sao_Paulo"); err != nil {
+		if err := s.UpdateProfile(ctx, u.ID, "Ana B", "America/Sao_Paulo", true); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.SetPassword(ctx, u.ID, "new"); err != nil {
 			t.Fatal(err)
 		}
 		got, _ = s.UserByID(ctx, u.ID)
-		if got.IsAdmin || got.Name != "Ana B" || got.Timezone != "America/Sao_Paulo" || got.PasswordHash != "new" {
+		if got.IsAdmin || got.Name != "Ana B" || got.Timezone != "America/Sao_Paulo" || got.PasswordHash != "new" || !got.SharePresence {
 			t.Fatalf("after updates: %+v", got)
 		}
 		if err := s.SetAdmin(ctx, "missing", true); !errors.Is(err, store.ErrNotFound) {

@@ -25,6 +25,9 @@ type User struct {
 	// TokensValidAfter is the epoch before which no access token of the
 	// user is valid (zero: none).
 	TokensValidAfter time.Time `json:"-"`
+	// SharePresence lets Synapse send WhatsApp read receipts (when the
+	// person reads a chat in Synapse) and "online" presence; off by default.
+	SharePresence bool `json:"sharePresence"`
 	// AdminIfFirst, given to CreateUser, makes the account an
 	// administrator when it is the first one (decided in the insert, so
 	// two first sign-ups at once cannot both be).
@@ -38,7 +41,7 @@ func (u User) Disabled() bool { return !u.DisabledAt.IsZero() }
 // up: trimmed and lower-cased.
 func NormalizeEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
 
-const userColumns = `id, email, name, password_hash, is_admin, timezone, created_at, disabled_at, tokens_valid_after`
+const userColumns = `id, email, name, password_hash, is_admin, timezone, created_at, disabled_at, tokens_valid_after, share_presence`
 
 // userRow scans userColumns.
 type userRow struct {
@@ -48,7 +51,7 @@ type userRow struct {
 }
 
 func (r *userRow) dest() []any {
-	return []any{&r.u.ID, &r.u.Email, &r.u.Name, &r.u.PasswordHash, &r.u.IsAdmin, &r.u.Timezone, &r.created, &r.disabled, &r.valid}
+	return []any{&r.u.ID, &r.u.Email, &r.u.Name, &r.u.PasswordHash, &r.u.IsAdmin, &r.u.Timezone, &r.created, &r.disabled, &r.valid, &r.u.SharePresence}
 }
 
 func (r *userRow) user() User {
@@ -137,9 +140,10 @@ func (s *Store) SetPassword(ctx context.Context, userID, hash string) error {
 	return s.updateUser(ctx, userID, `password_hash = $2`, hash)
 }
 
-// UpdateProfile changes a user's display name and time zone (an IANA name).
-func (s *Store) UpdateProfile(ctx context.Context, userID, name, timezone string) error {
-	return s.updateUser(ctx, userID, `name = $2, timezone = $3`, name, timezone)
+// UpdateProfile changes a user's display name, time zone (an IANA name)
+// and whether Synapse shares their presence and read receipts.
+func (s *Store) UpdateProfile(ctx context.Context, userID, name, timezone string, sharePresence bool) error {
+	return s.updateUser(ctx, userID, `name = $2, timezone = $3, share_presence = $4`, name, timezone, sharePresence)
 }
 
 func (s *Store) updateUser(ctx context.Context, userID, set string, args ...any) error {

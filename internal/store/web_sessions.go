@@ -64,7 +64,7 @@ func (s *Store) CreateWebSession(ctx context.Context, userID string, tokenHash, 
 func (s *Store) ResolveWebSession(ctx context.Context, tokenHash []byte, now time.Time) (WebSession, User, error) {
 	var row webSessionRow
 	var ur userRow
-	err := s.r.QueryRowContext(ctx, `SELECT `+webSessionColumns+`, u.id, u.email, u.name, u.password_hash, u.is_admin, u.timezone, u.created_at, u.disabled_at, u.tokens_valid_after
+	err := s.r.QueryRowContext(ctx, `SELECT `+webSessionColumns+`, u.id, u.email, u.name, u.password_hash, u.is_admin, u.timezone, u.created_at, u.disabled_at, u.tokens_valid_after, u.share_presence
 		FROM web_sessions ws JOIN users u ON u.id = ws.user_id WHERE ws.token_hash = $1 AND ws.expires_at > $2 AND u.disabled_at IS NULL`, tokenHash, ms(now)).
 		Scan(append(row.dest(), ur.dest()...)...)
 	if err != nil {

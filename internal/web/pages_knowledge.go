@@ -272,6 +272,7 @@ func hitURL(x store.SearchHit) string {
 
 type settingsData struct {
 	Name, Timezone string
+	SharePresence  bool
 	Sessions       int
 	Errors         formErrors
 	// Tokens are the person's personal access tokens; NewToken is the one
@@ -294,7 +295,7 @@ type tokenForm struct {
 var tokenLifetimes = []string{"7", "30", "90", "365"}
 
 func (h *Handler) settingsPage(w http.ResponseWriter, r *http.Request, v *viewer) {
-	h.renderSettings(w, r, v, http.StatusOK, settingsData{Name: v.User.Name, Timezone: v.User.Timezone})
+	h.renderSettings(w, r, v, http.StatusOK, settingsData{Name: v.User.Name, Timezone: v.User.Timezone, SharePresence: v.User.SharePresence})
 }
 
 func (h *Handler) renderSettings(w http.ResponseWriter, r *http.Request, v *viewer, status int, d settingsData) {
@@ -315,8 +316,8 @@ func (h *Handler) renderSettings(w http.ResponseWriter, r *http.Request, v *view
 }
 
 func (h *Handler) updateSettings(w http.ResponseWriter, r *http.Request, v *viewer) {
-	d := settingsData{Name: formText(r, "name"), Timezone: formText(r, "timezone")}
-	_, err := h.o.Service.UpdateProfile(r.Context(), v.User.ID, service.Profile{Name: &d.Name, Timezone: &d.Timezone})
+	d := settingsData{Name: formText(r, "name"), Timezone: formText(r, "timezone"), SharePresence: r.PostForm.Get("sharePresence") == "1"}
+	_, err := h.o.Service.UpdateProfile(r.Context(), v.User.ID, service.Profile{Name: &d.Name, Timezone: &d.Timezone, SharePresence: &d.SharePresence})
 	if errs, ok := fieldErrors(err); ok {
 		d.Errors = errs
 		h.renderSettings(w, r, v, http.StatusBadRequest, d)

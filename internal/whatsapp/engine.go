@@ -337,3 +337,20 @@ type MessageRef struct {
 	FromMe    bool
 	Timestamp time.Time
 }
+
+// Presencer is implemented by clients that can tell WhatsApp that the
+// person is online and has read messages. Synapse uses it only for people
+// who turned presence sharing on.
+type Presencer interface {
+	// SetOnline sends "available" (online) or "unavailable" presence.
+	SetOnline(ctx context.Context, online bool) error
+	// MarkRead sends read receipts for messages of a chat.
+	MarkRead(ctx context.Context, chatID string, msgs []ReadMark) error
+}
+
+// ReadMark names a message to mark read: its id, sender JID and time.
+type ReadMark struct {
+	ID        string
+	Sender    string
+	Timestamp time.Time
+}

@@ -48,6 +48,11 @@ type Sessions interface {
 	// chat older than oldest; they arrive later as history. Engines that
 	// cannot ask return ErrNotSupported.
 	RequestHistory(ctx context.Context, userID, chatID string, oldest MessageRef, count int) error
+	// SetOnline tells WhatsApp the person is online or not, and MarkRead
+	// sends read receipts for messages of a chat; only for people who turned
+	// presence sharing on. Engines that cannot return ErrNotSupported.
+	SetOnline(ctx context.Context, userID string, online bool) error
+	MarkRead(ctx context.Context, userID, chatID string, msgs []ReadMark) error
 	// Download fetches a message's media through the user's logged-in
 	// session, refusing more than maxBytes (ErrMediaTooLarge).
 	Download(ctx context.Context, userID string, media *Media, maxBytes int64) ([]byte, error)

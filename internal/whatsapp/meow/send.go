@@ -166,3 +166,72 @@ func contextOf(m *waE2E.Message) *waE2E.ContextInfo {
 	}
 	return nil
 }
+
+// SetOnline implements whatsapp.Presencer: "available" or "unavailable"
+// presence. Synapse calls it only for people who share their presence.
+func (c *client) SetOnline(ctx context.Context, online bool) error {
+	cli, err := c.live()
+	if err != nil {
+		return err
+	}
+	if !cli.IsLoggedIn() {
+		return whatsapp.ErrNotConnected
+	}
+	state := types.PresenceUnavailable
+	if online {
+		state = types.PresenceAvailable
+	}
+	if err := cli.SendPresence(ctx, state); err != nil {
+		return sendError("presence", err)
+	}
+	return nil
+}
+
+// MarkRead implements whatsapp.Presencer: read receipts for messages of a
+// chat, one per sender (in groups each sender gets their own).
+func (c *client) MarkRead(ctx context.Context, chatID string, msgs []whatsapp.ReadMark) error {
+	jid, err := parseChatID(chatID)
+	if err != nil {
+		return err
+	}
+	cli, err := c.live()
+	if err != nil {
+		return err
+	}
+	if !cli.IsLoggedIn() {
+		return whatsapp.ErrNotConnected
+	}
+	type batch struct {
+		ids    []types.MessageID
+		newest time.Time
+	}
+	bySender := map[types.JID]*batch{}
+	var order []types.JID
+	for _, m := range msgs {
+		sender := types.EmptyJID
+		if jid.Server == types.GroupServer {
+			s, err := types.ParseJID(m.Sender)
+			if err != nil {
+				continue
+			}
+			sender = s
+		}
+		b := bySender[sender]
+		if b == nil {
+			b = &batch{}
+			bySender[sender] = b
+			order = append(order, sender)
+		}
+		b.ids = append(b.ids, m.ID)
+		if m.Timestamp.After(b.newest) {
+			b.newest = m.Timestamp
+		}
+	}
+	for _, sender := range order {
+		b := bySender[sender]
+		if err := cli.MarkRead(ctx, b.ids, b.newest, jid, sender); err != nil {
+			return sendError("read receipt", err)
+		}
+	}
+	return nil
+}
