@@ -186,6 +186,16 @@ func (s *Service) Chat(ctx context.Context, userID, chatID string) (store.Chat, 
 }
 
 // Messages lists a chat's messages, newest first.
+// MadeFrom says, per message of one of the user's chats, what Synapse
+// made from it (tasks, notes, ideas, places, bookmarks, images, voice
+// memos).
+func (s *Service) MadeFrom(ctx context.Context, userID, chatID string, messageIDs []string) (map[string][]store.Made, error) {
+	if err := checkIDs(chatID); err != nil {
+		return nil, err
+	}
+	return s.o.Store.MadeFrom(ctx, userID, chatID, messageIDs)
+}
+
 func (s *Service) Messages(ctx context.Context, userID, chatID string, p Page) (List[store.Message], error) {
 	if err := checkIDs(chatID); err != nil {
 		return List[store.Message]{}, err

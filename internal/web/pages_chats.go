@@ -74,6 +74,13 @@ type messageView struct {
 	Day string
 	// Quote is the message this one replies to, when it is still kept.
 	Quote *quoteView
+	// Made links to what Synapse made from the message.
+	Made []madeLink
+}
+
+// madeLink is one thing made from a message, as the chat page links it.
+type madeLink struct {
+	Label, Title, URL string
 }
 
 // quoteView is the quoted message shown above a reply.
@@ -134,8 +141,19 @@ func (h *Handler) renderChat(w http.ResponseWriter, r *http.Request, v *viewer, 
 		d.Messages[n-1-i].CSRF = v.CSRF
 	}
 	onPage := make(map[string]bool, n)
+	ids := make([]string, 0, n)
 	for _, m := range p.Items {
 		onPage[m.ID] = true
+		ids = append(ids, m.ID)
+	}
+	made, err := h.o.Service.MadeFrom(ctx, v.User.ID, chatID, ids)
+	if err != nil {
+		h.o.Log.Warn("web: what was made from messages", "user_id", v.User.ID, "err", err)
+	}
+	for i := range d.Messages {
+		for _, x := range made[d.Messages[i].ID] {
+			d.Messages[i].Made = append(d.Messages[i].Made, madeLink{Label: x.Kind.Label(), Title: x.Title, URL: madeURL(x)})
+		}
 	}
 	for i := range d.Messages {
 		if id := d.Messages[i].ReplyTo; id != "" {
@@ -423,4 +441,16 @@ func (h *Handler) simulateMessage(w http.ResponseWriter, r *http.Request, v *vie
 		return
 	}
 	h.done(w, r, "/chats/"+url.PathEscape(msgs[0].ChatID))
+}
+
+// madeURL is where a thing made from a message is shown.
+func madeURL(x store.Made) string {
+	id := url.PathEscape(x.ID)
+	switch x.Kind {
+	case domain.KindImage:
+		return "/gallery/" + id
+	case domain.KindVoiceMemo:
+		return "/voice-memos#v-" + id
+	}
+	return hitURL(store.SearchHit{Kind: x.Kind, ID: x.ID})
 }
