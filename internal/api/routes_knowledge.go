@@ -22,9 +22,7 @@ type (
 	summaryList   service.List[store.Summary]
 )
 
-type searchResults struct {
-	Items []store.SearchHit `json:"items"`
-}
+type searchResults = service.List[store.SearchHit]
 
 type bookmarkInput struct {
 	URL         string  `json:"url"`
@@ -137,8 +135,13 @@ func (s *Server) registerKnowledge() {
 		typed(s.generateSummaries))
 
 	add("search", route{method: "GET", path: "/api/v1/search", summary: "Search messages, bookmarks, items, transcripts and summaries",
-		description: "Every word must match, accents and case aside; when whole words find too little, the last word may also be the start of a word. Results are ranked (among the newest matches), with a snippet.",
+		description: "Every word must match, accents and case aside; when whole words find too little, the last word may also be the start of a word. Results are ranked (among the newest matches), with a snippet, and come a page at a time: nextCursor asks for the next. Ranked order pages through the best 1,000; sort=newest pages through every match, newest first (the last word always also matching as the start of a word).",
 		query: []param{{"q", "The words to find.", "string"}, {"kinds", "Comma-separated kinds to search (message, bookmark, task, note, idea, location, voice_memo, summary, image).", "string"},
+			{"chatId", "Only what came from this chat: its messages and what was made from them.", "string"},
+			{"from", "Only what was sent or made at or after this RFC 3339 time or day (YYYY-MM-DD, in the caller's time zone).", "string"},
+			{"to", "Only what was sent or made before this RFC 3339 time, or up to the end of this day.", "string"},
+			{"sort", "relevance (default) or newest.", "string"},
+			{"cursor", "The nextCursor of the previous page.", "string"},
 			{"limit", "At most this many results, 1–200 (default 50).", "integer"}}}, typed(s.search))
 	add("knowledge", route{method: "GET", path: "/api/v1/storage", summary: "What the caller stores, counted and sized"}, typed(s.storage))
 }
@@ -336,8 +339,9 @@ func (s *Server) generateSummaries(c *call, in *generateRequest) (generateRespon
 
 func (s *Server) search(c *call, _ *noBody) (searchResults, error) {
 	q := c.r.URL.Query()
-	hits, err := s.o.Service.Search(c.ctx(), c.userID, service.SearchQuery{Q: q.Get("q"), Kinds: service.ParseKinds(q.Get("kinds")), Limit: pageOf(c.r).Limit})
-	return searchResults{Items: hits}, err
+	p := pageOf(c.r)
+	return s.o.Service.Search(c.ctx(), c.userID, service.SearchQuery{Q: q.Get("q"), Kinds: service.ParseKinds(q.Get("kinds")),
+		ChatID: q.Get("chatId"), From: q.Get("from"), To: q.Get("to"), Newest: q.Get("sort") == "newest", Limit: p.Limit, Cursor: p.Cursor})
 }
 
 func (s *Server) storage(c *call, _ *noBody) (store.Usage, error) {

@@ -157,11 +157,17 @@ func (s *Service) Yesterday(tz string) string { return yesterday(s.o.Now(), s.Lo
 const DefaultSearchLimit = 50
 
 // SearchQuery is what to find: every word of Q, in the given kinds (all
-// when empty), at most Limit results.
+// when empty), from one chat, sent or made From–To (RFC 3339 times or days
+// in the person's zone; a day in To includes it), best first or Newest
+// first, a page of Limit after Cursor.
 type SearchQuery struct {
-	Q     string
-	Kinds []string
-	Limit int
+	Q        string
+	Kinds    []string
+	ChatID   string
+	From, To string
+	Newest   bool
+	Limit    int
+	Cursor   string
 }
 
 // ParseKinds reads a comma-separated list of kinds.
@@ -176,8 +182,8 @@ func ParseKinds(s string) []string {
 }
 
 // Search finds the caller's messages and knowledge matching every word of
-// the query, best first.
-func (s *Service) Search(ctx context.Context, userID string, q SearchQuery) ([]store.SearchHit, error) {
+// the query, best (or newest) first, a page at a time.
+func (s *Service) Search(ctx context.Context, userID string, q SearchQuery) (List[store.SearchHit], error) {
 	var errs validate.Errors
 	q.Q = strings.TrimSpace(q.Q)
 	checkText(&errs, "q", &q.Q, true, MaxSearchQuery)
@@ -194,14 +200,40 @@ func (s *Service) Search(ctx context.Context, userID string, q SearchQuery) ([]s
 		}
 		kinds = append(kinds, domain.Kind(k))
 	}
+	o := store.SearchOptions{Kinds: kinds, ChatID: strings.TrimSpace(q.ChatID), Newest: q.Newest, Limit: q.Limit}
+	if o.ChatID != "" && !validID(o.ChatID) {
+		errs.Add("chatId", "is not a chat id")
+	}
+	if q.From != "" || q.To != "" {
+		loc := s.userLocation(ctx, userID)
+		var ok bool
+		if q.From != "" {
+			if o.From, ok = parseMoment(q.From, loc, false); !ok {
+				errs.Add("from", "must be a date (YYYY-MM-DD) or an RFC 3339 time")
+			}
+		}
+		if q.To != "" {
+			if o.To, ok = parseMoment(q.To, loc, true); !ok {
+				errs.Add("to", "must be a date (YYYY-MM-DD) or an RFC 3339 time")
+			}
+		}
+		if !o.From.IsZero() && !o.To.IsZero() && !o.From.Before(o.To) {
+			errs.Add("to", "must be after from")
+		}
+	}
+	page, err := listOptions(Page{Cursor: q.Cursor})
+	if err != nil {
+		return List[store.SearchHit]{}, err
+	}
 	if err := errs.Err(); err != nil {
-		return nil, err
+		return List[store.SearchHit]{}, err
 	}
-	hits, err := s.o.Store.Search(ctx, userID, q.Q, store.SearchOptions{Kinds: kinds, Limit: q.Limit})
-	if hits == nil {
-		hits = []store.SearchHit{}
+	o.Cursor = page.Cursor
+	p, err := s.o.Store.SearchPaged(ctx, userID, q.Q, o)
+	if p.Hits == nil {
+		p.Hits = []store.SearchHit{}
 	}
-	return hits, err
+	return List[store.SearchHit]{Items: p.Hits, NextCursor: p.NextCursor}, err
 }
 
 // Storage counts and sizes what the caller stores.

@@ -100,8 +100,31 @@ type SearchHit struct {
 type SearchOptions struct {
 	// Kinds restricts results to these kinds (default: all).
 	Kinds []domain.Kind
-	Limit int
+	// ChatID keeps only what came from one chat (its messages, and the
+	// items, bookmarks, images, voice memos and summaries made from them).
+	ChatID string
+	// From and To keep only what was sent or made in [From, To); a zero
+	// time leaves that side open.
+	From, To time.Time
+	// Newest orders results by time, newest first, instead of by
+	// relevance. Relevance pages through the best maxRelevanceHits; newest
+	// first pages through every match.
+	Newest bool
+	// Cursor is a SearchPage's NextCursor, for the page after it.
+	Cursor string
+	Limit  int
 }
+
+// SearchPage is one page of search results.
+type SearchPage struct {
+	Hits []SearchHit
+	// NextCursor asks for the next page; empty on the last.
+	NextCursor string
+}
+
+// maxRelevanceHits is how deep relevance order pages: past it, results
+// are only found newest first (ranking more would read the whole index).
+const maxRelevanceHits = 1000
 
 type rawHit struct {
 	kind domain.Kind
@@ -110,15 +133,60 @@ type rawHit struct {
 	rank float64
 }
 
-// Search finds the user's messages and knowledge matching every word of q,
-// best first; when whole words find too little, the last word may also be
-// the start of a word. A query without words finds nothing.
+// searchFilter is what every source of hits applies in SQL.
+type searchFilter struct {
+	chatID   string
+	from, to int64 // ms; 0: open
+	before   int64 // newest first: ts <= before (0: no bound)
+	newest   bool
+	limit    int
+}
+
+// Search returns the first page of SearchPaged.
 func (s *Store) Search(ctx context.Context, userID, q string, o SearchOptions) ([]SearchHit, error) {
+	p, err := s.SearchPaged(ctx, userID, q, o)
+	return p.Hits, err
+}
+
+// SearchPaged finds the user's messages and knowledge matching every word
+// of q, best (or newest) first, one page at a time; when whole words find
+// too little, the last word may also be the start of a word. A query
+// without words finds nothing.
+func (s *Store) SearchPaged(ctx context.Context, userID, q string, o SearchOptions) (SearchPage, error) {
 	terms := searchTerms(q)
 	if len(terms) == 0 {
-		return nil, nil
+		return SearchPage{}, nil
 	}
 	limit := ListOptions{Limit: o.Limit}.limit()
+	f := searchFilter{chatID: o.ChatID, newest: o.Newest}
+	if !o.From.IsZero() {
+		f.from = ms(o.From)
+	}
+	if !o.To.IsZero() {
+		f.to = ms(o.To)
+	}
+	// Relevance pages by position; newest first by the time of the last
+	// hit shown and how many hits of that very time were shown.
+	var offset, atBefore int
+	if o.Cursor != "" {
+		n, tag, err := decodeCursor(o.Cursor)
+		if err != nil {
+			return SearchPage{}, err
+		}
+		switch {
+		case !o.Newest && tag == "r" && n >= 0 && n < maxRelevanceHits:
+			offset = int(n)
+		case o.Newest && strings.HasPrefix(tag, "t"):
+			k, err := strconv.Atoi(tag[1:])
+			if err != nil || k < 0 || k > maxRelevanceHits || n <= 0 {
+				return SearchPage{}, ErrBadCursor
+			}
+			f.before, atBefore = n, k
+		default:
+			return SearchPage{}, ErrBadCursor
+		}
+	}
+	f.limit = offset + atBefore + limit + 1
 	wantMessages, docKinds := len(o.Kinds) == 0, []domain.Kind(nil)
 	for _, k := range o.Kinds {
 		if k == domain.KindMessage {
@@ -129,26 +197,31 @@ func (s *Store) Search(ctx context.Context, userID, q string, o SearchOptions) (
 	}
 	// Whole words first; only when they find too little is the last word
 	// also taken as the start of words (a prefix query reads far more of
-	// the index).
+	// the index). Newest first always takes the last word as a prefix too,
+	// so that all its pages follow one order.
 	var raw []rawHit
 	seen := map[string]bool{}
-	for _, prefix := range []bool{false, true} {
-		if prefix && len(raw) >= limit {
+	passes := []bool{false, true}
+	if o.Newest {
+		passes = []bool{true}
+	}
+	for _, prefix := range passes {
+		if prefix && !o.Newest && len(raw) >= f.limit {
 			break
 		}
 		var found []rawHit
 		if wantMessages {
-			hits, err := s.searchMessages(ctx, userID, terms, prefix, limit)
+			hits, err := s.searchMessages(ctx, userID, terms, prefix, f)
 			if err != nil {
-				return nil, err
+				return SearchPage{}, err
 			}
 			normalise(hits)
 			found = append(found, hits...)
 		}
 		if len(o.Kinds) == 0 || len(docKinds) > 0 {
-			hits, err := s.searchDocs(ctx, userID, terms, docKinds, prefix, limit)
+			hits, err := s.searchDocs(ctx, userID, terms, docKinds, prefix, f)
 			if err != nil {
-				return nil, err
+				return SearchPage{}, err
 			}
 			normalise(hits)
 			found = append(found, hits...)
@@ -156,23 +229,98 @@ func (s *Store) Search(ctx context.Context, userID, q string, o SearchOptions) (
 		for _, h := range found {
 			if k := string(h.kind) + "/" + h.ref; !seen[k] {
 				seen[k] = true
-				if prefix {
+				if prefix && !o.Newest {
 					h.rank /= 2 // a whole-word match ranks above a prefix match
 				}
 				raw = append(raw, h)
 			}
 		}
 	}
-	sort.SliceStable(raw, func(i, j int) bool {
-		if raw[i].rank != raw[j].rank {
-			return raw[i].rank > raw[j].rank
+	var page SearchPage
+	if o.Newest {
+		// Each source is in (time, kind, its own order); the merge keeps
+		// that order, so hits of one time come in the same order on every
+		// page and the first atBefore of them are the ones already shown.
+		sort.SliceStable(raw, func(i, j int) bool {
+			if raw[i].ts != raw[j].ts {
+				return raw[i].ts > raw[j].ts
+			}
+			return raw[i].kind < raw[j].kind
+		})
+		skip := 0
+		for skip < len(raw) && skip < atBefore && raw[skip].ts == f.before {
+			skip++
 		}
-		return raw[i].ts > raw[j].ts
-	})
-	if len(raw) > limit {
-		raw = raw[:limit]
+		raw = raw[skip:]
+		if len(raw) > limit {
+			raw = raw[:limit]
+			last, same := raw[len(raw)-1].ts, 0
+			for _, h := range raw {
+				if h.ts == last {
+					same++
+				}
+			}
+			if last == f.before {
+				same += atBefore
+			}
+			page.NextCursor = encodeCursor(last, "t"+strconv.Itoa(same))
+		}
+	} else {
+		sort.SliceStable(raw, func(i, j int) bool {
+			if raw[i].rank != raw[j].rank {
+				return raw[i].rank > raw[j].rank
+			}
+			return raw[i].ts > raw[j].ts
+		})
+		raw = raw[min(offset, len(raw)):]
+		if len(raw) > limit {
+			raw = raw[:limit]
+			if next := offset + limit; next < maxRelevanceHits {
+				page.NextCursor = encodeCursor(int64(next), "r")
+			}
+		}
 	}
-	return s.resolveHits(ctx, userID, raw, terms)
+	hits, err := s.resolveHits(ctx, userID, raw, terms)
+	page.Hits = hits
+	return page, err
+}
+
+// where adds the filter's conditions on a source's chat and time columns.
+func (f searchFilter) where(args *[]any, tsCol string, chat func(arg string) string) string {
+	var b strings.Builder
+	arg := func(v any) string {
+		*args = append(*args, v)
+		return fmt.Sprintf("$%d", len(*args))
+	}
+	if f.chatID != "" {
+		b.WriteString(" AND " + chat(arg(f.chatID)))
+	}
+	if f.from > 0 {
+		b.WriteString(" AND " + tsCol + " >= " + arg(f.from))
+	}
+	if f.to > 0 {
+		b.WriteString(" AND " + tsCol + " < " + arg(f.to))
+	}
+	if f.before > 0 {
+		b.WriteString(" AND " + tsCol + " <= " + arg(f.before))
+	}
+	return b.String()
+}
+
+// filtered says whether the filter narrows a source beyond its words.
+func (f searchFilter) filtered() bool {
+	return f.chatID != "" || f.from > 0 || f.to > 0 || f.before > 0 || f.newest
+}
+
+// docsOfChat is the ids of the user's things (other than messages) that
+// came from one chat; $2 is the user.
+func docsOfChat(chat string) string {
+	var parts []string
+	for _, t := range []string{"tasks", "notes", "ideas", "locations", "images", "voice_memos", "summaries"} {
+		parts = append(parts, `SELECT id FROM `+t+` WHERE user_id = $2 AND chat_id = `+chat)
+	}
+	parts = append(parts, `SELECT bookmark_id FROM bookmark_shares WHERE user_id = $2 AND chat_id = `+chat)
+	return "d.ref IN (" + strings.Join(parts, " UNION ALL ") + ")"
 }
 
 func kindFilter(kinds []domain.Kind, args *[]any) string {
@@ -232,18 +380,31 @@ const rankWindow = 2000
 // query holds the owner's token, which is in all of the owner's messages.
 const messageCandidates = 300
 
-func (s *Store) searchMessages(ctx context.Context, userID string, terms []string, prefix bool, limit int) ([]rawHit, error) {
+func (s *Store) searchMessages(ctx context.Context, userID string, terms []string, prefix bool, f searchFilter) ([]rawHit, error) {
 	var q string
 	var args []any
+	candidates := messageCandidates
+	if f.newest {
+		candidates = f.limit
+	} else {
+		candidates = max(candidates, min(f.limit, maxRelevanceHits))
+	}
 	if s.dialect == SQLite {
-		q = `SELECT m.seq, m.ts, m.text, m.sender_name FROM
+		args = []any{ftsQuery(userID, terms, prefix), userID, candidates}
+		if !f.filtered() {
+			q = `SELECT m.seq, m.ts, m.text, m.sender_name FROM
 			(SELECT rowid FROM message_fts WHERE message_fts MATCH $1 ORDER BY rowid LIMIT $3) f
 			JOIN messages m ON m.seq = -f.rowid WHERE m.user_id = $2`
-		args = []any{ftsQuery(userID, terms, prefix), userID, messageCandidates}
+		} else {
+			q = `SELECT m.seq, m.ts, m.text, m.sender_name FROM
+			(SELECT rowid FROM message_fts WHERE message_fts MATCH $1) f
+			JOIN messages m ON m.seq = -f.rowid WHERE m.user_id = $2` +
+				f.where(&args, "m.ts", func(a string) string { return "m.chat_id = " + a }) + ` ORDER BY m.ts DESC, m.seq DESC LIMIT $3`
+		}
 	} else {
-		q = `SELECT seq, ts, text, sender_name FROM messages WHERE user_id = $2 AND tsv @@ to_tsquery('simple', $1)
-			ORDER BY ts DESC LIMIT $3`
-		args = []any{tsQuery(terms, prefix), userID, messageCandidates}
+		args = []any{tsQuery(terms, prefix), userID, candidates}
+		q = `SELECT seq, ts, text, sender_name FROM messages WHERE user_id = $2 AND tsv @@ to_tsquery('simple', $1)` +
+			f.where(&args, "ts", func(a string) string { return "chat_id = " + a }) + ` ORDER BY ts DESC, seq DESC LIMIT $3`
 	}
 	rows, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {
@@ -258,15 +419,20 @@ func (s *Store) searchMessages(ctx context.Context, userID string, terms []strin
 		if err := rows.Scan(&seq, &ts, &text, &sender); err != nil {
 			return nil, err
 		}
-		out = append(out, rawHit{kind: domain.KindMessage, ref: strconv.FormatInt(seq, 10), ts: ts,
-			rank: messageScore(text+" "+sender, terms, fromMS(ts), now)})
+		h := rawHit{kind: domain.KindMessage, ref: strconv.FormatInt(seq, 10), ts: ts}
+		if !f.newest {
+			h.rank = messageScore(text+" "+sender, terms, fromMS(ts), now)
+		}
+		out = append(out, h)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].rank > out[j].rank })
-	if len(out) > limit {
-		out = out[:limit]
+	if !f.newest {
+		sort.SliceStable(out, func(i, j int) bool { return out[i].rank > out[j].rank })
+	}
+	if len(out) > f.limit {
+		out = out[:f.limit]
 	}
 	return out, nil
 }
@@ -305,20 +471,36 @@ func normalise(hits []rawHit) {
 	}
 }
 
-func (s *Store) searchDocs(ctx context.Context, userID string, terms []string, kinds []domain.Kind, prefix bool, limit int) ([]rawHit, error) {
+func (s *Store) searchDocs(ctx context.Context, userID string, terms []string, kinds []domain.Kind, prefix bool, f searchFilter) ([]rawHit, error) {
+	chat := func(a string) string { return docsOfChat(a) }
 	if s.dialect == SQLite {
-		args := []any{ftsQuery(userID, terms, prefix), userID, rankWindow}
+		args := []any{ftsQuery(userID, terms, prefix), userID}
+		if f.newest {
+			q := `SELECT d.kind, d.ref, d.ts, 0 FROM
+			(SELECT rowid FROM search_fts WHERE search_fts MATCH $1) f
+			JOIN search_docs d ON d.id = -f.rowid WHERE d.user_id = $2` + kindFilter(kinds, &args) + f.where(&args, "d.ts", chat)
+			args = append(args, f.limit)
+			return s.scanHits(ctx, q+fmt.Sprintf(` ORDER BY d.ts DESC, d.kind, d.id DESC LIMIT $%d`, len(args)), args, false)
+		}
+		args = append(args, rankWindow)
 		q := `SELECT d.kind, d.ref, d.ts, f.r FROM
 			(SELECT rowid, bm25(search_fts) AS r FROM search_fts WHERE search_fts MATCH $1 ORDER BY rowid LIMIT $3) f
-			JOIN search_docs d ON d.id = -f.rowid WHERE d.user_id = $2` + kindFilter(kinds, &args)
-		args = append(args, limit)
+			JOIN search_docs d ON d.id = -f.rowid WHERE d.user_id = $2` + kindFilter(kinds, &args) + f.where(&args, "d.ts", chat)
+		args = append(args, f.limit)
 		return s.scanHits(ctx, q+fmt.Sprintf(` ORDER BY f.r, d.ts DESC LIMIT $%d`, len(args)), args, true)
 	}
-	args := []any{tsQuery(terms, prefix), userID, rankWindow}
+	args := []any{tsQuery(terms, prefix), userID}
+	if f.newest {
+		q := `SELECT d.kind, d.ref, d.ts, 0 FROM search_docs d WHERE d.user_id = $2 AND d.tsv @@ to_tsquery('simple', $1)` +
+			kindFilter(kinds, &args) + f.where(&args, "d.ts", chat)
+		args = append(args, f.limit)
+		return s.scanHits(ctx, q+fmt.Sprintf(` ORDER BY d.ts DESC, d.kind COLLATE "C", d.id DESC LIMIT $%d`, len(args)), args, false)
+	}
+	args = append(args, rankWindow)
 	q := `SELECT d.kind, d.ref, d.ts, ts_rank(d.tsv, query) FROM
-		(SELECT kind, ref, ts, tsv FROM search_docs d, to_tsquery('simple', $1) query WHERE d.user_id = $2 AND d.tsv @@ query` + kindFilter(kinds, &args) + `
+		(SELECT kind, ref, ts, tsv FROM search_docs d, to_tsquery('simple', $1) query WHERE d.user_id = $2 AND d.tsv @@ query` + kindFilter(kinds, &args) + f.where(&args, "d.ts", chat) + `
 		ORDER BY d.ts DESC LIMIT $3) d, to_tsquery('simple', $1) query`
-	args = append(args, limit)
+	args = append(args, f.limit)
 	return s.scanHits(ctx, q+fmt.Sprintf(` ORDER BY ts_rank(d.tsv, query) DESC, d.ts DESC LIMIT $%d`, len(args)), args, false)
 }
 

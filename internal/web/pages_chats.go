@@ -445,12 +445,5 @@ func (h *Handler) simulateMessage(w http.ResponseWriter, r *http.Request, v *vie
 
 // madeURL is where a thing made from a message is shown.
 func madeURL(x store.Made) string {
-	id := url.PathEscape(x.ID)
-	switch x.Kind {
-	case domain.KindImage:
-		return "/gallery/" + id
-	case domain.KindVoiceMemo:
-		return "/voice-memos#v-" + id
-	}
 	return hitURL(store.SearchHit{Kind: x.Kind, ID: x.ID})
 }

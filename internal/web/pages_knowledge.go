@@ -207,6 +207,8 @@ type searchHit struct {
 	Label string
 	URL   string
 	Where string
+	// Thumb shows an image hit.
+	Thumb string
 }
 
 type searchData struct {
@@ -215,30 +217,64 @@ type searchData struct {
 	Hits     []searchHit
 	Searched bool
 	Error    string
+	Errors   formErrors
+	// The filters as asked: one kind, one chat, a day range, the order.
+	Kind, Chat, From, To, Sort string
+	Kinds                      []searchKind
+	Chats                      []store.Chat
+	Pager                      pager
 }
 
+// searchKind is one choice of the kind filter.
+type searchKind struct{ Value, Label string }
+
 func (h *Handler) searchPage(w http.ResponseWriter, r *http.Request, v *viewer) {
-	d := searchData{Q: strings.TrimSpace(r.URL.Query().Get("q"))}
+	ctx := r.Context()
+	q := r.URL.Query()
+	d := searchData{Q: strings.TrimSpace(q.Get("q")), Kind: q.Get("kind"), Chat: q.Get("chat"), From: q.Get("from"), To: q.Get("to"), Sort: q.Get("sort")}
+	for _, k := range domain.Kinds {
+		d.Kinds = append(d.Kinds, searchKind{Value: string(k), Label: k.Label()})
+	}
 	status := http.StatusOK
 	if d.Q != "" {
-		hits, err := h.o.Service.Search(r.Context(), v.User.ID, service.SearchQuery{Q: d.Q, Limit: service.DefaultSearchLimit})
+		sq := service.SearchQuery{Q: d.Q, ChatID: d.Chat, From: d.From, To: d.To, Newest: d.Sort == "newest",
+			Limit: service.DefaultSearchLimit, Cursor: q.Get("cursor")}
+		if d.Kind != "" {
+			sq.Kinds = []string{d.Kind}
+		}
+		hits, err := h.o.Service.Search(ctx, v.User.ID, sq)
 		if fe, invalid := fieldErrors(err); invalid {
-			d.Error, status = "That search "+fe["q"]+".", http.StatusBadRequest
+			d.Errors, status = fe, http.StatusBadRequest
+			if m, ok := fe["q"]; ok {
+				d.Error = "That search " + m + "."
+			}
+		} else if errors.Is(err, store.ErrBadCursor) {
+			d.Error, status = "That page of results no longer exists; search again.", http.StatusBadRequest
 		} else if err != nil {
 			h.fail(w, r, v, err)
 			return
 		} else {
-			d.Searched, d.Terms = true, searchTerms(d.Q)
-			ids := make([]string, 0, len(hits))
-			for _, x := range hits {
+			d.Searched, d.Terms, d.Pager = true, searchTerms(d.Q), newPager(r, hits.NextCursor)
+			ids := make([]string, 0, len(hits.Items))
+			for _, x := range hits.Items {
 				ids = append(ids, x.ChatID)
 			}
-			names := h.chatNames(r.Context(), v.User.ID, ids)
-			for _, x := range hits {
-				d.Hits = append(d.Hits, searchHit{SearchHit: x, Label: domain.Kind(x.Kind).Label(), URL: hitURL(x), Where: names[x.ChatID]})
+			names := h.chatNames(ctx, v.User.ID, ids)
+			for _, x := range hits.Items {
+				hit := searchHit{SearchHit: x, Label: x.Kind.Label(), URL: hitURL(x), Where: names[x.ChatID]}
+				if x.Kind == domain.KindImage {
+					hit.Thumb = "/media/images/" + url.PathEscape(x.ID) + "/thumbnail"
+				}
+				d.Hits = append(d.Hits, hit)
 			}
 		}
 	}
+	chats, err := h.o.Service.Chats(ctx, v.User.ID, "", service.Page{Limit: store.MaxPageSize})
+	if err != nil {
+		h.fail(w, r, v, err)
+		return
+	}
+	d.Chats = chats.Items
 	h.render(w, r, v, status, "search", &page{Title: "Search", Nav: "search", Query: d.Q, Data: d})
 }
 
@@ -263,7 +299,7 @@ func hitURL(x store.SearchHit) string {
 	case domain.KindSummary:
 		return "/summaries#s-" + id
 	case domain.KindImage:
-		return "/media/images/" + id + "/original"
+		return "/gallery/" + id
 	}
 	return "/"
 }
