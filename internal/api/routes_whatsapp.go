@@ -94,6 +94,13 @@ func (s *Server) registerWhatsApp() {
 			summary:     "Download a message's document into Synapse",
 			description: "Documents up to WHATSAPP_AUTO_DOWNLOAD_BYTES are downloaded as they arrive; this asks for a larger one (up to WHATSAPP_MAX_MEDIA_BYTES). The file is then served by GET …/media."},
 			typed(s.downloadMessageMedia))
+		add(route{method: "PUT", path: "/chats/{chatId}/messages/{messageId}/pin", scope: auth.ScopeWrite,
+			summary:     "Pin a message: keep it past retention",
+			description: "Messages are kept WHATSAPP_MESSAGE_RETENTION_DAYS; a pinned one stays until it is unpinned (or deleted for everyone by its sender). Answers the message, with pinnedAt."},
+			typed(s.pinMessage))
+		add(route{method: "DELETE", path: "/chats/{chatId}/messages/{messageId}/pin", scope: auth.ScopeWrite,
+			summary: "Unpin a message", description: "It expires with the others of its time. Answers the message."},
+			typed(s.unpinMessage))
 		add(route{method: "GET", path: "/chats/{chatId}/messages/{messageId}/media", respRaw: "application/octet-stream",
 			summary: "A message's stored attachment (image, voice note or document)", description: "404 until it is downloaded. Images, audio and video are served inline, anything else as a download."},
 			rawEndpoint(s.messageMedia))
@@ -141,6 +148,14 @@ func (s *Server) markChatRead(c *call, _ *noBody) (noBody, error) {
 
 func (s *Server) downloadMessageMedia(c *call, _ *noBody) (noBody, error) {
 	return noBody{}, s.o.Service.DownloadMessageMedia(c.ctx(), c.userID, c.r.PathValue("chatId"), c.r.PathValue("messageId"))
+}
+
+func (s *Server) pinMessage(c *call, _ *noBody) (store.Message, error) {
+	return s.o.Service.PinMessage(c.ctx(), c.userID, c.r.PathValue("chatId"), c.r.PathValue("messageId"), true)
+}
+
+func (s *Server) unpinMessage(c *call, _ *noBody) (store.Message, error) {
+	return s.o.Service.PinMessage(c.ctx(), c.userID, c.r.PathValue("chatId"), c.r.PathValue("messageId"), false)
 }
 
 func (s *Server) messageMedia(w http.ResponseWriter, r *http.Request, c *call) {

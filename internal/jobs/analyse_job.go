@@ -65,7 +65,8 @@ func (w *analyseWorker) Work(ctx context.Context, job *river.Job[AnalyseArgs]) e
 		if err != nil {
 			return err
 		}
-		src = store.Source{Kind: store.SourceVoiceMemo, VoiceMemoID: memo.ID, ChatID: memo.ChatID, MessageID: memo.MessageID}
+		src = store.Source{Kind: store.SourceVoiceMemo, VoiceMemoID: memo.ID, ChatID: memo.ChatID, MessageID: memo.MessageID,
+			Snapshot: store.Snapshot{From: memo.Sender, FromName: memo.SenderName, Text: memo.Transcript, Time: memo.SentAt}}
 		text = memo.Transcript
 	case a.Message != nil:
 		m, err := d.Store.GetMessage(ctx, a.UserID, a.Message.ChatID, a.Message.MessageID)
@@ -75,7 +76,8 @@ func (w *analyseWorker) Work(ctx context.Context, job *river.Job[AnalyseArgs]) e
 		if err != nil {
 			return err
 		}
-		src = store.Source{Kind: store.SourceMessage, ChatID: m.ChatID, MessageID: m.ID}
+		src = store.Source{Kind: store.SourceMessage, ChatID: m.ChatID, MessageID: m.ID,
+			Snapshot: store.Snapshot{From: m.From, FromName: m.FromName, Text: m.Text, Time: m.Timestamp}}
 		if m.Location != nil {
 			// A shared location is a location as it is.
 			l := m.Location

@@ -50,7 +50,7 @@ func (w *bookmarksWorker) Work(ctx context.Context, job *river.Job[BookmarksArgs
 				continue
 			}
 			b, isNew, err := tx.ShareBookmark(ctx, a.UserID, link, key, store.BookmarkShare{
-				ChatID: m.ChatID, MessageID: m.ID, Sender: m.From, SenderName: m.FromName, SharedAt: m.Timestamp})
+				ChatID: m.ChatID, MessageID: m.ID, Sender: m.From, SenderName: m.FromName, SharedAt: m.Timestamp, Text: m.Text})
 			if err != nil {
 				return err
 			}

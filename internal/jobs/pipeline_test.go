@@ -270,6 +270,10 @@ func testPipeline(t *testing.T, d store.Dialect) {
 	if !strings.Contains(strings.ToLower(task.Title), "buy milk") || task.Due == nil || !task.DueHasTime || task.Source.VoiceMemoID != memo.ID {
 		t.Fatalf("task %+v", task)
 	}
+	// It keeps the words it came from (the transcript), past the message.
+	if sn := task.Source.Snapshot; !strings.Contains(strings.ToLower(sn.Text), "buy milk") || sn.Time.IsZero() {
+		t.Fatalf("task's snapshot %+v", sn)
+	}
 	ideas := waitJSON(t, srv.Client, "/api/v1/ideas", a.Token, func(l list[store.Idea]) bool { return len(l.Items) == 1 })
 	if !strings.Contains(strings.ToLower(ideas.Items[0].Title), "bookshelf") {
 		t.Fatalf("idea %+v", ideas.Items[0])
@@ -281,6 +285,9 @@ func testPipeline(t *testing.T, d store.Dialect) {
 	notes := waitJSON(t, srv.Client, "/api/v1/notes", a.Token, func(l list[store.Note]) bool { return len(l.Items) == 1 })
 	if !strings.Contains(notes.Items[0].Title+notes.Items[0].Body, "garage code") || notes.Items[0].Source.MessageID != "self-1" {
 		t.Fatalf("note %+v", notes.Items[0])
+	}
+	if sn := notes.Items[0].Source.Snapshot; sn.Text != "The garage code is 4512" || sn.Time.IsZero() {
+		t.Fatalf("note's snapshot %+v", sn)
 	}
 	locs := waitJSON(t, srv.Client, "/api/v1/locations", a.Token, func(l list[store.Location]) bool { return len(l.Items) == 1 })
 	if l := locs.Items[0]; l.Name != "Lisboa" || l.Latitude == nil || *l.Latitude != 38.7223 || l.Address != "Praça do Comércio" {

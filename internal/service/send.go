@@ -188,6 +188,15 @@ func (s *Service) Message(ctx context.Context, userID, chatID, id string) (store
 	return s.o.Store.GetMessage(ctx, userID, chatID, id)
 }
 
+// PinMessage pins (or unpins) one of the person's messages: a pinned
+// message is kept past the retention window.
+func (s *Service) PinMessage(ctx context.Context, userID, chatID, id string, pin bool) (store.Message, error) {
+	if err := checkIDs(chatID, id); err != nil {
+		return store.Message{}, err
+	}
+	return s.o.Store.PinMessage(ctx, userID, chatID, id, pin, s.o.Now())
+}
+
 // CanRequestOlder reports whether the phone can be asked for older
 // messages on this server (the whatsmeow engine, with history kept).
 func (s *Service) CanRequestOlder() bool {

@@ -46,6 +46,8 @@ type BookmarkShare struct {
 	Sender     string    `json:"sender"`
 	SenderName string    `json:"senderName"`
 	SharedAt   time.Time `json:"sharedAt"`
+	// Text is the message that shared the link, kept past retention.
+	Text string `json:"text,omitempty"`
 }
 
 const bookmarkColumns = `id, url, normalized_url, title, description, site_name, image_url, image_sha256, status, error, manual, fetched_at, created_at, updated_at, edited_at`
@@ -94,9 +96,9 @@ func (t *Tx) ShareBookmark(ctx context.Context, userID, url, key string, share B
 		return Bookmark{}, false, fmt.Errorf("store: read bookmark: %w", err)
 	}
 	if share.MessageID != "" {
-		_, err = tx.ExecContext(ctx, `INSERT INTO bookmark_shares (bookmark_id, user_id, chat_id, message_id, sender, sender_name, shared_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
-			b.ID, userID, share.ChatID, share.MessageID, share.Sender, share.SenderName, ms(share.SharedAt))
+		_, err = tx.ExecContext(ctx, `INSERT INTO bookmark_shares (bookmark_id, user_id, chat_id, message_id, sender, sender_name, shared_at, text)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
+			b.ID, userID, share.ChatID, share.MessageID, share.Sender, share.SenderName, ms(share.SharedAt), share.Text)
 		if err != nil {
 			return Bookmark{}, false, fmt.Errorf("store: add bookmark share: %w", err)
 		}
@@ -254,7 +256,7 @@ func (s *Store) loadShares(ctx context.Context, _ string, bs []*Bookmark) error 
 	byID := make(map[string]*Bookmark, len(bs))
 	args := make([]any, 0, len(bs))
 	var b strings.Builder
-	b.WriteString(`SELECT bookmark_id, chat_id, message_id, sender, sender_name, shared_at FROM bookmark_shares WHERE bookmark_id IN `)
+	b.WriteString(`SELECT bookmark_id, chat_id, message_id, sender, sender_name, shared_at, text FROM bookmark_shares WHERE bookmark_id IN `)
 	for _, bm := range bs {
 		byID[bm.ID] = bm
 		args = append(args, bm.ID)
@@ -270,7 +272,7 @@ func (s *Store) loadShares(ctx context.Context, _ string, bs []*Bookmark) error 
 		var id string
 		var sh BookmarkShare
 		var at int64
-		if err := rows.Scan(&id, &sh.ChatID, &sh.MessageID, &sh.Sender, &sh.SenderName, &at); err != nil {
+		if err := rows.Scan(&id, &sh.ChatID, &sh.MessageID, &sh.Sender, &sh.SenderName, &at, &sh.Text); err != nil {
 			return err
 		}
 		sh.SharedAt = fromMS(at)

@@ -22,6 +22,41 @@ type Source struct {
 	ChatID      string `json:"chatId,omitempty"`
 	MessageID   string `json:"messageId,omitempty"`
 	VoiceMemoID string `json:"voiceMemoId,omitempty"`
+	// Snapshot keeps the words the item came from, so that its context
+	// outlives the message (which retention removes).
+	Snapshot Snapshot `json:"snapshot,omitzero"`
+}
+
+// Snapshot is what a source said, kept with what was made from it: who
+// sent it, when, and its text (a voice memo's transcript).
+type Snapshot struct {
+	From     string    `json:"from,omitempty"`
+	FromName string    `json:"fromName,omitempty"`
+	Text     string    `json:"text,omitempty"`
+	Time     time.Time `json:"time,omitzero"`
+}
+
+// msTime scans a nullable milliseconds column into a time (zero: NULL).
+type msTime struct{ t *time.Time }
+
+func (m msTime) Scan(v any) error {
+	var n sql.NullInt64
+	if err := n.Scan(v); err != nil {
+		return err
+	}
+	*m.t = time.Time{}
+	if n.Valid {
+		*m.t = fromMS(n.Int64)
+	}
+	return nil
+}
+
+// optSnapshotTime is a snapshot's time as a nullable column.
+func optSnapshotTime(t time.Time) sql.NullInt64 {
+	if t.IsZero() {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: ms(t), Valid: true}
 }
 
 // key identifies an analysed source, so that analysing it again is a no-op.
@@ -98,10 +133,11 @@ type scanner interface{ Scan(...any) error }
 
 // sourceColumns end every item's columns: where it came from, when it was
 // made and changed, and when the person last changed it.
-const sourceColumns = `source, chat_id, message_id, voice_memo_id, created_at, updated_at, edited_at`
+const sourceColumns = `source, chat_id, message_id, voice_memo_id, src_from, src_from_name, src_text, src_at, created_at, updated_at, edited_at`
 
 func scanSource(src *Source, created, updated, edited *int64) []any {
-	return []any{&src.Kind, &src.ChatID, &src.MessageID, &src.VoiceMemoID, created, updated, edited}
+	sn := &src.Snapshot
+	return []any{&src.Kind, &src.ChatID, &src.MessageID, &src.VoiceMemoID, &sn.From, &sn.FromName, &sn.Text, msTime{&sn.Time}, created, updated, edited}
 }
 
 // editedTime is an edited_at column as a time (nil: never).
@@ -201,13 +237,15 @@ func (t *Tx) AddExtracted(ctx context.Context, userID string, src Source, items 
 func (s *Store) insertItem(ctx context.Context, tx *sql.Tx, userID string, src Source, ordinal int, it Extracted) (any, error) {
 	now := ms(s.clock())
 	id := NewID()
-	base := []any{id, userID, src.Kind, src.key(), ordinal, src.ChatID, src.MessageID, src.VoiceMemoID, now}
-	const srcCols = `id, user_id, source, source_key, ordinal, chat_id, message_id, voice_memo_id, created_at, updated_at`
-	const srcVals = `$1, $2, $3, $4, $5, $6, $7, $8, $9, $9`
+	sn := src.Snapshot
+	base := []any{id, userID, src.Kind, src.key(), ordinal, src.ChatID, src.MessageID, src.VoiceMemoID, now,
+		sn.From, sn.FromName, sn.Text, optSnapshotTime(sn.Time)}
+	const srcCols = `id, user_id, source, source_key, ordinal, chat_id, message_id, voice_memo_id, created_at, updated_at, src_from, src_from_name, src_text, src_at`
+	const srcVals = `$1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12, $13`
 	var row *sql.Row
 	switch it.Kind {
 	case domain.KindTask:
-		row = tx.QueryRowContext(ctx, `INSERT INTO tasks (`+srcCols+`, title, body, due_at, due_has_time) VALUES (`+srcVals+`, $10, $11, $12, $13)
+		row = tx.QueryRowContext(ctx, `INSERT INTO tasks (`+srcCols+`, title, body, due_at, due_has_time) VALUES (`+srcVals+`, $14, $15, $16, $17)
 			ON CONFLICT (user_id, source_key, ordinal) DO NOTHING RETURNING `+taskColumns, append(base, it.Title, it.Body, optMS(it.Due), it.DueHasTime && it.Due != nil)...)
 		t, err := scanTask(row)
 		if err == sql.ErrNoRows {
@@ -222,7 +260,7 @@ func (s *Store) insertItem(ctx context.Context, tx *sql.Tx, userID string, src S
 		if it.Kind == domain.KindIdea {
 			table = "ideas"
 		}
-		row = tx.QueryRowContext(ctx, `INSERT INTO `+table+` (`+srcCols+`, title, body) VALUES (`+srcVals+`, $10, $11)
+		row = tx.QueryRowContext(ctx, `INSERT INTO `+table+` (`+srcCols+`, title, body) VALUES (`+srcVals+`, $14, $15)
 			ON CONFLICT (user_id, source_key, ordinal) DO NOTHING RETURNING `+noteColumns, append(base, it.Title, it.Body)...)
 		n, err := scanNote(row)
 		if err == sql.ErrNoRows {
@@ -239,7 +277,7 @@ func (s *Store) insertItem(ctx context.Context, tx *sql.Tx, userID string, src S
 		}
 		return n, nil
 	case domain.KindLocation:
-		row = tx.QueryRowContext(ctx, `INSERT INTO locations (`+srcCols+`, name, address, latitude, longitude, url) VALUES (`+srcVals+`, $10, $11, $12, $13, $14)
+		row = tx.QueryRowContext(ctx, `INSERT INTO locations (`+srcCols+`, name, address, latitude, longitude, url) VALUES (`+srcVals+`, $14, $15, $16, $17, $18)
 			ON CONFLICT (user_id, source_key, ordinal) DO NOTHING RETURNING `+locationColumns,
 			append(base, it.Title, it.Address, optFloat(it.Latitude), optFloat(it.Longitude), it.URL)...)
 		l, err := scanLocation(row)

@@ -31,6 +31,9 @@ type Message struct {
 	// DeletedAt is when the message was deleted for everyone; it then has
 	// no text, attachments or search entry left.
 	DeletedAt *time.Time `json:"deletedAt,omitempty"`
+	// PinnedAt is when the person pinned the message to keep it past
+	// retention (nil: not pinned).
+	PinnedAt *time.Time `json:"pinnedAt,omitempty"`
 }
 
 // Media describes a message's attachment. Ref is the engine's own reference
@@ -107,18 +110,18 @@ func decodePayload(raw sql.NullString, m *Message) error {
 	return nil
 }
 
-const messageColumns = `seq, chat_id, id, sender, sender_name, from_me, type, text, ts, payload, edited_at, deleted_at`
+const messageColumns = `seq, chat_id, id, sender, sender_name, from_me, type, text, ts, payload, edited_at, deleted_at, pinned_at`
 
 func scanMessage(row interface{ Scan(...any) error }) (Message, error) {
 	var m Message
 	var ts int64
 	var raw sql.NullString
-	var edited, deleted sql.NullInt64
-	if err := row.Scan(&m.Seq, &m.ChatID, &m.ID, &m.From, &m.FromName, &m.FromMe, &m.Type, &m.Text, &ts, &raw, &edited, &deleted); err != nil {
+	var edited, deleted, pinned sql.NullInt64
+	if err := row.Scan(&m.Seq, &m.ChatID, &m.ID, &m.From, &m.FromName, &m.FromMe, &m.Type, &m.Text, &ts, &raw, &edited, &deleted, &pinned); err != nil {
 		return Message{}, err
 	}
 	m.Timestamp = fromMS(ts)
-	m.EditedAt, m.DeletedAt = optTime(edited), optTime(deleted)
+	m.EditedAt, m.DeletedAt, m.PinnedAt = optTime(edited), optTime(deleted), optTime(pinned)
 	return m, decodePayload(raw, &m)
 }
 

@@ -9,8 +9,8 @@ import (
 
 // DeleteMessagesBefore deletes messages sent before cutoff, of every user,
 // in transactions of at most batch messages (so that ingest is never held
-// up for long), and returns how many it deleted. Chats and everything
-// extracted from the messages stay.
+// up for long), and returns how many it deleted. Pinned messages, chats
+// and everything extracted from the messages stay.
 func (s *Store) DeleteMessagesBefore(ctx context.Context, cutoff time.Time, batch int) (int64, error) {
 	var total int64
 	for {
@@ -18,7 +18,7 @@ func (s *Store) DeleteMessagesBefore(ctx context.Context, cutoff time.Time, batc
 		err := s.InTx(ctx, func(tx *sql.Tx) error {
 			// Their search index rows go with them (a trigger on SQLite, a
 			// column on PostgreSQL).
-			res, err := tx.ExecContext(ctx, `DELETE FROM messages WHERE seq IN (SELECT seq FROM messages WHERE ts < $1 LIMIT $2)`, ms(cutoff), batch)
+			res, err := tx.ExecContext(ctx, `DELETE FROM messages WHERE seq IN (SELECT seq FROM messages WHERE ts < $1 AND pinned_at IS NULL LIMIT $2)`, ms(cutoff), batch)
 			if err != nil {
 				return fmt.Errorf("store: delete old messages: %w", err)
 			}
@@ -81,4 +81,23 @@ func (s *Store) StorageUsage(ctx context.Context, userID string) (Usage, error) 
 	}
 	u.TotalBytes = u.MessageBytes + u.ImageBytes + u.VoiceMemoBytes
 	return u, nil
+}
+
+// PinMessage pins (or unpins) one of the user's messages: a pinned message
+// is kept past retention. A message that is not theirs is ErrNotFound.
+func (s *Store) PinMessage(ctx context.Context, userID, chatID, id string, pin bool, at time.Time) (Message, error) {
+	q := `UPDATE messages SET pinned_at = NULL WHERE user_id = $1 AND chat_id = $2 AND id = $3`
+	args := []any{userID, chatID, id}
+	if pin {
+		q = `UPDATE messages SET pinned_at = COALESCE(pinned_at, $4) WHERE user_id = $1 AND chat_id = $2 AND id = $3`
+		args = append(args, ms(at))
+	}
+	res, err := s.w.ExecContext(ctx, q, args...)
+	if err != nil {
+		return Message{}, fmt.Errorf("store: pin message: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return Message{}, ErrNotFound
+	}
+	return s.GetMessage(ctx, userID, chatID, id)
 }

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -24,7 +25,8 @@ func TestChatLinksWhatWasMade(t *testing.T) {
 		ChatID: chat, ID: "w1", From: chat, FromName: "Zoe", Type: "text", Text: "Buy bread at Padaria Lisboa", Timestamp: time.Now().Add(-time.Minute)}}}, nil); err != nil {
 		t.Fatal(err)
 	}
-	made, err := srv.App.Store.AddExtracted(ctx, u.ID, store.Source{Kind: store.SourceMessage, ChatID: chat, MessageID: "w1"},
+	made, err := srv.App.Store.AddExtracted(ctx, u.ID, store.Source{Kind: store.SourceMessage, ChatID: chat, MessageID: "w1",
+		Snapshot: store.Snapshot{From: chat, FromName: "Zoe", Text: "Buy bread at Padaria Lisboa", Time: time.Now().Add(-time.Minute)}},
 		[]store.Extracted{{Kind: domain.KindTask, Title: "Buy bread"}, {Kind: domain.KindLocation, Title: "Padaria Lisboa"}})
 	if err != nil || len(made) != 2 {
 		t.Fatalf("add: %v %v", made, err)
@@ -42,5 +44,20 @@ func TestChatLinksWhatWasMade(t *testing.T) {
 	}
 	if r := other.get("/chats/" + chat); r.status != http.StatusNotFound || strings.Contains(r.body, "Buy bread") {
 		t.Fatalf("another person opens the chat: %d", r.status)
+	}
+	// The task keeps the words it came from, shown on its page.
+	if r := b.get("/tasks/" + task.ID + "/edit"); !strings.Contains(r.body, `<blockquote class="snapshot" aria-label="What it came from"><p>Buy bread at Padaria Lisboa</p><footer>Zoe · <time`) {
+		t.Fatalf("task page without the words it came from:\n%s", r.body)
+	}
+	// Pinning keeps the message past retention; another person cannot.
+	if r := other.post("/chats/"+chat+"/messages/w1/pin", url.Values{"pin": {"1"}}); r.status != http.StatusNotFound {
+		t.Fatalf("another person pins: %d", r.status)
+	}
+	b.post("/chats/"+chat+"/messages/w1/pin", url.Values{"pin": {"1"}})
+	if m, err := srv.App.Store.GetMessage(ctx, u.ID, chat, "w1"); err != nil || m.PinnedAt == nil {
+		t.Fatalf("not pinned: %+v %v", m, err)
+	}
+	if r := b.get("/chats/" + chat); !strings.Contains(r.body, "📌 Pinned") || !strings.Contains(r.body, `name="pin" value="0"`) {
+		t.Fatalf("chat page does not show the pin:\n%s", r.body)
 	}
 }

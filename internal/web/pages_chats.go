@@ -260,6 +260,16 @@ func (h *Handler) downloadMedia(w http.ResponseWriter, r *http.Request, v *viewe
 	redirect(w, r, "/chats/"+url.PathEscape(chatID)+"?ok=downloading#m-"+url.PathEscape(r.PathValue("id")))
 }
 
+// pinMessage pins a message (pin=1) past retention, or unpins it.
+func (h *Handler) pinMessage(w http.ResponseWriter, r *http.Request, v *viewer) {
+	chatID, id := r.PathValue("chat"), r.PathValue("id")
+	if _, err := h.o.Service.PinMessage(r.Context(), v.User.ID, chatID, id, r.PostForm.Get("pin") == "1"); err != nil {
+		h.fail(w, r, v, err)
+		return
+	}
+	redirect(w, r, "/chats/"+url.PathEscape(chatID)+"#m-"+url.PathEscape(id))
+}
+
 // keepChat keeps a chat, or stops keeping it (and, when asked, removes
 // what it stored).
 func (h *Handler) keepChat(w http.ResponseWriter, r *http.Request, v *viewer) {

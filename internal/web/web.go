@@ -155,6 +155,7 @@ func (h *Handler) routes() {
 	m.HandleFunc("POST /chats/{chat}/older", h.action(h.requestOlder))
 	m.HandleFunc("POST /chats/{chat}/keep", h.action(h.keepChat))
 	m.HandleFunc("POST /chats/{chat}/messages/{id}/download", h.action(h.downloadMedia))
+	m.HandleFunc("POST /chats/{chat}/messages/{id}/pin", h.action(h.pinMessage))
 	m.HandleFunc("POST /chats/{chat}/simulate", h.action(h.simulateMessage))
 	m.HandleFunc("POST /chats/simulate", h.action(h.simulateMessage))
 	m.HandleFunc("GET /gallery", h.page(h.galleryPage))
