@@ -53,9 +53,7 @@ const MaxCalendarTasks = 5000
 const calendarFetchEvery = time.Minute
 
 // Unknown feed secrets are limited per client address: calendarMissBurst
-// misses, then one more every calendarMissEvery. Known secrets are never
-// limited: one calendar service fetches the feeds of many people from the
-// same addresses.
+// misses, then one more every calendarMissEvery.
 const (
 	calendarMissBurst = 20
 	calendarMissEvery = 6 * time.Second
@@ -156,18 +154,19 @@ func hashCalendarSecret(secret string) []byte {
 
 // CalendarDocument renders the feed whose secret is secret, for a fetch
 // from clientAddr. An unknown, rotated or revoked secret, or the feed of a
-// disabled account, is store.ErrNotFound; too many unknown secrets from
-// one address are an *auth.RateLimitedError.
+// disabled account, is store.ErrNotFound, or an *auth.RateLimitedError
+// once clientAddr has asked for too many of those. Known secrets are never
+// limited: one calendar service fetches many people's feeds from the same
+// addresses.
 //
 // The secret is looked up by its SHA-256 (an index lookup that reveals
 // nothing about the secret) and compared in constant time.
 func (s *Service) CalendarDocument(ctx context.Context, secret, clientAddr string) (CalendarDocument, error) {
 	now := s.o.Now()
-	if wait, ok := s.calMisses.allowed(clientAddr, now); !ok {
-		return CalendarDocument{}, &auth.RateLimitedError{RetryAfter: wait, Scope: auth.ScopeAddress}
-	}
 	miss := func() (CalendarDocument, error) {
-		s.calMisses.miss(clientAddr, now)
+		if wait, ok := s.calMisses.miss(clientAddr, now); !ok {
+			return CalendarDocument{}, &auth.RateLimitedError{RetryAfter: wait, Scope: auth.ScopeAddress}
+		}
 		return CalendarDocument{}, store.ErrNotFound
 	}
 	if !strings.HasPrefix(secret, CalendarFeedPrefix) || len(secret) > 200 {
@@ -377,24 +376,15 @@ func (l *calendarMisses) limiter(addr string) *rate.Limiter {
 	return lim
 }
 
-// allowed reports whether addr may try a secret now, or how long until it
-// may.
-func (l *calendarMisses) allowed(addr string, now time.Time) (time.Duration, bool) {
+// miss counts an unknown secret from addr, and reports whether addr is
+// still within its limit, or else how long until it is.
+func (l *calendarMisses) miss(addr string, now time.Time) (time.Duration, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	lim := l.limiter(addr)
-	if lim.TokensAt(now) >= 1 {
-		return 0, true
+	r := l.limiter(addr).ReserveN(now, 1)
+	if d := r.DelayFrom(now); d > 0 {
+		r.CancelAt(now)
+		return max(d, time.Second), false
 	}
-	r := lim.ReserveN(now, 1)
-	d := r.DelayFrom(now)
-	r.CancelAt(now)
-	return max(d, time.Second), false
-}
-
-// miss counts an unknown secret from addr.
-func (l *calendarMisses) miss(addr string, now time.Time) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.limiter(addr).AllowN(now, 1)
+	return 0, true
 }
