@@ -372,3 +372,25 @@ func TestCalendarFeedMissesAreLimited(t *testing.T) {
 		t.Errorf("the real feed answers %d while the address is limited", g.status)
 	}
 }
+
+// TestCalendarFeedAlias: /api/v1/calendar/feed (the architecture's first
+// name) is the same resource.
+func TestCalendarFeedAlias(t *testing.T) {
+	srv := apptest.Start(t, apptest.Options{})
+	u := srv.Register("ana@example.com")
+	r := srv.Do("POST", "/api/v1/calendar/feed", u.Token, nil)
+	var st calendarStatus
+	r.JSON(t, &st)
+	if r.Status != http.StatusCreated || st.URL == "" {
+		t.Fatalf("POST alias: %d %s", r.Status, r.Body)
+	}
+	if st := feedStatus(t, srv, u.Token); !st.Exists {
+		t.Fatal("the alias made no feed")
+	}
+	if r := srv.Do("DELETE", "/api/v1/calendar/feed", u.Token, nil); r.Status != http.StatusNoContent {
+		t.Fatalf("DELETE alias: %d", r.Status)
+	}
+	if g := fetchFeed(t, st.URL); g.status != http.StatusNotFound {
+		t.Fatalf("revoked through the alias: %d", g.status)
+	}
+}

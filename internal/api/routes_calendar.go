@@ -19,16 +19,27 @@ const CalendarFeedPattern = "GET " + service.CalendarFeedPath + "{file}"
 // the URL is a credential of its own) and the feed itself, public, at the
 // secret URL.
 func (s *Server) registerCalendar() {
-	s.add(route{method: "GET", path: "/api/v1/calendar-feed", tag: "calendar", access: user, scope: auth.ScopeRead,
-		summary: "Whether the caller has a calendar feed, when it was made and last fetched (never its URL)"}, typed(s.calendarFeed))
-	s.add(route{method: "POST", path: "/api/v1/calendar-feed", tag: "calendar", access: user, scope: auth.ScopeSession, status: http.StatusCreated,
-		summary: "Make the caller's private calendar feed, or rotate it",
-		description: "Answers the feed's secret URL, shown this once: only its hash is kept. Subscribe to it in Google Calendar, " +
-			"Apple Calendar or Thunderbird. It holds every task with a due date (latest 5000), as a VTODO and as a VEVENT, in the caller's time zone. " +
-			"Calling this again makes a new URL; the old one is not found from then on."}, typed(s.createCalendarFeed))
-	s.add(route{method: "DELETE", path: "/api/v1/calendar-feed", tag: "calendar", access: user, scope: auth.ScopeSession, status: http.StatusNoContent,
-		summary: "Revoke the caller's calendar feed", description: "Effective at once: its URL answers 404. 404 when there is none."},
-		typed(s.revokeCalendarFeed))
+	// /api/v1/calendar/feed is the name docs/ARCHITECTURE.md gave it
+	// first; both answer alike.
+	for _, path := range []string{"/api/v1/calendar-feed", "/api/v1/calendar/feed"} {
+		alias := path != "/api/v1/calendar-feed"
+		id := func(method string) string {
+			if alias {
+				return method + "CalendarFeedAlias"
+			}
+			return ""
+		}
+		s.add(route{method: "GET", path: path, tag: "calendar", access: user, scope: auth.ScopeRead, alias: alias, operationID: id("get"),
+			summary: "Whether the caller has a calendar feed, when it was made and last fetched (never its URL)"}, typed(s.calendarFeed))
+		s.add(route{method: "POST", path: path, tag: "calendar", access: user, scope: auth.ScopeSession, status: http.StatusCreated, alias: alias, operationID: id("post"),
+			summary: "Make the caller's private calendar feed, or rotate it",
+			description: "Answers the feed's secret URL, shown this once: only its hash is kept. Subscribe to it in Google Calendar, " +
+				"Apple Calendar or Thunderbird. It holds every task with a due date (latest 5000), as a VTODO and as a VEVENT, in the caller's time zone. " +
+				"Calling this again makes a new URL; the old one is not found from then on."}, typed(s.createCalendarFeed))
+		s.add(route{method: "DELETE", path: path, tag: "calendar", access: user, scope: auth.ScopeSession, status: http.StatusNoContent, alias: alias, operationID: id("delete"),
+			summary: "Revoke the caller's calendar feed", description: "Effective at once: its URL answers 404. 404 when there is none."},
+			typed(s.revokeCalendarFeed))
+	}
 	s.add(route{method: "GET", path: service.CalendarFeedPath + "{file}", tag: "calendar", access: public, respRaw: "text/calendar",
 		summary: "A private calendar feed (iCalendar, RFC 5545)",
 		description: "{file} is the secret from POST /api/v1/calendar-feed followed by .ics; no other credential. " +
