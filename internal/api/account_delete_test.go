@@ -111,7 +111,7 @@ func TestDeleteAccount(t *testing.T) {
 
 // fillAccount gives a user data of every kind: items, a bookmark, chats
 // with messages, an image, a voice memo, a document, a place from a
-// message, a summary and a web session.
+// message, a summary, a web session and a calendar feed.
 func fillAccount(t *testing.T, srv *apptest.Server, u apptest.User, phone string) {
 	t.Helper()
 	for _, c := range []struct {
@@ -123,6 +123,7 @@ func fillAccount(t *testing.T, srv *apptest.Server, u apptest.User, phone string
 		{"/api/v1/ideas", map[string]any{"title": "Herb garden"}},
 		{"/api/v1/locations", map[string]any{"name": "Home"}},
 		{"/api/v1/bookmarks", map[string]any{"url": "https://example.org/" + phone}},
+		{"/api/v1/calendar-feed", nil},
 	} {
 		if r := srv.Do("POST", c.path, u.Token, c.body); r.Status != http.StatusCreated {
 			t.Fatalf("POST %s: %d %s", c.path, r.Status, r.Body)

@@ -132,6 +132,9 @@ func (s *Server) openAPI() ([]byte, error) {
 
 // operationID is a stable camel-case id from method and path.
 func operationID(rt *route) string {
+	if rt.operationID != "" {
+		return rt.operationID
+	}
 	var b strings.Builder
 	b.WriteString(strings.ToLower(rt.method))
 	for _, part := range strings.Split(strings.TrimPrefix(rt.path, "/api/v1"), "/") {

@@ -89,7 +89,10 @@ type route struct {
 	// media, which browsers load without headers).
 	queryToken bool
 	alias      bool
-	serve      func(w http.ResponseWriter, r *http.Request, c *call)
+	// operationID overrides the one made from method and path (for an
+	// alias that would make the same one).
+	operationID string
+	serve       func(w http.ResponseWriter, r *http.Request, c *call)
 }
 
 type param struct {
@@ -187,6 +190,7 @@ func New(o Options) (*Server, error) {
 	s.registerKnowledge()
 	s.registerTokens()
 	s.registerExport()
+	s.registerCalendar()
 	if o.Service.Simulated() {
 		s.registerSim()
 	}

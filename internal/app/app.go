@@ -228,7 +228,8 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, version stri
 		return nil, err
 	}
 	so := service.Options{Store: st, Auth: a.Auth, Sessions: a.Sessions, Jobs: a.Jobs,
-		Blobs: a.Blobs, Transcriber: cfg.TranscribeBaseURL != "", HistoryDays: cfg.HistoryDays, Log: log.With("component", "service")}
+		Blobs: a.Blobs, Transcriber: cfg.TranscribeBaseURL != "", HistoryDays: cfg.HistoryDays,
+		PublicURL: cfg.PublicURL, Log: log.With("component", "service")}
 	if a.Sim != nil {
 		so.Simulator = a.Sim // only when set: a nil *sim.Engine would be a non-nil interface
 	}

@@ -16,6 +16,7 @@ const WAHAWebhookPath = "/api/v1/webhooks/waha"
 //	/api/…, /healthz, /readyz, /metrics   the HTTP API (JSON, bearer tokens)
 //	/api/v1/webhooks/waha                 WAHA's signed webhooks (waha engine)
 //	/internal/cluster/…                   other nodes' signed session RPC (cluster)
+//	GET /calendar/<secret>.ics            private calendar feeds (the secret is the credential)
 //	/ (everything else)                   the web UI (HTML, cookie sessions)
 func (a *App) Handler() http.Handler {
 	mux := http.NewServeMux()
@@ -23,6 +24,7 @@ func (a *App) Handler() http.Handler {
 	for _, p := range api.OpsPaths {
 		mux.Handle(p, a.API)
 	}
+	mux.Handle(api.CalendarFeedPattern, a.API)
 	if a.waha != nil {
 		mux.Handle(WAHAWebhookPath, a.waha)
 	}

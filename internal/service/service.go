@@ -43,7 +43,11 @@ type Options struct {
 	// HistoryDays is how far back messages are kept from the phone's
 	// history (WHATSAPP_HISTORY_DAYS); 0 keeps none.
 	HistoryDays int
-	Log         *slog.Logger
+	// PublicURL is the server's public base URL (SYNAPSE_PUBLIC_URL):
+	// calendar feed URLs start with it, and its host ends their UIDs.
+	// Empty: feed URLs start with the origin of the request that made them.
+	PublicURL string
+	Log       *slog.Logger
 	// Now replaces the clock (tests).
 	Now func() time.Time
 }
@@ -53,6 +57,8 @@ type Service struct {
 	o     Options
 	zones zoneCache
 	sends sendLimiter
+	// calMisses limits unknown calendar feed secrets per address.
+	calMisses calendarMisses
 }
 
 // New returns a Service.

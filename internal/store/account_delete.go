@@ -23,6 +23,7 @@ var ownedTables = []string{
 	"chats",          // 001
 	"refresh_tokens", // 001
 	"web_sessions",   // 003
+	"calendar_feeds", // 023
 }
 
 // DeleteUser deletes a user and everything of theirs in the database, in

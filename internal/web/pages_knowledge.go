@@ -316,6 +316,10 @@ type settingsData struct {
 	Tokens    []service.AccessToken
 	NewToken  *service.CreatedAccessToken
 	TokenForm tokenForm
+	// Calendar is the state of the person's calendar feed; NewCalendar
+	// the one just made or rotated, whose URL this page shows once.
+	Calendar    service.CalendarFeed
+	NewCalendar *service.CreatedCalendarFeed
 }
 
 // tokenForm is the form that makes a personal access token.
@@ -342,6 +346,10 @@ func (h *Handler) renderSettings(w http.ResponseWriter, r *http.Request, v *view
 	}
 	d.Sessions = len(list)
 	if d.Tokens, err = h.o.Service.AccessTokens(r.Context(), v.User.ID); err != nil {
+		h.fail(w, r, v, err)
+		return
+	}
+	if d.Calendar, err = h.o.Service.CalendarFeed(r.Context(), v.User.ID); err != nil {
 		h.fail(w, r, v, err)
 		return
 	}
@@ -410,6 +418,30 @@ func (h *Handler) revokeToken(w http.ResponseWriter, r *http.Request, v *viewer)
 		return
 	}
 	redirect(w, r, "/settings?ok=revoked#tokens")
+}
+
+// createCalendarFeed makes or rotates the person's calendar feed and shows
+// the settings page with its URL, the one time it is shown.
+func (h *Handler) createCalendarFeed(w http.ResponseWriter, r *http.Request, v *viewer) {
+	origin := "http://" + r.Host
+	if h.secure(r) {
+		origin = "https://" + r.Host
+	}
+	created, err := h.o.Service.CreateCalendarFeed(r.Context(), v.User.ID, origin)
+	if err != nil {
+		h.fail(w, r, v, err)
+		return
+	}
+	h.renderSettings(w, r, v, http.StatusOK, settingsData{Name: v.User.Name, Timezone: v.User.Timezone, NewCalendar: &created})
+}
+
+// revokeCalendarFeed revokes the person's calendar feed at once.
+func (h *Handler) revokeCalendarFeed(w http.ResponseWriter, r *http.Request, v *viewer) {
+	if err := h.o.Service.RevokeCalendarFeed(r.Context(), v.User.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+		h.fail(w, r, v, err)
+		return
+	}
+	redirect(w, r, "/settings?ok=calendaroff#calendar")
 }
 
 // Administration.

@@ -202,6 +202,8 @@ func (h *Handler) routes() {
 	m.HandleFunc("POST /settings/password", h.action(h.changePassword))
 	m.HandleFunc("POST /settings/tokens", h.action(h.createToken))
 	m.HandleFunc("POST /settings/tokens/{id}/revoke", h.action(h.revokeToken))
+	m.HandleFunc("POST /settings/calendar", h.action(h.createCalendarFeed))
+	m.HandleFunc("POST /settings/calendar/revoke", h.action(h.revokeCalendarFeed))
 	m.HandleFunc("GET /settings/export", h.page(h.exportDownload))
 	m.HandleFunc("POST /settings/delete", h.action(h.deleteAccount))
 

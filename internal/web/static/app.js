@@ -19,6 +19,24 @@
     }
   });
 
+  // Copy buttons: copy the value of the input they name. Hidden until
+  // script shows them (without script, the field is selected by hand).
+  each('button[data-copy]', function (btn) {
+    var input = document.getElementById(btn.getAttribute('data-copy'));
+    var status = btn.parentNode.querySelector('[data-copy-status]');
+    if (!input) { return; }
+    btn.hidden = false;
+    btn.addEventListener('click', function () {
+      input.select();
+      var done = function () { if (status) { status.textContent = 'Copied.'; } };
+      if (navigator.clipboard && navigator.clipboard.writeText) {
+        navigator.clipboard.writeText(input.value).then(done, function () { if (status) { status.textContent = 'Press Ctrl+C (⌘C) to copy.'; } });
+      } else {
+        try { if (document.execCommand('copy')) { done(); } } catch (e) { /* selected: copy by hand */ }
+      }
+    });
+  });
+
   // Forms marked data-fetch are sent by script (the page stays, live
   // updates show the result); without script they post normally.
   document.addEventListener('submit', function (ev) {
