@@ -1,19 +1,19 @@
 package web
 
 import (
-	"github.com/synapse-kb/synapse/internal/service"
-	"fmt"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/synapse-kb/synapse/internal/auth"
+	"github.com/synapse-kb/synapse/internal/service"
 	"github.com/synapse-kb/synapse/internal/store"
 )
 
