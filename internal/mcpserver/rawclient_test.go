@@ -17,10 +17,12 @@ import (
 // the independent client that checks the server against the
 // specification rather than against the SDK it is built on.
 type rawClient struct {
-	t         *testing.T
-	url       string
-	token     string
-	session   string
+	t       *testing.T
+	url     string
+	token   string
+	session string
+	// host, when set, is the Host header (a reverse proxy's public name).
+	host      string
 	protocol  string
 	nextID    int
 	lastReply http.Header
@@ -48,6 +50,9 @@ func (c *rawClient) post(msg map[string]any) (int, *rpcReply) {
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json, text/event-stream")
 	req.Header.Set("Authorization", "Bearer "+c.token)
+	if c.host != "" {
+		req.Host = c.host
+	}
 	if c.protocol != "" {
 		req.Header.Set("MCP-Protocol-Version", c.protocol)
 	}
@@ -198,6 +203,12 @@ func TestMCPIndependentClient(t *testing.T) {
 	if !res.IsError || len(res.Content) == 0 || !strings.Contains(res.Content[0].Text, "write") {
 		t.Fatalf("create_task with a read token: %+v", res)
 	}
+
+	// Through a reverse proxy on the same machine: a loopback connection
+	// with the public host name is served.
+	c.host = "synapse.example.com"
+	c.request("tools/list", map[string]any{}, &tools)
+	c.host = ""
 
 	// An unknown method is refused (the SDK answers 400 over HTTP).
 	c.nextID++

@@ -80,6 +80,13 @@ func New(o Options) *Handler {
 		JSONResponse:        true,
 		Logger:              o.Log,
 		MaxRequestBodyBytes: o.MaxBodyBytes,
+		// The SDK refuses requests that reach a loopback address with
+		// another Host, against DNS rebinding of unauthenticated local
+		// servers. Every request here bears a token that a rebound page
+		// cannot have, and a reverse proxy on the same machine (the usual
+		// set-up) connects to the loopback address with the public host
+		// name, which the check would refuse.
+		DisableLocalhostProtection: true,
 	})
 	// The SDK hands the bearer's identity to tools as TokenInfo, which only
 	// its own middleware can put in the request context; the identity was
