@@ -400,4 +400,20 @@ func TestMCPRefusesWithoutToken(t *testing.T) {
 	if _, err := connect(t.Context(), srv, tok); err == nil {
 		t.Error("the SDK client connected with a revoked token")
 	}
+
+	// Stateless: no stream to open with GET, no session to end with DELETE.
+	_, live := makeToken(t, srv, a, "live", "read")
+	for _, method := range []string{"GET", "DELETE"} {
+		req, _ := http.NewRequest(method, srv.URL+"/mcp", nil)
+		req.Header.Set("Accept", "text/event-stream")
+		req.Header.Set("Authorization", "Bearer "+live)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusMethodNotAllowed {
+			t.Errorf("%s /mcp: %d, want 405", method, resp.StatusCode)
+		}
+	}
 }
