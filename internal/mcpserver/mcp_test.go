@@ -209,7 +209,8 @@ func testMCPOverHTTP(t *testing.T, d store.Dialect) {
 	readTools := []string{"search", "list_tasks", "get_task", "list_notes", "get_note", "list_ideas", "get_idea",
 		"list_bookmarks", "get_bookmark", "list_places", "get_place", "list_chats", "recent_messages", "day_summaries",
 		"create_task", "complete_task", "add_note"}
-	for name, cs := range map[string]*mcp.ClientSession{"read": reader, "write": writer, "jwt": mustConnect(t, srv, a.Token)} {
+	jwt := mustConnect(t, srv, a.Token)
+	for name, cs := range map[string]*mcp.ClientSession{"read": reader, "write": writer, "jwt": jwt} {
 		names := toolNames(t, cs)
 		for _, want := range readTools {
 			if !slices.Contains(names, want) {
@@ -303,6 +304,7 @@ func testMCPOverHTTP(t *testing.T, d store.Dialect) {
 		t.Errorf("get_idea: %s", out)
 	}
 	refused(t, writer, "add_note", map[string]any{"title": "x", "kind": "poem"}, "invalid input")
+	ok(t, jwt, "add_note", map[string]any{"title": "noted with a log-in"})
 	if r := srv.Do("GET", "/api/v1/tasks", b.Token, nil); strings.Contains(string(r.Body), "pelican food") {
 		t.Fatalf("a's new task reached bruno: %s", r.Body)
 	}
