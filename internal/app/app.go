@@ -36,6 +36,7 @@ import (
 	"github.com/synapse-kb/synapse/internal/ingest"
 	"github.com/synapse-kb/synapse/internal/jobs"
 	"github.com/synapse-kb/synapse/internal/linkpreview"
+	"github.com/synapse-kb/synapse/internal/mcpserver"
 	"github.com/synapse-kb/synapse/internal/media"
 	"github.com/synapse-kb/synapse/internal/realtime"
 	"github.com/synapse-kb/synapse/internal/service"
@@ -63,10 +64,11 @@ type App struct {
 	Sim   *sim.Engine // set with the sim engine
 	Jobs  *jobs.Runner
 	Blobs media.Blobs
-	// Service holds every use case; API and Web are its two adapters.
+	// Service holds every use case; API, Web and MCP are its adapters.
 	Service  *service.Service
 	API      *api.Server
 	Web      *web.Handler
+	MCP      *mcpserver.Handler
 	Auth     *auth.Service
 	Registry *prometheus.Registry
 	// Cluster is set on PostgreSQL with a real engine: this process is one
@@ -243,6 +245,8 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, version stri
 	if err != nil {
 		return nil, err
 	}
+	a.MCP = mcpserver.New(mcpserver.Options{Service: a.Service, Log: log.With("component", "mcp"),
+		Version: version, MaxBodyBytes: cfg.MaxBodyBytes})
 	a.Web, err = web.New(web.Options{Service: a.Service, Sessions: st, Hub: a.Hub,
 		Log: log.With("component", "web"), PublicURL: cfg.PublicURL, Version: version,
 		TrustedProxies: cfg.TrustedProxies, RegistrationClosed: cfg.Registration == "closed"})

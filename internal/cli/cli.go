@@ -70,6 +70,7 @@ Usage:
   synapse user list
   synapse user set-admin --email E [--revoke]
   synapse bench <ingest|latency|queries|sessions> [flags]
+  synapse mcp [-url U]          MCP over stdio for an AI assistant (token in SYNAPSE_TOKEN)
   synapse version
 
 Every command takes -h for its flags. Configuration is read from environment
@@ -95,6 +96,8 @@ func Run(args []string, env Env) int {
 		err = userCmd(args[1:], env)
 	case "bench":
 		err = benchCmd(args[1:], env)
+	case "mcp":
+		err = mcpCmd(args[1:], env)
 	case "version", "--version", "-v":
 		if err = parseFlags(newFlagSet("version", "", "Print the version."), args[1:], env); err == nil {
 			fmt.Fprintln(env.Stdout, "synapse", version())
