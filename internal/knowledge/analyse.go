@@ -52,7 +52,9 @@ const (
 // before now's date. Only the first MaxAnalyseBytes of text are read and at
 // most MaxItems items are returned; the result is nil when nothing was found.
 func Analyse(text string, now time.Time, loc *time.Location) []Item {
-	return newAnalyser(now, loc).run(text)
+	a := newAnalyser(now, loc)
+	a.env.monthFirst = monthFirstText(text)
+	return a.run(text)
 }
 
 // AnalyseNoteToSelf is Analyse for a text a person sent to themselves: when
@@ -100,6 +102,12 @@ type analyser struct {
 
 func newAnalyser(now time.Time, loc *time.Location) *analyser {
 	return &analyser{env: newDateEnv(now, loc)}
+}
+
+// monthFirstText reports whether numeric dates in text are month/day: the
+// text reads as English.
+func monthFirstText(text string) bool {
+	return DetectLanguage([]string{capBytes(text, 4096)}) == "en"
 }
 
 // capBytes cuts s to at most n bytes, at a rune boundary.
@@ -293,6 +301,11 @@ func (a *analyser) clause(text string, list domain.Kind, carry *due) (Item, *due
 	}
 	c := a.parseClause(text)
 	label, labelEnd, hasLabel := matchLabel(c.masked, c.toks)
+	if !hasLabel && list == "" && !c.question && !a.otherCueFirst(c) {
+		if it, ok := a.eventItem(c); ok {
+			return it, nil, true
+		}
+	}
 
 	if !hasLabel || label == domain.KindLocation {
 		if p, ok := findPlace(text, c.links); ok {
@@ -347,6 +360,17 @@ func (a *analyser) clause(text string, list domain.Kind, carry *due) (Item, *due
 		return it, nil, ok
 	}
 	return Item{}, nil, false
+}
+
+// otherCueFirst reports a task, note or idea cue at the head of the clause:
+// "remind me to book lunch on Friday at 1" is a task, not an event.
+func (a *analyser) otherCueFirst(c *clauseInfo) bool {
+	for _, h := range headCues(c.toks, inTemporal(c.temps), false) {
+		if h.cue.kind != domain.KindLocation {
+			return true
+		}
+	}
+	return false
 }
 
 // leadingDropWords are cut from the start of a title after a cut cue:

@@ -83,7 +83,7 @@ type Location struct {
 
 // Extracted is one item found by analysing a source, before it is stored.
 type Extracted struct {
-	Kind       domain.Kind // task, note, idea, location
+	Kind       domain.Kind // task, note, idea, location, event
 	Title      string
 	Body       string
 	Due        *time.Time
@@ -92,6 +92,13 @@ type Extracted struct {
 	Latitude   *float64
 	Longitude  *float64
 	URL        string
+	// Event fields, for domain.KindEvent: Start is required; TimeZone is
+	// the zone the wall times were read in.
+	Start    *time.Time
+	End      *time.Time
+	Place    string
+	People   []string
+	TimeZone string
 }
 
 type scanner interface{ Scan(...any) error }
@@ -173,7 +180,8 @@ func optFloat(f *float64) sql.NullFloat64 {
 
 // AddExtracted stores the items found in one source. Analysing the same
 // source again stores nothing new (items are keyed by source and position).
-// It returns the items it stored, each a Task, Note, Idea or Location.
+// It returns the items it stored, each a Task, Note, Idea, Location or
+// Event.
 func (s *Store) AddExtracted(ctx context.Context, userID string, src Source, items []Extracted) (out []any, err error) {
 	err = s.WithTx(ctx, func(tx *Tx) error {
 		out, err = tx.AddExtracted(ctx, userID, src, items)
@@ -250,6 +258,8 @@ func (s *Store) insertItem(ctx context.Context, tx *sql.Tx, userID string, src S
 			return nil, fmt.Errorf("store: add location: %w", err)
 		}
 		return l, s.indexDoc(ctx, tx, userID, domain.KindLocation, l.ID, l.CreatedAt, l.Name+" "+l.Address)
+	case domain.KindEvent:
+		return s.insertEvent(ctx, tx, base, userID, it)
 	}
 	return nil, fmt.Errorf("store: unknown item kind %q", it.Kind)
 }

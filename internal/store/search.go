@@ -392,6 +392,8 @@ func (s *Store) searchText(ctx context.Context, userID string, kind domain.Kind,
 		q = `SELECT chat_name || ' ' || day, text, chat_id FROM summaries WHERE user_id = $1 AND id = $2`
 	case domain.KindImage:
 		q = `SELECT sender_name, caption, chat_id FROM images WHERE user_id = $1 AND id = $2`
+	case domain.KindEvent:
+		q = `SELECT title, body || ' ' || place, chat_id FROM events WHERE user_id = $1 AND id = $2`
 	default:
 		return "", "", "", ErrNotFound
 	}
