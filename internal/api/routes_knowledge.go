@@ -138,7 +138,7 @@ func (s *Server) registerKnowledge() {
 
 	add("search", route{method: "GET", path: "/api/v1/search", summary: "Search messages, bookmarks, items, transcripts and summaries",
 		description: "Every word must match, accents and case aside; when whole words find too little, the last word may also be the start of a word. Results are ranked (among the newest matches), with a snippet.",
-		query: []param{{"q", "The words to find.", "string"}, {"kinds", "Comma-separated kinds to search (message, bookmark, task, note, idea, location, voice_memo, summary, image).", "string"},
+		query: []param{{"q", "The words to find.", "string"}, {"kinds", "Comma-separated kinds to search (message, bookmark, task, note, idea, location, voice_memo, summary, image, event).", "string"},
 			{"limit", "At most this many results, 1–200 (default 50).", "integer"}}}, typed(s.search))
 	add("knowledge", route{method: "GET", path: "/api/v1/storage", summary: "What the caller stores, counted and sized"}, typed(s.storage))
 }

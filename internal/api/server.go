@@ -185,6 +185,7 @@ func New(o Options) (*Server, error) {
 	s.registerRealtime()
 	s.registerAdmin()
 	s.registerKnowledge()
+	s.registerEvents()
 	s.registerTokens()
 	s.registerExport()
 	if o.Service.Simulated() {

@@ -223,7 +223,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, version stri
 	if err := a.newPipeline(ctx, pub); err != nil {
 		return nil, err
 	}
-	so := service.Options{Store: st, Auth: a.Auth, Sessions: a.Sessions, Jobs: a.Jobs,
+	so := service.Options{Store: st, Auth: a.Auth, Sessions: a.Sessions, Jobs: a.Jobs, Publisher: pub,
 		Blobs: a.Blobs, Transcriber: cfg.TranscribeBaseURL != "", HistoryDays: cfg.HistoryDays, Log: log.With("component", "service")}
 	if a.Sim != nil {
 		so.Simulator = a.Sim // only when set: a nil *sim.Engine would be a non-nil interface

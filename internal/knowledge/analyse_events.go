@@ -46,6 +46,23 @@ var eventLeadWords = setOf(`i we ive we've have has got a an the there there's i
 // eventStopWords end a place: "at the office with Ana".
 var eventStopWords = setOf(`with com con and e y about sobre para pra to for`)
 
+// MayHaveEvent reports whether text could hold an event: it has a digit or
+// a word of a day ("tomorrow", "amanhã", "mañana", "tonight") and a word
+// that names a meeting or plan. It is cheap, for deciding whether a message
+// is worth analysing; Analyse decides.
+func MayHaveEvent(text string) bool {
+	f := foldString(capBytes(text, MaxAnalyseBytes))
+	if !strings.ContainsAny(f, "0123456789") && !strings.Contains(f, "noon") && !strings.Contains(f, "meio") && !strings.Contains(f, "mediodia") {
+		return false
+	}
+	for _, t := range tokenize(f) {
+		if eventWords[t.w] {
+			return true
+		}
+	}
+	return false
+}
+
 // eventItem makes an event of a clause that has an event word (outside any
 // date or time) and both a day and a time of day.
 func (a *analyser) eventItem(c *clauseInfo) (Item, bool) {
