@@ -393,12 +393,12 @@ func testAssets(t *testing.T, srv *apptest.Server) {
 // testEvents: the page's event stream needs the session cookie and starts
 // with the session status.
 func testEvents(t *testing.T, srv *apptest.Server) {
-	if r := newBrowser(t, srv).get("/events"); r.status != http.StatusUnauthorized {
+	if r := newBrowser(t, srv).get("/realtime"); r.status != http.StatusUnauthorized {
 		t.Fatalf("events signed out: %d", r.status)
 	}
 	a := newBrowser(t, srv)
 	u := a.signUp("ana.events@example.com")
-	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/events", nil)
+	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/realtime", nil)
 	for _, c := range a.c.Jar.Cookies(mustURL(t, srv.URL)) {
 		req.AddCookie(c)
 	}
