@@ -77,7 +77,10 @@ func testEventsFromMessages(t *testing.T, d store.Dialect) {
 	}
 	wantAt("Meet Lucía at Café Central", func(n time.Time) time.Time { return nextWeekday(n, madrid, time.Saturday) }, 11)
 	wantAt("Quedamos con Pablo en mi casa", func(n time.Time) time.Time { return nextWeekday(n, madrid, time.Friday) }, 20)
-	wantAt("Reunião com a Ana", func(n time.Time) time.Time { n = n.In(madrid); return time.Date(n.Year(), n.Month(), n.Day()+1, 0, 0, 0, 0, madrid) }, 15)
+	wantAt("Reunião com a Ana", func(n time.Time) time.Time {
+		n = n.In(madrid)
+		return time.Date(n.Year(), n.Month(), n.Day()+1, 0, 0, 0, 0, madrid)
+	}, 15)
 	en := byTitle["Meet Lucía at Café Central"]
 	if en.Place != "Café Central" || !slices.Equal(en.People, []string{"Lucía"}) || en.Source.Kind != "message" || en.Source.MessageID != "ev-en" {
 		t.Errorf("english event %+v", en)
