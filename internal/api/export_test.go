@@ -154,7 +154,7 @@ func testExport(t *testing.T, d store.Dialect) {
 	// The JSON files hold exactly what the API lists.
 	lists := map[string]string{
 		"tasks": "/api/v1/tasks", "notes": "/api/v1/notes", "ideas": "/api/v1/ideas", "locations": "/api/v1/locations",
-		"events": "/api/v1/calendar-events",
+		"events":    "/api/v1/calendar-events",
 		"bookmarks": "/api/v1/bookmarks", "images": "/api/v1/images", "voice-memos": "/api/v1/voice-memos",
 		"summaries": "/api/v1/summaries", "chats": "/api/v1/whatsapp/chats",
 	}
