@@ -34,7 +34,7 @@ func TestHandlers(t *testing.T) {
 }
 
 // pages are every page of a signed-in person, for checks that apply to all.
-var pages = []string{"/", "/connect", "/chats", "/gallery", "/bookmarks", "/tasks", "/tasks?view=done", "/notes", "/ideas",
+var pages = []string{"/", "/connect", "/chats", "/gallery", "/bookmarks", "/tasks", "/tasks?view=done", "/events", "/events?view=past", "/notes", "/ideas",
 	"/locations", "/voice-memos", "/summaries", "/search", "/search?q=lunch", "/settings", "/admin"}
 
 var inlineScript = regexp.MustCompile(`(?i)<script(\s[^>]*)?>`)
