@@ -21,13 +21,16 @@ const (
 	maxNoteTitleRunes = 80
 )
 
-// Analyse finds tasks, ideas, notes and locations in a voice-memo transcript
-// or a note written to oneself, in English, Portuguese or Spanish (mixed
-// freely; accents optional). It is rule-based and deterministic: the same
+// Analyse finds tasks, ideas, notes, locations and events in a voice-memo
+// transcript or a message, in English, Portuguese or Spanish (mixed freely;
+// accents optional). It is rule-based and deterministic: the same
 // text, now and loc always give the same items.
 //
 // The text is cut into lines, sentences and clauses ("buy milk and call Ana"
 // is two clauses), and each clause gives at most one item:
+//   - an event for a meeting or plan word ("meet", "lunch", "reunião",
+//     "cita", "quedamos") with both a day and a time of day, unless a task,
+//     note or idea cue opens the clause; see analyse_events.go;
 //   - a location for coordinates, a geo: URI or a map link (Google Maps,
 //     OpenStreetMap, Apple Maps, Waze), or after an address cue ("address:",
 //     "meet me at", "fica na", "queda en");
@@ -44,7 +47,9 @@ const (
 // gives nothing. Analyse never makes a note of a whole text: see
 // AnalyseNoteToSelf.
 //
-// Dates are resolved in loc (nil means UTC) against now: relative words count
+// Dates are resolved in loc (nil means UTC) against now; an ambiguous
+// numeric date ("3/4") is month/day when the text reads as English
+// (DetectLanguage), else day/month: relative words count
 // from now's date in loc, a weekday is its next occurrence after today (so
 // today's weekday means a week from today), a date without a year is its next
 // occurrence from today on, and a date that has passed is not a due date. A

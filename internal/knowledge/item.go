@@ -1,5 +1,5 @@
 // Package knowledge turns message text into knowledge: links, and tasks,
-// notes, ideas and locations. Everything here is a plain function from text to
+// notes, ideas, locations and calendar events. Everything here is a plain function from text to
 // records, testable without an engine, a database or a network.
 package knowledge
 
