@@ -1,6 +1,7 @@
 // Package knowledge turns message text into knowledge: links, and tasks,
-// notes, ideas, locations and calendar events. Everything here is a plain function from text to
-// records, testable without an engine, a database or a network.
+// notes, ideas, locations and calendar events. Everything here is a plain
+// function from text to records, testable without an engine, a database or
+// a network.
 package knowledge
 
 import (
