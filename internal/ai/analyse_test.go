@@ -101,7 +101,7 @@ func TestExtractItems(t *testing.T) {
 	if strings.Join(roles, ",") != "system,user" || contents[1] != text {
 		t.Errorf("messages = %v %q", roles, contents)
 	}
-	for _, s := range []string{"task", "note", "idea", "location", "Monday, 2026-05-04 14:03", "Europe/Berlin", "UTC+02:00"} {
+	for _, s := range []string{"task", "note", "idea", "location", "event", "Monday, 2026-05-04 14:03", "Europe/Berlin", "UTC+02:00"} {
 		if !strings.Contains(contents[0], s) {
 			t.Errorf("system prompt does not mention %q", s)
 		}
@@ -111,7 +111,7 @@ func TestExtractItems(t *testing.T) {
 		t.Errorf("response_format = %v", rf)
 	}
 	kinds, _ := dig(rf, "json_schema", "schema", "properties", "items", "items", "properties", "kind", "enum").([]any)
-	if len(kinds) != 4 || dig(rf, "json_schema", "schema", "additionalProperties") != false {
+	if len(kinds) != 5 || dig(rf, "json_schema", "schema", "additionalProperties") != false {
 		t.Errorf("schema = %v", dig(rf, "json_schema", "schema"))
 	}
 }
@@ -252,7 +252,7 @@ func TestExtractItemsFallbackToJSONObject(t *testing.T) {
 			t.Errorf("request %d: response_format.type = %v, want json_object", i+1, got)
 		}
 		_, contents := messages(t, r)
-		if !strings.Contains(contents[0], `"enum":["task","note","idea","location"]`) {
+		if !strings.Contains(contents[0], `"enum":["task","note","idea","location","event"]`) {
 			t.Errorf("request %d: the system prompt does not carry the schema", i+1)
 		}
 	}
@@ -313,6 +313,57 @@ func TestFindJSONObject(t *testing.T) {
 		got, ok := findJSONObject(tc.in, accept)
 		if string(got) != tc.want || ok != (tc.want != "") {
 			t.Errorf("findJSONObject(%q) = %q, %v; want %q", tc.in, got, ok, tc.want)
+		}
+	}
+}
+
+// TestExtractItemsEvents: events come back with their start, end, place and
+// people in the caller's zone; an event without a time of day, with an end
+// before its start or without a start is dropped. Answers from models that
+// do not know the event fields still parse.
+func TestExtractItemsEvents(t *testing.T) {
+	t.Parallel()
+	answer := `{"items":[
+ {"kind":"event","title":"Meet Lucía","body":null,"due":null,"address":null,"latitude":null,"longitude":null,"start":"2026-05-09T11:00:00+02:00","end":null,"place":"Café Einstein","people":["Lucía"]},
+ {"kind":"event","title":"Team sync","body":null,"due":null,"address":null,"latitude":null,"longitude":null,"start":"2026-05-05T15:00:00","end":"2026-05-05T16:00:00","place":null,"people":null},
+ {"kind":"event","title":"Day only","body":null,"due":null,"address":null,"latitude":null,"longitude":null,"start":"2026-05-06","end":null,"place":null,"people":null},
+ {"kind":"event","title":"Backwards","body":null,"due":null,"address":null,"latitude":null,"longitude":null,"start":"2026-05-06T10:00:00+02:00","end":"2026-05-06T09:00:00+02:00","place":null,"people":null},
+ {"kind":"event","title":"No start","body":null,"due":null,"address":null,"latitude":null,"longitude":null,"start":null,"end":null,"place":null,"people":null},
+ {"kind":"task","title":"Old-style task","body":null,"due":"2026-05-05","address":null,"latitude":null,"longitude":null}
+]}`
+	api := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		writeJSON(w, 200, chatCompletion(answer))
+	})
+	an, _ := NewAnalyser(api.config())
+	items, err := an.ExtractItems(context.Background(), "Meet Lucía on Saturday at 11 at Café Einstein", now, berlin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(items) != 3 {
+		t.Fatalf("got %d items, want 3: %+v", len(items), items)
+	}
+	e := items[0]
+	if e.Kind != domain.KindEvent || e.Title != "Meet Lucía" || e.Place != "Café Einstein" || !reflect.DeepEqual(e.People, []string{"Lucía"}) ||
+		e.Start == nil || !e.Start.Equal(time.Date(2026, 5, 9, 11, 0, 0, 0, berlin)) || e.End != nil || e.Due != nil {
+		t.Errorf("event 0 = %+v", e)
+	}
+	e = items[1]
+	if e.Start == nil || !e.Start.Equal(time.Date(2026, 5, 5, 15, 0, 0, 0, berlin)) || e.End == nil || !e.End.Equal(time.Date(2026, 5, 5, 16, 0, 0, 0, berlin)) ||
+		e.People != nil || e.Place != "" {
+		t.Errorf("event 1 = %+v (a local time without offset is read in the caller's zone)", e)
+	}
+	if items[2].Kind != domain.KindTask {
+		t.Errorf("item 2 = %+v", items[2])
+	}
+	rf := api.requests()[0].JSON["response_format"]
+	req, _ := dig(rf, "json_schema", "schema", "properties", "items", "items", "required").([]any)
+	for _, f := range []string{"start", "end", "place", "people"} {
+		found := false
+		for _, r := range req {
+			found = found || r == f
+		}
+		if !found {
+			t.Errorf("schema does not require %q (strict mode): %v", f, req)
 		}
 	}
 }

@@ -21,6 +21,7 @@ func FuzzAnswers(f *testing.F) {
 	f.Add(`{"task":"transcribe","language":"english","duration":"NaN","text":"hi"}`)
 	f.Add(`{"detail":[{"msg":"x"}]}`)
 	f.Add("{{{{\"items\":[]")
+	f.Add(`{"items":[{"kind":"event","title":"e","start":"2026-05-09T11:00:00+02:00","end":"2026-05-09T10:00","place":" x ","people":["a",""," b "]}]}`)
 	f.Fuzz(func(t *testing.T, answer string) {
 		if obj, ok := findJSONObject(answer, hasArrayField("items")); ok {
 			if !json.Valid(obj) {
@@ -47,6 +48,18 @@ func checkItem(t *testing.T, it knowledge.Item) {
 	t.Helper()
 	switch it.Kind {
 	case domain.KindTask, domain.KindNote, domain.KindIdea, domain.KindLocation:
+		if it.Start != nil || it.End != nil || it.Place != "" || it.People != nil {
+			t.Errorf("event fields on a %s: %+v", it.Kind, it)
+		}
+	case domain.KindEvent:
+		if it.Start == nil || it.Due != nil || it.End != nil && it.End.Before(*it.Start) || len(it.People) > maxPeople {
+			t.Errorf("event %+v", it)
+		}
+		for _, p := range it.People {
+			if p == "" || strings.TrimSpace(p) != p {
+				t.Errorf("person %q", p)
+			}
+		}
 	default:
 		t.Errorf("kind %q", it.Kind)
 	}

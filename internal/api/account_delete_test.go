@@ -122,6 +122,7 @@ func fillAccount(t *testing.T, srv *apptest.Server, u apptest.User, phone string
 		{"/api/v1/notes", map[string]any{"title": "Gate code 4711"}},
 		{"/api/v1/ideas", map[string]any{"title": "Herb garden"}},
 		{"/api/v1/locations", map[string]any{"name": "Home"}},
+		{"/api/v1/calendar-events", map[string]any{"title": "Dentist", "start": "2030-01-02T10:00", "people": []string{"Dr. Reis"}}},
 		{"/api/v1/bookmarks", map[string]any{"url": "https://example.org/" + phone}},
 		{"/api/v1/calendar-feed", nil},
 	} {
@@ -186,7 +187,7 @@ func testDeleteAccount(t *testing.T, d store.Dialect) {
 	}
 	brunoRows, brunoFiles := tableRows(bruno.ID), filesOf(t, mediaDir, bruno.ID)
 	brunoLists := map[string][]any{}
-	lists := []string{"/api/v1/tasks", "/api/v1/notes", "/api/v1/ideas", "/api/v1/locations", "/api/v1/bookmarks", "/api/v1/images",
+	lists := []string{"/api/v1/tasks", "/api/v1/notes", "/api/v1/ideas", "/api/v1/locations", "/api/v1/calendar-events", "/api/v1/bookmarks", "/api/v1/images",
 		"/api/v1/voice-memos", "/api/v1/summaries", "/api/v1/whatsapp/chats", "/api/v1/search?q=milk", "/api/v1/search?q=plumber"}
 	for _, p := range lists {
 		brunoLists[p] = listAll(t, srv, bruno.Token, p)

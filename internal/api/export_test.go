@@ -128,8 +128,12 @@ func testExport(t *testing.T, d store.Dialect) {
 		t.Fatal(err)
 	}
 
+	mustCreate(ana, "/api/v1/calendar-events", map[string]any{"title": "Lunch with Carla", "start": day + "T12:30:00Z", "end": day + "T13:30:00Z",
+		"place": "Ramiro", "people": []string{"Carla"}})
+
 	// Bruno's data, which must never show in ana's export.
 	const secret = "BRUNO-ONLY"
+	mustCreate(bruno, "/api/v1/calendar-events", map[string]any{"title": secret + " event", "start": day + "T12:00:00Z"})
 	mustCreate(bruno, "/api/v1/tasks", map[string]any{"title": secret + " task"})
 	mustCreate(bruno, "/api/v1/notes", map[string]any{"title": secret + " note"})
 	mustCreate(bruno, "/api/v1/locations", map[string]any{"name": secret + " place"})
@@ -150,6 +154,7 @@ func testExport(t *testing.T, d store.Dialect) {
 	// The JSON files hold exactly what the API lists.
 	lists := map[string]string{
 		"tasks": "/api/v1/tasks", "notes": "/api/v1/notes", "ideas": "/api/v1/ideas", "locations": "/api/v1/locations",
+		"events":    "/api/v1/calendar-events",
 		"bookmarks": "/api/v1/bookmarks", "images": "/api/v1/images", "voice-memos": "/api/v1/voice-memos",
 		"summaries": "/api/v1/summaries", "chats": "/api/v1/whatsapp/chats",
 	}
@@ -162,7 +167,7 @@ func testExport(t *testing.T, d store.Dialect) {
 		msgs = append(msgs, listAll(t, srv, ana.Token, "/api/v1/whatsapp/chats/"+c.(map[string]any)["id"].(string)+"/messages")...)
 	}
 	want["messages"] = msgs
-	counts := map[string]int{"tasks": 3, "notes": 1, "ideas": 1, "locations": 1, "bookmarks": 1, "images": 1, "voice-memos": 1,
+	counts := map[string]int{"tasks": 3, "notes": 1, "ideas": 1, "locations": 1, "events": 1, "bookmarks": 1, "images": 1, "voice-memos": 1,
 		"summaries": 1, "chats": 2, "messages": 3}
 	for name, items := range want {
 		var got []any
@@ -195,7 +200,7 @@ func testExport(t *testing.T, d store.Dialect) {
 		}
 		t.Fatalf("no vault note for %s; archive has %v", day, names)
 	}
-	front := "---\ndate: " + day + "\ntasks: 3\nnotes: 1\nideas: 1\nbookmarks: 1\nplaces: 1\nimages: 1\nvoice_memos: 1\nsummaries: 1\n"
+	front := "---\ndate: " + day + "\ntasks: 3\nnotes: 1\nideas: 1\nbookmarks: 1\nplaces: 1\nevents: 1\nimages: 1\nvoice_memos: 1\nsummaries: 1\n"
 	if !strings.HasPrefix(note, front) {
 		t.Errorf("front matter:\n%s\nwant it to start with\n%s", note, front)
 	}
@@ -205,6 +210,7 @@ func testExport(t *testing.T, d store.Dialect) {
 	for _, s := range []string{"- [ ] Book the \\[dentist\\] (due ", "    call before noon\n    ask for Dr. Reis", "- [x] Renew passport",
 		"- [ ] Water plants", "**Wi-Fi at the cabin**", "password: pinecone", "**A bike rack for the hallway**",
 		"[Tarte tatin](<https://example.org/recipes/tarte>)", "**Cervejaria Ramiro**, Av. Almirante Reis 1, Lisboa",
+		"## Events\n\n- 12:30–13:30 **Lunch with Carla** @ Ramiro with Carla",
 		"from Dora: the cover", "![](media/" + imageID + imageExt + ")", "![](media/" + memoID + ".ogg)",
 		"### Book club\n\nDora shared the cover of the next book."} {
 		if !strings.Contains(note, s) {
@@ -227,7 +233,7 @@ func testExport(t *testing.T, d store.Dialect) {
 
 	// Nothing of bruno's: no text, no id.
 	brunoIDs := []string{bruno.ID}
-	for _, path := range []string{"/api/v1/tasks", "/api/v1/notes", "/api/v1/locations"} {
+	for _, path := range []string{"/api/v1/tasks", "/api/v1/notes", "/api/v1/locations", "/api/v1/calendar-events"} {
 		for _, it := range listAll(t, srv, bruno.Token, path) {
 			brunoIDs = append(brunoIDs, it.(map[string]any)["id"].(string))
 		}

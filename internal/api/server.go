@@ -188,6 +188,7 @@ func New(o Options) (*Server, error) {
 	s.registerRealtime()
 	s.registerAdmin()
 	s.registerKnowledge()
+	s.registerEvents()
 	s.registerTokens()
 	s.registerExport()
 	s.registerCalendar()

@@ -229,7 +229,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, version stri
 	if err := a.newPipeline(ctx, pub); err != nil {
 		return nil, err
 	}
-	so := service.Options{Store: st, Auth: a.Auth, Sessions: a.Sessions, Jobs: a.Jobs,
+	so := service.Options{Store: st, Auth: a.Auth, Sessions: a.Sessions, Jobs: a.Jobs, Publisher: pub,
 		Blobs: a.Blobs, Transcriber: cfg.TranscribeBaseURL != "", HistoryDays: cfg.HistoryDays,
 		PublicURL: cfg.PublicURL, Log: log.With("component", "service")}
 	if a.Sim != nil {

@@ -19,10 +19,12 @@ const (
 	KindVoiceMemo Kind = "voice_memo"
 	KindSummary   Kind = "summary"
 	KindImage     Kind = "image"
+	// KindEvent is a calendar event: a meeting or plan with a start time.
+	KindEvent Kind = "event"
 )
 
 // Kinds lists every kind, in the order pages and documents name them.
-var Kinds = []Kind{KindMessage, KindBookmark, KindTask, KindNote, KindIdea, KindLocation, KindVoiceMemo, KindSummary, KindImage}
+var Kinds = []Kind{KindMessage, KindBookmark, KindTask, KindNote, KindIdea, KindLocation, KindVoiceMemo, KindSummary, KindImage, KindEvent}
 
 // Valid reports whether k is one of Kinds.
 func (k Kind) Valid() bool {
@@ -55,6 +57,8 @@ func (k Kind) Label() string {
 		return "Summary"
 	case KindImage:
 		return "Image"
+	case KindEvent:
+		return "Event"
 	}
 	return string(k)
 }
@@ -72,4 +76,7 @@ const (
 	// EventHistoryProgress reports the import of the history a phone sends
 	// a newly linked device: {"chats", "messages", "progress", "done"}.
 	EventHistoryProgress = "history.progress"
+	// EventEventDeleted names a calendar event the person deleted: {"id"}.
+	// A new or changed calendar event is announced as KindEvent ("event").
+	EventEventDeleted = "event.deleted"
 )

@@ -3,21 +3,26 @@ package jobs
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/riverqueue/river"
 
+	"github.com/synapse-kb/synapse/internal/domain"
 	"github.com/synapse-kb/synapse/internal/knowledge"
 	"github.com/synapse-kb/synapse/internal/store"
 )
 
 // AnalyseArgs turns a transcript, a note to self or a location message into
-// tasks, notes, ideas and locations.
+// tasks, notes, ideas, locations and events.
 type AnalyseArgs struct {
 	UserID     string      `json:"user_id"`
 	MemoID     string      `json:"memo_id,omitempty"`
 	Message    *MessageRef `json:"message,omitempty"`
 	NoteToSelf bool        `json:"note_to_self,omitempty"`
+	// EventsOnly keeps only the events found: a message from a chat with
+	// others is read for meetings and plans, not for the person's tasks.
+	EventsOnly bool `json:"events_only,omitempty"`
 	// Revision is the edit time of an edited message (0: its first
 	// version), so that an edit is analysed again.
 	Revision int64 `json:"revision,omitempty"`
@@ -101,6 +106,9 @@ func (w *analyseWorker) Work(ctx context.Context, job *river.Job[AnalyseArgs]) e
 		if err != nil {
 			return err
 		}
+		if a.EventsOnly {
+			items = slices.DeleteFunc(items, func(x store.Extracted) bool { return x.Kind != domain.KindEvent })
+		}
 	}
 	// The items and, for a memo, the mark that it was analysed commit
 	// together: the sweep analyses again only memos without the mark.
@@ -128,6 +136,8 @@ func (w *analyseWorker) Work(ctx context.Context, job *river.Job[AnalyseArgs]) e
 			w.r.publish(a.UserID, "idea", v)
 		case store.Location:
 			w.r.publish(a.UserID, "location", v)
+		case store.Event:
+			w.r.publish(a.UserID, domain.KindEvent, v)
 		}
 	}
 	return nil
@@ -165,8 +175,16 @@ func (w *analyseWorker) extract(ctx context.Context, job *river.Job[AnalyseArgs]
 	}
 	out := make([]store.Extracted, 0, len(items))
 	for _, it := range items {
-		out = append(out, store.Extracted{Kind: it.Kind, Title: it.Title, Body: it.Body, Due: it.Due, DueHasTime: it.DueHasTime,
-			Address: it.Address, Latitude: it.Latitude, Longitude: it.Longitude})
+		x := store.Extracted{Kind: it.Kind, Title: it.Title, Body: it.Body, Due: it.Due, DueHasTime: it.DueHasTime,
+			Address: it.Address, Latitude: it.Latitude, Longitude: it.Longitude}
+		if it.Kind == domain.KindEvent {
+			if it.Start == nil {
+				continue
+			}
+			x.Due, x.DueHasTime = nil, false
+			x.Start, x.End, x.Place, x.People, x.TimeZone = it.Start, it.End, it.Place, it.People, loc.String()
+		}
+		out = append(out, x)
 	}
 	return out, nil
 }

@@ -54,6 +54,10 @@ func (r *Runner) jobsFor(m *store.IncomingMessage) []river.InsertManyParams {
 		// to self: it is analysed into items.
 		if m.FromMe && m.From != "" && m.From == m.ChatID {
 			out = append(out, river.InsertManyParams{Args: AnalyseArgs{UserID: m.UserID, Message: &ref, NoteToSelf: true, Revision: revision(m)}, InsertOpts: r.analyseOpts()})
+		} else if knowledge.MayHaveEvent(m.Text) {
+			// Any other message that may plan a meeting ("Meet Lucía on
+			// Saturday at 11") is read for events only.
+			out = append(out, river.InsertManyParams{Args: AnalyseArgs{UserID: m.UserID, Message: &ref, EventsOnly: true, Revision: revision(m)}, InsertOpts: r.analyseOpts()})
 		}
 	}
 	if m.Text != "" && len(knowledge.ExtractLinks(m.Text)) > 0 {

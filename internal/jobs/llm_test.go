@@ -55,7 +55,12 @@ func (f *fakeLLM) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	for _, m := range req.Messages {
 		all += m.Content
 	}
-	if strings.Contains(all, "Olá família") {
+	if strings.Contains(all, "Lunch with Marta") {
+		content = `{"items":[{"kind":"event","title":"Lunch with Marta","body":null,"due":null,"address":null,"latitude":null,"longitude":null,` +
+			`"start":"2026-12-15T13:00:00Z","end":"2026-12-15T14:00:00Z","place":"Casa Lucio","people":["Marta"]},` +
+			`{"kind":"task","title":"Send the invoice to Marta","body":null,"due":"2026-12-01","address":null,"latitude":null,"longitude":null,` +
+			`"start":null,"end":null,"place":null,"people":null}]}`
+	} else if strings.Contains(all, "Olá família") {
 		content = `{"summary":"A família combinou um almoço no domingo.","language":"pt-BR"}`
 	} else {
 		content = `{"items":[{"kind":"task","title":"Send the invoice to Marta","body":null,"due":"2026-12-01","address":null,"latitude":null,"longitude":null},` +

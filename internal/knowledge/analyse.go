@@ -21,13 +21,16 @@ const (
 	maxNoteTitleRunes = 80
 )
 
-// Analyse finds tasks, ideas, notes and locations in a voice-memo transcript
-// or a note written to oneself, in English, Portuguese or Spanish (mixed
-// freely; accents optional). It is rule-based and deterministic: the same
+// Analyse finds tasks, ideas, notes, locations and events in a voice-memo
+// transcript or a message, in English, Portuguese or Spanish (mixed freely;
+// accents optional). It is rule-based and deterministic: the same
 // text, now and loc always give the same items.
 //
 // The text is cut into lines, sentences and clauses ("buy milk and call Ana"
 // is two clauses), and each clause gives at most one item:
+//   - an event for a meeting or plan word ("meet", "lunch", "reunião",
+//     "cita", "quedamos") with both a day and a time of day, unless a task,
+//     note or idea cue opens the clause; see analyse_events.go;
 //   - a location for coordinates, a geo: URI or a map link (Google Maps,
 //     OpenStreetMap, Apple Maps, Waze), or after an address cue ("address:",
 //     "meet me at", "fica na", "queda en");
@@ -44,7 +47,9 @@ const (
 // gives nothing. Analyse never makes a note of a whole text: see
 // AnalyseNoteToSelf.
 //
-// Dates are resolved in loc (nil means UTC) against now: relative words count
+// Dates are resolved in loc (nil means UTC) against now; an ambiguous
+// numeric date ("3/4") is month/day when the text reads as English
+// (DetectLanguage), else day/month: relative words count
 // from now's date in loc, a weekday is its next occurrence after today (so
 // today's weekday means a week from today), a date without a year is its next
 // occurrence from today on, and a date that has passed is not a due date. A
@@ -52,7 +57,9 @@ const (
 // before now's date. Only the first MaxAnalyseBytes of text are read and at
 // most MaxItems items are returned; the result is nil when nothing was found.
 func Analyse(text string, now time.Time, loc *time.Location) []Item {
-	return newAnalyser(now, loc).run(text)
+	a := newAnalyser(now, loc)
+	a.env.monthFirst = monthFirstText(text)
+	return a.run(text)
 }
 
 // AnalyseNoteToSelf is Analyse for a text a person sent to themselves: when
@@ -100,6 +107,12 @@ type analyser struct {
 
 func newAnalyser(now time.Time, loc *time.Location) *analyser {
 	return &analyser{env: newDateEnv(now, loc)}
+}
+
+// monthFirstText reports whether numeric dates in text are month/day: the
+// text reads as English.
+func monthFirstText(text string) bool {
+	return DetectLanguage([]string{capBytes(text, 4096)}) == "en"
 }
 
 // capBytes cuts s to at most n bytes, at a rune boundary.
@@ -293,6 +306,11 @@ func (a *analyser) clause(text string, list domain.Kind, carry *due) (Item, *due
 	}
 	c := a.parseClause(text)
 	label, labelEnd, hasLabel := matchLabel(c.masked, c.toks)
+	if !hasLabel && list == "" && !c.question && !a.otherCueFirst(c) {
+		if it, ok := a.eventItem(c); ok {
+			return it, nil, true
+		}
+	}
 
 	if !hasLabel || label == domain.KindLocation {
 		if p, ok := findPlace(text, c.links); ok {
@@ -347,6 +365,17 @@ func (a *analyser) clause(text string, list domain.Kind, carry *due) (Item, *due
 		return it, nil, ok
 	}
 	return Item{}, nil, false
+}
+
+// otherCueFirst reports a task, note or idea cue at the head of the clause:
+// "remind me to book lunch on Friday at 1" is a task, not an event.
+func (a *analyser) otherCueFirst(c *clauseInfo) bool {
+	for _, h := range headCues(c.toks, inTemporal(c.temps), false) {
+		if h.cue.kind != domain.KindLocation {
+			return true
+		}
+	}
+	return false
 }
 
 // leadingDropWords are cut from the start of a title after a cut cue:

@@ -105,6 +105,10 @@ type temporal struct {
 	period     period
 	dur        time.Duration
 	bare       bool // a bare period word ("morning"), kept only right after a date
+	// A range of times ("3-4pm") ends at endHour:endMin.
+	hasEnd          bool
+	endHour, endMin int
+	endCertainty    int
 }
 
 // scan is one search for expressions: the environment, and a way to ask
@@ -119,6 +123,9 @@ type scan struct {
 type dateEnv struct {
 	now   time.Time // in the user's location
 	today civil
+	// monthFirst reads an ambiguous numeric date "3/4" as month/day
+	// (English) rather than day/month (Portuguese, Spanish).
+	monthFirst bool
 }
 
 func newDateEnv(now time.Time, loc *time.Location) *dateEnv {
@@ -203,7 +210,7 @@ var durationPrepositions = setOf("for por durante during ha hace levou took tard
 
 // weekdayFollowers may follow a bare Portuguese weekday that is also an
 // ordinal ("sexta", "quinta"): "sexta às 10", "segunda de manhã".
-var weekdayFollowers = setOf("as a ao de pela e ou pra para que cedo antes depois agora at in on")
+var weekdayFollowers = setOf("as a ao de das pela e ou pra para que cedo antes depois agora at in on")
 
 // extendPrepositions are the words before a date or time that belong to it
 // and leave the title with it: "by Friday", "na sexta", "hasta el lunes".
@@ -403,6 +410,8 @@ var temporalRules = []temporalRule{
 			return temporal{}, false
 		}},
 
+	// 3-4pm, 15h-16h, from 3 to 4pm, de 15h a 16h (see analyse_events.go)
+	{"#", reTimeRange, timeRangeRule},
 	// 5pm, 5:30 p.m.
 	{"#", regexp.MustCompile(`\b(\d{1,2})(?:[:.h](\d{2}))?\s*([ap])\.?\s?m\b\.?`),
 		func(e *scan, s string, m []int) (temporal, bool) {
@@ -537,7 +546,7 @@ func numericDateRule(e *scan, s string, m []int) (temporal, bool) {
 		}
 	}
 	day, month := x, y
-	if !validDate(2000, month, day) && validDate(2000, x, y) {
+	if e.monthFirst && validDate(2000, x, y) || !validDate(2000, month, day) && validDate(2000, x, y) {
 		day, month = y, x
 	}
 	c, ok := e.dayMonth(day, month, year, hasYear)

@@ -56,8 +56,10 @@ func TestAnalyseEnglish(t *testing.T) {
 			[]want{task("Email the landlord about the leak", "2026-03-13")}},
 		{"weekday evening guessed hour", "Call mom on Sunday evening at 7.", []want{task("Call mom", "2026-03-15 19:00")}},
 		{"today's weekday is next week", "Water the plants on Wednesday", []want{task("Water the plants", "2026-03-18")}},
-		{"ambiguous numeric date is day/month", "Need to submit the expense report on 03/04.",
-			[]want{task("Submit the expense report", "2026-04-03")}},
+		// English reads an ambiguous numeric date as month/day: 4 March,
+		// already past on 11 March, so next year's.
+		{"ambiguous numeric date is month/day in English", "Need to submit the expense report on 03/04.",
+			[]want{task("Submit the expense report", "2027-03-04")}},
 		{"month/day when day/month is impossible", "Pay the credit card on 4/15", []want{task("Pay the credit card", "2026-04-15")}},
 		{"one date for three tasks", "Tomorrow I have to finish the slides, send them to Tom and book the flight to Lisbon.",
 			[]want{
@@ -76,6 +78,6 @@ func TestAnalyseEnglish(t *testing.T) {
 		{"in hours", "Need to finish the report in 2 hours", []want{task("Finish the report", "2026-03-11 12:00")}},
 		{"next week", "Reminder to renew the car insurance next week", []want{task("Renew the car insurance", "2026-03-16")}},
 		{"meeting place", "Meet me at the Starbucks on 5th Avenue tomorrow at noon.",
-			[]want{loc("The Starbucks on 5th Avenue", "The Starbucks on 5th Avenue")}},
+			[]want{event("Meet me at the Starbucks on 5th Avenue", "2026-03-12 12:00", "", "The Starbucks on 5th Avenue")}},
 	})
 }

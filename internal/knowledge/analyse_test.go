@@ -33,11 +33,18 @@ type want struct {
 	address  string
 	coords   []float64 // nil: no position
 	wantBody string    // checked only when set
+	// Events: start and end ("2006-01-02 15:04" in the test's location;
+	// end "" for none), place, and people (checked only when set).
+	start, end, place string
+	people            []string
 }
 
 func task(title, due string) want { return want{kind: domain.KindTask, title: title, due: due} }
 func idea(title string) want      { return want{kind: domain.KindIdea, title: title} }
 func note(title string) want      { return want{kind: domain.KindNote, title: title} }
+func event(title, start, end, place string, people ...string) want {
+	return want{kind: domain.KindEvent, title: title, start: start, end: end, place: place, people: people}
+}
 func loc(title, address string, coords ...float64) want {
 	return want{kind: domain.KindLocation, title: title, address: address, coords: coords}
 }
@@ -75,6 +82,15 @@ func describe(items []Item, loc *time.Location) string {
 		}
 		if it.Latitude != nil {
 			fmt.Fprintf(&b, " at %v,%v", *it.Latitude, *it.Longitude)
+		}
+		if it.Start != nil {
+			fmt.Fprintf(&b, " start=%s", it.Start.In(loc).Format("Mon 2006-01-02 15:04"))
+		}
+		if it.End != nil {
+			fmt.Fprintf(&b, " end=%s", it.End.In(loc).Format("Mon 2006-01-02 15:04"))
+		}
+		if it.Place != "" || len(it.People) > 0 {
+			fmt.Fprintf(&b, " place=%q people=%q", it.Place, it.People)
 		}
 	}
 	return b.String()
@@ -123,9 +139,38 @@ func checkItems(t *testing.T, text string, got []Item, wants []want, loc *time.L
 				t.Errorf("item %d %q: position %v,%v, want %v", i, g.Title, *g.Latitude, *g.Longitude, w.coords)
 			}
 		}
+		if w.kind == domain.KindEvent {
+			checkEvent(t, i, g, w, loc)
+		}
 		if w.wantBody != "" && g.Body != w.wantBody {
 			t.Errorf("item %d %q: body %q, want %q", i, g.Title, g.Body, w.wantBody)
 		}
+	}
+}
+
+func checkEvent(t *testing.T, i int, g Item, w want, loc *time.Location) {
+	t.Helper()
+	const layout = "2006-01-02 15:04"
+	if g.Start == nil {
+		t.Errorf("item %d %q: no start, want %s", i, g.Title, w.start)
+	} else if s := g.Start.In(loc).Format(layout); s != w.start {
+		t.Errorf("item %d %q: start %s, want %s", i, g.Title, s, w.start)
+	}
+	switch {
+	case w.end == "" && g.End != nil:
+		t.Errorf("item %d %q: unexpected end %v", i, g.Title, g.End.In(loc))
+	case w.end != "" && g.End == nil:
+		t.Errorf("item %d %q: no end, want %s", i, g.Title, w.end)
+	case w.end != "":
+		if e := g.End.In(loc).Format(layout); e != w.end {
+			t.Errorf("item %d %q: end %s, want %s", i, g.Title, e, w.end)
+		}
+	}
+	if g.Place != w.place {
+		t.Errorf("item %d %q: place %q, want %q", i, g.Title, g.Place, w.place)
+	}
+	if w.people != nil && strings.Join(g.People, "|") != strings.Join(w.people, "|") {
+		t.Errorf("item %d %q: people %q, want %q", i, g.Title, g.People, w.people)
 	}
 }
 
@@ -239,7 +284,8 @@ func TestAnalyseLocations(t *testing.T) {
 		{"named place en", "The office is located at 350 Fifth Avenue, New York.", []want{loc("The office", "350 Fifth Avenue, New York")}},
 		{"named place pt", "A padaria fica na Rua Augusta, 500", []want{loc("A padaria", "Rua Augusta, 500")}},
 		{"named place es", "El hotel queda en la Avenida de Mayo 1370", []want{loc("El hotel", "Avenida de Mayo 1370")}},
-		{"meeting place without the time", "Meet me at the station tomorrow at 5", []want{loc("The station", "The station")}},
+		{"meeting place with a time is an event", "Meet me at the station tomorrow at 5",
+			[]want{event("Meet me at the station", "2026-03-12 17:00", "", "The station")}},
 		{"meeting time only", "Meet at 5pm", nil},
 		{"staying home is no address", "Se queda en casa hoy", nil},
 		{"idiom is no address", "Isso fica na mesma", nil},

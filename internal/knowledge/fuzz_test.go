@@ -105,6 +105,10 @@ func FuzzAnalyse(f *testing.F) {
 		"*_~```~_*",
 		"A padaria fica na Rua Augusta, 500",
 		"0\x80",
+		"Meet Lucía on Saturday at 11 at Café Central",
+		"Lunch with Ana and Tom tomorrow 11-1pm, then dinner with Bea tonight 22h-1h",
+		"Reunião com a Ana e o Pedro amanhã das 10 às 2 no escritório",
+		"Quedamos con Pablo el 31/12 de 23:30 a 00:30 en mi casa",
 	} {
 		f.Add(s, int64(1_773_000_000), uint8(1))
 	}
@@ -123,6 +127,18 @@ func FuzzAnalyse(f *testing.F) {
 			for _, it := range items {
 				switch it.Kind {
 				case domain.KindTask, domain.KindNote, domain.KindIdea, domain.KindLocation:
+					if it.Start != nil || it.End != nil || it.Place != "" || it.People != nil {
+						t.Fatalf("non-event %+v has event fields", it)
+					}
+				case domain.KindEvent:
+					if it.Start == nil || it.End != nil && it.End.Before(*it.Start) {
+						t.Fatalf("event %+v has no start, or ends before it starts", it)
+					}
+					for _, s := range append([]string{it.Place}, it.People...) {
+						if !utf8.ValidString(s) {
+							t.Fatalf("event %+v has invalid text", it)
+						}
+					}
 				default:
 					t.Fatalf("item %+v has kind %q", it, it.Kind)
 				}

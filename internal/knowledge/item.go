@@ -1,6 +1,7 @@
 // Package knowledge turns message text into knowledge: links, and tasks,
-// notes, ideas and locations. Everything here is a plain function from text to
-// records, testable without an engine, a database or a network.
+// notes, ideas, locations and calendar events. Everything here is a plain
+// function from text to records, testable without an engine, a database or
+// a network.
 package knowledge
 
 import (
@@ -11,7 +12,7 @@ import (
 
 // Item is one piece of knowledge extracted from a message or transcript.
 type Item struct {
-	// Kind is a task, note, idea or location.
+	// Kind is a task, note, idea, location or event.
 	Kind domain.Kind `json:"kind"`
 	// Title is a short line: the task to do, the gist of a note or idea, or
 	// the name of a place.
@@ -29,4 +30,11 @@ type Item struct {
 	Address   string   `json:"address,omitempty"`
 	Latitude  *float64 `json:"latitude,omitempty"`
 	Longitude *float64 `json:"longitude,omitempty"`
+
+	// Event fields, for domain.KindEvent: when it starts (always set for an
+	// event) and ends (optional), where, and with whom.
+	Start  *time.Time `json:"start,omitempty"`
+	End    *time.Time `json:"end,omitempty"`
+	Place  string     `json:"place,omitempty"`
+	People []string   `json:"people,omitempty"`
 }

@@ -227,7 +227,50 @@ type CalendarSource func(ctx context.Context, userID string, b *FeedBuilder) err
 // calendarSources are the sources of every feed. A new kind of dated item
 // (calendar events) is one more function here.
 func (s *Service) calendarSources() []CalendarSource {
-	return []CalendarSource{s.taskCalendar}
+	return []CalendarSource{s.taskCalendar, s.eventCalendar}
+}
+
+// MaxCalendarEvents bounds the calendar events in a feed: those starting
+// from a year ago on, soonest first.
+const MaxCalendarEvents = 2000
+
+// eventCalendar adds the person's calendar events (meetings and plans) as
+// VEVENTs: an event without an end lasts an hour.
+func (s *Service) eventCalendar(ctx context.Context, userID string, b *FeedBuilder) error {
+	now := s.o.Now()
+	events, err := s.o.Store.EventsBetween(ctx, userID, now.AddDate(-1, 0, 0), now.AddDate(5, 0, 0), MaxCalendarEvents)
+	if err != nil {
+		return err
+	}
+	for _, e := range events {
+		ev := ical.Component{Name: "VEVENT"}
+		ev.AddText("UID", b.UID("event", e.ID))
+		b.Stamp(&ev, e.CreatedAt, e.UpdatedAt)
+		ev.AddText("SUMMARY", e.Title)
+		desc := e.Body
+		if len(e.People) > 0 {
+			if desc != "" {
+				desc += "\n"
+			}
+			desc += "With " + strings.Join(e.People, ", ")
+		}
+		if desc != "" {
+			ev.AddText("DESCRIPTION", desc)
+		}
+		if e.Place != "" {
+			ev.AddText("LOCATION", e.Place)
+		}
+		start := e.Start.In(b.Loc)
+		end := start.Add(time.Hour)
+		if e.End != nil && e.End.After(e.Start) {
+			end = e.End.In(b.Loc)
+		}
+		b.Moment(&ev, "DTSTART", start, true)
+		b.Moment(&ev, "DTEND", end, true)
+		ev.Add("STATUS", "CONFIRMED")
+		b.Add(ev)
+	}
+	return nil
 }
 
 // FeedBuilder collects the components of one feed.

@@ -43,7 +43,7 @@ func (s *Service) CheckExport(ctx context.Context, userID string) error {
 // Export writes everything the user owns to w as a zip archive:
 //
 //   - data/account.json, and data/<list>.json for tasks, notes, ideas,
-//     locations, bookmarks, images, voice-memos, summaries, chats and
+//     locations, events, bookmarks, images, voice-memos, summaries, chats and
 //     messages: JSON arrays of the items in the API's shapes;
 //   - vault/: an Obsidian-compatible Markdown vault, one note per day
 //     (vault/YYYY-MM-DD.md, days in the person's time zone) with YAML front
@@ -77,6 +77,9 @@ func (s *Service) Export(ctx context.Context, userID string, w io.Writer) error 
 		},
 		func() error {
 			return exportList(e, "data/locations.json", func(p Page) (List[store.Location], error) { return s.Locations(ctx, u.ID, p) })
+		},
+		func() error {
+			return exportList(e, "data/events.json", func(p Page) (List[store.Event], error) { return s.Events(ctx, u.ID, EventQuery{}, p) })
 		},
 		func() error {
 			return exportList(e, "data/bookmarks.json", func(p Page) (List[store.Bookmark], error) { return s.Bookmarks(ctx, u.ID, p) })

@@ -30,6 +30,7 @@ const (
 	secIdeas
 	secBookmarks
 	secPlaces
+	secEvents
 	secImages
 	secVoiceMemos
 	secSummaries
@@ -38,7 +39,7 @@ const (
 
 var sectionNames = [numSections]struct{ heading, key string }{
 	{"Tasks", "tasks"}, {"Notes", "notes"}, {"Ideas", "ideas"}, {"Bookmarks", "bookmarks"},
-	{"Places", "places"}, {"Images", "images"}, {"Voice memos", "voice_memos"}, {"Group summaries", "summaries"},
+	{"Places", "places"}, {"Events", "events"}, {"Images", "images"}, {"Voice memos", "voice_memos"}, {"Group summaries", "summaries"},
 }
 
 // vaultEntry is one item of a day note.
@@ -107,6 +108,9 @@ func (e *exporter) vault() error {
 		}, func(n *store.Note) vaultEntry { return e.noteEntry(secIdeas, n) }),
 		streamOf(func(o store.ListOptions) (store.Page[store.Bookmark], error) { return st.ListBookmarks(ctx, uid, o) }, e.bookmarkEntry),
 		streamOf(func(o store.ListOptions) (store.Page[store.Location], error) { return st.ListLocations(ctx, uid, o) }, e.placeEntry),
+		streamOf(func(o store.ListOptions) (store.Page[store.Event], error) {
+			return st.ListEvents(ctx, uid, store.EventFilter{Desc: true}, o)
+		}, e.eventEntry),
 		streamOf(func(o store.ListOptions) (store.Page[store.Image], error) {
 			return st.ListImages(ctx, uid, store.ImageFilter{}, o)
 		}, e.imageEntry),
@@ -295,6 +299,28 @@ func (e *exporter) placeEntry(l *store.Location) vaultEntry {
 		md += " ([map](<" + strings.ReplaceAll(l.URL, ">", "%3E") + ">))"
 	}
 	return vaultEntry{day: e.dayOf(l.CreatedAt), sec: secPlaces, md: md}
+}
+
+// eventEntry puts a calendar event on the day it starts, with its local
+// times (in the person's time zone).
+func (e *exporter) eventEntry(ev *store.Event) vaultEntry {
+	md := "- " + e.clock(ev.Start)
+	if ev.End != nil {
+		end := ev.End.In(e.loc)
+		if e.dayOf(*ev.End) == e.dayOf(ev.Start) {
+			md += "–" + end.Format("15:04")
+		} else {
+			md += " – " + end.Format("2006-01-02 15:04")
+		}
+	}
+	md += " **" + inline(ev.Title) + "**"
+	if p := inline(ev.Place); p != "" {
+		md += " @ " + p
+	}
+	if len(ev.People) > 0 {
+		md += " with " + inline(strings.Join(ev.People, ", "))
+	}
+	return vaultEntry{day: e.dayOf(ev.Start), sec: secEvents, md: md + block(ev.Body)}
 }
 
 func (e *exporter) imageEntry(im *store.Image) vaultEntry {

@@ -246,6 +246,8 @@ type Dashboard struct {
 	// Today counts the messages received since midnight (person's zone).
 	Today     int
 	OpenTasks []store.Task
+	// Events are the next calendar events (see UpcomingEvents).
+	Events    []store.Event
 	Chats     []store.Chat
 	Summaries []store.Summary
 }
@@ -261,6 +263,9 @@ func (s *Service) Dashboard(ctx context.Context, userID, tz string) (Dashboard, 
 		return d, err
 	}
 	if d.OpenTasks, err = s.o.Store.OpenTasks(ctx, userID, 5); err != nil {
+		return d, err
+	}
+	if d.Events, err = s.UpcomingEvents(ctx, userID, 5); err != nil {
 		return d, err
 	}
 	chats, err := s.o.Store.ListChats(ctx, userID, store.AllChats, store.ListOptions{Limit: 6})

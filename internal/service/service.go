@@ -21,6 +21,7 @@ import (
 	"github.com/synapse-kb/synapse/internal/auth"
 	"github.com/synapse-kb/synapse/internal/jobs"
 	"github.com/synapse-kb/synapse/internal/media"
+	"github.com/synapse-kb/synapse/internal/realtime"
 	"github.com/synapse-kb/synapse/internal/store"
 	"github.com/synapse-kb/synapse/internal/whatsapp"
 )
@@ -38,6 +39,9 @@ type Options struct {
 	// Simulator is the simulated WhatsApp's control, set only with the sim
 	// engine.
 	Simulator whatsapp.Simulator
+	// Publisher announces changes made here (calendar events) to the
+	// person's realtime clients; nil announces nothing.
+	Publisher realtime.Publisher
 	// Transcriber reports whether voice memos can be transcribed.
 	Transcriber bool
 	// HistoryDays is how far back messages are kept from the phone's

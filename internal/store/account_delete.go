@@ -19,6 +19,7 @@ var ownedTables = []string{
 	"messages",                       // its trigger empties message_fts (SQLite)
 	"images", "voice_memos", "files", // 002, 019
 	"bookmarks", "tasks", "notes", "ideas", "locations", "summaries", // 002
+	"events",         // 022
 	"contact_names",  // 017
 	"chats",          // 001
 	"refresh_tokens", // 001

@@ -118,7 +118,7 @@ type Location struct {
 
 // Extracted is one item found by analysing a source, before it is stored.
 type Extracted struct {
-	Kind       domain.Kind // task, note, idea, location
+	Kind       domain.Kind // task, note, idea, location, event
 	Title      string
 	Body       string
 	Due        *time.Time
@@ -127,6 +127,13 @@ type Extracted struct {
 	Latitude   *float64
 	Longitude  *float64
 	URL        string
+	// Event fields, for domain.KindEvent: Start is required; TimeZone is
+	// the zone the wall times were read in.
+	Start    *time.Time
+	End      *time.Time
+	Place    string
+	People   []string
+	TimeZone string
 }
 
 type scanner interface{ Scan(...any) error }
@@ -207,9 +214,17 @@ func optFloat(f *float64) sql.NullFloat64 {
 	return sql.NullFloat64{Float64: *f, Valid: true}
 }
 
+// srcCols and srcVals insert an extracted item's source (the values of
+// insertItem's base, $1 to $13); the item's own values follow from $14.
+const (
+	srcCols = `id, user_id, source, source_key, ordinal, chat_id, message_id, voice_memo_id, created_at, updated_at, src_from, src_from_name, src_text, src_at`
+	srcVals = `$1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12, $13`
+)
+
 // AddExtracted stores the items found in one source. Analysing the same
 // source again stores nothing new (items are keyed by source and position).
-// It returns the items it stored, each a Task, Note, Idea or Location.
+// It returns the items it stored, each a Task, Note, Idea, Location or
+// Event.
 func (s *Store) AddExtracted(ctx context.Context, userID string, src Source, items []Extracted) (out []any, err error) {
 	err = s.WithTx(ctx, func(tx *Tx) error {
 		out, err = tx.AddExtracted(ctx, userID, src, items)
@@ -240,8 +255,6 @@ func (s *Store) insertItem(ctx context.Context, tx *sql.Tx, userID string, src S
 	sn := src.Snapshot
 	base := []any{id, userID, src.Kind, src.key(), ordinal, src.ChatID, src.MessageID, src.VoiceMemoID, now,
 		sn.From, sn.FromName, sn.Text, optSnapshotTime(sn.Time)}
-	const srcCols = `id, user_id, source, source_key, ordinal, chat_id, message_id, voice_memo_id, created_at, updated_at, src_from, src_from_name, src_text, src_at`
-	const srcVals = `$1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12, $13`
 	var row *sql.Row
 	switch it.Kind {
 	case domain.KindTask:
@@ -288,6 +301,8 @@ func (s *Store) insertItem(ctx context.Context, tx *sql.Tx, userID string, src S
 			return nil, fmt.Errorf("store: add location: %w", err)
 		}
 		return l, s.indexDoc(ctx, tx, userID, domain.KindLocation, l.ID, l.CreatedAt, l.Name+" "+l.Address)
+	case domain.KindEvent:
+		return s.insertEvent(ctx, tx, base, userID, it)
 	}
 	return nil, fmt.Errorf("store: unknown item kind %q", it.Kind)
 }

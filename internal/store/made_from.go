@@ -8,8 +8,8 @@ import (
 	"github.com/synapse-kb/synapse/internal/domain"
 )
 
-// Made is something Synapse made from a message: a task, note, idea or
-// place (also through the message's voice memo), a bookmark, an image or
+// Made is something Synapse made from a message: a task, note, idea,
+// place or event (also through the message's voice memo), a bookmark, an image or
 // the voice memo itself.
 type Made struct {
 	MessageID string      `json:"messageId"`
@@ -59,6 +59,7 @@ func (s *Store) MadeFrom(ctx context.Context, userID, chatID string, messageIDs 
 		itemsOf("notes", domain.KindNote, "title"),
 		itemsOf("ideas", domain.KindIdea, "title"),
 		itemsOf("locations", domain.KindLocation, "name"),
+		itemsOf("events", domain.KindEvent, "title"),
 		`SELECT bs.message_id, '` + string(domain.KindBookmark) + `', b.id, CASE WHEN b.title <> '' THEN b.title ELSE b.url END, b.created_at
 			FROM bookmark_shares bs JOIN bookmarks b ON b.id = bs.bookmark_id AND b.user_id = bs.user_id
 			WHERE bs.user_id = $1 AND bs.chat_id = $2 AND bs.message_id IN ` + ids,

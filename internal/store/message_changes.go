@@ -231,6 +231,7 @@ var derivedTables = []struct {
 	{domain.KindNote, "notes", "1 = 1"},
 	{domain.KindIdea, "ideas", "1 = 1"},
 	{domain.KindLocation, "locations", "1 = 1"},
+	{domain.KindEvent, "events", "1 = 1"},
 }
 
 // removeDerived deletes the user's items matching where (its parameters

@@ -52,6 +52,7 @@ type Usage struct {
 	Notes          int   `json:"notes"`
 	Ideas          int   `json:"ideas"`
 	Locations      int   `json:"locations"`
+	Events         int   `json:"events"`
 	Summaries      int   `json:"summaries"`
 	// TotalBytes adds up message text and media (media shared between
 	// messages is counted once per message).
@@ -73,9 +74,10 @@ func (s *Store) StorageUsage(ctx context.Context, userID string) (Usage, error) 
 		(SELECT COUNT(*) FROM notes WHERE user_id = $1),
 		(SELECT COUNT(*) FROM ideas WHERE user_id = $1),
 		(SELECT COUNT(*) FROM locations WHERE user_id = $1),
+		(SELECT COUNT(*) FROM events WHERE user_id = $1),
 		(SELECT COUNT(*) FROM summaries WHERE user_id = $1)`, userID).Scan(
 		&u.Messages, &u.MessageBytes, &u.Images, &u.ImageBytes, &u.VoiceMemos, &u.VoiceMemoBytes,
-		&u.Bookmarks, &u.Tasks, &u.Notes, &u.Ideas, &u.Locations, &u.Summaries)
+		&u.Bookmarks, &u.Tasks, &u.Notes, &u.Ideas, &u.Locations, &u.Events, &u.Summaries)
 	if err != nil {
 		return Usage{}, fmt.Errorf("store: storage usage: %w", err)
 	}

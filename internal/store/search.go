@@ -316,7 +316,7 @@ func (f searchFilter) filtered() bool {
 // came from one chat; $2 is the user.
 func docsOfChat(chat string) string {
 	var parts []string
-	for _, t := range []string{"tasks", "notes", "ideas", "locations", "images", "voice_memos", "summaries"} {
+	for _, t := range []string{"tasks", "notes", "ideas", "locations", "events", "images", "voice_memos", "summaries"} {
 		parts = append(parts, `SELECT id FROM `+t+` WHERE user_id = $2 AND chat_id = `+chat)
 	}
 	parts = append(parts, `SELECT bookmark_id FROM bookmark_shares WHERE user_id = $2 AND chat_id = `+chat)
@@ -574,6 +574,8 @@ func (s *Store) searchText(ctx context.Context, userID string, kind domain.Kind,
 		q = `SELECT chat_name || ' ' || day, text, chat_id FROM summaries WHERE user_id = $1 AND id = $2`
 	case domain.KindImage:
 		q = `SELECT sender_name, caption, chat_id FROM images WHERE user_id = $1 AND id = $2`
+	case domain.KindEvent:
+		q = `SELECT title, body || ' ' || place, chat_id FROM events WHERE user_id = $1 AND id = $2`
 	default:
 		return "", "", "", ErrNotFound
 	}

@@ -491,6 +491,10 @@ func (h *Handler) confirmDelete(kind domain.Kind) func(http.ResponseWriter, *htt
 			var l store.Location
 			l, err = h.o.Service.Place(ctx, v.User.ID, id)
 			name, path = l.Name, "locations"
+		case domain.KindEvent:
+			var e store.Event
+			e, err = h.o.Service.Event(ctx, v.User.ID, id)
+			name, path = e.Title, "events"
 		case domain.KindBookmark:
 			var b store.Bookmark
 			b, err = h.o.Service.Bookmark(ctx, v.User.ID, id)

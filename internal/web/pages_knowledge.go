@@ -294,6 +294,8 @@ func hitURL(x store.SearchHit) string {
 		return "/ideas/" + id + "/edit"
 	case domain.KindLocation:
 		return "/locations/" + id + "/edit"
+	case domain.KindEvent:
+		return "/events/" + id + "/edit"
 	case domain.KindVoiceMemo:
 		return "/voice-memos#v-" + id
 	case domain.KindSummary:

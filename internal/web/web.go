@@ -196,6 +196,13 @@ func (h *Handler) routes() {
 	m.HandleFunc("GET /locations/{id}/delete", h.page(h.confirmDelete(domain.KindLocation)))
 	m.HandleFunc("POST /locations/{id}/delete", h.action(h.deleteLocation))
 
+	m.HandleFunc("GET /events", h.eventsRoot(h.page(h.eventsPage)))
+	m.HandleFunc("POST /events", h.action(h.createEvent))
+	m.HandleFunc("GET /events/{id}/edit", h.page(h.editEventPage))
+	m.HandleFunc("POST /events/{id}", h.action(h.updateEvent))
+	m.HandleFunc("GET /events/{id}/delete", h.page(h.confirmDelete(domain.KindEvent)))
+	m.HandleFunc("POST /events/{id}/delete", h.action(h.deleteEvent))
+
 	m.HandleFunc("GET /settings", h.page(h.settingsPage))
 	m.HandleFunc("POST /settings", h.action(h.updateSettings))
 	m.HandleFunc("POST /settings/signout-everywhere", h.action(h.signOutEverywhere))
@@ -213,7 +220,8 @@ func (h *Handler) routes() {
 	m.HandleFunc("GET /admin/users/{user}/{op}", h.page(h.adminUserConfirm))
 	m.HandleFunc("POST /admin/users/{user}/{op}", h.action(h.adminUserOp))
 
-	m.HandleFunc("GET /events", h.events)
+	// The realtime stream; GET /events is the events page (see eventsRoot).
+	m.HandleFunc("GET /realtime", h.events)
 
 	m.HandleFunc("GET /media/images/{id}/thumbnail", h.media(h.imageThumbnail))
 	m.HandleFunc("GET /media/images/{id}/original", h.media(h.imageOriginal))

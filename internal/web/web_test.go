@@ -34,7 +34,7 @@ func TestHandlers(t *testing.T) {
 }
 
 // pages are every page of a signed-in person, for checks that apply to all.
-var pages = []string{"/", "/connect", "/chats", "/gallery", "/bookmarks", "/tasks", "/tasks?view=done", "/notes", "/ideas",
+var pages = []string{"/", "/connect", "/chats", "/gallery", "/bookmarks", "/tasks", "/tasks?view=done", "/events", "/events?view=past", "/notes", "/ideas",
 	"/locations", "/voice-memos", "/summaries", "/search", "/search?q=lunch", "/settings", "/admin"}
 
 var inlineScript = regexp.MustCompile(`(?i)<script(\s[^>]*)?>`)
@@ -393,12 +393,12 @@ func testAssets(t *testing.T, srv *apptest.Server) {
 // testEvents: the page's event stream needs the session cookie and starts
 // with the session status.
 func testEvents(t *testing.T, srv *apptest.Server) {
-	if r := newBrowser(t, srv).get("/events"); r.status != http.StatusUnauthorized {
+	if r := newBrowser(t, srv).get("/realtime"); r.status != http.StatusUnauthorized {
 		t.Fatalf("events signed out: %d", r.status)
 	}
 	a := newBrowser(t, srv)
 	u := a.signUp("ana.events@example.com")
-	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/events", nil)
+	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/realtime", nil)
 	for _, c := range a.c.Jar.Cookies(mustURL(t, srv.URL)) {
 		req.AddCookie(c)
 	}

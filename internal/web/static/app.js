@@ -333,7 +333,7 @@
     try { return JSON.parse(ev.data).data; } catch (e) { return null; }
   }
   function connect() {
-    es = new EventSource('/events');
+    es = new EventSource('/realtime');
     es.addEventListener('session.status', function (ev) {
       setStatus(data(ev));
       if (opened && liveTypes.length) {

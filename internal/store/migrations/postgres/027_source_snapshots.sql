@@ -1,4 +1,4 @@
--- Items outlive raw messages: each task, note, idea and place keeps a
+-- Items outlive raw messages: each task, note, idea, place and event keeps a
 -- snapshot of the words it came from (sender, time, text), and each
 -- bookmark share the text that shared it, so that "from a message" still
 -- shows its context once retention has removed the message. A pinned
@@ -70,4 +70,20 @@ UPDATE locations SET
     src_from_name = COALESCE((SELECT v.sender_name FROM voice_memos v WHERE v.user_id = locations.user_id AND v.id = locations.voice_memo_id), ''),
     src_text = COALESCE((SELECT v.transcript FROM voice_memos v WHERE v.user_id = locations.user_id AND v.id = locations.voice_memo_id), ''),
     src_at = (SELECT v.sent_at FROM voice_memos v WHERE v.user_id = locations.user_id AND v.id = locations.voice_memo_id)
+WHERE source = 'voice_memo';
+ALTER TABLE events ADD COLUMN src_from TEXT NOT NULL DEFAULT '';
+ALTER TABLE events ADD COLUMN src_from_name TEXT NOT NULL DEFAULT '';
+ALTER TABLE events ADD COLUMN src_text TEXT NOT NULL DEFAULT '';
+ALTER TABLE events ADD COLUMN src_at BIGINT;
+UPDATE events SET
+    src_from = COALESCE((SELECT m.sender FROM messages m WHERE m.user_id = events.user_id AND m.chat_id = events.chat_id AND m.id = events.message_id), ''),
+    src_from_name = COALESCE((SELECT m.sender_name FROM messages m WHERE m.user_id = events.user_id AND m.chat_id = events.chat_id AND m.id = events.message_id), ''),
+    src_text = COALESCE((SELECT m.text FROM messages m WHERE m.user_id = events.user_id AND m.chat_id = events.chat_id AND m.id = events.message_id), ''),
+    src_at = (SELECT m.ts FROM messages m WHERE m.user_id = events.user_id AND m.chat_id = events.chat_id AND m.id = events.message_id)
+WHERE source = 'message';
+UPDATE events SET
+    src_from = COALESCE((SELECT v.sender FROM voice_memos v WHERE v.user_id = events.user_id AND v.id = events.voice_memo_id), ''),
+    src_from_name = COALESCE((SELECT v.sender_name FROM voice_memos v WHERE v.user_id = events.user_id AND v.id = events.voice_memo_id), ''),
+    src_text = COALESCE((SELECT v.transcript FROM voice_memos v WHERE v.user_id = events.user_id AND v.id = events.voice_memo_id), ''),
+    src_at = (SELECT v.sent_at FROM voice_memos v WHERE v.user_id = events.user_id AND v.id = events.voice_memo_id)
 WHERE source = 'voice_memo';
