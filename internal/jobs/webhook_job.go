@@ -34,11 +34,15 @@ type WebhookOptions struct {
 const queueWebhooks = "webhooks"
 
 // WebhookDeliveryArgs is the job of one delivery (a row of
-// webhook_deliveries). It is unique while it waits or runs, so a replay of
-// a delivery already queued queues nothing more.
+// webhook_deliveries). It is unique while it waits or runs. A replay is a
+// job of its own (Replay is when it was asked for), so that it runs now
+// even when the delivery's earlier job has not quite finished or waits
+// for a later retry; whichever runs second finds the delivery succeeded
+// and sends nothing.
 type WebhookDeliveryArgs struct {
 	UserID     string `json:"user_id"`
 	DeliveryID string `json:"delivery_id"`
+	Replay     int64  `json:"replay,omitempty"`
 }
 
 func (WebhookDeliveryArgs) Kind() string { return "webhook_delivery" }
@@ -47,10 +51,10 @@ func (r *Runner) webhookOpts() *river.InsertOpts {
 	return &river.InsertOpts{Queue: queueWebhooks, MaxAttempts: r.d.Webhooks.MaxAttempts, UniqueOpts: whilePending}
 }
 
-func (r *Runner) webhookJobs(userID string, ids []string) []river.InsertManyParams {
+func (r *Runner) webhookJobs(userID string, ids []string, replay int64) []river.InsertManyParams {
 	out := make([]river.InsertManyParams, len(ids))
 	for i, id := range ids {
-		out[i] = river.InsertManyParams{Args: WebhookDeliveryArgs{UserID: userID, DeliveryID: id}, InsertOpts: r.webhookOpts()}
+		out[i] = river.InsertManyParams{Args: WebhookDeliveryArgs{UserID: userID, DeliveryID: id, Replay: replay}, InsertOpts: r.webhookOpts()}
 	}
 	return out
 }
@@ -91,7 +95,7 @@ func (r *Runner) EnqueueWebhookEvents(ctx context.Context, evs []webhooks.Event)
 		}
 		var params []river.InsertManyParams
 		for _, d := range ins {
-			params = append(params, r.webhookJobs(d.UserID, []string{d.ID})...)
+			params = append(params, r.webhookJobs(d.UserID, []string{d.ID}, 0)...)
 		}
 		return r.insertManyTx(ctx, tx, params)
 	})
@@ -99,8 +103,7 @@ func (r *Runner) EnqueueWebhookEvents(ctx context.Context, evs []webhooks.Event)
 
 // ReplayWebhookDeliveries queues deliveries of one of the person's
 // endpoints again: the ids given, or, with none, those matching the filter
-// (its Status and Since). It returns the ids queued. A delivery whose job
-// still waits (a retry later) is not queued twice.
+// (its Status and Since). It returns the ids queued.
 func (r *Runner) ReplayWebhookDeliveries(ctx context.Context, userID, endpointID string, ids []string, f store.DeliveryFilter) ([]string, error) {
 	var out []string
 	err := r.d.Store.WithTx(ctx, func(tx *store.Tx) error {
@@ -108,7 +111,7 @@ func (r *Runner) ReplayWebhookDeliveries(ctx context.Context, userID, endpointID
 		if out, err = tx.RequeueWebhookDeliveries(ctx, userID, endpointID, ids, f); err != nil {
 			return err
 		}
-		return r.insertManyTx(ctx, tx, r.webhookJobs(userID, out))
+		return r.insertManyTx(ctx, tx, r.webhookJobs(userID, out, r.d.Now().UnixNano()))
 	})
 	return out, err
 }
