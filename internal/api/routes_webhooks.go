@@ -60,17 +60,17 @@ func (s *Server) registerWebhooks() {
 		typed(s.createWebhook))
 	add(route{method: "GET", path: "/api/v1/webhooks/{id}", scope: auth.ScopeRead, summary: "One webhook endpoint"}, typed(s.getWebhook))
 	add(route{method: "PATCH", path: "/api/v1/webhooks/{id}", scope: auth.ScopeWrite,
-		summary: "Change a webhook endpoint (URL, description, events, enabled)",
+		summary:     "Change a webhook endpoint (URL, description, events, enabled)",
 		description: "Enabling an endpoint that Synapse disabled after continuous failure clears its failure record."}, typed(s.updateWebhook))
 	add(route{method: "DELETE", path: "/api/v1/webhooks/{id}", scope: auth.ScopeSession, status: http.StatusNoContent,
 		summary: "Delete a webhook endpoint and its delivery log"}, typed(s.deleteWebhook))
 	add(route{method: "POST", path: "/api/v1/webhooks/{id}/rotate-secret", scope: auth.ScopeSession, optionalBody: true,
-		summary: "Give a webhook endpoint a new secret",
+		summary:     "Give a webhook endpoint a new secret",
 		description: "The answer holds the new secret, shown this once. The previous secret keeps signing for 24 hours: meanwhile every request carries two signatures."},
 		typed(s.rotateWebhook))
 	add(route{method: "GET", path: "/api/v1/webhooks/{id}/deliveries", scope: auth.ScopeRead,
 		summary: "An endpoint's delivery log, newest first",
-		query: append([]param{{"status", "Only deliveries in this state: pending, retrying, succeeded, failed.", "string"}}, pageQuery...)},
+		query:   append([]param{{"status", "Only deliveries in this state: pending, retrying, succeeded, failed.", "string"}}, pageQuery...)},
 		typed(s.listDeliveries))
 	add(route{method: "GET", path: "/api/v1/webhooks/{id}/deliveries/{deliveryId}", scope: auth.ScopeRead,
 		summary: "One delivery"}, typed(s.getDelivery))
@@ -79,7 +79,7 @@ func (s *Server) registerWebhooks() {
 		description: "With the same webhook-id (receivers that processed it already ignore it), a fresh timestamp and signature."},
 		typed(s.replayDelivery))
 	add(route{method: "POST", path: "/api/v1/webhooks/{id}/deliveries/replay", scope: auth.ScopeWrite, status: http.StatusAccepted,
-		summary: "Send again every delivery in a state since a time",
+		summary:     "Send again every delivery in a state since a time",
 		description: "For instance {\"status\": \"failed\", \"since\": \"2026-01-02T15:04:05Z\"}; at most 1000 at a time."},
 		typed(s.replayDeliveries))
 }

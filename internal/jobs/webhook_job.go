@@ -183,10 +183,13 @@ func (w *webhookWorker) Work(ctx context.Context, job *river.Job[WebhookDelivery
 	}
 	if disabled {
 		r.d.Log.Warn("webhook endpoint disabled after continuous failure", "user_id", a.UserID, "endpoint_id", ep.ID)
+		if err := r.d.Store.FinishWebhookDelivery(ctx, a.UserID, d.ID, "endpoint disabled: "+webhooks.Describe(res.Err)); err != nil {
+			return err
+		}
 		if r.d.Publisher != nil {
 			r.d.Publisher.Publish(a.UserID, webhooks.EventDisabled, map[string]string{"id": ep.ID, "url": ep.URL, "reason": reason})
 		}
-		return r.d.Store.FinishWebhookDelivery(ctx, a.UserID, d.ID, "endpoint disabled: "+webhooks.Describe(res.Err))
+		return nil
 	}
 	if res.OK() {
 		return nil
