@@ -1,14 +1,14 @@
 package web
 
 import (
-	"github.com/synapse-kb/synapse/internal/service"
-	"fmt"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
+	"fmt"
+	"github.com/synapse-kb/synapse/internal/service"
 	"net/http"
 	"strings"
 	"time"
