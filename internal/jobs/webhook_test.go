@@ -286,20 +286,24 @@ func TestWebhooksTwoNodesDeliverEachEventOnce(t *testing.T) {
 }
 
 // BenchmarkWebhookDeliveries measures deliveries per second from publishing
-// to the receiver's acceptance (signing, River job, HTTP, delivery log) on
-// SQLite.
+// to the receiver's acceptance (signing, River job, HTTP to a local
+// receiver, delivery log), on each database.
 func BenchmarkWebhookDeliveries(b *testing.B) {
-	s := dbtest.Open(b, store.SQLite)
-	secret := webhooks.NewSecret()
-	recv := webhookstest.NewReceiver(b, secret)
-	n := startHookNode(b, s, recv, WebhookOptions{RetryBase: time.Second, MaxAttempts: 5, DisableAfter: time.Hour, Workers: 32})
-	ana := hookUser(b, s, "ana@example.com")
-	hookEndpoint(b, s, ana, recv.URL, secret, "task")
-	b.ResetTimer()
-	start := time.Now()
-	for i := range b.N {
-		n.f.Publish(ana.ID, "task", map[string]any{"id": fmt.Sprint("t", i), "title": "Buy milk"})
+	for _, d := range dbtest.Dialects {
+		b.Run(string(d), func(b *testing.B) {
+			s := dbtest.Open(b, d)
+			secret := webhooks.NewSecret()
+			recv := webhookstest.NewReceiver(b, secret)
+			n := startHookNode(b, s, recv, WebhookOptions{RetryBase: time.Second, MaxAttempts: 5, DisableAfter: time.Hour, Workers: 32})
+			ana := hookUser(b, s, "ana@example.com")
+			hookEndpoint(b, s, ana, recv.URL, secret, "task")
+			b.ResetTimer()
+			start := time.Now()
+			for i := range b.N {
+				n.f.Publish(ana.ID, "task", map[string]any{"id": fmt.Sprint("t", i), "title": "Buy milk"})
+			}
+			waitUntil(b, "every event arrived", 10*time.Minute, func() bool { return len(recv.Accepted()) == b.N })
+			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "deliveries/s")
+		})
 	}
-	waitUntil(b, "every event arrived", 10*time.Minute, func() bool { return len(recv.Accepted()) == b.N })
-	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "deliveries/s")
 }
