@@ -22,7 +22,7 @@ type createdWebhook struct {
 
 func waitUntilThat(t *testing.T, what string, ok func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(2 * time.Minute) // generous: -race on a busy machine
 	for !ok() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting until %s", what)
@@ -203,7 +203,14 @@ func testWebhooks(t *testing.T, d store.Dialect) {
 		return len(log.Items) == 3
 	})
 	recv.SetDown(false)
-	waitUntilThat(t, "every message arrives", func() bool { return len(recv.Accepted()) == 5 })
+	deadline := time.Now().Add(2 * time.Minute)
+	for len(recv.Accepted()) != 5 {
+		if time.Now().After(deadline) {
+			r := srv.Do("GET", base+"/deliveries", a.Token, nil)
+			t.Fatalf("timed out waiting until every message arrives: %d accepted, %d requests; log %s", len(recv.Accepted()), len(recv.Requests()), r.Body)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	for id, n := range recv.Accepted() {
 		if n != 1 {
 			t.Errorf("event %s processed %d times", id, n)
@@ -214,6 +221,10 @@ func testWebhooks(t *testing.T, d store.Dialect) {
 			t.Errorf("receiver refused a request: %v", rq.Err)
 		}
 	}
+	waitUntilThat(t, "every delivery is logged as succeeded", func() bool {
+		srv.Do("GET", base+"/deliveries?status=succeeded", a.Token, nil).JSON(t, &log)
+		return len(log.Items) == 5
+	})
 	// Bulk replay of what succeeded since the start.
 	r = srv.Do("POST", base+"/deliveries/replay", writer.Token, map[string]any{"status": "succeeded", "since": time.Now().Add(-time.Hour).Format(time.RFC3339)})
 	v.check("POST", srv.URL+base+"/deliveries/replay", nil, r)
