@@ -42,7 +42,7 @@ func testWebhooks(t *testing.T, d store.Dialect) {
 	dead := webhookstest.NewReceiver(t)
 	dead.SetDown(true)
 	srv := apptest.Start(t, apptest.Options{Dialect: d, Env: map[string]string{
-		"WEBHOOK_ALLOWED_HOSTS": recv.Host + "," + dead.Host, "WEBHOOK_RETRY_BASE": "20ms", "WEBHOOK_RETRY_MAX": "50ms",
+		"WEBHOOK_ALLOWED_HOSTS": recv.Host + "," + dead.Host, "WEBHOOK_RETRY_BASE": "200ms", "WEBHOOK_RETRY_MAX": "400ms",
 		"WEBHOOK_MAX_ATTEMPTS": "100", "WEBHOOK_DISABLE_AFTER": "1s",
 	}})
 	v := newDocValidator(t, srv)
