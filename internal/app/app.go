@@ -471,6 +471,9 @@ func (a *App) newPipeline(ctx context.Context, pub realtime.Publisher) error {
 		return err
 	}
 	a.Webhooks.SetEnqueuer(a.Jobs.EnqueueWebhookEvents)
+	// New messages become webhook deliveries in the ingest transaction.
+	a.Webhooks.Skip("message")
+	a.Ingest.AddHook(a.Jobs.WebhookIngestHook())
 	a.Ingest.AddHook(a.Jobs.IngestHook())
 	return nil
 }

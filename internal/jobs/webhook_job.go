@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -88,17 +89,67 @@ func (r *Runner) EnqueueWebhookEvents(ctx context.Context, evs []webhooks.Event)
 	if len(ds) == 0 {
 		return nil
 	}
-	return r.d.Store.WithTx(ctx, func(tx *store.Tx) error {
-		ins, err := tx.InsertWebhookDeliveries(ctx, ds)
-		if err != nil {
+	return r.d.Store.WithTx(ctx, func(tx *store.Tx) error { return r.insertDeliveries(ctx, tx, ds) })
+}
+
+// insertDeliveries stores deliveries and queues their jobs in tx.
+func (r *Runner) insertDeliveries(ctx context.Context, tx *store.Tx, ds []store.WebhookDelivery) error {
+	ins, err := tx.InsertWebhookDeliveries(ctx, ds)
+	if err != nil {
+		return err
+	}
+	var params []river.InsertManyParams
+	for _, d := range ins {
+		params = append(params, r.webhookJobs(d.UserID, []string{d.ID}, 0)...)
+	}
+	return r.insertManyTx(ctx, tx, params)
+}
+
+// WebhookIngestHook returns the ingest hook that stores each new message
+// as a delivery to its person's endpoints that want messages, with the
+// delivery's job, in the transaction that stores the message: a message
+// WhatsApp considers delivered is delivered to webhooks too, whatever
+// happens next. (The Fanout then skips "message" events; edits and
+// deletions still go through it.)
+func (r *Runner) WebhookIngestHook() store.IngestHook {
+	return func(ctx context.Context, sqlTx *sql.Tx, inserted []*store.IncomingMessage) error {
+		if r.d.Webhooks.Sender == nil || len(inserted) == 0 {
+			return nil
+		}
+		tx := r.d.Store.Join(sqlTx)
+		var users []string
+		for _, m := range inserted {
+			if !m.Edited && !slices.Contains(users, m.UserID) {
+				users = append(users, m.UserID)
+			}
+		}
+		eps, err := tx.EnabledWebhookEndpoints(ctx, users)
+		if err != nil || len(eps) == 0 {
 			return err
 		}
-		var params []river.InsertManyParams
-		for _, d := range ins {
-			params = append(params, r.webhookJobs(d.UserID, []string{d.ID}, 0)...)
+		var ds []store.WebhookDelivery
+		for _, m := range inserted {
+			if m.Edited {
+				continue
+			}
+			var ev webhooks.Event
+			for _, ep := range eps {
+				if ep.UserID != m.UserID || !slices.Contains(ep.Events, "message") {
+					continue
+				}
+				if ev.ID == "" {
+					if ev, _, err = webhooks.NewEvent(m.UserID, "message", r.d.Now(), &m.Message); err != nil {
+						return fmt.Errorf("jobs: webhook event: %w", err)
+					}
+				}
+				ds = append(ds, store.WebhookDelivery{UserID: m.UserID, EndpointID: ep.ID, EventID: ev.ID, EventType: ev.Type, Payload: string(ev.Body)})
+			}
 		}
-		return r.insertManyTx(ctx, tx, params)
-	})
+		if len(ds) == 0 {
+			return nil
+		}
+		return r.insertDeliveries(ctx, tx, ds)
+	}
 }
 
 // ReplayWebhookDeliveries queues deliveries of one of the person's

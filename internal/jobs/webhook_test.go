@@ -2,7 +2,10 @@ package jobs
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -281,6 +284,49 @@ func TestWebhooksTwoNodesDeliverEachEventOnce(t *testing.T) {
 	if ds := deliveries(t, s2, ana, ep.ID); len(ds) != 30 {
 		t.Fatalf("%d deliveries, want 30", len(ds))
 	}
+}
+
+// New messages become deliveries in the transaction that stores them (no
+// window in memory): stored when IngestMessages returns, once however often
+// WhatsApp redelivers the message, and not at all when the ingest rolls back.
+func TestWebhookDeliveriesCommitWithTheMessage(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *store.Store) {
+		secret := webhooks.NewSecret()
+		recv := webhookstest.NewReceiver(t, secret)
+		n := startHookNode(t, s, recv, WebhookOptions{RetryBase: 20 * time.Millisecond, MaxAttempts: 10, DisableAfter: time.Hour})
+		ana := hookUser(t, s, "ana@example.com")
+		ep := hookEndpoint(t, s, ana, recv.URL, secret, "message")
+		hook := n.r.WebhookIngestHook()
+		m := func(id string) *store.IncomingMessage {
+			return &store.IncomingMessage{UserID: ana.ID, Message: store.Message{ChatID: "1@s.whatsapp.net", ID: id, From: "1@s.whatsapp.net",
+				Type: "text", Text: "hello " + id, Timestamp: time.Now()}}
+		}
+		ctx := context.Background()
+		for range 2 { // the second time is WhatsApp redelivering it
+			if err := s.IngestMessages(ctx, []*store.IncomingMessage{m("M1")}, hook); err != nil {
+				t.Fatal(err)
+			}
+			if ds := deliveries(t, s, ana, ep.ID); len(ds) != 1 || ds[0].EventType != "message" {
+				t.Fatalf("deliveries right after the ingest: %+v", ds)
+			}
+		}
+		failing := func(ctx context.Context, tx *sql.Tx, in []*store.IncomingMessage) error {
+			if err := hook(ctx, tx, in); err != nil {
+				return err
+			}
+			return errors.New("the ingest fails after the hook")
+		}
+		if err := s.IngestMessages(ctx, []*store.IncomingMessage{m("M2")}, failing); err == nil {
+			t.Fatal("ingest did not fail")
+		}
+		if ds := deliveries(t, s, ana, ep.ID); len(ds) != 1 {
+			t.Fatalf("a rolled-back message left %d deliveries", len(ds))
+		}
+		waitUntil(t, "the message arrives", 20*time.Second, func() bool { return len(recv.Accepted()) == 1 })
+		if rq := recv.Requests()[0]; !strings.Contains(string(rq.Body), "hello M1") {
+			t.Fatalf("body %s", rq.Body)
+		}
+	})
 }
 
 // BenchmarkWebhookDeliveries measures deliveries per second from publishing

@@ -149,6 +149,19 @@ func (s *Store) ListWebhookEndpoints(ctx context.Context, userID string) ([]Webh
 
 // EnabledWebhookEndpoints returns the enabled endpoints of the given users.
 func (s *Store) EnabledWebhookEndpoints(ctx context.Context, userIDs []string) ([]WebhookEndpoint, error) {
+	return s.enabledWebhookEndpoints(ctx, s.r, userIDs)
+}
+
+// EnabledWebhookEndpoints is the Store's method inside the transaction.
+func (t *Tx) EnabledWebhookEndpoints(ctx context.Context, userIDs []string) ([]WebhookEndpoint, error) {
+	return t.s.enabledWebhookEndpoints(ctx, t.tx, userIDs)
+}
+
+type queryer interface {
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+}
+
+func (s *Store) enabledWebhookEndpoints(ctx context.Context, db queryer, userIDs []string) ([]WebhookEndpoint, error) {
 	if len(userIDs) == 0 {
 		return nil, nil
 	}
@@ -159,11 +172,15 @@ func (s *Store) EnabledWebhookEndpoints(ctx context.Context, userIDs []string) (
 	for _, u := range userIDs {
 		args = append(args, u)
 	}
-	return s.queryWebhookEndpoints(ctx, b.String(), args...)
+	return queryWebhookEndpoints(ctx, db, b.String(), args...)
 }
 
 func (s *Store) queryWebhookEndpoints(ctx context.Context, q string, args ...any) ([]WebhookEndpoint, error) {
-	rows, err := s.r.QueryContext(ctx, q, args...)
+	return queryWebhookEndpoints(ctx, s.r, q, args...)
+}
+
+func queryWebhookEndpoints(ctx context.Context, db queryer, q string, args ...any) ([]WebhookEndpoint, error) {
+	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list webhook endpoints: %w", err)
 	}

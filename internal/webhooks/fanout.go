@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -52,6 +53,10 @@ type Fanout struct {
 	dropped atomic.Int64
 	now     func() time.Time
 
+	// skip are the event types offered elsewhere (new messages, in the
+	// ingest transaction).
+	skip atomic.Pointer[[]string]
+
 	mu      sync.Mutex
 	running bool
 	stop    chan struct{}
@@ -73,6 +78,11 @@ func NewFanout(next realtime.Publisher, log *slog.Logger, buffer int) *Fanout {
 // SetEnqueuer sets where events go; until it is set, nothing is kept.
 func (f *Fanout) SetEnqueuer(e Enqueuer) { f.enqueue.Store(&e) }
 
+// Skip leaves events of the given types to another path (call before
+// Start): new messages are stored as deliveries in the ingest transaction
+// itself (jobs.Runner.WebhookIngestHook).
+func (f *Fanout) Skip(types ...string) { f.skip.Store(&types) }
+
 // Dropped counts events lost to a full buffer.
 func (f *Fanout) Dropped() int64 { return f.dropped.Load() }
 
@@ -81,28 +91,47 @@ func (f *Fanout) Publish(userID, typ string, data any) {
 	if f.next != nil {
 		f.next.Publish(userID, typ, data)
 	}
-	name, ok := EventName(typ)
-	if !ok || f.enqueue.Load() == nil {
+	if sk := f.skip.Load(); sk != nil && slices.Contains(*sk, typ) {
 		return
 	}
-	ev := Event{ID: "evt_" + store.NewID(), UserID: userID, Type: typ, Name: name, At: f.now().UTC()}
+	if f.enqueue.Load() == nil {
+		return
+	}
+	ev, ok, err := NewEvent(userID, typ, f.now(), data)
+	if !ok {
+		return
+	}
+	if err != nil {
+		f.log.Error("webhooks: encode event", "type", typ, "err", err)
+		return
+	}
+	select {
+	case f.c <- ev:
+	default:
+		// Logged for the first drop and then every thousandth, so that a
+		// burst does not flood the log.
+		if n := f.dropped.Add(1); n == 1 || n%1000 == 0 {
+			f.log.Error("webhooks: event buffer full; events not delivered to webhooks", "dropped_total", n, "user_id", userID, "type", typ)
+		}
+	}
+}
+
+// NewEvent makes the event of a realtime event type with a new id, and
+// false for types webhooks do not carry.
+func NewEvent(userID, typ string, at time.Time, data any) (Event, bool, error) {
+	name, ok := EventName(typ)
+	if !ok {
+		return Event{}, false, nil
+	}
+	ev := Event{ID: "evt_" + store.NewID(), UserID: userID, Type: typ, Name: name, At: at.UTC()}
 	body, err := json.Marshal(struct {
 		ID        string    `json:"id"`
 		Type      string    `json:"type"`
 		Timestamp time.Time `json:"timestamp"`
 		Data      any       `json:"data"`
 	}{ev.ID, typ, ev.At, data})
-	if err != nil {
-		f.log.Error("webhooks: encode event", "type", typ, "err", err)
-		return
-	}
 	ev.Body = body
-	select {
-	case f.c <- ev:
-	default:
-		f.dropped.Add(1)
-		f.log.Error("webhooks: event buffer full; event not delivered to webhooks", "user_id", userID, "type", typ)
-	}
+	return ev, true, err
 }
 
 // Start hands events to the Enqueuer until Stop.
