@@ -44,7 +44,8 @@ type Enqueuer func(ctx context.Context, evs []Event) error
 // between its publication (after the write that made it has committed) and
 // its enqueueing, normally for milliseconds: events published while the
 // buffer is full, or in the instant of a crash, are not delivered (they are
-// counted and logged).
+// counted and logged). New messages, the bulk of events, skip this path
+// (Skip): they are stored as deliveries in the ingest transaction.
 type Fanout struct {
 	next    realtime.Publisher
 	log     *slog.Logger
