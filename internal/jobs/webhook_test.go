@@ -160,6 +160,15 @@ func TestWebhooksSurviveAReceiverOutage(t *testing.T) {
 				t.Errorf("request refused by the receiver: %v (%s)", rq.Err, rq.Body)
 			}
 		}
+		// The log follows the receiver's answer.
+		waitUntil(t, "every delivery is logged as succeeded", 30*time.Second, func() bool {
+			for _, d := range deliveries(t, s, ana, ep.ID) {
+				if d.Status != store.DeliverySucceeded {
+					return false
+				}
+			}
+			return true
+		})
 		for _, d := range deliveries(t, s, ana, ep.ID) {
 			if d.Status != store.DeliverySucceeded || d.ResponseCode != 204 || d.Error != "" {
 				t.Errorf("delivery %+v", d)
