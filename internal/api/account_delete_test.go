@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -111,9 +112,13 @@ func TestDeleteAccount(t *testing.T) {
 
 // fillAccount gives a user data of every kind: items, a bookmark, chats
 // with messages, an image, a voice memo, a document, a place from a
-// message, a summary, a web session and a calendar feed.
-func fillAccount(t *testing.T, srv *apptest.Server, u apptest.User, phone string) {
+// message, a summary, a web session, a calendar feed and a webhook endpoint.
+func fillAccount(t *testing.T, srv *apptest.Server, u apptest.User, phone, hook string) {
 	t.Helper()
+	// A webhook endpoint, so that its deliveries are made too.
+	if r := srv.Do("POST", "/api/v1/webhooks", u.Token, map[string]any{"url": hook, "events": []string{"message", "task"}}); r.Status != http.StatusCreated {
+		t.Fatalf("POST /api/v1/webhooks: %d %s", r.Status, r.Body)
+	}
 	for _, c := range []struct {
 		path string
 		body map[string]any
@@ -150,12 +155,14 @@ func fillAccount(t *testing.T, srv *apptest.Server, u apptest.User, phone string
 }
 
 func testDeleteAccount(t *testing.T, d store.Dialect) {
-	srv := apptest.Start(t, apptest.Options{Dialect: d})
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) }))
+	defer hook.Close()
+	srv := apptest.Start(t, apptest.Options{Dialect: d, Env: map[string]string{"WEBHOOK_ALLOWED_HOSTS": strings.TrimPrefix(hook.URL, "http://")}})
 	admin := srv.Register("admin@example.com") // the first account administers the install
 	ana, bruno, carla := srv.Register("ana@example.com"), srv.Register("bruno@example.com"), srv.Register("carla@example.com")
-	fillAccount(t, srv, ana, "5511900000001")
-	fillAccount(t, srv, bruno, "5511900000002")
-	fillAccount(t, srv, carla, "5511900000003")
+	fillAccount(t, srv, ana, "5511900000001", hook.URL)
+	fillAccount(t, srv, bruno, "5511900000002", hook.URL)
+	fillAccount(t, srv, carla, "5511900000003", hook.URL)
 	db := srv.App.Store.DB()
 	mediaDir := filepath.Join(srv.App.Config.DataDir, "media")
 
@@ -168,7 +175,7 @@ func testDeleteAccount(t *testing.T, d store.Dialect) {
 		var n int
 		return db.QueryRow(`SELECT COUNT(*) FROM river_job WHERE state IN ('running', 'available', 'retryable', 'pending')`).Scan(&n) == nil && n == 0
 	})
-	if got := rowsMentioning(t, db, d, ana.ID); len(got) < 15 {
+	if got := rowsMentioning(t, db, d, ana.ID); len(got) < 15 || got["webhook_endpoints"] == 0 || got["webhook_deliveries"] == 0 {
 		t.Fatalf("ana's data is in only %v; the test does not cover enough", got)
 	}
 	if len(filesOf(t, mediaDir, ana.ID)) == 0 {

@@ -83,6 +83,9 @@ func toProblem(err error) (*Problem, time.Duration) {
 	case errors.Is(err, service.ErrTooManyTokens):
 		return problem(http.StatusConflict, "too-many-tokens", "Too many tokens",
 			fmt.Sprintf("you have %d personal access tokens, the most allowed; revoke one first", service.MaxAccessTokens)), 0
+	case errors.Is(err, service.ErrTooManyWebhooks):
+		return problem(http.StatusConflict, "too-many-webhooks", "Too many webhook endpoints",
+			fmt.Sprintf("you have %d webhook endpoints, the most allowed; delete one first", service.MaxWebhookEndpoints)), 0
 	case errors.Is(err, auth.ErrBadCredentials):
 		return problem(http.StatusUnauthorized, "invalid-credentials", "Invalid credentials", "wrong e-mail or password"), 0
 	case errors.Is(err, auth.ErrInvalidRefreshToken):

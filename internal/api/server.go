@@ -190,6 +190,7 @@ func New(o Options) (*Server, error) {
 	s.registerKnowledge()
 	s.registerEvents()
 	s.registerTokens()
+	s.registerWebhooks()
 	s.registerExport()
 	s.registerCalendar()
 	if o.Service.Simulated() {

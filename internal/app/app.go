@@ -43,6 +43,7 @@ import (
 	"github.com/synapse-kb/synapse/internal/sessions"
 	"github.com/synapse-kb/synapse/internal/store"
 	"github.com/synapse-kb/synapse/internal/web"
+	"github.com/synapse-kb/synapse/internal/webhooks"
 	"github.com/synapse-kb/synapse/internal/whatsapp"
 	"github.com/synapse-kb/synapse/internal/whatsapp/meow"
 	"github.com/synapse-kb/synapse/internal/whatsapp/sim"
@@ -64,6 +65,9 @@ type App struct {
 	Sim   *sim.Engine // set with the sim engine
 	Jobs  *jobs.Runner
 	Blobs media.Blobs
+	// Webhooks is the publisher every component publishes through: it
+	// offers the events to the person's webhook endpoints.
+	Webhooks *webhooks.Fanout
 	// Service holds every use case; API, Web and MCP are its adapters.
 	Service  *service.Service
 	API      *api.Server
@@ -207,6 +211,12 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, version stri
 		a.Registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "synapse_cluster_dropped_events_total", Help: "Realtime events for other nodes dropped because the queue was full."},
 			func() float64 { return float64(a.Cluster.Stats().DroppedEvents) }))
 	}
+	// Events are offered to webhooks where they are made, before they
+	// cross to other nodes, so that each is delivered once.
+	a.Webhooks = webhooks.NewFanout(pub, log.With("component", "webhooks"), 0)
+	pub = a.Webhooks
+	a.Registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "synapse_webhook_events_dropped_total", Help: "Events not offered to webhooks because the buffer was full."},
+		func() float64 { return float64(a.Webhooks.Dropped()) }))
 	a.Ingest = ingest.New(ingest.Options{Store: st, Publisher: pub, Log: log.With("component", "ingest"), Metrics: a.Registry})
 
 	engine, err := a.newEngine()
@@ -231,7 +241,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, version stri
 	}
 	so := service.Options{Store: st, Auth: a.Auth, Sessions: a.Sessions, Jobs: a.Jobs, Publisher: pub,
 		Blobs: a.Blobs, Transcriber: cfg.TranscribeBaseURL != "", HistoryDays: cfg.HistoryDays,
-		PublicURL: cfg.PublicURL, Log: log.With("component", "service")}
+		PublicURL: cfg.PublicURL, WebhookAllowedHosts: cfg.WebhookAllowedHosts, Log: log.With("component", "service")}
 	if a.Sim != nil {
 		so.Simulator = a.Sim // only when set: a nil *sim.Engine would be a non-nil interface
 	}
@@ -459,10 +469,20 @@ func (a *App) newPipeline(ctx context.Context, pub realtime.Publisher) error {
 		d.Analyser, d.Summariser = an, sum
 		a.Log.Info("analysis and summaries use a language model", "provider", cfg.LLMBaseURL, "model", cfg.LLMModel)
 	}
+	sender, err := webhooks.NewSender(webhooks.SenderOptions{AllowedHosts: cfg.WebhookAllowedHosts, Timeout: cfg.WebhookTimeout})
+	if err != nil {
+		return &config.Error{Var: "WEBHOOK_ALLOWED_HOSTS", Msg: err.Error()}
+	}
+	d.Webhooks = jobs.WebhookOptions{Sender: sender, RetryBase: cfg.WebhookRetryBase, RetryMax: cfg.WebhookRetryMax,
+		MaxAttempts: cfg.WebhookMaxAttempts, DisableAfter: cfg.WebhookDisableAfter}
 	a.Jobs, err = jobs.New(ctx, d, jobs.Options{})
 	if err != nil {
 		return err
 	}
+	a.Webhooks.SetEnqueuer(a.Jobs.EnqueueWebhookEvents)
+	// New messages become webhook deliveries in the ingest transaction.
+	a.Webhooks.Skip("message")
+	a.Ingest.AddHook(a.Jobs.WebhookIngestHook())
 	a.Ingest.AddHook(a.Jobs.IngestHook())
 	return nil
 }
@@ -509,6 +529,7 @@ func (a *App) Start(ln net.Listener) {
 	ctx, cancel := context.WithCancel(context.Background())
 	a.cancel = cancel
 	a.Ingest.Start()
+	a.Webhooks.Start()
 	a.srv = &http.Server{
 		// Clients that read or send slower than SYNAPSE_MIN_TRANSFER_RATE
 		// are cut off (streams keep their own liveness).
@@ -578,6 +599,12 @@ func (a *App) closeAll() {
 	}
 	if a.Ingest != nil {
 		a.Ingest.Close()
+	}
+	if a.Webhooks != nil {
+		// Events published until now are still offered to webhooks.
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		a.Webhooks.Stop(ctx)
+		cancel()
 	}
 	for i := len(a.closers) - 1; i >= 0; i-- {
 		a.closers[i]()

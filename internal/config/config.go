@@ -139,6 +139,23 @@ type Config struct {
 	// LinkPreviewAllowedHosts are host:port pairs the link-preview fetcher
 	// may reach although its SSRF rules would refuse them.
 	LinkPreviewAllowedHosts []string
+
+	// WebhookTimeout bounds one request to a webhook endpoint
+	// (WEBHOOK_TIMEOUT, 10s).
+	WebhookTimeout time.Duration
+	// WebhookRetryBase is the wait before a failed delivery's second
+	// attempt; each later wait doubles up to WebhookRetryMax, with jitter
+	// (WEBHOOK_RETRY_BASE 10s, WEBHOOK_RETRY_MAX 6h).
+	WebhookRetryBase, WebhookRetryMax time.Duration
+	// WebhookMaxAttempts is how many attempts a delivery gets
+	// (WEBHOOK_MAX_ATTEMPTS, 15).
+	WebhookMaxAttempts int
+	// WebhookDisableAfter is how long an endpoint may fail without a
+	// success before it is disabled (WEBHOOK_DISABLE_AFTER, 24h).
+	WebhookDisableAfter time.Duration
+	// WebhookAllowedHosts are host:port pairs webhooks may reach although
+	// the SSRF rules would refuse them (WEBHOOK_ALLOWED_HOSTS).
+	WebhookAllowedHosts []string
 }
 
 // SQLitePath returns the SQLite database file when the configuration selects
@@ -223,6 +240,13 @@ func Load(getenv func(string) string) (*Config, error) {
 		LLMAPIKey:               p.secret("LLM_API_KEY"),
 		LLMModel:                p.str("LLM_MODEL", ""),
 		LinkPreviewAllowedHosts: p.list("LINK_PREVIEW_ALLOWED_HOSTS"),
+
+		WebhookTimeout:      p.duration("WEBHOOK_TIMEOUT", 10*time.Second),
+		WebhookRetryBase:    p.duration("WEBHOOK_RETRY_BASE", 10*time.Second),
+		WebhookRetryMax:     p.duration("WEBHOOK_RETRY_MAX", 6*time.Hour),
+		WebhookMaxAttempts:  int(p.int64("WEBHOOK_MAX_ATTEMPTS", 15)),
+		WebhookDisableAfter: p.duration("WEBHOOK_DISABLE_AFTER", 24*time.Hour),
+		WebhookAllowedHosts: p.list("WEBHOOK_ALLOWED_HOSTS"),
 	}
 	if p.err != nil {
 		return nil, p.err
@@ -331,6 +355,22 @@ func (c *Config) Validate() error {
 		if _, port, err := net.SplitHostPort(h); err != nil || port == "" {
 			return &Error{"LINK_PREVIEW_ALLOWED_HOSTS", fmt.Sprintf("%q is not host:port", h)}
 		}
+	}
+	for _, h := range c.WebhookAllowedHosts {
+		if _, port, err := net.SplitHostPort(h); err != nil || port == "" {
+			return &Error{"WEBHOOK_ALLOWED_HOSTS", fmt.Sprintf("%q is not host:port", h)}
+		}
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"WEBHOOK_TIMEOUT", c.WebhookTimeout}, {"WEBHOOK_RETRY_BASE", c.WebhookRetryBase}, {"WEBHOOK_RETRY_MAX", c.WebhookRetryMax}, {"WEBHOOK_DISABLE_AFTER", c.WebhookDisableAfter}} {
+		if d.v <= 0 {
+			return &Error{d.name, "must be a positive duration"}
+		}
+	}
+	if c.WebhookMaxAttempts < 1 || c.WebhookMaxAttempts > 100 {
+		return &Error{"WEBHOOK_MAX_ATTEMPTS", "must be between 1 and 100"}
 	}
 	return nil
 }

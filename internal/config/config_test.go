@@ -31,6 +31,10 @@ func TestDefaults(t *testing.T) {
 	if c, err := Load(env(map[string]string{"SYNAPSE_METRICS_PUBLIC": "true"})); err != nil || !c.MetricsPublic {
 		t.Fatalf("opt-in to public metrics: %v", err)
 	}
+	if c.WebhookTimeout != 10*time.Second || c.WebhookRetryBase != 10*time.Second || c.WebhookRetryMax != 6*time.Hour ||
+		c.WebhookMaxAttempts != 15 || c.WebhookDisableAfter != 24*time.Hour || len(c.WebhookAllowedHosts) != 0 {
+		t.Fatalf("webhook defaults: %+v", c)
+	}
 	if len(c.SimQRTimeouts) != 6 || c.SimQRTimeouts[0] != time.Minute || c.SimQRTimeouts[1] != 20*time.Second {
 		t.Fatalf("QR timeouts %v", c.SimQRTimeouts)
 	}
@@ -53,6 +57,11 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		{map[string]string{"LLM_BASE_URL": "ftp://x", "LLM_MODEL": "m"}, "LLM_BASE_URL"},
 		{map[string]string{"SYNAPSE_TRUSTED_PROXIES": "10.0.0.0/33"}, "SYNAPSE_TRUSTED_PROXIES"},
 		{map[string]string{"LINK_PREVIEW_ALLOWED_HOSTS": "localhost"}, "LINK_PREVIEW_ALLOWED_HOSTS"},
+		{map[string]string{"WEBHOOK_ALLOWED_HOSTS": "localhost"}, "WEBHOOK_ALLOWED_HOSTS"},
+		{map[string]string{"WEBHOOK_TIMEOUT": "0s"}, "WEBHOOK_TIMEOUT"},
+		{map[string]string{"WEBHOOK_RETRY_BASE": "soon"}, "WEBHOOK_RETRY_BASE"},
+		{map[string]string{"WEBHOOK_DISABLE_AFTER": "-1h"}, "WEBHOOK_DISABLE_AFTER"},
+		{map[string]string{"WEBHOOK_MAX_ATTEMPTS": "0"}, "WEBHOOK_MAX_ATTEMPTS"},
 		{map[string]string{"SIM_QR_TIMEOUTS": "1s,-2s"}, "SIM_QR_TIMEOUTS"},
 		{map[string]string{"JWT_SECRET": "x", "JWT_SECRET_FILE": "/y"}, "JWT_SECRET_FILE"},
 		{map[string]string{"JWT_SECRET_FILE": "/does/not/exist"}, "JWT_SECRET_FILE"},

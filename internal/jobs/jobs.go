@@ -67,6 +67,8 @@ type Deps struct {
 	AutoDownloadBytes int64
 	// RetentionDays is how long messages are kept.
 	RetentionDays int
+	// Webhooks delivers events to people's endpoints (Sender nil: none).
+	Webhooks WebhookOptions
 	// Now replaces the clock (tests).
 	Now func() time.Time
 }
@@ -143,6 +145,23 @@ func New(ctx context.Context, d Deps, o Options) (*Runner, error) {
 	if d.RetentionDays <= 0 {
 		d.RetentionDays = 3
 	}
+	w := &d.Webhooks
+	if w.RetryBase <= 0 {
+		w.RetryBase = 10 * time.Second
+	}
+	if w.RetryMax <= 0 {
+		w.RetryMax = 6 * time.Hour
+	}
+	w.RetryMax = max(w.RetryMax, w.RetryBase)
+	if w.MaxAttempts <= 0 {
+		w.MaxAttempts = 15
+	}
+	if w.DisableAfter <= 0 {
+		w.DisableAfter = 24 * time.Hour
+	}
+	if w.Workers <= 0 {
+		w.Workers = 16
+	}
 	if o.PollInterval <= 0 {
 		o.PollInterval = 50 * time.Millisecond
 	}
@@ -193,12 +212,14 @@ func New(ctx context.Context, d Deps, o Options) (*Runner, error) {
 	river.AddWorker(workers, &dailySummariesWorker{r: r})
 	river.AddWorker(workers, &retentionWorker{r: r})
 	river.AddWorker(workers, &sweepWorker{r: r})
+	river.AddWorker(workers, &webhookWorker{r: r})
 	cfg := &river.Config{
 		Queues: map[string]river.QueueConfig{
 			river.QueueDefault: {MaxWorkers: o.DefaultWorkers},
 			queueMedia:         {MaxWorkers: o.MediaWorkers},
 			queueLinks:         {MaxWorkers: o.LinkWorkers},
 			queueAI:            {MaxWorkers: o.AIWorkers},
+			queueWebhooks:      {MaxWorkers: d.Webhooks.Workers},
 		},
 		Workers:              workers,
 		FetchPollInterval:    o.PollInterval,

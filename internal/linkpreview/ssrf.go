@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
 	"net/netip"
+	"net/url"
 	"strings"
 	"syscall"
 	"time"
@@ -236,4 +238,58 @@ func allowedHosts(list []string) (map[string]bool, error) {
 		m[hostPortKey(host, port)] = true
 	}
 	return m, nil
+}
+
+// GuardedTransport returns an HTTP transport that dials only what the
+// fetcher may dial: public addresses, checked after DNS on every
+// connection, and the exact host:port pairs of allowedHosts. It never uses
+// a proxy. Other components that reach URLs people give (webhooks) use it,
+// so that one rule guards every outgoing request.
+func GuardedTransport(hosts []string, lookup func(ctx context.Context, host string) ([]net.IP, error)) (*http.Transport, error) {
+	allowed, err := allowedHosts(hosts)
+	if err != nil {
+		return nil, err
+	}
+	d := newDialer(allowed, lookup)
+	return &http.Transport{
+		Proxy:                  nil,
+		DialContext:            d.DialContext,
+		ForceAttemptHTTP2:      true,
+		MaxIdleConns:           64,
+		MaxIdleConnsPerHost:    8,
+		IdleConnTimeout:        30 * time.Second,
+		TLSHandshakeTimeout:    5 * time.Second,
+		ExpectContinueTimeout:  time.Second,
+		MaxResponseHeaderBytes: 64 << 10,
+	}, nil
+}
+
+// ParseURL accepts an absolute http(s) URL with a valid host, as Fetch
+// does (internationalised host names in ASCII, credentials and fragment
+// dropped); anything else is ErrInvalidURL or ErrUnsupportedScheme.
+func ParseURL(raw string) (*url.URL, error) { return parseURL(raw) }
+
+// Refused reports whether a URL's host is refused before any lookup: a
+// literal address outside the public ones, or a name that always means
+// this machine, unless its host:port is among allowedHosts. (Names are
+// checked again, after DNS, on every dial.)
+func Refused(u *url.URL, hosts []string) bool {
+	allowed, err := allowedHosts(hosts)
+	if err != nil {
+		return true
+	}
+	port := u.Port()
+	if port == "" {
+		port = "80"
+		if u.Scheme == "https" {
+			port = "443"
+		}
+	}
+	if allowed[hostPortKey(u.Hostname(), port)] {
+		return false
+	}
+	if a, err := netip.ParseAddr(u.Hostname()); err == nil {
+		return !PublicAddr(a)
+	}
+	return localName(u.Hostname())
 }

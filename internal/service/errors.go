@@ -29,6 +29,9 @@ var (
 	// ErrTooManyTokens means the person already has MaxAccessTokens
 	// personal access tokens; they revoke one to make another.
 	ErrTooManyTokens = errors.New("service: too many personal access tokens; revoke one first")
+	// ErrTooManyWebhooks means the person already has MaxWebhookEndpoints
+	// endpoints.
+	ErrTooManyWebhooks = errors.New("service: too many webhook endpoints; delete one first")
 )
 
 // ErrorID is a short random id under which a failure is logged, for the

@@ -34,6 +34,9 @@ type Options struct {
 	// Jobs queues follow-up work; without it the use cases that need it
 	// answer ErrUnavailable.
 	Jobs *jobs.Runner
+	// WebhookAllowedHosts are the host:port pairs webhook endpoints may
+	// name although the SSRF rules refuse them (WEBHOOK_ALLOWED_HOSTS).
+	WebhookAllowedHosts []string
 	// Blobs holds media files; without it media is not found.
 	Blobs media.Blobs
 	// Simulator is the simulated WhatsApp's control, set only with the sim

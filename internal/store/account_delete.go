@@ -13,6 +13,7 @@ import (
 // that, and TestDeleteUserLeavesNothing checks the catalog for tables this
 // list forgets. users itself comes last; cluster_nodes holds no user data.
 var ownedTables = []string{
+	"webhook_deliveries", "webhook_endpoints", // 021
 	"media_failures", // 007
 	"bookmark_shares",
 	"search_docs",                    // its trigger empties search_fts (SQLite)

@@ -31,6 +31,10 @@ func (s *Store) WithTx(ctx context.Context, fn func(tx *Tx) error) error {
 	return s.InTx(ctx, func(tx *sql.Tx) error { return fn(&Tx{s: s, tx: tx}) })
 }
 
+// Join wraps a transaction the Store began (an IngestHook's), so that
+// other components write through its methods.
+func (s *Store) Join(tx *sql.Tx) *Tx { return &Tx{s: s, tx: tx} }
+
 // SQL is the underlying transaction, for River's InsertTx and JobCompleteTx.
 func (t *Tx) SQL() *sql.Tx { return t.tx }
 

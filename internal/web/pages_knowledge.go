@@ -13,6 +13,7 @@ import (
 	"github.com/synapse-kb/synapse/internal/domain"
 	"github.com/synapse-kb/synapse/internal/service"
 	"github.com/synapse-kb/synapse/internal/store"
+	"github.com/synapse-kb/synapse/internal/webhooks"
 )
 
 // Gallery.
@@ -322,6 +323,14 @@ type settingsData struct {
 	// the one just made or rotated, whose URL this page shows once.
 	Calendar    service.CalendarFeed
 	NewCalendar *service.CreatedCalendarFeed
+	// Webhooks are the person's endpoints with their recent deliveries;
+	// NewWebhook is the one just made or whose secret was just rotated,
+	// whose secret this page shows once.
+	Webhooks    []webhookView
+	NewWebhook  *service.WebhookEndpointWithSecret
+	WebhookForm webhookForm
+	// WebhookEvents are the event names an endpoint may receive.
+	WebhookEvents []string
 }
 
 // tokenForm is the form that makes a personal access token.
@@ -358,6 +367,14 @@ func (h *Handler) renderSettings(w http.ResponseWriter, r *http.Request, v *view
 	if d.TokenForm.Scopes == nil {
 		d.TokenForm = tokenForm{Scopes: map[string]bool{"read": true}, Days: "90"}
 	}
+	if d.Webhooks, err = h.webhookViews(r, v); err != nil {
+		h.fail(w, r, v, err)
+		return
+	}
+	if d.WebhookForm.Events == nil {
+		d.WebhookForm.Events = map[string]bool{}
+	}
+	d.WebhookEvents = webhooks.Events
 	h.render(w, r, v, status, "settings", &page{Title: "Settings", Nav: "settings", Data: d})
 }
 

@@ -226,6 +226,7 @@ var flashes = map[string]string{
 	"password":       "Your password is changed. Every other browser and program is signed out (personal access tokens stay until you revoke them).",
 	"revoked":        "The token is revoked: programs using it are refused from now on.",
 	"calendaroff":    "The calendar feed is revoked: calendars subscribed to it stop updating, and its address finds nothing.",
+	"replayed":       "Queued to be sent again.",
 	"connected":      "Connected.",
 	"bookmarked":     "Saved. Its preview is being fetched.",
 	"already":        "You already have that link.",

@@ -211,6 +211,12 @@ func (h *Handler) routes() {
 	m.HandleFunc("POST /settings/tokens/{id}/revoke", h.action(h.revokeToken))
 	m.HandleFunc("POST /settings/calendar", h.action(h.createCalendarFeed))
 	m.HandleFunc("POST /settings/calendar/revoke", h.action(h.revokeCalendarFeed))
+	m.HandleFunc("POST /settings/webhooks", h.action(h.createWebhook))
+	m.HandleFunc("POST /settings/webhooks/{id}/enable", h.action(h.enableWebhook))
+	m.HandleFunc("POST /settings/webhooks/{id}/rotate", h.action(h.rotateWebhook))
+	m.HandleFunc("POST /settings/webhooks/{id}/delete", h.action(h.deleteWebhook))
+	m.HandleFunc("POST /settings/webhooks/{id}/replay-failed", h.action(h.replayFailed))
+	m.HandleFunc("POST /settings/webhooks/{id}/deliveries/{delivery}/replay", h.action(h.replayDelivery))
 	m.HandleFunc("GET /settings/export", h.page(h.exportDownload))
 	m.HandleFunc("POST /settings/delete", h.action(h.deleteAccount))
 

@@ -27,7 +27,7 @@ func TestHandlers(t *testing.T) {
 	}{
 		{"PagesAndHeaders", testPagesAndHeaders}, {"Cookies", testCookies}, {"CSRF", testCSRF}, {"SignInAndOut", testSignInAndOut},
 		{"Escaping", testEscaping}, {"Ownership", testOwnership}, {"Assets", testAssets}, {"Events", testEvents},
-		{"ConnectPage", testConnectPage}, {"Forms", testForms}, {"Tokens", testTokens}, {"Calendar", testCalendar},
+		{"ConnectPage", testConnectPage}, {"Forms", testForms}, {"Tokens", testTokens}, {"Calendar", testCalendar}, {"Webhooks", testWebhooks},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, srv) })
 	}

@@ -1,65 +1,14 @@
 package webhooks_test
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
 	"errors"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/synapse-kb/synapse/internal/webhooks"
+	"github.com/synapse-kb/synapse/internal/webhooks/webhookstest"
 )
-
-// verifier is an independent receiver written from the specification's text:
-// the signed content is "{id}.{timestamp}.{body}", keyed with the base64 part
-// of the secret after "whsec_"; the signature header is a space-delimited
-// list of "v1,<base64>"; a timestamp outside the tolerance is refused, and a
-// receiver refuses an id it has already processed.
-type verifier struct {
-	secret    string
-	tolerance time.Duration
-	now       time.Time
-	seen      map[string]bool
-}
-
-var errReplay = errors.New("replayed")
-
-func (v *verifier) verify(h map[string]string, body []byte) error {
-	id, tsText, sigs := h["webhook-id"], h["webhook-timestamp"], h["webhook-signature"]
-	sec, err := strconv.ParseInt(tsText, 10, 64)
-	if err != nil {
-		return err
-	}
-	ts := time.Unix(sec, 0)
-	if v.now.Sub(ts) > v.tolerance || ts.Sub(v.now) > v.tolerance {
-		return errors.New("timestamp outside tolerance")
-	}
-	raw, err := base64.StdEncoding.DecodeString(v.secret[len("whsec_"):])
-	if err != nil {
-		return err
-	}
-	mac := hmac.New(sha256.New, raw)
-	mac.Write([]byte(id + "." + tsText + "." + string(body)))
-	want := mac.Sum(nil)
-	for _, s := range strings.Split(sigs, " ") {
-		version, b64, ok := strings.Cut(s, ",")
-		if !ok || version != "v1" {
-			continue
-		}
-		got, err := base64.StdEncoding.DecodeString(b64)
-		if err == nil && hmac.Equal(got, want) {
-			if v.seen[id] {
-				return errReplay
-			}
-			v.seen[id] = true
-			return nil
-		}
-	}
-	return errors.New("no matching signature")
-}
 
 // The example of the specification's reference implementations: secret,
 // id, timestamp and payload with the signature they publish.
@@ -85,22 +34,22 @@ func TestSignedHeadersVerifiedIndependently(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := &verifier{secret: secret, tolerance: 5 * time.Minute, now: now, seen: map[string]bool{}}
-	if err := v.verify(h, body); err != nil {
+	v := &webhookstest.Verifier{Secrets: []string{secret}, Tolerance: 5 * time.Minute, Now: at(now)}
+	if err := v.Verify(h, body); err != nil {
 		t.Fatalf("verify: %v", err)
 	}
 	// The same delivery again: a duplicate id is refused.
-	if err := v.verify(h, body); !errors.Is(err, errReplay) {
+	if err := v.Verify(h, body); !errors.Is(err, webhookstest.ErrReplay) {
 		t.Fatalf("duplicate id: %v", err)
 	}
 	// A replay later than the tolerance is refused.
 	h2, _ := webhooks.Headers("evt_2", now, body, secret)
-	late := &verifier{secret: secret, tolerance: 5 * time.Minute, now: now.Add(6 * time.Minute), seen: map[string]bool{}}
-	if err := late.verify(h2, body); err == nil {
+	late := &webhookstest.Verifier{Secrets: []string{secret}, Tolerance: 5 * time.Minute, Now: at(now.Add(6 * time.Minute))}
+	if err := late.Verify(h2, body); err == nil {
 		t.Fatal("stale timestamp accepted")
 	}
 	// A changed body is refused.
-	if err := (&verifier{secret: secret, tolerance: time.Minute, now: now, seen: map[string]bool{}}).verify(h2, []byte(`{}`)); err == nil {
+	if err := (&webhookstest.Verifier{Secrets: []string{secret}, Tolerance: time.Minute, Now: at(now)}).Verify(h2, []byte(`{}`)); err == nil {
 		t.Fatal("tampered body accepted")
 	}
 }
@@ -117,13 +66,15 @@ func TestRotationSignsWithBothSecrets(t *testing.T) {
 		t.Fatalf("%d signatures", n)
 	}
 	for _, s := range []string{old, cur} {
-		v := &verifier{secret: s, tolerance: time.Minute, now: now, seen: map[string]bool{}}
-		if err := v.verify(h, body); err != nil {
+		v := &webhookstest.Verifier{Secrets: []string{s}, Tolerance: time.Minute, Now: at(now)}
+		if err := v.Verify(h, body); err != nil {
 			t.Fatalf("verify with one of the secrets: %v", err)
 		}
 	}
-	other := &verifier{secret: webhooks.NewSecret(), tolerance: time.Minute, now: now, seen: map[string]bool{}}
-	if err := other.verify(h, body); err == nil {
+	other := &webhookstest.Verifier{Secrets: []string{webhooks.NewSecret()}, Tolerance: time.Minute, Now: at(now)}
+	if err := other.Verify(h, body); err == nil {
 		t.Fatal("unrelated secret accepted")
 	}
 }
+
+func at(t time.Time) func() time.Time { return func() time.Time { return t } }
