@@ -139,6 +139,22 @@ type Config struct {
 	// LinkPreviewAllowedHosts are host:port pairs the link-preview fetcher
 	// may reach although its SSRF rules would refuse them.
 	LinkPreviewAllowedHosts []string
+
+	// WebPushVAPIDPublicKey and WebPushVAPIDPrivateKey are the P-256 key
+	// pair that signs Web Push requests (WEBPUSH_VAPID_PUBLIC_KEY,
+	// WEBPUSH_VAPID_PRIVATE_KEY / _FILE; base64url, the public key an
+	// uncompressed point, the private key its 32-byte scalar). Both empty
+	// means: generated on first start and kept in DataDir, like the JWT
+	// secret.
+	WebPushVAPIDPublicKey  string
+	WebPushVAPIDPrivateKey string
+	// WebPushSubject is the contact push services see in the VAPID claims
+	// (WEBPUSH_SUBJECT): a mailto: or https: URL.
+	WebPushSubject string
+	// WebPushAllowedHosts are host:port pairs of push endpoints that may be
+	// reached over plain http or on private addresses
+	// (WEBPUSH_ALLOWED_HOSTS; tests and local push services).
+	WebPushAllowedHosts []string
 }
 
 // SQLitePath returns the SQLite database file when the configuration selects
@@ -223,6 +239,11 @@ func Load(getenv func(string) string) (*Config, error) {
 		LLMAPIKey:               p.secret("LLM_API_KEY"),
 		LLMModel:                p.str("LLM_MODEL", ""),
 		LinkPreviewAllowedHosts: p.list("LINK_PREVIEW_ALLOWED_HOSTS"),
+
+		WebPushVAPIDPublicKey:  p.str("WEBPUSH_VAPID_PUBLIC_KEY", ""),
+		WebPushVAPIDPrivateKey: p.secret("WEBPUSH_VAPID_PRIVATE_KEY"),
+		WebPushSubject:         p.str("WEBPUSH_SUBJECT", "mailto:synapse@localhost"),
+		WebPushAllowedHosts:    p.list("WEBPUSH_ALLOWED_HOSTS"),
 	}
 	if p.err != nil {
 		return nil, p.err
@@ -331,6 +352,17 @@ func (c *Config) Validate() error {
 		if _, port, err := net.SplitHostPort(h); err != nil || port == "" {
 			return &Error{"LINK_PREVIEW_ALLOWED_HOSTS", fmt.Sprintf("%q is not host:port", h)}
 		}
+	}
+	for _, h := range c.WebPushAllowedHosts {
+		if _, port, err := net.SplitHostPort(h); err != nil || port == "" {
+			return &Error{"WEBPUSH_ALLOWED_HOSTS", fmt.Sprintf("%q is not host:port", h)}
+		}
+	}
+	if (c.WebPushVAPIDPublicKey == "") != (c.WebPushVAPIDPrivateKey == "") {
+		return &Error{"WEBPUSH_VAPID_PRIVATE_KEY", "set both WEBPUSH_VAPID_PUBLIC_KEY and WEBPUSH_VAPID_PRIVATE_KEY, or neither (to generate a pair)"}
+	}
+	if !strings.HasPrefix(c.WebPushSubject, "mailto:") && !strings.HasPrefix(c.WebPushSubject, "https://") {
+		return &Error{"WEBPUSH_SUBJECT", fmt.Sprintf("%q is not a mailto: or https: URL", c.WebPushSubject)}
 	}
 	return nil
 }

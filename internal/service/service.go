@@ -22,6 +22,7 @@ import (
 	"github.com/synapse-kb/synapse/internal/jobs"
 	"github.com/synapse-kb/synapse/internal/media"
 	"github.com/synapse-kb/synapse/internal/store"
+	"github.com/synapse-kb/synapse/internal/webpush"
 	"github.com/synapse-kb/synapse/internal/whatsapp"
 )
 
@@ -38,6 +39,9 @@ type Options struct {
 	// Simulator is the simulated WhatsApp's control, set only with the sim
 	// engine.
 	Simulator whatsapp.Simulator
+	// Push sends Web Push notifications; without it the push use cases
+	// answer ErrUnavailable.
+	Push *webpush.Sender
 	// Transcriber reports whether voice memos can be transcribed.
 	Transcriber bool
 	// HistoryDays is how far back messages are kept from the phone's

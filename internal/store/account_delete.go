@@ -19,10 +19,11 @@ var ownedTables = []string{
 	"messages",                       // its trigger empties message_fts (SQLite)
 	"images", "voice_memos", "files", // 002, 019
 	"bookmarks", "tasks", "notes", "ideas", "locations", "summaries", // 002
-	"contact_names",  // 017
-	"chats",          // 001
-	"refresh_tokens", // 001
-	"web_sessions",   // 003
+	"contact_names",      // 017
+	"chats",              // 001
+	"refresh_tokens",     // 001
+	"web_sessions",       // 003
+	"push_subscriptions", // 026
 }
 
 // DeleteUser deletes a user and everything of theirs in the database, in
