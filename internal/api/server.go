@@ -187,6 +187,7 @@ func New(o Options) (*Server, error) {
 	s.registerKnowledge()
 	s.registerTokens()
 	s.registerExport()
+	s.registerPush()
 	if o.Service.Simulated() {
 		s.registerSim()
 	}

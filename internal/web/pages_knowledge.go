@@ -316,6 +316,10 @@ type settingsData struct {
 	Tokens    []service.AccessToken
 	NewToken  *service.CreatedAccessToken
 	TokenForm tokenForm
+	// PushKey is the VAPID public key browsers subscribe with ("" when
+	// this server sends no Web Push); PushSubs the subscribed browsers.
+	PushKey  string
+	PushSubs []service.PushSubscription
 }
 
 // tokenForm is the form that makes a personal access token.
@@ -347,6 +351,11 @@ func (h *Handler) renderSettings(w http.ResponseWriter, r *http.Request, v *view
 	}
 	if d.TokenForm.Scopes == nil {
 		d.TokenForm = tokenForm{Scopes: map[string]bool{"read": true}, Days: "90"}
+	}
+	d.PushKey, _ = h.o.Service.VAPIDPublicKey()
+	if d.PushSubs, err = h.o.Service.PushSubscriptions(r.Context(), v.User.ID); err != nil {
+		h.fail(w, r, v, err)
+		return
 	}
 	h.render(w, r, v, status, "settings", &page{Title: "Settings", Nav: "settings", Data: d})
 }
