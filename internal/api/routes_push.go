@@ -22,13 +22,17 @@ type pushSubscriptionList struct {
 type pushSubscriptionRequest struct {
 	Endpoint string `json:"endpoint"`
 	// ExpirationTime is accepted and ignored (browsers send null).
-	ExpirationTime *int64 `json:"expirationTime,omitempty"`
-	Keys           struct {
-		P256dh string `json:"p256dh"`
-		Auth   string `json:"auth"`
-	} `json:"keys"`
+	ExpirationTime *int64   `json:"expirationTime,omitempty"`
+	Keys           pushKeys `json:"keys"`
 	// Label names the browser; absent: derived from the User-Agent.
 	Label string `json:"label,omitempty"`
+}
+
+// pushKeys are a subscription's keys (base64url): p256dh the browser's
+// P-256 public key, auth its 16-byte secret.
+type pushKeys struct {
+	P256dh string `json:"p256dh"`
+	Auth   string `json:"auth"`
 }
 
 type pushEndpointRequest struct {
