@@ -61,12 +61,17 @@ func (s *Store) PutPushSubscription(ctx context.Context, userID string, p PushSu
 		if n == 0 {
 			return ErrNotFound
 		}
+		// Another account's row for the endpoint goes, so that the row
+		// found or made below starts afresh (a concurrent subscription
+		// of the same endpoint by another account lands in the upsert,
+		// which hands the row over too).
 		if _, err := tx.ExecContext(ctx, `DELETE FROM push_subscriptions WHERE endpoint = $1 AND user_id <> $2`, p.Endpoint, userID); err != nil {
 			return fmt.Errorf("store: take over push subscription: %w", err)
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO push_subscriptions (id, user_id, endpoint, p256dh, auth, label, created_at, failures)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, 0)
-			ON CONFLICT (endpoint) DO UPDATE SET p256dh = excluded.p256dh, auth = excluded.auth, label = excluded.label, failures = 0`,
+			ON CONFLICT (endpoint) DO UPDATE SET user_id = excluded.user_id, p256dh = excluded.p256dh, auth = excluded.auth,
+				label = excluded.label, failures = 0`,
 			NewID(), userID, p.Endpoint, p.P256dh, p.Auth, p.Label, now); err != nil {
 			return fmt.Errorf("store: put push subscription: %w", err)
 		}
