@@ -101,7 +101,7 @@ func testWebPush(t *testing.T, d store.Dialect) {
 	// PushNotify: what reminders call. The push service checks the VAPID
 	// signature and decrypts; the service worker's JSON arrives intact.
 	n := service.Notification{Title: "Call the plumber", Body: "Due at 10:00 — não esqueça", URL: "/tasks", Tag: "task-42",
-		Actions: []service.NotificationAction{{Action: "snooze-10m", Title: "Snooze 10 min", URL: "/reminders/r1/snooze"}, {Action: "done", Title: "Done"}},
+		Actions: []service.Action{{Action: "snooze-10m", Title: "Snooze 10 min", URL: "/reminders/r1/snooze"}, {Action: "done", Title: "Done"}},
 		TTL:     30 * time.Minute, Urgency: webpush.UrgencyHigh}
 	res, err := srv.App.Service.PushNotify(ctx, ana.ID, n)
 	if err != nil || res != (service.PushResult{Sent: 1}) {
@@ -131,7 +131,7 @@ func testWebPush(t *testing.T, d store.Dialect) {
 	if _, err := srv.App.Service.PushNotify(ctx, ana.ID, service.Notification{Title: "x", URL: "https://evil.example/"}); err == nil {
 		t.Fatal("an off-site URL was accepted")
 	}
-	if _, err := srv.App.Service.PushNotify(ctx, ana.ID, service.Notification{Title: "x", Actions: []service.NotificationAction{{Action: "a", Title: "A", URL: "//evil.example/"}}}); err == nil {
+	if _, err := srv.App.Service.PushNotify(ctx, ana.ID, service.Notification{Title: "x", Actions: []service.Action{{Action: "a", Title: "A", URL: "//evil.example/"}}}); err == nil {
 		t.Fatal("an off-site action URL was accepted")
 	}
 	// A long body is cut to fit one push message.

@@ -44,7 +44,7 @@ type Notification struct {
 	// device (one per reminder, so that a snoozed one does not pile up).
 	Tag string
 	// Actions are the notification's buttons, at most MaxPushActions.
-	Actions []NotificationAction
+	Actions []Action
 	// TTL is how long push services keep the message for a browser that
 	// is offline, and how long failed deliveries are retried (default
 	// webpush.DefaultTTL).
@@ -54,8 +54,8 @@ type Notification struct {
 	Urgency webpush.Urgency
 }
 
-// NotificationAction is a button of a notification.
-type NotificationAction struct {
+// Action is a button of a Notification.
+type Action struct {
 	// Action names the button ("snooze-10m", "done").
 	Action string
 	Title  string

@@ -77,7 +77,7 @@ func benchPushNotify(b *testing.B, d store.Dialect, first bool) {
 		}
 	}
 	n := service.Notification{Title: "Call the plumber", Body: "Due at 10:00", URL: "/tasks", Tag: "task-1",
-		Actions: []service.NotificationAction{{Action: "snooze-10m", Title: "Snooze 10 min", URL: "/reminders/x/snooze"}, {Action: "done", Title: "Done"}},
+		Actions: []service.Action{{Action: "snooze-10m", Title: "Snooze 10 min", URL: "/reminders/x/snooze"}, {Action: "done", Title: "Done"}},
 		TTL:     time.Hour, Urgency: webpush.UrgencyHigh}
 	var next, failed atomic.Int64
 	var peak atomic.Uint64
