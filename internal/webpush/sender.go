@@ -171,7 +171,13 @@ func (s *Sender) Send(ctx context.Context, sub Subscription, m Message) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	resp, err := lib.SendNotificationWithContext(ctx, m.Payload, &lib.Subscription{
+	// The library pads the message in place, writing into the spare
+	// capacity of the slice it is given: it gets a copy of its own (with
+	// no spare capacity), so that one payload may go to many
+	// subscriptions at once.
+	payload := make([]byte, len(m.Payload))
+	copy(payload, m.Payload)
+	resp, err := lib.SendNotificationWithContext(ctx, payload, &lib.Subscription{
 		Endpoint: sub.Endpoint, Keys: lib.Keys{P256dh: sub.P256dh, Auth: sub.Auth},
 	}, &lib.Options{
 		HTTPClient: s.client,

@@ -200,3 +200,28 @@ func BenchmarkSend(b *testing.B) {
 		b.Fatalf("the push service refused %d: %v", len(f), f[0])
 	}
 }
+
+// One payload goes to many browsers at once, unchanged (run with -race).
+func TestSendSharesThePayload(t *testing.T) {
+	s, ps := setup(t, true)
+	payload := make([]byte, 0, 4096) // spare capacity, as json.Marshal leaves
+	payload = append(payload, `{"title":"shared"}`...)
+	errs := make(chan error, 8)
+	for range 8 {
+		b := ps.NewBrowser()
+		go func() { errs <- s.Send(ctx, sub(b), webpush.Message{Payload: payload}) }()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if string(payload) != `{"title":"shared"}` || string(payload[:cap(payload)][len(payload):len(payload)+1]) != "\x00" {
+		t.Fatalf("payload changed: %q", payload[:len(payload)+1])
+	}
+	for _, r := range ps.Received() {
+		if string(r.Plaintext) != `{"title":"shared"}` {
+			t.Fatalf("received %q", r.Plaintext)
+		}
+	}
+}
