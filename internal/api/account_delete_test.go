@@ -2,6 +2,8 @@ package api_test
 
 import (
 	"context"
+	"crypto/ecdh"
+	"crypto/rand"
 	"database/sql"
 	"fmt"
 	"io/fs"
@@ -18,6 +20,7 @@ import (
 	"github.com/synapse-kb/synapse/internal/store"
 	"github.com/synapse-kb/synapse/internal/testutil/apptest"
 	"github.com/synapse-kb/synapse/internal/testutil/dbtest"
+	"github.com/synapse-kb/synapse/internal/testutil/pushtest"
 )
 
 // tables lists every table of the schema, from the catalog.
@@ -112,7 +115,7 @@ func TestDeleteAccount(t *testing.T) {
 
 // fillAccount gives a user data of every kind: items, a bookmark, chats
 // with messages, an image, a voice memo, a document, a place from a
-// message, a summary, a web session, a calendar feed and a webhook endpoint.
+// message, a summary, a web session, a calendar feed, a webhook endpoint and a browser subscribed to Web Push.
 func fillAccount(t *testing.T, srv *apptest.Server, u apptest.User, phone, hook string) {
 	t.Helper()
 	// A webhook endpoint, so that its deliveries are made too.
@@ -134,6 +137,14 @@ func fillAccount(t *testing.T, srv *apptest.Server, u apptest.User, phone, hook 
 		if r := srv.Do("POST", c.path, u.Token, c.body); r.Status != http.StatusCreated {
 			t.Fatalf("POST %s: %d %s", c.path, r.Status, r.Body)
 		}
+	}
+	k, err := ecdh.P256().GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	browser := &pushtest.Browser{Endpoint: "https://push.example.org/wpush/" + phone, Private: k, Auth: []byte("0123456789abcdef")}
+	if r := srv.Do("POST", "/api/v1/push/subscriptions", u.Token, subscription(browser)); r.Status != http.StatusCreated {
+		t.Fatalf("subscribe a browser: %d %s", r.Status, r.Body)
 	}
 	srv.Connect(u, phone)
 	group := srv.Deliver(u, map[string]any{"id": "img-" + phone, "chat": "120363000" + phone[len(phone)-3:], "group": true, "chatName": "Family",

@@ -193,6 +193,7 @@ func New(o Options) (*Server, error) {
 	s.registerWebhooks()
 	s.registerExport()
 	s.registerCalendar()
+	s.registerPush()
 	if o.Service.Simulated() {
 		s.registerSim()
 	}

@@ -245,6 +245,12 @@ func TestEveryRouteHasAScopeDecision(t *testing.T) {
 			if rt.Scope != "session" {
 				t.Errorf("%s %s is open to tokens with %q", rt.Method, rt.Path, rt.Scope)
 			}
+		case strings.HasPrefix(rt.Path, "/api/v1/push/subscriptions") && rt.Method != "GET":
+			// A subscription is a destination for the person's reminders:
+			// only a log-in adds or removes one.
+			if rt.Scope != "session" {
+				t.Errorf("%s %s is open to tokens with %q", rt.Method, rt.Path, rt.Scope)
+			}
 		case strings.HasSuffix(rt.Path, "/messages") && rt.Method == "POST" && !strings.HasPrefix(rt.Path, "/api/v1/sim/"):
 			if rt.Scope != "send" {
 				t.Errorf("sending %s %s needs %q, not send", rt.Method, rt.Path, rt.Scope)

@@ -44,6 +44,7 @@ import (
 	"github.com/synapse-kb/synapse/internal/store"
 	"github.com/synapse-kb/synapse/internal/web"
 	"github.com/synapse-kb/synapse/internal/webhooks"
+	"github.com/synapse-kb/synapse/internal/webpush"
 	"github.com/synapse-kb/synapse/internal/whatsapp"
 	"github.com/synapse-kb/synapse/internal/whatsapp/meow"
 	"github.com/synapse-kb/synapse/internal/whatsapp/sim"
@@ -83,6 +84,7 @@ type App struct {
 	waha    *waha.Engine    // set with the waha engine: serves its webhooks
 	selfURL string          // how other nodes (and WAHA) reach this process
 	secret  []byte
+	push    *webpush.Sender
 
 	closers  []func()
 	shutting atomic.Bool
@@ -144,6 +146,55 @@ func JWTSecret(cfg *config.Config) ([]byte, error) {
 	return []byte(secret), nil
 }
 
+// VAPIDKeys returns the configured Web Push key pair, or the one kept in
+// the data directory (file vapid-keys, owner-only), generating it on first
+// start, as JWTSecret does for the JWT secret. Browsers subscribe with the
+// public key: changing it silently ends every subscription.
+func VAPIDKeys(cfg *config.Config) (webpush.Keys, error) {
+	if cfg.WebPushVAPIDPublicKey != "" {
+		k, err := webpush.ParseKeys(cfg.WebPushVAPIDPublicKey, cfg.WebPushVAPIDPrivateKey)
+		if err != nil {
+			return webpush.Keys{}, &config.Error{Var: "WEBPUSH_VAPID_PRIVATE_KEY", Msg: err.Error()}
+		}
+		return k, nil
+	}
+	path := filepath.Join(cfg.DataDir, "vapid-keys")
+	b, err := os.ReadFile(path)
+	if err == nil {
+		var k webpush.Keys
+		if err := json.Unmarshal(b, &k); err != nil {
+			return webpush.Keys{}, fmt.Errorf("read %s: %w", path, err)
+		}
+		if k, err = webpush.ParseKeys(k.PublicKey, k.PrivateKey); err != nil {
+			return webpush.Keys{}, fmt.Errorf("read %s: %w", path, err)
+		}
+		if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o077 != 0 {
+			if err := os.Chmod(path, 0o600); err != nil {
+				return webpush.Keys{}, fmt.Errorf("restrict permissions of %s: %w", path, err)
+			}
+		}
+		return k, nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return webpush.Keys{}, fmt.Errorf("read %s: %w", path, err)
+	}
+	k, err := webpush.GenerateKeys()
+	if err != nil {
+		return webpush.Keys{}, err
+	}
+	b, err = json.MarshalIndent(k, "", "  ")
+	if err != nil {
+		return webpush.Keys{}, err
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return webpush.Keys{}, err
+	}
+	if err := os.WriteFile(path, append(b, '\n'), 0o600); err != nil {
+		return webpush.Keys{}, fmt.Errorf("keep generated VAPID keys: %w", err)
+	}
+	return k, nil
+}
+
 // New builds an App; nothing runs until Start.
 func New(ctx context.Context, cfg *config.Config, log *slog.Logger, version string) (*App, error) {
 	a := &App{Config: cfg, Log: log, done: make(chan struct{})}
@@ -203,6 +254,9 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, version stri
 			return nil, err
 		}
 		pub, leases = a.Cluster, a.Cluster
+		if cfg.WebPushVAPIDPublicKey == "" {
+			log.Warn("WEBPUSH_VAPID_PUBLIC_KEY and WEBPUSH_VAPID_PRIVATE_KEY are not set, so this node pushes with the key pair generated in its data directory: every node sharing this database needs the same pair, or browsers subscribed through one node reject pushes from the others")
+		}
 		if len(cfg.JWTSecret) == 0 {
 			log.Warn("JWT_SECRET is not set, so this node signs with the secret generated in its data directory: fine for one node, but every node sharing this database needs the same JWT_SECRET")
 		}
@@ -239,7 +293,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, version stri
 	if err := a.newPipeline(ctx, pub); err != nil {
 		return nil, err
 	}
-	so := service.Options{Store: st, Auth: a.Auth, Sessions: a.Sessions, Jobs: a.Jobs, Publisher: pub,
+	so := service.Options{Store: st, Auth: a.Auth, Sessions: a.Sessions, Jobs: a.Jobs, Publisher: pub, Push: a.push,
 		Blobs: a.Blobs, Transcriber: cfg.TranscribeBaseURL != "", HistoryDays: cfg.HistoryDays,
 		PublicURL: cfg.PublicURL, WebhookAllowedHosts: cfg.WebhookAllowedHosts, Log: log.With("component", "service")}
 	if a.Sim != nil {
@@ -442,8 +496,16 @@ func (a *App) newPipeline(ctx context.Context, pub realtime.Publisher) error {
 	if err != nil {
 		return &config.Error{Var: "LINK_PREVIEW_ALLOWED_HOSTS", Msg: err.Error()}
 	}
+	keys, err := VAPIDKeys(cfg)
+	if err != nil {
+		return err
+	}
+	a.push, err = webpush.New(webpush.Options{Keys: keys, Subject: cfg.WebPushSubject, AllowedHosts: cfg.WebPushAllowedHosts})
+	if err != nil {
+		return &config.Error{Var: "WEBPUSH_ALLOWED_HOSTS", Msg: err.Error()}
+	}
 	d := jobs.Deps{
-		Store: a.Store, Blobs: blobs, Downloader: a.Sessions, Publisher: pub, Previews: previews,
+		Store: a.Store, Blobs: blobs, Downloader: a.Sessions, Publisher: pub, Previews: previews, Push: a.push,
 		Log: a.Log.With("component", "jobs"), MaxMediaBytes: cfg.MaxMediaBytes, AutoDownloadBytes: cfg.AutoDownloadBytes, RetentionDays: cfg.RetentionDays,
 	}
 	if cfg.TranscribeBaseURL != "" {

@@ -19,6 +19,7 @@ import (
 	"github.com/synapse-kb/synapse/internal/realtime"
 	"github.com/synapse-kb/synapse/internal/store"
 	"github.com/synapse-kb/synapse/internal/testutil/dbtest"
+	"github.com/synapse-kb/synapse/internal/webpush"
 )
 
 func newApp(t *testing.T, env map[string]string) (*app.App, error) {
@@ -164,6 +165,38 @@ func TestGeneratedSecretIsOwnerOnly(t *testing.T) {
 	}
 	if m := mode(); m != 0o600 {
 		t.Fatalf("kept secret has mode %o after start", m)
+	}
+}
+
+// VAPID keys are generated once, kept owner-only in the data directory and
+// the same on the next start; configured keys win, and a pair that does
+// not belong together names the variable.
+func TestVAPIDKeysKeptLikeTheJWTSecret(t *testing.T) {
+	dir := t.TempDir()
+	cfg := &config.Config{DataDir: dir}
+	k1, err := app.VAPIDKeys(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := webpush.ParseKeys(k1.PublicKey, k1.PrivateKey); err != nil {
+		t.Fatalf("generated pair: %v", err)
+	}
+	fi, err := os.Stat(filepath.Join(dir, "vapid-keys"))
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("kept keys: %v %v", fi, err)
+	}
+	if k2, err := app.VAPIDKeys(cfg); err != nil || k2 != k1 {
+		t.Fatalf("second start: %+v %v", k2, err)
+	}
+	other, _ := webpush.GenerateKeys()
+	cfg.WebPushVAPIDPublicKey, cfg.WebPushVAPIDPrivateKey = other.PublicKey, other.PrivateKey
+	if k, err := app.VAPIDKeys(cfg); err != nil || k != other {
+		t.Fatalf("configured: %+v %v", k, err)
+	}
+	cfg.WebPushVAPIDPrivateKey = k1.PrivateKey
+	var ce *config.Error
+	if _, err := app.VAPIDKeys(cfg); !errors.As(err, &ce) || ce.Var != "WEBPUSH_VAPID_PRIVATE_KEY" {
+		t.Fatalf("mismatched pair: %v", err)
 	}
 }
 

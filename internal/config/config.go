@@ -156,6 +156,21 @@ type Config struct {
 	// WebhookAllowedHosts are host:port pairs webhooks may reach although
 	// the SSRF rules would refuse them (WEBHOOK_ALLOWED_HOSTS).
 	WebhookAllowedHosts []string
+	// WebPushVAPIDPublicKey and WebPushVAPIDPrivateKey are the P-256 key
+	// pair that signs Web Push requests (WEBPUSH_VAPID_PUBLIC_KEY,
+	// WEBPUSH_VAPID_PRIVATE_KEY / _FILE; base64url, the public key an
+	// uncompressed point, the private key its 32-byte scalar). Both empty
+	// means: generated on first start and kept in DataDir, like the JWT
+	// secret.
+	WebPushVAPIDPublicKey  string
+	WebPushVAPIDPrivateKey string
+	// WebPushSubject is the contact push services see in the VAPID claims
+	// (WEBPUSH_SUBJECT): a mailto: or https: URL.
+	WebPushSubject string
+	// WebPushAllowedHosts are host:port pairs of push endpoints that may be
+	// reached over plain http or on private addresses
+	// (WEBPUSH_ALLOWED_HOSTS; tests and local push services).
+	WebPushAllowedHosts []string
 }
 
 // SQLitePath returns the SQLite database file when the configuration selects
@@ -241,12 +256,16 @@ func Load(getenv func(string) string) (*Config, error) {
 		LLMModel:                p.str("LLM_MODEL", ""),
 		LinkPreviewAllowedHosts: p.list("LINK_PREVIEW_ALLOWED_HOSTS"),
 
-		WebhookTimeout:      p.duration("WEBHOOK_TIMEOUT", 10*time.Second),
-		WebhookRetryBase:    p.duration("WEBHOOK_RETRY_BASE", 10*time.Second),
-		WebhookRetryMax:     p.duration("WEBHOOK_RETRY_MAX", 6*time.Hour),
-		WebhookMaxAttempts:  int(p.int64("WEBHOOK_MAX_ATTEMPTS", 15)),
-		WebhookDisableAfter: p.duration("WEBHOOK_DISABLE_AFTER", 24*time.Hour),
-		WebhookAllowedHosts: p.list("WEBHOOK_ALLOWED_HOSTS"),
+		WebhookTimeout:         p.duration("WEBHOOK_TIMEOUT", 10*time.Second),
+		WebhookRetryBase:       p.duration("WEBHOOK_RETRY_BASE", 10*time.Second),
+		WebhookRetryMax:        p.duration("WEBHOOK_RETRY_MAX", 6*time.Hour),
+		WebhookMaxAttempts:     int(p.int64("WEBHOOK_MAX_ATTEMPTS", 15)),
+		WebhookDisableAfter:    p.duration("WEBHOOK_DISABLE_AFTER", 24*time.Hour),
+		WebhookAllowedHosts:    p.list("WEBHOOK_ALLOWED_HOSTS"),
+		WebPushVAPIDPublicKey:  p.str("WEBPUSH_VAPID_PUBLIC_KEY", ""),
+		WebPushVAPIDPrivateKey: p.secret("WEBPUSH_VAPID_PRIVATE_KEY"),
+		WebPushSubject:         p.str("WEBPUSH_SUBJECT", "mailto:synapse@localhost"),
+		WebPushAllowedHosts:    p.list("WEBPUSH_ALLOWED_HOSTS"),
 	}
 	if p.err != nil {
 		return nil, p.err
@@ -371,6 +390,17 @@ func (c *Config) Validate() error {
 	}
 	if c.WebhookMaxAttempts < 1 || c.WebhookMaxAttempts > 100 {
 		return &Error{"WEBHOOK_MAX_ATTEMPTS", "must be between 1 and 100"}
+	}
+	for _, h := range c.WebPushAllowedHosts {
+		if _, port, err := net.SplitHostPort(h); err != nil || port == "" {
+			return &Error{"WEBPUSH_ALLOWED_HOSTS", fmt.Sprintf("%q is not host:port", h)}
+		}
+	}
+	if (c.WebPushVAPIDPublicKey == "") != (c.WebPushVAPIDPrivateKey == "") {
+		return &Error{"WEBPUSH_VAPID_PRIVATE_KEY", "set both WEBPUSH_VAPID_PUBLIC_KEY and WEBPUSH_VAPID_PRIVATE_KEY, or neither (to generate a pair)"}
+	}
+	if !strings.HasPrefix(c.WebPushSubject, "mailto:") && !strings.HasPrefix(c.WebPushSubject, "https://") {
+		return &Error{"WEBPUSH_SUBJECT", fmt.Sprintf("%q is not a mailto: or https: URL", c.WebPushSubject)}
 	}
 	return nil
 }

@@ -39,6 +39,7 @@ import (
 	"github.com/synapse-kb/synapse/internal/media"
 	"github.com/synapse-kb/synapse/internal/realtime"
 	"github.com/synapse-kb/synapse/internal/store"
+	"github.com/synapse-kb/synapse/internal/webpush"
 	"github.com/synapse-kb/synapse/internal/whatsapp"
 )
 
@@ -59,7 +60,9 @@ type Deps struct {
 	Transcriber ai.Transcriber
 	Analyser    ai.Analyser
 	Summariser  ai.Summariser
-	Log         *slog.Logger
+	// Push sends Web Push messages again (push_retry); optional.
+	Push *webpush.Sender
+	Log  *slog.Logger
 	// MaxMediaBytes caps downloads.
 	MaxMediaBytes int64
 	// AutoDownloadBytes: documents up to this size are downloaded as they
@@ -213,6 +216,7 @@ func New(ctx context.Context, d Deps, o Options) (*Runner, error) {
 	river.AddWorker(workers, &retentionWorker{r: r})
 	river.AddWorker(workers, &sweepWorker{r: r})
 	river.AddWorker(workers, &webhookWorker{r: r})
+	river.AddWorker(workers, &pushRetryWorker{r: r})
 	cfg := &river.Config{
 		Queues: map[string]river.QueueConfig{
 			river.QueueDefault: {MaxWorkers: o.DefaultWorkers},

@@ -123,20 +123,37 @@ func New(opts Options) (*Fetcher, error) {
 	if f.userAgent == "" {
 		f.userAgent = DefaultUserAgent
 	}
-	d := newDialer(allowed, opts.LookupIP)
-	transport := &http.Transport{
+	transport := guardedTransport(allowed, opts.LookupIP)
+	transport.MaxIdleConns, transport.MaxIdleConnsPerHost = 32, 2
+	f.client = &http.Client{Transport: transport, CheckRedirect: f.checkRedirect}
+	return f, nil
+}
+
+// GuardedTransport returns an HTTP transport that dials by the rule of this
+// package: public Internet addresses only, checked after DNS on every
+// connection, except the exact host:port pairs in allowed (see
+// Options.AllowedHosts). It never uses a proxy. Other packages that send
+// requests to URLs they are handed (Web Push endpoints) use it, so there is
+// one guard. It fails only on a malformed allowed entry.
+func GuardedTransport(allowed []string) (*http.Transport, error) {
+	m, err := allowedHosts(allowed)
+	if err != nil {
+		return nil, err
+	}
+	return guardedTransport(m, nil), nil
+}
+
+func guardedTransport(allowed map[string]bool, lookup func(ctx context.Context, host string) ([]net.IP, error)) *http.Transport {
+	d := newDialer(allowed, lookup)
+	return &http.Transport{
 		Proxy:                  nil, // never a proxy from the environment: it would dial for us, unchecked
 		DialContext:            d.DialContext,
 		ForceAttemptHTTP2:      true,
-		MaxIdleConns:           32,
-		MaxIdleConnsPerHost:    2,
 		IdleConnTimeout:        30 * time.Second,
 		TLSHandshakeTimeout:    5 * time.Second,
 		ExpectContinueTimeout:  time.Second,
 		MaxResponseHeaderBytes: 64 << 10,
 	}
-	f.client = &http.Client{Transport: transport, CheckRedirect: f.checkRedirect}
-	return f, nil
 }
 
 // checkRedirect allows at most maxRedirects redirects, each to http(s).

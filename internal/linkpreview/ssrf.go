@@ -240,28 +240,15 @@ func allowedHosts(list []string) (map[string]bool, error) {
 	return m, nil
 }
 
-// GuardedTransport returns an HTTP transport that dials only what the
-// fetcher may dial: public addresses, checked after DNS on every
-// connection, and the exact host:port pairs of allowedHosts. It never uses
-// a proxy. Other components that reach URLs people give (webhooks) use it,
-// so that one rule guards every outgoing request.
-func GuardedTransport(hosts []string, lookup func(ctx context.Context, host string) ([]net.IP, error)) (*http.Transport, error) {
+// GuardedTransportLookup is GuardedTransport with its own name lookup
+// (tests resolve names to chosen addresses). Webhooks use it, so that one
+// rule guards every outgoing request to a URL people give.
+func GuardedTransportLookup(hosts []string, lookup func(ctx context.Context, host string) ([]net.IP, error)) (*http.Transport, error) {
 	allowed, err := allowedHosts(hosts)
 	if err != nil {
 		return nil, err
 	}
-	d := newDialer(allowed, lookup)
-	return &http.Transport{
-		Proxy:                  nil,
-		DialContext:            d.DialContext,
-		ForceAttemptHTTP2:      true,
-		MaxIdleConns:           64,
-		MaxIdleConnsPerHost:    8,
-		IdleConnTimeout:        30 * time.Second,
-		TLSHandshakeTimeout:    5 * time.Second,
-		ExpectContinueTimeout:  time.Second,
-		MaxResponseHeaderBytes: 64 << 10,
-	}, nil
+	return guardedTransport(allowed, lookup), nil
 }
 
 // ParseURL accepts an absolute http(s) URL with a valid host, as Fetch

@@ -23,6 +23,7 @@ import (
 	"github.com/synapse-kb/synapse/internal/media"
 	"github.com/synapse-kb/synapse/internal/realtime"
 	"github.com/synapse-kb/synapse/internal/store"
+	"github.com/synapse-kb/synapse/internal/webpush"
 	"github.com/synapse-kb/synapse/internal/whatsapp"
 )
 
@@ -45,6 +46,9 @@ type Options struct {
 	// Publisher announces changes made here (calendar events) to the
 	// person's realtime clients; nil announces nothing.
 	Publisher realtime.Publisher
+	// Push sends Web Push notifications; without it the push use cases
+	// answer ErrUnavailable.
+	Push *webpush.Sender
 	// Transcriber reports whether voice memos can be transcribed.
 	Transcriber bool
 	// HistoryDays is how far back messages are kept from the phone's

@@ -20,12 +20,13 @@ var ownedTables = []string{
 	"messages",                       // its trigger empties message_fts (SQLite)
 	"images", "voice_memos", "files", // 002, 019
 	"bookmarks", "tasks", "notes", "ideas", "locations", "summaries", // 002
-	"events",         // 022
-	"contact_names",  // 017
-	"chats",          // 001
-	"refresh_tokens", // 001
-	"web_sessions",   // 003
-	"calendar_feeds", // 023
+	"events",             // 022
+	"contact_names",      // 017
+	"chats",              // 001
+	"refresh_tokens",     // 001
+	"web_sessions",       // 003
+	"calendar_feeds",     // 023
+	"push_subscriptions", // 026
 }
 
 // DeleteUser deletes a user and everything of theirs in the database, in

@@ -663,6 +663,14 @@ func demoPages(t *testing.T, c *chrome, account [3]string) {
 		}
 		// Every image on the page loads (thumbnails, photos, previews).
 		c.until("images of "+p.path, `Array.prototype.every.call(document.images, function (i) { return i.hidden || (i.loading === 'lazy' && !i.complete) || i.naturalWidth > 0 })`)
+		if p.path == "/settings" {
+			// Browser notifications: with JavaScript the card's buttons
+			// show, and the service worker registers from the site root,
+			// under the site's Content-Security-Policy.
+			c.until("the notification buttons", `!document.querySelector('[data-push-buttons]').hidden && document.querySelector('[data-push-nojs]').hidden`)
+			eval[bool](c, `(navigator.serviceWorker.ready.then(function (r) { window.swScope = r.scope; }), true)`)
+			c.until("the service worker", `window.swScope === location.origin + '/'`)
+		}
 		c.screenshot(p.name)
 		c.a11y(p.path, axe)
 	}

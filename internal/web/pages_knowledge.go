@@ -331,6 +331,10 @@ type settingsData struct {
 	WebhookForm webhookForm
 	// WebhookEvents are the event names an endpoint may receive.
 	WebhookEvents []string
+	// PushKey is the VAPID public key browsers subscribe with ("" when
+	// this server sends no Web Push); PushSubs the subscribed browsers.
+	PushKey  string
+	PushSubs []service.PushSubscription
 }
 
 // tokenForm is the form that makes a personal access token.
@@ -375,6 +379,11 @@ func (h *Handler) renderSettings(w http.ResponseWriter, r *http.Request, v *view
 		d.WebhookForm.Events = map[string]bool{}
 	}
 	d.WebhookEvents = webhooks.Events
+	d.PushKey, _ = h.o.Service.VAPIDPublicKey()
+	if d.PushSubs, err = h.o.Service.PushSubscriptions(r.Context(), v.User.ID); err != nil {
+		h.fail(w, r, v, err)
+		return
+	}
 	h.render(w, r, v, status, "settings", &page{Title: "Settings", Nav: "settings", Data: d})
 }
 

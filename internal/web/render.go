@@ -237,6 +237,12 @@ var flashes = map[string]string{
 	"unsupported":    "This engine cannot link with a phone number; scan the QR code instead.",
 	"accountdeleted": "Your account and everything Synapse kept for you are deleted.",
 	"userdeleted":    "The account and everything it kept are deleted.",
+	"pushsent":       "A test notification is on its way to your subscribed browsers.",
+	"pushfailed":     "The test notification could not be delivered; browsers their push service no longer knows are forgotten.",
+	"nopush":         "No browser is subscribed yet: press Enable in a browser first.",
+	"pushremoved":    "That browser gets no more notifications.",
+	"pushon":         "This browser shows your notifications now. Send a test to see one.",
+	"pushoff":        "This browser shows no more notifications.",
 }
 
 // render executes a page into a buffer (so that a template error is a clean

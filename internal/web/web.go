@@ -132,6 +132,7 @@ func (h *Handler) routes() {
 	m := h.mux
 	m.HandleFunc("GET /assets/{file}", h.serveAsset)
 	m.HandleFunc("GET /favicon.ico", h.favicon)
+	m.HandleFunc("GET /sw.js", h.serviceWorker)
 
 	m.HandleFunc("GET /signin", h.signInPage)
 	m.HandleFunc("POST /signin", h.signIn)
@@ -219,6 +220,10 @@ func (h *Handler) routes() {
 	m.HandleFunc("POST /settings/webhooks/{id}/deliveries/{delivery}/replay", h.action(h.replayDelivery))
 	m.HandleFunc("GET /settings/export", h.page(h.exportDownload))
 	m.HandleFunc("POST /settings/delete", h.action(h.deleteAccount))
+	m.HandleFunc("POST /settings/push/subscribe", h.action(h.subscribePush))
+	m.HandleFunc("POST /settings/push/unsubscribe", h.action(h.unsubscribePush))
+	m.HandleFunc("POST /settings/push/test", h.action(h.testPush))
+	m.HandleFunc("POST /settings/push/{id}/remove", h.action(h.removePush))
 
 	m.HandleFunc("GET /admin", h.page(h.adminPage))
 	m.HandleFunc("GET /admin/sessions/{user}/{op}", h.page(h.adminConfirm))

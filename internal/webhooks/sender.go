@@ -36,7 +36,7 @@ type SenderOptions struct {
 }
 
 // Sender posts signed events. It dials only what the link-preview fetcher
-// may dial (linkpreview.GuardedTransport) and follows no redirect.
+// may dial (linkpreview.GuardedTransportLookup) and follows no redirect.
 type Sender struct {
 	client  *http.Client
 	timeout time.Duration
@@ -45,7 +45,7 @@ type Sender struct {
 
 // NewSender returns a Sender.
 func NewSender(o SenderOptions) (*Sender, error) {
-	tr, err := linkpreview.GuardedTransport(o.AllowedHosts, o.LookupIP)
+	tr, err := linkpreview.GuardedTransportLookup(o.AllowedHosts, o.LookupIP)
 	if err != nil {
 		return nil, err
 	}

@@ -370,4 +370,102 @@
     if (ev.persisted && !es) { connect(); }
   });
   connect();
+  // Settings: browser notifications. The browser asks permission,
+  // subscribes with the server's VAPID key and the subscription is posted
+  // to Synapse; the service worker (/sw.js) shows what is pushed.
+  each('[data-push]', function (box) {
+    var nojs = box.querySelector('[data-push-nojs]');
+    var state = box.querySelector('[data-push-state]');
+    var buttons = box.querySelector('[data-push-buttons]');
+    var enable = box.querySelector('[data-push-enable]');
+    var disable = box.querySelector('[data-push-disable]');
+    if (!('serviceWorker' in navigator) || !('PushManager' in window) || !('Notification' in window)) {
+      nojs.textContent = 'This browser cannot show notifications from websites (on an iPhone or iPad, add Synapse to the home screen first).';
+      return;
+    }
+    nojs.hidden = true;
+    buttons.hidden = false;
+    function key() {
+      var b64 = box.getAttribute('data-push-key').replace(/-/g, '+').replace(/_/g, '/');
+      var raw = atob(b64 + '===='.slice(b64.length % 4 || 4));
+      var out = new Uint8Array(raw.length);
+      for (var i = 0; i < raw.length; i++) { out[i] = raw.charCodeAt(i); }
+      return out;
+    }
+    function sameKey(sub) {
+      var k = sub.options && sub.options.applicationServerKey;
+      if (!k) { return true; }
+      var a = new Uint8Array(k), b = key();
+      if (a.length !== b.length) { return false; }
+      for (var i = 0; i < a.length; i++) { if (a[i] !== b[i]) { return false; } }
+      return true;
+    }
+    function post(path, sub) {
+      var j = sub.toJSON();
+      var form = new URLSearchParams();
+      form.set('endpoint', j.endpoint);
+      if (j.keys) { form.set('p256dh', j.keys.p256dh || ''); form.set('auth', j.keys.auth || ''); }
+      return fetch(path, {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { 'X-Requested-With': 'fetch', 'X-CSRF-Token': csrf, 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: form.toString()
+      }).then(function (resp) {
+        if (!resp.ok) { throw new Error('status ' + resp.status); }
+      });
+    }
+    function show(sub, msg) {
+      enable.hidden = !!sub;
+      disable.hidden = !sub;
+      if (msg) { state.textContent = msg; return; }
+      if (sub) {
+        state.textContent = 'This browser shows your notifications.';
+      } else if (Notification.permission === 'denied') {
+        state.textContent = 'Notifications are blocked for this site in the browser’s settings.';
+      } else {
+        state.textContent = 'This browser shows no notifications.';
+      }
+    }
+    var reg = navigator.serviceWorker.register('/sw.js', { scope: '/' });
+    function current() {
+      return reg.then(function (r) { return r.pushManager.getSubscription(); });
+    }
+    function subscribe() {
+      return reg.then(function (r) {
+        return r.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key() });
+      }).then(function (sub) {
+        return post('/settings/push/subscribe', sub).then(function () { return sub; });
+      });
+    }
+    // A subscription made with a key this server no longer has is
+    // renewed; a kept one is posted again (it may belong to another
+    // account that signed in here before).
+    current().then(function (sub) {
+      if (!sub || Notification.permission !== 'granted') { show(null); return; }
+      if (!sameKey(sub)) {
+        return sub.unsubscribe().then(subscribe).then(function (s) { show(s); });
+      }
+      return post('/settings/push/subscribe', sub).then(function () { show(sub); });
+    }).catch(function () { show(null, 'Could not check this browser’s notifications.'); });
+    enable.addEventListener('click', function () {
+      enable.disabled = true;
+      Notification.requestPermission().then(function (p) {
+        if (p !== 'granted') { show(null); return; }
+        return subscribe().then(function () { location.assign('/settings?ok=pushon#push'); });
+      }).catch(function () {
+        show(null, 'This browser could not subscribe. Try again later.');
+      }).then(function () { enable.disabled = false; });
+    });
+    disable.addEventListener('click', function () {
+      disable.disabled = true;
+      current().then(function (sub) {
+        if (!sub) { return; }
+        return post('/settings/push/unsubscribe', sub).then(function () { return sub.unsubscribe(); });
+      }).then(function () {
+        location.assign('/settings?ok=pushoff#push');
+      }).catch(function () {
+        show(null, 'Could not turn notifications off. Try again.');
+      }).then(function () { disable.disabled = false; });
+    });
+  });
 })();
