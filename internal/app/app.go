@@ -38,6 +38,7 @@ import (
 	"github.com/synapse-kb/synapse/internal/linkpreview"
 	"github.com/synapse-kb/synapse/internal/media"
 	"github.com/synapse-kb/synapse/internal/realtime"
+	"github.com/synapse-kb/synapse/internal/reminders"
 	"github.com/synapse-kb/synapse/internal/service"
 	"github.com/synapse-kb/synapse/internal/sessions"
 	"github.com/synapse-kb/synapse/internal/store"
@@ -77,6 +78,8 @@ type App struct {
 	waha    *waha.Engine    // set with the waha engine: serves its webhooks
 	selfURL string          // how other nodes (and WAHA) reach this process
 	secret  []byte
+
+	now func() time.Time // the clock of the use cases and jobs (tests replace it)
 
 	closers  []func()
 	shutting atomic.Bool
@@ -138,9 +141,20 @@ func JWTSecret(cfg *config.Config) ([]byte, error) {
 	return []byte(secret), nil
 }
 
+// Option tunes New.
+type Option func(*App)
+
+// WithClock replaces the clock that reminders, analysis and the use cases
+// go by (tests); River still schedules on the wall clock, each reminder
+// as far ahead of it as it is ahead of this clock.
+func WithClock(now func() time.Time) Option { return func(a *App) { a.now = now } }
+
 // New builds an App; nothing runs until Start.
-func New(ctx context.Context, cfg *config.Config, log *slog.Logger, version string) (*App, error) {
-	a := &App{Config: cfg, Log: log, done: make(chan struct{})}
+func New(ctx context.Context, cfg *config.Config, log *slog.Logger, version string, opts ...Option) (*App, error) {
+	a := &App{Config: cfg, Log: log, done: make(chan struct{}), now: time.Now}
+	for _, o := range opts {
+		o(a)
+	}
 	ok := false
 	defer func() {
 		if !ok {
@@ -228,7 +242,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, version stri
 		return nil, err
 	}
 	so := service.Options{Store: st, Auth: a.Auth, Sessions: a.Sessions, Jobs: a.Jobs,
-		Blobs: a.Blobs, Transcriber: cfg.TranscribeBaseURL != "", HistoryDays: cfg.HistoryDays, Log: log.With("component", "service")}
+		Blobs: a.Blobs, Transcriber: cfg.TranscribeBaseURL != "", HistoryDays: cfg.HistoryDays, Log: log.With("component", "service"), Now: a.now, Publisher: pub}
 	if a.Sim != nil {
 		so.Simulator = a.Sim // only when set: a nil *sim.Engine would be a non-nil interface
 	}
@@ -430,7 +444,15 @@ func (a *App) newPipeline(ctx context.Context, pub realtime.Publisher) error {
 	d := jobs.Deps{
 		Store: a.Store, Blobs: blobs, Downloader: a.Sessions, Publisher: pub, Previews: previews,
 		Log: a.Log.With("component", "jobs"), MaxMediaBytes: cfg.MaxMediaBytes, AutoDownloadBytes: cfg.AutoDownloadBytes, RetentionDays: cfg.RetentionDays,
+		Now: a.now,
 	}
+	// Reminders go out through these channels, in order (the first one is
+	// retried when it fails): the person's own WhatsApp chat, then the
+	// realtime streams and web UI. A browser push channel (a
+	// reminders.Channel) is appended here.
+	self := reminders.SelfChat{Sessions: a.Sessions, Store: a.Store}
+	d.SelfChat = self
+	d.ReminderChannels = []reminders.Channel{self, reminders.Realtime{Publisher: pub}}
 	if cfg.TranscribeBaseURL != "" {
 		t, err := ai.NewTranscriber(ai.Config{BaseURL: cfg.TranscribeBaseURL, APIKey: cfg.TranscribeAPIKey, Model: cfg.TranscribeModel, Logger: a.Log})
 		if err != nil {

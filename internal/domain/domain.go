@@ -72,4 +72,8 @@ const (
 	// EventHistoryProgress reports the import of the history a phone sends
 	// a newly linked device: {"chats", "messages", "progress", "done"}.
 	EventHistoryProgress = "history.progress"
+	// EventReminderDue carries a reminder that went out (reminders.Reminder).
+	EventReminderDue = "reminder.due"
+	// EventReminder carries a reminder that changed (snoozed, rescheduled).
+	EventReminder = "reminder"
 )

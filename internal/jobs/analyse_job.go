@@ -76,6 +76,13 @@ func (w *analyseWorker) Work(ctx context.Context, job *river.Job[AnalyseArgs]) e
 			return err
 		}
 		src = store.Source{Kind: store.SourceMessage, ChatID: m.ChatID, MessageID: m.ID}
+		if a.NoteToSelf && m.Text != "" {
+			// What Synapse wrote to the person's own chat is no note;
+			// a capture or a reply to a reminder is handled here.
+			if done, err := w.r.selfChat(ctx, user, loc, m, a.Revision); done || err != nil {
+				return err
+			}
+		}
 		if m.Location != nil {
 			// A shared location is a location as it is.
 			l := m.Location
@@ -106,6 +113,9 @@ func (w *analyseWorker) Work(ctx context.Context, job *river.Job[AnalyseArgs]) e
 	err = d.Store.WithTx(ctx, func(tx *store.Tx) error {
 		var err error
 		if created, err = tx.AddExtracted(ctx, a.UserID, src, items); err != nil {
+			return err
+		}
+		if err := w.r.syncCreatedTx(ctx, tx, a.UserID, created); err != nil {
 			return err
 		}
 		if a.MemoID != "" {

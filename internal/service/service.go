@@ -21,6 +21,7 @@ import (
 	"github.com/synapse-kb/synapse/internal/auth"
 	"github.com/synapse-kb/synapse/internal/jobs"
 	"github.com/synapse-kb/synapse/internal/media"
+	"github.com/synapse-kb/synapse/internal/realtime"
 	"github.com/synapse-kb/synapse/internal/store"
 	"github.com/synapse-kb/synapse/internal/whatsapp"
 )
@@ -44,6 +45,11 @@ type Options struct {
 	// history (WHATSAPP_HISTORY_DAYS); 0 keeps none.
 	HistoryDays int
 	Log         *slog.Logger
+	// ReminderChannels names the channels reminders can go through
+	// (default: whatsapp and web); a push channel adds its name.
+	ReminderChannels []string
+	// Publisher announces changed reminders on the realtime streams.
+	Publisher realtime.Publisher
 	// Now replaces the clock (tests).
 	Now func() time.Time
 }
