@@ -186,6 +186,7 @@ func New(o Options) (*Server, error) {
 	s.registerAdmin()
 	s.registerKnowledge()
 	s.registerTokens()
+	s.registerReminders()
 	s.registerExport()
 	if o.Service.Simulated() {
 		s.registerSim()
