@@ -270,6 +270,13 @@ func TestReminderAcrossFailover(t *testing.T) {
 	// One reminder goes out while both nodes run: once.
 	createTask(t, a.Client, ana.Token, map[string]any{"title": "Before the failure", "due": clock.Now().Add(2 * time.Second).Format(time.RFC3339)})
 	waitFor(t, func() bool { return len(selfChatSent(anaPhone, "Before the failure")) == 1 })
+	// The person writes to themselves (the simulator needs a message from
+	// the phone before the linked device's next one: see
+	// Phone.encryptForLocked on sessions with own devices).
+	if _, err := anaPhone.SendText(anaPhone.Number(), "ok"); err != nil {
+		t.Fatal(err)
+	}
+	getListWith(t, a.Client, "/api/v1/whatsapp/chats/"+anaPhone.JID().String()+"/messages", ana.Token, "ok")
 
 	// Node B, running the session, dies before the next one is due.
 	due := clock.Now().Add(8 * time.Second).Truncate(time.Second)
@@ -278,7 +285,13 @@ func TestReminderAcrossFailover(t *testing.T) {
 	b.Stop()
 	waitRunsOn(t, a, ana)
 	a.WaitStatus(ana, "WORKING")
-	waitFor(t, func() bool { return len(selfChatSent(anaPhone, "After the failure")) == 1 })
+	deadline := time.Now().Add(60 * time.Second)
+	for len(selfChatSent(anaPhone, "After the failure")) != 1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the reminder did not reach the phone after the failover; the phone has %+v", anaPhone.Sent())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	time.Sleep(2 * time.Second)
 	for _, title := range []string{"Before the failure", "After the failure"} {
 		if n := len(selfChatSent(anaPhone, title)); n != 1 {
