@@ -316,6 +316,8 @@ type settingsData struct {
 	Tokens    []service.AccessToken
 	NewToken  *service.CreatedAccessToken
 	TokenForm tokenForm
+	// Reminders is the reminder settings form.
+	Reminders reminderForm
 }
 
 // tokenForm is the form that makes a personal access token.
@@ -344,6 +346,12 @@ func (h *Handler) renderSettings(w http.ResponseWriter, r *http.Request, v *view
 	if d.Tokens, err = h.o.Service.AccessTokens(r.Context(), v.User.ID); err != nil {
 		h.fail(w, r, v, err)
 		return
+	}
+	if d.Reminders.Channels == nil {
+		if d.Reminders, err = h.reminderForm(r, v.User.ID); err != nil {
+			h.fail(w, r, v, err)
+			return
+		}
 	}
 	if d.TokenForm.Scopes == nil {
 		d.TokenForm = tokenForm{Scopes: map[string]bool{"read": true}, Days: "90"}

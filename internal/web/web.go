@@ -195,6 +195,10 @@ func (h *Handler) routes() {
 	m.HandleFunc("GET /locations/{id}/delete", h.page(h.confirmDelete(domain.KindLocation)))
 	m.HandleFunc("POST /locations/{id}/delete", h.action(h.deleteLocation))
 
+	m.HandleFunc("GET /reminders", h.page(h.remindersPage))
+	m.HandleFunc("POST /reminders/{id}/snooze", h.action(h.snoozeReminder))
+	m.HandleFunc("POST /reminders/{id}/done", h.action(h.doneReminder))
+	m.HandleFunc("POST /settings/reminders", h.action(h.updateReminderSettings))
 	m.HandleFunc("GET /settings", h.page(h.settingsPage))
 	m.HandleFunc("POST /settings", h.action(h.updateSettings))
 	m.HandleFunc("POST /settings/signout-everywhere", h.action(h.signOutEverywhere))
