@@ -248,6 +248,8 @@ type Dashboard struct {
 	OpenTasks []store.Task
 	Chats     []store.Chat
 	Summaries []store.Summary
+	// DueReminders went out in the last day for tasks still open.
+	DueReminders []store.Reminder
 }
 
 // Dashboard gathers the home page.
@@ -261,6 +263,9 @@ func (s *Service) Dashboard(ctx context.Context, userID, tz string) (Dashboard, 
 		return d, err
 	}
 	if d.OpenTasks, err = s.o.Store.OpenTasks(ctx, userID, 5); err != nil {
+		return d, err
+	}
+	if d.DueReminders, err = s.DueReminders(ctx, userID); err != nil {
 		return d, err
 	}
 	chats, err := s.o.Store.ListChats(ctx, userID, store.AllChats, store.ListOptions{Limit: 6})

@@ -115,6 +115,24 @@ func testRemindersPages(t *testing.T, d store.Dialect) {
 	if r = b.get("/reminders"); strings.Contains(r.body, "/reminders/"+rem.ID+"/done") {
 		t.Fatal("a done task still offers done")
 	}
+
+	// A reminder that went out (through the web channel alone, as set
+	// above) shows on the dashboard with snooze and done.
+	if _, err := srv.App.Service.UpdateReminderSettings(ctx, u.ID, service.ReminderSettingsInput{QuietStart: ptr(""), QuietEnd: ptr("")}); err != nil {
+		t.Fatal(err)
+	}
+	soon := time.Now().Add(2 * time.Second).UTC().Format(time.RFC3339)
+	tk, err = srv.App.Service.CreateTask(ctx, u.ID, service.TaskInput{Title: ptr("Take the cake out"), Due: &soon, RemindAt: &soon})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "reminder sent", func() bool {
+		rem, err := srv.App.Service.TaskReminder(ctx, u.ID, tk.ID)
+		return err == nil && rem.Status == store.ReminderSent
+	})
+	if r = b.get("/"); !strings.Contains(r.body, "Reminders due") || !strings.Contains(r.body, "Take the cake out") {
+		t.Fatalf("dashboard without the due reminder:\n%s", r.body)
+	}
 }
 
 func ptr[T any](v T) *T { return &v }
