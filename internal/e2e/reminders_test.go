@@ -179,6 +179,21 @@ func testRemindersThroughSelfChat(t *testing.T, d store.Dialect) {
 	if clock.Now().Before(due) {
 		t.Fatal("reminded before the due time")
 	}
+	// "snooze 1h" in reply moves it an hour on.
+	replyTo(selfChatSent(anaPhone, "⏰ Reminder: Call the plumber")[0], "snooze 1h")
+	waitFor(t, func() bool { return len(selfChatSent(anaPhone, "✓ Snoozed: Call the plumber")) == 1 })
+	var snoozed map[string]any
+	for _, r := range list(t, c, ana.Token, "/api/v1/reminders?status=upcoming") {
+		if r["title"] == "Call the plumber" {
+			snoozed = r
+		}
+	}
+	if snoozed == nil {
+		t.Fatal("the snoozed reminder is not upcoming")
+	}
+	if at, _ := time.Parse(time.RFC3339, snoozed["fireAt"].(string)); at.Sub(clock.Now()) < 55*time.Minute || at.Sub(clock.Now()) > time.Hour {
+		t.Fatalf("snoozed until %v (now %s)", snoozed["fireAt"], clock.Now())
+	}
 	// Done through the API stops a reminder to come.
 	later := createTask(t, c, ana.Token, map[string]any{"title": "Water the plants", "due": clock.Now().Add(3 * time.Second).Format(time.RFC3339)})
 	lrem := reminderOf(t, c, ana.Token, later["id"].(string))
@@ -221,8 +236,8 @@ func testRemindersThroughSelfChat(t *testing.T, d store.Dialect) {
 	if n := len(list(t, c, ana.Token, "/api/v1/ideas")); n != 1 {
 		t.Fatalf("%d ideas", n)
 	}
-	// The captured tasks remind at their due time.
-	if n := len(list(t, c, ana.Token, "/api/v1/reminders?status=upcoming")); n != 3 {
+	// The captured tasks remind at their due time (and the snoozed one).
+	if n := len(list(t, c, ana.Token, "/api/v1/reminders?status=upcoming")); n != 4 {
 		t.Fatalf("%d upcoming reminders after capture", n)
 	}
 	// Nothing went twice, nothing went to another chat; Synapse's own

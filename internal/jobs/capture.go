@@ -10,6 +10,10 @@ import (
 	"github.com/synapse-kb/synapse/internal/store"
 )
 
+// errQuotedNotYet means a reply quotes a message not stored yet (Synapse's
+// own, still being sent): the job is tried again.
+var errQuotedNotYet = errors.New("jobs: the quoted message is not stored yet")
+
 // SelfWriter writes into the person's own "Message yourself" chat
 // (reminders.SelfChat).
 type SelfWriter interface {
@@ -102,6 +106,18 @@ func (r *Runner) selfChat(ctx context.Context, user store.User, loc *time.Locati
 func (r *Runner) replyToReminder(ctx context.Context, userID string, loc *time.Location, m store.Message, reply reminders.Reply) (bool, error) {
 	d := r.d
 	kind, taskID, err := d.Store.SelfMessageItem(ctx, userID, m.ReplyTo)
+	if errors.Is(err, store.ErrNotFound) {
+		// The reply may overtake the record of the quoted message's id
+		// (kept once its sending returned): find it by its text.
+		q, qerr := d.Store.GetMessage(ctx, userID, m.ChatID, m.ReplyTo)
+		switch {
+		case errors.Is(qerr, store.ErrNotFound) && d.Now().Sub(m.Timestamp) < 2*time.Minute:
+			return false, errQuotedNotYet // not stored yet either: try again
+		case qerr != nil:
+			return false, nil
+		}
+		kind, taskID, err = d.Store.SelfMessageItemByHash(ctx, userID, reminders.TextHash(q.Text))
+	}
 	if errors.Is(err, store.ErrNotFound) || err == nil && kind != string(domain.KindTask) {
 		return false, nil
 	}

@@ -345,3 +345,11 @@ func (s *Store) SelfMessageItem(ctx context.Context, userID, messageID string) (
 		userID, messageID).Scan(&kind, &itemID)
 	return kind, itemID, notFound(err)
 }
+
+// SelfMessageItemByHash is SelfMessageItem for a message known by its text
+// hash (its id is recorded only once its sending returned).
+func (s *Store) SelfMessageItemByHash(ctx context.Context, userID, textHash string) (kind, itemID string, err error) {
+	err = s.r.QueryRowContext(ctx, `SELECT item_kind, item_id FROM self_messages WHERE user_id = $1 AND text_hash = $2 AND item_id <> '' ORDER BY created_at DESC LIMIT 1`,
+		userID, textHash).Scan(&kind, &itemID)
+	return kind, itemID, notFound(err)
+}
