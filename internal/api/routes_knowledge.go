@@ -37,6 +37,12 @@ type taskInput struct {
 	// day (in the caller's time zone); "" removes it.
 	Due  *string `json:"due,omitempty"`
 	Done *bool   `json:"done,omitempty"`
+	// RemindAt is when the task reminds its owner (RFC 3339, or
+	// YYYY-MM-DDTHH:MM in the caller's zone); "" goes back to the due time
+	// less the offset.
+	RemindAt *string `json:"remindAt,omitempty"`
+	// RemindOffset is how many minutes before the due time it reminds.
+	RemindOffset *int `json:"remindOffset,omitempty"`
 }
 
 type noteInput struct {
@@ -238,7 +244,8 @@ func (s *Server) listTasks(c *call, _ *noBody) (taskList, error) {
 }
 
 func (s *Server) createTask(c *call, in *taskInput) (store.Task, error) {
-	return s.o.Service.CreateTask(c.ctx(), c.userID, service.TaskInput{Title: in.Title, Body: in.Body, Due: in.Due, Done: in.Done})
+	return s.o.Service.CreateTask(c.ctx(), c.userID, service.TaskInput{Title: in.Title, Body: in.Body, Due: in.Due, Done: in.Done,
+		RemindAt: in.RemindAt, RemindOffset: in.RemindOffset})
 }
 
 func (s *Server) getTask(c *call, _ *noBody) (store.Task, error) {
@@ -246,7 +253,8 @@ func (s *Server) getTask(c *call, _ *noBody) (store.Task, error) {
 }
 
 func (s *Server) updateTask(c *call, in *taskInput) (store.Task, error) {
-	return s.o.Service.UpdateTask(c.ctx(), c.userID, id(c), service.TaskInput{Title: in.Title, Body: in.Body, Due: in.Due, Done: in.Done})
+	return s.o.Service.UpdateTask(c.ctx(), c.userID, id(c), service.TaskInput{Title: in.Title, Body: in.Body, Due: in.Due, Done: in.Done,
+		RemindAt: in.RemindAt, RemindOffset: in.RemindOffset})
 }
 
 func (s *Server) deleteTask(c *call, _ *noBody) (noBody, error) {

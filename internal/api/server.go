@@ -191,6 +191,7 @@ func New(o Options) (*Server, error) {
 	s.registerEvents()
 	s.registerTokens()
 	s.registerWebhooks()
+	s.registerReminders()
 	s.registerExport()
 	s.registerCalendar()
 	s.registerPush()

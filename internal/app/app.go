@@ -39,6 +39,7 @@ import (
 	"github.com/synapse-kb/synapse/internal/mcpserver"
 	"github.com/synapse-kb/synapse/internal/media"
 	"github.com/synapse-kb/synapse/internal/realtime"
+	"github.com/synapse-kb/synapse/internal/reminders"
 	"github.com/synapse-kb/synapse/internal/service"
 	"github.com/synapse-kb/synapse/internal/sessions"
 	"github.com/synapse-kb/synapse/internal/store"
@@ -85,6 +86,8 @@ type App struct {
 	selfURL string          // how other nodes (and WAHA) reach this process
 	secret  []byte
 	push    *webpush.Sender
+
+	now func() time.Time // the clock of the use cases and jobs (tests replace it)
 
 	closers  []func()
 	shutting atomic.Bool
@@ -195,9 +198,20 @@ func VAPIDKeys(cfg *config.Config) (webpush.Keys, error) {
 	return k, nil
 }
 
+// Option tunes New.
+type Option func(*App)
+
+// WithClock replaces the clock that reminders, analysis and the use cases
+// go by (tests); River still schedules on the wall clock, each reminder
+// as far ahead of it as it is ahead of this clock.
+func WithClock(now func() time.Time) Option { return func(a *App) { a.now = now } }
+
 // New builds an App; nothing runs until Start.
-func New(ctx context.Context, cfg *config.Config, log *slog.Logger, version string) (*App, error) {
-	a := &App{Config: cfg, Log: log, done: make(chan struct{})}
+func New(ctx context.Context, cfg *config.Config, log *slog.Logger, version string, opts ...Option) (*App, error) {
+	a := &App{Config: cfg, Log: log, done: make(chan struct{}), now: time.Now}
+	for _, o := range opts {
+		o(a)
+	}
 	ok := false
 	defer func() {
 		if !ok {
@@ -295,7 +309,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, version stri
 	}
 	so := service.Options{Store: st, Auth: a.Auth, Sessions: a.Sessions, Jobs: a.Jobs, Publisher: pub, Push: a.push,
 		Blobs: a.Blobs, Transcriber: cfg.TranscribeBaseURL != "", HistoryDays: cfg.HistoryDays,
-		PublicURL: cfg.PublicURL, WebhookAllowedHosts: cfg.WebhookAllowedHosts, Log: log.With("component", "service")}
+		PublicURL: cfg.PublicURL, WebhookAllowedHosts: cfg.WebhookAllowedHosts, Log: log.With("component", "service"), Now: a.now}
 	if a.Sim != nil {
 		so.Simulator = a.Sim // only when set: a nil *sim.Engine would be a non-nil interface
 	}
@@ -507,7 +521,15 @@ func (a *App) newPipeline(ctx context.Context, pub realtime.Publisher) error {
 	d := jobs.Deps{
 		Store: a.Store, Blobs: blobs, Downloader: a.Sessions, Publisher: pub, Previews: previews, Push: a.push,
 		Log: a.Log.With("component", "jobs"), MaxMediaBytes: cfg.MaxMediaBytes, AutoDownloadBytes: cfg.AutoDownloadBytes, RetentionDays: cfg.RetentionDays,
+		Now: a.now,
 	}
+	// Reminders go out through these channels, in order (the first one is
+	// retried when it fails): the person's own WhatsApp chat, then the
+	// realtime streams and web UI. A browser push channel (a
+	// reminders.Channel) is appended here.
+	self := reminders.SelfChat{Sessions: a.Sessions, Store: a.Store}
+	d.SelfChat = self
+	d.ReminderChannels = []reminders.Channel{self, reminders.Realtime{Publisher: pub}}
 	if cfg.TranscribeBaseURL != "" {
 		t, err := ai.NewTranscriber(ai.Config{BaseURL: cfg.TranscribeBaseURL, APIKey: cfg.TranscribeAPIKey, Model: cfg.TranscribeModel, Logger: a.Log})
 		if err != nil {

@@ -79,4 +79,8 @@ const (
 	// EventEventDeleted names a calendar event the person deleted: {"id"}.
 	// A new or changed calendar event is announced as KindEvent ("event").
 	EventEventDeleted = "event.deleted"
+	// EventReminderDue carries a reminder that went out (reminders.Reminder).
+	EventReminderDue = "reminder.due"
+	// EventReminder carries a reminder that changed (snoozed, rescheduled).
+	EventReminder = "reminder"
 )

@@ -83,6 +83,13 @@ func (w *analyseWorker) Work(ctx context.Context, job *river.Job[AnalyseArgs]) e
 		}
 		src = store.Source{Kind: store.SourceMessage, ChatID: m.ChatID, MessageID: m.ID,
 			Snapshot: store.Snapshot{From: m.From, FromName: m.FromName, Text: m.Text, Time: m.Timestamp}}
+		if a.NoteToSelf && m.Text != "" {
+			// What Synapse wrote to the person's own chat is no note;
+			// a capture or a reply to a reminder is handled here.
+			if done, err := w.r.selfChat(ctx, user, loc, m, a.Revision); done || err != nil {
+				return err
+			}
+		}
 		if m.Location != nil {
 			// A shared location is a location as it is.
 			l := m.Location
@@ -116,6 +123,9 @@ func (w *analyseWorker) Work(ctx context.Context, job *river.Job[AnalyseArgs]) e
 	err = d.Store.WithTx(ctx, func(tx *store.Tx) error {
 		var err error
 		if created, err = tx.AddExtracted(ctx, a.UserID, src, items); err != nil {
+			return err
+		}
+		if err := w.r.syncCreatedTx(ctx, tx, a.UserID, created); err != nil {
 			return err
 		}
 		if a.MemoID != "" {

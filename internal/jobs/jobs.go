@@ -38,6 +38,7 @@ import (
 	"github.com/synapse-kb/synapse/internal/linkpreview"
 	"github.com/synapse-kb/synapse/internal/media"
 	"github.com/synapse-kb/synapse/internal/realtime"
+	"github.com/synapse-kb/synapse/internal/reminders"
 	"github.com/synapse-kb/synapse/internal/store"
 	"github.com/synapse-kb/synapse/internal/webpush"
 	"github.com/synapse-kb/synapse/internal/whatsapp"
@@ -72,6 +73,14 @@ type Deps struct {
 	RetentionDays int
 	// Webhooks delivers events to people's endpoints (Sender nil: none).
 	Webhooks WebhookOptions
+	// ReminderChannels deliver reminders, in order; the first is retried
+	// when it fails (see reminderWorker.Work). The app registers the
+	// WhatsApp self-chat and the realtime channel (app.newPipeline); a
+	// browser push channel is appended there.
+	ReminderChannels []reminders.Channel
+	// SelfChat writes capture confirmations and replies into the person's
+	// own chat; without it capture is off.
+	SelfChat SelfWriter
 	// Now replaces the clock (tests).
 	Now func() time.Time
 }
@@ -217,6 +226,7 @@ func New(ctx context.Context, d Deps, o Options) (*Runner, error) {
 	river.AddWorker(workers, &sweepWorker{r: r})
 	river.AddWorker(workers, &webhookWorker{r: r})
 	river.AddWorker(workers, &pushRetryWorker{r: r})
+	river.AddWorker(workers, &reminderWorker{r: r})
 	cfg := &river.Config{
 		Queues: map[string]river.QueueConfig{
 			river.QueueDefault: {MaxWorkers: o.DefaultWorkers},

@@ -45,6 +45,8 @@ func (s *Service) CheckExport(ctx context.Context, userID string) error {
 //   - data/account.json, and data/<list>.json for tasks, notes, ideas,
 //     locations, events, bookmarks, images, voice-memos, summaries, chats and
 //     messages: JSON arrays of the items in the API's shapes;
+//   - data/reminders.json: the reminder settings and every reminder (at
+//     most MaxReminders upcoming and as many sent ones);
 //   - vault/: an Obsidian-compatible Markdown vault, one note per day
 //     (vault/YYYY-MM-DD.md, days in the person's time zone) with YAML front
 //     matter, and the images and voice memos it links under vault/media/.
@@ -98,6 +100,7 @@ func (s *Service) Export(ctx context.Context, userID string, w io.Writer) error 
 		func() error {
 			return exportList(e, "data/chats.json", func(p Page) (List[store.Chat], error) { return s.Chats(ctx, u.ID, "", p) })
 		},
+		e.reminders,
 		e.messages,
 		e.vault,
 	}
@@ -258,4 +261,22 @@ func (e *exporter) chatMessages(a *arrayWriter, chatID string) error {
 		}
 		o.Cursor = ml.NextCursor
 	}
+}
+
+// ExportReminders is data/reminders.json.
+type ExportReminders struct {
+	Settings  store.ReminderSettings `json:"settings"`
+	Reminders []store.Reminder       `json:"reminders"`
+}
+
+func (e *exporter) reminders() error {
+	rs, err := e.s.o.Store.ReminderSettings(e.ctx, e.userID)
+	if err != nil {
+		return err
+	}
+	list, err := e.s.o.Store.ListReminders(e.ctx, e.userID, store.ReminderFilter{}, 2*MaxReminders)
+	if err != nil {
+		return err
+	}
+	return e.json("data/reminders.json", ExportReminders{Settings: rs, Reminders: list})
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/synapse-kb/synapse/internal/domain"
+	"github.com/synapse-kb/synapse/internal/jobs"
 	"github.com/synapse-kb/synapse/internal/knowledge"
 	"github.com/synapse-kb/synapse/internal/store"
 	"github.com/synapse-kb/synapse/internal/validate"
@@ -55,6 +56,12 @@ type TaskInput struct {
 	// DueTime is a time of day (HH:MM) on the Due day.
 	DueTime *string
 	Done    *bool
+	// RemindAt is when the task reminds: an RFC 3339 time or
+	// YYYY-MM-DDTHH:MM in the person's zone; "" goes back to the default
+	// (the due time less the offset).
+	RemindAt *string
+	// RemindOffset is how many minutes before the due time it reminds.
+	RemindOffset *int
 }
 
 // taskPatch checks a task and turns it into a store patch.
@@ -135,12 +142,19 @@ func (s *Service) CreateTask(ctx context.Context, userID string, in TaskInput) (
 	if err != nil {
 		return store.Task{}, err
 	}
+	choice, err := s.reminderChoice(ctx, userID, in)
+	if err != nil {
+		return store.Task{}, err
+	}
 	hasTime := p.DueHasTime != nil && *p.DueHasTime
 	t, err := s.o.Store.CreateTask(ctx, userID, *p.Title, deref(p.Body), p.Due, hasTime)
-	if err != nil || p.Done == nil || !*p.Done {
+	if err == nil && p.Done != nil && *p.Done {
+		t, err = s.o.Store.UpdateTask(ctx, userID, t.ID, store.TaskPatch{Done: p.Done})
+	}
+	if err != nil {
 		return t, err
 	}
-	return s.o.Store.UpdateTask(ctx, userID, t.ID, store.TaskPatch{Done: p.Done})
+	return t, s.syncReminder(ctx, userID, t, choice)
 }
 
 // UpdateTask changes a task (check it off with Done).
@@ -152,7 +166,22 @@ func (s *Service) UpdateTask(ctx context.Context, userID, id string, in TaskInpu
 	if err != nil {
 		return store.Task{}, err
 	}
-	return s.o.Store.UpdateTask(ctx, userID, id, p)
+	choice, err := s.reminderChoice(ctx, userID, in)
+	if err != nil {
+		return store.Task{}, err
+	}
+	if choice == nil && (p.Due != nil || p.ClearDue) {
+		// A new due time: a time chosen for the old one (or a snooze) goes.
+		choice = &jobs.ReminderChoice{Reset: true}
+		if old, err := s.o.Store.ReminderFor(ctx, userID, string(domain.KindTask), id); err == nil {
+			choice.OffsetMinutes = old.OffsetMinutes
+		}
+	}
+	t, err := s.o.Store.UpdateTask(ctx, userID, id, p)
+	if err != nil {
+		return t, err
+	}
+	return t, s.syncReminder(ctx, userID, t, choice)
 }
 
 // DeleteTask deletes a task.
@@ -160,7 +189,13 @@ func (s *Service) DeleteTask(ctx context.Context, userID, id string) error {
 	if err := checkIDs(id); err != nil {
 		return err
 	}
-	return s.o.Store.DeleteTask(ctx, userID, id)
+	if err := s.o.Store.DeleteTask(ctx, userID, id); err != nil {
+		return err
+	}
+	if s.o.Jobs == nil {
+		return nil
+	}
+	return s.o.Store.WithTx(ctx, func(tx *store.Tx) error { return s.o.Jobs.DropTaskReminderTx(ctx, tx, userID, id) })
 }
 
 // Notes and ideas.

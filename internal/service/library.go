@@ -250,6 +250,8 @@ type Dashboard struct {
 	Events    []store.Event
 	Chats     []store.Chat
 	Summaries []store.Summary
+	// DueReminders went out in the last day for tasks still open.
+	DueReminders []store.Reminder
 }
 
 // Dashboard gathers the home page.
@@ -266,6 +268,9 @@ func (s *Service) Dashboard(ctx context.Context, userID, tz string) (Dashboard, 
 		return d, err
 	}
 	if d.Events, err = s.UpcomingEvents(ctx, userID, 5); err != nil {
+		return d, err
+	}
+	if d.DueReminders, err = s.DueReminders(ctx, userID); err != nil {
 		return d, err
 	}
 	chats, err := s.o.Store.ListChats(ctx, userID, store.AllChats, store.ListOptions{Limit: 6})

@@ -59,6 +59,9 @@ type Options struct {
 	// Empty: feed URLs start with the origin of the request that made them.
 	PublicURL string
 	Log       *slog.Logger
+	// ReminderChannels names the channels reminders can go through
+	// (default: whatsapp and web); a push channel adds its name.
+	ReminderChannels []string
 	// Now replaces the clock (tests).
 	Now func() time.Time
 }

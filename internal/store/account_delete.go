@@ -14,7 +14,8 @@ import (
 // list forgets. users itself comes last; cluster_nodes holds no user data.
 var ownedTables = []string{
 	"webhook_deliveries", "webhook_endpoints", // 021
-	"media_failures", // 007
+	"media_failures",                                  // 007
+	"reminders", "reminder_settings", "self_messages", // 025
 	"bookmark_shares",
 	"search_docs",                    // its trigger empties search_fts (SQLite)
 	"messages",                       // its trigger empties message_fts (SQLite)

@@ -309,6 +309,14 @@
 //     prekey and creates one-time prekeys on demand.
 //   - Retry receipts are not answered: a message the device cannot decrypt
 //     is acked (as whatsmeow acks it) and lost, where WhatsApp would resend.
+//     In their place, when one of the phone's own linked devices starts a
+//     new Signal session with it (a pkmsg into "Message yourself"), the
+//     phone's next message to that device starts a fresh session too:
+//     whatsmeow keys what it sends to its own phone by phone number and
+//     what it receives from it by LID, and WhatsApp's phone would recover
+//     through the device's retry receipt. A linked device that sends two
+//     pkmsgs to its own phone before the phone writes to it can still find
+//     the second one undecryptable here (its one-time prekey is used).
 //   - Whether an account uses LID addressing is a per-phone option
 //     (PhoneOptions.AddressingLID), not WhatsApp's gradual migration; a
 //     group's addressing mode is its creator's and never changes; a phone

@@ -245,6 +245,12 @@ func (p *Phone) decryptPairwise(from types.JID, enc *waBinary.Node) (*waE2E.Mess
 		if m, err = protocol.NewPreKeySignalMessageFromBytes(ct, serializer.PreKeySignalMessage, serializer.SignalMessage); err == nil {
 			pt, err = cipher.DecryptMessage(ctx, m)
 		}
+		if err == nil && from.User == p.lid {
+			if p.rekeyed == nil {
+				p.rekeyed = map[string]bool{}
+			}
+			p.rekeyed[addr.String()] = true
+		}
 	case "msg":
 		var m *protocol.SignalMessage
 		if m, err = protocol.NewSignalMessageFromBytes(ct, serializer.SignalMessage); err == nil {

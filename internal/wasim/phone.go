@@ -54,6 +54,11 @@ type Phone struct {
 	appInit     sync.Once
 	appState    *appState // nil until appStateReady
 	history     *History
+	// rekeyed names the addresses of own linked devices that started a
+	// new Signal session with the phone (a pkmsg): the phone's next
+	// message to such a device starts a fresh session too (see
+	// encryptForLocked).
+	rekeyed map[string]bool
 }
 
 // LoginFailure is how the server answers the logins of a phone's linked
@@ -271,6 +276,16 @@ func (p *Phone) encryptForLocked(d *device, plaintext []byte) (encType string, c
 	ctx := context.Background()
 	addr := d.lidJID().SignalAddress()
 	builder := session.NewBuilderFromSignal(p.store, addr, serializer)
+	if p.rekeyed[addr.String()] && d.phone == p {
+		// One of the phone's own linked devices started a new session
+		// (whatsmeow keys what it sends to its own phone by phone number
+		// and what it receives from it by LID, so the two sides no longer
+		// share a current session). WhatsApp's phone recovers through the
+		// device's retry receipt by sending a fresh pkmsg; the simulator
+		// has no retry receipts and sends the fresh pkmsg at once.
+		delete(p.rekeyed, addr.String())
+		_ = p.store.DeleteSession(ctx, addr)
+	}
 	if ok, _ := p.store.ContainsSession(ctx, addr); !ok {
 		if err := builder.ProcessBundle(ctx, d.bundle()); err != nil {
 			return "", nil, fmt.Errorf("wasim: process bundle of %s: %w", d.lidJID(), err)

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -41,6 +42,7 @@ func (h *Handler) funcs() template.FuncMap {
 		"chatLabel":         chatLabel,
 		"statusLabel":       statusLabel,
 		"float":             func(f *float64) float64 { return *f },
+		"at":                func(t *time.Time) time.Time { return *t },
 		"coord":             func(f *float64) string { return formatCoord(f) },
 		"hostOf":            hostOf,
 		"prettyURL":         prettyURL,

@@ -22,7 +22,7 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request, v *viewer) {
 		return
 	}
 	h.render(w, r, v, http.StatusOK, "dashboard", &page{Title: "Dashboard", Nav: "home",
-		Live: liveKinds{domain.KindMessage, domain.KindTask, domain.KindEvent, domain.Kind(domain.EventEventDeleted), domain.KindSummary}, Data: d})
+		Live: liveKinds{domain.KindMessage, domain.KindTask, domain.KindEvent, domain.Kind(domain.EventEventDeleted), domain.KindSummary, domain.EventReminderDue}, Data: d})
 }
 
 // connectData is the Connect WhatsApp page.

@@ -24,7 +24,10 @@ func formText(r *http.Request, name string) string { return r.PostForm.Get(name)
 
 type taskForm struct {
 	ID, Title, Body, DueDate, DueTime string
-	Done                              bool
+	// RemindAt is the time the person chose for the reminder
+	// (YYYY-MM-DDTHH:MM in their zone; "" for the default).
+	RemindAt string
+	Done     bool
 }
 
 type tasksData struct {
@@ -83,7 +86,12 @@ func (h *Handler) renderTasks(w http.ResponseWriter, r *http.Request, v *viewer,
 func readTask(r *http.Request) (taskForm, service.TaskInput) {
 	f := taskForm{Title: formText(r, "title"), Body: formText(r, "body"), DueDate: formText(r, "due"), DueTime: formText(r, "due_time"),
 		Done: r.PostForm.Get("done") == "1"}
-	return f, service.TaskInput{Title: &f.Title, Body: &f.Body, Due: &f.DueDate, DueTime: &f.DueTime, Done: &f.Done}
+	in := service.TaskInput{Title: &f.Title, Body: &f.Body, Due: &f.DueDate, DueTime: &f.DueTime, Done: &f.Done}
+	if r.PostForm.Has("remind_at") {
+		f.RemindAt = formText(r, "remind_at")
+		in.RemindAt = &f.RemindAt
+	}
+	return f, in
 }
 
 func (h *Handler) createTask(w http.ResponseWriter, r *http.Request, v *viewer) {
@@ -118,6 +126,9 @@ func (h *Handler) editTaskPage(w http.ResponseWriter, r *http.Request, v *viewer
 		return
 	}
 	f := taskForm{ID: t.ID, Title: t.Title, Body: t.Body, Done: t.Done}
+	if rem, err := h.o.Service.TaskReminder(r.Context(), v.User.ID, t.ID); err == nil && rem.RemindAt != nil {
+		f.RemindAt = rem.RemindAt.In(v.Loc).Format("2006-01-02T15:04")
+	}
 	if t.Due != nil {
 		f.DueDate = t.Due.In(v.Loc).Format("2006-01-02")
 		if t.DueHasTime {

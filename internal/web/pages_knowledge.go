@@ -335,6 +335,8 @@ type settingsData struct {
 	// this server sends no Web Push); PushSubs the subscribed browsers.
 	PushKey  string
 	PushSubs []service.PushSubscription
+	// Reminders is the reminder settings form.
+	Reminders reminderForm
 }
 
 // tokenForm is the form that makes a personal access token.
@@ -367,6 +369,12 @@ func (h *Handler) renderSettings(w http.ResponseWriter, r *http.Request, v *view
 	if d.Calendar, err = h.o.Service.CalendarFeed(r.Context(), v.User.ID); err != nil {
 		h.fail(w, r, v, err)
 		return
+	}
+	if d.Reminders.Channels == nil {
+		if d.Reminders, err = h.reminderForm(r, v.User.ID); err != nil {
+			h.fail(w, r, v, err)
+			return
+		}
 	}
 	if d.TokenForm.Scopes == nil {
 		d.TokenForm = tokenForm{Scopes: map[string]bool{"read": true}, Days: "90"}

@@ -219,6 +219,8 @@ var flashes = map[string]string{
 	"loggedout":      "Logged out: the device is unlinked from your phone.",
 	"scanned":        "The simulated phone scanned the code.",
 	"sent":           "Sent.",
+	"snoozed":        "Snoozed.",
+	"done":           "Done.",
 	"older":          "Your phone was asked for older messages; they appear here as they arrive.",
 	"queued":         "Summaries are being made; they appear below as they are ready.",
 	"nothing":        "No group had messages that day, so there is nothing to summarise.",

@@ -204,6 +204,10 @@ func (h *Handler) routes() {
 	m.HandleFunc("GET /events/{id}/delete", h.page(h.confirmDelete(domain.KindEvent)))
 	m.HandleFunc("POST /events/{id}/delete", h.action(h.deleteEvent))
 
+	m.HandleFunc("GET /reminders", h.page(h.remindersPage))
+	m.HandleFunc("POST /reminders/{id}/snooze", h.action(h.snoozeReminder))
+	m.HandleFunc("POST /reminders/{id}/done", h.action(h.doneReminder))
+	m.HandleFunc("POST /settings/reminders", h.action(h.updateReminderSettings))
 	m.HandleFunc("GET /settings", h.page(h.settingsPage))
 	m.HandleFunc("POST /settings", h.action(h.updateSettings))
 	m.HandleFunc("POST /settings/signout-everywhere", h.action(h.signOutEverywhere))

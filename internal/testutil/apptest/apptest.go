@@ -42,6 +42,8 @@ type Options struct {
 	DataDir string
 	// DatabaseURL reuses a database (PostgreSQL restarts).
 	DatabaseURL string
+	// Now replaces the clock of the use cases and jobs (reminders).
+	Now func() time.Time
 }
 
 // Start runs Synapse with the sim engine until the test ends.
@@ -81,7 +83,11 @@ func Start(t testing.TB, o Options) *Server {
 		w, level = os.Stderr, slog.LevelError
 	}
 	log := slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
-	a, err := app.New(context.Background(), cfg, log, "test")
+	var opts []app.Option
+	if o.Now != nil {
+		opts = append(opts, app.WithClock(o.Now))
+	}
+	a, err := app.New(context.Background(), cfg, log, "test", opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

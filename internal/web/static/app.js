@@ -353,6 +353,13 @@
         : 'Importing your chat history from the phone: ' + counts + ' so far…';
       el.hidden = false;
     });
+    es.addEventListener('reminder.due', function (ev) {
+      var r = data(ev);
+      var el = document.querySelector('[data-reminder-notice]');
+      if (!r || !el) { return; }
+      el.querySelector('[data-reminder-text]').textContent = '⏰ ' + r.title + ' is due.';
+      el.hidden = false;
+    });
     liveTypes.forEach(function (type) {
       es.addEventListener(type, function (ev) {
         if (liveChat) {

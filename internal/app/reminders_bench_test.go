@@ -1,0 +1,92 @@
+package app_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/synapse-kb/synapse/internal/service"
+	"github.com/synapse-kb/synapse/internal/store"
+	"github.com/synapse-kb/synapse/internal/testutil/apptest"
+	"github.com/synapse-kb/synapse/internal/whatsapp/sim"
+)
+
+// BenchmarkRemindersSameMinute: N reminders (SYNAPSE_BENCH_REMINDERS,
+// default 2,000) of 20 people, all due at the same instant, go out through
+// each person's own chat on the sim engine (SQLite, one node). It reports
+// the time from the due instant until the last one is recorded as sent,
+// and the process's peak heap while they go out. Run with -benchtime=1x.
+func BenchmarkRemindersSameMinute(b *testing.B) {
+	n := 2000
+	if v, err := strconv.Atoi(os.Getenv("SYNAPSE_BENCH_REMINDERS")); err == nil && v > 0 {
+		n = v
+	}
+	const people = 20
+	for range b.N {
+		b.StopTimer()
+		srv := apptest.Start(b, apptest.Options{})
+		ctx := context.Background()
+		var users []string
+		for i := range people {
+			u := srv.Register(fmt.Sprintf("p%d@example.com", i))
+			users = append(users, u.ID)
+			q, err := srv.App.Sessions.QR(ctx, u.ID, false)
+			if err != nil {
+				b.Fatal(err)
+			}
+			sid, _ := srv.App.Sessions.SessionID(ctx, u.ID)
+			if _, err := srv.App.Sim.Scan(sid, sim.ScanOptions{Code: q.Raw, Phone: fmt.Sprintf("55119%08d", i), PushName: "P"}); err != nil {
+				b.Fatal(err)
+			}
+			srv.WaitStatus(u, "WORKING")
+		}
+		// Every task is due at one instant, after they are all made.
+		due := time.Now().Add(time.Duration(n)*4*time.Millisecond + 5*time.Second).Truncate(time.Second)
+		dueText := due.UTC().Format(time.RFC3339)
+		var wg sync.WaitGroup
+		for i, uid := range users {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for j := i; j < n; j += people {
+					if _, err := srv.App.Service.CreateTask(ctx, uid, service.TaskInput{Title: ptr(fmt.Sprintf("Task %d", j)), Due: &dueText}); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		if time.Now().After(due) {
+			b.Fatalf("making %d tasks took past their due time; raise the margin", n)
+		}
+		time.Sleep(time.Until(due))
+		var peak uint64
+		b.StartTimer()
+		for sent(b, srv.App.Store) < n {
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			peak = max(peak, ms.HeapInuse)
+			time.Sleep(20 * time.Millisecond)
+		}
+		b.StopTimer()
+		b.ReportMetric(float64(n), "reminders")
+		b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
+		srv.Stop()
+	}
+}
+
+func sent(b *testing.B, st *store.Store) int {
+	var n int
+	if err := st.DB().QueryRow(`SELECT COUNT(*) FROM reminders WHERE status = 'sent'`).Scan(&n); err != nil {
+		b.Fatal(err)
+	}
+	return n
+}
+
+func ptr[T any](v T) *T { return &v }

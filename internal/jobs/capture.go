@@ -1,0 +1,181 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/synapse-kb/synapse/internal/domain"
+	"github.com/synapse-kb/synapse/internal/reminders"
+	"github.com/synapse-kb/synapse/internal/store"
+)
+
+// errQuotedNotYet means a reply quotes a message not stored yet (Synapse's
+// own, still being sent): the job is tried again.
+var errQuotedNotYet = errors.New("jobs: the quoted message is not stored yet")
+
+// SelfWriter writes into the person's own "Message yourself" chat
+// (reminders.SelfChat).
+type SelfWriter interface {
+	Write(ctx context.Context, userID, text, kind, itemID, replyTo string) (string, error)
+}
+
+// syncCreatedTx schedules the reminders of tasks just created with a due
+// time, in the transaction that created them.
+func (r *Runner) syncCreatedTx(ctx context.Context, tx *store.Tx, userID string, created []any) error {
+	for _, it := range created {
+		t, ok := it.(store.Task)
+		if !ok || t.Due == nil || !t.DueHasTime {
+			continue
+		}
+		if _, err := r.SyncTaskReminderTx(ctx, tx, userID, t, nil); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+	}
+	return nil
+}
+
+// selfChat handles a message the person wrote to themselves before it is
+// analysed as a note: a message Synapse wrote there itself is skipped; a
+// reply "done"/"snooze 1h" to a reminder acts on its task; with capture
+// on, "todo …", "note …", "idea …", "remind me to … at …" (and their
+// Portuguese and Spanish words) become that one item at once, keyed by
+// the message like analysed items (so the analysis never adds another),
+// with a confirmation reply. done reports that the message was handled.
+func (r *Runner) selfChat(ctx context.Context, user store.User, loc *time.Location, m store.Message, revision int64) (done bool, err error) {
+	d := r.d
+	own, err := d.Store.IsSelfMessage(ctx, user.ID, reminders.TextHash(m.Text))
+	if err != nil || own {
+		return true, err
+	}
+	if m.ReplyTo != "" {
+		if reply, ok := reminders.ParseReply(m.Text); ok {
+			handled, err := r.replyToReminder(ctx, user.ID, loc, m, reply)
+			if handled || err != nil {
+				return true, err
+			}
+		}
+	}
+	if revision != 0 || d.SelfChat == nil {
+		return false, nil
+	}
+	settings, err := d.Store.ReminderSettings(ctx, user.ID)
+	if err != nil || !settings.Capture {
+		return false, err
+	}
+	c, ok := reminders.ParseCapture(m.Text, m.Timestamp, loc)
+	if !ok {
+		return false, nil
+	}
+	src := store.Source{Kind: store.SourceMessage, ChatID: m.ChatID, MessageID: m.ID,
+		Snapshot: store.Snapshot{From: m.From, FromName: m.FromName, Text: m.Text, Time: m.Timestamp}}
+	var created []any
+	err = d.Store.WithTx(ctx, func(tx *store.Tx) error {
+		var err error
+		created, err = tx.AddExtracted(ctx, user.ID, src, []store.Extracted{{Kind: c.Kind, Title: c.Title, Body: c.Body, Due: c.Due, DueHasTime: c.DueHasTime}})
+		if err != nil {
+			return err
+		}
+		return r.syncCreatedTx(ctx, tx, user.ID, created)
+	})
+	if err != nil {
+		return true, err
+	}
+	if len(created) == 0 {
+		return true, nil // captured before (a repeated job): confirmed then
+	}
+	var itemID string
+	switch v := created[0].(type) {
+	case store.Task:
+		itemID = v.ID
+		r.publish(user.ID, domain.KindTask, v)
+	case store.Idea:
+		itemID = v.ID
+		r.publish(user.ID, domain.KindIdea, v)
+	case store.Note:
+		itemID = v.ID
+		r.publish(user.ID, domain.KindNote, v)
+	}
+	if _, err := d.SelfChat.Write(ctx, user.ID, reminders.Confirmation(c, loc), string(c.Kind), itemID, m.ID); err != nil {
+		d.Log.Warn("capture confirmation not sent", "user_id", user.ID, "err", err)
+	}
+	return true, nil
+}
+
+// replyToReminder acts on the task of the Synapse message m replies to;
+// false when it replies to something else.
+func (r *Runner) replyToReminder(ctx context.Context, userID string, loc *time.Location, m store.Message, reply reminders.Reply) (bool, error) {
+	d := r.d
+	kind, taskID, err := d.Store.SelfMessageItem(ctx, userID, m.ReplyTo)
+	if errors.Is(err, store.ErrNotFound) {
+		// The reply may overtake the record of the quoted message's id
+		// (kept once its sending returned): find it by its text.
+		q, qerr := d.Store.GetMessage(ctx, userID, m.ChatID, m.ReplyTo)
+		switch {
+		case errors.Is(qerr, store.ErrNotFound) && d.Now().Sub(m.Timestamp) < 2*time.Minute:
+			return false, errQuotedNotYet // not stored yet either: try again
+		case qerr != nil:
+			return false, nil
+		}
+		kind, taskID, err = d.Store.SelfMessageItemByHash(ctx, userID, reminders.TextHash(q.Text))
+	}
+	if errors.Is(err, store.ErrNotFound) || err == nil && kind != string(domain.KindTask) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	t, err := d.Store.GetTask(ctx, userID, taskID)
+	if errors.Is(err, store.ErrNotFound) {
+		return true, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	var confirm string
+	if reply.Done {
+		if !t.Done {
+			done := true
+			t, err = d.Store.UpdateTask(ctx, userID, taskID, store.TaskPatch{Done: &done})
+			if err != nil {
+				return false, err
+			}
+			err = d.Store.WithTx(ctx, func(tx *store.Tx) error {
+				_, err := r.SyncTaskReminderTx(ctx, tx, userID, t, nil)
+				if errors.Is(err, store.ErrNotFound) {
+					return nil
+				}
+				return err
+			})
+			if err != nil {
+				return false, err
+			}
+			r.publish(userID, domain.KindTask, t)
+		}
+		confirm = "✓ Done: " + t.Title
+	} else {
+		until, err := reminders.SnoozeUntil(d.Now(), reply.Snooze, loc)
+		if err != nil {
+			return true, nil
+		}
+		var rem store.Reminder
+		err = d.Store.WithTx(ctx, func(tx *store.Tx) error {
+			var err error
+			rem, err = r.SyncTaskReminderTx(ctx, tx, userID, t, &ReminderChoice{RemindAt: &until})
+			return err
+		})
+		if err != nil {
+			return false, err
+		}
+		if rem.FireAt != nil {
+			until = *rem.FireAt
+		}
+		confirm = "✓ Snoozed: " + t.Title + " — until " + reminders.FormatDue(until, loc)
+	}
+	if d.SelfChat != nil {
+		if _, err := d.SelfChat.Write(ctx, userID, confirm, string(domain.KindTask), taskID, m.ID); err != nil {
+			d.Log.Warn("reply confirmation not sent", "user_id", userID, "err", err)
+		}
+	}
+	return true, nil
+}

@@ -1,0 +1,147 @@
+// Package reminders holds the rules of reminders that need no database or
+// engine: when an item reminds (offsets, a chosen time, quiet hours,
+// snoozes), the channels a reminder goes out through, what the messages in
+// the person's "Message yourself" chat say, and how a message to oneself
+// is read as a capture ("todo …", "remind me to … at …") or as a reply to
+// a reminder ("done", "snooze 1h"), in English, Portuguese and Spanish.
+//
+// Channels: a reminder goes out through every Channel the person enabled
+// (store.ReminderSettings.Channels names them). The jobs package delivers
+// through the channels given in jobs.Deps.ReminderChannels, which the app
+// assembles in app.newPipeline: the WhatsApp self-chat channel and the
+// realtime (web) channel today. A browser push channel plugs in by
+// implementing Channel and appending itself there; its Name is what the
+// settings list.
+package reminders
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/synapse-kb/synapse/internal/store"
+)
+
+// Channel names.
+const (
+	ChannelWhatsApp = "whatsapp"
+	ChannelWeb      = "web"
+)
+
+// Reminder is what a channel delivers.
+type Reminder struct {
+	ID       string    `json:"id"`
+	ItemKind string    `json:"itemKind"`
+	ItemID   string    `json:"itemId"`
+	Title    string    `json:"title"`
+	Due      time.Time `json:"due"`
+	FireAt   time.Time `json:"fireAt"`
+	// Text is the message as the person's zone shows it ("⏰ Buy bread —
+	// due Tue 10:00").
+	Text string `json:"text"`
+}
+
+// Channel delivers reminders one way (WhatsApp self-chat, realtime, push).
+// Send is called at most once per reminder and fire time, after the
+// sending was claimed; an error is logged, and for the first (WhatsApp)
+// channel retried while the job has attempts left (so a channel after it
+// may see the same reminder again only if an earlier one failed).
+type Channel interface {
+	// Name is the channel's name in store.ReminderSettings.Channels.
+	Name() string
+	Send(ctx context.Context, userID string, r Reminder) error
+}
+
+// ErrBadSnooze means a snooze is not one of 10m, 1h, tomorrow.
+var ErrBadSnooze = errors.New("reminders: snooze for 10m, 1h or tomorrow")
+
+// Snoozes are the snoozes offered.
+var Snoozes = []string{"10m", "1h", "tomorrow"}
+
+// SnoozeUntil is when a reminder snoozed at now for what goes out again:
+// 10 minutes, an hour, or tomorrow at 09:00 in loc.
+func SnoozeUntil(now time.Time, what string, loc *time.Location) (time.Time, error) {
+	switch strings.ToLower(strings.TrimSpace(what)) {
+	case "10m", "10min":
+		return now.Add(10 * time.Minute), nil
+	case "1h":
+		return now.Add(time.Hour), nil
+	case "tomorrow":
+		l := now.In(loc)
+		return time.Date(l.Year(), l.Month(), l.Day()+1, 9, 0, 0, 0, loc), nil
+	}
+	return time.Time{}, ErrBadSnooze
+}
+
+// BaseTime is when an item due at due reminds before quiet hours: the
+// chosen time, else the due time less the item's offset, else less the
+// person's default offset.
+func BaseTime(due time.Time, remindAt *time.Time, offset *int, s store.ReminderSettings) time.Time {
+	if remindAt != nil {
+		return *remindAt
+	}
+	o := s.OffsetMinutes
+	if offset != nil {
+		o = *offset
+	}
+	return due.Add(-time.Duration(o) * time.Minute)
+}
+
+// AfterQuiet moves t out of the person's quiet hours: a time inside them
+// becomes their end (in loc, the person's zone); others stay.
+func AfterQuiet(t time.Time, s store.ReminderSettings, loc *time.Location) time.Time {
+	if s.QuietStart < 0 || s.QuietEnd < 0 || s.QuietStart == s.QuietEnd {
+		return t
+	}
+	l := t.In(loc)
+	m := l.Hour()*60 + l.Minute()
+	end := func(dayOffset int) time.Time {
+		return time.Date(l.Year(), l.Month(), l.Day()+dayOffset, s.QuietEnd/60, s.QuietEnd%60, 0, 0, loc)
+	}
+	if s.QuietStart < s.QuietEnd { // e.g. 13:00–14:00
+		if m >= s.QuietStart && m < s.QuietEnd {
+			return end(0)
+		}
+		return t
+	}
+	switch { // wraps midnight, e.g. 22:00–07:00
+	case m >= s.QuietStart:
+		return end(1)
+	case m < s.QuietEnd:
+		return end(0)
+	}
+	return t
+}
+
+// FormatDue shows a due time in the person's zone: "Tue 10:00".
+func FormatDue(due time.Time, loc *time.Location) string {
+	return due.In(loc).Format("Mon 15:04")
+}
+
+// Message is the text of a reminder in the self-chat.
+func Message(title string, due time.Time, loc *time.Location) string {
+	return fmt.Sprintf("⏰ Reminder: %s — due %s\nReply \"done\" or \"snooze 1h\".", title, FormatDue(due, loc))
+}
+
+// ParseQuiet reads "HH:MM" as minutes after midnight; "" is -1 (none).
+func ParseQuiet(s string) (int, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return -1, nil
+	}
+	t, err := time.Parse("15:04", s)
+	if err != nil {
+		return 0, errors.New("must be a time like 22:00")
+	}
+	return t.Hour()*60 + t.Minute(), nil
+}
+
+// FormatQuiet shows minutes after midnight as "HH:MM" ("" for -1).
+func FormatQuiet(m int) string {
+	if m < 0 {
+		return ""
+	}
+	return fmt.Sprintf("%02d:%02d", m/60, m%60)
+}
