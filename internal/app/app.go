@@ -310,6 +310,9 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, version stri
 	so := service.Options{Store: st, Auth: a.Auth, Sessions: a.Sessions, Jobs: a.Jobs, Publisher: pub, Push: a.push,
 		Blobs: a.Blobs, Transcriber: cfg.TranscribeBaseURL != "", HistoryDays: cfg.HistoryDays,
 		PublicURL: cfg.PublicURL, WebhookAllowedHosts: cfg.WebhookAllowedHosts, Log: log.With("component", "service"), Now: a.now}
+	if a.push != nil {
+		so.ReminderChannels = []string{reminders.ChannelWhatsApp, reminders.ChannelWeb, reminders.ChannelPush}
+	}
 	if a.Sim != nil {
 		so.Simulator = a.Sim // only when set: a nil *sim.Engine would be a non-nil interface
 	}
@@ -525,11 +528,14 @@ func (a *App) newPipeline(ctx context.Context, pub realtime.Publisher) error {
 	}
 	// Reminders go out through these channels, in order (the first one is
 	// retried when it fails): the person's own WhatsApp chat, then the
-	// realtime streams and web UI. A browser push channel (a
-	// reminders.Channel) is appended here.
+	// realtime streams and web UI, then the browsers the person enabled
+	// (Web Push).
 	self := reminders.SelfChat{Sessions: a.Sessions, Store: a.Store}
 	d.SelfChat = self
 	d.ReminderChannels = []reminders.Channel{self, reminders.Realtime{Publisher: pub}}
+	if a.push != nil {
+		d.ReminderChannels = append(d.ReminderChannels, pushReminders{svc: &a.Service})
+	}
 	if cfg.TranscribeBaseURL != "" {
 		t, err := ai.NewTranscriber(ai.Config{BaseURL: cfg.TranscribeBaseURL, APIKey: cfg.TranscribeAPIKey, Model: cfg.TranscribeModel, Logger: a.Log})
 		if err != nil {

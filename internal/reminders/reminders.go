@@ -28,6 +28,9 @@ import (
 const (
 	ChannelWhatsApp = "whatsapp"
 	ChannelWeb      = "web"
+	// ChannelPush is browser Web Push, to every browser the person
+	// enabled notifications in (registered by the app).
+	ChannelPush = "push"
 )
 
 // Reminder is what a channel delivers.

@@ -1,0 +1,37 @@
+package app
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/synapse-kb/synapse/internal/reminders"
+	"github.com/synapse-kb/synapse/internal/service"
+	"github.com/synapse-kb/synapse/internal/webpush"
+)
+
+// pushReminders is the reminders' browser channel: a Web Push notification
+// to every browser the person enabled, opening the Reminders page (where
+// the reminder can be snoozed or marked done). The service is set once it
+// exists (it is made after the pipeline).
+type pushReminders struct{ svc **service.Service }
+
+// Name is reminders.ChannelPush.
+func (pushReminders) Name() string { return reminders.ChannelPush }
+
+// Send notifies the person's browsers. A push service that is busy is
+// retried by its own job; the reminder job is not repeated for it, which
+// would notify the other browsers again.
+func (c pushReminders) Send(ctx context.Context, userID string, r reminders.Reminder) error {
+	svc := *c.svc
+	if svc == nil {
+		return fmt.Errorf("push reminders: the service is not ready")
+	}
+	_, err := svc.PushNotify(ctx, userID, service.Notification{
+		Title:   "⏰ " + r.Title,
+		Body:    r.Text,
+		URL:     "/reminders#reminder-" + r.ID,
+		Tag:     "reminder-" + r.ID,
+		Urgency: webpush.UrgencyHigh,
+	})
+	return err
+}
