@@ -54,7 +54,7 @@ func testReminderRoutes(t *testing.T, d store.Dialect) {
 		{"snooze read scope", "POST", "/api/v1/reminders/" + id + "/snooze", reader.Token, map[string]any{"for": "1h"}, 403, []string{`"requiredScope":"write"`}, nil},
 		{"snooze bad", "POST", "/api/v1/reminders/" + id + "/snooze", writer.Token, map[string]any{"for": "later"}, 400, []string{`"field":"for"`}, nil},
 		{"snooze", "POST", "/api/v1/reminders/" + id + "/snooze", writer.Token, map[string]any{"for": "10m"}, 200, []string{`"remindAt":`, `"status":"pending"`}, nil},
-		{"settings", "GET", "/api/v1/reminder-settings", reader.Token, nil, 200, []string{`"channels":["whatsapp","web"]`, `"capture":false`, `"available":["whatsapp","web"]`}, nil},
+		{"settings", "GET", "/api/v1/reminder-settings", reader.Token, nil, 200, []string{`"channels":["whatsapp","web"]`, `"capture":false`, `"available":["whatsapp","web","push"]`}, nil},
 		{"settings read scope", "PATCH", "/api/v1/reminder-settings", reader.Token, map[string]any{"capture": true}, 403, []string{`"requiredScope":"write"`}, nil},
 		{"settings bad channel", "PATCH", "/api/v1/reminder-settings", a.Token, map[string]any{"channels": []string{"pigeon"}}, 400, []string{`"field":"channels"`}, nil},
 		{"settings bad offset", "PATCH", "/api/v1/reminder-settings", a.Token, map[string]any{"offsetMinutes": -5}, 400, []string{`"field":"offsetMinutes"`}, nil},

@@ -2,8 +2,10 @@ package e2e_test
 
 import (
 	"bytes"
+	"github.com/synapse-kb/synapse/internal/testutil/apptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -112,23 +114,35 @@ func testSendReplyPhotoFile(t *testing.T, d store.Dialect) {
 			t.Fatalf("%v: %d %s", tc.body, r.Status, r.Body)
 		}
 	}
-	// The send limit: bursts of 10, then 429 with Retry-After.
-	limited := false
-	for i := range 12 {
-		r := c.Do("POST", "/api/v1/whatsapp/messages", ana.Token, map[string]any{"chatId": chat, "text": "ping " + strings.Repeat("!", i)})
-		if r.Status == 429 {
+	// The send limit: bursts of 10, then 429 with Retry-After. The
+	// requests go at once: one after the other, each waiting for WhatsApp,
+	// a slow machine would refill the bucket (one every 2 s) as fast.
+	var wg sync.WaitGroup
+	statuses := make(chan *apptest.Response, 14)
+	for i := range 14 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			statuses <- c.Do("POST", "/api/v1/whatsapp/messages", ana.Token, map[string]any{"chatId": chat, "text": "ping " + strings.Repeat("!", i)})
+		}()
+	}
+	wg.Wait()
+	close(statuses)
+	limited := 0
+	for r := range statuses {
+		switch r.Status {
+		case 429:
 			if r.Header.Get("Retry-After") == "" || !strings.Contains(string(r.Body), "send-rate-limited") {
 				t.Fatalf("limited without saying when: %v %s", r.Header, r.Body)
 			}
-			limited = true
-			break
-		}
-		if r.Status != 201 {
-			t.Fatalf("send %d: %d %s", i, r.Status, r.Body)
+			limited++
+		case 201:
+		default:
+			t.Fatalf("send: %d %s", r.Status, r.Body)
 		}
 	}
-	if !limited {
-		t.Fatal("13 messages in a few seconds were all sent")
+	if limited == 0 {
+		t.Fatal("14 messages at once were all sent")
 	}
 }
 
