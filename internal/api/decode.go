@@ -59,7 +59,7 @@ func jsonProblem(err error) error {
 	case errors.As(err, &typ):
 		field := typ.Field
 		if field == "" {
-			return problem(http.StatusBadRequest, "invalid-json", "Invalid JSON", fmt.Sprintf("the body must be a JSON %s, not %s", jsonKind(typ.Type.Kind().String()), typ.Value))
+			return problem(http.StatusBadRequest, "invalid-json", "Invalid JSON", fmt.Sprintf("the body must be %s in JSON, not %s", jsonKind(typ.Type.Kind().String()), typ.Value))
 		}
 		p := problem(http.StatusBadRequest, "validation-error", "Invalid input", fmt.Sprintf("%s must be %s, not %s", field, jsonKind(typ.Type.Kind().String()), typ.Value))
 		p.Errors = validate.Errors{{Field: field, Message: "must be " + jsonKind(typ.Type.Kind().String())}}

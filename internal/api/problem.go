@@ -98,7 +98,7 @@ func toProblem(err error) (*Problem, time.Duration) {
 		return problem(http.StatusServiceUnavailable, "busy", "Busy", "too many sign-ins are being checked at once; try again shortly"), auth.BusyRetryAfter
 	case errors.As(err, &rl):
 		return problem(http.StatusTooManyRequests, "rate-limited", "Too many attempts",
-			fmt.Sprintf("too many attempts for this %s; try again in %s", rl.Scope, rl.RetryAfter.Round(time.Second))), rl.RetryAfter
+			fmt.Sprintf("too many attempts for this %s; try again in %s", rl.Scope, humanWait(rl.RetryAfter))), rl.RetryAfter
 	case errors.Is(err, whatsapp.ErrAlreadyConnected):
 		return problem(http.StatusConflict, "session-connected", "Already connected", "the WhatsApp session is already connected; log out to pair again"), 0
 	case errors.Is(err, whatsapp.ErrQRNotReady):
@@ -110,7 +110,7 @@ func toProblem(err error) (*Problem, time.Duration) {
 	case errors.Is(err, whatsapp.ErrNotSupported):
 		return problem(http.StatusNotImplemented, "not-supported", "Not supported", "the configured WhatsApp engine does not support this"), 0
 	case errors.Is(err, whatsapp.ErrInvalidChat):
-		return problem(http.StatusBadRequest, "invalid-chat", "Invalid chat id", err.Error()), 0
+		return problem(http.StatusBadRequest, "invalid-chat", "Invalid chat id", "chatId is not a WhatsApp chat: use a phone number with its country code, or a JID such as 447700900123@s.whatsapp.net or …@g.us"), 0
 	case errors.As(err, &waiting):
 		return problem(http.StatusServiceUnavailable, "whatsapp-unreachable", "WhatsApp unreachable", waiting.Reason),
 			max(time.Until(waiting.RetryAt), time.Second)
@@ -130,7 +130,7 @@ func toProblem(err error) (*Problem, time.Duration) {
 		return problem(http.StatusConflict, "wrong-code", "Wrong code", err.Error()), 0
 	case errors.As(err, &sendLimit):
 		return problem(http.StatusTooManyRequests, "send-rate-limited", "Too many messages",
-			fmt.Sprintf("at most %d messages a minute can be sent through Synapse; try again in %s", service.SendsPerMinute, sendLimit.RetryAfter.Round(time.Second))), sendLimit.RetryAfter
+			fmt.Sprintf("at most %d messages a minute can be sent through Synapse; try again in %s", service.SendsPerMinute, humanWait(sendLimit.RetryAfter))), sendLimit.RetryAfter
 	case errors.Is(err, service.ErrNothingOlder):
 		return problem(http.StatusConflict, "nothing-older", "Nothing older to load",
 			"the chat's oldest kept message is already at the edge of the history window (WHATSAPP_HISTORY_DAYS)"), 0
@@ -179,4 +179,19 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(p.Status)
 	_ = json.NewEncoder(w).Encode(out)
+}
+
+// humanWait says a wait as people do: "1 second", "40 seconds", "2 minutes"
+// (rounded up, so that trying again then works).
+func humanWait(d time.Duration) string {
+	plural := func(n int64, unit string) string {
+		if n == 1 {
+			return "1 " + unit
+		}
+		return fmt.Sprintf("%d %ss", n, unit)
+	}
+	if d < time.Minute {
+		return plural(max(int64((d+time.Second-1)/time.Second), 1), "second")
+	}
+	return plural(int64((d+time.Minute-1)/time.Minute), "minute")
 }

@@ -25,3 +25,15 @@ func TestClusterProblems(t *testing.T) {
 		}
 	}
 }
+
+// Waits are said as people say them, rounded up.
+func TestHumanWait(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		0: "1 second", 400 * time.Millisecond: "1 second", 40 * time.Second: "40 seconds",
+		time.Minute: "1 minute", 61 * time.Second: "2 minutes", 90 * time.Minute: "90 minutes",
+	} {
+		if got := humanWait(d); got != want {
+			t.Errorf("humanWait(%s) = %q, want %q", d, got, want)
+		}
+	}
+}

@@ -40,10 +40,14 @@ type userView struct {
 	Disabled  bool      `json:"disabled,omitempty"`
 	Timezone  string    `json:"timezone"`
 	CreatedAt time.Time `json:"createdAt"`
+	// SharePresence: the person lets the linked device show them online
+	// and send read receipts (off by default).
+	SharePresence bool `json:"sharePresence"`
 }
 
 func viewUser(u store.User) userView {
-	return userView{ID: u.ID, Email: u.Email, Name: u.Name, IsAdmin: u.IsAdmin, Disabled: u.Disabled(), Timezone: u.Timezone, CreatedAt: u.CreatedAt}
+	return userView{ID: u.ID, Email: u.Email, Name: u.Name, IsAdmin: u.IsAdmin, Disabled: u.Disabled(), Timezone: u.Timezone, CreatedAt: u.CreatedAt,
+		SharePresence: u.SharePresence}
 }
 
 type tokenResponse struct {

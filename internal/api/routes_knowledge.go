@@ -349,7 +349,7 @@ func (s *Server) search(c *call, _ *noBody) (searchResults, error) {
 	q := c.r.URL.Query()
 	p := pageOf(c.r)
 	return s.o.Service.Search(c.ctx(), c.userID, service.SearchQuery{Q: q.Get("q"), Kinds: service.ParseKinds(q.Get("kinds")),
-		ChatID: q.Get("chatId"), From: q.Get("from"), To: q.Get("to"), Newest: q.Get("sort") == "newest", Limit: p.Limit, Cursor: p.Cursor})
+		ChatID: q.Get("chatId"), From: q.Get("from"), To: q.Get("to"), Sort: q.Get("sort"), Limit: p.Limit, Cursor: p.Cursor})
 }
 
 func (s *Server) storage(c *call, _ *noBody) (store.Usage, error) {

@@ -1,11 +1,14 @@
 package api
 
 import (
+	"encoding/base64"
 	"net/http"
+	"strings"
 
 	"github.com/synapse-kb/synapse/internal/auth"
 	"github.com/synapse-kb/synapse/internal/service"
 	"github.com/synapse-kb/synapse/internal/store"
+	"github.com/synapse-kb/synapse/internal/validate"
 	"github.com/synapse-kb/synapse/internal/whatsapp"
 )
 
@@ -42,7 +45,7 @@ type sendAttachment struct {
 	FileName string `json:"fileName,omitempty"`
 	MimeType string `json:"mimeType,omitempty"`
 	// Data is the file, base64-encoded (at most 16 MiB decoded).
-	Data []byte `json:"data"`
+	Data string `json:"data"`
 }
 
 var pageQuery = []param{
@@ -188,7 +191,17 @@ func (s *Server) listMessages(c *call, _ *noBody) (messageList, error) {
 func (s *Server) sendMessage(c *call, in *sendRequest) (store.Message, error) {
 	out := service.Outgoing{ChatID: in.ChatID, Text: in.Text, ReplyTo: in.ReplyTo}
 	if a := in.Attachment; a != nil {
-		out.Attachment = &service.Upload{FileName: a.FileName, MimeType: a.MimeType, Data: a.Data}
+		data, err := base64.StdEncoding.DecodeString(a.Data)
+		if err != nil {
+			// Browsers' btoa and most tools pad; accept unpadded too.
+			data, err = base64.RawStdEncoding.DecodeString(strings.TrimRight(a.Data, "="))
+		}
+		if err != nil {
+			var errs validate.Errors
+			errs.Add("attachment.data", "must be the file's bytes in base64")
+			return store.Message{}, errs.Err()
+		}
+		out.Attachment = &service.Upload{FileName: a.FileName, MimeType: a.MimeType, Data: data}
 	}
 	return s.o.Service.Send(c.ctx(), c.userID, out)
 }

@@ -72,6 +72,7 @@ func TestSearchPagesAndFilters(t *testing.T) {
 				{"q=fence&from=yesterday", "from"},
 				{"q=fence&from=2026-02-01&to=2026-01-01", "to"},
 				{"q=fence&kinds=gossip", "kinds"},
+				{"q=fence&sort=weird", "sort"},
 			} {
 				r := srv.Do("GET", "/api/v1/search?"+c.query, ana.Token, nil)
 				if r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), c.field) || r.Header.Get("Content-Type") != "application/problem+json" {

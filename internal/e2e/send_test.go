@@ -108,6 +108,7 @@ func testSendReplyPhotoFile(t *testing.T, d store.Dialect) {
 		{map[string]any{"chatId": chat, "attachment": map[string]any{"data": []byte{}}}, "attachment"},
 		{map[string]any{"chatId": chat, "attachment": map[string]any{"fileName": "a\nb.txt", "data": []byte("x")}}, "attachment.fileName"},
 		{map[string]any{"chatId": chat}, "text"},
+		{map[string]any{"chatId": chat, "attachment": map[string]any{"fileName": "a.txt", "data": "!!!not base64"}}, "attachment.data"},
 	} {
 		r := c.Do("POST", "/api/v1/whatsapp/messages", ana.Token, tc.body)
 		if r.Status != 400 || !strings.Contains(string(r.Body), `"`+tc.field+`"`) || r.Header.Get("Content-Type") != "application/problem+json" {

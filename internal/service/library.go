@@ -166,8 +166,11 @@ type SearchQuery struct {
 	ChatID   string
 	From, To string
 	Newest   bool
-	Limit    int
-	Cursor   string
+	// Sort is "relevance" (the default) or "newest" (sets Newest), as
+	// people ask for it; anything else is a field error.
+	Sort   string
+	Limit  int
+	Cursor string
 }
 
 // ParseKinds reads a comma-separated list of kinds.
@@ -199,6 +202,13 @@ func (s *Service) Search(ctx context.Context, userID string, q SearchQuery) (Lis
 			errs.Add("kinds", "unknown kind "+k)
 		}
 		kinds = append(kinds, domain.Kind(k))
+	}
+	switch q.Sort {
+	case "", "relevance":
+	case "newest":
+		q.Newest = true
+	default:
+		errs.Add("sort", "must be relevance or newest")
 	}
 	o := store.SearchOptions{Kinds: kinds, ChatID: strings.TrimSpace(q.ChatID), Newest: q.Newest, Limit: q.Limit}
 	if o.ChatID != "" && !validID(o.ChatID) {

@@ -3,12 +3,14 @@ package webhooks
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/synapse-kb/synapse/internal/linkpreview"
@@ -129,15 +131,22 @@ func Describe(err error) string {
 	case errors.Is(err, ErrStatus):
 		return strings.TrimPrefix(err.Error(), "webhooks: ")
 	}
-	var ue interface{ Unwrap() error }
-	if errors.As(err, &ue) {
-		if inner := ue.Unwrap(); inner != nil {
-			err = inner
-		}
+	var dnsErr *net.DNSError
+	switch {
+	case errors.As(err, &dnsErr):
+		return "the endpoint's host name could not be found"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "the endpoint refused the connection"
+	case errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
+		return "the endpoint could not be reached"
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return "the endpoint closed the connection"
 	}
-	msg := err.Error()
-	if len(msg) > 300 {
-		msg = msg[:300]
+	var ce *tls.CertificateVerificationError
+	if errors.As(err, &ce) {
+		return "the endpoint's TLS certificate is not valid"
 	}
-	return msg
+	// Anything else in general words: the error itself may name the
+	// server's own resolver or addresses, which belong in the log only.
+	return "the request to the endpoint failed"
 }
