@@ -280,7 +280,7 @@ func testPipeline(t *testing.T, d store.Dialect) {
 	}
 
 	// Notes to self and shared locations.
-	srv.Deliver(a, map[string]any{"id": "self-1", "chat": "me", "fromMe": true, "type": "text", "text": "The garage code is 4512"})
+	srv.Deliver(a, map[string]any{"id": "self-1", "chat": "me", "type": "text", "text": "The garage code is 4512"})
 	srv.Deliver(a, map[string]any{"id": "loc-1", "chat": "351910000001", "type": "location", "latitude": 38.7223, "longitude": -9.1393, "name": "Lisboa", "address": "Praça do Comércio"})
 	notes := waitJSON(t, srv.Client, "/api/v1/notes", a.Token, func(l list[store.Note]) bool { return len(l.Items) == 1 })
 	if !strings.Contains(notes.Items[0].Title+notes.Items[0].Body, "garage code") || notes.Items[0].Source.MessageID != "self-1" {

@@ -231,7 +231,8 @@ func (e *Engine) convert(dev *device, in *Incoming) (whatsapp.Message, error) {
 	}
 	chatIn := in.Chat
 	if strings.EqualFold(chatIn, "me") || strings.EqualFold(chatIn, "self") {
-		chatIn = dev.JID
+		// Only the person writes in their own chat ("Message yourself").
+		chatIn, in.FromMe = dev.JID, true
 	}
 	chat, isGroup, err := NormalizeChat(chatIn, in.Group)
 	if err != nil {
