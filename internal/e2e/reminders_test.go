@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -222,7 +223,17 @@ func testRemindersThroughSelfChat(t *testing.T, d store.Dialect) {
 	tomorrow := time.Now().UTC().AddDate(0, 0, 1).Format("Mon")
 	for _, want := range []string{"✓ Task: Buy milk — due " + tomorrow + " 10:00", "✓ Task: Ligar à Ana — due " + tomorrow + " 15:00",
 		"✓ Task: Pagar la luz — due " + tomorrow + " 09:00", "✓ Idea: A jam made of figs", "✓ Note: O código do portão é 4321"} {
-		waitFor(t, func() bool { return len(selfChatSent(anaPhone, want)) == 1 })
+		waitForOr(t, func() bool { return len(selfChatSent(anaPhone, want)) == 1 }, func() string {
+			var seen []string
+			for _, m := range anaPhone.Sent() {
+				seen = append(seen, fmt.Sprintf("%s %q", m.Chat, m.Text))
+			}
+			var stored []string
+			for _, m := range list(t, c, ana.Token, "/api/v1/whatsapp/chats/"+url.PathEscape(anaPhone.JID().String())+"/messages?limit=100") {
+				stored = append(stored, fmt.Sprintf("%v %q", m["id"], m["text"]))
+			}
+			return fmt.Sprintf("no single %q in the self-chat; linked devices sent %s; stored %s", want, strings.Join(seen, "; "), strings.Join(stored, "; "))
+		})
 	}
 	titles := map[string]int{}
 	for _, tk := range list(t, c, ana.Token, "/api/v1/tasks") {

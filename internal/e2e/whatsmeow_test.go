@@ -290,10 +290,17 @@ func testWhatsmeow(t *testing.T, d store.Dialect) {
 
 func waitFor(t *testing.T, ok func() bool) {
 	t.Helper()
+	waitForOr(t, ok, func() string { return "condition not met in time" })
+}
+
+// waitForOr waits for ok, failing with what describe says when it is not
+// met within a minute.
+func waitForOr(t *testing.T, ok func() bool, describe func() string) {
+	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for !ok() {
 		if time.Now().After(deadline) {
-			t.Fatal("condition not met in time")
+			t.Fatal(describe())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

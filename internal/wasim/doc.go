@@ -307,16 +307,19 @@
 //     The app state key is never rotated.
 //   - A simulated phone trusts every identity key, never rotates its signed
 //     prekey and creates one-time prekeys on demand.
-//   - Retry receipts are not answered: a message the device cannot decrypt
-//     is acked (as whatsmeow acks it) and lost, where WhatsApp would resend.
-//     In their place, when one of the phone's own linked devices starts a
-//     new Signal session with it (a pkmsg into "Message yourself"), the
-//     phone's next message to that device starts a fresh session too:
-//     whatsmeow keys what it sends to its own phone by phone number and
-//     what it receives from it by LID, and WhatsApp's phone would recover
-//     through the device's retry receipt. A linked device that sends two
-//     pkmsgs to its own phone before the phone writes to it can still find
-//     the second one undecryptable here (its one-time prekey is used).
+//   - A phone that cannot decrypt what one of its own linked devices wrote
+//     to it sends that device a retry receipt with a fresh prekey bundle,
+//     as WhatsApp's phone does, and keeps the resent message once. Retry
+//     receipts from linked devices are not answered: a message a device
+//     cannot decrypt is acked (as whatsmeow acks it) and lost, where
+//     WhatsApp would resend. In their place, when one of the phone's own
+//     linked devices starts a new Signal session with it (a pkmsg into
+//     "Message yourself"), the phone's next message to that device starts
+//     a fresh session too: whatsmeow keys what it sends to its own phone
+//     by phone number and what it receives from it by LID, and WhatsApp's
+//     phone would recover through the device's retry receipt. What the
+//     device writes to its phone meanwhile, in the session the phone left,
+//     the phone asks for again (above).
 //   - Whether an account uses LID addressing is a per-phone option
 //     (PhoneOptions.AddressingLID), not WhatsApp's gradual migration; a
 //     group's addressing mode is its creator's and never changes; a phone

@@ -53,52 +53,67 @@ func (c *conn) handleOutgoing(d *device, n *waBinary.Node) {
 	pairwise := map[*device]waBinary.Node{}
 	audience := []*Phone{d.phone} // the accounts the stanza is addressed to
 	var content *waE2E.Message
+	targets := []waBinary.Node{}
 	if parts, ok := n.GetOptionalChildByTag("participants"); ok {
-		for _, t := range parts.GetChildren() {
-			jid, _ := t.Attrs["jid"].(types.JID)
-			enc, ok := t.GetOptionalChildByTag("enc")
-			if t.Tag != "to" || !ok {
-				continue
+		targets = parts.GetChildren()
+	} else if enc, ok := n.GetOptionalChildByTag("enc"); ok && !isGroup {
+		// A message resent for a retry receipt goes to the one device
+		// that asked, with its enc directly in the stanza.
+		targets = []waBinary.Node{{Tag: "to", Attrs: waBinary.Attrs{"jid": to}, Content: []waBinary.Node{enc}}}
+	}
+	// undecrypted is the own phone's copy it could not decrypt; the phone
+	// asks for it again unless another copy of the stanza decrypted.
+	var undecrypted *waBinary.Node
+	for _, t := range targets {
+		jid, _ := t.Attrs["jid"].(types.JID)
+		enc, ok := t.GetOptionalChildByTag("enc")
+		if t.Tag != "to" || !ok {
+			continue
+		}
+		target := c.s.phoneByJID(jid.ToNonAD())
+		if target == nil {
+			continue
+		}
+		if !slices.Contains(audience, target) {
+			audience = append(audience, target)
+		}
+		if jid.Device != 0 {
+			if td := target.device(jid.Device); td != nil && td != d {
+				pairwise[td] = enc
 			}
-			target := c.s.phoneByJID(jid.ToNonAD())
-			if target == nil {
-				continue
-			}
-			if !slices.Contains(audience, target) {
-				audience = append(audience, target)
-			}
-			if jid.Device != 0 {
-				if td := target.device(jid.Device); td != nil && td != d {
-					pairwise[td] = enc
-				}
-				continue
-			}
-			msg, err := target.decryptPairwise(sender, &enc)
-			if err != nil {
-				c.debug("decrypt outgoing message", "id", id, "to", jid, "err", err)
-				continue
-			}
-			if skdm := msg.GetSenderKeyDistributionMessage(); skdm != nil && isGroup {
-				if err := target.processSKDM(to, sender, skdm.GetAxolotlSenderKeyDistributionMessage()); err != nil {
-					c.debug("process sender key", "err", err)
-				}
-			}
-			if isGroup || (msg.GetSenderKeyDistributionMessage() != nil && msg.GetConversation() == "") {
-				continue
-			}
+			continue
+		}
+		msg, err := target.decryptPairwise(sender, &enc)
+		if err != nil {
+			c.debug("decrypt outgoing message", "id", id, "to", jid, "err", err)
 			if target == d.phone {
-				if dsm := msg.GetDeviceSentMessage(); dsm != nil {
-					msg = dsm.GetMessage()
-				}
-				content = msg
-			} else {
-				r := RecordedMessage{ID: id, Chat: d.phone.JID().String(), From: d.phone.JID().String(), Device: d.pnJID().String(), Edit: edit, Time: now}
-				r.describe(msg)
-				c.s.fetchMedia(&r, msg)
-				target.recordReceived(r)
-				target.sendReceipt(d.phone, d.phone.JID(), []string{id}, "", to.Server == types.HiddenUserServer)
+				undecrypted = &enc
+			}
+			continue
+		}
+		if skdm := msg.GetSenderKeyDistributionMessage(); skdm != nil && isGroup {
+			if err := target.processSKDM(to, sender, skdm.GetAxolotlSenderKeyDistributionMessage()); err != nil {
+				c.debug("process sender key", "err", err)
 			}
 		}
+		if isGroup || (msg.GetSenderKeyDistributionMessage() != nil && msg.GetConversation() == "") {
+			continue
+		}
+		if target == d.phone {
+			if dsm := msg.GetDeviceSentMessage(); dsm != nil {
+				msg = dsm.GetMessage()
+			}
+			content = msg
+		} else {
+			r := RecordedMessage{ID: id, Chat: d.phone.JID().String(), From: d.phone.JID().String(), Device: d.pnJID().String(), Edit: edit, Time: now}
+			r.describe(msg)
+			c.s.fetchMedia(&r, msg)
+			target.recordReceived(r)
+			target.sendReceipt(d.phone, d.phone.JID(), []string{id}, "", to.Server == types.HiddenUserServer)
+		}
+	}
+	if content == nil && undecrypted != nil && !isGroup {
+		d.phone.askRetry(d, id, to, undecrypted)
 	}
 	if isGroup {
 		content = c.s.fanOutSenderKey(d, n, to, audience, pairwise, edit, now)
@@ -228,6 +243,36 @@ func (s *Server) fanOutSenderKey(d *device, n *waBinary.Node, to types.JID, audi
 		}
 	}
 	return ownCopy
+}
+
+// maxRetries is how many times a phone asks a device to resend a message
+// it could not decrypt before it gives up (whatsmeow stops answering at 10).
+const maxRetries = 5
+
+// askRetry is what a phone does with a message from one of its own linked
+// devices that it cannot decrypt (their Signal sessions went apart): it
+// sends that device a retry receipt with a fresh prekey bundle, and the
+// device encrypts the message again in a new session and resends it to
+// the phone alone (whatsmeow's handleRetryReceipt).
+func (p *Phone) askRetry(d *device, id string, chat types.JID, enc *waBinary.Node) {
+	count := 1
+	if c, err := strconv.Atoi(fmt.Sprint(enc.Attrs["count"])); err == nil {
+		count = c + 1
+	}
+	if count > maxRetries {
+		return
+	}
+	p.mu.Lock()
+	pk := p.newPreKeyLocked()
+	p.mu.Unlock()
+	bundle := bundleNodes(p.regID, *p.identity.Pub, p.signed.KeyID, *p.signed.Pub, *p.signed.Signature, pk.KeyID, pk.Pub[:])
+	now := strconv.FormatInt(time.Now().Unix(), 10)
+	d.deliver(id, waBinary.Node{Tag: "receipt", Attrs: waBinary.Attrs{"id": id, "type": "retry", "from": p.JID(), "recipient": chat, "t": now},
+		Content: []waBinary.Node{
+			{Tag: "retry", Attrs: waBinary.Attrs{"count": strconv.Itoa(count), "id": id, "t": now, "v": "1"}},
+			bundle[0], // registration
+			{Tag: "keys", Content: bundle[1:]},
+		}})
 }
 
 func (p *Phone) decryptPairwise(from types.JID, enc *waBinary.Node) (*waE2E.Message, error) {

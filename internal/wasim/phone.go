@@ -45,6 +45,7 @@ type Phone struct {
 	nextPreKey  uint32
 	devices     map[uint16]*device
 	sent        []RecordedMessage
+	sentKeys    map[string]bool // ID and edit of each sent message
 	received    []RecordedMessage
 	pendingLink *conn
 	skHolders   map[string]map[string]bool // group → device addresses holding this phone's sender key

@@ -269,10 +269,20 @@ func (p *Phone) Received() []RecordedMessage {
 	return slices.Clone(p.received)
 }
 
+// recordSent keeps a message once: a message resent for a retry receipt
+// carries the id the phone already has.
 func (p *Phone) recordSent(r RecordedMessage) {
 	p.mu.Lock()
+	defer p.mu.Unlock()
+	key := r.ID + "\x00" + r.Edit
+	if p.sentKeys[key] {
+		return
+	}
+	if p.sentKeys == nil {
+		p.sentKeys = map[string]bool{}
+	}
+	p.sentKeys[key] = true
 	p.sent = append(p.sent, r)
-	p.mu.Unlock()
 }
 
 func (p *Phone) recordReceived(r RecordedMessage) {

@@ -1624,3 +1624,66 @@ func TestControlHTTPRoutes(t *testing.T) {
 		t.Fatalf("stats: %+v", info.Stats)
 	}
 }
+
+// TestRetryReceiptResends: when a phone cannot decrypt what one of its
+// linked devices wrote to it (their Signal sessions went apart), it asks
+// for the message again with a retry receipt carrying a fresh prekey
+// bundle, as WhatsApp's phone does; whatsmeow resends it in a new session
+// and the phone keeps it once.
+func TestRetryReceiptResends(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, Options{})
+	me, _ := s.NewPhone(PhoneOptions{PushName: "Me"})
+	h := newHarness(t, s)
+	h.pair(me)
+	ctx := context.Background()
+	if _, err := h.cli.SendMessage(ctx, me.JID(), &waE2E.Message{Conversation: proto.String("one")}); err != nil {
+		t.Fatal(err)
+	}
+	// The phone loses its session with the device.
+	own := h.cli.Store.GetJID()
+	me.mu.Lock()
+	for id, d := range me.devices {
+		if uint16(id) == own.Device {
+			_ = me.store.DeleteSession(ctx, d.lidJID().SignalAddress())
+		}
+	}
+	me.mu.Unlock()
+	resp, err := h.cli.SendMessage(ctx, me.JID(), &waE2E.Message{Conversation: proto.String("two")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := wait[*events.Receipt](h, 10*time.Second)
+	for r.Type != types.ReceiptTypeRetry || r.MessageIDs[0] != resp.ID {
+		t.Logf("receipt %s for %v", r.Type, r.MessageIDs)
+		r = wait[*events.Receipt](h, 10*time.Second)
+	}
+	if !r.IsFromMe || r.Sender.User != me.Number() {
+		t.Fatalf("retry receipt: %+v (sent %s, phone %s)", r, resp.ID, me.Number())
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var texts []string
+		for _, m := range me.Sent() {
+			texts = append(texts, m.Text)
+		}
+		if slices.Equal(texts, []string{"one", "two"}) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the phone kept %q, want one then two", texts)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// The new session works both ways.
+	if _, err := h.cli.SendMessage(ctx, me.JID(), &waE2E.Message{Conversation: proto.String("three")}); err != nil {
+		t.Fatal(err)
+	}
+	id, _ := me.SendText(me.Number(), "from the phone")
+	if m := nextMessage(h); m.Info.ID != id || m.Message.GetConversation() != "from the phone" {
+		t.Fatalf("after the retry: %+v %v", m.Info, m.Message)
+	}
+	if n := len(me.Sent()); n != 3 {
+		t.Fatalf("the phone kept %d messages, want 3", n)
+	}
+}
