@@ -8,6 +8,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/synapse-kb/synapse/internal/ai"
+	"github.com/synapse-kb/synapse/internal/store"
 )
 
 // queueEmbed holds the embedding jobs: they never wait behind, or hold up,
@@ -81,11 +82,12 @@ func (r *Runner) EmbedPending(ctx context.Context, userID string, budget time.Du
 		return 0, false, nil
 	}
 	start, done := time.Now(), 0
+	var cur store.EmbedCursor
 	for {
 		if time.Since(start) > budget {
 			return done, true, nil
 		}
-		src, err := r.d.Store.PendingEmbeddings(ctx, userID, embedBatch)
+		src, err := r.d.Store.PendingEmbeddings(ctx, userID, &cur, embedBatch)
 		if err != nil {
 			return done, false, err
 		}
@@ -104,9 +106,6 @@ func (r *Runner) EmbedPending(ctx context.Context, userID string, budget time.Du
 			return done, false, err
 		}
 		done += len(src)
-		if len(src) < embedBatch {
-			return done, false, nil
-		}
 	}
 }
 

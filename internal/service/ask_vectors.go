@@ -21,8 +21,8 @@ const (
 	// vectors of deleted things, which retrieval skips meanwhile).
 	vectorRebuild = 10 * time.Minute
 	// vectorOverlap is how many rows before the newest seen are read
-	// again on a top-up: on PostgreSQL a row may commit after one with a
-	// higher seq.
+	// again on a top-up on PostgreSQL, where a row may commit after one
+	// with a higher seq (SQLite's single writer commits them in order).
 	vectorOverlap = 256
 )
 
@@ -114,10 +114,19 @@ func (c *vectorCache) forget(userID string) {
 // them when the entry is new or old). u.mu is held.
 func (u *userVectors) refresh(ctx context.Context, st *store.Store, userID string, now time.Time) (int, error) {
 	before := len(u.vecs)
-	after := u.lastSeq - vectorOverlap
+	after := u.lastSeq
+	if st.Dialect() == store.Postgres {
+		after -= vectorOverlap
+	}
 	if u.pos == nil || now.Sub(u.loadedAt) > vectorRebuild {
 		u.vecs, u.meta, u.pos, u.dim, u.lastSeq, after = nil, nil, map[string]int{}, 0, 0, 0
 		u.loadedAt = now
+	} else {
+		// Nothing new (the common case): no rows to read.
+		last, err := st.LastEmbeddingSeq(ctx, userID)
+		if err != nil || last <= u.lastSeq {
+			return 0, err
+		}
 	}
 	err := st.EachEmbedding(ctx, userID, u.model, max(after, 0), func(e store.Embedding) error {
 		if u.dim == 0 {

@@ -43,54 +43,83 @@ type Embedding struct {
 // maxEmbedRunes caps the text of one thing sent to be embedded.
 const maxEmbedRunes = 2000
 
+// EmbedCursor says where a scan of things without an embedding goes on:
+// below the last message seq and the last indexed thing seen. The zero
+// value starts at the newest.
+type EmbedCursor struct {
+	Msg, Doc int64
+	// MsgDone is set once messages are exhausted (indexed things follow).
+	MsgDone bool
+}
+
 // PendingEmbeddings returns up to limit of the user's things that have no
-// embedding: messages with text first, newest first, then indexed things.
-func (s *Store) PendingEmbeddings(ctx context.Context, userID string, limit int) ([]EmbedSource, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT m.seq, m.chat_id, m.sender, m.sender_name, m.ts, m.text FROM messages m
-		WHERE m.user_id = $1 AND m.text <> '' AND m.deleted_at IS NULL
-		AND NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.user_id = m.user_id AND e.kind = 'message' AND e.ref = CAST(m.seq AS TEXT))
-		ORDER BY m.seq DESC LIMIT $2`, userID, limit)
-	if err != nil {
-		return nil, fmt.Errorf("store: pending embeddings: %w", err)
+// embedding, after cur (nil: from the newest), and moves cur past them:
+// messages with text first, newest first, then indexed things. A scan
+// with a cursor reads each row once, however many are already embedded.
+func (s *Store) PendingEmbeddings(ctx context.Context, userID string, cur *EmbedCursor, limit int) ([]EmbedSource, error) {
+	if cur == nil {
+		cur = &EmbedCursor{}
 	}
 	var out []EmbedSource
-	for rows.Next() {
-		var seq, ts int64
-		var e EmbedSource
-		var name string
-		if err := rows.Scan(&seq, &e.ChatID, &e.Sender, &name, &ts, &e.Text); err != nil {
-			rows.Close()
+	if !cur.MsgDone {
+		args := []any{userID, limit}
+		below := ""
+		if cur.Msg > 0 {
+			below, args = " AND m.seq < $3", append(args, cur.Msg)
+		}
+		rows, err := s.r.QueryContext(ctx, `SELECT m.seq, m.chat_id, m.sender, m.sender_name, m.ts, m.text FROM messages m
+			WHERE m.user_id = $1 AND m.text <> '' AND m.deleted_at IS NULL`+below+`
+			AND NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.user_id = m.user_id AND e.kind = 'message' AND e.ref = CAST(m.seq AS TEXT))
+			ORDER BY m.seq DESC LIMIT $2`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("store: pending embeddings: %w", err)
+		}
+		for rows.Next() {
+			var seq, ts int64
+			var e EmbedSource
+			var name string
+			if err := rows.Scan(&seq, &e.ChatID, &e.Sender, &name, &ts, &e.Text); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			e.Kind, e.Ref, e.Time = domain.KindMessage, strconv.FormatInt(seq, 10), fromMS(ts)
+			if name != "" {
+				e.Text = name + ": " + e.Text
+			}
+			out = append(out, e)
+			cur.Msg = seq
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
 			return nil, err
 		}
-		e.Kind, e.Ref, e.Time = domain.KindMessage, strconv.FormatInt(seq, 10), fromMS(ts)
-		if name != "" {
-			e.Text = name + ": " + e.Text
+		if len(out) >= limit {
+			return clipSources(out), nil
 		}
-		out = append(out, e)
+		cur.MsgDone = true
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
+	args := []any{userID, limit - len(out)}
+	below := ""
+	if cur.Doc > 0 {
+		below, args = " AND d.id < $3", append(args, cur.Doc)
 	}
-	if len(out) >= limit {
-		return clipSources(out), nil
-	}
-	rows, err = s.r.QueryContext(ctx, `SELECT d.kind, d.ref, d.ts FROM search_docs d WHERE d.user_id = $1
+	rows, err := s.r.QueryContext(ctx, `SELECT d.id, d.kind, d.ref, d.ts FROM search_docs d WHERE d.user_id = $1`+below+`
 		AND NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.user_id = d.user_id AND e.kind = d.kind AND e.ref = d.ref)
-		ORDER BY d.id DESC LIMIT $2`, userID, limit-len(out))
+		ORDER BY d.id DESC LIMIT $2`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: pending embeddings: %w", err)
 	}
 	var docs []EmbedSource
 	for rows.Next() {
 		var e EmbedSource
-		var ts int64
-		if err := rows.Scan(&e.Kind, &e.Ref, &ts); err != nil {
+		var id, ts int64
+		if err := rows.Scan(&id, &e.Kind, &e.Ref, &ts); err != nil {
 			rows.Close()
 			return nil, err
 		}
 		e.Time = fromMS(ts)
 		docs = append(docs, e)
+		cur.Doc = id
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -179,6 +208,13 @@ func (s *Store) EachEmbedding(ctx context.Context, userID, model string, afterSe
 		}
 	}
 	return rows.Err()
+}
+
+// LastEmbeddingSeq is the seq of the user's newest embedding (0: none).
+func (s *Store) LastEmbeddingSeq(ctx context.Context, userID string) (int64, error) {
+	var seq sql.NullInt64
+	err := s.r.QueryRowContext(ctx, `SELECT MAX(seq) FROM embeddings WHERE user_id = $1`, userID).Scan(&seq)
+	return seq.Int64, err
 }
 
 // DeleteEmbeddingsNotOf deletes every embedding made by another model than

@@ -32,7 +32,7 @@ func TestEmbeddingsFollowTheirSources(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		pending, err := s.PendingEmbeddings(ctx, a.ID, 100)
+		pending, err := s.PendingEmbeddings(ctx, a.ID, nil, 100)
 		if err != nil || len(pending) != 5 {
 			t.Fatalf("pending: %+v %v", pending, err)
 		}
@@ -51,11 +51,27 @@ func TestEmbeddingsFollowTheirSources(t *testing.T) {
 		if err := s.PutEmbeddings(ctx, a.ID, "m", pending, vecs); err != nil {
 			t.Fatal(err)
 		}
-		if p, _ := s.PendingEmbeddings(ctx, a.ID, 100); len(p) != 0 {
+		if p, _ := s.PendingEmbeddings(ctx, a.ID, nil, 100); len(p) != 0 {
 			t.Fatalf("still pending: %+v", p)
 		}
-		if p, _ := s.PendingEmbeddings(ctx, b.ID, 100); len(p) != 1 {
+		if p, _ := s.PendingEmbeddings(ctx, b.ID, nil, 100); len(p) != 1 {
 			t.Fatalf("b's pending: %+v", p)
+		}
+		// A cursor pages through, each thing once.
+		var cur store.EmbedCursor
+		seen := 0
+		for range 10 {
+			p, err := s.PendingEmbeddings(ctx, b.ID, &cur, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(p) == 0 {
+				break
+			}
+			seen += len(p)
+		}
+		if seen != 1 {
+			t.Fatalf("the cursor saw %d of b's 1", seen)
 		}
 		var got []store.Embedding
 		if err := s.EachEmbedding(ctx, a.ID, "m", 0, func(e store.Embedding) error { got = append(got, e); return nil }); err != nil {
@@ -88,11 +104,11 @@ func TestEmbeddingsFollowTheirSources(t *testing.T) {
 		if n, err := s.CountEmbeddings(ctx, a.ID); err != nil || n != 1 {
 			t.Fatalf("after edit, revoke, retention and deletion: %d embeddings, %v", n, err)
 		}
-		pending, _ = s.PendingEmbeddings(ctx, a.ID, 100)
+		pending, _ = s.PendingEmbeddings(ctx, a.ID, nil, 100)
 		if len(pending) != 1 || pending[0].Text != "Bea: Dinner at nine" {
 			t.Fatalf("pending after the edit: %+v", pending)
 		}
-		bp, _ := s.PendingEmbeddings(ctx, b.ID, 1)
+		bp, _ := s.PendingEmbeddings(ctx, b.ID, nil, 1)
 		if _, err := s.AskPassage(ctx, a.ID, domain.KindMessage, bp[0].Ref); err == nil {
 			t.Fatal("a loaded b's message as a passage")
 		}
