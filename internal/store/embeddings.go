@@ -61,19 +61,21 @@ func (s *Store) PendingEmbeddings(ctx context.Context, userID string, cur *Embed
 		cur = &EmbedCursor{}
 	}
 	var out []EmbedSource
-	if !cur.MsgDone {
+	// Candidates are read a page at a time below the cursor and those that
+	// already have a vector are left out in Go: an anti-join would let the
+	// planner read all of the person's vectors for every page.
+	for !cur.MsgDone && len(out) < limit {
 		args := []any{userID, limit}
 		below := ""
 		if cur.Msg > 0 {
 			below, args = " AND m.seq < $3", append(args, cur.Msg)
 		}
 		rows, err := s.r.QueryContext(ctx, `SELECT m.seq, m.chat_id, m.sender, m.sender_name, m.ts, m.text FROM messages m
-			WHERE m.user_id = $1 AND m.text <> '' AND m.deleted_at IS NULL`+below+`
-			AND NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.user_id = m.user_id AND e.kind = 'message' AND e.ref = CAST(m.seq AS TEXT))
-			ORDER BY m.seq DESC LIMIT $2`, args...)
+			WHERE m.user_id = $1 AND m.text <> '' AND m.deleted_at IS NULL`+below+` ORDER BY m.seq DESC LIMIT $2`, args...)
 		if err != nil {
 			return nil, fmt.Errorf("store: pending embeddings: %w", err)
 		}
+		var page []EmbedSource
 		for rows.Next() {
 			var seq, ts int64
 			var e EmbedSource
@@ -86,44 +88,61 @@ func (s *Store) PendingEmbeddings(ctx context.Context, userID string, cur *Embed
 			if name != "" {
 				e.Text = name + ": " + e.Text
 			}
-			out = append(out, e)
+			page = append(page, e)
 			cur.Msg = seq
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return nil, err
 		}
-		if len(out) >= limit {
-			return clipSources(out), nil
+		if len(page) < limit {
+			cur.MsgDone = true
 		}
-		cur.MsgDone = true
-	}
-	args := []any{userID, limit - len(out)}
-	below := ""
-	if cur.Doc > 0 {
-		below, args = " AND d.id < $3", append(args, cur.Doc)
-	}
-	rows, err := s.r.QueryContext(ctx, `SELECT d.id, d.kind, d.ref, d.ts FROM search_docs d WHERE d.user_id = $1`+below+`
-		AND NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.user_id = d.user_id AND e.kind = d.kind AND e.ref = d.ref)
-		ORDER BY d.id DESC LIMIT $2`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: pending embeddings: %w", err)
-	}
-	var docs []EmbedSource
-	for rows.Next() {
-		var e EmbedSource
-		var id, ts int64
-		if err := rows.Scan(&id, &e.Kind, &e.Ref, &ts); err != nil {
-			rows.Close()
+		fresh, err := s.withoutEmbedding(ctx, userID, page)
+		if err != nil {
 			return nil, err
 		}
-		e.Time = fromMS(ts)
-		docs = append(docs, e)
-		cur.Doc = id
+		out = append(out, fresh...)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
+	if len(out) >= limit {
+		return clipSources(out), nil
+	}
+	var docs []EmbedSource
+	for len(docs) < limit-len(out) {
+		args := []any{userID, limit}
+		below := ""
+		if cur.Doc > 0 {
+			below, args = " AND d.id < $3", append(args, cur.Doc)
+		}
+		rows, err := s.r.QueryContext(ctx, `SELECT d.id, d.kind, d.ref, d.ts FROM search_docs d WHERE d.user_id = $1`+below+`
+			ORDER BY d.id DESC LIMIT $2`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("store: pending embeddings: %w", err)
+		}
+		var page []EmbedSource
+		for rows.Next() {
+			var e EmbedSource
+			var id, ts int64
+			if err := rows.Scan(&id, &e.Kind, &e.Ref, &ts); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			e.Time = fromMS(ts)
+			page = append(page, e)
+			cur.Doc = id
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		fresh, err := s.withoutEmbedding(ctx, userID, page)
+		if err != nil {
+			return nil, err
+		}
+		docs = append(docs, fresh...)
+		if len(page) < limit {
+			break
+		}
 	}
 	for _, e := range docs {
 		title, text, chatID, err := s.searchText(ctx, userID, e.Kind, e.Ref)
@@ -139,6 +158,47 @@ func (s *Store) PendingEmbeddings(ctx context.Context, userID string, cur *Embed
 		out = append(out, e)
 	}
 	return clipSources(out), nil
+}
+
+// withoutEmbedding keeps the sources that have no vector (one indexed
+// lookup per kind).
+func (s *Store) withoutEmbedding(ctx context.Context, userID string, src []EmbedSource) ([]EmbedSource, error) {
+	byKind := map[domain.Kind][]string{}
+	for _, e := range src {
+		byKind[e.Kind] = append(byKind[e.Kind], e.Ref)
+	}
+	have := map[string]bool{}
+	for kind, refs := range byKind {
+		args := []any{userID, kind}
+		ph := make([]string, len(refs))
+		for i, r := range refs {
+			args = append(args, r)
+			ph[i] = fmt.Sprintf("$%d", i+3)
+		}
+		rows, err := s.r.QueryContext(ctx, `SELECT ref FROM embeddings WHERE user_id = $1 AND kind = $2 AND ref IN (`+strings.Join(ph, ",")+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("store: pending embeddings: %w", err)
+		}
+		for rows.Next() {
+			var r string
+			if err := rows.Scan(&r); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			have[string(kind)+"/"+r] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	var out []EmbedSource
+	for _, e := range src {
+		if !have[string(e.Kind)+"/"+e.Ref] {
+			out = append(out, e)
+		}
+	}
+	return out, nil
 }
 
 func clipSources(in []EmbedSource) []EmbedSource {
