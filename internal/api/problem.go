@@ -53,6 +53,7 @@ func toProblem(err error) (*Problem, time.Duration) {
 	var waiting *whatsapp.WaitingError
 	var withRetry problemWithRetry
 	var sendLimit *service.SendLimitError
+	var askLimit *service.AskLimitError
 	var scope *auth.ScopeError
 	switch {
 	case errors.As(err, &withRetry):
@@ -131,6 +132,9 @@ func toProblem(err error) (*Problem, time.Duration) {
 	case errors.As(err, &sendLimit):
 		return problem(http.StatusTooManyRequests, "send-rate-limited", "Too many messages",
 			fmt.Sprintf("at most %d messages a minute can be sent through Synapse; try again in %s", service.SendsPerMinute, humanWait(sendLimit.RetryAfter))), sendLimit.RetryAfter
+	case errors.As(err, &askLimit):
+		return problem(http.StatusTooManyRequests, "ask-rate-limited", "Too many questions",
+			fmt.Sprintf("at most %d questions a minute can be asked; try again in %s", service.AsksPerMinute, humanWait(askLimit.RetryAfter))), askLimit.RetryAfter
 	case errors.Is(err, service.ErrNothingOlder):
 		return problem(http.StatusConflict, "nothing-older", "Nothing older to load",
 			"the chat's oldest kept message is already at the edge of the history window (WHATSAPP_HISTORY_DAYS)"), 0

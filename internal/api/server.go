@@ -188,6 +188,7 @@ func New(o Options) (*Server, error) {
 	s.registerRealtime()
 	s.registerAdmin()
 	s.registerKnowledge()
+	s.registerAsk()
 	s.registerEvents()
 	s.registerTokens()
 	s.registerWebhooks()

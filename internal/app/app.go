@@ -86,6 +86,9 @@ type App struct {
 	selfURL string          // how other nodes (and WAHA) reach this process
 	secret  []byte
 	push    *webpush.Sender
+	// embedder and answerer serve Ask (EMBEDDINGS_*, LLM_*); nil without.
+	embedder *ai.OpenAIEmbedder
+	answerer *ai.OpenAIAnswerer
 
 	now func() time.Time // the clock of the use cases and jobs (tests replace it)
 
@@ -315,6 +318,12 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, version stri
 	}
 	if a.Sim != nil {
 		so.Simulator = a.Sim // only when set: a nil *sim.Engine would be a non-nil interface
+	}
+	if a.embedder != nil {
+		so.Embedder = a.embedder
+	}
+	if a.answerer != nil {
+		so.Answerer, so.AnswerModel = a.answerer, cfg.LLMModel
 	}
 	a.Service = service.New(so)
 	a.API, err = api.New(api.Options{
@@ -556,8 +565,21 @@ func (a *App) newPipeline(ctx context.Context, pub realtime.Publisher) error {
 		if err != nil {
 			return err
 		}
+		if a.answerer, err = ai.NewAnswerer(llm); err != nil {
+			return err
+		}
 		d.Analyser, d.Summariser = an, sum
-		a.Log.Info("analysis and summaries use a language model", "provider", cfg.LLMBaseURL, "model", cfg.LLMModel)
+		a.Log.Info("analysis, summaries and Ask use a language model", "provider", cfg.LLMBaseURL, "model", cfg.LLMModel)
+	} else {
+		a.Log.Info("no language model (LLM_BASE_URL): Ask answers with the best passages")
+	}
+	if cfg.EmbeddingsBaseURL != "" {
+		e, err := ai.NewEmbedder(ai.Config{BaseURL: cfg.EmbeddingsBaseURL, APIKey: cfg.EmbeddingsAPIKey, Model: cfg.EmbeddingsModel, Logger: a.Log})
+		if err != nil {
+			return err
+		}
+		a.embedder, d.Embedder = e, e
+		a.Log.Info("Ask retrieves by full text and embeddings", "provider", cfg.EmbeddingsBaseURL, "model", cfg.EmbeddingsModel)
 	}
 	sender, err := webhooks.NewSender(webhooks.SenderOptions{AllowedHosts: cfg.WebhookAllowedHosts, Timeout: cfg.WebhookTimeout})
 	if err != nil {

@@ -136,6 +136,12 @@ type Config struct {
 	LLMBaseURL        string
 	LLMAPIKey         string
 	LLMModel          string
+	// EmbeddingsBaseURL, EmbeddingsAPIKey (or _FILE) and EmbeddingsModel
+	// reach an OpenAI-compatible embeddings endpoint for Ask's semantic
+	// retrieval; without one, Ask retrieves by full text only.
+	EmbeddingsBaseURL string
+	EmbeddingsAPIKey  string
+	EmbeddingsModel   string
 	// LinkPreviewAllowedHosts are host:port pairs the link-preview fetcher
 	// may reach although its SSRF rules would refuse them.
 	LinkPreviewAllowedHosts []string
@@ -254,6 +260,9 @@ func Load(getenv func(string) string) (*Config, error) {
 		LLMBaseURL:              p.str("LLM_BASE_URL", ""),
 		LLMAPIKey:               p.secret("LLM_API_KEY"),
 		LLMModel:                p.str("LLM_MODEL", ""),
+		EmbeddingsBaseURL:       p.str("EMBEDDINGS_BASE_URL", ""),
+		EmbeddingsAPIKey:        p.secret("EMBEDDINGS_API_KEY"),
+		EmbeddingsModel:         p.str("EMBEDDINGS_MODEL", ""),
 		LinkPreviewAllowedHosts: p.list("LINK_PREVIEW_ALLOWED_HOSTS"),
 
 		WebhookTimeout:         p.duration("WEBHOOK_TIMEOUT", 10*time.Second),
@@ -357,7 +366,7 @@ func (c *Config) Validate() error {
 	}
 	for _, v := range []struct{ name, val string }{
 		{"WAHA_SERVICE_URL", c.WAHAServiceURL}, {"TRANSCRIBE_BASE_URL", c.TranscribeBaseURL},
-		{"LLM_BASE_URL", c.LLMBaseURL}, {"WHATSAPP_SIMULATOR_URL", c.SimulatorURL}, {"SYNAPSE_PUBLIC_URL", c.PublicURL},
+		{"LLM_BASE_URL", c.LLMBaseURL}, {"EMBEDDINGS_BASE_URL", c.EmbeddingsBaseURL}, {"WHATSAPP_SIMULATOR_URL", c.SimulatorURL}, {"SYNAPSE_PUBLIC_URL", c.PublicURL},
 		{"SYNAPSE_NODE_URL", c.NodeURL}, {"WAHA_WEBHOOK_URL", c.WAHAWebhookURL}, {"MEDIA_S3_ENDPOINT", c.MediaS3Endpoint},
 	} {
 		if v.val != "" && !strings.HasPrefix(v.val, "http://") && !strings.HasPrefix(v.val, "https://") {
@@ -369,6 +378,9 @@ func (c *Config) Validate() error {
 	}
 	if c.LLMBaseURL != "" && c.LLMModel == "" {
 		return &Error{"LLM_MODEL", "is required when LLM_BASE_URL is set"}
+	}
+	if c.EmbeddingsBaseURL != "" && c.EmbeddingsModel == "" {
+		return &Error{"EMBEDDINGS_MODEL", "is required when EMBEDDINGS_BASE_URL is set"}
 	}
 	for _, h := range c.LinkPreviewAllowedHosts {
 		if _, port, err := net.SplitHostPort(h); err != nil || port == "" {

@@ -55,6 +55,9 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		{map[string]string{"DATABASE_URL": "mysql://x"}, "DATABASE_URL"},
 		{map[string]string{"LLM_BASE_URL": "http://x"}, "LLM_MODEL"},
 		{map[string]string{"LLM_BASE_URL": "ftp://x", "LLM_MODEL": "m"}, "LLM_BASE_URL"},
+		{map[string]string{"EMBEDDINGS_BASE_URL": "http://x"}, "EMBEDDINGS_MODEL"},
+		{map[string]string{"EMBEDDINGS_BASE_URL": "ftp://x", "EMBEDDINGS_MODEL": "m"}, "EMBEDDINGS_BASE_URL"},
+		{map[string]string{"EMBEDDINGS_API_KEY": "k", "EMBEDDINGS_API_KEY_FILE": "/y"}, "EMBEDDINGS_API_KEY_FILE"},
 		{map[string]string{"SYNAPSE_TRUSTED_PROXIES": "10.0.0.0/33"}, "SYNAPSE_TRUSTED_PROXIES"},
 		{map[string]string{"LINK_PREVIEW_ALLOWED_HOSTS": "localhost"}, "LINK_PREVIEW_ALLOWED_HOSTS"},
 		{map[string]string{"WEBHOOK_ALLOWED_HOSTS": "localhost"}, "WEBHOOK_ALLOWED_HOSTS"},
@@ -111,6 +114,10 @@ func TestSecretFromFile(t *testing.T) {
 	}
 	if !c.IsPostgres() || c.SQLitePath() != "" {
 		t.Fatal("postgres URL should select PostgreSQL")
+	}
+	c, err = Load(env(map[string]string{"EMBEDDINGS_API_KEY_FILE": f, "EMBEDDINGS_BASE_URL": "http://emb", "EMBEDDINGS_MODEL": "m"}))
+	if err != nil || c.EmbeddingsAPIKey != secret || c.EmbeddingsModel != "m" {
+		t.Fatalf("embeddings key from file = %q, %v", c.EmbeddingsAPIKey, err)
 	}
 }
 

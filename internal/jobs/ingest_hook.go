@@ -18,8 +18,13 @@ import (
 func (r *Runner) IngestHook() store.IngestHook {
 	return func(ctx context.Context, tx *sql.Tx, inserted []*store.IncomingMessage) error {
 		var params []river.InsertManyParams
+		embed := map[string]bool{}
 		for _, m := range inserted {
 			params = append(params, r.jobsFor(m)...)
+			if r.d.Embedder != nil && m.Text != "" && !embed[m.UserID] {
+				embed[m.UserID] = true
+				params = append(params, r.embedParams(m.UserID))
+			}
 		}
 		if len(params) == 0 {
 			return nil

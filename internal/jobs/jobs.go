@@ -61,6 +61,9 @@ type Deps struct {
 	Transcriber ai.Transcriber
 	Analyser    ai.Analyser
 	Summariser  ai.Summariser
+	// Embedder embeds messages and knowledge for Ask (EMBEDDINGS_*);
+	// without it nothing is embedded and Ask retrieves by full text.
+	Embedder ai.Embedder
 	// Push sends Web Push messages again (push_retry); optional.
 	Push *webpush.Sender
 	Log  *slog.Logger
@@ -227,6 +230,8 @@ func New(ctx context.Context, d Deps, o Options) (*Runner, error) {
 	river.AddWorker(workers, &webhookWorker{r: r})
 	river.AddWorker(workers, &pushRetryWorker{r: r})
 	river.AddWorker(workers, &reminderWorker{r: r})
+	river.AddWorker(workers, &embedWorker{r: r})
+	river.AddWorker(workers, &embedSweepWorker{r: r})
 	cfg := &river.Config{
 		Queues: map[string]river.QueueConfig{
 			river.QueueDefault: {MaxWorkers: o.DefaultWorkers},
@@ -234,6 +239,7 @@ func New(ctx context.Context, d Deps, o Options) (*Runner, error) {
 			queueLinks:         {MaxWorkers: o.LinkWorkers},
 			queueAI:            {MaxWorkers: o.AIWorkers},
 			queueWebhooks:      {MaxWorkers: d.Webhooks.Workers},
+			queueEmbed:         {MaxWorkers: 2},
 		},
 		Workers:              workers,
 		FetchPollInterval:    o.PollInterval,
@@ -254,6 +260,11 @@ func New(ctx context.Context, d Deps, o Options) (*Runner, error) {
 			river.NewPeriodicJob(river.PeriodicInterval(o.SweepInterval), func() (river.JobArgs, *river.InsertOpts) {
 				return SweepArgs{}, nil
 			}, &river.PeriodicJobOpts{RunOnStart: true}),
+		}
+		if d.Embedder != nil {
+			cfg.PeriodicJobs = append(cfg.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(5*time.Minute), func() (river.JobArgs, *river.InsertOpts) {
+				return EmbedSweepArgs{}, nil
+			}, &river.PeriodicJobOpts{RunOnStart: true}))
 		}
 	}
 	r.client, err = river.NewClient(driver, cfg)
@@ -295,6 +306,9 @@ func (r *Runner) publish(userID string, kind domain.Kind, data any) {
 	if r.d.Publisher != nil {
 		r.d.Publisher.Publish(userID, string(kind), data)
 	}
+	// What changed may be worth embedding for Ask (a new item, a
+	// transcript).
+	r.embedSoon(context.Background(), userID)
 }
 
 // permanent marks errors that retrying will not fix: the job is cancelled.

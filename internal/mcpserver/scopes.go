@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	sdkauth "github.com/modelcontextprotocol/go-sdk/auth"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -59,6 +60,7 @@ func tool[In any](h *Handler, s *mcp.Server, t *mcp.Tool, need auth.Scope, fn fu
 func (h *Handler) toolError(name, userID string, err error) error {
 	var verr validate.Errors
 	var sendLimit *service.SendLimitError
+	var askLimit *service.AskLimitError
 	var stopped *whatsapp.StoppedError
 	var waiting *whatsapp.WaitingError
 	switch {
@@ -70,6 +72,8 @@ func (h *Handler) toolError(name, userID string, err error) error {
 		return errors.New("invalid input: cursor is not one this tool returned")
 	case errors.As(err, &sendLimit):
 		return fmt.Errorf("refused: %s", sendLimit.Error())
+	case errors.As(err, &askLimit):
+		return fmt.Errorf("refused: too many questions; try again in %s", askLimit.RetryAfter.Round(time.Second))
 	case errors.Is(err, service.ErrUnavailable):
 		return errors.New("not available on this server")
 	case errors.Is(err, whatsapp.ErrNotConnected), errors.As(err, &stopped), errors.As(err, &waiting),

@@ -66,6 +66,20 @@ type searchIn struct {
 	Limit int      `json:"limit,omitempty" jsonschema:"at most this many results (1 to 200; default 50)"`
 }
 
+type askIn struct {
+	Question string `json:"question" jsonschema:"the question, in the person's words (at most 1000 characters)"`
+	ChatID   string `json:"chatId,omitempty" jsonschema:"only this chat's messages and what was made from them"`
+	Sender   string `json:"sender,omitempty" jsonschema:"only messages from this person: a WhatsApp id or a phone number with country code"`
+	From     string `json:"from,omitempty" jsonschema:"only what was sent or made at or after this RFC 3339 time or day (YYYY-MM-DD)"`
+	To       string `json:"to,omitempty" jsonschema:"only what was sent or made before this RFC 3339 time, or up to the end of this day"`
+}
+
+// askOut is Ask's answer with the notice.
+type askOut struct {
+	Notice string `json:"notice"`
+	service.AskResult
+}
+
 type tasksIn struct {
 	Status string `json:"status,omitempty" jsonschema:"open (default), done or all"`
 	Limit  int    `json:"limit,omitempty" jsonschema:"at most this many tasks (1 to 200; default 50)"`
@@ -113,6 +127,19 @@ func (h *Handler) addReadTools(s *mcp.Server) {
 		Description: "Full-text search over the person's messages and knowledge (kinds: " + kindNames() + "), best match first. Each hit has a kind and an id for the matching get_ tool (get_task, get_note, …) or, for messages, a chatId for recent_messages." + quoted},
 		read, func(ctx context.Context, c caller, in searchIn) (any, error) {
 			return listed(svc.Search(ctx, c.userID, service.SearchQuery{Q: in.Query, Kinds: in.Kinds, Limit: in.Limit}))
+		})
+
+	tool(h, s, &mcp.Tool{Name: "ask", Annotations: &mcp.ToolAnnotations{Title: "Ask my chats", ReadOnlyHint: true},
+		Description: "Answers a question from the person's own messages, voice memo transcripts and items, optionally only one chat, one sender or a time range. " +
+			"Returns the answer of the server's language model (answer null and mode \"passages\" when it has none: then the citations are the best matching passages), " +
+			"and citations numbered as in the answer ([1]), each with kind, id, chatId and messageId for messages, a snippet, time, sender and a url of the web UI. " +
+			"Limited to 10 questions a minute." + quoted},
+		read, func(ctx context.Context, c caller, in askIn) (any, error) {
+			r, err := svc.Ask(ctx, c.userID, service.AskQuery{Question: in.Question, ChatID: in.ChatID, Sender: in.Sender, From: in.From, To: in.To})
+			if err != nil {
+				return nil, err
+			}
+			return askOut{Notice: notice, AskResult: r}, nil
 		})
 
 	tool(h, s, &mcp.Tool{Name: "list_tasks", Annotations: readOnly("List tasks"),

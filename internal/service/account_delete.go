@@ -60,6 +60,7 @@ func (s *Service) deleteAccount(ctx context.Context, userID, by string) error {
 	if err := s.o.Auth.DeleteUser(ctx, userID); err != nil {
 		return err
 	}
+	s.vectors.forget(userID) // their embeddings left the database with them
 	if s.o.Blobs != nil {
 		if err := s.o.Blobs.DeleteUser(ctx, userID); err != nil {
 			log.Error("account deletion: the account is deleted but its media files are not", "err", err)

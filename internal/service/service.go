@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/synapse-kb/synapse/internal/ai"
 	"github.com/synapse-kb/synapse/internal/auth"
 	"github.com/synapse-kb/synapse/internal/jobs"
 	"github.com/synapse-kb/synapse/internal/media"
@@ -49,6 +50,13 @@ type Options struct {
 	// Push sends Web Push notifications; without it the push use cases
 	// answer ErrUnavailable.
 	Push *webpush.Sender
+	// Embedder embeds questions for Ask's semantic retrieval; without it
+	// Ask retrieves by full text only.
+	Embedder ai.Embedder
+	// Answerer answers Ask's questions (the language model, AnswerModel
+	// its name); without it Ask returns the best passages.
+	Answerer    ai.Answerer
+	AnswerModel string
 	// Transcriber reports whether voice memos can be transcribed.
 	Transcriber bool
 	// HistoryDays is how far back messages are kept from the phone's
@@ -71,6 +79,9 @@ type Service struct {
 	o     Options
 	zones zoneCache
 	sends sendLimiter
+	asks  askLimiter
+	// vectors caches each person's embeddings for Ask.
+	vectors vectorCache
 	// calMisses limits unknown calendar feed secrets per address.
 	calMisses calendarMisses
 }

@@ -45,7 +45,7 @@ func searchTerms(q string) []string {
 
 // userToken is the owner's token, which on SQLite starts every indexed
 // document (the rest is the document's folded text). Queries match it only
-// as the first token of a document (ftsQuery): the same word inside text —
+// as the first token of a document (ftsQueryOf): the same word inside text —
 // anyone can send anyone a message holding it — never counts as ownership.
 func userToken(userID string) string { return "u" + strings.ToLower(userID) }
 
@@ -140,6 +140,12 @@ type searchFilter struct {
 	before   int64 // newest first: ts <= before (0: no bound)
 	newest   bool
 	limit    int
+	// anyTerm matches documents holding any of the terms instead of all
+	// (Ask's questions hold words the answer does not).
+	anyTerm bool
+	// sender keeps only messages from this sender (Ask); other kinds are
+	// not searched with it.
+	sender string
 }
 
 // Search returns the first page of SearchPaged.
@@ -307,9 +313,18 @@ func (f searchFilter) where(args *[]any, tsCol string, chat func(arg string) str
 	return b.String()
 }
 
+// senderWhere adds the filter's sender condition on a messages column.
+func (f searchFilter) senderWhere(args *[]any, col string) string {
+	if f.sender == "" {
+		return ""
+	}
+	*args = append(*args, f.sender)
+	return fmt.Sprintf(" AND %s = $%d", col, len(*args))
+}
+
 // filtered says whether the filter narrows a source beyond its words.
 func (f searchFilter) filtered() bool {
-	return f.chatID != "" || f.from > 0 || f.to > 0 || f.before > 0 || f.newest
+	return f.chatID != "" || f.from > 0 || f.to > 0 || f.before > 0 || f.newest || f.sender != ""
 }
 
 // docsOfChat is the ids of the user's things (other than messages) that
@@ -335,7 +350,7 @@ func kindFilter(kinds []domain.Kind, args *[]any) string {
 	return " AND d.kind IN (" + strings.Join(ph, ",") + ")"
 }
 
-// ftsQuery is an FTS5 query: the owner's token as the first token of the
+// ftsQueryOf is an FTS5 query: the owner's token as the first token of the
 // document ("^", FTS5's initial-token query), and every term, with prefix
 // the last as a prefix. Anchoring the owner matters: another person's
 // documents may hold the owner's token in their text (their copies of
@@ -343,8 +358,10 @@ func kindFilter(kinds []domain.Kind, args *[]any) string {
 // matches that is taken before results are filtered by user, pushing the
 // owner's own hits out. Terms are quoted, so FTS5 syntax in a query is
 // just text.
-func ftsQuery(userID string, terms []string, prefix bool) string {
-	parts := []string{`^"` + userToken(userID) + `"`}
+//
+// With anyTerm, it is the owner's token and any one of the terms.
+func ftsQueryOf(userID string, terms []string, prefix, anyTerm bool) string {
+	var parts []string
 	for i, t := range terms {
 		p := `"` + strings.ReplaceAll(t, `"`, `""`) + `"`
 		if prefix && i == len(terms)-1 {
@@ -352,12 +369,16 @@ func ftsQuery(userID string, terms []string, prefix bool) string {
 		}
 		parts = append(parts, p)
 	}
-	return strings.Join(parts, " AND ")
+	owner := `^"` + userToken(userID) + `"`
+	if anyTerm {
+		return owner + " AND (" + strings.Join(parts, " OR ") + ")"
+	}
+	return strings.Join(append([]string{owner}, parts...), " AND ")
 }
 
-// tsQuery is a PostgreSQL tsquery of every term, with prefix the last as
-// a prefix.
-func tsQuery(terms []string, prefix bool) string {
+// tsQueryOf is a PostgreSQL tsquery of every term, with prefix the last as
+// a prefix. With anyTerm, it is a query for any one of the terms.
+func tsQueryOf(terms []string, prefix, anyTerm bool) string {
 	parts := make([]string, len(terms))
 	for i, t := range terms {
 		// Folded terms hold only letters and digits; quote them anyway.
@@ -365,6 +386,9 @@ func tsQuery(terms []string, prefix bool) string {
 		if prefix && i == len(terms)-1 {
 			parts[i] += ":*"
 		}
+	}
+	if anyTerm {
+		return strings.Join(parts, " | ")
 	}
 	return strings.Join(parts, " & ")
 }
@@ -390,7 +414,7 @@ func (s *Store) searchMessages(ctx context.Context, userID string, terms []strin
 		candidates = max(candidates, min(f.limit, maxRelevanceHits))
 	}
 	if s.dialect == SQLite {
-		args = []any{ftsQuery(userID, terms, prefix), userID, candidates}
+		args = []any{ftsQueryOf(userID, terms, prefix, f.anyTerm), userID, candidates}
 		if !f.filtered() {
 			q = `SELECT m.seq, m.ts, m.text, m.sender_name FROM
 			(SELECT rowid FROM message_fts WHERE message_fts MATCH $1 ORDER BY rowid LIMIT $3) f
@@ -399,12 +423,12 @@ func (s *Store) searchMessages(ctx context.Context, userID string, terms []strin
 			q = `SELECT m.seq, m.ts, m.text, m.sender_name FROM
 			(SELECT rowid FROM message_fts WHERE message_fts MATCH $1) f
 			JOIN messages m ON m.seq = -f.rowid WHERE m.user_id = $2` +
-				f.where(&args, "m.ts", func(a string) string { return "m.chat_id = " + a }) + ` ORDER BY m.ts DESC, m.seq DESC LIMIT $3`
+				f.where(&args, "m.ts", func(a string) string { return "m.chat_id = " + a }) + f.senderWhere(&args, "m.sender") + ` ORDER BY m.ts DESC, m.seq DESC LIMIT $3`
 		}
 	} else {
-		args = []any{tsQuery(terms, prefix), userID, candidates}
+		args = []any{tsQueryOf(terms, prefix, f.anyTerm), userID, candidates}
 		q = `SELECT seq, ts, text, sender_name FROM messages WHERE user_id = $2 AND tsv @@ to_tsquery('simple', $1)` +
-			f.where(&args, "ts", func(a string) string { return "chat_id = " + a }) + ` ORDER BY ts DESC, seq DESC LIMIT $3`
+			f.where(&args, "ts", func(a string) string { return "chat_id = " + a }) + f.senderWhere(&args, "sender") + ` ORDER BY ts DESC, seq DESC LIMIT $3`
 	}
 	rows, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {
@@ -474,7 +498,7 @@ func normalise(hits []rawHit) {
 func (s *Store) searchDocs(ctx context.Context, userID string, terms []string, kinds []domain.Kind, prefix bool, f searchFilter) ([]rawHit, error) {
 	chat := func(a string) string { return docsOfChat(a) }
 	if s.dialect == SQLite {
-		args := []any{ftsQuery(userID, terms, prefix), userID}
+		args := []any{ftsQueryOf(userID, terms, prefix, f.anyTerm), userID}
 		if f.newest {
 			q := `SELECT d.kind, d.ref, d.ts, 0 FROM
 			(SELECT rowid FROM search_fts WHERE search_fts MATCH $1) f
@@ -489,7 +513,7 @@ func (s *Store) searchDocs(ctx context.Context, userID string, terms []string, k
 		args = append(args, f.limit)
 		return s.scanHits(ctx, q+fmt.Sprintf(` ORDER BY f.r, d.ts DESC LIMIT $%d`, len(args)), args, true)
 	}
-	args := []any{tsQuery(terms, prefix), userID}
+	args := []any{tsQueryOf(terms, prefix, f.anyTerm), userID}
 	if f.newest {
 		q := `SELECT d.kind, d.ref, d.ts, 0 FROM search_docs d WHERE d.user_id = $2 AND d.tsv @@ to_tsquery('simple', $1)` +
 			kindFilter(kinds, &args) + f.where(&args, "d.ts", chat)

@@ -165,6 +165,8 @@ func (h *Handler) routes() {
 	m.HandleFunc("GET /summaries", h.page(h.summariesPage))
 	m.HandleFunc("POST /summaries/generate", h.action(h.generateSummaries))
 	m.HandleFunc("GET /search", h.page(h.searchPage))
+	m.HandleFunc("GET /ask", h.page(h.askPage))
+	m.HandleFunc("POST /ask", h.action(h.ask))
 
 	m.HandleFunc("GET /bookmarks", h.page(h.bookmarksPage))
 	m.HandleFunc("POST /bookmarks", h.action(h.createBookmark))
