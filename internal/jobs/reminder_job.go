@@ -9,6 +9,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/synapse-kb/synapse/internal/domain"
 	"github.com/synapse-kb/synapse/internal/reminders"
 	"github.com/synapse-kb/synapse/internal/store"
 )
@@ -121,6 +122,15 @@ func (w *reminderWorker) Work(ctx context.Context, job *river.Job[ReminderArgs])
 	}
 	out := reminders.Reminder{ID: rem.ID, ItemKind: rem.ItemKind, ItemID: rem.ItemID, Title: rem.Title, Due: due, FireAt: fireAt,
 		Text: reminders.Message(rem.Title, due, loc)}
+	if rem.ItemKind == string(domain.KindEvent) {
+		// "in 30 min" counts from when it goes out (later than fireAt
+		// after a retry).
+		sent := d.Now()
+		if sent.Before(fireAt) {
+			sent = fireAt
+		}
+		out.Text = reminders.EventMessage(rem.Title, due, sent, loc)
+	}
 	log := d.Log.With("user_id", a.UserID, "reminder_id", rem.ID)
 	for i, ch := range d.ReminderChannels {
 		if !settings.HasChannel(ch.Name()) {
