@@ -107,6 +107,10 @@ type Options struct {
 	// SweepBatch is how many rows one sweep step examines per kind of work
 	// (default 500); a sweep that has more to see continues in another job.
 	SweepBatch int
+	// ReminderSweepInterval is how often pending reminders whose time
+	// passed without a job to send them are looked for (default a minute;
+	// ReminderSweepArgs).
+	ReminderSweepInterval time.Duration
 	// LinkFetchesPerUser is how many of one person's link previews this
 	// node fetches at once (default 2), and LinkFetchesPerHost how many
 	// from one site (default 4); fetches over either limit wait their turn
@@ -193,6 +197,9 @@ func New(ctx context.Context, d Deps, o Options) (*Runner, error) {
 		o.SweepInterval = 10 * time.Minute
 	}
 	def(&o.SweepBatch, 500)
+	if o.ReminderSweepInterval <= 0 {
+		o.ReminderSweepInterval = time.Minute
+	}
 	def(&o.LinkFetchesPerUser, 2)
 	def(&o.LinkFetchesPerHost, 4)
 
@@ -227,6 +234,7 @@ func New(ctx context.Context, d Deps, o Options) (*Runner, error) {
 	river.AddWorker(workers, &webhookWorker{r: r})
 	river.AddWorker(workers, &pushRetryWorker{r: r})
 	river.AddWorker(workers, &reminderWorker{r: r})
+	river.AddWorker(workers, &reminderSweepWorker{r: r})
 	cfg := &river.Config{
 		Queues: map[string]river.QueueConfig{
 			river.QueueDefault: {MaxWorkers: o.DefaultWorkers},
@@ -253,6 +261,9 @@ func New(ctx context.Context, d Deps, o Options) (*Runner, error) {
 			}, &river.PeriodicJobOpts{RunOnStart: true}),
 			river.NewPeriodicJob(river.PeriodicInterval(o.SweepInterval), func() (river.JobArgs, *river.InsertOpts) {
 				return SweepArgs{}, nil
+			}, &river.PeriodicJobOpts{RunOnStart: true}),
+			river.NewPeriodicJob(river.PeriodicInterval(o.ReminderSweepInterval), func() (river.JobArgs, *river.InsertOpts) {
+				return ReminderSweepArgs{}, nil
 			}, &river.PeriodicJobOpts{RunOnStart: true}),
 		}
 	}

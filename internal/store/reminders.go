@@ -296,15 +296,15 @@ type LostReminder struct {
 	JobID      int64
 }
 
-// LostReminders returns up to limit pending reminders due in [since,
-// before) that no job waits to send: their job is gone (pruned, deleted by
+// LostReminders returns up to limit pending reminders of open items due in
+// [since, before) that no job waits to send: their job is gone (pruned, deleted by
 // an operator, lost in a restore from a backup) or ended without sending
 // (cancelled, discarded).
 func (s *Store) LostReminders(ctx context.Context, since, before time.Time, limit int) ([]LostReminder, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT r.user_id, r.id, r.fire_at, COALESCE(r.job_id, 0) FROM reminders r
-		WHERE r.status = $1 AND r.fire_at >= $2 AND r.fire_at < $3 AND r.sent_at IS NULL
+	rows, err := s.r.QueryContext(ctx, `SELECT r.user_id, r.id, r.fire_at, COALESCE(r.job_id, 0)`+reminderFrom+`
+		WHERE r.status = $1 AND r.fire_at >= $2 AND r.fire_at < $3 AND r.sent_at IS NULL AND `+reminderItem+` AND `+reminderDone+` = $5
 		AND NOT EXISTS (SELECT 1 FROM river_job j WHERE j.id = r.job_id AND j.state IN ('available', 'pending', 'retryable', 'running', 'scheduled'))
-		ORDER BY r.fire_at, r.id LIMIT $4`, ReminderPending, ms(since), ms(before), limit)
+		ORDER BY r.fire_at, r.id LIMIT $4`, ReminderPending, ms(since), ms(before), limit, false)
 	if err != nil {
 		return nil, fmt.Errorf("store: lost reminders: %w", err)
 	}
@@ -320,6 +320,18 @@ func (s *Store) LostReminders(ctx context.Context, since, before time.Time, limi
 		out = append(out, l)
 	}
 	return out, rows.Err()
+}
+
+// MarkLostRemindersMissed marks missed the pending reminders due before
+// before that no job waits to send (lost too long ago to be sent).
+func (s *Store) MarkLostRemindersMissed(ctx context.Context, before time.Time) (int64, error) {
+	res, err := s.w.ExecContext(ctx, `UPDATE reminders SET status = $1, job_id = NULL WHERE status = $2 AND fire_at < $3 AND sent_at IS NULL
+		AND NOT EXISTS (SELECT 1 FROM river_job j WHERE j.id = reminders.job_id AND j.state IN ('available', 'pending', 'retryable', 'running', 'scheduled'))`,
+		ReminderMissed, ReminderPending, ms(before))
+	if err != nil {
+		return 0, fmt.Errorf("store: mark lost reminders missed: %w", err)
+	}
+	return res.RowsAffected()
 }
 
 // ReplaceReminderJob records newJob as the job sending a reminder, only if
