@@ -113,4 +113,3 @@ func (s *Service) ReminderNotification(userID string, r reminders.Reminder) Noti
 		Urgency: webpush.UrgencyHigh,
 	}
 }
-
