@@ -94,6 +94,10 @@ type Options struct {
 	PollInterval time.Duration
 	// Workers per queue (default: media 4, links 8, ai 4, default 8).
 	MediaWorkers, LinkWorkers, AIWorkers, DefaultWorkers int
+	// ReminderWorkers is how many reminders this node sends at once
+	// (default 128). River fetches at most this many due jobs per fetch
+	// (about every PollInterval), so it bounds the rate too.
+	ReminderWorkers int
 	// NoSchedules leaves out the periodic jobs (tests that drive them by
 	// hand).
 	NoSchedules bool
@@ -129,6 +133,10 @@ const (
 	queueMedia = "media"
 	queueLinks = "links"
 	queueAI    = "ai"
+	// queueReminders sends reminders: many fall due at the same minute,
+	// and each mostly waits (for the database's writer, a push service,
+	// the WhatsApp session), so it has many workers of its own.
+	queueReminders = "reminders"
 )
 
 // Runner runs the pipeline's jobs.
@@ -190,6 +198,7 @@ func New(ctx context.Context, d Deps, o Options) (*Runner, error) {
 	def(&o.LinkWorkers, 8)
 	def(&o.AIWorkers, 4)
 	def(&o.DefaultWorkers, 8)
+	def(&o.ReminderWorkers, 128)
 	if o.RescueAfter <= 0 {
 		o.RescueAfter = max(5*time.Minute, o.jobTimeout)
 	}
@@ -242,6 +251,7 @@ func New(ctx context.Context, d Deps, o Options) (*Runner, error) {
 			queueLinks:         {MaxWorkers: o.LinkWorkers},
 			queueAI:            {MaxWorkers: o.AIWorkers},
 			queueWebhooks:      {MaxWorkers: d.Webhooks.Workers},
+			queueReminders:     {MaxWorkers: o.ReminderWorkers},
 		},
 		Workers:              workers,
 		FetchPollInterval:    o.PollInterval,

@@ -265,8 +265,8 @@ func (s *Store) ReleaseReminder(ctx context.Context, userID, id string) error {
 }
 
 // MarkReminderSent records that a claimed reminder went out.
-func (t *Tx) MarkReminderSent(ctx context.Context, userID, id, messageID string, at time.Time) error {
-	if _, err := t.tx.ExecContext(ctx, `UPDATE reminders SET status = $3, sent_at = $4, message_id = $5, updated_at = $4 WHERE user_id = $1 AND id = $2`,
+func (s *Store) MarkReminderSent(ctx context.Context, userID, id, messageID string, at time.Time) error {
+	if _, err := s.w.ExecContext(ctx, `UPDATE reminders SET status = $3, sent_at = $4, message_id = $5, updated_at = $4 WHERE user_id = $1 AND id = $2`,
 		userID, id, ReminderSent, ms(at), messageID); err != nil {
 		return fmt.Errorf("store: mark reminder sent: %w", err)
 	}
