@@ -8,10 +8,10 @@
 // Channels: a reminder goes out through every Channel the person enabled
 // (store.ReminderSettings.Channels names them). The jobs package delivers
 // through the channels given in jobs.Deps.ReminderChannels, which the app
-// assembles in app.newPipeline: the WhatsApp self-chat channel and the
-// realtime (web) channel today. A browser push channel plugs in by
-// implementing Channel and appending itself there; its Name is what the
-// settings list.
+// assembles in app.newPipeline: the WhatsApp self-chat channel, the
+// realtime (web) channel and, when the server sends Web Push, the browser
+// push channel (app.pushReminders). A channel's Name is what the settings
+// list. Tasks and calendar events remind (EventMessage is an event's text).
 package reminders
 
 import (
