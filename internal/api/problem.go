@@ -144,6 +144,9 @@ func toProblem(err error) (*Problem, time.Duration) {
 		return problem(http.StatusServiceUnavailable, "unavailable", "Not available", "this server is not set up for this"), 0
 	case errors.Is(err, service.ErrSelf):
 		return problem(http.StatusConflict, "own-account", "Your own account", "administrators cannot disable, demote or delete their own account here; they use their own settings"), 0
+	case errors.Is(err, service.ErrActionLinkExpired):
+		return problem(http.StatusForbidden, "link-expired", "Link expired",
+			"this action link has expired, or its reminder was snoozed, moved or done since; open Synapse to act on the reminder"), 0
 	case errors.Is(err, service.ErrForbidden):
 		return problem(http.StatusForbidden, "forbidden", "Forbidden", "this needs an administrator"), 0
 	case errors.Is(err, service.ErrNoSimulator):

@@ -23,10 +23,15 @@ type calendarEventInput struct {
 	End    *string   `json:"end,omitempty"`
 	Place  *string   `json:"place,omitempty"`
 	People *[]string `json:"people,omitempty"`
+	// RemindOffset is how many minutes before its start this event
+	// reminds the caller (0: at its start); absent: as chosen before, by
+	// default the eventLeadMinutes of the reminder settings.
+	RemindOffset *int `json:"remindOffset,omitempty"`
 }
 
 func (in *calendarEventInput) service() service.EventInput {
-	return service.EventInput{Title: in.Title, Body: in.Body, Start: in.Start, End: in.End, Place: in.Place, People: in.People}
+	return service.EventInput{Title: in.Title, Body: in.Body, Start: in.Start, End: in.End, Place: in.Place, People: in.People,
+		RemindOffset: in.RemindOffset}
 }
 
 // registerEvents is the calendar events' route table.

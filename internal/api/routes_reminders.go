@@ -27,6 +27,9 @@ type reminderSettingsBody struct {
 	// none); a reminder falling inside goes out at QuietEnd.
 	QuietStart *string `json:"quietStart,omitempty"`
 	QuietEnd   *string `json:"quietEnd,omitempty"`
+	// EventLeadMinutes: how long before their start calendar events
+	// remind (default 30; 0: at the start).
+	EventLeadMinutes *int `json:"eventLeadMinutes,omitempty"`
 	// Capture turns messages to oneself starting with todo, note, idea or
 	// "remind me to … at …" (and in Portuguese and Spanish) into items, with
 	// a confirmation reply.
@@ -39,6 +42,8 @@ type reminderSettingsView struct {
 	QuietStart    string   `json:"quietStart"`
 	QuietEnd      string   `json:"quietEnd"`
 	Capture       bool     `json:"capture"`
+	// EventLeadMinutes: how long before their start calendar events remind.
+	EventLeadMinutes int `json:"eventLeadMinutes"`
 	// Available are the channels this server offers.
 	Available []string `json:"available"`
 }
@@ -54,7 +59,13 @@ func (s *Server) registerReminders() {
 		summary:     "Snooze a reminder for 10m, 1h or until tomorrow 09:00",
 		description: "The reminder goes out again then (after quiet hours), through the caller's channels."}, typed(s.snoozeReminder))
 	s.add(route{method: "POST", path: "/api/v1/reminders/{id}/done", tag: "reminders", access: user, scope: auth.ScopeWrite,
-		summary: "Check off the reminder's task (it reminds no more)"}, typed(s.doneReminder))
+		summary: "Check off the reminder's task (it reminds no more); an event's reminder is dismissed"}, typed(s.doneReminder))
+	s.add(route{method: "POST", path: service.ReminderActionPath + "{token}", tag: "reminders", access: public,
+		summary: "Act on a reminder from its push notification: snooze it or mark it done",
+		description: "The links of a reminder notification's buttons (its Web Push payload's actions[].url); the token is the credential, no other is needed " +
+			"(the service worker POSTs with the tab closed). A token does one action to one reminder, for 7 days and while the reminder is still due at the time it was made for " +
+			"(a snooze works once). A token Synapse did not make (tampered, another action or person) is 404; an expired or outdated one is 403 (link-expired). " +
+			"Done twice is no error."}, typed(s.reminderAction))
 	s.add(route{method: "GET", path: "/api/v1/reminder-settings", tag: "reminders", access: user, scope: auth.ScopeRead,
 		summary: "The caller's reminder settings"}, typed(s.getReminderSettings))
 	s.add(route{method: "PATCH", path: "/api/v1/reminder-settings", tag: "reminders", access: user, scope: auth.ScopeWrite,
@@ -82,7 +93,11 @@ func (s *Server) doneReminder(c *call, _ *noBody) (store.Reminder, error) {
 
 func (s *Server) settingsView(rs store.ReminderSettings) reminderSettingsView {
 	return reminderSettingsView{Channels: rs.Channels, OffsetMinutes: rs.OffsetMinutes, QuietStart: quietText(rs.QuietStart),
-		QuietEnd: quietText(rs.QuietEnd), Capture: rs.Capture, Available: s.o.Service.ReminderChannels()}
+		QuietEnd: quietText(rs.QuietEnd), Capture: rs.Capture, EventLeadMinutes: rs.EventLeadMinutes, Available: s.o.Service.ReminderChannels()}
+}
+
+func (s *Server) reminderAction(c *call, _ *noBody) (store.Reminder, error) {
+	return s.o.Service.ReminderAction(c.ctx(), c.r.PathValue("token"))
 }
 
 func (s *Server) getReminderSettings(c *call, _ *noBody) (reminderSettingsView, error) {
@@ -97,7 +112,7 @@ func (s *Server) updateReminderSettings(c *call, in *reminderSettingsBody) (remi
 
 func serviceSettings(in *reminderSettingsBody) service.ReminderSettingsInput {
 	return service.ReminderSettingsInput{Channels: in.Channels, OffsetMinutes: in.OffsetMinutes, QuietStart: in.QuietStart,
-		QuietEnd: in.QuietEnd, Capture: in.Capture}
+		QuietEnd: in.QuietEnd, Capture: in.Capture, EventLeadMinutes: in.EventLeadMinutes}
 }
 
 func quietText(m int) string { return reminders.FormatQuiet(m) }

@@ -312,7 +312,8 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, version stri
 	}
 	so := service.Options{Store: st, Auth: a.Auth, Sessions: a.Sessions, Jobs: a.Jobs, Publisher: pub, Push: a.push,
 		Blobs: a.Blobs, Transcriber: cfg.TranscribeBaseURL != "", HistoryDays: cfg.HistoryDays,
-		PublicURL: cfg.PublicURL, WebhookAllowedHosts: cfg.WebhookAllowedHosts, Log: log.With("component", "service"), Now: a.now}
+		PublicURL: cfg.PublicURL, WebhookAllowedHosts: cfg.WebhookAllowedHosts, Log: log.With("component", "service"), Now: a.now,
+		ActionKey: derivedKey(secret, "synapse reminder action links")}
 	if a.push != nil {
 		so.ReminderChannels = []string{reminders.ChannelWhatsApp, reminders.ChannelWeb, reminders.ChannelPush}
 	}
@@ -722,4 +723,12 @@ func (a *App) closeAll() {
 		a.closers[i]()
 	}
 	a.closers = nil
+}
+
+// derivedKey is a key for one purpose derived from the server's secret
+// (the JWT secret, shared by every node).
+func derivedKey(secret []byte, purpose string) []byte {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte(purpose))
+	return m.Sum(nil)
 }

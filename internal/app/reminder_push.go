@@ -6,12 +6,12 @@ import (
 
 	"github.com/synapse-kb/synapse/internal/reminders"
 	"github.com/synapse-kb/synapse/internal/service"
-	"github.com/synapse-kb/synapse/internal/webpush"
 )
 
 // pushReminders is the reminders' browser channel: a Web Push notification
-// to every browser the person enabled, opening the Reminders page (where
-// the reminder can be snoozed or marked done). The service is set once it
+// to every browser the person enabled, opening the Reminders page, with
+// buttons that snooze it or mark it done through capability links
+// (service.ReminderNotification). The service is set once it
 // exists (it is made after the pipeline).
 type pushReminders struct{ svc **service.Service }
 
@@ -26,12 +26,6 @@ func (c pushReminders) Send(ctx context.Context, userID string, r reminders.Remi
 	if svc == nil {
 		return fmt.Errorf("push reminders: the service is not ready")
 	}
-	_, err := svc.PushNotify(ctx, userID, service.Notification{
-		Title:   "⏰ " + r.Title,
-		Body:    r.Text,
-		URL:     "/reminders#reminder-" + r.ID,
-		Tag:     "reminder-" + r.ID,
-		Urgency: webpush.UrgencyHigh,
-	})
+	_, err := svc.PushNotify(ctx, userID, svc.ReminderNotification(userID, r))
 	return err
 }

@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"os"
 	"runtime"
 	"strconv"
@@ -13,28 +14,57 @@ import (
 	"github.com/synapse-kb/synapse/internal/service"
 	"github.com/synapse-kb/synapse/internal/store"
 	"github.com/synapse-kb/synapse/internal/testutil/apptest"
+	"github.com/synapse-kb/synapse/internal/testutil/pushtest"
 	"github.com/synapse-kb/synapse/internal/whatsapp/sim"
 )
 
 // BenchmarkRemindersSameMinute: N reminders (SYNAPSE_BENCH_REMINDERS,
 // default 2,000) of 20 people, all due at the same instant, go out through
-// each person's own chat on the sim engine (SQLite, one node). It reports
-// the time from the due instant until the last one is recorded as sent,
-// and the process's peak heap while they go out. Run with -benchtime=1x.
+// each person's own chat on the sim engine (SQLite, one node), or with
+// SYNAPSE_BENCH_REMINDER_CHANNEL=push through Web Push alone, to one
+// browser each at a local push service in the process
+// (internal/testutil/pushtest, which checks every VAPID signature and
+// decrypts every message). It reports the time from the due instant until
+// the last one is recorded as sent, and the process's peak heap while they
+// go out. Run with -benchtime=1x.
 func BenchmarkRemindersSameMinute(b *testing.B) {
 	n := 2000
 	if v, err := strconv.Atoi(os.Getenv("SYNAPSE_BENCH_REMINDERS")); err == nil && v > 0 {
 		n = v
 	}
+	push := os.Getenv("SYNAPSE_BENCH_REMINDER_CHANNEL") == "push"
 	const people = 20
 	for range b.N {
 		b.StopTimer()
-		srv := apptest.Start(b, apptest.Options{})
+		opts := apptest.Options{}
+		var ps *pushtest.Service
+		if push {
+			ps = pushtest.Start("", false)
+			u, _ := url.Parse(ps.URL)
+			opts.Env = map[string]string{"WEBPUSH_ALLOWED_HOSTS": u.Host}
+		}
+		srv := apptest.Start(b, opts)
 		ctx := context.Background()
 		var users []string
 		for i := range people {
 			u := srv.Register(fmt.Sprintf("p%d@example.com", i))
 			users = append(users, u.ID)
+			if push {
+				key, err := srv.App.Service.VAPIDPublicKey()
+				if err != nil {
+					b.Fatal(err)
+				}
+				ps.VAPIDKey = key
+				br := ps.NewBrowser()
+				if _, err := srv.App.Service.SubscribePush(ctx, u.ID, service.NewPushSubscription{Endpoint: br.Endpoint, P256dh: br.P256dh(), Auth: br.AuthSecret()}); err != nil {
+					b.Fatal(err)
+				}
+				ch := []string{"push"}
+				if _, err := srv.App.Service.UpdateReminderSettings(ctx, u.ID, service.ReminderSettingsInput{Channels: &ch}); err != nil {
+					b.Fatal(err)
+				}
+				continue
+			}
 			q, err := srv.App.Sessions.QR(ctx, u.ID, false)
 			if err != nil {
 				b.Fatal(err)
@@ -46,7 +76,7 @@ func BenchmarkRemindersSameMinute(b *testing.B) {
 			srv.WaitStatus(u, "WORKING")
 		}
 		// Every task is due at one instant, after they are all made.
-		due := time.Now().Add(time.Duration(n)*4*time.Millisecond + 5*time.Second).Truncate(time.Second)
+		due := time.Now().Add(time.Duration(n)*8*time.Millisecond + 5*time.Second).Truncate(time.Second)
 		dueText := due.UTC().Format(time.RFC3339)
 		var wg sync.WaitGroup
 		for i, uid := range users {
@@ -76,6 +106,10 @@ func BenchmarkRemindersSameMinute(b *testing.B) {
 		}
 		b.StopTimer()
 		b.ReportMetric(float64(n), "reminders")
+		if push {
+			b.ReportMetric(float64(ps.Accepted()), "pushes")
+			ps.Close()
+		}
 		b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
 		srv.Stop()
 	}

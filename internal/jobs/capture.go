@@ -21,14 +21,21 @@ type SelfWriter interface {
 }
 
 // syncCreatedTx schedules the reminders of tasks just created with a due
-// time, in the transaction that created them.
+// time and of calendar events just created, in the transaction that
+// created them.
 func (r *Runner) syncCreatedTx(ctx context.Context, tx *store.Tx, userID string, created []any) error {
 	for _, it := range created {
-		t, ok := it.(store.Task)
-		if !ok || t.Due == nil || !t.DueHasTime {
-			continue
+		var err error
+		switch v := it.(type) {
+		case store.Task:
+			if v.Due == nil || !v.DueHasTime {
+				continue
+			}
+			_, err = r.SyncTaskReminderTx(ctx, tx, userID, v, nil)
+		case store.Event:
+			_, err = r.SyncEventReminderTx(ctx, tx, userID, v, nil)
 		}
-		if _, err := r.SyncTaskReminderTx(ctx, tx, userID, t, nil); err != nil && !errors.Is(err, store.ErrNotFound) {
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
 	}
@@ -119,11 +126,14 @@ func (r *Runner) replyToReminder(ctx context.Context, userID string, loc *time.L
 		}
 		kind, taskID, err = d.Store.SelfMessageItemByHash(ctx, userID, reminders.TextHash(q.Text))
 	}
-	if errors.Is(err, store.ErrNotFound) || err == nil && kind != string(domain.KindTask) {
+	if errors.Is(err, store.ErrNotFound) || err == nil && kind != string(domain.KindTask) && kind != string(domain.KindEvent) {
 		return false, nil
 	}
 	if err != nil {
 		return false, err
+	}
+	if kind == string(domain.KindEvent) {
+		return r.replyToEventReminder(ctx, userID, loc, m, reply, taskID)
 	}
 	t, err := d.Store.GetTask(ctx, userID, taskID)
 	if errors.Is(err, store.ErrNotFound) {
@@ -174,6 +184,62 @@ func (r *Runner) replyToReminder(ctx context.Context, userID string, loc *time.L
 	}
 	if d.SelfChat != nil {
 		if _, err := d.SelfChat.Write(ctx, userID, confirm, string(domain.KindTask), taskID, m.ID); err != nil {
+			d.Log.Warn("reply confirmation not sent", "user_id", userID, "err", err)
+		}
+	}
+	return true, nil
+}
+
+// replyToEventReminder acts on an event's reminder replied to: "done"
+// dismisses it, a snooze sends it again later.
+func (r *Runner) replyToEventReminder(ctx context.Context, userID string, loc *time.Location, m store.Message, reply reminders.Reply, eventID string) (bool, error) {
+	d := r.d
+	e, err := d.Store.GetEvent(ctx, userID, eventID)
+	if errors.Is(err, store.ErrNotFound) {
+		return true, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	var confirm string
+	var rem store.Reminder
+	if reply.Done {
+		err = d.Store.WithTx(ctx, func(tx *store.Tx) error {
+			cur, err := tx.ReminderFor(ctx, userID, string(domain.KindEvent), eventID)
+			if err != nil {
+				return err
+			}
+			if err := r.DismissReminderTx(ctx, tx, userID, cur.ID); err != nil {
+				return err
+			}
+			rem, err = tx.ReminderFor(ctx, userID, string(domain.KindEvent), eventID)
+			return err
+		})
+		confirm = "✓ Done: " + e.Title
+	} else {
+		until, serr := reminders.SnoozeUntil(d.Now(), reply.Snooze, loc)
+		if serr != nil {
+			return true, nil
+		}
+		err = d.Store.WithTx(ctx, func(tx *store.Tx) error {
+			var err error
+			rem, err = r.SyncEventReminderTx(ctx, tx, userID, e, &ReminderChoice{RemindAt: &until})
+			return err
+		})
+		if rem.FireAt != nil {
+			until = *rem.FireAt
+		}
+		confirm = "✓ Snoozed: " + e.Title + " — until " + reminders.FormatDue(until, loc)
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		return true, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	r.publish(userID, domain.EventReminder, rem)
+	if d.SelfChat != nil {
+		if _, err := d.SelfChat.Write(ctx, userID, confirm, string(domain.KindEvent), eventID, m.ID); err != nil {
 			d.Log.Warn("reply confirmation not sent", "user_id", userID, "err", err)
 		}
 	}

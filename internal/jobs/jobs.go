@@ -97,6 +97,10 @@ type Options struct {
 	PollInterval time.Duration
 	// Workers per queue (default: media 4, links 8, ai 4, default 8).
 	MediaWorkers, LinkWorkers, AIWorkers, DefaultWorkers int
+	// ReminderWorkers is how many reminders this node sends at once
+	// (default 128). River fetches at most this many due jobs per fetch
+	// (about every PollInterval), so it bounds the rate too.
+	ReminderWorkers int
 	// NoSchedules leaves out the periodic jobs (tests that drive them by
 	// hand).
 	NoSchedules bool
@@ -110,6 +114,10 @@ type Options struct {
 	// SweepBatch is how many rows one sweep step examines per kind of work
 	// (default 500); a sweep that has more to see continues in another job.
 	SweepBatch int
+	// ReminderSweepInterval is how often pending reminders whose time
+	// passed without a job to send them are looked for (default a minute;
+	// ReminderSweepArgs).
+	ReminderSweepInterval time.Duration
 	// LinkFetchesPerUser is how many of one person's link previews this
 	// node fetches at once (default 2), and LinkFetchesPerHost how many
 	// from one site (default 4); fetches over either limit wait their turn
@@ -128,6 +136,10 @@ const (
 	queueMedia = "media"
 	queueLinks = "links"
 	queueAI    = "ai"
+	// queueReminders sends reminders: many fall due at the same minute,
+	// and each mostly waits (for the database's writer, a push service,
+	// the WhatsApp session), so it has many workers of its own.
+	queueReminders = "reminders"
 )
 
 // Runner runs the pipeline's jobs.
@@ -189,6 +201,7 @@ func New(ctx context.Context, d Deps, o Options) (*Runner, error) {
 	def(&o.LinkWorkers, 8)
 	def(&o.AIWorkers, 4)
 	def(&o.DefaultWorkers, 8)
+	def(&o.ReminderWorkers, 128)
 	if o.RescueAfter <= 0 {
 		o.RescueAfter = max(5*time.Minute, o.jobTimeout)
 	}
@@ -196,6 +209,9 @@ func New(ctx context.Context, d Deps, o Options) (*Runner, error) {
 		o.SweepInterval = 10 * time.Minute
 	}
 	def(&o.SweepBatch, 500)
+	if o.ReminderSweepInterval <= 0 {
+		o.ReminderSweepInterval = time.Minute
+	}
 	def(&o.LinkFetchesPerUser, 2)
 	def(&o.LinkFetchesPerHost, 4)
 
@@ -232,6 +248,7 @@ func New(ctx context.Context, d Deps, o Options) (*Runner, error) {
 	river.AddWorker(workers, &reminderWorker{r: r})
 	river.AddWorker(workers, &embedWorker{r: r})
 	river.AddWorker(workers, &embedSweepWorker{r: r})
+	river.AddWorker(workers, &reminderSweepWorker{r: r})
 	cfg := &river.Config{
 		Queues: map[string]river.QueueConfig{
 			river.QueueDefault: {MaxWorkers: o.DefaultWorkers},
@@ -240,6 +257,7 @@ func New(ctx context.Context, d Deps, o Options) (*Runner, error) {
 			queueAI:            {MaxWorkers: o.AIWorkers},
 			queueWebhooks:      {MaxWorkers: d.Webhooks.Workers},
 			queueEmbed:         {MaxWorkers: 2},
+			queueReminders:     {MaxWorkers: o.ReminderWorkers},
 		},
 		Workers:              workers,
 		FetchPollInterval:    o.PollInterval,
@@ -259,6 +277,9 @@ func New(ctx context.Context, d Deps, o Options) (*Runner, error) {
 			}, &river.PeriodicJobOpts{RunOnStart: true}),
 			river.NewPeriodicJob(river.PeriodicInterval(o.SweepInterval), func() (river.JobArgs, *river.InsertOpts) {
 				return SweepArgs{}, nil
+			}, &river.PeriodicJobOpts{RunOnStart: true}),
+			river.NewPeriodicJob(river.PeriodicInterval(o.ReminderSweepInterval), func() (river.JobArgs, *river.InsertOpts) {
+				return ReminderSweepArgs{}, nil
 			}, &river.PeriodicJobOpts{RunOnStart: true}),
 		}
 		if d.Embedder != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/synapse-kb/synapse/internal/domain"
 	"github.com/synapse-kb/synapse/internal/reminders"
 	"github.com/synapse-kb/synapse/internal/store"
 )
@@ -31,7 +32,7 @@ func (ReminderArgs) Kind() string { return "reminder" }
 const reminderAttempts = 4
 
 func (ReminderArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{MaxAttempts: reminderAttempts, UniqueOpts: whilePending}
+	return river.InsertOpts{MaxAttempts: reminderAttempts, UniqueOpts: whilePending, Queue: queueReminders}
 }
 
 // ScheduleReminderTx queues, in tx, the sending of a reminder at fireAt (on
@@ -72,8 +73,8 @@ type reminderWorker struct {
 
 // Work sends the reminder through the person's channels, exactly once per
 // fire time across every node: the sending is claimed first with a
-// conditional UPDATE (ClaimReminder), and only the claimer sends. The
-// record that it was sent commits with the job's completion. A crash
+// conditional UPDATE (ClaimReminder), and only the claimer sends; then it
+// is recorded as sent (River completes the job after, in a batch). A crash
 // between the claim and that record leaves the reminder "sending": it is
 // not sent again (at most once; the reminders list shows it among the
 // sent ones), because sending twice is the worse failure for a message
@@ -121,6 +122,15 @@ func (w *reminderWorker) Work(ctx context.Context, job *river.Job[ReminderArgs])
 	}
 	out := reminders.Reminder{ID: rem.ID, ItemKind: rem.ItemKind, ItemID: rem.ItemID, Title: rem.Title, Due: due, FireAt: fireAt,
 		Text: reminders.Message(rem.Title, due, loc)}
+	if rem.ItemKind == string(domain.KindEvent) {
+		// "in 30 min" counts from when it goes out (later than fireAt
+		// after a retry).
+		sent := d.Now()
+		if sent.Before(fireAt) {
+			sent = fireAt
+		}
+		out.Text = reminders.EventMessage(rem.Title, due, sent, loc)
+	}
 	log := d.Log.With("user_id", a.UserID, "reminder_id", rem.ID)
 	for i, ch := range d.ReminderChannels {
 		if !settings.HasChannel(ch.Name()) {
@@ -138,13 +148,10 @@ func (w *reminderWorker) Work(ctx context.Context, job *river.Job[ReminderArgs])
 			log.Warn("a reminder could not go out through a channel", "channel", ch.Name(), "err", err)
 		}
 	}
-	err = d.Store.WithTx(ctx, func(tx *store.Tx) error {
-		if err := tx.MarkReminderSent(ctx, a.UserID, a.ReminderID, "", d.Now()); err != nil {
-			return err
-		}
-		return completeTx(ctx, tx, job)
-	})
-	if err != nil {
+	// The sent record needs no transaction with the job's completion
+	// (which River then batches with others'): a job run again after a
+	// crash finds the reminder sent, or still claimed, and sends nothing.
+	if err := d.Store.MarkReminderSent(ctx, a.UserID, a.ReminderID, "", d.Now()); err != nil {
 		return err
 	}
 	log.Info("reminder sent")

@@ -8,10 +8,10 @@
 // Channels: a reminder goes out through every Channel the person enabled
 // (store.ReminderSettings.Channels names them). The jobs package delivers
 // through the channels given in jobs.Deps.ReminderChannels, which the app
-// assembles in app.newPipeline: the WhatsApp self-chat channel and the
-// realtime (web) channel today. A browser push channel plugs in by
-// implementing Channel and appending itself there; its Name is what the
-// settings list.
+// assembles in app.newPipeline: the WhatsApp self-chat channel, the
+// realtime (web) channel and, when the server sends Web Push, the browser
+// push channel (app.pushReminders). A channel's Name is what the settings
+// list. Tasks and calendar events remind (EventMessage is an event's text).
 package reminders
 
 import (
@@ -126,6 +126,45 @@ func FormatDue(due time.Time, loc *time.Location) string {
 // Message is the text of a reminder in the self-chat.
 func Message(title string, due time.Time, loc *time.Location) string {
 	return fmt.Sprintf("⏰ Reminder: %s — due %s\nReply \"done\" or \"snooze 1h\".", title, FormatDue(due, loc))
+}
+
+// EventMessage is the text of an event's reminder sent at sent: "⏰
+// Standup at 15:00 (in 30 min)", with the day when the event is on another
+// day than sent (in loc, the person's zone).
+func EventMessage(title string, start, sent time.Time, loc *time.Location) string {
+	return fmt.Sprintf("⏰ %s\nReply \"done\" or \"snooze 10m\".", EventLine(title, start, sent, loc))
+}
+
+// EventLine is the first line of EventMessage (a push notification's
+// text).
+func EventLine(title string, start, sent time.Time, loc *time.Location) string {
+	s, n := start.In(loc), sent.In(loc)
+	at := s.Format("15:04")
+	if s.YearDay() != n.YearDay() || s.Year() != n.Year() {
+		at = s.Format("Mon 2 Jan 15:04")
+	}
+	return fmt.Sprintf("%s at %s (%s)", title, at, InWords(start.Sub(sent)))
+}
+
+// InWords says how far away a start is: "in 30 min", "in 2 h", "in 1 h 15
+// min", "in 3 days", "now" (or "started 5 min ago").
+func InWords(d time.Duration) string {
+	d = d.Round(time.Minute)
+	switch {
+	case d < -time.Minute:
+		return "started " + strings.TrimPrefix(InWords(-d), "in ") + " ago"
+	case d < time.Minute:
+		return "now"
+	case d < time.Hour:
+		return fmt.Sprintf("in %d min", int(d.Minutes()))
+	case d < 48*time.Hour:
+		h, m := int(d.Hours()), int(d.Minutes())%60
+		if m == 0 {
+			return fmt.Sprintf("in %d h", h)
+		}
+		return fmt.Sprintf("in %d h %d min", h, m)
+	}
+	return fmt.Sprintf("in %d days", int(d.Hours()/24))
 }
 
 // ParseQuiet reads "HH:MM" as minutes after midnight; "" is -1 (none).

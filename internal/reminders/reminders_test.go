@@ -121,3 +121,27 @@ func FuzzParseCapture(f *testing.F) {
 		ParseReply(s)
 	})
 }
+
+func TestEventMessage(t *testing.T) {
+	lisbon, _ := time.LoadLocation("Europe/Lisbon")
+	sent := time.Date(2026, 7, 1, 13, 30, 0, 0, time.UTC) // 14:30 in Lisbon
+	for _, c := range []struct {
+		start time.Time
+		want  string
+	}{
+		{sent.Add(30 * time.Minute), "Standup at 15:00 (in 30 min)"},
+		{sent.Add(90 * time.Minute), "Standup at 16:00 (in 1 h 30 min)"},
+		{sent.Add(2 * time.Hour), "Standup at 16:30 (in 2 h)"},
+		{sent.Add(20 * time.Second), "Standup at 14:30 (now)"},
+		{sent.Add(24 * time.Hour), "Standup at Thu 2 Jul 14:30 (in 24 h)"},
+		{sent.Add(72 * time.Hour), "Standup at Sat 4 Jul 14:30 (in 3 days)"},
+		{sent.Add(-5 * time.Minute), "Standup at 14:25 (started 5 min ago)"},
+	} {
+		if got := EventLine("Standup", c.start, sent, lisbon); got != c.want {
+			t.Errorf("EventLine(%s) = %q, want %q", c.start, got, c.want)
+		}
+	}
+	if got := EventMessage("Standup", sent.Add(30*time.Minute), sent, lisbon); got != "⏰ Standup at 15:00 (in 30 min)\nReply \"done\" or \"snooze 10m\"." {
+		t.Errorf("EventMessage = %q", got)
+	}
+}

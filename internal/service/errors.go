@@ -29,6 +29,10 @@ var (
 	// ErrTooManyTokens means the person already has MaxAccessTokens
 	// personal access tokens; they revoke one to make another.
 	ErrTooManyTokens = errors.New("service: too many personal access tokens; revoke one first")
+	// ErrActionLinkExpired means a reminder action link (from a push
+	// notification) expired, or its reminder changed since it was made
+	// (snoozed, moved): it no longer acts.
+	ErrActionLinkExpired = errors.New("service: this link has expired or its reminder changed since")
 	// ErrTooManyWebhooks means the person already has MaxWebhookEndpoints
 	// endpoints.
 	ErrTooManyWebhooks = errors.New("service: too many webhook endpoints; delete one first")

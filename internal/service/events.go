@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/synapse-kb/synapse/internal/domain"
+	"github.com/synapse-kb/synapse/internal/jobs"
 	"github.com/synapse-kb/synapse/internal/store"
 	"github.com/synapse-kb/synapse/internal/validate"
 )
@@ -95,6 +96,11 @@ type EventInput struct {
 	// End is like Start; "" removes it. It may not be before the start.
 	End    *string
 	People *[]string
+	// RemindOffset is how many minutes before its start this event
+	// reminds (0: at its start); nil keeps the current choice (default:
+	// the person's event lead time). RemindDefault forgets the choice.
+	RemindOffset  *int
+	RemindDefault bool
 }
 
 // parseWallTime reads an RFC 3339 time, or a local "YYYY-MM-DDTHH:MM[:SS]"
@@ -156,6 +162,9 @@ func (s *Service) eventPatch(ctx context.Context, userID string, in EventInput, 
 	if end != nil && !start.IsZero() && end.Before(start) {
 		errs.Add("end", "must not be before the start")
 	}
+	if in.RemindOffset != nil && (*in.RemindOffset < 0 || *in.RemindOffset > MaxRemindOffset) {
+		errs.Add("remindOffset", fmt.Sprintf("must be between 0 and %d minutes", MaxRemindOffset))
+	}
 	if in.People != nil {
 		if len(*in.People) > MaxEventPeople {
 			errs.Add("people", fmt.Sprintf("must name at most %d people", MaxEventPeople))
@@ -184,10 +193,35 @@ func (s *Service) CreateEvent(ctx context.Context, userID string, in EventInput)
 		e.People = *p.People
 	}
 	e, err = s.o.Store.CreateEvent(ctx, userID, e)
-	if err == nil {
-		s.publish(userID, string(domain.KindEvent), e)
+	if err != nil {
+		return e, err
 	}
-	return e, err
+	s.publish(userID, string(domain.KindEvent), e)
+	var choice *jobs.ReminderChoice
+	if in.RemindOffset != nil {
+		choice = &jobs.ReminderChoice{OffsetMinutes: in.RemindOffset}
+	}
+	return e, s.syncEventReminder(ctx, userID, e, choice)
+}
+
+// eventChoice is the reminder choice an event update makes: a new start
+// forgets a snooze (and brings back a dismissed reminder), keeping the
+// event's own offset unless another is given.
+func (s *Service) eventChoice(ctx context.Context, userID string, cur, e store.Event, in EventInput) *jobs.ReminderChoice {
+	var c *jobs.ReminderChoice
+	if !cur.Start.Equal(e.Start) || in.RemindDefault {
+		c = &jobs.ReminderChoice{Reset: true}
+		if old, err := s.o.Store.ReminderFor(ctx, userID, string(domain.KindEvent), e.ID); err == nil && !in.RemindDefault {
+			c.OffsetMinutes = old.OffsetMinutes
+		}
+	}
+	if in.RemindOffset != nil {
+		if c == nil {
+			c = &jobs.ReminderChoice{}
+		}
+		c.OffsetMinutes = in.RemindOffset
+	}
+	return c
 }
 
 // UpdateEvent changes a calendar event and announces it. The event counts
@@ -206,10 +240,11 @@ func (s *Service) UpdateEvent(ctx context.Context, userID, id string, in EventIn
 		return store.Event{}, err
 	}
 	e, err := s.o.Store.UpdateEvent(ctx, userID, id, p)
-	if err == nil {
-		s.publish(userID, string(domain.KindEvent), e)
+	if err != nil {
+		return e, err
 	}
-	return e, err
+	s.publish(userID, string(domain.KindEvent), e)
+	return e, s.syncEventReminder(ctx, userID, e, s.eventChoice(ctx, userID, cur, e, in))
 }
 
 // DeleteEvent deletes a calendar event and announces it as
@@ -222,7 +257,10 @@ func (s *Service) DeleteEvent(ctx context.Context, userID, id string) error {
 		return err
 	}
 	s.publish(userID, domain.EventEventDeleted, map[string]string{"id": id})
-	return nil
+	if s.o.Jobs == nil {
+		return nil
+	}
+	return s.o.Store.WithTx(ctx, func(tx *store.Tx) error { return s.o.Jobs.DropEventReminderTx(ctx, tx, userID, id) })
 }
 
 // publish announces a change to the person's clients, when a publisher is

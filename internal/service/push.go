@@ -26,8 +26,8 @@ const (
 	MaxPushTitle = 120
 	MaxPushBody  = 1000
 	// MaxPushActions is how many action buttons a notification carries
-	// (browsers show two or three).
-	MaxPushActions = 3
+	// (browsers show two or three; Notification.maxActions).
+	MaxPushActions = 4
 	// maxPushLabel bounds a subscription's label.
 	maxPushLabel = 100
 )

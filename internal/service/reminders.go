@@ -43,6 +43,8 @@ type ReminderSettingsInput struct {
 	QuietStart    *string
 	QuietEnd      *string
 	Capture       *bool
+	// EventLeadMinutes is how long before their start events remind.
+	EventLeadMinutes *int
 }
 
 // UpdateReminderSettings changes the person's settings; the reminders
@@ -70,6 +72,12 @@ func (s *Service) UpdateReminderSettings(ctx context.Context, userID string, in 
 			errs.Add("offsetMinutes", fmt.Sprintf("must be between 0 and %d minutes", MaxRemindOffset))
 		}
 		cur.OffsetMinutes = *in.OffsetMinutes
+	}
+	if in.EventLeadMinutes != nil {
+		if *in.EventLeadMinutes < 0 || *in.EventLeadMinutes > MaxRemindOffset {
+			errs.Add("eventLeadMinutes", fmt.Sprintf("must be between 0 and %d minutes", MaxRemindOffset))
+		}
+		cur.EventLeadMinutes = *in.EventLeadMinutes
 	}
 	quiet := func(field string, v *string, dst *int) {
 		if v == nil {
@@ -103,6 +111,16 @@ func (s *Service) UpdateReminderSettings(ctx context.Context, userID string, in 
 		return cur, err
 	}
 	for _, r := range upcoming {
+		if r.ItemKind == string(domain.KindEvent) {
+			e, err := s.o.Store.GetEvent(ctx, userID, r.ItemID)
+			if err != nil {
+				continue
+			}
+			if err := s.syncEventReminder(ctx, userID, e, nil); err != nil {
+				return cur, err
+			}
+			continue
+		}
 		t, err := s.o.Store.GetTask(ctx, userID, r.ItemID)
 		if err != nil {
 			continue
@@ -150,6 +168,17 @@ func (s *Service) SnoozeReminder(ctx context.Context, userID, id, snooze string)
 	if err != nil {
 		return r, validate.Errors{{Field: "for", Message: "must be 10m, 1h or tomorrow"}}
 	}
+	if r.ItemKind == string(domain.KindEvent) {
+		e, err := s.o.Store.GetEvent(ctx, userID, r.ItemID)
+		if err != nil {
+			return r, err
+		}
+		if err := s.syncEventReminder(ctx, userID, e, &jobs.ReminderChoice{RemindAt: &until}); err != nil {
+			return r, err
+		}
+		s.o.Log.Info("reminder snoozed", "user_id", userID, "reminder_id", id, "for", snooze)
+		return s.o.Store.GetReminder(ctx, userID, id)
+	}
 	if r.Done {
 		return r, validate.Errors{{Field: "id", Message: "the task is done"}}
 	}
@@ -164,10 +193,25 @@ func (s *Service) SnoozeReminder(ctx context.Context, userID, id, snooze string)
 	return s.o.Store.GetReminder(ctx, userID, id)
 }
 
-// DoneReminder checks off a reminder's task (no more reminders).
+// DoneReminder checks off a reminder's task (no more reminders); an
+// event's reminder is dismissed (it reminds again only if the event's
+// start changes).
 func (s *Service) DoneReminder(ctx context.Context, userID, id string) (store.Reminder, error) {
 	r, err := s.Reminder(ctx, userID, id)
 	if err != nil {
+		return r, err
+	}
+	if r.ItemKind == string(domain.KindEvent) {
+		if s.o.Jobs == nil {
+			return r, ErrUnavailable
+		}
+		if err := s.o.Store.WithTx(ctx, func(tx *store.Tx) error { return s.o.Jobs.DismissReminderTx(ctx, tx, userID, id) }); err != nil {
+			return r, err
+		}
+		r, err = s.o.Store.GetReminder(ctx, userID, id)
+		if err == nil {
+			s.publish(userID, domain.EventReminder, r)
+		}
 		return r, err
 	}
 	done := true
@@ -228,6 +272,33 @@ func (s *Service) syncReminder(ctx context.Context, userID string, t store.Task,
 		s.o.Publisher.Publish(userID, domain.EventReminder, rem)
 	}
 	return err
+}
+
+// syncEventReminder schedules, moves or stops an event's reminder after a
+// change.
+func (s *Service) syncEventReminder(ctx context.Context, userID string, e store.Event, choice *jobs.ReminderChoice) error {
+	if s.o.Jobs == nil {
+		return nil
+	}
+	var rem store.Reminder
+	err := s.o.Store.WithTx(ctx, func(tx *store.Tx) error {
+		var err error
+		rem, err = s.o.Jobs.SyncEventReminderTx(ctx, tx, userID, e, choice)
+		return err
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err == nil {
+		s.publish(userID, domain.EventReminder, rem)
+	}
+	return err
+}
+
+// EventReminder is the reminder of one of the person's events
+// (store.ErrNotFound: none).
+func (s *Service) EventReminder(ctx context.Context, userID, eventID string) (store.Reminder, error) {
+	return s.o.Store.ReminderFor(ctx, userID, string(domain.KindEvent), eventID)
 }
 
 // TaskReminder is the reminder of one of the person's tasks

@@ -15,6 +15,7 @@
 package service
 
 import (
+	"crypto/rand"
 	"log/slog"
 	"time"
 
@@ -70,6 +71,10 @@ type Options struct {
 	// ReminderChannels names the channels reminders can go through
 	// (default: whatsapp and web); a push channel adds its name.
 	ReminderChannels []string
+	// ActionKey signs the capability links of reminder notifications'
+	// buttons (ReminderActionURL); every node sharing a database needs
+	// the same. Empty: a random key for this process.
+	ActionKey []byte
 	// Now replaces the clock (tests).
 	Now func() time.Time
 }
@@ -93,6 +98,12 @@ func New(o Options) *Service {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if len(o.ActionKey) == 0 {
+		o.ActionKey = make([]byte, 32)
+		if _, err := rand.Read(o.ActionKey); err != nil {
+			panic(err)
+		}
 	}
 	return &Service{o: o}
 }

@@ -18,7 +18,17 @@ const (
 	ReminderSending = "sending"
 	// ReminderSent went out at SentAt.
 	ReminderSent = "sent"
+	// ReminderDismissed was marked done: an event's reminder (an event has
+	// nothing to check off) goes out no more until its start changes.
+	ReminderDismissed = "dismissed"
+	// ReminderMissed was due too long ago when it was set (an item
+	// analysed from an old message); it does not go out.
+	ReminderMissed = "missed"
 )
+
+// DefaultEventLeadMinutes is how long before its start an event reminds
+// unless the person chose otherwise.
+const DefaultEventLeadMinutes = 30
 
 // ReminderSettings are a person's reminder choices.
 type ReminderSettings struct {
@@ -33,6 +43,9 @@ type ReminderSettings struct {
 	// midnight) goes out at QuietEnd. -1 (both): no quiet hours.
 	QuietStart int `json:"quietStart"`
 	QuietEnd   int `json:"quietEnd"`
+	// EventLeadMinutes is how long before its start a calendar event
+	// reminds (0: at its start).
+	EventLeadMinutes int `json:"eventLeadMinutes"`
 	// Capture turns messages to oneself starting with todo/note/idea/remind
 	// me into items at once, with a confirmation reply.
 	Capture bool `json:"capture"`
@@ -41,7 +54,7 @@ type ReminderSettings struct {
 // DefaultReminderSettings are the settings of a person who never changed
 // them: WhatsApp and the web, at the due time, no quiet hours, no capture.
 func DefaultReminderSettings() ReminderSettings {
-	return ReminderSettings{Channels: []string{"whatsapp", "web"}, QuietStart: -1, QuietEnd: -1}
+	return ReminderSettings{Channels: []string{"whatsapp", "web"}, QuietStart: -1, QuietEnd: -1, EventLeadMinutes: DefaultEventLeadMinutes}
 }
 
 // HasChannel reports whether the channel is enabled.
@@ -92,8 +105,8 @@ func (t *Tx) ReminderSettings(ctx context.Context, userID string) (ReminderSetti
 func reminderSettings(ctx context.Context, q querier, userID string) (ReminderSettings, error) {
 	var rs ReminderSettings
 	var channels string
-	err := q.QueryRowContext(ctx, `SELECT channels, offset_minutes, quiet_start, quiet_end, capture FROM reminder_settings WHERE user_id = $1`, userID).
-		Scan(&channels, &rs.OffsetMinutes, &rs.QuietStart, &rs.QuietEnd, &rs.Capture)
+	err := q.QueryRowContext(ctx, `SELECT channels, offset_minutes, quiet_start, quiet_end, capture, event_lead_minutes FROM reminder_settings WHERE user_id = $1`, userID).
+		Scan(&channels, &rs.OffsetMinutes, &rs.QuietStart, &rs.QuietEnd, &rs.Capture, &rs.EventLeadMinutes)
 	if errors.Is(err, sql.ErrNoRows) {
 		return DefaultReminderSettings(), nil
 	}
@@ -111,11 +124,12 @@ func reminderSettings(ctx context.Context, q querier, userID string) (ReminderSe
 
 // SaveReminderSettings replaces the person's settings.
 func (s *Store) SaveReminderSettings(ctx context.Context, userID string, rs ReminderSettings) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO reminder_settings (user_id, channels, offset_minutes, quiet_start, quiet_end, capture, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)
+	_, err := s.w.ExecContext(ctx, `INSERT INTO reminder_settings (user_id, channels, offset_minutes, quiet_start, quiet_end, capture, updated_at, event_lead_minutes)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 		ON CONFLICT (user_id) DO UPDATE SET channels = excluded.channels, offset_minutes = excluded.offset_minutes,
-			quiet_start = excluded.quiet_start, quiet_end = excluded.quiet_end, capture = excluded.capture, updated_at = excluded.updated_at`,
-		userID, strings.Join(rs.Channels, ","), rs.OffsetMinutes, rs.QuietStart, rs.QuietEnd, rs.Capture, ms(s.clock()))
+			quiet_start = excluded.quiet_start, quiet_end = excluded.quiet_end, capture = excluded.capture, updated_at = excluded.updated_at,
+			event_lead_minutes = excluded.event_lead_minutes`,
+		userID, strings.Join(rs.Channels, ","), rs.OffsetMinutes, rs.QuietStart, rs.QuietEnd, rs.Capture, ms(s.clock()), rs.EventLeadMinutes)
 	if err != nil {
 		return fmt.Errorf("store: save reminder settings: %w", err)
 	}
@@ -124,9 +138,18 @@ func (s *Store) SaveReminderSettings(ctx context.Context, userID string, rs Remi
 
 const reminderColumns = `r.id, r.item_kind, r.item_id, r.remind_at, r.offset_minutes, r.fire_at, r.status, r.sent_at, r.message_id, r.job_id, r.created_at, r.updated_at`
 
-// reminderFrom joins each reminder with its task (the only kind that
-// reminds for now); a reminder whose task is gone is not listed.
-const reminderFrom = ` FROM reminders r JOIN tasks t ON t.user_id = r.user_id AND t.id = r.item_id AND r.item_kind = 'task'`
+// reminderFrom joins each reminder with its item, a task or a calendar
+// event; a reminder whose item is gone is not listed (reminderItem in the
+// WHERE clause). reminderItemColumns are the item's title, due time (an
+// event's start) and whether it is done (an event's reminder: dismissed).
+const (
+	reminderFrom = ` FROM reminders r
+		LEFT JOIN tasks t ON r.item_kind = 'task' AND t.user_id = r.user_id AND t.id = r.item_id
+		LEFT JOIN events e ON r.item_kind = 'event' AND e.user_id = r.user_id AND e.id = r.item_id`
+	reminderItem        = `(t.id IS NOT NULL OR e.id IS NOT NULL)`
+	reminderDone        = `(CASE WHEN r.item_kind = 'event' THEN r.status = 'dismissed' ELSE t.done END)`
+	reminderItemColumns = `, COALESCE(t.title, e.title), COALESCE(t.due_at, e.starts_at), ` + reminderDone
+)
 
 func scanReminder(row scanner, withItem bool) (Reminder, error) {
 	var r Reminder
@@ -164,13 +187,13 @@ func (s *Store) ReminderFor(ctx context.Context, userID, kind, itemID string) (R
 
 // GetReminder returns one of the person's reminders with its task.
 func (s *Store) GetReminder(ctx context.Context, userID, id string) (Reminder, error) {
-	r, err := scanReminder(s.r.QueryRowContext(ctx, `SELECT `+reminderColumns+`, t.title, t.due_at, t.done`+reminderFrom+` WHERE r.user_id = $1 AND r.id = $2`, userID, id), true)
+	r, err := scanReminder(s.r.QueryRowContext(ctx, `SELECT `+reminderColumns+reminderItemColumns+reminderFrom+` WHERE r.user_id = $1 AND r.id = $2 AND `+reminderItem, userID, id), true)
 	return r, notFound(err)
 }
 
 // GetReminder is Store.GetReminder in this transaction.
 func (t *Tx) GetReminder(ctx context.Context, userID, id string) (Reminder, error) {
-	r, err := scanReminder(t.tx.QueryRowContext(ctx, `SELECT `+reminderColumns+`, t.title, t.due_at, t.done`+reminderFrom+` WHERE r.user_id = $1 AND r.id = $2`, userID, id), true)
+	r, err := scanReminder(t.tx.QueryRowContext(ctx, `SELECT `+reminderColumns+reminderItemColumns+reminderFrom+` WHERE r.user_id = $1 AND r.id = $2 AND `+reminderItem, userID, id), true)
 	return r, notFound(err)
 }
 
@@ -242,10 +265,93 @@ func (s *Store) ReleaseReminder(ctx context.Context, userID, id string) error {
 }
 
 // MarkReminderSent records that a claimed reminder went out.
-func (t *Tx) MarkReminderSent(ctx context.Context, userID, id, messageID string, at time.Time) error {
-	if _, err := t.tx.ExecContext(ctx, `UPDATE reminders SET status = $3, sent_at = $4, message_id = $5, updated_at = $4 WHERE user_id = $1 AND id = $2`,
+func (s *Store) MarkReminderSent(ctx context.Context, userID, id, messageID string, at time.Time) error {
+	if _, err := s.w.ExecContext(ctx, `UPDATE reminders SET status = $3, sent_at = $4, message_id = $5, updated_at = $4 WHERE user_id = $1 AND id = $2`,
 		userID, id, ReminderSent, ms(at), messageID); err != nil {
 		return fmt.Errorf("store: mark reminder sent: %w", err)
+	}
+	return nil
+}
+
+// DismissReminder marks a reminder done without touching its item (an
+// event's reminder): it goes out no more, and its job (returned, to be
+// cancelled) is forgotten.
+func (t *Tx) DismissReminder(ctx context.Context, userID, id string) (jobID int64, err error) {
+	var job sql.NullInt64
+	if err := t.tx.QueryRowContext(ctx, `SELECT job_id FROM reminders WHERE user_id = $1 AND id = $2`, userID, id).Scan(&job); err != nil {
+		return 0, notFound(err)
+	}
+	if _, err := t.tx.ExecContext(ctx, `UPDATE reminders SET status = $3, job_id = NULL, remind_at = NULL, updated_at = $4 WHERE user_id = $1 AND id = $2`,
+		userID, id, ReminderDismissed, ms(t.s.clock())); err != nil {
+		return 0, fmt.Errorf("store: dismiss reminder: %w", err)
+	}
+	return job.Int64, nil
+}
+
+// LostReminder is a pending reminder whose time has passed without a
+// River job waiting to send it.
+type LostReminder struct {
+	UserID, ID string
+	FireAt     time.Time
+	JobID      int64
+}
+
+// LostReminders returns up to limit pending reminders of open items due in
+// [since, before) that no job waits to send: their job is gone (pruned, deleted by
+// an operator, lost in a restore from a backup) or ended without sending
+// (cancelled, discarded).
+func (s *Store) LostReminders(ctx context.Context, since, before time.Time, limit int) ([]LostReminder, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT r.user_id, r.id, r.fire_at, COALESCE(r.job_id, 0)`+reminderFrom+`
+		WHERE r.status = $1 AND r.fire_at >= $2 AND r.fire_at < $3 AND r.sent_at IS NULL AND `+reminderItem+` AND `+reminderDone+` = $5
+		AND NOT EXISTS (SELECT 1 FROM river_job j WHERE j.id = r.job_id AND j.state IN ('available', 'pending', 'retryable', 'running', 'scheduled'))
+		ORDER BY r.fire_at, r.id LIMIT $4`, ReminderPending, ms(since), ms(before), limit, false)
+	if err != nil {
+		return nil, fmt.Errorf("store: lost reminders: %w", err)
+	}
+	defer rows.Close()
+	var out []LostReminder
+	for rows.Next() {
+		var l LostReminder
+		var fire int64
+		if err := rows.Scan(&l.UserID, &l.ID, &fire, &l.JobID); err != nil {
+			return nil, err
+		}
+		l.FireAt = fromMS(fire)
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}
+
+// MarkLostRemindersMissed marks missed the pending reminders due before
+// before that no job waits to send (lost too long ago to be sent).
+func (s *Store) MarkLostRemindersMissed(ctx context.Context, before time.Time) (int64, error) {
+	res, err := s.w.ExecContext(ctx, `UPDATE reminders SET status = $1, job_id = NULL WHERE status = $2 AND fire_at < $3 AND sent_at IS NULL
+		AND NOT EXISTS (SELECT 1 FROM river_job j WHERE j.id = reminders.job_id AND j.state IN ('available', 'pending', 'retryable', 'running', 'scheduled'))`,
+		ReminderMissed, ReminderPending, ms(before))
+	if err != nil {
+		return 0, fmt.Errorf("store: mark lost reminders missed: %w", err)
+	}
+	return res.RowsAffected()
+}
+
+// ReplaceReminderJob records newJob as the job sending a reminder, only if
+// it is still pending for fireAt with oldJob (0: none) as its job: false
+// when another node replaced it first, or it changed meanwhile.
+func (t *Tx) ReplaceReminderJob(ctx context.Context, userID, id string, fireAt time.Time, oldJob, newJob int64) (bool, error) {
+	res, err := t.tx.ExecContext(ctx, `UPDATE reminders SET job_id = $5 WHERE user_id = $1 AND id = $2 AND status = $3 AND fire_at = $4
+		AND COALESCE(job_id, 0) = $6`, userID, id, ReminderPending, ms(fireAt), newJob, oldJob)
+	if err != nil {
+		return false, fmt.Errorf("store: replace reminder job: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// MarkReminderMissed gives up a pending reminder due too long ago.
+func (t *Tx) MarkReminderMissed(ctx context.Context, userID, id string, fireAt time.Time) error {
+	if _, err := t.tx.ExecContext(ctx, `UPDATE reminders SET status = $4, job_id = NULL WHERE user_id = $1 AND id = $2 AND fire_at = $3 AND status = $5`,
+		userID, id, ms(fireAt), ReminderMissed, ReminderPending); err != nil {
+		return fmt.Errorf("store: mark reminder missed: %w", err)
 	}
 	return nil
 }
@@ -259,19 +365,19 @@ type ReminderFilter struct {
 // ListReminders returns the person's reminders: upcoming ones soonest
 // first, sent ones latest first, at most limit.
 func (s *Store) ListReminders(ctx context.Context, userID string, f ReminderFilter, limit int) ([]Reminder, error) {
-	where, order := `r.user_id = $1`, `ORDER BY r.fire_at, r.id`
+	where, order := `r.user_id = $1 AND `+reminderItem, `ORDER BY r.fire_at, r.id`
 	args := []any{userID}
 	switch f.Status {
 	case "upcoming":
-		where += ` AND r.status = $2 AND r.fire_at IS NOT NULL AND t.done = $3`
+		where += ` AND r.status = $2 AND r.fire_at IS NOT NULL AND ` + reminderDone + ` = $3`
 		args = append(args, ReminderPending, false)
 	case "sent":
-		where += ` AND r.status IN ($2, $3)`
+		where += ` AND (r.status IN ($2, $3) OR r.status = 'dismissed' AND r.sent_at IS NOT NULL)`
 		args = append(args, ReminderSent, ReminderSending)
 		order = `ORDER BY r.sent_at DESC, r.id`
 	}
 	args = append(args, limit)
-	rows, err := s.r.QueryContext(ctx, `SELECT `+reminderColumns+`, t.title, t.due_at, t.done`+reminderFrom+` WHERE `+where+` `+order+fmt.Sprintf(` LIMIT $%d`, len(args)), args...)
+	rows, err := s.r.QueryContext(ctx, `SELECT `+reminderColumns+reminderItemColumns+reminderFrom+` WHERE `+where+` `+order+fmt.Sprintf(` LIMIT $%d`, len(args)), args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list reminders: %w", err)
 	}
@@ -290,8 +396,8 @@ func (s *Store) ListReminders(ctx context.Context, userID string, f ReminderFilt
 // DueReminders returns up to limit of the person's reminders sent since
 // since whose tasks are still open (the web UI's notice).
 func (s *Store) DueReminders(ctx context.Context, userID string, since time.Time, limit int) ([]Reminder, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+reminderColumns+`, t.title, t.due_at, t.done`+reminderFrom+`
-		WHERE r.user_id = $1 AND r.status = $2 AND r.sent_at >= $3 AND t.done = $4 ORDER BY r.sent_at DESC LIMIT $5`,
+	rows, err := s.r.QueryContext(ctx, `SELECT `+reminderColumns+reminderItemColumns+reminderFrom+`
+		WHERE r.user_id = $1 AND r.status = $2 AND r.sent_at >= $3 AND `+reminderDone+` = $4 AND `+reminderItem+` ORDER BY r.sent_at DESC LIMIT $5`,
 		userID, ReminderSent, ms(since), false, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: due reminders: %w", err)

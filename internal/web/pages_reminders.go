@@ -52,7 +52,7 @@ func (h *Handler) doneReminder(w http.ResponseWriter, r *http.Request, v *viewer
 type reminderForm struct {
 	Channels             map[string]bool
 	Available            []string
-	Offset               string
+	Offset, EventLead    string
 	QuietStart, QuietEnd string
 	Capture              bool
 }
@@ -60,7 +60,7 @@ type reminderForm struct {
 func (h *Handler) reminderForm(r *http.Request, userID string) (reminderForm, error) {
 	rs, err := h.o.Service.ReminderSettings(r.Context(), userID)
 	f := reminderForm{Channels: map[string]bool{}, Available: h.o.Service.ReminderChannels(), Offset: strconv.Itoa(rs.OffsetMinutes),
-		QuietStart: reminders.FormatQuiet(rs.QuietStart), QuietEnd: reminders.FormatQuiet(rs.QuietEnd), Capture: rs.Capture}
+		EventLead: strconv.Itoa(rs.EventLeadMinutes), QuietStart: reminders.FormatQuiet(rs.QuietStart), QuietEnd: reminders.FormatQuiet(rs.QuietEnd), Capture: rs.Capture}
 	for _, c := range rs.Channels {
 		f.Channels[c] = true
 	}
@@ -78,6 +78,14 @@ func (h *Handler) updateReminderSettings(w http.ResponseWriter, r *http.Request,
 		offset = -1
 	}
 	in.OffsetMinutes = &offset
+	if r.PostForm.Has("event_lead") {
+		v := formText(r, "event_lead")
+		lead, err := strconv.Atoi(v)
+		if err != nil {
+			lead = -1
+		}
+		in.EventLeadMinutes = &lead
+	}
 	qs, qe := formText(r, "quiet_start"), formText(r, "quiet_end")
 	in.QuietStart, in.QuietEnd = &qs, &qe
 	capture := r.PostForm.Get("capture") == "1"
@@ -86,7 +94,7 @@ func (h *Handler) updateReminderSettings(w http.ResponseWriter, r *http.Request,
 	if errs, ok := fieldErrors(err); ok {
 		d := settingsData{Name: v.User.Name, Timezone: v.User.Timezone, SharePresence: v.User.SharePresence, Errors: errs}
 		d.Reminders = reminderForm{Channels: map[string]bool{}, Available: h.o.Service.ReminderChannels(), Offset: formText(r, "offset"),
-			QuietStart: qs, QuietEnd: qe, Capture: capture}
+			EventLead: formText(r, "event_lead"), QuietStart: qs, QuietEnd: qe, Capture: capture}
 		for _, c := range channels {
 			d.Reminders.Channels[c] = true
 		}

@@ -27,7 +27,7 @@ self.addEventListener('push', function (ev) {
   } catch (e) {
     d = { body: ev.data ? ev.data.text() : '' };
   }
-  var actions = Array.isArray(d.actions) ? d.actions.slice(0, 3) : [];
+  var actions = Array.isArray(d.actions) ? d.actions.slice(0, 4) : [];
   ev.waitUntil(self.registration.showNotification(String(d.title || 'Synapse'), {
     body: String(d.body || ''),
     tag: d.tag ? String(d.tag) : undefined,
