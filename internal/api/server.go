@@ -189,6 +189,7 @@ func New(o Options) (*Server, error) {
 	s.registerAdmin()
 	s.registerKnowledge()
 	s.registerEvents()
+	s.registerTags()
 	s.registerTokens()
 	s.registerWebhooks()
 	s.registerReminders()

@@ -101,20 +101,20 @@ func (e *exporter) vault() error {
 			return st.ListTasks(ctx, uid, store.TaskFilter{}, o)
 		}, e.taskEntry),
 		streamOf(func(o store.ListOptions) (store.Page[store.Note], error) {
-			return st.ListNotes(ctx, uid, domain.KindNote, o)
+			return st.ListNotes(ctx, uid, domain.KindNote, store.ItemFilter{}, o)
 		}, func(n *store.Note) vaultEntry { return e.noteEntry(secNotes, n) }),
 		streamOf(func(o store.ListOptions) (store.Page[store.Note], error) {
-			return st.ListNotes(ctx, uid, domain.KindIdea, o)
+			return st.ListNotes(ctx, uid, domain.KindIdea, store.ItemFilter{}, o)
 		}, func(n *store.Note) vaultEntry { return e.noteEntry(secIdeas, n) }),
-		streamOf(func(o store.ListOptions) (store.Page[store.Bookmark], error) { return st.ListBookmarks(ctx, uid, o) }, e.bookmarkEntry),
-		streamOf(func(o store.ListOptions) (store.Page[store.Location], error) { return st.ListLocations(ctx, uid, o) }, e.placeEntry),
+		streamOf(func(o store.ListOptions) (store.Page[store.Bookmark], error) { return st.ListBookmarks(ctx, uid, store.ItemFilter{}, o) }, e.bookmarkEntry),
+		streamOf(func(o store.ListOptions) (store.Page[store.Location], error) { return st.ListLocations(ctx, uid, store.ItemFilter{}, o) }, e.placeEntry),
 		streamOf(func(o store.ListOptions) (store.Page[store.Event], error) {
 			return st.ListEvents(ctx, uid, store.EventFilter{Desc: true}, o)
 		}, e.eventEntry),
 		streamOf(func(o store.ListOptions) (store.Page[store.Image], error) {
 			return st.ListImages(ctx, uid, store.ImageFilter{}, o)
 		}, e.imageEntry),
-		streamOf(func(o store.ListOptions) (store.Page[store.VoiceMemo], error) { return st.ListVoiceMemos(ctx, uid, o) }, e.memoEntry),
+		streamOf(func(o store.ListOptions) (store.Page[store.VoiceMemo], error) { return st.ListVoiceMemos(ctx, uid, store.ItemFilter{}, o) }, e.memoEntry),
 		streamOf(func(o store.ListOptions) (store.Page[store.Summary], error) {
 			return st.ListSummariesByDay(ctx, uid, o)
 		}, e.summaryEntry),

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"github.com/synapse-kb/synapse/internal/domain"
 	"fmt"
 	"html"
 	"html/template"
@@ -50,6 +51,9 @@ func (h *Handler) funcs() template.FuncMap {
 		"tokenLifetimes":    func() []string { return tokenLifetimes },
 		"disabledBySynapse": disabledBySynapse,
 		"item":              func(p *page, x any) itemArgs { return itemArgs{P: p, X: x} },
+		"tags": func(p *page, kind string, id string, tags []string) tagArgs {
+			return tagArgs{P: p, Kind: domain.Kind(kind), ID: id, Tags: tags}
+		},
 	}
 }
 
