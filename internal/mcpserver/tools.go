@@ -76,7 +76,7 @@ type idIn struct {
 }
 
 type searchIn struct {
-	Query string   `json:"query" jsonschema:"the words to find; every word must match"`
+	Query  string   `json:"query" jsonschema:"the words to find; every word must match"`
 	Kinds  []string `json:"kinds,omitempty" jsonschema:"only results of these kinds (default: all)"`
 	Tag    string   `json:"tag,omitempty" jsonschema:"only items with this tag"`
 	Person string   `json:"person,omitempty" jsonschema:"only what this person (a WhatsApp id) sent and what was made from it"`

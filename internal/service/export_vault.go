@@ -106,15 +106,21 @@ func (e *exporter) vault() error {
 		streamOf(func(o store.ListOptions) (store.Page[store.Note], error) {
 			return st.ListNotes(ctx, uid, domain.KindIdea, store.ItemFilter{}, o)
 		}, func(n *store.Note) vaultEntry { return e.noteEntry(secIdeas, n) }),
-		streamOf(func(o store.ListOptions) (store.Page[store.Bookmark], error) { return st.ListBookmarks(ctx, uid, store.ItemFilter{}, o) }, e.bookmarkEntry),
-		streamOf(func(o store.ListOptions) (store.Page[store.Location], error) { return st.ListLocations(ctx, uid, store.ItemFilter{}, o) }, e.placeEntry),
+		streamOf(func(o store.ListOptions) (store.Page[store.Bookmark], error) {
+			return st.ListBookmarks(ctx, uid, store.ItemFilter{}, o)
+		}, e.bookmarkEntry),
+		streamOf(func(o store.ListOptions) (store.Page[store.Location], error) {
+			return st.ListLocations(ctx, uid, store.ItemFilter{}, o)
+		}, e.placeEntry),
 		streamOf(func(o store.ListOptions) (store.Page[store.Event], error) {
 			return st.ListEvents(ctx, uid, store.EventFilter{Desc: true}, o)
 		}, e.eventEntry),
 		streamOf(func(o store.ListOptions) (store.Page[store.Image], error) {
 			return st.ListImages(ctx, uid, store.ImageFilter{}, o)
 		}, e.imageEntry),
-		streamOf(func(o store.ListOptions) (store.Page[store.VoiceMemo], error) { return st.ListVoiceMemos(ctx, uid, store.ItemFilter{}, o) }, e.memoEntry),
+		streamOf(func(o store.ListOptions) (store.Page[store.VoiceMemo], error) {
+			return st.ListVoiceMemos(ctx, uid, store.ItemFilter{}, o)
+		}, e.memoEntry),
 		streamOf(func(o store.ListOptions) (store.Page[store.Summary], error) {
 			return st.ListSummariesByDay(ctx, uid, o)
 		}, e.summaryEntry),

@@ -140,7 +140,7 @@ type SearchQuery struct {
 	// Tag keeps only items with this tag; Person only what this person
 	// (a WhatsApp id) sent or what was made from it.
 	Tag, Person string
-	Newest   bool
+	Newest      bool
 	// Sort is "relevance" (the default) or "newest" (sets Newest), as
 	// people ask for it; anything else is a field error.
 	Sort   string

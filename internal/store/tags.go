@@ -92,12 +92,13 @@ func (t *Tx) TagFromText(ctx context.Context, userID string, kind domain.Kind, i
 		return fmt.Errorf("store: count tags: %w", err)
 	}
 	now := ms(t.s.clock())
-	for _, tag := range found {
+	for i, tag := range found {
 		if have >= tags.MaxPerItem {
 			break
 		}
+		// Distinct times keep the order of the text.
 		res, err := t.tx.ExecContext(ctx, `INSERT INTO item_tags (user_id, item_kind, item_id, tag, origin, created_at) VALUES ($1, $2, $3, $4, $5, $6)
-			ON CONFLICT (item_kind, item_id, tag) DO NOTHING`, userID, kind, id, tag, TagHashtag, now)
+			ON CONFLICT (item_kind, item_id, tag) DO NOTHING`, userID, kind, id, tag, TagHashtag, now+int64(i))
 		if err != nil {
 			return fmt.Errorf("store: tag %s: %w", kind, err)
 		}
@@ -301,7 +302,8 @@ const MaxPeople = 1000
 
 // ListPeople returns the people whose messages the user's items came from
 // (their tasks, notes, ideas, places, events, images, voice memos and the
-// shares of their bookmarks), by name, at most MaxPeople of them.
+// shares of their bookmarks), by name (those without one last), at most
+// MaxPeople of them.
 func (s *Store) ListPeople(ctx context.Context, userID string) ([]Person, error) {
 	var parts []string
 	for _, t := range []string{"tasks", "notes", "ideas", "locations", "events"} {
@@ -310,7 +312,8 @@ func (s *Store) ListPeople(ctx context.Context, userID string) ([]Person, error)
 	for _, t := range []string{"images", "voice_memos", "bookmark_shares"} {
 		parts = append(parts, `SELECT sender AS id, MAX(sender_name) AS name FROM `+t+` WHERE user_id = $1 AND sender <> '' GROUP BY sender`)
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT id, MAX(name) FROM (`+strings.Join(parts, " UNION ALL ")+`) p GROUP BY id ORDER BY MAX(name), id LIMIT $2`,
+	rows, err := s.r.QueryContext(ctx, `SELECT id, MAX(name) FROM (`+strings.Join(parts, " UNION ALL ")+`) p GROUP BY id
+		ORDER BY CASE WHEN MAX(name) = '' THEN 1 ELSE 0 END, MAX(name), id LIMIT $2`,
 		userID, MaxPeople)
 	if err != nil {
 		return nil, fmt.Errorf("store: list people: %w", err)

@@ -1,8 +1,8 @@
 package web
 
 import (
-	"github.com/synapse-kb/synapse/internal/domain"
 	"fmt"
+	"github.com/synapse-kb/synapse/internal/domain"
 	"html"
 	"html/template"
 	"net/url"

@@ -38,10 +38,10 @@ type tasksData struct {
 	DoneView bool
 	// Filter narrows the list; when it is active, Done holds the tasks
 	// that pass it (open and done, or only done in DoneView), paged.
-	Filter   listFilter
-	Pager    pager
-	Form     taskForm
-	Errors   formErrors
+	Filter listFilter
+	Pager  pager
+	Form   taskForm
+	Errors formErrors
 }
 
 func (h *Handler) tasksPage(w http.ResponseWriter, r *http.Request, v *viewer) {

@@ -55,7 +55,9 @@ func (f listFilter) Service() service.Filter {
 }
 
 // Active says whether the list is narrowed.
-func (f listFilter) Active() bool { return f.Tag != "" || f.Chat != "" || f.Person != "" || f.From != "" || f.To != "" }
+func (f listFilter) Active() bool {
+	return f.Tag != "" || f.Chat != "" || f.Person != "" || f.From != "" || f.To != ""
+}
 
 // PersonName is the name of the person the list is narrowed to.
 func (f listFilter) PersonName() string {
