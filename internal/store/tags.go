@@ -87,11 +87,10 @@ func (t *Tx) TagFromText(ctx context.Context, userID string, kind domain.Kind, i
 	if len(found) == 0 {
 		return nil
 	}
-	var have int
-	if err := t.tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM item_tags WHERE item_kind = $1 AND item_id = $2`, kind, id).Scan(&have); err != nil {
-		return fmt.Errorf("store: count tags: %w", err)
+	have, now, err := tagTimes(ctx, t.tx, kind, id, ms(t.s.clock()))
+	if err != nil {
+		return err
 	}
-	now := ms(t.s.clock())
 	for i, tag := range found {
 		if have >= tags.MaxPerItem {
 			break
@@ -154,7 +153,10 @@ func (s *Store) ChangeTags(ctx context.Context, userID string, kind domain.Kind,
 				return fmt.Errorf("store: untag %s: %w", kind, err)
 			}
 		}
-		now := ms(s.clock())
+		_, now, err := tagTimes(ctx, tx, kind, id, ms(s.clock()))
+		if err != nil {
+			return err
+		}
 		for i, t := range add {
 			// Distinct times keep the order the tags were given in.
 			if _, err := tx.ExecContext(ctx, `INSERT INTO item_tags (user_id, item_kind, item_id, tag, origin, created_at) VALUES ($1, $2, $3, $4, $5, $6)
@@ -162,7 +164,6 @@ func (s *Store) ChangeTags(ctx context.Context, userID string, kind domain.Kind,
 				return fmt.Errorf("store: tag %s: %w", kind, err)
 			}
 		}
-		var err error
 		if out, err = tagsIn(ctx, tx, kind, id); err != nil {
 			return err
 		}
@@ -172,6 +173,21 @@ func (s *Store) ChangeTags(ctx context.Context, userID string, kind domain.Kind,
 		return nil
 	})
 	return out, err
+}
+
+// tagTimes counts an item's tags and returns the time (ms) from which new
+// ones are stamped: now, or just after its newest tag, so that tags list in
+// the order they were added even within one millisecond.
+func tagTimes(ctx context.Context, tx *sql.Tx, kind domain.Kind, id string, now int64) (int, int64, error) {
+	var n int
+	var newest sql.NullInt64
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*), MAX(created_at) FROM item_tags WHERE item_kind = $1 AND item_id = $2`, kind, id).Scan(&n, &newest); err != nil {
+		return 0, 0, fmt.Errorf("store: count tags: %w", err)
+	}
+	if newest.Valid && newest.Int64 >= now {
+		now = newest.Int64 + 1
+	}
+	return n, now, nil
 }
 
 func tagsIn(ctx context.Context, q interface {
