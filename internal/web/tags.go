@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"net/http"
 	"net/url"
 	"strings"
@@ -67,6 +68,34 @@ func (f listFilter) PersonName() string {
 		}
 	}
 	return ""
+}
+
+// Summary says what the list is narrowed by, in a few words ("" when
+// nothing).
+func (f listFilter) Summary() string {
+	var parts []string
+	if f.Tag != "" {
+		parts = append(parts, "#"+f.Tag)
+	}
+	if f.Chat != "" {
+		name := phoneFromJID(f.Chat)
+		for _, c := range f.Chats {
+			if c.ID == f.Chat {
+				name = chatLabel(c)
+			}
+		}
+		parts = append(parts, "in "+name)
+	}
+	if f.Person != "" {
+		parts = append(parts, "from "+cmp.Or(f.PersonName(), phoneFromJID(f.Person)))
+	}
+	if f.From != "" {
+		parts = append(parts, "since "+f.From)
+	}
+	if f.To != "" {
+		parts = append(parts, "until "+f.To)
+	}
+	return strings.Join(parts, " · ")
 }
 
 // HasTag says whether the bar's tag is one of the person's tags.
