@@ -290,3 +290,45 @@ func TestManualTags(t *testing.T) {
 		})
 	}
 }
+
+// TestExportCarriesTags: the archive's JSON lists each item's tags, and
+// the vault's day notes carry them in their front matter and inline.
+func TestExportCarriesTags(t *testing.T) {
+	for _, d := range dbtest.Dialects {
+		t.Run(string(d), func(t *testing.T) {
+			srv := apptest.Start(t, apptest.Options{Dialect: d})
+			ana := srv.Register("ana.etags@example.com")
+			first := seedTagged(t, srv, ana.ID, time.Now().UTC().Add(-time.Hour))
+			if r := srv.Do("POST", "/api/v1/tasks/"+first[domain.KindTask]+"/tags", ana.Token, map[string]any{"tags": []string{"2026", "home"}}); r.Status != http.StatusOK {
+				t.Fatalf("tag: %d %s", r.Status, r.Body)
+			}
+			r := srv.Do("GET", "/api/v1/export", ana.Token, nil)
+			if r.Status != http.StatusOK {
+				t.Fatalf("export: %d", r.Status)
+			}
+			files := unzip(t, r.Body)
+			var tasks []taggedItem
+			if err := json.Unmarshal(files["data/tasks.json"], &tasks); err != nil {
+				t.Fatal(err)
+			}
+			found := false
+			for _, tk := range tasks {
+				if tk.ID == first[domain.KindTask] {
+					found = reflect.DeepEqual(tk.Tags, []string{"work", "2026", "home"})
+				}
+			}
+			if !found {
+				t.Fatalf("tasks.json lacks the task's tags: %s", files["data/tasks.json"][:min(len(files["data/tasks.json"]), 400)])
+			}
+			var day string
+			for name, b := range files {
+				if strings.HasPrefix(name, "vault/") && strings.HasSuffix(name, ".md") && strings.Contains(string(b), "walk 0 #work #home") {
+					day = string(b)
+				}
+			}
+			if !strings.Contains(day, `tags: [synapse, "2026", "home", "work"]`) || strings.Contains(day, "#2026") {
+				t.Fatalf("vault note:\n%s", day)
+			}
+		})
+	}
+}
