@@ -520,6 +520,17 @@ func (s *Store) searchDocs(ctx context.Context, userID string, terms []string, k
 			args = append(args, f.limit)
 			return s.scanHits(ctx, q+fmt.Sprintf(` ORDER BY d.ts DESC, d.kind, d.id DESC LIMIT $%d`, len(args)), args, false)
 		}
+		if f.tag != "" || f.person != "" {
+			// The window of newest matches is taken among the tagged (or
+			// the person's) documents, not before they are picked: a tag
+			// is on few of the matches, which the plain window may miss.
+			q := `SELECT d.kind, d.ref, d.ts, bm25(search_fts) FROM search_fts
+			JOIN search_docs d ON d.id = -search_fts.rowid WHERE search_fts MATCH $1 AND d.user_id = $2` + kindFilter(kinds, &args) + f.where(&args, "d.ts", chat, docsOfPerson, docTagged)
+			args = append(args, rankWindow)
+			hits, err := s.scanHits(ctx, q+fmt.Sprintf(` ORDER BY d.ts DESC LIMIT $%d`, len(args)), args, true)
+			sort.SliceStable(hits, func(i, j int) bool { return hits[i].rank > hits[j].rank })
+			return hits[:min(len(hits), f.limit)], err
+		}
 		args = append(args, rankWindow)
 		q := `SELECT d.kind, d.ref, d.ts, f.r FROM
 			(SELECT rowid, bm25(search_fts) AS r FROM search_fts WHERE search_fts MATCH $1 ORDER BY rowid LIMIT $3) f
