@@ -16,7 +16,7 @@ var ownedTables = []string{
 	"webhook_deliveries", "webhook_endpoints", // 021
 	"media_failures",                                  // 007
 	"reminders", "reminder_settings", "self_messages", // 025
-	"item_tags", // 030
+	"item_tags", "tag_counts", "source_people", // 030
 	"bookmark_shares",
 	"search_docs",                    // its trigger empties search_fts (SQLite)
 	"messages",                       // its trigger empties message_fts (SQLite)

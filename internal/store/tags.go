@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -91,7 +92,8 @@ func (t *Tx) TagFromText(ctx context.Context, userID string, kind domain.Kind, i
 	if err != nil {
 		return err
 	}
-	for i, tag := range found {
+	for _, i := range lockOrder(found) {
+		tag := found[i]
 		if have >= tags.MaxPerItem {
 			break
 		}
@@ -157,7 +159,8 @@ func (s *Store) ChangeTags(ctx context.Context, userID string, kind domain.Kind,
 		if err != nil {
 			return err
 		}
-		for i, t := range add {
+		for _, i := range lockOrder(add) {
+			t := add[i]
 			// Distinct times keep the order the tags were given in.
 			if _, err := tx.ExecContext(ctx, `INSERT INTO item_tags (user_id, item_kind, item_id, tag, origin, created_at) VALUES ($1, $2, $3, $4, $5, $6)
 				ON CONFLICT (item_kind, item_id, tag) DO NOTHING`, userID, kind, id, t, TagManual, now+int64(i)); err != nil {
@@ -173,6 +176,18 @@ func (s *Store) ChangeTags(ctx context.Context, userID string, kind domain.Kind,
 		return nil
 	})
 	return out, err
+}
+
+// lockOrder is the order in which to write tags (their positions in
+// list): by name, so that two transactions writing the same tags lock
+// their tag_counts rows in one order and never deadlock.
+func lockOrder(list []string) []int {
+	order := make([]int, len(list))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return strings.Compare(list[a], list[b]) })
+	return order
 }
 
 // tagTimes counts an item's tags and returns the time (ms) from which new
@@ -289,8 +304,7 @@ const MaxTagList = 1000
 // ListTags returns the user's tags, the most used first (then by name), at
 // most MaxTagList of them.
 func (s *Store) ListTags(ctx context.Context, userID string) ([]TagCount, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT tag, COUNT(*) FROM item_tags WHERE user_id = $1 GROUP BY tag ORDER BY COUNT(*) DESC, tag LIMIT $2`,
-		userID, MaxTagList)
+	rows, err := s.r.QueryContext(ctx, `SELECT tag, n FROM tag_counts WHERE user_id = $1 ORDER BY n DESC, tag LIMIT $2`, userID, MaxTagList)
 	if err != nil {
 		return nil, fmt.Errorf("store: list tags: %w", err)
 	}
@@ -318,19 +332,11 @@ const MaxPeople = 1000
 
 // ListPeople returns the people whose messages the user's items came from
 // (their tasks, notes, ideas, places, events, images, voice memos and the
-// shares of their bookmarks), by name (those without one last), at most
+// shares of their bookmarks; a person stays listed once seen), by name (those without one last), at most
 // MaxPeople of them.
 func (s *Store) ListPeople(ctx context.Context, userID string) ([]Person, error) {
-	var parts []string
-	for _, t := range []string{"tasks", "notes", "ideas", "locations", "events"} {
-		parts = append(parts, `SELECT src_from AS id, MAX(src_from_name) AS name FROM `+t+` WHERE user_id = $1 AND src_from <> '' GROUP BY src_from`)
-	}
-	for _, t := range []string{"images", "voice_memos", "bookmark_shares"} {
-		parts = append(parts, `SELECT sender AS id, MAX(sender_name) AS name FROM `+t+` WHERE user_id = $1 AND sender <> '' GROUP BY sender`)
-	}
-	rows, err := s.r.QueryContext(ctx, `SELECT id, MAX(name) FROM (`+strings.Join(parts, " UNION ALL ")+`) p GROUP BY id
-		ORDER BY CASE WHEN MAX(name) = '' THEN 1 ELSE 0 END, MAX(name), id LIMIT $2`,
-		userID, MaxPeople)
+	rows, err := s.r.QueryContext(ctx, `SELECT person, name FROM source_people WHERE user_id = $1
+		ORDER BY CASE WHEN name = '' THEN 1 ELSE 0 END, name, person LIMIT $2`, userID, MaxPeople)
 	if err != nil {
 		return nil, fmt.Errorf("store: list people: %w", err)
 	}

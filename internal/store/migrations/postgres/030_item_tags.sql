@@ -47,3 +47,74 @@ CREATE TRIGGER events_tags_delete AFTER DELETE ON events FOR EACH ROW EXECUTE FU
 CREATE TRIGGER bookmarks_tags_delete AFTER DELETE ON bookmarks FOR EACH ROW EXECUTE FUNCTION item_tags_delete('bookmark');
 CREATE TRIGGER images_tags_delete AFTER DELETE ON images FOR EACH ROW EXECUTE FUNCTION item_tags_delete('image');
 CREATE TRIGGER voice_memos_tags_delete AFTER DELETE ON voice_memos FOR EACH ROW EXECUTE FUNCTION item_tags_delete('voice_memo');
+
+-- What the filter bars offer, kept as items change rather than counted on
+-- every page: each tag with how many items carry it, and the people items
+-- came from (the name last seen for them).
+CREATE TABLE tag_counts (
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    tag     TEXT NOT NULL,
+    n       INTEGER NOT NULL,
+    PRIMARY KEY (user_id, tag)
+);
+CREATE FUNCTION tag_counts_add() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO tag_counts (user_id, tag, n) VALUES (NEW.user_id, NEW.tag, 1)
+        ON CONFLICT (user_id, tag) DO UPDATE SET n = tag_counts.n + 1;
+    RETURN NULL;
+END
+$$;
+CREATE FUNCTION tag_counts_remove() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE tag_counts SET n = n - 1 WHERE user_id = OLD.user_id AND tag = OLD.tag;
+    DELETE FROM tag_counts WHERE user_id = OLD.user_id AND tag = OLD.tag AND n <= 0;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER item_tags_count_add AFTER INSERT ON item_tags FOR EACH ROW EXECUTE FUNCTION tag_counts_add();
+CREATE TRIGGER item_tags_count_remove AFTER DELETE ON item_tags FOR EACH ROW EXECUTE FUNCTION tag_counts_remove();
+
+CREATE TABLE source_people (
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    person  TEXT NOT NULL,
+    name    TEXT NOT NULL,
+    PRIMARY KEY (user_id, person)
+);
+CREATE FUNCTION source_people_from() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO source_people (user_id, person, name) VALUES (NEW.user_id, NEW.src_from, NEW.src_from_name)
+        ON CONFLICT (user_id, person) DO UPDATE SET name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE source_people.name END;
+    RETURN NULL;
+END
+$$;
+CREATE FUNCTION source_people_sender() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO source_people (user_id, person, name) VALUES (NEW.user_id, NEW.sender, NEW.sender_name)
+        ON CONFLICT (user_id, person) DO UPDATE SET name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE source_people.name END;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER tasks_people AFTER INSERT ON tasks FOR EACH ROW WHEN (NEW.src_from <> '') EXECUTE FUNCTION source_people_from();
+INSERT INTO source_people (user_id, person, name) SELECT user_id, src_from, MAX(src_from_name) FROM tasks WHERE src_from <> '' GROUP BY user_id, src_from
+    ON CONFLICT (user_id, person) DO UPDATE SET name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE source_people.name END;
+CREATE TRIGGER notes_people AFTER INSERT ON notes FOR EACH ROW WHEN (NEW.src_from <> '') EXECUTE FUNCTION source_people_from();
+INSERT INTO source_people (user_id, person, name) SELECT user_id, src_from, MAX(src_from_name) FROM notes WHERE src_from <> '' GROUP BY user_id, src_from
+    ON CONFLICT (user_id, person) DO UPDATE SET name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE source_people.name END;
+CREATE TRIGGER ideas_people AFTER INSERT ON ideas FOR EACH ROW WHEN (NEW.src_from <> '') EXECUTE FUNCTION source_people_from();
+INSERT INTO source_people (user_id, person, name) SELECT user_id, src_from, MAX(src_from_name) FROM ideas WHERE src_from <> '' GROUP BY user_id, src_from
+    ON CONFLICT (user_id, person) DO UPDATE SET name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE source_people.name END;
+CREATE TRIGGER locations_people AFTER INSERT ON locations FOR EACH ROW WHEN (NEW.src_from <> '') EXECUTE FUNCTION source_people_from();
+INSERT INTO source_people (user_id, person, name) SELECT user_id, src_from, MAX(src_from_name) FROM locations WHERE src_from <> '' GROUP BY user_id, src_from
+    ON CONFLICT (user_id, person) DO UPDATE SET name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE source_people.name END;
+CREATE TRIGGER events_people AFTER INSERT ON events FOR EACH ROW WHEN (NEW.src_from <> '') EXECUTE FUNCTION source_people_from();
+INSERT INTO source_people (user_id, person, name) SELECT user_id, src_from, MAX(src_from_name) FROM events WHERE src_from <> '' GROUP BY user_id, src_from
+    ON CONFLICT (user_id, person) DO UPDATE SET name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE source_people.name END;
+CREATE TRIGGER images_people AFTER INSERT ON images FOR EACH ROW WHEN (NEW.sender <> '') EXECUTE FUNCTION source_people_sender();
+INSERT INTO source_people (user_id, person, name) SELECT user_id, sender, MAX(sender_name) FROM images WHERE sender <> '' GROUP BY user_id, sender
+    ON CONFLICT (user_id, person) DO UPDATE SET name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE source_people.name END;
+CREATE TRIGGER voice_memos_people AFTER INSERT ON voice_memos FOR EACH ROW WHEN (NEW.sender <> '') EXECUTE FUNCTION source_people_sender();
+INSERT INTO source_people (user_id, person, name) SELECT user_id, sender, MAX(sender_name) FROM voice_memos WHERE sender <> '' GROUP BY user_id, sender
+    ON CONFLICT (user_id, person) DO UPDATE SET name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE source_people.name END;
+CREATE TRIGGER bookmark_shares_people AFTER INSERT ON bookmark_shares FOR EACH ROW WHEN (NEW.sender <> '') EXECUTE FUNCTION source_people_sender();
+INSERT INTO source_people (user_id, person, name) SELECT user_id, sender, MAX(sender_name) FROM bookmark_shares WHERE sender <> '' GROUP BY user_id, sender
+    ON CONFLICT (user_id, person) DO UPDATE SET name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE source_people.name END;

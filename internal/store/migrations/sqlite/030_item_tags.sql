@@ -57,3 +57,76 @@ END;
 CREATE TRIGGER voice_memos_tags_delete AFTER DELETE ON voice_memos BEGIN
     DELETE FROM item_tags WHERE item_kind = 'voice_memo' AND item_id = old.id;
 END;
+
+-- What the filter bars offer, kept as items change rather than counted on
+-- every page: each tag with how many items carry it, and the people items
+-- came from (the name last seen for them).
+CREATE TABLE tag_counts (
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    tag     TEXT NOT NULL,
+    n       INTEGER NOT NULL,
+    PRIMARY KEY (user_id, tag)
+);
+CREATE TRIGGER item_tags_count_add AFTER INSERT ON item_tags BEGIN
+    INSERT INTO tag_counts (user_id, tag, n) VALUES (new.user_id, new.tag, 1)
+        ON CONFLICT (user_id, tag) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER item_tags_count_remove AFTER DELETE ON item_tags BEGIN
+    UPDATE tag_counts SET n = n - 1 WHERE user_id = old.user_id AND tag = old.tag;
+    DELETE FROM tag_counts WHERE user_id = old.user_id AND tag = old.tag AND n <= 0;
+END;
+
+CREATE TABLE source_people (
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    person  TEXT NOT NULL,
+    name    TEXT NOT NULL,
+    PRIMARY KEY (user_id, person)
+);
+CREATE TRIGGER tasks_people AFTER INSERT ON tasks WHEN new.src_from <> '' BEGIN
+    INSERT INTO source_people (user_id, person, name) VALUES (new.user_id, new.src_from, new.src_from_name)
+        ON CONFLICT (user_id, person) DO UPDATE SET name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE name END;
+END;
+INSERT INTO source_people (user_id, person, name) SELECT user_id, src_from, MAX(src_from_name) FROM tasks WHERE src_from <> '' GROUP BY user_id, src_from
+    ON CONFLICT (user_id, person) DO UPDATE SET name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE name END;
+CREATE TRIGGER notes_people AFTER INSERT ON notes WHEN new.src_from <> '' BEGIN
+    INSERT INTO source_people (user_id, person, name) VALUES (new.user_id, new.src_from, new.src_from_name)
+        ON CONFLICT (user_id, person) DO UPDATE SET name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE name END;
+END;
+INSERT INTO source_people (user_id, person, name) SELECT user_id, src_from, MAX(src_from_name) FROM notes WHERE src_from <> '' GROUP BY user_id, src_from
+    ON CONFLICT (user_id, person) DO UPDATE SET name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE name END;
+CREATE TRIGGER ideas_people AFTER INSERT ON ideas WHEN new.src_from <> '' BEGIN
+    INSERT INTO source_people (user_id, person, name) VALUES (new.user_id, new.src_from, new.src_from_name)
+        ON CONFLICT (user_id, person) DO UPDATE SET name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE name END;
+END;
+INSERT INTO source_people (user_id, person, name) SELECT user_id, src_from, MAX(src_from_name) FROM ideas WHERE src_from <> '' GROUP BY user_id, src_from
+    ON CONFLICT (user_id, person) DO UPDATE SET name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE name END;
+CREATE TRIGGER locations_people AFTER INSERT ON locations WHEN new.src_from <> '' BEGIN
+    INSERT INTO source_people (user_id, person, name) VALUES (new.user_id, new.src_from, new.src_from_name)
+        ON CONFLICT (user_id, person) DO UPDATE SET name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE name END;
+END;
+INSERT INTO source_people (user_id, person, name) SELECT user_id, src_from, MAX(src_from_name) FROM locations WHERE src_from <> '' GROUP BY user_id, src_from
+    ON CONFLICT (user_id, person) DO UPDATE SET name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE name END;
+CREATE TRIGGER events_people AFTER INSERT ON events WHEN new.src_from <> '' BEGIN
+    INSERT INTO source_people (user_id, person, name) VALUES (new.user_id, new.src_from, new.src_from_name)
+        ON CONFLICT (user_id, person) DO UPDATE SET name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE name END;
+END;
+INSERT INTO source_people (user_id, person, name) SELECT user_id, src_from, MAX(src_from_name) FROM events WHERE src_from <> '' GROUP BY user_id, src_from
+    ON CONFLICT (user_id, person) DO UPDATE SET name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE name END;
+CREATE TRIGGER images_people AFTER INSERT ON images WHEN new.sender <> '' BEGIN
+    INSERT INTO source_people (user_id, person, name) VALUES (new.user_id, new.sender, new.sender_name)
+        ON CONFLICT (user_id, person) DO UPDATE SET name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE name END;
+END;
+INSERT INTO source_people (user_id, person, name) SELECT user_id, sender, MAX(sender_name) FROM images WHERE sender <> '' GROUP BY user_id, sender
+    ON CONFLICT (user_id, person) DO UPDATE SET name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE name END;
+CREATE TRIGGER voice_memos_people AFTER INSERT ON voice_memos WHEN new.sender <> '' BEGIN
+    INSERT INTO source_people (user_id, person, name) VALUES (new.user_id, new.sender, new.sender_name)
+        ON CONFLICT (user_id, person) DO UPDATE SET name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE name END;
+END;
+INSERT INTO source_people (user_id, person, name) SELECT user_id, sender, MAX(sender_name) FROM voice_memos WHERE sender <> '' GROUP BY user_id, sender
+    ON CONFLICT (user_id, person) DO UPDATE SET name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE name END;
+CREATE TRIGGER bookmark_shares_people AFTER INSERT ON bookmark_shares WHEN new.sender <> '' BEGIN
+    INSERT INTO source_people (user_id, person, name) VALUES (new.user_id, new.sender, new.sender_name)
+        ON CONFLICT (user_id, person) DO UPDATE SET name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE name END;
+END;
+INSERT INTO source_people (user_id, person, name) SELECT user_id, sender, MAX(sender_name) FROM bookmark_shares WHERE sender <> '' GROUP BY user_id, sender
+    ON CONFLICT (user_id, person) DO UPDATE SET name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE name END;
