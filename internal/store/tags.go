@@ -150,6 +150,7 @@ func (s *Store) ChangeTags(ctx context.Context, userID string, kind domain.Kind,
 			}
 			add = append(add, *set...)
 		}
+		slices.Sort(remove) // lock order, as lockOrder
 		for _, t := range remove {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM item_tags WHERE item_kind = $1 AND item_id = $2 AND tag = $3`, kind, id, t); err != nil {
 				return fmt.Errorf("store: untag %s: %w", kind, err)
