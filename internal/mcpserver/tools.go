@@ -49,13 +49,6 @@ func got[T any](v T, err error) (any, error) {
 	return itemOut[T]{Notice: notice, Item: v}, nil
 }
 
-type pageIn struct {
-	Limit  int    `json:"limit,omitempty" jsonschema:"at most this many items (1 to 200; default 50)"`
-	Cursor string `json:"cursor,omitempty" jsonschema:"the nextCursor of the previous page, to read on"`
-}
-
-func (p pageIn) page() service.Page { return service.Page{Limit: p.Limit, Cursor: p.Cursor} }
-
 // listIn is a page of a list of items, narrowed.
 type listIn struct {
 	Tag    string `json:"tag,omitempty" jsonschema:"only items with this tag"`
