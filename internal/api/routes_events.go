@@ -51,6 +51,7 @@ func (s *Server) registerEvents() {
 			{"from", "Starting at or after (RFC 3339, or YYYY-MM-DD in the caller's time zone).", "string"},
 			{"to", "Starting before (RFC 3339), or on or before that day (YYYY-MM-DD).", "string"},
 			{"past", "List the latest start first (for past events).", "boolean"},
+			filterQuery[0], filterQuery[1], filterQuery[2],
 		}, pageQuery...)}, typed(s.listCalendarEvents))
 	add(route{method: "POST", path: "/api/v1/calendar-events", status: http.StatusCreated, summary: "Add a calendar event"}, typed(s.createCalendarEvent))
 	add(route{method: "GET", path: "/api/v1/calendar-events/{id}", summary: "One calendar event"}, typed(s.getCalendarEvent))
@@ -66,7 +67,8 @@ func (s *Server) listCalendarEvents(c *call, _ *noBody) (calendarEventList, erro
 	if err != nil {
 		return calendarEventList{}, err
 	}
-	l, err := s.o.Service.Events(c.ctx(), c.userID, service.EventQuery{From: q.Get("from"), To: q.Get("to"), Past: past}, pageOf(c.r))
+	l, err := s.o.Service.Events(c.ctx(), c.userID, service.EventQuery{From: q.Get("from"), To: q.Get("to"), Past: past,
+		Tag: q.Get("tag"), ChatID: q.Get("chatId"), Person: q.Get("person")}, pageOf(c.r))
 	return calendarEventList(l), err
 }
 

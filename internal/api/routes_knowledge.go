@@ -76,24 +76,24 @@ func (s *Server) registerKnowledge() {
 		}
 		s.add(rt, ep)
 	}
-	rangeQuery := []param{{"from", "Sent at or after (RFC 3339, or YYYY-MM-DD in the caller's time zone).", "string"},
-		{"to", "Sent before (RFC 3339), or on or before that day (YYYY-MM-DD).", "string"}}
+	listQuery := append(append([]param{}, filterQuery...), pageQuery...)
 
 	add("images", route{method: "GET", path: "/api/v1/images", summary: "The caller's images, newest first",
-		query: append(append([]param{{"chatId", "Only this chat's images.", "string"}}, rangeQuery...), pageQuery...)}, typed(s.listImages))
+		query: listQuery}, typed(s.listImages))
 	add("images", route{method: "GET", path: "/api/v1/images/{id}", summary: "One image's details"}, typed(s.getImage))
 	add("images", route{method: "GET", path: "/api/v1/images/{id}/original", respRaw: "image/*", queryToken: true,
 		summary: "The image file"}, rawEndpoint(s.imageOriginal))
 	add("images", route{method: "GET", path: "/api/v1/images/{id}/thumbnail", respRaw: "image/jpeg", queryToken: true,
 		summary: "The image's thumbnail (JPEG, at most 480 px; the original when none could be made)"}, rawEndpoint(s.imageThumbnail))
 
-	add("voice memos", route{method: "GET", path: "/api/v1/voice-memos", summary: "The caller's voice memos, newest first", query: pageQuery},
+	add("voice memos", route{method: "GET", path: "/api/v1/voice-memos", summary: "The caller's voice memos, newest first", query: listQuery},
 		typed(s.listVoiceMemos))
 	add("voice memos", route{method: "GET", path: "/api/v1/voice-memos/{id}", summary: "One voice memo with its transcript"}, typed(s.getVoiceMemo))
 	add("voice memos", route{method: "GET", path: "/api/v1/voice-memos/{id}/audio", respRaw: "audio/ogg", queryToken: true,
 		summary: "The voice memo's audio (supports Range requests)"}, rawEndpoint(s.voiceMemoAudio))
 
-	add("bookmarks", route{method: "GET", path: "/api/v1/bookmarks", summary: "The caller's bookmarks with the messages that shared them", query: pageQuery},
+	add("bookmarks", route{method: "GET", path: "/api/v1/bookmarks", summary: "The caller's bookmarks with the messages that shared them",
+		description: "chatId and person filter on any of the messages that shared a bookmark.", query: listQuery},
 		typed(s.listBookmarks))
 	add("bookmarks", route{method: "POST", path: "/api/v1/bookmarks", status: http.StatusCreated,
 		summary: "Save a link; its preview is fetched in the background (409 if already saved)"}, typed(s.addBookmark))
@@ -105,15 +105,15 @@ func (s *Server) registerKnowledge() {
 		summary: "The bookmark's preview image, as fetched"}, rawEndpoint(s.bookmarkImage))
 
 	add("tasks", route{method: "GET", path: "/api/v1/tasks", summary: "The caller's tasks, newest first",
-		query: append([]param{{"done", "Only done (true) or open (false) tasks.", "boolean"}}, pageQuery...)}, typed(s.listTasks))
+		query: append([]param{{"done", "Only done (true) or open (false) tasks.", "boolean"}}, listQuery...)}, typed(s.listTasks))
 	add("tasks", route{method: "POST", path: "/api/v1/tasks", status: http.StatusCreated, summary: "Add a task"}, typed(s.createTask))
 	add("tasks", route{method: "GET", path: "/api/v1/tasks/{id}", summary: "One task"}, typed(s.getTask))
 	add("tasks", route{method: "PATCH", path: "/api/v1/tasks/{id}", summary: "Change a task (check it off with {\"done\": true})"},
 		typed(s.updateTask))
 	add("tasks", route{method: "DELETE", path: "/api/v1/tasks/{id}", status: http.StatusNoContent, summary: "Delete a task"}, typed(s.deleteTask))
 
-	add("notes", route{method: "GET", path: "/api/v1/notes", summary: "The caller's notes, newest first", query: pageQuery}, typed(s.listNotes))
-	add("ideas", route{method: "GET", path: "/api/v1/ideas", summary: "The caller's ideas, newest first", query: pageQuery}, typed(s.listIdeas))
+	add("notes", route{method: "GET", path: "/api/v1/notes", summary: "The caller's notes, newest first", query: listQuery}, typed(s.listNotes))
+	add("ideas", route{method: "GET", path: "/api/v1/ideas", summary: "The caller's ideas, newest first", query: listQuery}, typed(s.listIdeas))
 	for _, k := range []domain.Kind{domain.KindNote, domain.KindIdea} {
 		tag := string(k) + "s"
 		base := "/api/v1/" + tag
@@ -123,7 +123,7 @@ func (s *Server) registerKnowledge() {
 		add(tag, route{method: "DELETE", path: base + "/{id}", status: http.StatusNoContent, summary: "Delete one"}, s.deleteNote(k))
 	}
 
-	add("locations", route{method: "GET", path: "/api/v1/locations", summary: "The caller's places, newest first", query: pageQuery},
+	add("locations", route{method: "GET", path: "/api/v1/locations", summary: "The caller's places, newest first", query: listQuery},
 		typed(s.listLocations))
 	add("locations", route{method: "POST", path: "/api/v1/locations", status: http.StatusCreated, summary: "Add a place"}, typed(s.createLocation))
 	add("locations", route{method: "GET", path: "/api/v1/locations/{id}", summary: "One place"}, typed(s.getLocation))
@@ -146,6 +146,8 @@ func (s *Server) registerKnowledge() {
 			{"chatId", "Only what came from this chat: its messages and what was made from them.", "string"},
 			{"from", "Only what was sent or made at or after this RFC 3339 time or day (YYYY-MM-DD, in the caller's time zone).", "string"},
 			{"to", "Only what was sent or made before this RFC 3339 time, or up to the end of this day.", "string"},
+			{"tag", "Only items with this tag (no messages).", "string"},
+			{"person", "Only what this person (a WhatsApp id) sent, and what was made from it.", "string"},
 			{"sort", "relevance (default) or newest.", "string"},
 			{"cursor", "The nextCursor of the previous page.", "string"},
 			{"limit", "At most this many results, 1–200 (default 50).", "integer"}}}, typed(s.search))
@@ -157,8 +159,7 @@ func id(c *call) string { return c.r.PathValue("id") }
 // Images.
 
 func (s *Server) listImages(c *call, _ *noBody) (imageList, error) {
-	q := c.r.URL.Query()
-	l, err := s.o.Service.Images(c.ctx(), c.userID, service.ImageQuery{ChatID: q.Get("chatId"), From: q.Get("from"), To: q.Get("to")}, pageOf(c.r))
+	l, err := s.o.Service.Images(c.ctx(), c.userID, filterOf(c.r), pageOf(c.r))
 	return imageList(l), err
 }
 
@@ -189,7 +190,7 @@ func (s *Server) serveMedia(w http.ResponseWriter, r *http.Request) func(*servic
 // Voice memos.
 
 func (s *Server) listVoiceMemos(c *call, _ *noBody) (voiceMemoList, error) {
-	l, err := s.o.Service.VoiceMemos(c.ctx(), c.userID, pageOf(c.r))
+	l, err := s.o.Service.VoiceMemos(c.ctx(), c.userID, filterOf(c.r), pageOf(c.r))
 	return voiceMemoList(l), err
 }
 
@@ -204,7 +205,7 @@ func (s *Server) voiceMemoAudio(w http.ResponseWriter, r *http.Request, c *call)
 // Bookmarks.
 
 func (s *Server) listBookmarks(c *call, _ *noBody) (bookmarkList, error) {
-	l, err := s.o.Service.Bookmarks(c.ctx(), c.userID, pageOf(c.r))
+	l, err := s.o.Service.Bookmarks(c.ctx(), c.userID, filterOf(c.r), pageOf(c.r))
 	return bookmarkList(l), err
 }
 
@@ -231,7 +232,7 @@ func (s *Server) bookmarkImage(w http.ResponseWriter, r *http.Request, c *call) 
 // Tasks.
 
 func (s *Server) listTasks(c *call, _ *noBody) (taskList, error) {
-	var q service.TaskQuery
+	q := service.TaskQuery{Filter: filterOf(c.r)}
 	if c.r.URL.Query().Get("done") != "" {
 		done, err := boolQuery(c.r, "done")
 		if err != nil {
@@ -264,12 +265,12 @@ func (s *Server) deleteTask(c *call, _ *noBody) (noBody, error) {
 // Notes and ideas.
 
 func (s *Server) listNotes(c *call, _ *noBody) (noteList, error) {
-	l, err := s.o.Service.Notes(c.ctx(), c.userID, domain.KindNote, pageOf(c.r))
+	l, err := s.o.Service.Notes(c.ctx(), c.userID, domain.KindNote, filterOf(c.r), pageOf(c.r))
 	return noteList(l), err
 }
 
 func (s *Server) listIdeas(c *call, _ *noBody) (ideaList, error) {
-	l, err := s.o.Service.Notes(c.ctx(), c.userID, domain.KindIdea, pageOf(c.r))
+	l, err := s.o.Service.Notes(c.ctx(), c.userID, domain.KindIdea, filterOf(c.r), pageOf(c.r))
 	out := ideaList{Items: make([]store.Idea, len(l.Items)), NextCursor: l.NextCursor}
 	for i, n := range l.Items {
 		out.Items[i] = store.Idea(n)
@@ -302,7 +303,7 @@ func (s *Server) deleteNote(k domain.Kind) endpoint {
 // Places.
 
 func (s *Server) listLocations(c *call, _ *noBody) (locationList, error) {
-	l, err := s.o.Service.Locations(c.ctx(), c.userID, pageOf(c.r))
+	l, err := s.o.Service.Locations(c.ctx(), c.userID, filterOf(c.r), pageOf(c.r))
 	return locationList(l), err
 }
 
@@ -349,7 +350,8 @@ func (s *Server) search(c *call, _ *noBody) (searchResults, error) {
 	q := c.r.URL.Query()
 	p := pageOf(c.r)
 	return s.o.Service.Search(c.ctx(), c.userID, service.SearchQuery{Q: q.Get("q"), Kinds: service.ParseKinds(q.Get("kinds")),
-		ChatID: q.Get("chatId"), From: q.Get("from"), To: q.Get("to"), Sort: q.Get("sort"), Limit: p.Limit, Cursor: p.Cursor})
+		ChatID: q.Get("chatId"), From: q.Get("from"), To: q.Get("to"), Tag: q.Get("tag"), Person: q.Get("person"),
+		Sort: q.Get("sort"), Limit: p.Limit, Cursor: p.Cursor})
 }
 
 func (s *Server) storage(c *call, _ *noBody) (store.Usage, error) {

@@ -190,6 +190,7 @@ func New(o Options) (*Server, error) {
 	s.registerKnowledge()
 	s.registerAsk()
 	s.registerEvents()
+	s.registerTags()
 	s.registerTokens()
 	s.registerWebhooks()
 	s.registerReminders()

@@ -282,7 +282,7 @@ func (f *fixture) expectNothingStranded() {
 
 func (f *fixture) bookmarks() []store.Bookmark {
 	f.t.Helper()
-	p, err := f.s.ListBookmarks(f.ctx, f.user.ID, store.ListOptions{Limit: 100})
+	p, err := f.s.ListBookmarks(f.ctx, f.user.ID, store.ItemFilter{}, store.ListOptions{Limit: 100})
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -291,7 +291,7 @@ func (f *fixture) bookmarks() []store.Bookmark {
 
 func (f *fixture) memos() []store.VoiceMemo {
 	f.t.Helper()
-	p, err := f.s.ListVoiceMemos(f.ctx, f.user.ID, store.ListOptions{Limit: 100})
+	p, err := f.s.ListVoiceMemos(f.ctx, f.user.ID, store.ItemFilter{}, store.ListOptions{Limit: 100})
 	if err != nil {
 		f.t.Fatal(err)
 	}

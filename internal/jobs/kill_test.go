@@ -116,8 +116,8 @@ func TestKilledBetweenWriteAndEnqueue(t *testing.T) {
 					t.Fatalf("users %v %v", users, err)
 				}
 				uid := users[0].ID
-				bookmarks, _ := s.ListBookmarks(ctx, uid, store.ListOptions{})
-				memos, _ := s.ListVoiceMemos(ctx, uid, store.ListOptions{})
+				bookmarks, _ := s.ListBookmarks(ctx, uid, store.ItemFilter{}, store.ListOptions{})
+				memos, _ := s.ListVoiceMemos(ctx, uid, store.ItemFilter{}, store.ListOptions{})
 				switch path {
 				case "share", "by-hand":
 					if len(bookmarks.Items) != 0 {

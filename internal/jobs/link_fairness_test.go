@@ -94,7 +94,7 @@ func TestLinkPreviewsAreFair(t *testing.T) {
 				}
 			}
 			fetched := func(u store.User, link string) bool {
-				p, err := s.ListBookmarks(ctx, u.ID, store.ListOptions{Limit: 100})
+				p, err := s.ListBookmarks(ctx, u.ID, store.ItemFilter{}, store.ListOptions{Limit: 100})
 				if err != nil {
 					t.Fatal(err)
 				}

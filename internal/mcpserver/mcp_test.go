@@ -242,6 +242,20 @@ func testMCPOverHTTP(t *testing.T, d store.Dialect) {
 	if out := ok(t, reader, "list_tasks", nil); !strings.Contains(out, "write the pelican report") || strings.Contains(out, "bruno") {
 		t.Errorf("list_tasks: %s", out)
 	}
+	// Tags filter the lists and search.
+	if r := f.srv.Do("PUT", "/api/v1/tasks/"+f.aTask+"/tags", f.a.Token, map[string]any{"tags": []string{"birds"}}); r.Status != 200 {
+		t.Fatalf("tag a task: %d %s", r.Status, r.Body)
+	}
+	if out := ok(t, reader, "list_tasks", map[string]any{"tag": "birds"}); !strings.Contains(out, "write the pelican report") || !strings.Contains(out, `"tags":["birds"]`) {
+		t.Errorf("list_tasks by tag: %s", out)
+	}
+	if out := ok(t, reader, "list_tasks", map[string]any{"tag": "fish"}); strings.Contains(out, "pelican") {
+		t.Errorf("list_tasks by another tag: %s", out)
+	}
+	if out := ok(t, reader, "search", map[string]any{"query": "pelican", "tag": "birds"}); !strings.Contains(out, "write the pelican report") || strings.Contains(out, `"kind":"message"`) {
+		t.Errorf("search by tag: %s", out)
+	}
+	refused(t, reader, "list_notes", map[string]any{"tag": "two words"}, "invalid input")
 	if out := ok(t, reader, "get_task", map[string]any{"id": f.aTask}); !strings.Contains(out, "write the pelican report") {
 		t.Errorf("get_task: %s", out)
 	}

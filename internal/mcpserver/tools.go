@@ -49,21 +49,31 @@ func got[T any](v T, err error) (any, error) {
 	return itemOut[T]{Notice: notice, Item: v}, nil
 }
 
-type pageIn struct {
+// listIn is a page of a list of items, narrowed.
+type listIn struct {
+	Tag    string `json:"tag,omitempty" jsonschema:"only items with this tag"`
+	ChatID string `json:"chatId,omitempty" jsonschema:"only items from this chat"`
+	Person string `json:"person,omitempty" jsonschema:"only items from what this person (a WhatsApp id) sent"`
 	Limit  int    `json:"limit,omitempty" jsonschema:"at most this many items (1 to 200; default 50)"`
 	Cursor string `json:"cursor,omitempty" jsonschema:"the nextCursor of the previous page, to read on"`
 }
 
-func (p pageIn) page() service.Page { return service.Page{Limit: p.Limit, Cursor: p.Cursor} }
+func (l listIn) filter() service.Filter {
+	return service.Filter{Tag: l.Tag, ChatID: l.ChatID, Person: l.Person}
+}
+
+func (l listIn) page() service.Page { return service.Page{Limit: l.Limit, Cursor: l.Cursor} }
 
 type idIn struct {
 	ID string `json:"id" jsonschema:"the item's id, from a list or search result"`
 }
 
 type searchIn struct {
-	Query string   `json:"query" jsonschema:"the words to find; every word must match"`
-	Kinds []string `json:"kinds,omitempty" jsonschema:"only results of these kinds (default: all)"`
-	Limit int      `json:"limit,omitempty" jsonschema:"at most this many results (1 to 200; default 50)"`
+	Query  string   `json:"query" jsonschema:"the words to find; every word must match"`
+	Kinds  []string `json:"kinds,omitempty" jsonschema:"only results of these kinds (default: all)"`
+	Tag    string   `json:"tag,omitempty" jsonschema:"only items with this tag"`
+	Person string   `json:"person,omitempty" jsonschema:"only what this person (a WhatsApp id) sent and what was made from it"`
+	Limit  int      `json:"limit,omitempty" jsonschema:"at most this many results (1 to 200; default 50)"`
 }
 
 type askIn struct {
@@ -82,6 +92,9 @@ type askOut struct {
 
 type tasksIn struct {
 	Status string `json:"status,omitempty" jsonschema:"open (default), done or all"`
+	Tag    string `json:"tag,omitempty" jsonschema:"only tasks with this tag"`
+	ChatID string `json:"chatId,omitempty" jsonschema:"only tasks from this chat"`
+	Person string `json:"person,omitempty" jsonschema:"only tasks from what this person (a WhatsApp id) sent"`
 	Limit  int    `json:"limit,omitempty" jsonschema:"at most this many tasks (1 to 200; default 50)"`
 	Cursor string `json:"cursor,omitempty" jsonschema:"the nextCursor of the previous page, to read on"`
 }
@@ -126,7 +139,7 @@ func (h *Handler) addReadTools(s *mcp.Server) {
 	tool(h, s, &mcp.Tool{Name: "search", Annotations: readOnly("Search"),
 		Description: "Full-text search over the person's messages and knowledge (kinds: " + kindNames() + "), best match first. Each hit has a kind and an id for the matching get_ tool (get_task, get_note, …) or, for messages, a chatId for recent_messages." + quoted},
 		read, func(ctx context.Context, c caller, in searchIn) (any, error) {
-			return listed(svc.Search(ctx, c.userID, service.SearchQuery{Q: in.Query, Kinds: in.Kinds, Limit: in.Limit}))
+			return listed(svc.Search(ctx, c.userID, service.SearchQuery{Q: in.Query, Kinds: in.Kinds, Tag: in.Tag, Person: in.Person, Limit: in.Limit}))
 		})
 
 	tool(h, s, &mcp.Tool{Name: "ask", Annotations: &mcp.ToolAnnotations{Title: "Ask my chats", ReadOnlyHint: true},
@@ -145,7 +158,7 @@ func (h *Handler) addReadTools(s *mcp.Server) {
 	tool(h, s, &mcp.Tool{Name: "list_tasks", Annotations: readOnly("List tasks"),
 		Description: "The person's tasks, newest first: open ones by default, or done ones, or all." + quoted},
 		read, func(ctx context.Context, c caller, in tasksIn) (any, error) {
-			var q service.TaskQuery
+			q := service.TaskQuery{Filter: service.Filter{Tag: in.Tag, ChatID: in.ChatID, Person: in.Person}}
 			switch in.Status {
 			case "", "open":
 				q.Done = new(false)
@@ -169,8 +182,8 @@ func (h *Handler) addReadTools(s *mcp.Server) {
 	}{{domain.KindNote, "notes", "note"}, {domain.KindIdea, "ideas", "idea"}} {
 		tool(h, s, &mcp.Tool{Name: "list_" + k.plural, Annotations: readOnly("List " + k.plural),
 			Description: "The person's " + k.plural + ", newest first." + quoted},
-			read, func(ctx context.Context, c caller, in pageIn) (any, error) {
-				return listed(svc.Notes(ctx, c.userID, k.kind, in.page()))
+			read, func(ctx context.Context, c caller, in listIn) (any, error) {
+				return listed(svc.Notes(ctx, c.userID, k.kind, in.filter(), in.page()))
 			})
 		tool(h, s, &mcp.Tool{Name: "get_" + k.title, Annotations: readOnly("Get " + k.title),
 			Description: "One of the person's " + k.plural + " by id, with where it came from." + quoted},
@@ -181,8 +194,8 @@ func (h *Handler) addReadTools(s *mcp.Server) {
 
 	tool(h, s, &mcp.Tool{Name: "list_bookmarks", Annotations: readOnly("List bookmarks"),
 		Description: "The links shared in the person's chats (and added by hand), with their page titles and the messages that shared them, newest first." + quoted},
-		read, func(ctx context.Context, c caller, in pageIn) (any, error) {
-			return listed(svc.Bookmarks(ctx, c.userID, in.page()))
+		read, func(ctx context.Context, c caller, in listIn) (any, error) {
+			return listed(svc.Bookmarks(ctx, c.userID, in.filter(), in.page()))
 		})
 	tool(h, s, &mcp.Tool{Name: "get_bookmark", Annotations: readOnly("Get a bookmark"),
 		Description: "One of the person's bookmarks by id." + quoted},
@@ -192,8 +205,8 @@ func (h *Handler) addReadTools(s *mcp.Server) {
 
 	tool(h, s, &mcp.Tool{Name: "list_places", Annotations: readOnly("List places"),
 		Description: "The places (locations) shared in or extracted from the person's chats, newest first." + quoted},
-		read, func(ctx context.Context, c caller, in pageIn) (any, error) {
-			return listed(svc.Locations(ctx, c.userID, in.page()))
+		read, func(ctx context.Context, c caller, in listIn) (any, error) {
+			return listed(svc.Locations(ctx, c.userID, in.filter(), in.page()))
 		})
 	tool(h, s, &mcp.Tool{Name: "get_place", Annotations: readOnly("Get a place"),
 		Description: "One of the person's places by id." + quoted},

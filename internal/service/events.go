@@ -27,6 +27,8 @@ const (
 type EventQuery struct {
 	From, To string
 	Past     bool
+	// Tag, ChatID and Person narrow the list as in Filter.
+	Tag, ChatID, Person string
 }
 
 // Events lists one page of the caller's calendar events by start.
@@ -37,6 +39,8 @@ func (s *Service) Events(ctx context.Context, userID string, q EventQuery, p Pag
 	}
 	f := store.EventFilter{Desc: q.Past}
 	var errs validate.Errors
+	nf := s.itemFilter(ctx, userID, Filter{Tag: q.Tag, ChatID: q.ChatID, Person: q.Person}, &errs)
+	f.Tag, f.ChatID, f.Person = nf.Tag, nf.ChatID, nf.Person
 	if q.From != "" || q.To != "" {
 		loc := s.userLocation(ctx, userID)
 		if q.From != "" {

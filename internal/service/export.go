@@ -72,25 +72,25 @@ func (s *Service) Export(ctx context.Context, userID string, w io.Writer) error 
 			return exportList(e, "data/tasks.json", func(p Page) (List[store.Task], error) { return s.Tasks(ctx, u.ID, TaskQuery{}, p) })
 		},
 		func() error {
-			return exportList(e, "data/notes.json", func(p Page) (List[store.Note], error) { return s.Notes(ctx, u.ID, domain.KindNote, p) })
+			return exportList(e, "data/notes.json", func(p Page) (List[store.Note], error) { return s.Notes(ctx, u.ID, domain.KindNote, Filter{}, p) })
 		},
 		func() error {
-			return exportList(e, "data/ideas.json", func(p Page) (List[store.Note], error) { return s.Notes(ctx, u.ID, domain.KindIdea, p) })
+			return exportList(e, "data/ideas.json", func(p Page) (List[store.Note], error) { return s.Notes(ctx, u.ID, domain.KindIdea, Filter{}, p) })
 		},
 		func() error {
-			return exportList(e, "data/locations.json", func(p Page) (List[store.Location], error) { return s.Locations(ctx, u.ID, p) })
+			return exportList(e, "data/locations.json", func(p Page) (List[store.Location], error) { return s.Locations(ctx, u.ID, Filter{}, p) })
 		},
 		func() error {
 			return exportList(e, "data/events.json", func(p Page) (List[store.Event], error) { return s.Events(ctx, u.ID, EventQuery{}, p) })
 		},
 		func() error {
-			return exportList(e, "data/bookmarks.json", func(p Page) (List[store.Bookmark], error) { return s.Bookmarks(ctx, u.ID, p) })
+			return exportList(e, "data/bookmarks.json", func(p Page) (List[store.Bookmark], error) { return s.Bookmarks(ctx, u.ID, Filter{}, p) })
 		},
 		func() error {
 			return exportList(e, "data/images.json", func(p Page) (List[store.Image], error) { return s.Images(ctx, u.ID, ImageQuery{}, p) })
 		},
 		func() error {
-			return exportList(e, "data/voice-memos.json", func(p Page) (List[store.VoiceMemo], error) { return s.VoiceMemos(ctx, u.ID, p) })
+			return exportList(e, "data/voice-memos.json", func(p Page) (List[store.VoiceMemo], error) { return s.VoiceMemos(ctx, u.ID, Filter{}, p) })
 		},
 		func() error {
 			return exportList(e, "data/summaries.json", func(p Page) (List[store.Summary], error) {

@@ -5,13 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/synapse-kb/synapse/internal/domain"
 	"github.com/synapse-kb/synapse/internal/media"
 	"github.com/synapse-kb/synapse/internal/store"
+	tagsOf "github.com/synapse-kb/synapse/internal/tags"
 )
 
 // The vault: vault/YYYY-MM-DD.md, one note per day that has anything, and
@@ -51,6 +54,30 @@ type vaultEntry struct {
 	// follows it.
 	file *vaultFile
 	tail string
+	// tags are the item's: inline after md, and in the note's front matter.
+	tags []string
+}
+
+// tagged returns v with the item's tags, written as Obsidian tags after
+// its first line unless it says them already (a tag of digits alone is not
+// one in Obsidian: it stays in the front matter only).
+func (v vaultEntry) tagged(tags []string) vaultEntry {
+	v.tags = tags
+	first, rest, _ := strings.Cut(v.md, "\n")
+	written := tagsOf.Parse(first) // hashtags the text has already
+	var inline strings.Builder
+	for _, t := range tags {
+		if strings.IndexFunc(t, unicode.IsLetter) >= 0 && !slices.Contains(written, t) {
+			inline.WriteString(" #" + t)
+		}
+	}
+	if inline.Len() > 0 {
+		v.md = first + inline.String()
+		if rest != "" {
+			v.md += "\n" + rest
+		}
+	}
+	return v
 }
 
 type vaultFile struct {
@@ -101,20 +128,26 @@ func (e *exporter) vault() error {
 			return st.ListTasks(ctx, uid, store.TaskFilter{}, o)
 		}, e.taskEntry),
 		streamOf(func(o store.ListOptions) (store.Page[store.Note], error) {
-			return st.ListNotes(ctx, uid, domain.KindNote, o)
+			return st.ListNotes(ctx, uid, domain.KindNote, store.ItemFilter{}, o)
 		}, func(n *store.Note) vaultEntry { return e.noteEntry(secNotes, n) }),
 		streamOf(func(o store.ListOptions) (store.Page[store.Note], error) {
-			return st.ListNotes(ctx, uid, domain.KindIdea, o)
+			return st.ListNotes(ctx, uid, domain.KindIdea, store.ItemFilter{}, o)
 		}, func(n *store.Note) vaultEntry { return e.noteEntry(secIdeas, n) }),
-		streamOf(func(o store.ListOptions) (store.Page[store.Bookmark], error) { return st.ListBookmarks(ctx, uid, o) }, e.bookmarkEntry),
-		streamOf(func(o store.ListOptions) (store.Page[store.Location], error) { return st.ListLocations(ctx, uid, o) }, e.placeEntry),
+		streamOf(func(o store.ListOptions) (store.Page[store.Bookmark], error) {
+			return st.ListBookmarks(ctx, uid, store.ItemFilter{}, o)
+		}, e.bookmarkEntry),
+		streamOf(func(o store.ListOptions) (store.Page[store.Location], error) {
+			return st.ListLocations(ctx, uid, store.ItemFilter{}, o)
+		}, e.placeEntry),
 		streamOf(func(o store.ListOptions) (store.Page[store.Event], error) {
 			return st.ListEvents(ctx, uid, store.EventFilter{Desc: true}, o)
 		}, e.eventEntry),
 		streamOf(func(o store.ListOptions) (store.Page[store.Image], error) {
 			return st.ListImages(ctx, uid, store.ImageFilter{}, o)
 		}, e.imageEntry),
-		streamOf(func(o store.ListOptions) (store.Page[store.VoiceMemo], error) { return st.ListVoiceMemos(ctx, uid, o) }, e.memoEntry),
+		streamOf(func(o store.ListOptions) (store.Page[store.VoiceMemo], error) {
+			return st.ListVoiceMemos(ctx, uid, store.ItemFilter{}, o)
+		}, e.memoEntry),
 		streamOf(func(o store.ListOptions) (store.Page[store.Summary], error) {
 			return st.ListSummariesByDay(ctx, uid, o)
 		}, e.summaryEntry),
@@ -177,7 +210,24 @@ func (e *exporter) writeDay(d *dayNote) error {
 	for i, es := range d.entries {
 		fmt.Fprintf(&b, "%s: %d\n", sectionNames[i].key, len(es))
 	}
-	b.WriteString("tags: [synapse]\n---\n\n# " + d.day + "\n")
+	b.WriteString("tags: [synapse")
+	seen := map[string]bool{}
+	var tags []string
+	for _, es := range d.entries {
+		for _, v := range es {
+			for _, t := range v.tags {
+				if !seen[t] {
+					seen[t] = true
+					tags = append(tags, t)
+				}
+			}
+		}
+	}
+	slices.Sort(tags)
+	for _, t := range tags {
+		b.WriteString(`, "` + t + `"`) // letters, digits, _ and -: nothing to escape
+	}
+	b.WriteString("]\n---\n\n# " + d.day + "\n")
 	for i, es := range d.entries {
 		if len(es) == 0 {
 			continue
@@ -267,12 +317,12 @@ func (e *exporter) taskEntry(t *store.Task) vaultEntry {
 			md += " (due " + due.Format("2006-01-02") + ")"
 		}
 	}
-	return vaultEntry{day: e.dayOf(t.CreatedAt), sec: secTasks, md: md + block(t.Body)}
+	return vaultEntry{day: e.dayOf(t.CreatedAt), sec: secTasks, md: md + block(t.Body)}.tagged(t.Tags)
 }
 
 func (e *exporter) noteEntry(sec vaultSection, n *store.Note) vaultEntry {
 	md := "- **" + inline(n.Title) + "** (" + e.clock(n.CreatedAt) + ")" + block(n.Body)
-	return vaultEntry{day: e.dayOf(n.CreatedAt), sec: sec, md: md}
+	return vaultEntry{day: e.dayOf(n.CreatedAt), sec: sec, md: md}.tagged(n.Tags)
 }
 
 func (e *exporter) bookmarkEntry(b *store.Bookmark) vaultEntry {
@@ -284,7 +334,7 @@ func (e *exporter) bookmarkEntry(b *store.Bookmark) vaultEntry {
 	if d := inline(b.Description); d != "" {
 		md += ": " + d
 	}
-	return vaultEntry{day: e.dayOf(b.CreatedAt), sec: secBookmarks, md: md}
+	return vaultEntry{day: e.dayOf(b.CreatedAt), sec: secBookmarks, md: md}.tagged(b.Tags)
 }
 
 func (e *exporter) placeEntry(l *store.Location) vaultEntry {
@@ -298,7 +348,7 @@ func (e *exporter) placeEntry(l *store.Location) vaultEntry {
 	} else if l.URL != "" {
 		md += " ([map](<" + strings.ReplaceAll(l.URL, ">", "%3E") + ">))"
 	}
-	return vaultEntry{day: e.dayOf(l.CreatedAt), sec: secPlaces, md: md}
+	return vaultEntry{day: e.dayOf(l.CreatedAt), sec: secPlaces, md: md}.tagged(l.Tags)
 }
 
 // eventEntry puts a calendar event on the day it starts, with its local
@@ -320,7 +370,7 @@ func (e *exporter) eventEntry(ev *store.Event) vaultEntry {
 	if len(ev.People) > 0 {
 		md += " with " + inline(strings.Join(ev.People, ", "))
 	}
-	return vaultEntry{day: e.dayOf(ev.Start), sec: secEvents, md: md + block(ev.Body)}
+	return vaultEntry{day: e.dayOf(ev.Start), sec: secEvents, md: md + block(ev.Body)}.tagged(ev.Tags)
 }
 
 func (e *exporter) imageEntry(im *store.Image) vaultEntry {
@@ -332,7 +382,7 @@ func (e *exporter) imageEntry(im *store.Image) vaultEntry {
 		md += ": " + c
 	}
 	return vaultEntry{day: e.dayOf(im.SentAt), sec: secImages, md: md,
-		file: &vaultFile{name: im.ID + mediaExt(im.MimeType, ".jpg"), hash: im.SHA256}}
+		file: &vaultFile{name: im.ID + mediaExt(im.MimeType, ".jpg"), hash: im.SHA256}}.tagged(im.Tags)
 }
 
 func (e *exporter) memoEntry(v *store.VoiceMemo) vaultEntry {
@@ -346,7 +396,7 @@ func (e *exporter) memoEntry(v *store.VoiceMemo) vaultEntry {
 		tail = "\n\n  > " + strings.ReplaceAll(t, "\n", "\n  > ")
 	}
 	return vaultEntry{day: e.dayOf(v.SentAt), sec: secVoiceMemos, md: md, tail: tail,
-		file: &vaultFile{name: v.ID + mediaExt(v.MimeType, ".ogg"), hash: v.SHA256}}
+		file: &vaultFile{name: v.ID + mediaExt(v.MimeType, ".ogg"), hash: v.SHA256}}.tagged(v.Tags)
 }
 
 func (e *exporter) summaryEntry(x *store.Summary) vaultEntry {

@@ -19,15 +19,16 @@ import (
 // TaskQuery filters tasks: Done nil lists both open and done ones.
 type TaskQuery struct {
 	Done *bool
+	Filter
 }
 
 // Tasks lists the caller's tasks, newest first.
 func (s *Service) Tasks(ctx context.Context, userID string, q TaskQuery, p Page) (List[store.Task], error) {
-	opts, err := listOptions(p)
+	f, opts, err := s.filterAndPage(ctx, userID, q.Filter, p)
 	if err != nil {
 		return List[store.Task]{}, err
 	}
-	return listOf(s.o.Store.ListTasks(ctx, userID, store.TaskFilter{Done: q.Done}, opts))
+	return listOf(s.o.Store.ListTasks(ctx, userID, store.TaskFilter{Done: q.Done, ItemFilter: f}, opts))
 }
 
 // MaxOpenTasks bounds one request for open tasks.
@@ -209,15 +210,15 @@ func noteKind(kind domain.Kind) error {
 }
 
 // Notes lists the caller's notes or ideas (kind), newest first.
-func (s *Service) Notes(ctx context.Context, userID string, kind domain.Kind, p Page) (List[store.Note], error) {
+func (s *Service) Notes(ctx context.Context, userID string, kind domain.Kind, q Filter, p Page) (List[store.Note], error) {
 	if err := noteKind(kind); err != nil {
 		return List[store.Note]{}, err
 	}
-	opts, err := listOptions(p)
+	f, opts, err := s.filterAndPage(ctx, userID, q, p)
 	if err != nil {
 		return List[store.Note]{}, err
 	}
-	return listOf(s.o.Store.ListNotes(ctx, userID, kind, opts))
+	return listOf(s.o.Store.ListNotes(ctx, userID, kind, f, opts))
 }
 
 // Note is one of the caller's notes or ideas.
@@ -275,12 +276,12 @@ func (s *Service) DeleteNote(ctx context.Context, userID string, kind domain.Kin
 // Places.
 
 // Locations lists the caller's places, newest first.
-func (s *Service) Locations(ctx context.Context, userID string, p Page) (List[store.Location], error) {
-	opts, err := listOptions(p)
+func (s *Service) Locations(ctx context.Context, userID string, q Filter, p Page) (List[store.Location], error) {
+	f, opts, err := s.filterAndPage(ctx, userID, q, p)
 	if err != nil {
 		return List[store.Location]{}, err
 	}
-	return listOf(s.o.Store.ListLocations(ctx, userID, opts))
+	return listOf(s.o.Store.ListLocations(ctx, userID, f, opts))
 }
 
 // Location is one of the caller's places.
@@ -355,13 +356,13 @@ func (s *Service) DeletePlace(ctx context.Context, userID, id string) error {
 // Bookmarks.
 
 // Bookmarks lists the caller's bookmarks with the messages that shared
-// them, newest first.
-func (s *Service) Bookmarks(ctx context.Context, userID string, p Page) (List[store.Bookmark], error) {
-	opts, err := listOptions(p)
+// them, newest first (chat and person: of any of the shares).
+func (s *Service) Bookmarks(ctx context.Context, userID string, q Filter, p Page) (List[store.Bookmark], error) {
+	f, opts, err := s.filterAndPage(ctx, userID, q, p)
 	if err != nil {
 		return List[store.Bookmark]{}, err
 	}
-	return listOf(s.o.Store.ListBookmarks(ctx, userID, opts))
+	return listOf(s.o.Store.ListBookmarks(ctx, userID, f, opts))
 }
 
 // Bookmark is one of the caller's bookmarks.

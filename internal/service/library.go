@@ -8,51 +8,22 @@ import (
 
 	"github.com/synapse-kb/synapse/internal/domain"
 	"github.com/synapse-kb/synapse/internal/store"
+	"github.com/synapse-kb/synapse/internal/tags"
 	"github.com/synapse-kb/synapse/internal/validate"
 )
 
 // Images.
 
-// ImageQuery filters images: one chat, and a time range. From and To are
-// RFC 3339 times or days (YYYY-MM-DD in the person's time zone); a day in
-// To includes that whole day.
-type ImageQuery struct {
-	ChatID   string
-	From, To string
-}
+// ImageQuery filters images (see Filter; the time is when one was sent).
+type ImageQuery = Filter
 
 // Images lists the caller's images, newest first.
 func (s *Service) Images(ctx context.Context, userID string, q ImageQuery, p Page) (List[store.Image], error) {
-	opts, err := listOptions(p)
+	f, opts, err := s.filterAndPage(ctx, userID, q, p)
 	if err != nil {
 		return List[store.Image]{}, err
 	}
-	var errs validate.Errors
-	f := store.ImageFilter{ChatID: q.ChatID}
-	if f.ChatID != "" && !validID(f.ChatID) {
-		return List[store.Image]{Items: []store.Image{}}, nil
-	}
-	if q.From != "" || q.To != "" {
-		loc := s.userLocation(ctx, userID)
-		if q.From != "" {
-			t, ok := parseMoment(q.From, loc, false)
-			if !ok {
-				errs.Add("from", "must be a date (YYYY-MM-DD) or an RFC 3339 time")
-			}
-			f.From = t
-		}
-		if q.To != "" {
-			t, ok := parseMoment(q.To, loc, true)
-			if !ok {
-				errs.Add("to", "must be a date (YYYY-MM-DD) or an RFC 3339 time")
-			}
-			f.To = t
-		}
-	}
-	if err := errs.Err(); err != nil {
-		return List[store.Image]{}, err
-	}
-	return listOf(s.o.Store.ListImages(ctx, userID, f, opts))
+	return listOf(s.o.Store.ListImages(ctx, userID, store.ImageFilter{ChatID: f.ChatID, From: f.From, To: f.To, Tag: f.Tag, Person: f.Person}, opts))
 }
 
 // Image is one of the caller's images.
@@ -65,13 +36,14 @@ func (s *Service) Image(ctx context.Context, userID, id string) (store.Image, er
 
 // Voice memos.
 
-// VoiceMemos lists the caller's voice memos, newest first.
-func (s *Service) VoiceMemos(ctx context.Context, userID string, p Page) (List[store.VoiceMemo], error) {
-	opts, err := listOptions(p)
+// VoiceMemos lists the caller's voice memos, newest first (the time of
+// the filter is when one was sent).
+func (s *Service) VoiceMemos(ctx context.Context, userID string, q Filter, p Page) (List[store.VoiceMemo], error) {
+	f, opts, err := s.filterAndPage(ctx, userID, q, p)
 	if err != nil {
 		return List[store.VoiceMemo]{}, err
 	}
-	return listOf(s.o.Store.ListVoiceMemos(ctx, userID, opts))
+	return listOf(s.o.Store.ListVoiceMemos(ctx, userID, f, opts))
 }
 
 // VoiceMemo is one of the caller's voice memos with its transcript.
@@ -165,7 +137,10 @@ type SearchQuery struct {
 	Kinds    []string
 	ChatID   string
 	From, To string
-	Newest   bool
+	// Tag keeps only items with this tag; Person only what this person
+	// (a WhatsApp id) sent or what was made from it.
+	Tag, Person string
+	Newest      bool
 	// Sort is "relevance" (the default) or "newest" (sets Newest), as
 	// people ask for it; anything else is a field error.
 	Sort   string
@@ -213,6 +188,15 @@ func (s *Service) Search(ctx context.Context, userID string, q SearchQuery) (Lis
 	o := store.SearchOptions{Kinds: kinds, ChatID: strings.TrimSpace(q.ChatID), Newest: q.Newest, Limit: q.Limit}
 	if o.ChatID != "" && !validID(o.ChatID) {
 		errs.Add("chatId", "is not a chat id")
+	}
+	if t := strings.TrimSpace(q.Tag); t != "" {
+		var ok bool
+		if o.Tag, ok = tags.Normalize(t); !ok {
+			errs.Add("tag", tagMessage)
+		}
+	}
+	if o.Person = strings.TrimSpace(q.Person); o.Person != "" && !validID(o.Person) {
+		errs.Add("person", "is not a person's WhatsApp id")
 	}
 	if q.From != "" || q.To != "" {
 		loc := s.userLocation(ctx, userID)

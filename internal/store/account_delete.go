@@ -16,6 +16,7 @@ var ownedTables = []string{
 	"webhook_deliveries", "webhook_endpoints", // 021
 	"media_failures",                                  // 007
 	"reminders", "reminder_settings", "self_messages", // 025
+	"item_tags", "tag_counts", "source_people", // 030
 	"bookmark_shares",
 	"embeddings",                     // 028
 	"search_docs",                    // its trigger empties search_fts (SQLite)

@@ -36,6 +36,7 @@ type Bookmark struct {
 	UpdatedAt     time.Time  `json:"updatedAt"`
 	// EditedAt is when the person last changed the bookmark by hand.
 	EditedAt *time.Time      `json:"editedAt,omitempty"`
+	Tags     []string        `json:"tags"`
 	Shares   []BookmarkShare `json:"shares"`
 }
 
@@ -64,7 +65,7 @@ func scanBookmark(row interface{ Scan(...any) error }) (Bookmark, error) {
 		b.FetchedAt = &t
 	}
 	b.HasPreview = b.ImageSHA256 != ""
-	b.Shares = []BookmarkShare{}
+	b.Shares, b.Tags = []BookmarkShare{}, []string{}
 	return b, err
 }
 
@@ -101,6 +102,9 @@ func (t *Tx) ShareBookmark(ctx context.Context, userID, url, key string, share B
 			b.ID, userID, share.ChatID, share.MessageID, share.Sender, share.SenderName, ms(share.SharedAt), share.Text)
 		if err != nil {
 			return Bookmark{}, false, fmt.Errorf("store: add bookmark share: %w", err)
+		}
+		if err := t.TagFromText(ctx, userID, domain.KindBookmark, b.ID, share.Text); err != nil {
+			return Bookmark{}, false, err
 		}
 	}
 	if created {
@@ -206,7 +210,7 @@ func (s *Store) UpdateBookmark(ctx context.Context, userID, id string, title, de
 	if err != nil {
 		return Bookmark{}, err
 	}
-	return b, s.loadShares(ctx, userID, []*Bookmark{&b})
+	return b, errors.Join(s.loadShares(ctx, userID, []*Bookmark{&b}), fillTagsOne(ctx, s, userID, domain.KindBookmark, &b, nil, bookmarkRef))
 }
 
 // DeleteBookmark deletes a bookmark and its shares.
@@ -229,13 +233,15 @@ func (s *Store) GetBookmark(ctx context.Context, userID, id string) (Bookmark, e
 	if err != nil {
 		return Bookmark{}, notFound(err)
 	}
-	return b, s.loadShares(ctx, userID, []*Bookmark{&b})
+	return b, errors.Join(s.loadShares(ctx, userID, []*Bookmark{&b}), fillTagsOne(ctx, s, userID, domain.KindBookmark, &b, nil, bookmarkRef))
 }
 
-// ListBookmarks returns the user's bookmarks with their shares, newest
-// first.
-func (s *Store) ListBookmarks(ctx context.Context, userID string, o ListOptions) (Page[Bookmark], error) {
-	p, err := listKeyset(ctx, s, `SELECT `+bookmarkColumns+` FROM bookmarks`, `user_id = $1`, "created_at", []any{userID}, o, scanBookmark,
+// ListBookmarks returns the user's bookmarks that pass the filter (chat
+// and person: of any of its shares) with their shares, newest first.
+func (s *Store) ListBookmarks(ctx context.Context, userID string, f ItemFilter, o ListOptions) (Page[Bookmark], error) {
+	args := []any{userID}
+	where := `user_id = $1` + f.where(domain.KindBookmark, itemCols{at: "created_at", viaShares: true}, &args)
+	p, err := listKeyset(ctx, s, `SELECT `+bookmarkColumns+` FROM bookmarks`, where, "created_at", args, o, scanBookmark,
 		func(b Bookmark) (int64, string) { return ms(b.CreatedAt), b.ID })
 	if err != nil {
 		return p, err
@@ -244,7 +250,7 @@ func (s *Store) ListBookmarks(ctx context.Context, userID string, o ListOptions)
 	for i := range p.Items {
 		ptrs[i] = &p.Items[i]
 	}
-	return p, s.loadShares(ctx, userID, ptrs)
+	return p, errors.Join(s.loadShares(ctx, userID, ptrs), fillTags(ctx, s, userID, domain.KindBookmark, p.Items, bookmarkRef))
 }
 
 // loadShares fills in the newest 20 shares of each bookmark, in one query

@@ -404,7 +404,7 @@ func (s *Store) AskSearch(ctx context.Context, userID, question string, scope As
 	if len(terms) == 0 {
 		return nil, nil
 	}
-	f := searchFilter{chatID: scope.ChatID, anyTerm: true, sender: scope.Sender, limit: limit}
+	f := searchFilter{chatID: scope.ChatID, anyTerm: true, person: scope.Sender, limit: limit}
 	if !scope.From.IsZero() {
 		f.from = ms(scope.From)
 	}

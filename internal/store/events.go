@@ -24,6 +24,7 @@ type Event struct {
 	People []string   `json:"people"`
 	// TimeZone is the IANA zone the wall times were read in.
 	TimeZone  string    `json:"timeZone,omitempty"`
+	Tags      []string  `json:"tags"`
 	Source    Source    `json:"source"`
 	CreatedAt time.Time `json:"createdAt"`
 	UpdatedAt time.Time `json:"updatedAt"`
@@ -44,7 +45,7 @@ func scanEvent(row scanner) (Event, error) {
 		return Event{}, err
 	}
 	e.Start, e.End = fromMS(start), optTime(end)
-	e.People = decodePeople(people)
+	e.People, e.Tags = decodePeople(people), []string{}
 	e.CreatedAt, e.UpdatedAt, e.EditedAt = fromMS(created), fromMS(updated), editedTime(edited)
 	return e, nil
 }
@@ -96,10 +97,12 @@ func (s *Store) insertEvent(ctx context.Context, tx *sql.Tx, base []any, userID 
 
 // EventFilter narrows an event list. From and To bound the start (From
 // inclusive, To exclusive; nil: open). Desc lists the latest start first
-// (past events); otherwise the soonest comes first.
+// (past events); otherwise the soonest comes first. Tag, ChatID and
+// Person narrow it as in ItemFilter.
 type EventFilter struct {
-	From, To *time.Time
-	Desc     bool
+	From, To            *time.Time
+	Desc                bool
+	Tag, ChatID, Person string
 }
 
 // ListEvents returns one page of the user's events ordered by start (and
@@ -115,6 +118,7 @@ func (s *Store) ListEvents(ctx context.Context, userID string, f EventFilter, o 
 		args = append(args, f.To.UnixMilli())
 		where += fmt.Sprintf(` AND starts_at < $%d`, len(args))
 	}
+	where += ItemFilter{Tag: f.Tag, ChatID: f.ChatID, Person: f.Person}.where(domain.KindEvent, sourceCols, &args)
 	cmp, dir := ">", "ASC"
 	if f.Desc {
 		cmp, dir = "<", "DESC"
@@ -151,7 +155,7 @@ func (s *Store) ListEvents(ctx context.Context, userID string, f EventFilter, o 
 		last := page.Items[limit-1]
 		page.NextCursor = encodeCursor(last.Start.UnixMilli(), last.ID)
 	}
-	return page, nil
+	return page, fillTags(ctx, s, userID, domain.KindEvent, page.Items, eventRef)
 }
 
 // EventsBetween returns all of the user's events that start in [from, to),
@@ -173,13 +177,16 @@ func (s *Store) EventsBetween(ctx context.Context, userID string, from, to time.
 		}
 		out = append(out, e)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, fillTags(ctx, s, userID, domain.KindEvent, out, eventRef)
 }
 
 // GetEvent returns one of the user's events.
 func (s *Store) GetEvent(ctx context.Context, userID, id string) (Event, error) {
 	e, err := scanEvent(s.r.QueryRowContext(ctx, `SELECT `+eventColumns+` FROM events WHERE user_id = $1 AND id = $2`, userID, id))
-	return e, notFound(err)
+	return e, fillTagsOne(ctx, s, userID, domain.KindEvent, &e, notFound(err), eventRef)
 }
 
 // CreateEvent stores an event typed by hand. e.Title and e.Start are
@@ -254,7 +261,7 @@ func (s *Store) UpdateEvent(ctx context.Context, userID, id string, p EventPatch
 		}
 		return s.indexDoc(ctx, tx, userID, domain.KindEvent, e.ID, e.CreatedAt, eventSearchText(e))
 	})
-	return e, err
+	return e, fillTagsOne(ctx, s, userID, domain.KindEvent, &e, err, eventRef)
 }
 
 // DeleteEvent deletes one of the user's events.

@@ -79,6 +79,7 @@ type Task struct {
 	DueHasTime bool       `json:"dueHasTime"`
 	Done       bool       `json:"done"`
 	DoneAt     *time.Time `json:"doneAt,omitempty"`
+	Tags       []string   `json:"tags"`
 	Source     Source     `json:"source"`
 	CreatedAt  time.Time  `json:"createdAt"`
 	UpdatedAt  time.Time  `json:"updatedAt"`
@@ -91,6 +92,7 @@ type Note struct {
 	ID        string    `json:"id"`
 	Title     string    `json:"title"`
 	Body      string    `json:"body"`
+	Tags      []string  `json:"tags"`
 	Source    Source    `json:"source"`
 	CreatedAt time.Time `json:"createdAt"`
 	UpdatedAt time.Time `json:"updatedAt"`
@@ -109,6 +111,7 @@ type Location struct {
 	Latitude  *float64  `json:"latitude,omitempty"`
 	Longitude *float64  `json:"longitude,omitempty"`
 	URL       string    `json:"url,omitempty"`
+	Tags      []string  `json:"tags"`
 	Source    Source    `json:"source"`
 	CreatedAt time.Time `json:"createdAt"`
 	UpdatedAt time.Time `json:"updatedAt"`
@@ -163,7 +166,7 @@ func scanTask(row scanner) (Task, error) {
 	var due, doneAt sql.NullInt64
 	var created, updated, edited int64
 	err := row.Scan(append([]any{&t.ID, &t.Title, &t.Body, &due, &t.DueHasTime, &t.Done, &doneAt}, scanSource(&t.Source, &created, &updated, &edited)...)...)
-	t.Due, t.DoneAt = optTime(due), optTime(doneAt)
+	t.Due, t.DoneAt, t.Tags = optTime(due), optTime(doneAt), []string{}
 	t.CreatedAt, t.UpdatedAt, t.EditedAt = fromMS(created), fromMS(updated), editedTime(edited)
 	return t, err
 }
@@ -174,6 +177,7 @@ func scanNote(row scanner) (Note, error) {
 	var n Note
 	var created, updated, edited int64
 	err := row.Scan(append([]any{&n.ID, &n.Title, &n.Body}, scanSource(&n.Source, &created, &updated, &edited)...)...)
+	n.Tags = []string{}
 	n.CreatedAt, n.UpdatedAt, n.EditedAt = fromMS(created), fromMS(updated), editedTime(edited)
 	return n, err
 }
@@ -185,6 +189,7 @@ func scanLocation(row scanner) (Location, error) {
 	var lat, lng sql.NullFloat64
 	var created, updated, edited int64
 	err := row.Scan(append([]any{&l.ID, &l.Name, &l.Address, &lat, &lng, &l.URL}, scanSource(&l.Source, &created, &updated, &edited)...)...)
+	l.Tags = []string{}
 	if lat.Valid && lng.Valid {
 		l.Latitude, l.Longitude = &lat.Float64, &lng.Float64
 	}
@@ -245,7 +250,7 @@ func (t *Tx) AddExtracted(ctx context.Context, userID string, src Source, items 
 			out = append(out, v)
 		}
 	}
-	return out, nil
+	return out, t.tagExtracted(ctx, userID, src, out)
 }
 
 // insertItem stores one item, or nothing (nil) when it exists already.
@@ -310,6 +315,7 @@ func (s *Store) insertItem(ctx context.Context, tx *sql.Tx, userID string, src S
 // TaskFilter narrows a task list.
 type TaskFilter struct {
 	Done *bool
+	ItemFilter
 }
 
 // ListTasks returns the user's tasks, newest first.
@@ -319,8 +325,10 @@ func (s *Store) ListTasks(ctx context.Context, userID string, f TaskFilter, o Li
 		args = append(args, *f.Done)
 		where += ` AND done = $2`
 	}
-	return listKeyset(ctx, s, `SELECT `+taskColumns+` FROM tasks`, where, "created_at", args, o, func(r interface{ Scan(...any) error }) (Task, error) { return scanTask(r) },
+	where += f.where(domain.KindTask, sourceCols, &args)
+	p, err := listKeyset(ctx, s, `SELECT `+taskColumns+` FROM tasks`, where, "created_at", args, o, func(r interface{ Scan(...any) error }) (Task, error) { return scanTask(r) },
 		func(t Task) (int64, string) { return ms(t.CreatedAt), t.ID })
+	return pageTags(ctx, s, userID, domain.KindTask, p, err, taskRef)
 }
 
 // OpenTasks returns up to limit open tasks: overdue and dated ones first by
@@ -340,13 +348,16 @@ func (s *Store) OpenTasks(ctx context.Context, userID string, limit int) ([]Task
 		}
 		out = append(out, t)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, fillTags(ctx, s, userID, domain.KindTask, out, taskRef)
 }
 
 // GetTask returns one of the user's tasks.
 func (s *Store) GetTask(ctx context.Context, userID, id string) (Task, error) {
 	t, err := scanTask(s.r.QueryRowContext(ctx, `SELECT `+taskColumns+` FROM tasks WHERE user_id = $1 AND id = $2`, userID, id))
-	return t, notFound(err)
+	return t, fillTagsOne(ctx, s, userID, domain.KindTask, &t, notFound(err), taskRef)
 }
 
 // CreateTask stores a task typed by hand.
@@ -412,7 +423,7 @@ func (s *Store) UpdateTask(ctx context.Context, userID, id string, p TaskPatch) 
 		}
 		return s.indexDoc(ctx, tx, userID, domain.KindTask, t.ID, t.CreatedAt, t.Title+" "+t.Body)
 	})
-	return t, err
+	return t, fillTagsOne(ctx, s, userID, domain.KindTask, &t, err, taskRef)
 }
 
 // deleteItem deletes one of the user's items of a kind.
@@ -441,18 +452,21 @@ func noteTable(kind domain.Kind) string {
 	return "notes"
 }
 
-// ListNotes returns the user's notes (kind "note") or ideas (kind "idea"),
-// newest first.
-func (s *Store) ListNotes(ctx context.Context, userID string, kind domain.Kind, o ListOptions) (Page[Note], error) {
-	return listKeyset(ctx, s, `SELECT `+noteColumns+` FROM `+noteTable(kind), `user_id = $1`, "created_at", []any{userID}, o,
+// ListNotes returns the user's notes (kind "note") or ideas (kind "idea")
+// that pass the filter, newest first.
+func (s *Store) ListNotes(ctx context.Context, userID string, kind domain.Kind, f ItemFilter, o ListOptions) (Page[Note], error) {
+	args := []any{userID}
+	where := `user_id = $1` + f.where(kind, sourceCols, &args)
+	p, err := listKeyset(ctx, s, `SELECT `+noteColumns+` FROM `+noteTable(kind), where, "created_at", args, o,
 		func(r interface{ Scan(...any) error }) (Note, error) { return scanNote(r) },
 		func(n Note) (int64, string) { return ms(n.CreatedAt), n.ID })
+	return pageTags(ctx, s, userID, kind, p, err, noteRef)
 }
 
 // GetNote returns one of the user's notes or ideas.
 func (s *Store) GetNote(ctx context.Context, userID string, kind domain.Kind, id string) (Note, error) {
 	n, err := scanNote(s.r.QueryRowContext(ctx, `SELECT `+noteColumns+` FROM `+noteTable(kind)+` WHERE user_id = $1 AND id = $2`, userID, id))
-	return n, notFound(err)
+	return n, fillTagsOne(ctx, s, userID, kind, &n, notFound(err), noteRef)
 }
 
 // CreateNote stores a note or idea typed by hand.
@@ -486,7 +500,7 @@ func (s *Store) UpdateNote(ctx context.Context, userID string, kind domain.Kind,
 		}
 		return s.indexDoc(ctx, tx, userID, kind, n.ID, n.CreatedAt, n.Title+" "+n.Body)
 	})
-	return n, err
+	return n, fillTagsOne(ctx, s, userID, kind, &n, err, noteRef)
 }
 
 // DeleteNote deletes one of the user's notes or ideas.
@@ -494,17 +508,21 @@ func (s *Store) DeleteNote(ctx context.Context, userID string, kind domain.Kind,
 	return s.deleteItem(ctx, userID, kind, noteTable(kind), id)
 }
 
-// ListLocations returns the user's locations, newest first.
-func (s *Store) ListLocations(ctx context.Context, userID string, o ListOptions) (Page[Location], error) {
-	return listKeyset(ctx, s, `SELECT `+locationColumns+` FROM locations`, `user_id = $1`, "created_at", []any{userID}, o,
+// ListLocations returns the user's locations that pass the filter, newest
+// first.
+func (s *Store) ListLocations(ctx context.Context, userID string, f ItemFilter, o ListOptions) (Page[Location], error) {
+	args := []any{userID}
+	where := `user_id = $1` + f.where(domain.KindLocation, sourceCols, &args)
+	p, err := listKeyset(ctx, s, `SELECT `+locationColumns+` FROM locations`, where, "created_at", args, o,
 		func(r interface{ Scan(...any) error }) (Location, error) { return scanLocation(r) },
 		func(l Location) (int64, string) { return ms(l.CreatedAt), l.ID })
+	return pageTags(ctx, s, userID, domain.KindLocation, p, err, locationRef)
 }
 
 // GetLocation returns one of the user's locations.
 func (s *Store) GetLocation(ctx context.Context, userID, id string) (Location, error) {
 	l, err := scanLocation(s.r.QueryRowContext(ctx, `SELECT `+locationColumns+` FROM locations WHERE user_id = $1 AND id = $2`, userID, id))
-	return l, notFound(err)
+	return l, fillTagsOne(ctx, s, userID, domain.KindLocation, &l, notFound(err), locationRef)
 }
 
 // CreateLocation stores a place typed by hand.
@@ -541,7 +559,7 @@ func (s *Store) UpdateLocation(ctx context.Context, userID, id string, p Locatio
 		}
 		return s.indexDoc(ctx, tx, userID, domain.KindLocation, l.ID, l.CreatedAt, l.Name+" "+l.Address)
 	})
-	return l, err
+	return l, fillTagsOne(ctx, s, userID, domain.KindLocation, &l, err, locationRef)
 }
 
 // DeleteLocation deletes one of the user's locations.

@@ -131,7 +131,7 @@ func TestBookmarks(t *testing.T) {
 		if hits, _ := s.Search(ctx, a.ID, "titulo", store.SearchOptions{}); len(hits) != 0 {
 			t.Fatalf("deleted bookmark still found: %+v", hits)
 		}
-		list, _ := s.ListBookmarks(ctx, b.ID, store.ListOptions{})
+		list, _ := s.ListBookmarks(ctx, b.ID, store.ItemFilter{}, store.ListOptions{})
 		if len(list.Items) != 1 || len(list.Items[0].Shares) != 1 {
 			t.Fatalf("b's list %+v", list)
 		}
@@ -188,8 +188,8 @@ func TestItems(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ideas, _ := s.ListNotes(ctx, a.ID, "idea", store.ListOptions{})
-		notes, _ := s.ListNotes(ctx, a.ID, "note", store.ListOptions{})
+		ideas, _ := s.ListNotes(ctx, a.ID, "idea", store.ItemFilter{}, store.ListOptions{})
+		notes, _ := s.ListNotes(ctx, a.ID, "note", store.ItemFilter{}, store.ListOptions{})
 		if len(ideas.Items) != 2 || len(notes.Items) != 1 {
 			t.Fatalf("ideas %d notes %d", len(ideas.Items), len(notes.Items))
 		}

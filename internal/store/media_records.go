@@ -24,6 +24,7 @@ type Image struct {
 	Width       int       `json:"width"`
 	Height      int       `json:"height"`
 	ThumbSHA256 string    `json:"-"`
+	Tags        []string  `json:"tags"`
 	SentAt      time.Time `json:"sentAt"`
 	CreatedAt   time.Time `json:"createdAt"`
 }
@@ -35,7 +36,7 @@ func scanImage(row interface{ Scan(...any) error }) (Image, error) {
 	var sent, created int64
 	err := row.Scan(&im.ID, &im.ChatID, &im.MessageID, &im.Sender, &im.SenderName, &im.Caption, &im.SHA256, &im.MimeType,
 		&im.Size, &im.Width, &im.Height, &im.ThumbSHA256, &sent, &created)
-	im.SentAt, im.CreatedAt = fromMS(sent), fromMS(created)
+	im.SentAt, im.CreatedAt, im.Tags = fromMS(sent), fromMS(created), []string{}
 	return im, err
 }
 
@@ -69,6 +70,9 @@ func (t *Tx) AddImage(ctx context.Context, userID string, im *Image) (bool, erro
 	n, _ := res.RowsAffected()
 	inserted := n == 1
 	if inserted && im.Caption != "" {
+		if err := t.TagFromText(ctx, userID, domain.KindImage, im.ID, im.Caption); err != nil {
+			return false, err
+		}
 		return true, t.s.indexDoc(ctx, t.tx, userID, domain.KindImage, im.ID, im.SentAt, im.Caption+" "+im.SenderName)
 	}
 	return inserted, nil
@@ -77,7 +81,7 @@ func (t *Tx) AddImage(ctx context.Context, userID string, im *Image) (bool, erro
 // GetImage returns one of the user's images.
 func (s *Store) GetImage(ctx context.Context, userID, id string) (Image, error) {
 	im, err := scanImage(s.r.QueryRowContext(ctx, `SELECT `+imageColumns+` FROM images WHERE user_id = $1 AND id = $2`, userID, id))
-	return im, notFound(err)
+	return im, fillTagsOne(ctx, s, userID, domain.KindImage, &im, notFound(err), imageRef)
 }
 
 // ImageForMessage returns the image recorded for one of the user's messages.
@@ -87,29 +91,21 @@ func (s *Store) ImageForMessage(ctx context.Context, userID, chatID, messageID s
 	return im, notFound(err)
 }
 
-// ImageFilter narrows an image list.
+// ImageFilter narrows an image list (see ItemFilter; the time is when an
+// image was sent).
 type ImageFilter struct {
-	ChatID   string
-	From, To time.Time // sent within [From, To)
+	ChatID      string
+	From, To    time.Time // sent within [From, To)
+	Tag, Person string
 }
 
 // ListImages returns the user's images, newest first.
 func (s *Store) ListImages(ctx context.Context, userID string, f ImageFilter, o ListOptions) (Page[Image], error) {
-	where, args := `user_id = $1`, []any{userID}
-	if f.ChatID != "" {
-		args = append(args, f.ChatID)
-		where += fmt.Sprintf(` AND chat_id = $%d`, len(args))
-	}
-	if !f.From.IsZero() {
-		args = append(args, ms(f.From))
-		where += fmt.Sprintf(` AND sent_at >= $%d`, len(args))
-	}
-	if !f.To.IsZero() {
-		args = append(args, ms(f.To))
-		where += fmt.Sprintf(` AND sent_at < $%d`, len(args))
-	}
-	return listKeyset(ctx, s, `SELECT `+imageColumns+` FROM images`, where, "sent_at", args, o, scanImage,
+	args := []any{userID}
+	where := `user_id = $1` + ItemFilter{Tag: f.Tag, ChatID: f.ChatID, Person: f.Person, From: f.From, To: f.To}.where(domain.KindImage, mediaCols, &args)
+	p, err := listKeyset(ctx, s, `SELECT `+imageColumns+` FROM images`, where, "sent_at", args, o, scanImage,
 		func(im Image) (int64, string) { return ms(im.SentAt), im.ID })
+	return pageTags(ctx, s, userID, domain.KindImage, p, err, imageRef)
 }
 
 // listKeyset runs a newest-first keyset-paginated query ordered by
@@ -175,6 +171,7 @@ type VoiceMemo struct {
 	Language      string     `json:"language,omitempty"`
 	Transcript    string     `json:"transcript"`
 	Error         string     `json:"error,omitempty"`
+	Tags          []string   `json:"tags"`
 	SentAt        time.Time  `json:"sentAt"`
 	TranscribedAt *time.Time `json:"transcribedAt,omitempty"`
 	CreatedAt     time.Time  `json:"createdAt"`
@@ -188,7 +185,7 @@ func scanMemo(row interface{ Scan(...any) error }) (VoiceMemo, error) {
 	var tr sql.NullInt64
 	err := row.Scan(&v.ID, &v.ChatID, &v.MessageID, &v.Sender, &v.SenderName, &v.SHA256, &v.MimeType, &v.Size, &v.Seconds,
 		&v.Status, &v.Language, &v.Transcript, &v.Error, &sent, &tr, &created)
-	v.SentAt, v.CreatedAt = fromMS(sent), fromMS(created)
+	v.SentAt, v.CreatedAt, v.Tags = fromMS(sent), fromMS(created), []string{}
 	if tr.Valid {
 		t := fromMS(tr.Int64)
 		v.TranscribedAt = &t
@@ -238,13 +235,17 @@ func (t *Tx) AddVoiceMemo(ctx context.Context, userID string, v *VoiceMemo) (boo
 // GetVoiceMemo returns one of the user's voice memos.
 func (s *Store) GetVoiceMemo(ctx context.Context, userID, id string) (VoiceMemo, error) {
 	v, err := scanMemo(s.r.QueryRowContext(ctx, `SELECT `+memoColumns+` FROM voice_memos WHERE user_id = $1 AND id = $2`, userID, id))
-	return v, notFound(err)
+	return v, fillTagsOne(ctx, s, userID, domain.KindVoiceMemo, &v, notFound(err), memoRef)
 }
 
-// ListVoiceMemos returns the user's voice memos, newest first.
-func (s *Store) ListVoiceMemos(ctx context.Context, userID string, o ListOptions) (Page[VoiceMemo], error) {
-	return listKeyset(ctx, s, `SELECT `+memoColumns+` FROM voice_memos`, `user_id = $1`, "sent_at", []any{userID}, o, scanMemo,
+// ListVoiceMemos returns the user's voice memos that pass the filter (the
+// time is when a memo was sent), newest first.
+func (s *Store) ListVoiceMemos(ctx context.Context, userID string, f ItemFilter, o ListOptions) (Page[VoiceMemo], error) {
+	args := []any{userID}
+	where := `user_id = $1` + f.where(domain.KindVoiceMemo, mediaCols, &args)
+	p, err := listKeyset(ctx, s, `SELECT `+memoColumns+` FROM voice_memos`, where, "sent_at", args, o, scanMemo,
 		func(v VoiceMemo) (int64, string) { return ms(v.SentAt), v.ID })
+	return pageTags(ctx, s, userID, domain.KindVoiceMemo, p, err, memoRef)
 }
 
 // SetTranscript records a memo's transcript and indexes it. It reports
@@ -271,6 +272,9 @@ func (t *Tx) SetTranscript(ctx context.Context, userID, id, transcript, language
 	}
 	if err != nil {
 		return false, fmt.Errorf("store: set transcript: %w", err)
+	}
+	if err := t.TagFromText(ctx, userID, domain.KindVoiceMemo, id, transcript); err != nil {
+		return false, err
 	}
 	return true, t.s.indexDoc(ctx, t.tx, userID, domain.KindVoiceMemo, id, fromMS(sent), transcript)
 }

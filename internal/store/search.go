@@ -106,6 +106,11 @@ type SearchOptions struct {
 	// From and To keep only what was sent or made in [From, To); a zero
 	// time leaves that side open.
 	From, To time.Time
+	// Tag keeps only items carrying this (normalised) tag: no messages.
+	Tag string
+	// Person keeps only what this WhatsApp id sent: their messages, and
+	// the items, bookmarks, images and voice memos made from them.
+	Person string
 	// Newest orders results by time, newest first, instead of by
 	// relevance. Relevance pages through the best maxRelevanceHits; newest
 	// first pages through every match.
@@ -136,6 +141,8 @@ type rawHit struct {
 // searchFilter is what every source of hits applies in SQL.
 type searchFilter struct {
 	chatID   string
+	tag      string
+	person   string
 	from, to int64 // ms; 0: open
 	before   int64 // newest first: ts <= before (0: no bound)
 	newest   bool
@@ -143,9 +150,6 @@ type searchFilter struct {
 	// anyTerm matches documents holding any of the terms instead of all
 	// (Ask's questions hold words the answer does not).
 	anyTerm bool
-	// sender keeps only messages from this sender (Ask); other kinds are
-	// not searched with it.
-	sender string
 }
 
 // Search returns the first page of SearchPaged.
@@ -164,7 +168,7 @@ func (s *Store) SearchPaged(ctx context.Context, userID, q string, o SearchOptio
 		return SearchPage{}, nil
 	}
 	limit := ListOptions{Limit: o.Limit}.limit()
-	f := searchFilter{chatID: o.ChatID, newest: o.Newest}
+	f := searchFilter{chatID: o.ChatID, tag: o.Tag, person: o.Person, newest: o.Newest}
 	if !o.From.IsZero() {
 		f.from = ms(o.From)
 	}
@@ -201,6 +205,7 @@ func (s *Store) SearchPaged(ctx context.Context, userID, q string, o SearchOptio
 			docKinds = append(docKinds, k)
 		}
 	}
+	wantMessages = wantMessages && o.Tag == "" // messages carry no tags
 	// Whole words first; only when they find too little is the last word
 	// also taken as the start of words (a prefix query reads far more of
 	// the index). Newest first always takes the last word as a prefix too,
@@ -291,8 +296,10 @@ func (s *Store) SearchPaged(ctx context.Context, userID, q string, o SearchOptio
 	return page, err
 }
 
-// where adds the filter's conditions on a source's chat and time columns.
-func (f searchFilter) where(args *[]any, tsCol string, chat func(arg string) string) string {
+// where adds the filter's conditions on a source's chat, sender, tags and
+// time; chat, person and tag turn an argument into a condition (tag is
+// nil for messages, which have none).
+func (f searchFilter) where(args *[]any, tsCol string, chat, person, tag func(arg string) string) string {
 	var b strings.Builder
 	arg := func(v any) string {
 		*args = append(*args, v)
@@ -300,6 +307,12 @@ func (f searchFilter) where(args *[]any, tsCol string, chat func(arg string) str
 	}
 	if f.chatID != "" {
 		b.WriteString(" AND " + chat(arg(f.chatID)))
+	}
+	if f.person != "" {
+		b.WriteString(" AND " + person(arg(f.person)))
+	}
+	if f.tag != "" && tag != nil {
+		b.WriteString(" AND " + tag(arg(f.tag)))
 	}
 	if f.from > 0 {
 		b.WriteString(" AND " + tsCol + " >= " + arg(f.from))
@@ -313,18 +326,9 @@ func (f searchFilter) where(args *[]any, tsCol string, chat func(arg string) str
 	return b.String()
 }
 
-// senderWhere adds the filter's sender condition on a messages column.
-func (f searchFilter) senderWhere(args *[]any, col string) string {
-	if f.sender == "" {
-		return ""
-	}
-	*args = append(*args, f.sender)
-	return fmt.Sprintf(" AND %s = $%d", col, len(*args))
-}
-
 // filtered says whether the filter narrows a source beyond its words.
 func (f searchFilter) filtered() bool {
-	return f.chatID != "" || f.from > 0 || f.to > 0 || f.before > 0 || f.newest || f.sender != ""
+	return f.chatID != "" || f.person != "" || f.tag != "" || f.from > 0 || f.to > 0 || f.before > 0 || f.newest
 }
 
 // docsOfChat is the ids of the user's things (other than messages) that
@@ -336,6 +340,26 @@ func docsOfChat(chat string) string {
 	}
 	parts = append(parts, `SELECT bookmark_id FROM bookmark_shares WHERE user_id = $2 AND chat_id = `+chat)
 	return "d.ref IN (" + strings.Join(parts, " UNION ALL ") + ")"
+}
+
+// docsOfPerson is the ids of the user's things (other than messages) made
+// from what one person sent; $2 is the user.
+func docsOfPerson(person string) string {
+	var parts []string
+	for _, t := range []string{"tasks", "notes", "ideas", "locations", "events"} {
+		parts = append(parts, `SELECT id FROM `+t+` WHERE user_id = $2 AND src_from = `+person)
+	}
+	for _, t := range []string{"images", "voice_memos"} {
+		parts = append(parts, `SELECT id FROM `+t+` WHERE user_id = $2 AND sender = `+person)
+	}
+	parts = append(parts, `SELECT bookmark_id FROM bookmark_shares WHERE user_id = $2 AND sender = `+person)
+	return "d.ref IN (" + strings.Join(parts, " UNION ALL ") + ")"
+}
+
+// docTagged is the condition that a search document's item carries a tag;
+// $2 is the user.
+func docTagged(tag string) string {
+	return "EXISTS (SELECT 1 FROM item_tags g WHERE g.item_kind = d.kind AND g.item_id = d.ref AND g.user_id = $2 AND g.tag = " + tag + ")"
 }
 
 func kindFilter(kinds []domain.Kind, args *[]any) string {
@@ -423,12 +447,14 @@ func (s *Store) searchMessages(ctx context.Context, userID string, terms []strin
 			q = `SELECT m.seq, m.ts, m.text, m.sender_name FROM
 			(SELECT rowid FROM message_fts WHERE message_fts MATCH $1) f
 			JOIN messages m ON m.seq = -f.rowid WHERE m.user_id = $2` +
-				f.where(&args, "m.ts", func(a string) string { return "m.chat_id = " + a }) + f.senderWhere(&args, "m.sender") + ` ORDER BY m.ts DESC, m.seq DESC LIMIT $3`
+				f.where(&args, "m.ts", func(a string) string { return "m.chat_id = " + a }, func(a string) string { return "m.sender = " + a }, nil) +
+				` ORDER BY m.ts DESC, m.seq DESC LIMIT $3`
 		}
 	} else {
 		args = []any{tsQueryOf(terms, prefix, f.anyTerm), userID, candidates}
 		q = `SELECT seq, ts, text, sender_name FROM messages WHERE user_id = $2 AND tsv @@ to_tsquery('simple', $1)` +
-			f.where(&args, "ts", func(a string) string { return "chat_id = " + a }) + f.senderWhere(&args, "sender") + ` ORDER BY ts DESC, seq DESC LIMIT $3`
+			f.where(&args, "ts", func(a string) string { return "chat_id = " + a }, func(a string) string { return "sender = " + a }, nil) +
+			` ORDER BY ts DESC, seq DESC LIMIT $3`
 	}
 	rows, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {
@@ -502,27 +528,38 @@ func (s *Store) searchDocs(ctx context.Context, userID string, terms []string, k
 		if f.newest {
 			q := `SELECT d.kind, d.ref, d.ts, 0 FROM
 			(SELECT rowid FROM search_fts WHERE search_fts MATCH $1) f
-			JOIN search_docs d ON d.id = -f.rowid WHERE d.user_id = $2` + kindFilter(kinds, &args) + f.where(&args, "d.ts", chat)
+			JOIN search_docs d ON d.id = -f.rowid WHERE d.user_id = $2` + kindFilter(kinds, &args) + f.where(&args, "d.ts", chat, docsOfPerson, docTagged)
 			args = append(args, f.limit)
 			return s.scanHits(ctx, q+fmt.Sprintf(` ORDER BY d.ts DESC, d.kind, d.id DESC LIMIT $%d`, len(args)), args, false)
+		}
+		if f.tag != "" || f.person != "" {
+			// The window of newest matches is taken among the tagged (or
+			// the person's) documents, not before they are picked: a tag
+			// is on few of the matches, which the plain window may miss.
+			q := `SELECT d.kind, d.ref, d.ts, bm25(search_fts) FROM search_fts
+			JOIN search_docs d ON d.id = -search_fts.rowid WHERE search_fts MATCH $1 AND d.user_id = $2` + kindFilter(kinds, &args) + f.where(&args, "d.ts", chat, docsOfPerson, docTagged)
+			args = append(args, rankWindow)
+			hits, err := s.scanHits(ctx, q+fmt.Sprintf(` ORDER BY d.ts DESC LIMIT $%d`, len(args)), args, true)
+			sort.SliceStable(hits, func(i, j int) bool { return hits[i].rank > hits[j].rank })
+			return hits[:min(len(hits), f.limit)], err
 		}
 		args = append(args, rankWindow)
 		q := `SELECT d.kind, d.ref, d.ts, f.r FROM
 			(SELECT rowid, bm25(search_fts) AS r FROM search_fts WHERE search_fts MATCH $1 ORDER BY rowid LIMIT $3) f
-			JOIN search_docs d ON d.id = -f.rowid WHERE d.user_id = $2` + kindFilter(kinds, &args) + f.where(&args, "d.ts", chat)
+			JOIN search_docs d ON d.id = -f.rowid WHERE d.user_id = $2` + kindFilter(kinds, &args) + f.where(&args, "d.ts", chat, docsOfPerson, docTagged)
 		args = append(args, f.limit)
 		return s.scanHits(ctx, q+fmt.Sprintf(` ORDER BY f.r, d.ts DESC LIMIT $%d`, len(args)), args, true)
 	}
 	args := []any{tsQueryOf(terms, prefix, f.anyTerm), userID}
 	if f.newest {
 		q := `SELECT d.kind, d.ref, d.ts, 0 FROM search_docs d WHERE d.user_id = $2 AND d.tsv @@ to_tsquery('simple', $1)` +
-			kindFilter(kinds, &args) + f.where(&args, "d.ts", chat)
+			kindFilter(kinds, &args) + f.where(&args, "d.ts", chat, docsOfPerson, docTagged)
 		args = append(args, f.limit)
 		return s.scanHits(ctx, q+fmt.Sprintf(` ORDER BY d.ts DESC, d.kind COLLATE "C", d.id DESC LIMIT $%d`, len(args)), args, false)
 	}
 	args = append(args, rankWindow)
 	q := `SELECT d.kind, d.ref, d.ts, ts_rank(d.tsv, query) FROM
-		(SELECT kind, ref, ts, tsv FROM search_docs d, to_tsquery('simple', $1) query WHERE d.user_id = $2 AND d.tsv @@ query` + kindFilter(kinds, &args) + f.where(&args, "d.ts", chat) + `
+		(SELECT kind, ref, ts, tsv FROM search_docs d, to_tsquery('simple', $1) query WHERE d.user_id = $2 AND d.tsv @@ query` + kindFilter(kinds, &args) + f.where(&args, "d.ts", chat, docsOfPerson, docTagged) + `
 		ORDER BY d.ts DESC LIMIT $3) d, to_tsquery('simple', $1) query`
 	args = append(args, f.limit)
 	return s.scanHits(ctx, q+fmt.Sprintf(` ORDER BY ts_rank(d.tsv, query) DESC, d.ts DESC LIMIT $%d`, len(args)), args, false)

@@ -64,7 +64,7 @@ func TestItemsOutliveMessages(t *testing.T) {
 		if sn := got.Source.Snapshot; sn.Text != m.Text || sn.FromName != "Zoe" || !sn.Time.Equal(old) || sn.From != m.From {
 			t.Fatalf("task's snapshot: %+v", sn)
 		}
-		bms, err := s.ListBookmarks(ctx, a.ID, store.ListOptions{})
+		bms, err := s.ListBookmarks(ctx, a.ID, store.ItemFilter{}, store.ListOptions{})
 		if err != nil || len(bms.Items) != 1 || len(bms.Items[0].Shares) != 1 || bms.Items[0].Shares[0].Text != m.Text {
 			t.Fatalf("bookmark share text: %+v %v", bms.Items, err)
 		}

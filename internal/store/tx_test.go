@@ -37,7 +37,7 @@ func TestWithTxCommitsOrRollsBack(t *testing.T) {
 				panic("crash")
 			})
 		}()
-		if p, _ := s.ListBookmarks(ctx, a.ID, store.ListOptions{}); len(p.Items) != 0 {
+		if p, _ := s.ListBookmarks(ctx, a.ID, store.ItemFilter{}, store.ListOptions{}); len(p.Items) != 0 {
 			t.Fatalf("rolled-back bookmarks are stored: %+v", p.Items)
 		}
 		// A conflict inside a transaction leaves it usable (on PostgreSQL a
@@ -55,7 +55,7 @@ func TestWithTxCommitsOrRollsBack(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if p, _ := s.ListBookmarks(ctx, a.ID, store.ListOptions{}); len(p.Items) != 2 {
+		if p, _ := s.ListBookmarks(ctx, a.ID, store.ItemFilter{}, store.ListOptions{}); len(p.Items) != 2 {
 			t.Fatalf("%d bookmarks, want 2", len(p.Items))
 		}
 	})

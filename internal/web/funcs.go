@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"github.com/synapse-kb/synapse/internal/domain"
 	"html"
 	"html/template"
 	"net/url"
@@ -50,6 +51,9 @@ func (h *Handler) funcs() template.FuncMap {
 		"tokenLifetimes":    func() []string { return tokenLifetimes },
 		"disabledBySynapse": disabledBySynapse,
 		"item":              func(p *page, x any) itemArgs { return itemArgs{P: p, X: x} },
+		"tags": func(p *page, kind string, id string, tags []string) tagArgs {
+			return tagArgs{P: p, Kind: domain.Kind(kind), ID: id, Tags: tags}
+		},
 	}
 }
 

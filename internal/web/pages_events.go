@@ -26,6 +26,7 @@ type eventForm struct {
 }
 
 type eventsData struct {
+	Filter   listFilter
 	Items    []store.Event
 	PastView bool
 	Pager    pager
@@ -51,12 +52,26 @@ func (h *Handler) eventsPage(w http.ResponseWriter, r *http.Request, v *viewer) 
 
 func (h *Handler) renderEvents(w http.ResponseWriter, r *http.Request, v *viewer, status int, f eventForm, errs formErrors) {
 	d := eventsData{Form: f, Errors: errs, PastView: r.URL.Query().Get("view") == "past"}
+	var err error
+	if d.Filter, err = h.readFilter(r, v, "/events"); err != nil {
+		h.fail(w, r, v, err)
+		return
+	}
 	now := h.o.Service.Now().Format(time.RFC3339)
 	q := service.EventQuery{From: now}
 	title := "Events"
 	if d.PastView {
 		q, title = service.EventQuery{To: now, Past: true}, "Past events"
+		d.Filter.View = "past"
 	}
+	// Dates in the filter take the place of the view's bound on the start.
+	if d.Filter.From != "" {
+		q.From = d.Filter.From
+	}
+	if d.Filter.To != "" {
+		q.To = d.Filter.To
+	}
+	q.Tag, q.ChatID, q.Person = d.Filter.Tag, d.Filter.Chat, d.Filter.Person
 	p, err := h.o.Service.Events(r.Context(), v.User.ID, q, pageOf(r, itemsPerPage))
 	if err != nil {
 		h.fail(w, r, v, err)

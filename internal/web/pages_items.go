@@ -36,9 +36,12 @@ type tasksData struct {
 	Done     []store.Task
 	// DoneView lists only done tasks, paged.
 	DoneView bool
-	Pager    pager
-	Form     taskForm
-	Errors   formErrors
+	// Filter narrows the list; when it is active, Done holds the tasks
+	// that pass it (open and done, or only done in DoneView), paged.
+	Filter listFilter
+	Pager  pager
+	Form   taskForm
+	Errors formErrors
 }
 
 func (h *Handler) tasksPage(w http.ResponseWriter, r *http.Request, v *viewer) {
@@ -48,15 +51,28 @@ func (h *Handler) tasksPage(w http.ResponseWriter, r *http.Request, v *viewer) {
 func (h *Handler) renderTasks(w http.ResponseWriter, r *http.Request, v *viewer, status int, f taskForm, errs formErrors) {
 	ctx := r.Context()
 	d := tasksData{Form: f, Errors: errs, DoneView: r.URL.Query().Get("view") == "done"}
+	var err error
+	if d.Filter, err = h.readFilter(r, v, "/tasks"); err != nil {
+		h.fail(w, r, v, err)
+		return
+	}
 	done := true
-	if d.DoneView {
-		p, err := h.o.Service.Tasks(ctx, v.User.ID, service.TaskQuery{Done: &done}, pageOf(r, itemsPerPage))
+	if d.DoneView || d.Filter.Active() {
+		q := service.TaskQuery{Filter: d.Filter.Service()}
+		if d.DoneView {
+			q.Done, d.Filter.View = &done, "done"
+		}
+		p, err := h.o.Service.Tasks(ctx, v.User.ID, q, pageOf(r, itemsPerPage))
 		if err != nil {
 			h.fail(w, r, v, err)
 			return
 		}
 		d.Done, d.Pager = p.Items, newPager(r, p.NextCursor)
-		h.render(w, r, v, status, "tasks", &page{Title: "Done tasks", Nav: "tasks", Live: liveKinds{domain.KindTask}, Data: d})
+		title := "Done tasks"
+		if !d.DoneView {
+			title = "Tasks"
+		}
+		h.render(w, r, v, status, "tasks", &page{Title: title, Nav: "tasks", Live: liveKinds{domain.KindTask}, Data: d})
 		return
 	}
 	steps, _ := strconv.Atoi(r.URL.Query().Get("show"))
@@ -191,6 +207,7 @@ type noteForm struct{ ID, Title, Body string }
 
 type notesData struct {
 	Kind   noteKind
+	Filter listFilter
 	Items  []store.Note
 	Pager  pager
 	Form   noteForm
@@ -204,13 +221,18 @@ func (h *Handler) notesPage(k noteKind) func(http.ResponseWriter, *http.Request,
 }
 
 func (h *Handler) renderNotes(w http.ResponseWriter, r *http.Request, v *viewer, k noteKind, status int, f noteForm, errs formErrors) {
-	p, err := h.o.Service.Notes(r.Context(), v.User.ID, k.Kind, pageOf(r, itemsPerPage))
+	lf, err := h.readFilter(r, v, "/"+k.Path)
+	if err != nil {
+		h.fail(w, r, v, err)
+		return
+	}
+	p, err := h.o.Service.Notes(r.Context(), v.User.ID, k.Kind, lf.Service(), pageOf(r, itemsPerPage))
 	if err != nil {
 		h.fail(w, r, v, err)
 		return
 	}
 	h.render(w, r, v, status, "notes", &page{Title: k.Title, Nav: k.Path, Live: liveKinds{k.Kind},
-		Data: notesData{Kind: k, Items: p.Items, Pager: newPager(r, p.NextCursor), Form: f, Errors: errs}})
+		Data: notesData{Kind: k, Filter: lf, Items: p.Items, Pager: newPager(r, p.NextCursor), Form: f, Errors: errs}})
 }
 
 func readNote(r *http.Request) (noteForm, service.NoteInput) {
@@ -293,6 +315,7 @@ func (h *Handler) deleteNote(k noteKind) func(http.ResponseWriter, *http.Request
 type locationForm struct{ ID, Name, Address, Latitude, Longitude, URL string }
 
 type locationsData struct {
+	Filter listFilter
 	Items  []store.Location
 	Pager  pager
 	Form   locationForm
@@ -304,13 +327,18 @@ func (h *Handler) locationsPage(w http.ResponseWriter, r *http.Request, v *viewe
 }
 
 func (h *Handler) renderLocations(w http.ResponseWriter, r *http.Request, v *viewer, status int, f locationForm, errs formErrors) {
-	p, err := h.o.Service.Locations(r.Context(), v.User.ID, pageOf(r, itemsPerPage))
+	lf, err := h.readFilter(r, v, "/locations")
+	if err != nil {
+		h.fail(w, r, v, err)
+		return
+	}
+	p, err := h.o.Service.Locations(r.Context(), v.User.ID, lf.Service(), pageOf(r, itemsPerPage))
 	if err != nil {
 		h.fail(w, r, v, err)
 		return
 	}
 	h.render(w, r, v, status, "locations", &page{Title: "Places", Nav: "locations", Live: liveKinds{domain.KindLocation},
-		Data: locationsData{Items: p.Items, Pager: newPager(r, p.NextCursor), Form: f, Errors: errs}})
+		Data: locationsData{Filter: lf, Items: p.Items, Pager: newPager(r, p.NextCursor), Form: f, Errors: errs}})
 }
 
 // readLocation reads a place form: the form as typed, and the service's
@@ -394,6 +422,7 @@ func (h *Handler) deleteLocation(w http.ResponseWriter, r *http.Request, v *view
 type bookmarkForm struct{ ID, URL, Title, Description string }
 
 type bookmarksData struct {
+	Filter listFilter
 	Items  []store.Bookmark
 	Pager  pager
 	Form   bookmarkForm
@@ -409,7 +438,12 @@ func (h *Handler) bookmarksPage(w http.ResponseWriter, r *http.Request, v *viewe
 
 func (h *Handler) renderBookmarks(w http.ResponseWriter, r *http.Request, v *viewer, status int, f bookmarkForm, errs formErrors) {
 	ctx := r.Context()
-	p, err := h.o.Service.Bookmarks(ctx, v.User.ID, pageOf(r, 30))
+	lf, err := h.readFilter(r, v, "/bookmarks")
+	if err != nil {
+		h.fail(w, r, v, err)
+		return
+	}
+	p, err := h.o.Service.Bookmarks(ctx, v.User.ID, lf.Service(), pageOf(r, 30))
 	if err != nil {
 		h.fail(w, r, v, err)
 		return
@@ -420,7 +454,7 @@ func (h *Handler) renderBookmarks(w http.ResponseWriter, r *http.Request, v *vie
 			ids = append(ids, s.ChatID)
 		}
 	}
-	d := bookmarksData{Items: p.Items, Pager: newPager(r, p.NextCursor), Form: f, Errors: errs, CanAdd: h.o.Service.CanQueue(),
+	d := bookmarksData{Filter: lf, Items: p.Items, Pager: newPager(r, p.NextCursor), Form: f, Errors: errs, CanAdd: h.o.Service.CanQueue(),
 		ChatNames: h.chatNames(ctx, v.User.ID, ids)}
 	h.render(w, r, v, status, "bookmarks", &page{Title: "Bookmarks", Nav: "bookmarks", Live: liveKinds{domain.KindBookmark}, Data: d})
 }

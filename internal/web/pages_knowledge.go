@@ -20,9 +20,7 @@ import (
 
 type galleryData struct {
 	Images    []store.Image
-	Chats     []store.Chat
-	Chat      string
-	From, To  string
+	Filter    listFilter
 	Pager     pager
 	ChatNames map[string]string
 	Errors    formErrors
@@ -30,10 +28,14 @@ type galleryData struct {
 
 func (h *Handler) galleryPage(w http.ResponseWriter, r *http.Request, v *viewer) {
 	ctx := r.Context()
-	q := r.URL.Query()
-	d := galleryData{Chat: q.Get("chat"), From: q.Get("from"), To: q.Get("to")}
+	var d galleryData
+	var err error
+	if d.Filter, err = h.readFilter(r, v, "/gallery"); err != nil {
+		h.fail(w, r, v, err)
+		return
+	}
 	status := http.StatusOK
-	p, err := h.o.Service.Images(ctx, v.User.ID, service.ImageQuery{ChatID: d.Chat, From: d.From, To: d.To}, pageOf(r, imagesPerPage))
+	p, err := h.o.Service.Images(ctx, v.User.ID, d.Filter.Service(), pageOf(r, imagesPerPage))
 	if errs, ok := fieldErrors(err); ok {
 		d.Errors, status = errs, http.StatusBadRequest
 	} else if err != nil {
@@ -42,18 +44,12 @@ func (h *Handler) galleryPage(w http.ResponseWriter, r *http.Request, v *viewer)
 	} else {
 		d.Images, d.Pager = p.Items, newPager(r, p.NextCursor)
 	}
-	chats, err := h.o.Service.Chats(ctx, v.User.ID, "", service.Page{Limit: store.MaxPageSize})
-	if err != nil {
-		h.fail(w, r, v, err)
-		return
-	}
-	d.Chats = chats.Items
-	d.ChatNames = make(map[string]string, len(chats.Items))
-	for _, c := range chats.Items {
+	d.ChatNames = make(map[string]string, len(d.Filter.Chats))
+	for _, c := range d.Filter.Chats {
 		d.ChatNames[c.ID] = chatLabel(c)
 	}
 	pg := &page{Title: "Gallery", Nav: "gallery", Data: d}
-	if d.Pager.First && d.Chat == "" && d.From == "" && d.To == "" {
+	if d.Pager.First && !d.Filter.Active() {
 		pg.Live = liveKinds{domain.KindImage}
 	}
 	h.render(w, r, v, status, "gallery", pg)
@@ -101,6 +97,7 @@ func (h *Handler) imagePage(w http.ResponseWriter, r *http.Request, v *viewer) {
 // Voice memos.
 
 type voiceData struct {
+	Filter      listFilter
 	Memos       []store.VoiceMemo
 	Pager       pager
 	ChatNames   map[string]string
@@ -108,7 +105,12 @@ type voiceData struct {
 }
 
 func (h *Handler) voiceMemosPage(w http.ResponseWriter, r *http.Request, v *viewer) {
-	p, err := h.o.Service.VoiceMemos(r.Context(), v.User.ID, pageOf(r, 30))
+	lf, err := h.readFilter(r, v, "/voice-memos")
+	if err != nil {
+		h.fail(w, r, v, err)
+		return
+	}
+	p, err := h.o.Service.VoiceMemos(r.Context(), v.User.ID, lf.Service(), pageOf(r, 30))
 	if err != nil {
 		h.fail(w, r, v, err)
 		return
@@ -117,7 +119,7 @@ func (h *Handler) voiceMemosPage(w http.ResponseWriter, r *http.Request, v *view
 	for i, m := range p.Items {
 		ids[i] = m.ChatID
 	}
-	d := voiceData{Memos: p.Items, Pager: newPager(r, p.NextCursor), ChatNames: h.chatNames(r.Context(), v.User.ID, ids), Transcriber: h.o.Service.HasTranscriber()}
+	d := voiceData{Filter: lf, Memos: p.Items, Pager: newPager(r, p.NextCursor), ChatNames: h.chatNames(r.Context(), v.User.ID, ids), Transcriber: h.o.Service.HasTranscriber()}
 	h.render(w, r, v, http.StatusOK, "voice", &page{Title: "Voice memos", Nav: "voice", Live: liveKinds{domain.KindVoiceMemo}, Data: d})
 }
 
@@ -219,10 +221,14 @@ type searchData struct {
 	Searched bool
 	Error    string
 	Errors   formErrors
-	// The filters as asked: one kind, one chat, a day range, the order.
+	// The filters as asked: one kind, one chat, a day range, the order,
+	// a tag, a person.
 	Kind, Chat, From, To, Sort string
+	Tag, Person                string
 	Kinds                      []searchKind
 	Chats                      []store.Chat
+	Tags                       []store.TagCount
+	People                     []store.Person
 	Pager                      pager
 }
 
@@ -232,13 +238,14 @@ type searchKind struct{ Value, Label string }
 func (h *Handler) searchPage(w http.ResponseWriter, r *http.Request, v *viewer) {
 	ctx := r.Context()
 	q := r.URL.Query()
-	d := searchData{Q: strings.TrimSpace(q.Get("q")), Kind: q.Get("kind"), Chat: q.Get("chat"), From: q.Get("from"), To: q.Get("to"), Sort: q.Get("sort")}
+	d := searchData{Q: strings.TrimSpace(q.Get("q")), Kind: q.Get("kind"), Chat: q.Get("chat"), From: q.Get("from"), To: q.Get("to"), Sort: q.Get("sort"),
+		Tag: q.Get("tag"), Person: q.Get("person")}
 	for _, k := range domain.Kinds {
 		d.Kinds = append(d.Kinds, searchKind{Value: string(k), Label: k.Label()})
 	}
 	status := http.StatusOK
 	if d.Q != "" {
-		sq := service.SearchQuery{Q: d.Q, ChatID: d.Chat, From: d.From, To: d.To, Newest: d.Sort == "newest",
+		sq := service.SearchQuery{Q: d.Q, ChatID: d.Chat, From: d.From, To: d.To, Tag: d.Tag, Person: d.Person, Newest: d.Sort == "newest",
 			Limit: service.DefaultSearchLimit, Cursor: q.Get("cursor")}
 		if d.Kind != "" {
 			sq.Kinds = []string{d.Kind}
@@ -276,6 +283,14 @@ func (h *Handler) searchPage(w http.ResponseWriter, r *http.Request, v *viewer) 
 		return
 	}
 	d.Chats = chats.Items
+	if d.Tags, err = h.o.Service.Tags(ctx, v.User.ID); err != nil {
+		h.fail(w, r, v, err)
+		return
+	}
+	if d.People, err = h.o.Service.People(ctx, v.User.ID); err != nil {
+		h.fail(w, r, v, err)
+		return
+	}
 	h.render(w, r, v, status, "search", &page{Title: "Search", Nav: "search", Query: d.Q, Data: d})
 }
 

@@ -66,8 +66,10 @@ type page struct {
 	LiveChat string
 	// Query is the search box's text.
 	Query string
-	// Path is the page's own path, for forms that come back to it.
+	// Path is the page's own path, for forms that come back to it; Here
+	// is the path with its query (a list's filter and page).
 	Path    string
+	Here    string
 	Flash   string
 	Sim     bool
 	Version string
@@ -255,7 +257,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, v *viewer, stat
 		h.fail(w, r, v, fmt.Errorf("web: no page %q", name))
 		return
 	}
-	p.V, p.Version, p.now, p.Path = v, h.o.Version, h.o.Now(), r.URL.Path
+	p.V, p.Version, p.now, p.Path, p.Here = v, h.o.Version, h.o.Now(), r.URL.Path, r.URL.RequestURI()
 	p.Sim = h.o.Service.Simulated()
 	if p.Flash == "" {
 		p.Flash = flashes[r.URL.Query().Get("ok")]

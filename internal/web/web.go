@@ -159,6 +159,8 @@ func (h *Handler) routes() {
 	m.HandleFunc("POST /chats/{chat}/messages/{id}/pin", h.action(h.pinMessage))
 	m.HandleFunc("POST /chats/{chat}/simulate", h.action(h.simulateMessage))
 	m.HandleFunc("POST /chats/simulate", h.action(h.simulateMessage))
+	m.HandleFunc("POST /tags/{kind}/{id}", h.action(h.addTag))
+	m.HandleFunc("POST /tags/{kind}/{id}/remove", h.action(h.removeTag))
 	m.HandleFunc("GET /gallery", h.page(h.galleryPage))
 	m.HandleFunc("GET /gallery/{id}", h.page(h.imagePage))
 	m.HandleFunc("GET /voice-memos", h.page(h.voiceMemosPage))

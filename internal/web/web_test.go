@@ -292,8 +292,8 @@ func testOwnership(t *testing.T, srv *apptest.Server) {
 	var bm store.Bookmark
 	waitFor(t, "pipeline", func() bool {
 		ims, _ := srv.App.Store.ListImages(ctx, ua.ID, store.ImageFilter{}, store.ListOptions{})
-		vms, _ := srv.App.Store.ListVoiceMemos(ctx, ua.ID, store.ListOptions{})
-		bms, _ := srv.App.Store.ListBookmarks(ctx, ua.ID, store.ListOptions{})
+		vms, _ := srv.App.Store.ListVoiceMemos(ctx, ua.ID, store.ItemFilter{}, store.ListOptions{})
+		bms, _ := srv.App.Store.ListBookmarks(ctx, ua.ID, store.ItemFilter{}, store.ListOptions{})
 		if len(ims.Items) == 1 && len(vms.Items) == 1 && len(bms.Items) == 1 {
 			im, memo, bm = ims.Items[0], vms.Items[0], bms.Items[0]
 			return true
