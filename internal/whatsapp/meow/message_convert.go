@@ -144,7 +144,9 @@ func convertMessage(evt *events.Message, me types.JID, resolve jidResolver) (wha
 	default:
 		return whatsapp.Message{}, false
 	}
-	out.ReplyTo = contextOf(m).GetStanzaID()
+	ci := contextOf(m)
+	out.ReplyTo = ci.GetStanzaID()
+	out.Mentions = ci.GetMentionedJID()
 	return out, true
 }
 
