@@ -168,10 +168,14 @@ func jidUser(j string) string {
 	return u
 }
 
-// Resuggest reads one stored message for suggestions again, as a new
-// rule or model would: what the person dismissed or accepted stays so.
-func (r *Runner) Resuggest(ctx context.Context, userID, chatID, messageID string) error {
-	_, err := r.client.Insert(ctx, SuggestArgs{MessageRef: MessageRef{UserID: userID, ChatID: chatID, MessageID: messageID},
+// Resuggest queues one stored message to be read for suggestions again,
+// as a new rule or model would: what the person dismissed or accepted
+// stays so. It returns the job's id.
+func (r *Runner) Resuggest(ctx context.Context, userID, chatID, messageID string) (int64, error) {
+	res, err := r.client.Insert(ctx, SuggestArgs{MessageRef: MessageRef{UserID: userID, ChatID: chatID, MessageID: messageID},
 		Revision: time.Now().UnixNano()}, nil)
-	return err
+	if err != nil {
+		return 0, err
+	}
+	return res.Job.ID, nil
 }
