@@ -50,6 +50,8 @@ func (h *Handler) funcs() template.FuncMap {
 		"tokenLifetimes":    func() []string { return tokenLifetimes },
 		"disabledBySynapse": disabledBySynapse,
 		"item":              func(p *page, x any) itemArgs { return itemArgs{P: p, X: x} },
+		// dueOf is a suggestion's due date as a task's, for page.Due.
+		"dueOf": func(g store.Suggestion) store.Task { return store.Task{Due: g.Due, DueHasTime: g.DueHasTime} },
 	}
 }
 
