@@ -173,7 +173,9 @@ func testSuggestionInbox(t *testing.T, d store.Dialect) {
 	}
 	var all list[store.Suggestion]
 	srv.Do("GET", "/api/v1/suggestions", a.Token, nil).JSON(t, &all)
-	if len(all.Items) != 5 || slices.ContainsFunc(all.Items, func(g store.Suggestion) bool { return g.ChatID == excluded || g.MessageID == "g2" || g.MessageID == "g3" }) {
+	if len(all.Items) != 5 || slices.ContainsFunc(all.Items, func(g store.Suggestion) bool {
+		return g.ChatID == excluded || g.MessageID == "g2" || g.MessageID == "g3"
+	}) {
 		t.Errorf("all suggestions: %+v", all.Items)
 	}
 	srv.Do("GET", "/api/v1/suggestions?status=open", a.Token, nil).JSON(t, &open)

@@ -73,8 +73,8 @@ type page struct {
 	Version string
 	// Suggested counts the viewer's open suggestions (the menu's badge).
 	Suggested int
-	Data    any
-	now     time.Time
+	Data      any
+	now       time.Time
 }
 
 func (p *page) loc() *time.Location {
