@@ -1,7 +1,10 @@
 package jobs_test
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
 	"slices"
 	"strings"
@@ -195,5 +198,33 @@ func testSuggestionInbox(t *testing.T, d store.Dialect) {
 	if len(p2.Items) != 2 || p2.Items[0].ID == p1.Items[1].ID {
 		t.Errorf("page 2: %+v", p2)
 	}
-	expectStatus(t, srv.Do("GET", "/api/v1/whatsapp/chats", a.Token, nil), http.StatusOK)
+
+	// The export holds them; deleting the account removes them.
+	r = srv.Do("GET", "/api/v1/export", a.Token, nil)
+	expectStatus(t, r, http.StatusOK)
+	zr, err := zip.NewReader(bytes.NewReader(r.Body), int64(len(r.Body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var exported []store.Suggestion
+	for _, f := range zr.File {
+		if f.Name != "data/suggestions.json" {
+			continue
+		}
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.NewDecoder(rc).Decode(&exported); err != nil {
+			t.Fatal(err)
+		}
+		rc.Close()
+	}
+	if len(exported) != 5 {
+		t.Errorf("exported suggestions: %+v", exported)
+	}
+	expectStatus(t, srv.Do("DELETE", "/api/v1/account", a.Token, map[string]string{"password": "correct horse battery"}), http.StatusNoContent)
+	if left, err := srv.App.Store.ListSuggestions(ctx, a.ID, "", store.ListOptions{}); err != nil || len(left.Items) != 0 {
+		t.Errorf("after deleting the account: %+v %v", left.Items, err)
+	}
 }
