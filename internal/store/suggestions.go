@@ -308,3 +308,15 @@ func (s *Store) SetChatSuggestions(ctx context.Context, userID, chatID string, o
 	}
 	return s.GetChat(ctx, userID, chatID)
 }
+
+// dropSuggestions deletes the user's suggestions matching where (its
+// parameters from $2). An edited message's open suggestions go (the edit
+// is read again); so do those of a message deleted for everyone, and every
+// one but the accepted of a purged chat. What the person decided on an
+// edited message stays decided.
+func dropSuggestions(ctx context.Context, tx *sql.Tx, userID, where string, args ...any) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM suggestions WHERE user_id = $1 AND `+where, append([]any{userID}, args...)...); err != nil {
+		return fmt.Errorf("store: drop suggestions: %w", err)
+	}
+	return nil
+}
