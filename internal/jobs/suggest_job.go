@@ -9,6 +9,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/synapse-kb/synapse/internal/ai"
 	"github.com/synapse-kb/synapse/internal/domain"
 	"github.com/synapse-kb/synapse/internal/knowledge"
 	"github.com/synapse-kb/synapse/internal/store"
@@ -105,9 +106,9 @@ func (w *suggestWorker) Work(ctx context.Context, job *river.Job[SuggestArgs]) e
 			return err
 		}
 	}
-	sg, ok := knowledge.Suggest(said, m.Timestamp.In(loc), loc)
-	if !ok {
-		return nil
+	sg, ok, err := w.suggest(ctx, job, said, m.Timestamp.In(loc), loc)
+	if err != nil || !ok {
+		return err
 	}
 	n := store.NewSuggestion{Kind: string(sg.Kind), Title: sg.Title, Due: sg.Due, DueHasTime: sg.DueHasTime, ChatID: m.ChatID, MessageID: m.ID,
 		Snapshot: store.Snapshot{From: m.From, FromName: m.FromName, Text: m.Text, Time: m.Timestamp}}
@@ -133,6 +134,27 @@ func (w *suggestWorker) Work(ctx context.Context, job *river.Job[SuggestArgs]) e
 		w.r.publish(a.UserID, domain.EventSuggestion, g)
 	}
 	return nil
+}
+
+// suggest runs the configured model when it can read suggestions and the
+// message has a word a cue starts with (knowledge.MayBeSuggestion), else
+// the built-in detector, which also stands in when the model fails for
+// good.
+func (w *suggestWorker) suggest(ctx context.Context, job *river.Job[SuggestArgs], said knowledge.Said, now time.Time, loc *time.Location) (knowledge.Suggestion, bool, error) {
+	if s, ok := w.r.d.Analyser.(ai.Suggester); ok && knowledge.MayBeSuggestion(said.Text) {
+		sg, found, err := s.Suggest(ctx, said, now, loc)
+		if err == nil {
+			return sg, found, nil
+		}
+		ferr := w.r.providerFailure(ctx, job.Attempt, job.MaxAttempts, err, func(string) error { return nil })
+		var cancel *river.JobCancelError
+		if !errors.As(ferr, &cancel) {
+			return knowledge.Suggestion{}, false, ferr
+		}
+		w.r.d.Log.Warn("model suggestion failed; using the built-in detector", "err", err)
+	}
+	sg, ok := knowledge.Suggest(said, now, loc)
+	return sg, ok, nil
 }
 
 // addressedToMe reports a group message that mentions the person or quotes
