@@ -84,8 +84,8 @@ func (s *Server) registerWhatsApp() {
 			summary:     "Mark a chat read in Synapse",
 			description: "Resets its unread count. Synapse sends no read receipts to WhatsApp unless the person turned presence sharing on (PATCH /api/v1/auth/me sharePresence): then the messages from others since they last read it are marked read on WhatsApp too."},
 			typed(s.markChatRead))
-		add(route{method: "PATCH", path: "/chats/{chatId}", scope: auth.ScopeWrite, summary: "Keep a chat, or stop keeping it",
-			description: "keep=false: the chat's new messages are acknowledged to WhatsApp and dropped, never stored or analysed; purge=true also removes what it stored (messages, media, search entries, items made only from it except those edited or completed by hand). keep=true stores its messages again."},
+		add(route{method: "PATCH", path: "/chats/{chatId}", scope: auth.ScopeWrite, summary: "Keep a chat, or stop keeping it; exclude it from suggestions",
+			description: "keep=false: the chat's new messages are acknowledged to WhatsApp and dropped, never stored or analysed; purge=true also removes what it stored (messages, media, search entries, items made only from it except those edited or completed by hand). keep=true stores its messages again. suggest=false: its messages are no longer read for promises and requests (GET /api/v1/suggestions); suggest=true reads them again. Give keep, suggest or both."},
 			typed(s.setChatKept))
 		add(route{method: "POST", path: "/chats/{chatId}/purge", scope: auth.ScopeWrite, status: http.StatusNoContent, summary: "Remove what a chat stored",
 			description: "Its messages, their media and search entries, and the items made only from them, except those edited or completed by hand. New messages keep arriving unless the chat is not kept."},
@@ -166,12 +166,14 @@ func (s *Server) messageMedia(w http.ResponseWriter, r *http.Request, c *call) {
 }
 
 type chatKeepInput struct {
-	Keep  *bool `json:"keep"`
+	Keep  *bool `json:"keep,omitempty"`
 	Purge bool  `json:"purge,omitempty"`
+	// Suggest: whether the chat's messages are read for suggestions.
+	Suggest *bool `json:"suggest,omitempty"`
 }
 
 func (s *Server) setChatKept(c *call, in *chatKeepInput) (store.Chat, error) {
-	return s.o.Service.SetChatKept(c.ctx(), c.userID, c.r.PathValue("chatId"), in.Keep, in.Purge)
+	return s.o.Service.UpdateChat(c.ctx(), c.userID, c.r.PathValue("chatId"), service.ChatSettings{Keep: in.Keep, Purge: in.Purge, Suggest: in.Suggest})
 }
 
 func (s *Server) purgeChat(c *call, _ *noBody) (noBody, error) {

@@ -194,6 +194,7 @@ func New(o Options) (*Server, error) {
 	s.registerTokens()
 	s.registerWebhooks()
 	s.registerReminders()
+	s.registerSuggestions()
 	s.registerExport()
 	s.registerCalendar()
 	s.registerPush()

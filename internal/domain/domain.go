@@ -83,4 +83,8 @@ const (
 	EventReminderDue = "reminder.due"
 	// EventReminder carries a reminder that changed (snoozed, rescheduled).
 	EventReminder = "reminder"
+	// EventSuggestion carries a suggestion (a promise or a request found
+	// in a chat) that arrived in the Suggested inbox or changed status
+	// (accepted, dismissed, answered).
+	EventSuggestion = "suggestion"
 )

@@ -386,6 +386,11 @@ func (i *Ingester) convert(userID string, m *whatsapp.Message) *store.IncomingMe
 			ReplyTo:   clean(m.ReplyTo, 128),
 		},
 	}
+	for _, j := range m.Mentions {
+		if len(out.Mentions) < 64 {
+			out.Mentions = append(out.Mentions, clean(j, 128))
+		}
+	}
 	if md := m.Media; md != nil {
 		out.Media = &store.Media{
 			Ref: clean(md.Ref, 8192), MimeType: clean(md.MimeType, 128), FileName: clean(md.FileName, 256),

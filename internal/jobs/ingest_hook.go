@@ -65,6 +65,9 @@ func (r *Runner) jobsFor(m *store.IncomingMessage) []river.InsertManyParams {
 			out = append(out, river.InsertManyParams{Args: AnalyseArgs{UserID: m.UserID, Message: &ref, EventsOnly: true, Revision: revision(m)}, InsertOpts: r.analyseOpts()})
 		}
 	}
+	if !(m.FromMe && m.From != "" && m.From == m.ChatID) && suggestJob(m) {
+		out = append(out, river.InsertManyParams{Args: SuggestArgs{MessageRef: ref, Revision: revision(m)}, InsertOpts: r.analyseOpts()})
+	}
 	if m.Text != "" && len(knowledge.ExtractLinks(m.Text)) > 0 {
 		out = append(out, river.InsertManyParams{Args: BookmarksArgs{MessageRef: ref}, InsertOpts: &river.InsertOpts{Queue: queueLinks}})
 	}

@@ -237,6 +237,7 @@ func New(ctx context.Context, d Deps, o Options) (*Runner, error) {
 	river.AddWorker(workers, &mediaWorker{r: r})
 	river.AddWorker(workers, &transcribeWorker{r: r})
 	river.AddWorker(workers, &analyseWorker{r: r})
+	river.AddWorker(workers, &suggestWorker{r: r})
 	river.AddWorker(workers, &bookmarksWorker{r: r})
 	river.AddWorker(workers, &bookmarkFetchWorker{r: r})
 	river.AddWorker(workers, &summariseWorker{r: r})

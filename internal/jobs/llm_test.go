@@ -18,8 +18,9 @@ import (
 // fakeLLM is an OpenAI-compatible chat completions server. It answers
 // item extraction and day summaries with JSON of the schema asked for.
 type fakeLLM struct {
-	calls    atomic.Int32
-	failures atomic.Int32 // answer 503 this many times first
+	calls        atomic.Int32
+	failures     atomic.Int32 // answer 503 this many times first
+	suggestCalls atomic.Int32
 }
 
 func (f *fakeLLM) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -55,7 +56,13 @@ func (f *fakeLLM) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	for _, m := range req.Messages {
 		all += m.Content
 	}
-	if strings.Contains(all, "Lunch with Marta") {
+	if req.ResponseFormat.JSONSchema.Name == "suggestion" {
+		f.suggestCalls.Add(1)
+		content = `{"kind":"none","title":null,"due":null}`
+		if strings.Contains(all, "grab the invoices") {
+			content = `{"kind":"request","title":"Grab the invoices from Marta's office","due":"2031-12-05"}`
+		}
+	} else if strings.Contains(all, "Lunch with Marta") {
 		content = `{"items":[{"kind":"event","title":"Lunch with Marta","body":null,"due":null,"address":null,"latitude":null,"longitude":null,` +
 			`"start":"2026-12-15T13:00:00Z","end":"2026-12-15T14:00:00Z","place":"Casa Lucio","people":["Marta"]},` +
 			`{"kind":"task","title":"Send the invoice to Marta","body":null,"due":"2026-12-01","address":null,"latitude":null,"longitude":null,` +
@@ -108,5 +115,35 @@ func TestLanguageModelAnalysisAndSummaries(t *testing.T) {
 	}
 	if llm.calls.Load() < 3 {
 		t.Fatalf("%d model calls; the failed first one should have been retried", llm.calls.Load())
+	}
+}
+
+// TestSuggestionsFromTheLanguageModel: with LLM_* set, the model reads
+// messages for suggestions: it finds a request the built-in rules miss and
+// passes over one they would take.
+func TestSuggestionsFromTheLanguageModel(t *testing.T) {
+	llm := &fakeLLM{}
+	fake := httptest.NewServer(llm)
+	defer fake.Close()
+	srv := apptest.Start(t, apptest.Options{Env: map[string]string{
+		"LLM_BASE_URL": fake.URL + "/v1", "LLM_API_KEY": "llm-key", "LLM_MODEL": "test-model",
+	}})
+	a := srv.Register("ana@example.com")
+	srv.Connect(a, "5511900000001")
+	srv.Deliver(a, map[string]any{"id": "m1", "chat": "5511977770001", "type": "text", "text": "can you call me?"})
+	srv.Deliver(a, map[string]any{"id": "m2", "chat": "5511977770002", "type": "text", "text": "Would love it if you could grab the invoices from Marta's office"})
+	deadline := time.Now().Add(60 * time.Second)
+	for llm.suggestCalls.Load() < 2 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	open := waitJSON(t, srv.Client, "/api/v1/suggestions?status=open", a.Token, func(l list[store.Suggestion]) bool { return len(l.Items) >= 1 })
+	time.Sleep(500 * time.Millisecond) // the first job's write, if any
+	open = waitJSON(t, srv.Client, "/api/v1/suggestions?status=open", a.Token, func(l list[store.Suggestion]) bool { return true })
+	if len(open.Items) != 1 {
+		t.Fatalf("open suggestions: %+v", open.Items)
+	}
+	g := open.Items[0]
+	if g.MessageID != "m2" || g.Kind != "request" || g.Title != "Grab the invoices from Marta's office" || g.Due == nil || g.Due.Year() != 2031 {
+		t.Fatalf("suggestion from the model: %+v", g)
 	}
 }

@@ -66,3 +66,19 @@ func BenchmarkSummarise(b *testing.B) {
 		Summarise(msgs)
 	}
 }
+
+// BenchmarkSuggest reads the labelled set's messages (testdata/
+// suggestions.jsonl) for suggestions; one op is one message.
+func BenchmarkSuggest(b *testing.B) {
+	set := loadLabelled(&testing.T{})
+	if len(set) == 0 {
+		b.Fatal("no labelled set")
+	}
+	now := time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC)
+	i := 0
+	for b.Loop() {
+		l := set[i%len(set)]
+		Suggest(Said{Text: l.Text, FromMe: l.FromMe, Group: l.Chat == "group", AddressedToMe: l.MentionsMe}, now, saoPaulo)
+		i++
+	}
+}

@@ -199,3 +199,30 @@ func FuzzSummarise(f *testing.F) {
 		}
 	})
 }
+
+// FuzzSuggest: any text, from anyone, in any chat, gives at most one
+// suggestion of a valid kind with a non-empty title of bounded length, and
+// MayBeSuggestion never misses a message that gives one.
+func FuzzSuggest(f *testing.F) {
+	for _, s := range []string{"can you send me the report tomorrow?", "Te mando o arquivo amanhã", "¿me pasas la dirección?",
+		"@Sam, please\n\n- send it", "I'll", "vou te", "por favor", "ok ok ok ok ok ok ok ok ok can you x", "\x00te mando\uFFFD"} {
+		f.Add(s, true, false, false)
+		f.Add(s, false, true, true)
+	}
+	now := time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, text string, fromMe, group, addressed bool) {
+		sg, ok := Suggest(Said{Text: text, FromMe: fromMe, Group: group, AddressedToMe: addressed}, now, time.UTC)
+		if !ok {
+			return
+		}
+		if !sg.Kind.Valid() || sg.Title == "" || utf8.RuneCountInString(sg.Title) > maxTitleRunes+1 {
+			t.Fatalf("%q: %+v", text, sg)
+		}
+		if (sg.Kind == SuggestPromise) != fromMe {
+			t.Fatalf("%q: a %s from fromMe=%v", text, sg.Kind, fromMe)
+		}
+		if !fromMe && !MayBeSuggestion(text) {
+			t.Fatalf("%q gives a request but MayBeSuggestion says no", text)
+		}
+	})
+}

@@ -43,7 +43,7 @@ func (s *Service) CheckExport(ctx context.Context, userID string) error {
 // Export writes everything the user owns to w as a zip archive:
 //
 //   - data/account.json, and data/<list>.json for tasks, notes, ideas,
-//     locations, events, bookmarks, images, voice-memos, summaries, chats and
+//     locations, events, suggestions, bookmarks, images, voice-memos, summaries, chats and
 //     messages: JSON arrays of the items in the API's shapes;
 //   - data/reminders.json: the reminder settings and every reminder (at
 //     most MaxReminders upcoming and as many sent ones);
@@ -82,6 +82,9 @@ func (s *Service) Export(ctx context.Context, userID string, w io.Writer) error 
 		},
 		func() error {
 			return exportList(e, "data/events.json", func(p Page) (List[store.Event], error) { return s.Events(ctx, u.ID, EventQuery{}, p) })
+		},
+		func() error {
+			return exportList(e, "data/suggestions.json", func(p Page) (List[store.Suggestion], error) { return s.Suggestions(ctx, u.ID, "", p) })
 		},
 		func() error {
 			return exportList(e, "data/bookmarks.json", func(p Page) (List[store.Bookmark], error) { return s.Bookmarks(ctx, u.ID, Filter{}, p) })

@@ -14,6 +14,7 @@ import (
 // list forgets. users itself comes last; cluster_nodes holds no user data.
 var ownedTables = []string{
 	"webhook_deliveries", "webhook_endpoints", // 021
+	"suggestions",                                     // 031
 	"media_failures",                                  // 007
 	"reminders", "reminder_settings", "self_messages", // 025
 	"item_tags", "tag_counts", "source_people", // 030

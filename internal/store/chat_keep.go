@@ -102,6 +102,11 @@ func (s *Store) PurgeChat(ctx context.Context, userID, chatID string) (ChangeRes
 				return err
 			}
 		}
+		// Its suggestions go too, except those the person accepted (their
+		// task keeps the words).
+		if err := dropSuggestions(ctx, tx, userID, `status <> 'accepted' AND chat_id = $2`, chatID); err != nil {
+			return err
+		}
 		// SQLite's message index goes with the rows (trigger).
 		if _, err := tx.ExecContext(ctx, `DELETE FROM messages WHERE user_id = $1 AND chat_id = $2`, userID, chatID); err != nil {
 			return fmt.Errorf("store: purge chat messages: %w", err)

@@ -23,6 +23,9 @@ type Chat struct {
 	// NotKept is set when the person chose not to keep the chat: its
 	// messages are dropped as they arrive.
 	NotKept bool `json:"notKept,omitempty"`
+	// NoSuggestions is set when the person excluded the chat from
+	// suggestions: its messages are not read for promises and requests.
+	NoSuggestions bool `json:"noSuggestions,omitempty"`
 }
 
 // ChatPreview is what a chat list shows of a chat's newest message.
@@ -59,12 +62,12 @@ type ChatUpsert struct {
 // chatColumns name a chat by the best name known: the address book's,
 // else the push name or group subject.
 const chatColumns = `id, COALESCE((SELECT k.name FROM contact_names k WHERE k.user_id = chats.user_id AND k.jid = chats.id), name), is_group, last_message_at,
-	not_kept_since IS NOT NULL`
+	not_kept_since IS NOT NULL, no_suggestions_since IS NOT NULL`
 
 func scanChat(row interface{ Scan(...any) error }) (Chat, error) {
 	var c Chat
 	var last int64
-	if err := row.Scan(&c.ID, &c.Name, &c.IsGroup, &last, &c.NotKept); err != nil {
+	if err := row.Scan(&c.ID, &c.Name, &c.IsGroup, &last, &c.NotKept, &c.NoSuggestions); err != nil {
 		return Chat{}, err
 	}
 	if last != 0 {

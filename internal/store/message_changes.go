@@ -129,6 +129,9 @@ func (s *Store) applyEdit(ctx context.Context, tx *sql.Tx, c MessageChange, m Me
 	if err := s.removeDerived(ctx, tx, c.UserID, `chat_id = $2 AND message_id = $3 AND source = 'message'`, []any{c.ChatID, c.TargetID}, res); err != nil {
 		return err
 	}
+	if err := dropSuggestions(ctx, tx, c.UserID, `status = 'open' AND chat_id = $2 AND message_id = $3`, c.ChatID, c.TargetID); err != nil {
+		return err
+	}
 	if err := s.removeShares(ctx, tx, c.UserID, c.ChatID, c.TargetID, c.KeepURLs, res); err != nil {
 		return err
 	}
@@ -198,6 +201,9 @@ func (s *Store) applyRevoke(ctx context.Context, tx *sql.Tx, c MessageChange, m 
 		return fmt.Errorf("store: delete message: %w", err)
 	}
 	if err := s.removeDerived(ctx, tx, c.UserID, `chat_id = $2 AND message_id = $3 AND source = 'message'`, []any{c.ChatID, c.TargetID}, res); err != nil {
+		return err
+	}
+	if err := dropSuggestions(ctx, tx, c.UserID, `status = 'open' AND chat_id = $2 AND message_id = $3`, c.ChatID, c.TargetID); err != nil {
 		return err
 	}
 	if err := s.removeShares(ctx, tx, c.UserID, c.ChatID, c.TargetID, nil, res); err != nil {

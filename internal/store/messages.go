@@ -26,6 +26,8 @@ type Message struct {
 	Contact   *MessageContact  `json:"contact,omitempty"`
 	// ReplyTo is the id of the message of the same chat this one quotes.
 	ReplyTo string `json:"replyTo,omitempty"`
+	// Mentions are the JIDs the message mentions (@someone).
+	Mentions []string `json:"mentions,omitempty"`
 	// EditedAt is when the sender last edited the message.
 	EditedAt *time.Time `json:"editedAt,omitempty"`
 	// DeletedAt is when the message was deleted for everyone; it then has
@@ -71,6 +73,7 @@ type payload struct {
 	Location *MessageLocation `json:"l,omitempty"`
 	Contact  *MessageContact  `json:"c,omitempty"`
 	ReplyTo  string           `json:"r,omitempty"`
+	Mentions []string         `json:"mn,omitempty"`
 }
 
 type storedMedia struct {
@@ -79,10 +82,10 @@ type storedMedia struct {
 }
 
 func encodePayload(m *Message) (sql.NullString, error) {
-	if m.Media == nil && m.Location == nil && m.Contact == nil && m.ReplyTo == "" {
+	if m.Media == nil && m.Location == nil && m.Contact == nil && m.ReplyTo == "" && len(m.Mentions) == 0 {
 		return sql.NullString{}, nil
 	}
-	p := payload{Location: m.Location, Contact: m.Contact, ReplyTo: m.ReplyTo}
+	p := payload{Location: m.Location, Contact: m.Contact, ReplyTo: m.ReplyTo, Mentions: m.Mentions}
 	if m.Media != nil {
 		p.Media = &storedMedia{Ref: m.Media.Ref, Media: *m.Media}
 	}
@@ -101,7 +104,7 @@ func decodePayload(raw sql.NullString, m *Message) error {
 	if err := json.Unmarshal([]byte(raw.String), &p); err != nil {
 		return fmt.Errorf("store: decode message payload: %w", err)
 	}
-	m.Location, m.Contact, m.ReplyTo = p.Location, p.Contact, p.ReplyTo
+	m.Location, m.Contact, m.ReplyTo, m.Mentions = p.Location, p.Contact, p.ReplyTo, p.Mentions
 	if p.Media != nil {
 		md := p.Media.Media
 		md.Ref = p.Media.Ref

@@ -54,6 +54,8 @@ func (h *Handler) funcs() template.FuncMap {
 		"tags": func(p *page, kind string, id string, tags []string) tagArgs {
 			return tagArgs{P: p, Kind: domain.Kind(kind), ID: id, Tags: tags}
 		},
+		// dueOf is a suggestion's due date as a task's, for page.Due.
+		"dueOf": func(g store.Suggestion) store.Task { return store.Task{Due: g.Due, DueHasTime: g.DueHasTime} },
 	}
 }
 

@@ -73,8 +73,10 @@ type page struct {
 	Flash   string
 	Sim     bool
 	Version string
-	Data    any
-	now     time.Time
+	// Suggested counts the viewer's open suggestions (the menu's badge).
+	Suggested int
+	Data      any
+	now       time.Time
 }
 
 func (p *page) loc() *time.Location {
@@ -222,6 +224,8 @@ var flashes = map[string]string{
 	"scanned":        "The simulated phone scanned the code.",
 	"sent":           "Sent.",
 	"snoozed":        "Snoozed.",
+	"accepted":       "Accepted: it is in your tasks now.",
+	"dismissed":      "Dismissed: it will not be suggested again.",
 	"done":           "Done.",
 	"older":          "Your phone was asked for older messages; they appear here as they arrive.",
 	"queued":         "Summaries are being made; they appear below as they are ready.",
@@ -261,6 +265,11 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, v *viewer, stat
 	p.Sim = h.o.Service.Simulated()
 	if p.Flash == "" {
 		p.Flash = flashes[r.URL.Query().Get("ok")]
+	}
+	if v != nil {
+		if n, err := h.o.Service.OpenSuggestions(r.Context(), v.User.ID); err == nil {
+			p.Suggested = n
+		}
 	}
 	if v != nil && p.State.Status == "" {
 		if st, err := h.o.Service.Status(r.Context(), v.User.ID); err == nil {

@@ -208,6 +208,10 @@ func (h *Handler) routes() {
 	m.HandleFunc("GET /events/{id}/delete", h.page(h.confirmDelete(domain.KindEvent)))
 	m.HandleFunc("POST /events/{id}/delete", h.action(h.deleteEvent))
 
+	m.HandleFunc("GET /suggestions", h.page(h.suggestionsPage))
+	m.HandleFunc("POST /suggestions/{id}/accept", h.action(h.acceptSuggestion))
+	m.HandleFunc("POST /suggestions/{id}/dismiss", h.action(h.dismissSuggestion))
+	m.HandleFunc("POST /chats/{chat}/suggestions", h.action(h.chatSuggestions))
 	m.HandleFunc("GET /reminders", h.page(h.remindersPage))
 	m.HandleFunc("POST /reminders/{id}/snooze", h.action(h.snoozeReminder))
 	m.HandleFunc("POST /reminders/{id}/done", h.action(h.doneReminder))

@@ -238,6 +238,8 @@ type Message struct {
 	Contact   *Contact  // for TypeContact
 	// ReplyTo is the id of the message of the same chat this one quotes.
 	ReplyTo string
+	// Mentions are the JIDs the message mentions (@someone).
+	Mentions []string
 	// Change, when set, makes this a change to an earlier message of the
 	// same chat by its sender (an edit, or a deletion for everyone) rather
 	// than a message of its own: ID is the change's own id, From who made

@@ -76,6 +76,11 @@ type SimIncoming struct {
 	Media    []byte `json:"media,omitempty"`
 	MimeType string `json:"mimeType,omitempty"`
 	FileName string `json:"fileName,omitempty"`
+	// ReplyTo is the id of a message of the same chat this one quotes.
+	ReplyTo string `json:"replyTo,omitempty"`
+	// Mentions are the phone numbers the message mentions (@someone);
+	// "me" is the account's own.
+	Mentions []string `json:"mentions,omitempty"`
 	// VCard is a contact card, for type contact.
 	VCard string `json:"vcard,omitempty"`
 }

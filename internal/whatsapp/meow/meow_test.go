@@ -773,6 +773,14 @@ func TestConvertMapsLIDsToPhoneNumbers(t *testing.T) {
 	if m, _ = convertMessage(evt, types.EmptyJID, resolve); m.From != "999999999999999@lid" {
 		t.Fatalf("%+v", m)
 	}
+	// Mentions and the quoted message are kept; a mentioned LID becomes
+	// the phone number the device store knows.
+	evt.Message = &waE2E.Message{ExtendedTextMessage: &waE2E.ExtendedTextMessage{Text: proto.String("@Pat can you send it?"),
+		ContextInfo: &waE2E.ContextInfo{StanzaID: proto.String("Q1"), MentionedJID: []string{lid.String(), "4917000000000@s.whatsapp.net"}}}}
+	if m, _ = convertMessage(evt, types.EmptyJID, resolve); m.ReplyTo != "Q1" || len(m.Mentions) != 2 || m.Mentions[0] != pn.String() ||
+		m.Mentions[1] != "4917000000000@s.whatsapp.net" {
+		t.Fatalf("mentions: %+v", m)
+	}
 	evt.Message = &waE2E.Message{ReactionMessage: &waE2E.ReactionMessage{Text: proto.String("👍")}}
 	if _, ok := convertMessage(evt, types.EmptyJID, resolve); ok {
 		t.Fatal("a reaction was kept")

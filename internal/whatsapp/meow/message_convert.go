@@ -144,7 +144,18 @@ func convertMessage(evt *events.Message, me types.JID, resolve jidResolver) (wha
 	default:
 		return whatsapp.Message{}, false
 	}
-	out.ReplyTo = contextOf(m).GetStanzaID()
+	ci := contextOf(m)
+	out.ReplyTo = ci.GetStanzaID()
+	for _, s := range ci.GetMentionedJID() {
+		// Groups mention by LID more and more: the phone number when the
+		// device store knows it, so that the person's own is recognised.
+		if j, err := types.ParseJID(s); err == nil && j.Server == types.HiddenUserServer {
+			if pn, ok := resolve(j.ToNonAD()); ok {
+				s = pn.String()
+			}
+		}
+		out.Mentions = append(out.Mentions, s)
+	}
 	return out, true
 }
 

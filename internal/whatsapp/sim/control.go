@@ -252,6 +252,19 @@ func (e *Engine) convert(dev *device, in *Incoming) (whatsapp.Message, error) {
 	if m.ID == "" {
 		m.ID = strings.ToUpper(randomHex(10))
 	}
+	m.ReplyTo = strings.TrimSpace(in.ReplyTo)
+	for _, p := range in.Mentions {
+		if strings.EqualFold(p, "me") {
+			m.Mentions = append(m.Mentions, dev.JID)
+			continue
+		}
+		j, _, err := NormalizeChat(p, false)
+		if err != nil {
+			errs.Add("mentions", "must be phone numbers with country code, or \"me\"")
+			break
+		}
+		m.Mentions = append(m.Mentions, j)
+	}
 	if in.Timestamp != nil {
 		m.Timestamp = in.Timestamp.UTC()
 	}
