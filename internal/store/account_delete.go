@@ -17,6 +17,7 @@ var ownedTables = []string{
 	"media_failures",                                  // 007
 	"reminders", "reminder_settings", "self_messages", // 025
 	"bookmark_shares",
+	"item_sources", "item_dismissals", // 032
 	"search_docs",                    // its trigger empties search_fts (SQLite)
 	"messages",                       // its trigger empties message_fts (SQLite)
 	"images", "voice_memos", "files", // 002, 019
