@@ -17,7 +17,7 @@ func msgSrc(chat, id, from, text string, at time.Time) store.Source {
 
 func TestNormText(t *testing.T) {
 	for in, want := range map[string]string{
-		"Buy  MILK!! 🥛":           "buy milk",
+		"Buy  MILK!! 🥛":            "buy milk",
 		"TODO: buy milk":           "buy milk",
 		"Fwd: Comprar pão":         "comprar pao",
 		"todo":                     "todo",
@@ -188,7 +188,7 @@ func TestRepeatedImagesShownOnce(t *testing.T) {
 			return im
 		}
 		first := add("c1@g.us", "i1", "h1", 0xF0F0F0F0F0F0F0F0, t0)
-		same := add("c2@g.us", "i2", "h1", 0, t0.Add(time.Hour))                       // the same bytes
+		same := add("c2@g.us", "i2", "h1", 0, t0.Add(time.Hour))                            // the same bytes
 		recompressed := add("c3@g.us", "i3", "h3", 0xF0F0F0F0F0F0F0F3, t0.Add(2*time.Hour)) // 2 bits away
 		other := add("c1@g.us", "i4", "h4", 0x0F0F0F0F0F0F0F0F, t0.Add(3*time.Hour))
 		if same.DupOf != first.ID || recompressed.DupOf != first.ID || other.DupOf != "" {
