@@ -37,6 +37,9 @@ type Bookmark struct {
 	// EditedAt is when the person last changed the bookmark by hand.
 	EditedAt *time.Time      `json:"editedAt,omitempty"`
 	Shares   []BookmarkShare `json:"shares"`
+	// Mentions is how many messages shared the link (Shares holds the
+	// newest 20).
+	Mentions int `json:"mentions"`
 }
 
 // BookmarkShare is a message that shared a bookmark.
@@ -276,7 +279,12 @@ func (s *Store) loadShares(ctx context.Context, _ string, bs []*Bookmark) error 
 			return err
 		}
 		sh.SharedAt = fromMS(at)
-		if bm := byID[id]; bm != nil && len(bm.Shares) < 20 {
+		bm := byID[id]
+		if bm == nil {
+			continue
+		}
+		bm.Mentions++
+		if len(bm.Shares) < 20 {
 			bm.Shares = append(bm.Shares, sh)
 		}
 	}
