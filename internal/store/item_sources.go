@@ -79,7 +79,7 @@ func extractedNorm(it Extracted) string {
 	case domain.KindLocation:
 		return NormText(it.Title + " " + it.Address)
 	}
-	return NormText(it.Title + " " + it.Body)
+	return NormText(it.Title) + "\n" + NormText(it.Body)
 }
 
 // itemTable is the table of an item kind that has sources.
@@ -112,6 +112,9 @@ func fromSource(src Source) bool {
 // source), or neither (a new item is to be made).
 func (s *Store) mergeExtracted(ctx context.Context, tx *sql.Tx, userID string, src Source, it Extracted, norm string) (skip bool, err error) {
 	kind := it.Kind
+	if err := s.lockMerges(ctx, tx, userID); err != nil {
+		return false, err
+	}
 	var n int
 	if err := tx.QueryRowContext(ctx, `SELECT
 		(SELECT COUNT(*) FROM item_dismissals WHERE user_id = $1 AND item_kind = $2 AND chat_id = $3 AND message_id = $4 AND norm = $5) +
@@ -127,6 +130,19 @@ func (s *Store) mergeExtracted(ctx context.Context, tx *sql.Tx, userID string, s
 		return false, err
 	}
 	return true, s.addSource(ctx, tx, userID, kind, target, src, norm)
+}
+
+// lockMerges makes one person's merges happen one at a time (until tx
+// ends): two jobs that found the same thing at once would otherwise both
+// make it. SQLite's single writer does so already.
+func (s *Store) lockMerges(ctx context.Context, tx *sql.Tx, userID string) error {
+	if s.dialect != Postgres {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext($1))`, "merge:"+userID); err != nil {
+		return fmt.Errorf("store: merge lock: %w", err)
+	}
+	return nil
 }
 
 // mergeTarget finds the item an extracted item repeats ("": none). Items

@@ -427,6 +427,9 @@ func (s *Store) strings(ctx context.Context, q string, args ...any) ([]string, e
 // or a picture whose perceptual hash differs by at most PHashMaxDistance
 // bits, received within MergeWindow, with a similar aspect ratio.
 func (s *Store) sameImage(ctx context.Context, tx *sql.Tx, userID string, im *Image) (string, error) {
+	if err := s.lockMerges(ctx, tx, userID); err != nil {
+		return "", err
+	}
 	var id string
 	err := tx.QueryRowContext(ctx, `SELECT id FROM images WHERE user_id = $1 AND sha256 = $2 AND dup_of = '' ORDER BY sent_at LIMIT 1`,
 		userID, im.SHA256).Scan(&id)
