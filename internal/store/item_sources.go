@@ -461,3 +461,33 @@ func (s *Store) indexSplit(ctx context.Context, tx *sql.Tx, userID string, kind 
 
 // hamming is the number of bits two perceptual hashes differ by.
 func hamming(a, b uint64) int { return bits.OnesCount64(a ^ b) }
+
+// ItemSourceRecord is one source message of one item, as exported.
+type ItemSourceRecord struct {
+	Kind   domain.Kind `json:"kind"`
+	ItemID string      `json:"itemId"`
+	ItemSource
+}
+
+// EachItemSource calls fn with every source of every item of the user, by
+// kind and item.
+func (s *Store) EachItemSource(ctx context.Context, userID string, fn func(ItemSourceRecord) error) error {
+	rows, err := s.r.QueryContext(ctx, `SELECT item_kind, item_id, chat_id, message_id, src_from, src_from_name, src_text, src_at FROM item_sources
+		WHERE user_id = $1 ORDER BY item_kind, item_id, src_at, message_id`, userID)
+	if err != nil {
+		return fmt.Errorf("store: item sources: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r ItemSourceRecord
+		var kind string
+		if err := rows.Scan(&kind, &r.ItemID, &r.ChatID, &r.MessageID, &r.From, &r.FromName, &r.Text, msTime{&r.At}); err != nil {
+			return err
+		}
+		r.Kind = domain.Kind(kind)
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
