@@ -50,6 +50,7 @@ func (h *Handler) funcs() template.FuncMap {
 		"tokenLifetimes":    func() []string { return tokenLifetimes },
 		"disabledBySynapse": disabledBySynapse,
 		"item":              func(p *page, x any) itemArgs { return itemArgs{P: p, X: x} },
+		"mentions":          func(coll, id string, n int) mentionArgs { return mentionArgs{Coll: coll, ID: id, N: n} },
 	}
 }
 
@@ -291,4 +292,11 @@ func prettyURL(raw string) string {
 		out = string(r[:89]) + "…"
 	}
 	return out
+}
+
+// mentionArgs are the "mentions" template's: an item (by its API
+// collection and id) and how many messages gave it.
+type mentionArgs struct {
+	Coll, ID string
+	N        int
 }
