@@ -68,8 +68,13 @@ func NormText(s string) string {
 	return strings.Join(words, " ")
 }
 
-// extractedNorm is the normalised text an extracted item is merged by.
-func extractedNorm(it Extracted) string {
+// MergeKey is the normalised text an extracted item is merged by: its
+// title (a note's with its body, an event's with its start, a place's with
+// its address). A task said again with another due time is the same task
+// (it keeps the first due time; the repeat's words are among its
+// sources). The words of each source are kept with the source, not
+// compared.
+func MergeKey(it Extracted) string {
 	switch it.Kind {
 	case domain.KindEvent:
 		if it.Start == nil {
@@ -78,8 +83,20 @@ func extractedNorm(it Extracted) string {
 		return NormText(it.Title) + "@" + fmt.Sprint(it.Start.UnixMilli())
 	case domain.KindLocation:
 		return NormText(it.Title + " " + it.Address)
+	case domain.KindNote:
+		return NormText(it.Title) + "\n" + NormText(unlabel(it.Body))
 	}
-	return NormText(it.Title) + "\n" + NormText(it.Body)
+	return NormText(it.Title)
+}
+
+// unlabel drops a leading one-word label ("Note:", "Nota:", "Obs:") from
+// a note's words.
+func unlabel(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, ':'); i > 0 && i <= 16 && !strings.ContainsAny(s[:i], " \n\t") {
+		return s[i+1:]
+	}
+	return s
 }
 
 // itemTable is the table of an item kind that has sources.

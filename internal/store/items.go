@@ -270,7 +270,7 @@ func (s *Store) insertItem(ctx context.Context, tx *sql.Tx, userID string, src S
 	if !fromSource(src) {
 		return s.insertNewItem(ctx, tx, userID, src, ordinal, it)
 	}
-	norm := extractedNorm(it)
+	norm := MergeKey(it)
 	skip, err := s.mergeExtracted(ctx, tx, userID, src, it, norm)
 	if err != nil || skip {
 		return nil, err
