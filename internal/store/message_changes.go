@@ -122,8 +122,11 @@ func (s *Store) applyEdit(ctx context.Context, tx *sql.Tx, c MessageChange, m Me
 		if _, err := tx.ExecContext(ctx, `UPDATE images SET caption = $1 WHERE id = $2`, m.Text, im.ID); err != nil {
 			return fmt.Errorf("store: edit caption: %w", err)
 		}
-		if err := s.indexDoc(ctx, tx, c.UserID, domain.KindImage, im.ID, im.SentAt, m.Text+" "+im.SenderName); err != nil {
-			return err
+		// A repeated picture is found through the first.
+		if im.DupOf == "" {
+			if err := s.indexDoc(ctx, tx, c.UserID, domain.KindImage, im.ID, im.SentAt, m.Text+" "+im.SenderName); err != nil {
+				return err
+			}
 		}
 	}
 	if err := s.dropMessageSources(ctx, tx, c.UserID, c.ChatID, c.TargetID); err != nil {
