@@ -185,6 +185,12 @@ func testExport(t *testing.T, d store.Dialect) {
 			t.Errorf("data/%s.json differs from the API list:\n got %v\nwant %v", name, got, items)
 		}
 	}
+	// Every item's source messages, merged repeats included.
+	var sources []map[string]any
+	if err := json.Unmarshal(files["data/item-sources.json"], &sources); err != nil || !bytes.Contains(files["data/item-sources.json"], []byte(`"messageId":"ana-img"`)) ||
+		bytes.Contains(files["data/item-sources.json"], []byte("bruno-")) {
+		t.Fatalf("data/item-sources.json: %v %s", err, files["data/item-sources.json"])
+	}
 	var account map[string]any
 	if err := json.Unmarshal(files["data/account.json"], &account); err != nil || account["id"] != ana.ID || account["email"] != ana.Email {
 		t.Fatalf("data/account.json: %v %s", err, files["data/account.json"])

@@ -131,6 +131,17 @@ func (s *Server) registerKnowledge() {
 	add("locations", route{method: "DELETE", path: "/api/v1/locations/{id}", status: http.StatusNoContent, summary: "Delete a place"},
 		typed(s.deleteLocation))
 
+	// One item per thing: a repeat merged into an item can be split off.
+	for _, c := range []struct{ coll, tag string }{{"tasks", "tasks"}, {"notes", "notes"}, {"ideas", "ideas"}, {"locations", "locations"},
+		{"calendar-events", "calendar events"}, {"images", "images"}} {
+		kind, _ := service.MergedKind(c.coll)
+		add(c.tag, route{method: "POST", path: "/api/v1/" + c.coll + "/{id}/split", status: http.StatusCreated,
+			summary: "Split a wrongly merged source message off into an item of its own",
+			description: "A repeated or forwarded message adds a source to the item it repeats (see sources on the item). " +
+				"This makes the named source an item of its own, a copy of the item; analysing that message again keeps them apart. " +
+				"The item's first source cannot be split off (422 naming messageId)."}, s.splitSource(kind))
+	}
+
 	add("summaries", route{method: "GET", path: "/api/v1/summaries", summary: "Daily group summaries, most recent first",
 		query: append([]param{{"chatId", "Only this group's.", "string"}, {"day", "Only this day (YYYY-MM-DD).", "string"}}, pageQuery...)},
 		typed(s.listSummaries))
@@ -155,6 +166,18 @@ func (s *Server) registerKnowledge() {
 }
 
 func id(c *call) string { return c.r.PathValue("id") }
+
+type splitInput struct {
+	// ChatID and MessageID name the source message to split off.
+	ChatID    string `json:"chatId"`
+	MessageID string `json:"messageId"`
+}
+
+func (s *Server) splitSource(kind domain.Kind) endpoint {
+	return typed(func(c *call, in *splitInput) (service.Split, error) {
+		return s.o.Service.SplitSource(c.ctx(), c.userID, kind, id(c), service.SplitInput{ChatID: in.ChatID, MessageID: in.MessageID})
+	})
+}
 
 // Images.
 

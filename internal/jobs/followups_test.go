@@ -22,6 +22,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/synapse-kb/synapse/internal/ai"
+	"github.com/synapse-kb/synapse/internal/domain"
 	"github.com/synapse-kb/synapse/internal/linkpreview"
 	"github.com/synapse-kb/synapse/internal/media"
 	"github.com/synapse-kb/synapse/internal/store"
@@ -309,10 +310,25 @@ func (f *fixture) tasks() []store.Task {
 
 // memoAnalysed reports whether the memo's transcript was analysed into its
 // task.
+// memoAnalysed is whether the memo gave its "buy milk" task: its own, or
+// as a source of the same task another memo gave (one item per thing).
 func (f *fixture) memoAnalysed(memoID string) bool {
+	memo, err := f.s.GetVoiceMemo(f.ctx, f.user.ID, memoID)
+	if err != nil {
+		return false
+	}
 	for _, t := range f.tasks() {
-		if t.Source.VoiceMemoID == memoID && strings.Contains(strings.ToLower(t.Title), "buy milk") {
+		if !strings.Contains(strings.ToLower(t.Title), "buy milk") {
+			continue
+		}
+		if t.Source.VoiceMemoID == memoID {
 			return true
+		}
+		srcs, _ := f.s.ItemSources(f.ctx, f.user.ID, domain.KindTask, t.ID)
+		for _, src := range srcs {
+			if src.ChatID == memo.ChatID && src.MessageID == memo.MessageID {
+				return true
+			}
 		}
 	}
 	return false

@@ -116,13 +116,13 @@ func (w *mediaWorker) image(ctx context.Context, userID string, m store.Message,
 		if im.ThumbSHA256, err = d.Blobs.Put(ctx, userID, thumb); err != nil {
 			return err
 		}
-		im.Width, im.Height, im.MimeType = info.Width, info.Height, info.MimeType
+		im.Width, im.Height, im.MimeType, im.PHash = info.Width, info.Height, info.MimeType, info.PHash
 	}
 	created, err := d.Store.AddImage(ctx, userID, im)
 	if err != nil {
 		return err
 	}
-	if created {
+	if created && im.DupOf == "" { // a repeat is a source of the image it repeats
 		w.r.publish(userID, domain.KindImage, im)
 	}
 	return nil

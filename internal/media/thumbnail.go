@@ -27,6 +27,9 @@ type ImageInfo struct {
 	Width, Height int
 	// MimeType is sniffed from the bytes (image/jpeg, image/png, …).
 	MimeType string
+	// PHash is the picture's perceptual hash (see DHash), set by
+	// Thumbnail.
+	PHash uint64
 }
 
 // Inspect reads an image's dimensions and type without decoding it.
@@ -71,6 +74,7 @@ func Thumbnail(data []byte, max int) ([]byte, ImageInfo, error) {
 	// Bilinear is a quarter of Catmull-Rom's cost and, for thumbnails,
 	// looks the same.
 	draw.BiLinear.Scale(dst, dst.Bounds(), src, src.Bounds(), draw.Over, nil)
+	info.PHash = DHash(dst)
 	var buf bytes.Buffer
 	if err := jpeg.Encode(&buf, dst, &jpeg.Options{Quality: 80}); err != nil {
 		return nil, info, fmt.Errorf("media: encode thumbnail: %w", err)

@@ -87,7 +87,11 @@ func (s *Service) Event(ctx context.Context, userID, id string) (store.Event, er
 	if err := checkIDs(id); err != nil {
 		return store.Event{}, err
 	}
-	return s.o.Store.GetEvent(ctx, userID, id)
+	e, err := s.o.Store.GetEvent(ctx, userID, id)
+	if err == nil {
+		e.Sources, err = s.ItemSources(ctx, userID, domain.KindEvent, id)
+	}
+	return e, err
 }
 
 // EventInput is a calendar event as typed; nil fields are not given (on an

@@ -45,6 +45,9 @@ func (s *Service) CheckExport(ctx context.Context, userID string) error {
 //   - data/account.json, and data/<list>.json for tasks, notes, ideas,
 //     locations, events, suggestions, bookmarks, images, voice-memos, summaries, chats and
 //     messages: JSON arrays of the items in the API's shapes;
+//   - data/item-sources.json: every message each task, note, idea,
+//     place, event and image was found in (repeats merged into one item
+//     included; a bookmark's are its shares);
 //   - data/reminders.json: the reminder settings and every reminder (at
 //     most MaxReminders upcoming and as many sent ones);
 //   - vault/: an Obsidian-compatible Markdown vault, one note per day
@@ -103,6 +106,7 @@ func (s *Service) Export(ctx context.Context, userID string, w io.Writer) error 
 		func() error {
 			return exportList(e, "data/chats.json", func(p Page) (List[store.Chat], error) { return s.Chats(ctx, u.ID, "", p) })
 		},
+		e.itemSources,
 		e.reminders,
 		e.messages,
 		e.vault,
@@ -217,6 +221,18 @@ func exportList[T any](e *exporter, name string, page func(Page) (List[T], error
 		}
 		p.Cursor = l.NextCursor
 	}
+}
+
+// itemSources writes data/item-sources.json.
+func (e *exporter) itemSources() error {
+	a, err := e.array("data/item-sources.json")
+	if err != nil {
+		return err
+	}
+	if err := e.s.o.Store.EachItemSource(e.ctx, e.userID, func(r store.ItemSourceRecord) error { return a.add(&r) }); err != nil {
+		return fmt.Errorf("service: export item sources: %w", err)
+	}
+	return a.close()
 }
 
 // messages writes data/messages.json: every kept message of every chat,

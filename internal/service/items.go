@@ -44,7 +44,11 @@ func (s *Service) Task(ctx context.Context, userID, id string) (store.Task, erro
 	if err := checkIDs(id); err != nil {
 		return store.Task{}, err
 	}
-	return s.o.Store.GetTask(ctx, userID, id)
+	t, err := s.o.Store.GetTask(ctx, userID, id)
+	if err == nil {
+		t.Sources, err = s.ItemSources(ctx, userID, domain.KindTask, id)
+	}
+	return t, err
 }
 
 // TaskInput is a task as typed; nil fields are not given (on an update,
@@ -226,7 +230,11 @@ func (s *Service) Note(ctx context.Context, userID string, kind domain.Kind, id 
 	if err := errors.Join(noteKind(kind), checkIDs(id)); err != nil {
 		return store.Note{}, store.ErrNotFound
 	}
-	return s.o.Store.GetNote(ctx, userID, kind, id)
+	n, err := s.o.Store.GetNote(ctx, userID, kind, id)
+	if err == nil {
+		n.Sources, err = s.ItemSources(ctx, userID, kind, id)
+	}
+	return n, err
 }
 
 // NoteInput is a note or idea as typed; nil fields are not given.
@@ -289,7 +297,11 @@ func (s *Service) Place(ctx context.Context, userID, id string) (store.Location,
 	if err := checkIDs(id); err != nil {
 		return store.Location{}, err
 	}
-	return s.o.Store.GetLocation(ctx, userID, id)
+	l, err := s.o.Store.GetLocation(ctx, userID, id)
+	if err == nil {
+		l.Sources, err = s.ItemSources(ctx, userID, domain.KindLocation, id)
+	}
+	return l, err
 }
 
 // LocationInput is a place as typed; nil fields are not given. Latitude

@@ -31,7 +31,11 @@ func (s *Service) Image(ctx context.Context, userID, id string) (store.Image, er
 	if err := checkIDs(id); err != nil {
 		return store.Image{}, err
 	}
-	return s.o.Store.GetImage(ctx, userID, id)
+	im, err := s.o.Store.GetImage(ctx, userID, id)
+	if err == nil {
+		im.Sources, err = s.ItemSources(ctx, userID, domain.KindImage, id)
+	}
+	return im, err
 }
 
 // Voice memos.

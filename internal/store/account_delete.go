@@ -19,7 +19,8 @@ var ownedTables = []string{
 	"reminders", "reminder_settings", "self_messages", // 025
 	"item_tags", "tag_counts", "source_people", // 030
 	"bookmark_shares",
-	"embeddings",                     // 028
+	"embeddings",                      // 028
+	"item_sources", "item_dismissals", // 032
 	"search_docs",                    // its trigger empties search_fts (SQLite)
 	"messages",                       // its trigger empties message_fts (SQLite)
 	"images", "voice_memos", "files", // 002, 019

@@ -38,6 +38,9 @@ type Bookmark struct {
 	EditedAt *time.Time      `json:"editedAt,omitempty"`
 	Tags     []string        `json:"tags"`
 	Shares   []BookmarkShare `json:"shares"`
+	// Mentions is how many messages shared the link (Shares holds the
+	// newest 20).
+	Mentions int `json:"mentions"`
 }
 
 // BookmarkShare is a message that shared a bookmark.
@@ -282,7 +285,12 @@ func (s *Store) loadShares(ctx context.Context, _ string, bs []*Bookmark) error 
 			return err
 		}
 		sh.SharedAt = fromMS(at)
-		if bm := byID[id]; bm != nil && len(bm.Shares) < 20 {
+		bm := byID[id]
+		if bm == nil {
+			continue
+		}
+		bm.Mentions++
+		if len(bm.Shares) < 20 {
 			bm.Shares = append(bm.Shares, sh)
 		}
 	}

@@ -46,6 +46,34 @@ func (s *Store) PurgeChat(ctx context.Context, userID, chatID string) (ChangeRes
 		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM chats WHERE user_id = $1 AND id = $2`, userID, chatID).Scan(&one); err != nil {
 			return notFound(err)
 		}
+		// Repeats of the chat's pictures in other chats take their place.
+		imgRows, err := tx.QueryContext(ctx, `SELECT id, message_id FROM images WHERE user_id = $1 AND chat_id = $2 ORDER BY sent_at, id`, userID, chatID)
+		if err != nil {
+			return fmt.Errorf("store: purge chat: %w", err)
+		}
+		var imgs [][2]string
+		for imgRows.Next() {
+			var im [2]string
+			if err := imgRows.Scan(&im[0], &im[1]); err != nil {
+				imgRows.Close()
+				return err
+			}
+			imgs = append(imgs, im)
+		}
+		imgRows.Close()
+		for _, im := range imgs {
+			var dupOf string
+			if err := tx.QueryRowContext(ctx, `SELECT dup_of FROM images WHERE id = $1`, im[0]).Scan(&dupOf); err != nil {
+				return fmt.Errorf("store: purge chat: %w", err)
+			}
+			if err := s.imageGone(ctx, tx, userID, im[0], dupOf, chatID, im[1]); err != nil {
+				return err
+			}
+			// Gone from the gallery's view of repeats until deleted below.
+			if _, err := tx.ExecContext(ctx, `UPDATE images SET dup_of = id WHERE id = $1`, im[0]); err != nil {
+				return fmt.Errorf("store: purge chat: %w", err)
+			}
+		}
 		var hashes []string
 		for _, q := range []struct {
 			kind  domain.Kind
@@ -85,7 +113,27 @@ func (s *Store) PurgeChat(ctx context.Context, userID, chatID string) (ChangeRes
 			return err
 		}
 		hashes = append(hashes, fileHashes...)
-		// Items from the chat's messages and from its voice memos.
+		// Items from the chat's messages and from its voice memos; items
+		// other chats gave too stay, with those sources.
+		srcRows, err := tx.QueryContext(ctx, `DELETE FROM item_sources WHERE user_id = $1 AND chat_id = $2 AND item_kind <> 'image' RETURNING item_kind, item_id`, userID, chatID)
+		if err != nil {
+			return fmt.Errorf("store: purge chat sources: %w", err)
+		}
+		var touched [][2]string
+		for srcRows.Next() {
+			var k [2]string
+			if err := srcRows.Scan(&k[0], &k[1]); err != nil {
+				srcRows.Close()
+				return err
+			}
+			touched = append(touched, k)
+		}
+		srcRows.Close()
+		for _, k := range touched {
+			if err := s.recount(ctx, tx, userID, domain.Kind(k[0]), k[1]); err != nil {
+				return err
+			}
+		}
 		if err := s.removeDerived(ctx, tx, userID, `chat_id = $2 AND source IN ('message', 'voice_memo')`, []any{chatID}, &res); err != nil {
 			return err
 		}

@@ -30,6 +30,10 @@ type Event struct {
 	UpdatedAt time.Time `json:"updatedAt"`
 	// EditedAt is when the person last changed the event by hand.
 	EditedAt *time.Time `json:"editedAt,omitempty"`
+	// Mentions is how many messages gave the event (0: typed by hand);
+	// Sources lists them (on a single event's read only).
+	Mentions int          `json:"mentions"`
+	Sources  []ItemSource `json:"sources,omitempty"`
 }
 
 const eventColumns = `id, title, body, starts_at, ends_at, place, people, time_zone, ` + sourceColumns
@@ -40,7 +44,7 @@ func scanEvent(row scanner) (Event, error) {
 	var end sql.NullInt64
 	var people string
 	err := row.Scan(append([]any{&e.ID, &e.Title, &e.Body, &start, &end, &e.Place, &people, &e.TimeZone},
-		scanSource(&e.Source, &created, &updated, &edited)...)...)
+		scanSource(&e.Source, &created, &updated, &edited, &e.Mentions)...)...)
 	if err != nil {
 		return Event{}, err
 	}

@@ -11,7 +11,7 @@ import (
 // than im in the order ListImages shows them (by sending time, then id),
 // within f's chat; "" where there is none.
 func (s *Store) ImageNeighbours(ctx context.Context, userID string, im Image, f ImageFilter) (newer, older string, err error) {
-	where, args := `user_id = $1`, []any{userID, ms(im.SentAt), im.ID}
+	where, args := `user_id = $1 AND dup_of = ''`, []any{userID, ms(im.SentAt), im.ID}
 	if f.ChatID != "" {
 		args = append(args, f.ChatID)
 		where += fmt.Sprintf(` AND chat_id = $%d`, len(args))

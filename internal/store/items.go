@@ -85,6 +85,10 @@ type Task struct {
 	UpdatedAt  time.Time  `json:"updatedAt"`
 	// EditedAt is when the person last changed the item by hand.
 	EditedAt *time.Time `json:"editedAt,omitempty"`
+	// Mentions is how many messages gave the item (0: typed by hand);
+	// Sources lists them (on a single item's read only).
+	Mentions int          `json:"mentions"`
+	Sources  []ItemSource `json:"sources,omitempty"`
 }
 
 // Note is something to remember.
@@ -98,6 +102,10 @@ type Note struct {
 	UpdatedAt time.Time `json:"updatedAt"`
 	// EditedAt is when the person last changed the item by hand.
 	EditedAt *time.Time `json:"editedAt,omitempty"`
+	// Mentions is how many messages gave the item (0: typed by hand);
+	// Sources lists them (on a single item's read only).
+	Mentions int          `json:"mentions"`
+	Sources  []ItemSource `json:"sources,omitempty"`
 }
 
 // Idea is a thought worth keeping.
@@ -117,6 +125,10 @@ type Location struct {
 	UpdatedAt time.Time `json:"updatedAt"`
 	// EditedAt is when the person last changed the item by hand.
 	EditedAt *time.Time `json:"editedAt,omitempty"`
+	// Mentions is how many messages gave the item (0: typed by hand);
+	// Sources lists them (on a single item's read only).
+	Mentions int          `json:"mentions"`
+	Sources  []ItemSource `json:"sources,omitempty"`
 }
 
 // Extracted is one item found by analysing a source, before it is stored.
@@ -143,11 +155,11 @@ type scanner interface{ Scan(...any) error }
 
 // sourceColumns end every item's columns: where it came from, when it was
 // made and changed, and when the person last changed it.
-const sourceColumns = `source, chat_id, message_id, voice_memo_id, src_from, src_from_name, src_text, src_at, created_at, updated_at, edited_at`
+const sourceColumns = `source, chat_id, message_id, voice_memo_id, src_from, src_from_name, src_text, src_at, created_at, updated_at, edited_at, mentions`
 
-func scanSource(src *Source, created, updated, edited *int64) []any {
+func scanSource(src *Source, created, updated, edited *int64, mentions *int) []any {
 	sn := &src.Snapshot
-	return []any{&src.Kind, &src.ChatID, &src.MessageID, &src.VoiceMemoID, &sn.From, &sn.FromName, &sn.Text, msTime{&sn.Time}, created, updated, edited}
+	return []any{&src.Kind, &src.ChatID, &src.MessageID, &src.VoiceMemoID, &sn.From, &sn.FromName, &sn.Text, msTime{&sn.Time}, created, updated, edited, mentions}
 }
 
 // editedTime is an edited_at column as a time (nil: never).
@@ -165,7 +177,7 @@ func scanTask(row scanner) (Task, error) {
 	var t Task
 	var due, doneAt sql.NullInt64
 	var created, updated, edited int64
-	err := row.Scan(append([]any{&t.ID, &t.Title, &t.Body, &due, &t.DueHasTime, &t.Done, &doneAt}, scanSource(&t.Source, &created, &updated, &edited)...)...)
+	err := row.Scan(append([]any{&t.ID, &t.Title, &t.Body, &due, &t.DueHasTime, &t.Done, &doneAt}, scanSource(&t.Source, &created, &updated, &edited, &t.Mentions)...)...)
 	t.Due, t.DoneAt, t.Tags = optTime(due), optTime(doneAt), []string{}
 	t.CreatedAt, t.UpdatedAt, t.EditedAt = fromMS(created), fromMS(updated), editedTime(edited)
 	return t, err
@@ -176,7 +188,7 @@ const noteColumns = `id, title, body, ` + sourceColumns
 func scanNote(row scanner) (Note, error) {
 	var n Note
 	var created, updated, edited int64
-	err := row.Scan(append([]any{&n.ID, &n.Title, &n.Body}, scanSource(&n.Source, &created, &updated, &edited)...)...)
+	err := row.Scan(append([]any{&n.ID, &n.Title, &n.Body}, scanSource(&n.Source, &created, &updated, &edited, &n.Mentions)...)...)
 	n.Tags = []string{}
 	n.CreatedAt, n.UpdatedAt, n.EditedAt = fromMS(created), fromMS(updated), editedTime(edited)
 	return n, err
@@ -188,7 +200,7 @@ func scanLocation(row scanner) (Location, error) {
 	var l Location
 	var lat, lng sql.NullFloat64
 	var created, updated, edited int64
-	err := row.Scan(append([]any{&l.ID, &l.Name, &l.Address, &lat, &lng, &l.URL}, scanSource(&l.Source, &created, &updated, &edited)...)...)
+	err := row.Scan(append([]any{&l.ID, &l.Name, &l.Address, &lat, &lng, &l.URL}, scanSource(&l.Source, &created, &updated, &edited, &l.Mentions)...)...)
 	l.Tags = []string{}
 	if lat.Valid && lng.Valid {
 		l.Latitude, l.Longitude = &lat.Float64, &lng.Float64
@@ -221,13 +233,17 @@ func optFloat(f *float64) sql.NullFloat64 {
 
 // srcCols and srcVals insert an extracted item's source (the values of
 // insertItem's base, $1 to $13); the item's own values follow from $14.
+// An item typed by hand has no mentions.
 const (
-	srcCols = `id, user_id, source, source_key, ordinal, chat_id, message_id, voice_memo_id, created_at, updated_at, src_from, src_from_name, src_text, src_at`
-	srcVals = `$1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12, $13`
+	srcCols = `id, user_id, source, source_key, ordinal, chat_id, message_id, voice_memo_id, created_at, updated_at, src_from, src_from_name, src_text, src_at, mentions`
+	srcVals = `$1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12, $13, CASE WHEN $3 = 'manual' THEN 0 ELSE 1 END`
 )
 
 // AddExtracted stores the items found in one source. Analysing the same
-// source again stores nothing new (items are keyed by source and position).
+// source again stores nothing new (items are keyed by source and position,
+// and by the normalised text each source gave). An item that repeats one
+// found in another message (see MergeWindow) is added to it as a source
+// instead, and an item the person deleted is not made again.
 // It returns the items it stored, each a Task, Note, Idea, Location or
 // Event.
 func (s *Store) AddExtracted(ctx context.Context, userID string, src Source, items []Extracted) (out []any, err error) {
@@ -253,8 +269,40 @@ func (t *Tx) AddExtracted(ctx context.Context, userID string, src Source, items 
 	return out, t.tagExtracted(ctx, userID, src, out)
 }
 
-// insertItem stores one item, or nothing (nil) when it exists already.
+// insertItem stores one item, or nothing (nil) when it exists already, was
+// merged into an item it repeats or was deleted by the person.
 func (s *Store) insertItem(ctx context.Context, tx *sql.Tx, userID string, src Source, ordinal int, it Extracted) (any, error) {
+	if !fromSource(src) {
+		return s.insertNewItem(ctx, tx, userID, src, ordinal, it)
+	}
+	norm := MergeKey(it)
+	skip, err := s.mergeExtracted(ctx, tx, userID, src, it, norm)
+	if err != nil || skip {
+		return nil, err
+	}
+	v, err := s.insertNewItem(ctx, tx, userID, src, ordinal, it)
+	if err != nil || v == nil {
+		return v, err
+	}
+	var id string
+	switch x := v.(type) {
+	case Task:
+		id = x.ID
+	case Note:
+		id = x.ID
+	case Idea:
+		id = x.ID
+	case Location:
+		id = x.ID
+	case Event:
+		id = x.ID
+	}
+	return v, s.insertSource(ctx, tx, userID, it.Kind, id, src, norm)
+}
+
+// insertNewItem stores one item, or nothing (nil) when its source and
+// position gave one already.
+func (s *Store) insertNewItem(ctx context.Context, tx *sql.Tx, userID string, src Source, ordinal int, it Extracted) (any, error) {
 	now := ms(s.clock())
 	id := NewID()
 	sn := src.Snapshot
@@ -429,6 +477,9 @@ func (s *Store) UpdateTask(ctx context.Context, userID, id string, p TaskPatch) 
 // deleteItem deletes one of the user's items of a kind.
 func (s *Store) deleteItem(ctx context.Context, userID string, kind domain.Kind, table, id string) error {
 	return s.InTx(ctx, func(tx *sql.Tx) error {
+		if err := s.dismissItem(ctx, tx, userID, kind, id); err != nil {
+			return err
+		}
 		res, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE user_id = $1 AND id = $2`, userID, id)
 		if err != nil {
 			return fmt.Errorf("store: delete %s: %w", kind, err)

@@ -17,7 +17,7 @@ func TestImagesAndVoiceMemos(t *testing.T) {
 		a, b := mustUser(t, s, "a@x.io"), mustUser(t, s, "b@x.io")
 		t0 := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
 		for i := range 3 {
-			im := &store.Image{ChatID: fmt.Sprintf("c%d@g.us", i%2), MessageID: fmt.Sprint("m", i), Caption: "beach sunset", SHA256: "h", MimeType: "image/png", Size: 10, SentAt: t0.Add(time.Duration(i) * time.Hour)}
+			im := &store.Image{ChatID: fmt.Sprintf("c%d@g.us", i%2), MessageID: fmt.Sprint("m", i), Caption: "beach sunset", SHA256: fmt.Sprint("h", i), MimeType: "image/png", Size: 10, SentAt: t0.Add(time.Duration(i) * time.Hour)}
 			if ok, err := s.AddImage(ctx, a.ID, im); err != nil || !ok {
 				t.Fatalf("add image: %v %v", ok, err)
 			}

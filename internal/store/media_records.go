@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/synapse-kb/synapse/internal/domain"
+	"strings"
 	"time"
 )
 
@@ -27,17 +28,39 @@ type Image struct {
 	Tags        []string  `json:"tags"`
 	SentAt      time.Time `json:"sentAt"`
 	CreatedAt   time.Time `json:"createdAt"`
+	// PHash is the perceptual hash of the picture (0: none), by which a
+	// re-compressed forward is recognised.
+	PHash uint64 `json:"-"`
+	// DupOf is the image this one repeats (the same picture received
+	// again): the gallery shows that one, with this one among its
+	// sources.
+	DupOf string `json:"duplicateOf,omitempty"`
+	// Mentions is how many messages sent the picture; Sources lists them
+	// (on a single image's read only).
+	Mentions int          `json:"mentions"`
+	Sources  []ItemSource `json:"sources,omitempty"`
 }
 
-const imageColumns = `id, chat_id, message_id, sender, sender_name, caption, sha256, mime_type, size, width, height, thumb_sha256, sent_at, created_at`
+const imageColumns = `id, chat_id, message_id, sender, sender_name, caption, sha256, mime_type, size, width, height, thumb_sha256, sent_at, created_at, phash, dup_of, mentions`
 
 func scanImage(row interface{ Scan(...any) error }) (Image, error) {
 	var im Image
 	var sent, created int64
+	var ph sql.NullInt64
 	err := row.Scan(&im.ID, &im.ChatID, &im.MessageID, &im.Sender, &im.SenderName, &im.Caption, &im.SHA256, &im.MimeType,
-		&im.Size, &im.Width, &im.Height, &im.ThumbSHA256, &sent, &created)
+		&im.Size, &im.Width, &im.Height, &im.ThumbSHA256, &sent, &created, &ph, &im.DupOf, &im.Mentions)
 	im.SentAt, im.CreatedAt, im.Tags = fromMS(sent), fromMS(created), []string{}
+	im.PHash = uint64(ph.Int64)
 	return im, err
+}
+
+// optPHash is a perceptual hash as a nullable column (its bits as a
+// signed 64-bit number).
+func optPHash(h uint64) sql.NullInt64 {
+	if h == 0 {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: int64(h), Valid: true}
 }
 
 // notDeleted is the condition under which the media of message ($2, $3,
@@ -59,17 +82,35 @@ func (s *Store) AddImage(ctx context.Context, userID string, im *Image) (inserte
 func (t *Tx) AddImage(ctx context.Context, userID string, im *Image) (bool, error) {
 	im.ID = NewID()
 	im.CreatedAt = fromMS(ms(t.s.clock()))
+	dup, err := t.s.sameImage(ctx, t.tx, userID, im)
+	if err != nil {
+		return false, err
+	}
+	im.DupOf, im.Mentions = dup, 1
 	res, err := t.tx.ExecContext(ctx, `INSERT INTO images (id, user_id, chat_id, message_id, sender, sender_name, caption, sha256, mime_type,
-		size, width, height, thumb_sha256, sent_at, created_at) SELECT $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15
+		size, width, height, thumb_sha256, sent_at, created_at, phash, dup_of) SELECT $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17
 		WHERE `+notDeleted+` ON CONFLICT (user_id, chat_id, message_id) DO NOTHING`,
 		im.ID, userID, im.ChatID, im.MessageID, im.Sender, im.SenderName, im.Caption, im.SHA256, im.MimeType,
-		im.Size, im.Width, im.Height, im.ThumbSHA256, ms(im.SentAt), ms(im.CreatedAt))
+		im.Size, im.Width, im.Height, im.ThumbSHA256, ms(im.SentAt), ms(im.CreatedAt), optPHash(im.PHash), dup)
 	if err != nil {
 		return false, fmt.Errorf("store: add image: %w", err)
 	}
 	n, _ := res.RowsAffected()
 	inserted := n == 1
-	if inserted && im.Caption != "" {
+	if !inserted {
+		return false, nil
+	}
+	src := Source{Kind: SourceMessage, ChatID: im.ChatID, MessageID: im.MessageID,
+		Snapshot: Snapshot{From: im.Sender, FromName: im.SenderName, Text: im.Caption, Time: im.SentAt}}
+	if dup != "" {
+		// The same picture again: a source of the image it repeats, not
+		// a picture of its own in the gallery or search.
+		return true, t.s.addSource(ctx, t.tx, userID, domain.KindImage, dup, src, im.SHA256)
+	}
+	if err := t.s.insertSource(ctx, t.tx, userID, domain.KindImage, im.ID, src, im.SHA256); err != nil {
+		return false, err
+	}
+	if im.Caption != "" {
 		if err := t.TagFromText(ctx, userID, domain.KindImage, im.ID, im.Caption); err != nil {
 			return false, err
 		}
@@ -103,6 +144,8 @@ type ImageFilter struct {
 func (s *Store) ListImages(ctx context.Context, userID string, f ImageFilter, o ListOptions) (Page[Image], error) {
 	args := []any{userID}
 	where := `user_id = $1` + ItemFilter{Tag: f.Tag, ChatID: f.ChatID, Person: f.Person, From: f.From, To: f.To}.where(domain.KindImage, mediaCols, &args)
+	// A picture received again is shown once (see Image.DupOf).
+	where += ` AND dup_of = ''`
 	p, err := listKeyset(ctx, s, `SELECT `+imageColumns+` FROM images`, where, "sent_at", args, o, scanImage,
 		func(im Image) (int64, string) { return ms(im.SentAt), im.ID })
 	return pageTags(ctx, s, userID, domain.KindImage, p, err, imageRef)
@@ -382,4 +425,90 @@ func (s *Store) strings(ctx context.Context, q string, args ...any) ([]string, e
 		return nil, fmt.Errorf("store: %w", err)
 	}
 	return scanIDs(rows)
+}
+
+// sameImage finds the image an image repeats ("": none): the same bytes,
+// or a picture whose perceptual hash differs by at most PHashMaxDistance
+// bits, received within MergeWindow, with a similar aspect ratio.
+func (s *Store) sameImage(ctx context.Context, tx *sql.Tx, userID string, im *Image) (string, error) {
+	if err := s.lockMerges(ctx, tx, userID); err != nil {
+		return "", err
+	}
+	var id string
+	err := tx.QueryRowContext(ctx, `SELECT id FROM images WHERE user_id = $1 AND sha256 = $2 AND dup_of = '' ORDER BY sent_at LIMIT 1`,
+		userID, im.SHA256).Scan(&id)
+	if err == nil || err != sql.ErrNoRows {
+		return id, err
+	}
+	if im.PHash == 0 {
+		return "", nil
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT id, phash, width, height FROM images
+		WHERE user_id = $1 AND dup_of = '' AND phash IS NOT NULL AND sent_at >= $2 AND sent_at <= $3 ORDER BY sent_at`,
+		userID, ms(im.SentAt.Add(-MergeWindow)), ms(im.SentAt.Add(MergeWindow)))
+	if err != nil {
+		return "", fmt.Errorf("store: similar images: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var ph int64
+		var w, h int
+		if err := rows.Scan(&id, &ph, &w, &h); err != nil {
+			return "", err
+		}
+		if hamming(uint64(ph), im.PHash) <= PHashMaxDistance && sameAspect(w, h, im.Width, im.Height) {
+			return id, rows.Close()
+		}
+	}
+	return "", rows.Err()
+}
+
+// sameAspect is whether two pictures have about the same shape (unknown
+// sizes match).
+func sameAspect(w1, h1, w2, h2 int) bool {
+	if w1 <= 0 || h1 <= 0 || w2 <= 0 || h2 <= 0 {
+		return true
+	}
+	a, b := float64(w1)/float64(h1), float64(w2)/float64(h2)
+	return a/b < 1.05 && b/a < 1.05
+}
+
+// imageGone keeps the sources of a deleted image right: a repeat's message
+// leaves its image's sources; the first of a picture's repeats takes the
+// place of a deleted picture.
+func (s *Store) imageGone(ctx context.Context, tx *sql.Tx, userID, imageID, dupOf, chatID, messageID string) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM item_sources WHERE user_id = $1 AND item_kind = $2 AND chat_id = $3 AND message_id = $4`,
+		userID, string(domain.KindImage), chatID, messageID); err != nil {
+		return fmt.Errorf("store: image sources: %w", err)
+	}
+	if dupOf != "" {
+		return s.recount(ctx, tx, userID, domain.KindImage, dupOf)
+	}
+	next, err := scanImage(tx.QueryRowContext(ctx, `SELECT `+imageColumns+` FROM images WHERE user_id = $1 AND dup_of = $2 ORDER BY sent_at, id LIMIT 1`, userID, imageID))
+	if err == sql.ErrNoRows {
+		return s.forgetSources(ctx, tx, userID, domain.KindImage, imageID)
+	}
+	if err != nil {
+		return fmt.Errorf("store: image repeats: %w", err)
+	}
+	for _, q := range []string{
+		`UPDATE images SET dup_of = '' WHERE user_id = $1 AND id = $2`,
+		`UPDATE images SET dup_of = $2 WHERE user_id = $1 AND dup_of = $3`,
+		`UPDATE item_sources SET item_id = $2 WHERE user_id = $1 AND item_kind = 'image' AND item_id = $3`,
+	} {
+		args := []any{userID, next.ID, imageID}
+		if strings.Count(q, "$") == 2 {
+			args = args[:2]
+		}
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return fmt.Errorf("store: image repeats: %w", err)
+		}
+	}
+	if err := s.recount(ctx, tx, userID, domain.KindImage, next.ID); err != nil {
+		return err
+	}
+	if next.Caption != "" {
+		return s.indexDoc(ctx, tx, userID, domain.KindImage, next.ID, next.SentAt, next.Caption+" "+next.SenderName)
+	}
+	return nil
 }

@@ -122,9 +122,15 @@ func (s *Store) applyEdit(ctx context.Context, tx *sql.Tx, c MessageChange, m Me
 		if _, err := tx.ExecContext(ctx, `UPDATE images SET caption = $1 WHERE id = $2`, m.Text, im.ID); err != nil {
 			return fmt.Errorf("store: edit caption: %w", err)
 		}
-		if err := s.indexDoc(ctx, tx, c.UserID, domain.KindImage, im.ID, im.SentAt, m.Text+" "+im.SenderName); err != nil {
-			return err
+		// A repeated picture is found through the first.
+		if im.DupOf == "" {
+			if err := s.indexDoc(ctx, tx, c.UserID, domain.KindImage, im.ID, im.SentAt, m.Text+" "+im.SenderName); err != nil {
+				return err
+			}
 		}
+	}
+	if err := s.dropMessageSources(ctx, tx, c.UserID, c.ChatID, c.TargetID); err != nil {
+		return err
 	}
 	if err := s.removeDerived(ctx, tx, c.UserID, `chat_id = $2 AND message_id = $3 AND source = 'message'`, []any{c.ChatID, c.TargetID}, res); err != nil {
 		return err
@@ -159,11 +165,15 @@ func (s *Store) applyRevoke(ctx context.Context, tx *sql.Tx, c MessageChange, m 
 	var hashes []string
 	// The image stored for the message.
 	var imageID, sha, thumb string
-	err = tx.QueryRowContext(ctx, `DELETE FROM images WHERE user_id = $1 AND chat_id = $2 AND message_id = $3 RETURNING id, sha256, thumb_sha256`,
-		c.UserID, c.ChatID, c.TargetID).Scan(&imageID, &sha, &thumb)
+	var dupOf string
+	err = tx.QueryRowContext(ctx, `DELETE FROM images WHERE user_id = $1 AND chat_id = $2 AND message_id = $3 RETURNING id, sha256, thumb_sha256, dup_of`,
+		c.UserID, c.ChatID, c.TargetID).Scan(&imageID, &sha, &thumb, &dupOf)
 	switch {
 	case err == nil:
 		hashes = append(hashes, sha, thumb)
+		if err := s.imageGone(ctx, tx, c.UserID, imageID, dupOf, c.ChatID, c.TargetID); err != nil {
+			return err
+		}
 		res.Removed = append(res.Removed, RemovedItem{domain.KindImage, imageID})
 		if err := s.unindexDoc(ctx, tx, domain.KindImage, imageID); err != nil {
 			return err
@@ -173,6 +183,9 @@ func (s *Store) applyRevoke(ctx context.Context, tx *sql.Tx, c MessageChange, m 
 	}
 	// The voice memo stored for the message, and what was made of it.
 	var memoID string
+	if err := s.dropMessageSources(ctx, tx, c.UserID, c.ChatID, c.TargetID); err != nil {
+		return err
+	}
 	err = tx.QueryRowContext(ctx, `DELETE FROM voice_memos WHERE user_id = $1 AND chat_id = $2 AND message_id = $3 RETURNING id, sha256`,
 		c.UserID, c.ChatID, c.TargetID).Scan(&memoID, &sha)
 	switch {
@@ -248,7 +261,9 @@ func (s *Store) removeDerived(ctx context.Context, tx *sql.Tx, userID, where str
 		if s.dialect == Postgres && t.kind == domain.KindTask {
 			open = "NOT done"
 		}
-		rows, err := tx.QueryContext(ctx, `DELETE FROM `+t.table+` WHERE user_id = $1 AND `+where+` AND edited_at = 0 AND `+open+` RETURNING id`,
+		// An item that other messages gave too stays (it was merged).
+		rows, err := tx.QueryContext(ctx, `DELETE FROM `+t.table+` WHERE user_id = $1 AND `+where+` AND edited_at = 0 AND `+open+`
+			AND NOT EXISTS (SELECT 1 FROM item_sources s WHERE s.user_id = $1 AND s.item_kind = '`+string(t.kind)+`' AND s.item_id = `+t.table+`.id) RETURNING id`,
 			append([]any{userID}, args...)...)
 		if err != nil {
 			return fmt.Errorf("store: remove derived %s: %w", t.kind, err)

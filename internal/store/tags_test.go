@@ -150,7 +150,7 @@ func TestListFilters(t *testing.T) {
 			}); err != nil {
 				t.Fatal(err)
 			}
-			im := &store.Image{ChatID: src.ChatID, MessageID: src.MessageID, Sender: src.Snapshot.From, Caption: text, SHA256: "h", MimeType: "image/png", SentAt: t0.Add(time.Duration(i) * time.Hour)}
+			im := &store.Image{ChatID: src.ChatID, MessageID: src.MessageID, Sender: src.Snapshot.From, Caption: text, SHA256: "h" + src.MessageID, MimeType: "image/png", SentAt: t0.Add(time.Duration(i) * time.Hour)}
 			if _, err := s.AddImage(ctx, a.ID, im); err != nil {
 				t.Fatal(err)
 			}

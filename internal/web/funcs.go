@@ -55,7 +55,8 @@ func (h *Handler) funcs() template.FuncMap {
 			return tagArgs{P: p, Kind: domain.Kind(kind), ID: id, Tags: tags}
 		},
 		// dueOf is a suggestion's due date as a task's, for page.Due.
-		"dueOf": func(g store.Suggestion) store.Task { return store.Task{Due: g.Due, DueHasTime: g.DueHasTime} },
+		"dueOf":    func(g store.Suggestion) store.Task { return store.Task{Due: g.Due, DueHasTime: g.DueHasTime} },
+		"mentions": func(coll, id string, n int) mentionArgs { return mentionArgs{Coll: coll, ID: id, N: n} },
 	}
 }
 
@@ -297,4 +298,11 @@ func prettyURL(raw string) string {
 		out = string(r[:89]) + "…"
 	}
 	return out
+}
+
+// mentionArgs are the "mentions" template's: an item (by its API
+// collection and id) and how many messages gave it.
+type mentionArgs struct {
+	Coll, ID string
+	N        int
 }

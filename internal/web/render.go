@@ -215,6 +215,7 @@ func dayNumber(t time.Time) int {
 // fixed texts, so that a link can never make a page say something else.
 var flashes = map[string]string{
 	"signedout":      "You are signed out.",
+	"split":          "Split off: that message is an item of its own now.",
 	"saved":          "Saved.",
 	"deleted":        "Deleted.",
 	"added":          "Added.",

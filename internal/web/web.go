@@ -163,6 +163,8 @@ func (h *Handler) routes() {
 	m.HandleFunc("POST /tags/{kind}/{id}/remove", h.action(h.removeTag))
 	m.HandleFunc("GET /gallery", h.page(h.galleryPage))
 	m.HandleFunc("GET /gallery/{id}", h.page(h.imagePage))
+	m.HandleFunc("GET /sources/{coll}/{id}", h.page(h.sourcesPage))
+	m.HandleFunc("POST /sources/{coll}/{id}/split", h.action(h.splitSource))
 	m.HandleFunc("GET /voice-memos", h.page(h.voiceMemosPage))
 	m.HandleFunc("GET /summaries", h.page(h.summariesPage))
 	m.HandleFunc("POST /summaries/generate", h.action(h.generateSummaries))
