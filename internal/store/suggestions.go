@@ -183,9 +183,17 @@ func (s *Store) AcceptSuggestion(ctx context.Context, userID, id string, title s
 			body = ""
 		}
 		src := Source{Kind: SourceMessage, ChatID: cur.ChatID, MessageID: cur.MessageID, Snapshot: cur.Snapshot}
-		v, err := s.insertItem(ctx, tx, userID, src, taskOrdinal(cur.Kind), Extracted{Kind: domain.KindTask, Title: title, Body: body, Due: due, DueHasTime: dueHasTime})
+		// Accepting is the person's choice: the task is made even when an
+		// extracted task of the same words exists or was deleted (no merge).
+		it := Extracted{Kind: domain.KindTask, Title: title, Body: body, Due: due, DueHasTime: dueHasTime}
+		v, err := s.insertNewItem(ctx, tx, userID, src, taskOrdinal(cur.Kind), it)
 		if err != nil {
 			return err
+		}
+		if v != nil {
+			if err := s.insertSource(ctx, tx, userID, domain.KindTask, v.(Task).ID, src, MergeKey(it)); err != nil {
+				return err
+			}
 		}
 		if v == nil {
 			// A task of this suggestion exists already (accepted, then

@@ -58,6 +58,16 @@ func TestSuggestionsFollowTheirMessages(t *testing.T) {
 		if err != nil || !fresh || g.Status != store.SuggestionAccepted || task.Title != "Do m3" || task.Source.MessageID != "m3" || task.Body != "text m3" {
 			t.Fatalf("accept: %+v %+v %v %v", g, task, fresh, err)
 		}
+		// The same words asked again and accepted: the person chose it, so
+		// it is a task of its own, not merged into the first (nor refused).
+		g5, ok, err := s.AddSuggestion(ctx, a.ID, store.NewSuggestion{Kind: "request", Title: "Do m3", ChatID: chat, MessageID: "m5",
+			Snapshot: store.Snapshot{From: chat, Text: "text m3", Time: t0.Add(time.Second)}})
+		if err != nil || !ok {
+			t.Fatalf("add m5: %v %v", ok, err)
+		}
+		if _, again, fresh, err := s.AcceptSuggestion(ctx, a.ID, g5.ID, "", nil, false, true); err != nil || !fresh || again.ID == task.ID || again.Source.MessageID != "m5" {
+			t.Fatalf("accept the same words again: %+v %v %v", again, fresh, err)
+		}
 		// Edits: the open one goes, the dismissed one stays.
 		for _, id := range []string{"m1", "m2"} {
 			if _, err := s.ApplyMessageChange(ctx, store.MessageChange{UserID: a.ID, ChatID: chat, TargetID: id, Kind: store.ChangeEdit, By: chat,
@@ -80,7 +90,7 @@ func TestSuggestionsFollowTheirMessages(t *testing.T) {
 			t.Fatal(err)
 		}
 		left, err := s.ListSuggestions(ctx, a.ID, "", store.ListOptions{})
-		if err != nil || len(left.Items) != 1 || left.Items[0].ID != g3.ID {
+		if err != nil || len(left.Items) != 2 || left.Items[0].ID != g5.ID || left.Items[1].ID != g3.ID {
 			t.Fatalf("after the purge: %+v %v", left.Items, err)
 		}
 	})
