@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/synapse-kb/synapse/internal/auth"
@@ -159,6 +160,18 @@ func toProblem(err error) (*Problem, time.Duration) {
 	return problem(http.StatusInternalServerError, "internal", "Internal error", "something went wrong; it has been logged"), 0
 }
 
+// loggedPath is a request path as logs may keep it: the secret of a
+// capability link (a reminder notification's button, a calendar feed) is
+// left out.
+func loggedPath(p string) string {
+	for _, prefix := range []string{"/api/v1/reminder-actions/", "/calendar/"} {
+		if strings.HasPrefix(p, prefix) && len(p) > len(prefix) {
+			return prefix + "…"
+		}
+	}
+	return p
+}
+
 // writeError answers with the problem for err. Server errors are logged here,
 // once.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
@@ -169,7 +182,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	out := *p
 	if p.Status >= 500 && p.Status != http.StatusServiceUnavailable && p.Status != http.StatusNotImplemented {
 		id := service.ErrorID()
-		s.o.Log.Error("request failed", "error_id", id, "method", r.Method, "path", r.URL.Path, "status", p.Status, "err", err)
+		s.o.Log.Error("request failed", "error_id", id, "method", r.Method, "path", loggedPath(r.URL.Path), "status", p.Status, "err", err)
 		out.Detail = "something went wrong on the server; it has been logged as error " + id
 	}
 	out.Instance = r.URL.Path
