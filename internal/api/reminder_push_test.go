@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/synapse-kb/synapse/internal/store"
 	"github.com/synapse-kb/synapse/internal/testutil/apptest"
 	"github.com/synapse-kb/synapse/internal/testutil/dbtest"
 	"github.com/synapse-kb/synapse/internal/testutil/pushtest"
@@ -243,6 +244,19 @@ func TestReminderPushActions(t *testing.T) {
 			if n := ps.Accepted(); n != 3 {
 				t.Fatalf("%d pushes, want 3", n)
 			}
+
+			// A disabled account's links do nothing; signing out everywhere
+			// ends the links made before, as it ends tokens.
+			task("Water the plants")
+			water := actionURL(t, waitPushes(t, ps, 4)[3].Actions, "snooze-10m")
+			if err := srv.App.Store.ChangeCredentials(t.Context(), ana.ID, store.CredentialChange{Disable: true, DisabledAt: now()}); err != nil {
+				t.Fatal(err)
+			}
+			refused(water, 404)
+			if err := srv.App.Store.ChangeCredentials(t.Context(), ana.ID, store.CredentialChange{Enable: true, TokensValidAfter: now().Add(time.Second)}); err != nil {
+				t.Fatal(err)
+			}
+			refused(water, 403)
 		})
 	}
 }

@@ -75,6 +75,18 @@ func (s *Service) ReminderAction(ctx context.Context, token string) (store.Remin
 	if s.o.Now().Unix() > exp {
 		return store.Reminder{}, ErrActionLinkExpired
 	}
+	// A disabled account's links do nothing; "sign out everywhere" ends
+	// the links made before it, as it ends tokens.
+	u, err := s.o.Store.UserByID(ctx, userID)
+	if err != nil {
+		return store.Reminder{}, err
+	}
+	if u.Disabled() {
+		return store.Reminder{}, store.ErrNotFound
+	}
+	if issued := time.Unix(exp, 0).Add(-ReminderActionTTL); issued.Before(u.TokensValidAfter.Truncate(time.Second)) {
+		return store.Reminder{}, ErrActionLinkExpired
+	}
 	r, err := s.Reminder(ctx, userID, id)
 	if err != nil {
 		return r, err
