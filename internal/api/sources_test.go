@@ -30,7 +30,8 @@ func TestItemSourcesAndSplit(t *testing.T) {
 			src := func(id string, at time.Time) store.Source {
 				return store.Source{Kind: store.SourceMessage, ChatID: chat, MessageID: id, Snapshot: store.Snapshot{From: me, Text: "Buy milk", Time: at}}
 			}
-			out, err := srv.App.Store.AddExtracted(ctx, ana.ID, src("m1", t0), []store.Extracted{{Kind: domain.KindTask, Title: "Buy milk"}})
+			due := time.Now().Add(time.Hour).Truncate(time.Minute)
+			out, err := srv.App.Store.AddExtracted(ctx, ana.ID, src("m1", t0), []store.Extracted{{Kind: domain.KindTask, Title: "Buy milk", Due: &due, DueHasTime: true}})
 			if err != nil || len(out) != 1 {
 				t.Fatal(out, err)
 			}
@@ -81,6 +82,11 @@ func TestItemSourcesAndSplit(t *testing.T) {
 			r.JSON(t, &task)
 			if task.Mentions != 1 || task.Title != "Buy milk" || len(task.Sources) != 1 || task.Sources[0].MessageID != "m2" {
 				t.Fatalf("split task: %s", r.Body)
+			}
+			// The copy keeps the due time, and reminds.
+			r = srv.Do("GET", "/api/v1/reminders?status=upcoming", ana.Token, nil)
+			if !strings.Contains(string(r.Body), `"itemId":"`+split.ID+`"`) {
+				t.Fatalf("no reminder for the split task: %s", r.Body)
 			}
 		})
 	}

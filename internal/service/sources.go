@@ -81,5 +81,21 @@ func (s *Service) SplitSource(ctx context.Context, userID string, kind domain.Ki
 	if err != nil {
 		return Split{}, err
 	}
+	// The copy reminds like the item it came from.
+	switch kind {
+	case domain.KindTask:
+		var t store.Task
+		if t, err = s.o.Store.GetTask(ctx, userID, newID); err == nil {
+			err = s.syncReminder(ctx, userID, t, nil)
+		}
+	case domain.KindEvent:
+		var e store.Event
+		if e, err = s.o.Store.GetEvent(ctx, userID, newID); err == nil {
+			err = s.syncEventReminder(ctx, userID, e, nil)
+		}
+	}
+	if err != nil {
+		s.o.Log.Warn("the reminder of a split item was not scheduled", "user_id", userID, "kind", kind, "id", newID, "err", err)
+	}
 	return Split{Kind: kind, ID: newID, From: id}, nil
 }
