@@ -133,6 +133,9 @@ func (s *Store) PurgeChat(ctx context.Context, userID, chatID string) (ChangeRes
 			if err := s.recount(ctx, tx, userID, domain.Kind(k[0]), k[1]); err != nil {
 				return err
 			}
+			if err := s.refirst(ctx, tx, userID, domain.Kind(k[0]), k[1]); err != nil {
+				return err
+			}
 		}
 		if err := s.removeDerived(ctx, tx, userID, `chat_id = $2 AND source IN ('message', 'voice_memo')`, []any{chatID}, &res); err != nil {
 			return err

@@ -330,6 +330,38 @@ func (s *Store) dropMessageSources(ctx context.Context, tx *sql.Tx, userID, chat
 		if err := s.recount(ctx, tx, userID, domain.Kind(r.kind), r.id); err != nil {
 			return err
 		}
+		if err := s.refirst(ctx, tx, userID, domain.Kind(r.kind), r.id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// refirst points an item whose first source message is gone (deleted for
+// everyone, or its chat purged) at its earliest remaining source, so that
+// it shows, and is filtered by, a message that still exists. An item with
+// no source left is removeDerived's.
+func (s *Store) refirst(ctx context.Context, tx *sql.Tx, userID string, kind domain.Kind, itemID string) error {
+	table, ok := sourcedTable(kind)
+	if !ok || kind == domain.KindImage {
+		return nil
+	}
+	var chatID, messageID, from, fromName, text string
+	var at sql.NullInt64
+	err := tx.QueryRowContext(ctx, `SELECT s.chat_id, s.message_id, s.src_from, s.src_from_name, s.src_text, s.src_at
+		FROM item_sources s JOIN `+table+` t ON t.user_id = s.user_id AND t.id = s.item_id
+		WHERE s.user_id = $1 AND s.item_kind = $2 AND s.item_id = $3
+		AND NOT EXISTS (SELECT 1 FROM item_sources f WHERE f.user_id = $1 AND f.item_kind = $2 AND f.item_id = $3 AND f.chat_id = t.chat_id AND f.message_id = t.message_id)
+		ORDER BY s.src_at, s.added_at LIMIT 1`, userID, string(kind), itemID).Scan(&chatID, &messageID, &from, &fromName, &text, &at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil // its first source is still there, or none is left
+	}
+	if err != nil {
+		return fmt.Errorf("store: first source: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE `+table+` SET chat_id = $3, message_id = $4, src_from = $5, src_from_name = $6, src_text = $7, src_at = $8
+		WHERE user_id = $1 AND id = $2`, userID, itemID, chatID, messageID, from, fromName, text, at); err != nil {
+		return fmt.Errorf("store: first source: %w", err)
 	}
 	return nil
 }
