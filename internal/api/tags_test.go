@@ -42,7 +42,7 @@ func seedTagged(t *testing.T, srv *apptest.Server, userID string, t0 time.Time) 
 		if err != nil {
 			t.Fatal(err)
 		}
-		im := &store.Image{ChatID: chat, MessageID: src.MessageID, Sender: from, Caption: text, SHA256: "h", MimeType: "image/png", SentAt: at}
+		im := &store.Image{ChatID: chat, MessageID: src.MessageID, Sender: from, Caption: text, SHA256: "h" + src.MessageID, MimeType: "image/png", SentAt: at}
 		if _, err := st.AddImage(ctx, userID, im); err != nil {
 			t.Fatal(err)
 		}
