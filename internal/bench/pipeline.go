@@ -9,6 +9,7 @@ import (
 	"image/color"
 	"image/png"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -202,11 +203,13 @@ func Thumbnail(ctx context.Context, e Env, images int) (ThumbnailResult, error) 
 	if err != nil {
 		return ThumbnailResult{}, err
 	}
-	img := benchPNG()
 	lat := make([]time.Duration, 0, images)
 	for i := range images {
+		// A different picture each time: the same one again would be a
+		// repeat (one image with several sources), not a new image.
+		img := benchPNGOf(i)
 		start := time.Now()
-		if _, err := a.Sim.Deliver(sid, []sim.Incoming{{ID: fmt.Sprint("img", i), Chat: "447700900001", Type: "image", Media: append(img, byte(i), byte(i>>8)), MimeType: "image/png"}}); err != nil {
+		if _, err := a.Sim.Deliver(sid, []sim.Incoming{{ID: fmt.Sprint("img", i), Chat: "447700900001", Type: "image", Media: img, MimeType: "image/png"}}); err != nil {
 			return ThumbnailResult{}, err
 		}
 		for {
@@ -235,12 +238,28 @@ func Thumbnail(ctx context.Context, e Env, images int) (ThumbnailResult, error) 
 }
 
 // benchPNG is a 1024×768 photo-like PNG.
-func benchPNG() []byte {
+func benchPNG() []byte { return benchPNGOf(-1) }
+
+// benchPNGOf is picture n of a series of different 1024×768 photo-like
+// PNGs (their perceptual hashes differ: blocks of light and shade drawn
+// from n over the gradient); n < 0 is the plain gradient.
+func benchPNGOf(n int) []byte {
 	const w, h = 1024, 768
+	var shade [12][16]int
+	if n >= 0 {
+		r := rand.New(rand.NewPCG(uint64(n), 0x5eed))
+		for by := range shade {
+			for bx := range shade[by] {
+				shade[by][bx] = r.IntN(161) - 80
+			}
+		}
+	}
+	clamp := func(v int) uint8 { return uint8(max(0, min(255, v))) }
 	img := image.NewRGBA(image.Rect(0, 0, w, h))
 	for y := range h {
 		for x := range w {
-			img.Set(x, y, color.RGBA{uint8(x * 255 / w), uint8(y * 255 / h), uint8((x ^ y) & 0xff), 255})
+			d := shade[y*12/h][x*16/w]
+			img.Set(x, y, color.RGBA{clamp(x*255/w + d), clamp(y*255/h + d), clamp((x^y)&0xff + d), 255})
 		}
 	}
 	var b bytes.Buffer
