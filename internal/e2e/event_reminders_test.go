@@ -45,6 +45,7 @@ func testEventReminders(t *testing.T, d store.Dialect) {
 	phone, _ := ws.NewPhone(wasim.PhoneOptions{Number: "5511900000031", PushName: "Ana"})
 	ana, other := c.Register("ana.events@example.com"), c.Register("other.events@example.com")
 	connectPhone(t, c, ana, phone)
+	clock.set(start)
 
 	r := c.Do("POST", "/api/v1/calendar-events", ana.Token, map[string]any{"title": "Standup", "start": "2026-03-10T15:00:00Z"})
 	if r.Status != 201 {

@@ -30,6 +30,10 @@ func newTestClock(at time.Time) *testClock {
 
 func (c *testClock) Now() time.Time { return time.Now().Add(time.Duration(c.off.Load())) }
 
+// set moves the clock to at (linking a phone on a slow machine may take
+// longer than the seconds a test left itself before a due time).
+func (c *testClock) set(at time.Time) { c.off.Store(int64(time.Until(at))) }
+
 // selfChatSent returns what the phone's linked devices wrote into its own
 // chat, containing substr.
 func selfChatSent(p *wasim.Phone, substr string) []wasim.SentMessage {
@@ -96,6 +100,7 @@ func testRemindersThroughSelfChat(t *testing.T, d store.Dialect) {
 	anaPhone, _ := ws.NewPhone(wasim.PhoneOptions{Number: "5511900000021", PushName: "Ana"})
 	ana, other := c.Register("ana@example.com"), c.Register("other@example.com")
 	connectPhone(t, c, ana, anaPhone)
+	clock.set(start)
 
 	// Quiet hours 22:00–07:00 (UTC is ana's zone).
 	if r := c.Do("PATCH", "/api/v1/reminder-settings", ana.Token, map[string]any{"quietStart": "22:00", "quietEnd": "07:00"}); r.Status != 200 {
