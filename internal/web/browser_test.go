@@ -211,6 +211,11 @@ func (c *chrome) text(sel string) string {
 	ctx, cancel := context.WithTimeout(c.ctx, 20*time.Second)
 	defer cancel()
 	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+	for try := 0; err != nil && strings.Contains(err.Error(), "No node with given id") && try < 3; try++ {
+		// A live refresh replaced the element between finding and reading it.
+		time.Sleep(100 * time.Millisecond)
+		s, err = chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+	}
 	if err != nil {
 		c.t.Fatalf("text of %s: %v", sel, err)
 	}
