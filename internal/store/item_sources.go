@@ -99,23 +99,13 @@ func unlabel(s string) string {
 	return s
 }
 
-// sourcedTable is the table of an item kind that has sources.
+// sourcedTable is the table of an item kind that has sources (bookmarks
+// keep theirs in bookmark_shares, voice memos have none).
 func sourcedTable(kind domain.Kind) (string, bool) {
-	switch kind {
-	case domain.KindTask:
-		return "tasks", true
-	case domain.KindNote:
-		return "notes", true
-	case domain.KindIdea:
-		return "ideas", true
-	case domain.KindLocation:
-		return "locations", true
-	case domain.KindEvent:
-		return "events", true
-	case domain.KindImage:
-		return "images", true
+	if kind == domain.KindBookmark || kind == domain.KindVoiceMemo {
+		return "", false
 	}
-	return "", false
+	return itemTable(kind)
 }
 
 // fromSource is whether src names a message an item can be merged from.
