@@ -11,6 +11,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/synapse-kb/synapse/internal/store"
+	"github.com/synapse-kb/synapse/internal/testutil/dbtest"
 	"github.com/synapse-kb/synapse/internal/wasim"
 )
 
@@ -18,10 +19,17 @@ import (
 // 1,000 text messages (within the window) and measures how fast Synapse
 // stores and indexes them (messages/s), and the latency of live messages
 // sent while the import runs (from the phone's send to the stored row,
-// p50 and p99). SQLite; run with
+// p50 and p99). On SQLite, and on PostgreSQL when SYNAPSE_TEST_POSTGRES_URL
+// is set; run with
 //
 //	go test -run '^$' -bench BenchmarkHistoryImport -benchtime 1x ./internal/e2e
 func BenchmarkHistoryImport(b *testing.B) {
+	for _, d := range dbtest.Dialects {
+		b.Run(string(d), func(b *testing.B) { benchHistoryImport(b, d) })
+	}
+}
+
+func benchHistoryImport(b *testing.B, d store.Dialect) {
 	const chats, perChat = 50, 1000
 	for range b.N {
 		b.StopTimer()
@@ -30,7 +38,7 @@ func BenchmarkHistoryImport(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		srv := startMeowApp(b, store.SQLite, ws, map[string]string{"WHATSAPP_HISTORY_DAYS": "30"})
+		srv := startMeowApp(b, d, ws, map[string]string{"WHATSAPP_HISTORY_DAYS": "30"})
 		phone, _ := ws.NewPhone(wasim.PhoneOptions{Number: "5511900000041", PushName: "Ana"})
 		live, _ := ws.NewPhone(wasim.PhoneOptions{Number: "5511900000042", PushName: "Live"})
 		now := time.Now()

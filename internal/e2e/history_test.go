@@ -134,6 +134,9 @@ func testHistoryOnLink(t *testing.T, d store.Dialect) {
 			t.Fatalf("a contact without messages made a chat: %v", ch)
 		}
 	}
+	// In the group too, Carla's messages carry the address book's name,
+	// also those stored before it was known.
+	waitMessage(t, c, ana.Token, group, "H-GROUP", func(m map[string]any) bool { return m["fromName"] == "Carla (prima)" })
 	if r := c.Do("GET", "/api/v1/whatsapp/chats?q=prima", ana.Token, nil); r.Status != 200 || !strings.Contains(string(r.Body), carlaChat) {
 		t.Fatalf("finding the chat by its address-book name: %d %s", r.Status, r.Body)
 	}

@@ -3,6 +3,7 @@ package e2e_test
 import (
 	"bytes"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/synapse-kb/synapse/internal/store"
@@ -123,6 +124,46 @@ func testWAHA(t *testing.T, d store.Dialect) {
 	}
 	if s := sentAs("image", "olha"); s.MimeType != "image/png" || !slices.Equal(s.Data, wpic) || s.FileName != "x.png" {
 		t.Fatalf("WAHA received the photo as %+v", s.MimeType)
+	}
+
+	// Edits and deletions for everyone, as WAHA reports them: only the
+	// sender's edit changes the text; a revocation leaves a tombstone and
+	// takes the bookmark that only that message made.
+	event := func(name string, p map[string]any) {
+		t.Helper()
+		if code, err := fake.DeliverEvent(anaSession, name, p); err != nil || code != 200 {
+			t.Fatalf("%s: %d %v", name, code, err)
+		}
+	}
+	deliver(anaSession, map[string]any{"id": "false_" + carla + "_W-EDIT", "from": carla, "body": "Reunião às 10h"})
+	deliver(anaSession, map[string]any{"id": "false_" + carla + "_W-GONE", "from": carla, "body": "vê https://example.org/apagado"})
+	getList(t, c, "/api/v1/bookmarks", ana.Token, 2)
+	event("message.edited", map[string]any{"id": "true_" + carla + "_W-E0", "from": "5511900000001@c.us", "to": carla, "fromMe": true,
+		"timestamp": 1, "body": "não é minha", "editedMessageId": "W-EDIT"})
+	event("message.edited", map[string]any{"id": "false_" + carla + "_W-E1", "from": carla, "timestamp": 2,
+		"body": "Reunião às 11h", "editedMessageId": "W-EDIT"})
+	event("message.revoked", map[string]any{"revokedMessageId": "W-GONE",
+		"after":  map[string]any{"id": "false_" + carla + "_W-R1", "from": carla, "timestamp": 3},
+		"before": map[string]any{"id": "false_" + carla + "_W-GONE", "from": carla, "body": "vê https://example.org/apagado"}})
+	var edited, gone map[string]any
+	for _, m := range getList(t, c, "/api/v1/whatsapp/chats/"+chat+"/messages?limit=100", ana.Token, 1) {
+		switch m["id"] {
+		case "W-EDIT":
+			edited = m
+		case "W-GONE":
+			gone = m
+		}
+	}
+	if edited == nil || edited["text"] != "Reunião às 11h" || edited["editedAt"] == nil {
+		t.Fatalf("edited message %v", edited)
+	}
+	if gone == nil || gone["deletedAt"] == nil || gone["text"] != "" {
+		t.Fatalf("deleted message %v", gone)
+	}
+	for _, b := range getList(t, c, "/api/v1/bookmarks", ana.Token, 1) {
+		if strings.Contains(b["url"].(string), "apagado") {
+			t.Fatalf("the deleted message's bookmark stayed: %v", b)
+		}
 	}
 
 	// Restart: the sessions come back without a QR code.

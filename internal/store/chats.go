@@ -275,7 +275,7 @@ func (s *Store) chatActivity(ctx context.Context, userID string, chats []Chat) e
 	if len(seqs) > 0 {
 		b.Reset()
 		args = []any{userID}
-		b.WriteString(`SELECT seq, id, sender_name, from_me, type, text, ts FROM messages WHERE user_id = $1 AND seq IN (`)
+		b.WriteString(`SELECT seq, id, ` + senderName + `, from_me, type, text, ts FROM messages WHERE user_id = $1 AND seq IN (`)
 		i := 0
 		for seq := range seqs {
 			if i > 0 {
@@ -331,7 +331,7 @@ func (s *Store) MarkChatRead(ctx context.Context, userID, chatID string, at time
 // the very second of the last reading counts as unread: a read receipt
 // sent twice is harmless, one never sent leaves the sender's ticks grey.
 func (s *Store) UnreadMessages(ctx context.Context, userID, chatID string, limit int) ([]Message, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+messageColumns+` FROM messages m
+	rows, err := s.r.QueryContext(ctx, `SELECT `+messageColumns+` FROM messages
 		WHERE user_id = $1 AND chat_id = $2 AND NOT from_me AND deleted_at IS NULL
 		AND ts >= (SELECT (read_at / 1000) * 1000 FROM chats c WHERE c.user_id = $1 AND c.id = $2)
 		ORDER BY ts DESC, seq DESC LIMIT $3`, userID, chatID, limit)

@@ -113,7 +113,12 @@ func decodePayload(raw sql.NullString, m *Message) error {
 	return nil
 }
 
-const messageColumns = `seq, chat_id, id, sender, sender_name, from_me, type, text, ts, payload, edited_at, deleted_at, pinned_at`
+// senderName names a message's sender by the best name known: the
+// person's address book, else the push name the message came with. It
+// reads the messages table unaliased.
+const senderName = `COALESCE((SELECT k.name FROM contact_names k WHERE k.user_id = messages.user_id AND k.jid = messages.sender), sender_name)`
+
+const messageColumns = `seq, chat_id, id, sender, ` + senderName + `, from_me, type, text, ts, payload, edited_at, deleted_at, pinned_at`
 
 func scanMessage(row interface{ Scan(...any) error }) (Message, error) {
 	var m Message

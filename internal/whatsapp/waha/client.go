@@ -37,7 +37,7 @@ type client struct {
 var _ whatsapp.Client = (*client)(nil)
 
 // webhookEvents are the WAHA events the engine subscribes to.
-var webhookEvents = []string{"session.status", "message.any"}
+var webhookEvents = []string{"session.status", "message.any", "message.edited", "message.revoked"}
 
 func (c *client) sessionConfig() map[string]any {
 	return map[string]any{

@@ -107,9 +107,9 @@ func messageID(id string) string {
 	return id
 }
 
-// convert turns a WAHA message into Synapse's; ok is false for messages
-// Synapse does not keep (no text, media, place or contact).
-func convert(p *payload, self *me) (whatsapp.Message, bool) {
+// header reads who wrote a WAHA message, where and when; ok is false for
+// status updates, broadcast lists, channels and messages without an id.
+func header(p *payload, self *me) (whatsapp.Message, bool) {
 	chat := p.From
 	if p.FromMe {
 		chat = p.To
@@ -133,7 +133,78 @@ func convert(p *payload, self *me) (whatsapp.Message, bool) {
 	default:
 		m.From = toJID(p.From)
 	}
-	if m.ID == "" || m.ChatID == "" || strings.HasSuffix(chat, "@broadcast") {
+	kept := m.ID != "" && m.ChatID != "" && !strings.HasSuffix(chat, "@broadcast") && !strings.HasSuffix(chat, "@newsletter")
+	return m, kept
+}
+
+// editedPayload is WAHA's "message.edited": the edit as a message, its new
+// text in body, and the id of the message it changes.
+type editedPayload struct {
+	payload
+	EditedMessageID string `json:"editedMessageId"`
+}
+
+// convertEdit turns WAHA's "message.edited" into a change of the earlier
+// message; ok is false when it names no message.
+func convertEdit(p *editedPayload, self *me) (whatsapp.Message, bool) {
+	m, ok := header(&p.payload, self)
+	target := messageID(p.EditedMessageID)
+	if !ok || target == "" {
+		return m, false
+	}
+	m.Type, m.Text = whatsapp.TypeText, p.Body
+	m.Change = &whatsapp.Change{Kind: whatsapp.ChangeEdit, TargetID: target}
+	return m, true
+}
+
+// revokedPayload is WAHA's "message.revoked": the revocation as a message
+// (after), the message it deletes when WAHA still had it (before), and
+// that message's id.
+type revokedPayload struct {
+	After            *payload `json:"after"`
+	Before           *payload `json:"before"`
+	RevokedMessageID string   `json:"revokedMessageId"`
+}
+
+// convertRevoke turns WAHA's "message.revoked" into a deletion for everyone
+// of the earlier message; a group message deleted by someone other than its
+// sender was deleted by an admin.
+func convertRevoke(p *revokedPayload, self *me) (whatsapp.Message, bool) {
+	by := p.After
+	if by == nil {
+		by = p.Before
+	}
+	if by == nil {
+		return whatsapp.Message{}, false
+	}
+	m, ok := header(by, self)
+	target := messageID(p.RevokedMessageID)
+	if target == "" && p.Before != nil {
+		target = messageID(p.Before.ID)
+	}
+	if p.After == nil {
+		// Only the deleted message is known: the change has no id of its
+		// own, and was made by that message's sender.
+		m.ID = "revoke-" + target
+	}
+	if !ok || target == "" {
+		return m, false
+	}
+	m.Type, m.Text = whatsapp.TypeText, ""
+	byAdmin := false
+	if m.IsGroup && p.After != nil && p.Before != nil {
+		original, _ := header(p.Before, self)
+		byAdmin = original.From != "" && original.From != m.From
+	}
+	m.Change = &whatsapp.Change{Kind: whatsapp.ChangeRevoke, TargetID: target, ByAdmin: byAdmin}
+	return m, true
+}
+
+// convert turns a WAHA message into Synapse's; ok is false for messages
+// Synapse does not keep (no text, media, place or contact).
+func convert(p *payload, self *me) (whatsapp.Message, bool) {
+	m, ok := header(p, self)
+	if !ok {
 		return m, false
 	}
 	switch {

@@ -6,7 +6,8 @@
 // Mapping:
 //
 //   - Connect creates the WAHA session (or updates and starts an existing
-//     one) with a webhook for session.status and message.any events,
+//     one) with a webhook for session.status, message.any,
+//     message.edited and message.revoked events,
 //     signed with HMAC-SHA512; the session's current status is then applied
 //     as if it had been reported.
 //   - session.status SCAN_QR_CODE: the client fetches the QR code
@@ -20,6 +21,12 @@
 //     is stored; on failure it answers 503 and WAHA's webhook retries
 //     deliver it again. Ids "<fromMe>_<chat>_<id>" keep their last part, so
 //     an echo of a message Synapse sent is stored once.
+//   - message.edited (editedMessageId, the new body) and message.revoked
+//     (revokedMessageId, with the revocation as "after" and the deleted
+//     message as "before") become changes to the earlier message, applied
+//     as for the whatsmeow engine: only its sender edits it; its sender or,
+//     in a group, an admin deletes it.
+//   - Status updates, broadcast lists and channels are never stored.
 //   - Chat ids "…@c.us" become "…@s.whatsapp.net" (as with the other
 //     engines) and back when sending.
 //   - Media is downloaded from the URL WAHA gives, with the API key.
@@ -323,17 +330,48 @@ func (e *Engine) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "session not running here", http.StatusServiceUnavailable)
 			return
 		}
-		msg, ok := convert(&p, env.Me)
-		if !ok {
-			break
+		if msg, ok := convert(&p, env.Me); ok && !c.store(w, r, msg) {
+			return
 		}
-		if err := c.h.HandleMessages(r.Context(), []whatsapp.Message{msg}); err != nil {
-			c.log.Warn("waha message not stored; WAHA will retry", "id", msg.ID, "err", err)
-			http.Error(w, "not stored", http.StatusServiceUnavailable)
+	case "message.edited", "message.revoked":
+		var msg whatsapp.Message
+		var ok bool
+		var err error
+		if env.Event == "message.edited" {
+			var p editedPayload
+			if err = json.Unmarshal(env.Payload, &p); err == nil {
+				msg, ok = convertEdit(&p, env.Me)
+			}
+		} else {
+			var p revokedPayload
+			if err = json.Unmarshal(env.Payload, &p); err == nil {
+				msg, ok = convertRevoke(&p, env.Me)
+			}
+		}
+		if err != nil {
+			http.Error(w, "bad "+env.Event+" payload: "+err.Error(), http.StatusBadRequest)
+			return
+		}
+		if c == nil {
+			http.Error(w, "session not running here", http.StatusServiceUnavailable)
+			return
+		}
+		if ok && !c.store(w, r, msg) {
 			return
 		}
 	}
 	w.WriteHeader(http.StatusOK)
+}
+
+// store hands a message (or a change to one) to Synapse; when it could not
+// be stored it answers 503, so WAHA retries, and returns false.
+func (c *client) store(w http.ResponseWriter, r *http.Request, msg whatsapp.Message) bool {
+	if err := c.h.HandleMessages(r.Context(), []whatsapp.Message{msg}); err != nil {
+		c.log.Warn("waha message not stored; WAHA will retry", "id", msg.ID, "err", err)
+		http.Error(w, "not stored", http.StatusServiceUnavailable)
+		return false
+	}
+	return true
 }
 
 // validSignature checks WAHA's HMAC of the body (hex, SHA-512).

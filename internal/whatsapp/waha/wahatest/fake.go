@@ -466,8 +466,27 @@ func (s *Server) Deliver(name string, payload map[string]any) (int, error) {
 	if _, ok := payload["timestamp"]; !ok {
 		payload["timestamp"] = time.Now().Unix()
 	}
+	return s.emitAndWaitLocked(x, "message", payload)
+}
+
+// DeliverEvent sends a webhook of any event ("message.edited",
+// "message.revoked"…) with WAHA's payload for it, as is, and waits until it
+// is accepted or the retries are exhausted; it returns the last HTTP status
+// (0 when the session did not subscribe to the event).
+func (s *Server) DeliverEvent(name, event string, payload map[string]any) (int, error) {
+	s.mu.Lock()
+	x := s.byName[name]
+	if x == nil {
+		s.mu.Unlock()
+		return 0, fmt.Errorf("wahatest: no session %q", name)
+	}
+	return s.emitAndWaitLocked(x, event, payload)
+}
+
+// emitAndWaitLocked emits a webhook, unlocks and waits for its last status.
+func (s *Server) emitAndWaitLocked(x *session, event string, payload any) (int, error) {
 	done := make(chan int, 1)
-	s.emitLocked(x, "message", payload, done)
+	s.emitLocked(x, event, payload, done)
 	s.mu.Unlock()
 	select {
 	case code := <-done:
