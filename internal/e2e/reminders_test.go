@@ -240,6 +240,13 @@ func testRemindersThroughSelfChat(t *testing.T, d store.Dialect) {
 			return fmt.Sprintf("no single %q in the self-chat; linked devices sent %s; stored %s", want, strings.Join(seen, "; "), strings.Join(stored, "; "))
 		})
 	}
+	// Said again: one idea, mentioned twice, and the reply says so once.
+	if _, err := anaPhone.SendText(self, "Idea: a jam made of figs"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool {
+		return len(selfChatSent(anaPhone, "✓ Idea: A jam made of figs — already there, mentioned 2 times")) == 1
+	})
 	titles := map[string]int{}
 	for _, tk := range list(t, c, ana.Token, "/api/v1/tasks") {
 		titles[tk["title"].(string)]++

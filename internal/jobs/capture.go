@@ -74,6 +74,9 @@ func (r *Runner) selfChat(ctx context.Context, user store.User, loc *time.Locati
 	if !ok {
 		return false, nil
 	}
+	if prior, _, err := d.Store.SourcedItem(ctx, user.ID, c.Kind, m.ChatID, m.ID); err != nil || prior != "" {
+		return true, err // captured before (a repeated job): confirmed then
+	}
 	src := store.Source{Kind: store.SourceMessage, ChatID: m.ChatID, MessageID: m.ID,
 		Snapshot: store.Snapshot{From: m.From, FromName: m.FromName, Text: m.Text, Time: m.Timestamp}}
 	var created []any
@@ -89,7 +92,17 @@ func (r *Runner) selfChat(ctx context.Context, user store.User, loc *time.Locati
 		return true, err
 	}
 	if len(created) == 0 {
-		return true, nil // captured before (a repeated job): confirmed then
+		// Said again: merged into the item it repeats, which keeps its
+		// title and due time; the confirmation says so.
+		itemID, mentions, err := d.Store.SourcedItem(ctx, user.ID, c.Kind, m.ChatID, m.ID)
+		if err != nil || itemID == "" {
+			return true, err
+		}
+		text := reminders.RepeatConfirmation(c, mentions)
+		if _, err := d.SelfChat.Write(ctx, user.ID, text, string(c.Kind), itemID, m.ID); err != nil {
+			d.Log.Warn("capture confirmation not sent", "user_id", user.ID, "err", err)
+		}
+		return true, nil
 	}
 	var itemID string
 	switch v := created[0].(type) {

@@ -1,6 +1,7 @@
 package reminders
 
 import (
+	"fmt"
 	"strings"
 	"time"
 	"unicode"
@@ -163,11 +164,13 @@ func ParseReply(text string) (Reply, bool) {
 	return Reply{}, false
 }
 
+// captureLabels name a captured item's kind in its confirmation.
+var captureLabels = map[domain.Kind]string{domain.KindTask: "Task", domain.KindNote: "Note", domain.KindIdea: "Idea"}
+
 // Confirmation is the reply to a capture: "✓ Task: Buy bread — due Tue
 // 10:00".
 func Confirmation(c Capture, loc *time.Location) string {
-	label := map[domain.Kind]string{domain.KindTask: "Task", domain.KindNote: "Note", domain.KindIdea: "Idea"}[c.Kind]
-	s := "✓ " + label + ": " + c.Title
+	s := "✓ " + captureLabels[c.Kind] + ": " + c.Title
 	if c.Due != nil {
 		if c.DueHasTime {
 			s += " — due " + FormatDue(*c.Due, loc)
@@ -176,4 +179,10 @@ func Confirmation(c Capture, loc *time.Location) string {
 		}
 	}
 	return s
+}
+
+// RepeatConfirmation is the reply to a capture that repeats an item the
+// person already has (merged into it, which keeps its title and due time).
+func RepeatConfirmation(c Capture, mentions int) string {
+	return fmt.Sprintf("✓ %s: %s — already there, mentioned %d times", captureLabels[c.Kind], c.Title, mentions)
 }

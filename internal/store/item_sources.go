@@ -530,3 +530,24 @@ func (s *Store) EachItemSource(ctx context.Context, userID string, fn func(ItemS
 	}
 	return rows.Err()
 }
+
+// SourcedItem returns the item of the given kind that one of the user's
+// messages is a source of, and how many times that item has been mentioned;
+// itemID is "" when the message is a source of none.
+func (s *Store) SourcedItem(ctx context.Context, userID string, kind domain.Kind, chatID, messageID string) (itemID string, mentions int, err error) {
+	table, ok := sourcedTable(kind)
+	if !ok {
+		return "", 0, fmt.Errorf("store: %s items have no sources", kind)
+	}
+	err = s.r.QueryRowContext(ctx, `SELECT s.item_id, t.mentions FROM item_sources s
+		JOIN `+table+` t ON t.user_id = s.user_id AND t.id = s.item_id
+		WHERE s.user_id = $1 AND s.item_kind = $2 AND s.chat_id = $3 AND s.message_id = $4
+		ORDER BY s.added_at LIMIT 1`, userID, string(kind), chatID, messageID).Scan(&itemID, &mentions)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", 0, nil
+	}
+	if err != nil {
+		return "", 0, fmt.Errorf("store: sourced item: %w", err)
+	}
+	return itemID, mentions, nil
+}
