@@ -97,6 +97,8 @@ type Request struct {
 	Body   []byte
 	// Err is what verification said (nil: accepted and processed).
 	Err error
+	// At is when the request arrived.
+	At time.Time
 }
 
 // Headers are the request's three signature headers.
@@ -149,15 +151,16 @@ func (r *Receiver) SetDown(down bool) {
 
 func (r *Receiver) serve(w http.ResponseWriter, req *http.Request) {
 	body, _ := io.ReadAll(req.Body)
+	at := time.Now()
 	r.mu.Lock()
 	down := r.down
 	r.mu.Unlock()
 	if down {
-		r.record(Request{Header: req.Header.Clone(), Body: body, Err: errors.New("down")}, "")
+		r.record(Request{Header: req.Header.Clone(), Body: body, Err: errors.New("down"), At: at}, "")
 		w.WriteHeader(http.StatusServiceUnavailable)
 		return
 	}
-	rq := Request{Header: req.Header.Clone(), Body: body}
+	rq := Request{Header: req.Header.Clone(), Body: body, At: at}
 	r.Verifier.mu.Lock()
 	secrets := r.Verifier.Secrets
 	r.Verifier.mu.Unlock()
