@@ -22,6 +22,7 @@ import (
 
 	"go.mau.fi/util/dbutil"
 	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/proto/waVnameCert"
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
 	"go.mau.fi/whatsmeow/util/keys"
@@ -760,6 +761,13 @@ func TestConvertMapsLIDsToPhoneNumbers(t *testing.T) {
 	if !ok || m.ChatID != pn.String() || m.From != pn.String() || m.FromName != "Pat" || m.ChatName != "Pat" || m.Text != "hi" {
 		t.Fatalf("%+v", m)
 	}
+	// A business without a push name is called by its verified name.
+	evt.Info.PushName = ""
+	evt.Info.VerifiedName = &types.VerifiedName{Details: &waVnameCert.VerifiedNameCertificate_Details{VerifiedName: proto.String("Padaria Lisboa")}}
+	if m, _ = convertMessage(evt, types.EmptyJID, resolve); m.FromName != "Padaria Lisboa" || m.ChatName != "Padaria Lisboa" {
+		t.Fatalf("business name: %+v", m)
+	}
+	evt.Info.PushName, evt.Info.VerifiedName = "Pat", nil
 	// A group message whose sender is a LID with the phone number beside it.
 	g := types.NewJID("120363000000000001", types.GroupServer)
 	evt.Info.Chat, evt.Info.IsGroup, evt.Info.SenderAlt = g, true, pn

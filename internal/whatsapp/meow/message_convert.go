@@ -78,9 +78,14 @@ func convertMessage(evt *events.Message, me types.JID, resolve jidResolver) (wha
 		Timestamp: info.Timestamp.UTC(),
 	}
 	if !info.IsFromMe {
-		out.FromName = info.PushName
+		// The push name, else a business's verified name.
+		name := info.PushName
+		if name == "" && info.VerifiedName != nil {
+			name = info.VerifiedName.Details.GetVerifiedName()
+		}
+		out.FromName = name
 		if !info.IsGroup {
-			out.ChatName = info.PushName
+			out.ChatName = name
 		}
 	}
 	if pm := m.GetProtocolMessage(); pm != nil {
