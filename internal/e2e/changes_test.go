@@ -49,6 +49,10 @@ func testNothingStale(t *testing.T, d store.Dialect) {
 
 	// Status updates and channel posts are never kept.
 	must(carla.PostStatus(wasim.Status{Text: "status secreto", To: []string{to}}))
+	// Someone who only posts Status updates makes no chat, not even
+	// through the push name their Status carries.
+	dora, _ := ws.NewPhone(wasim.PhoneOptions{Number: "351910000019", PushName: "Dora Status"})
+	must(dora.PostStatus(wasim.Status{Text: "status da Dora", To: []string{to}}))
 	channel := ws.CreateNewsletter(wasim.NewsletterOptions{Name: "Notícias"})
 	if err := anaPhone.FollowNewsletter(channel.JID().String()); err != nil {
 		t.Fatal(err)
@@ -127,7 +131,7 @@ func testNothingStale(t *testing.T, d store.Dialect) {
 	// Nothing of the Status update or the channel anywhere.
 	for _, path := range []string{"/api/v1/whatsapp/chats"} {
 		r := c.Do("GET", path, ana.Token, nil)
-		if r.Status != 200 || containsAny(string(r.Body), "status@broadcast", "@newsletter", "status secreto", "post do canal", "Notícias") {
+		if r.Status != 200 || containsAny(string(r.Body), "status@broadcast", "@newsletter", "status secreto", "post do canal", "Notícias", "351910000019", "Dora") {
 			t.Fatalf("GET %s: %d %s", path, r.Status, r.Body)
 		}
 	}

@@ -48,6 +48,9 @@ func testHistoryOnLink(t *testing.T, d store.Dialect) {
 		{Chat: group, Name: "Família", Messages: []wasim.HistoryMessage{
 			{ID: "H-GROUP", From: carla.Number(), PushName: "Carla", Time: now.Add(-time.Hour), Message: text("Jantar no domingo?")},
 		}},
+		{Chat: "351910000029", Name: "Dora Antiga", Messages: []wasim.HistoryMessage{
+			{ID: "H-DORA", Time: now.AddDate(0, 0, -60), Message: text("só fora da janela")},
+		}},
 		{Chat: anaPhone.Number(), Messages: []wasim.HistoryMessage{
 			{ID: "H-SELF", FromMe: true, Time: now.Add(-30 * time.Minute), Message: text("todo: renew my passport")},
 		}},
@@ -71,6 +74,9 @@ func testHistoryOnLink(t *testing.T, d store.Dialect) {
 		}
 		return ok
 	})
+	if _, ok := names["351910000029@s.whatsapp.net"]; ok {
+		t.Fatalf("a conversation with nothing inside the window became a chat: %v", names)
+	}
 	for _, m := range list(t, c, ana.Token, "/api/v1/whatsapp/chats/"+url.PathEscape(carlaChat)+"/messages?limit=100") {
 		if m["id"] == "H-OLD" {
 			t.Fatalf("a message older than the history window was imported: %v", m)

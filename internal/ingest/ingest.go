@@ -253,9 +253,18 @@ func (i *Ingester) Stored() uint64 { return i.stored.Load() }
 // UpsertChats records chats and groups learned outside of messages.
 func (i *Ingester) UpsertChats(ctx context.Context, userID string, chats []whatsapp.Chat) error {
 	up := make([]store.ChatUpsert, 0, len(chats))
-	var contacts map[string]string
+	var contacts, renames map[string]string
 	for _, c := range chats {
 		if c.ID == "" {
+			continue
+		}
+		if c.Rename {
+			if c.Name != "" {
+				if renames == nil {
+					renames = map[string]string{}
+				}
+				renames[clean(c.ID, 128)] = clean(c.Name, 256)
+			}
 			continue
 		}
 		if c.Contact {
@@ -268,6 +277,9 @@ func (i *Ingester) UpsertChats(ctx context.Context, userID string, chats []whats
 		up = append(up, store.ChatUpsert{ID: clean(c.ID, 128), Name: clean(c.Name, 256), IsGroup: c.IsGroup})
 	}
 	if err := i.opts.Store.SetContactNames(ctx, userID, contacts); err != nil {
+		return err
+	}
+	if err := i.opts.Store.RenameChats(ctx, userID, renames); err != nil {
 		return err
 	}
 	return i.opts.Store.UpsertChats(ctx, userID, up)

@@ -125,6 +125,22 @@ func (s *Store) upsertChats(ctx context.Context, tx *sql.Tx, chats []keyedChat) 
 	return nil
 }
 
+// RenameChats gives direct chats the user has new names (jid → name, a
+// push or business name seen); it creates no chat and renames no group.
+func (s *Store) RenameChats(ctx context.Context, userID string, names map[string]string) error {
+	if len(names) == 0 {
+		return nil
+	}
+	return s.InTx(ctx, func(tx *sql.Tx) error {
+		for jid, name := range names {
+			if _, err := tx.ExecContext(ctx, `UPDATE chats SET name = $3 WHERE user_id = $1 AND id = $2 AND NOT is_group`, userID, jid, name); err != nil {
+				return fmt.Errorf("store: rename chats: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
 // SetContactNames records address-book names (jid → name) of the user's
 // contacts; an empty name forgets one.
 func (s *Store) SetContactNames(ctx context.Context, userID string, names map[string]string) error {

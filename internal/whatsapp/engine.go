@@ -186,6 +186,11 @@ type Chat struct {
 	// chat is named. It creates no chat.
 	Contact     bool
 	ContactName string
+	// Rename makes this a new name (a push name or business name seen)
+	// for a chat that may exist: it renames a direct chat Synapse has and
+	// creates none (a group member or someone who only posted a Status is
+	// not a chat of the person).
+	Rename bool
 }
 
 // MessageType is the kind of a message.

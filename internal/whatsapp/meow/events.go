@@ -136,7 +136,7 @@ func (c *client) onEvent(cli *whatsmeow.Client, evt any) bool {
 			jid = e.JIDAlt.ToNonAD()
 		}
 		if jid.Server == types.DefaultUserServer {
-			c.h.HandleEvent(whatsapp.ChatsUpdated{Chats: []whatsapp.Chat{{ID: jid.String(), Name: e.NewPushName}}})
+			c.h.HandleEvent(whatsapp.ChatsUpdated{Chats: []whatsapp.Chat{{ID: jid.String(), Name: e.NewPushName, Rename: true}}})
 		}
 	}
 	return true

@@ -173,7 +173,12 @@ func (c *client) importChunk(ctx context.Context, cli *whatsmeow.Client, n *waE2
 		if name == "" {
 			name = conv.GetDisplayName()
 		}
-		chats = append(chats, whatsapp.Chat{ID: jid.ToNonAD().String(), Name: name, IsGroup: jid.Server == types.GroupServer})
+		isGroup := jid.Server == types.GroupServer
+		if isGroup {
+			// A group the person is in is a chat even when quiet.
+			chats = append(chats, whatsapp.Chat{ID: jid.ToNonAD().String(), Name: name, IsGroup: true})
+		}
+		kept := false
 		for _, hm := range conv.GetMessages() {
 			mevt, err := cli.ParseWebMessage(jid, hm.GetMessage())
 			if err != nil || mevt.Info.Timestamp.Before(cutoff) {
@@ -186,6 +191,11 @@ func (c *client) importChunk(ctx context.Context, cli *whatsmeow.Client, n *waE2
 			if name != "" {
 				// The phone's name for the chat, not the sender's push name.
 				m.ChatName = name
+			}
+			if !kept && !isGroup {
+				// A direct chat is one only with a message in the window.
+				kept = true
+				chats = append(chats, whatsapp.Chat{ID: jid.ToNonAD().String(), Name: name})
 			}
 			batch = append(batch, m)
 			if len(batch) >= historyBatch {

@@ -789,6 +789,22 @@ func TestConvertMapsLIDsToPhoneNumbers(t *testing.T) {
 		m.Mentions[1] != "4917000000000@s.whatsapp.net" {
 		t.Fatalf("mentions: %+v", m)
 	}
+	// A broadcast list message is a message in the direct chat with its
+	// sender; a Status update and one's own list message are not kept.
+	evt.Message = &waE2E.Message{Conversation: proto.String("para a lista")}
+	evt.Info.Chat, evt.Info.IsGroup, evt.Info.Sender, evt.Info.SenderAlt = types.NewJID("1700000000", types.BroadcastServer), false, lid, pn
+	if m, ok := convertMessage(evt, types.EmptyJID, resolve); !ok || m.ChatID != pn.String() || m.From != pn.String() || m.IsGroup {
+		t.Fatalf("broadcast list: %v %+v", ok, m)
+	}
+	evt.Info.Chat = types.StatusBroadcastJID
+	if _, ok := convertMessage(evt, types.EmptyJID, resolve); ok {
+		t.Fatal("a Status update was kept")
+	}
+	evt.Info.Chat, evt.Info.IsFromMe = types.NewJID("1700000000", types.BroadcastServer), true
+	if _, ok := convertMessage(evt, types.EmptyJID, resolve); ok {
+		t.Fatal("one's own broadcast list message was kept")
+	}
+	evt.Info.IsFromMe = false
 	evt.Message = &waE2E.Message{ReactionMessage: &waE2E.ReactionMessage{Text: proto.String("👍")}}
 	if _, ok := convertMessage(evt, types.EmptyJID, resolve); ok {
 		t.Fatal("a reaction was kept")

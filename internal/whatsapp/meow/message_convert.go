@@ -38,10 +38,23 @@ func convertMessage(evt *events.Message, me types.JID, resolve jidResolver) (wha
 		return whatsapp.Message{}, false
 	}
 	chat := info.Chat.ToNonAD()
-	if chat.Server == types.BroadcastServer || chat.Server == types.NewsletterServer {
-		// Status updates (status@broadcast), broadcast lists and channels
-		// are not conversations of the person: never stored or analysed.
+	switch {
+	case chat.Server == types.NewsletterServer || chat == types.StatusBroadcastJID:
+		// Status updates and channels are not conversations of the
+		// person: never stored or analysed.
 		return whatsapp.Message{}, false
+	case chat.Server == types.BroadcastServer && info.IsFromMe:
+		// The person's own message to a broadcast list: WhatsApp keeps it
+		// in the list, which is not a chat Synapse has.
+		return whatsapp.Message{}, false
+	case chat.Server == types.BroadcastServer:
+		// A broadcast list message reaches its recipients as a message in
+		// their direct chat with the sender, and is kept there.
+		chat = info.Sender.ToNonAD()
+		if chat.Server == types.HiddenUserServer && info.SenderAlt.Server == types.DefaultUserServer {
+			chat = info.SenderAlt.ToNonAD()
+		}
+		info.Chat, info.IsGroup = chat, false
 	}
 	if chat.Server == types.HiddenUserServer {
 		// A direct chat addressed by the contact's LID is the same chat as
