@@ -128,6 +128,24 @@ func testNothingStale(t *testing.T, d store.Dialect) {
 		t.Fatalf("tasks after the deletion: %v", titles)
 	}
 
+	// A deletion and an edit that overtake their message (as after a
+	// phone's offline queue or before a history chunk) apply when it
+	// arrives: nothing of the deleted one, the edited one as edited.
+	must(carla.Revoke(to, "OOO-GONE"))
+	must(carla.Edit(to, "OOO-EDIT", "Afinal é às 18h"))
+	time.Sleep(500 * time.Millisecond)
+	must(carla.SendText(to, "Apaga https://example.org/antes-do-tempo", wasim.SendOptions{ID: "OOO-GONE"}))
+	must(carla.SendText(to, "É às 17h", wasim.SendOptions{ID: "OOO-EDIT"}))
+	waitMessage(t, c, ana.Token, chat, "OOO-EDIT", func(m map[string]any) bool { return m["text"] == "Afinal é às 18h" && m["editedAt"] != nil })
+	waitMessage(t, c, ana.Token, chat, "OOO-GONE", func(m map[string]any) bool { return m["deletedAt"] != nil && m["text"] == "" })
+	time.Sleep(time.Second)
+	if n := len(list(t, c, ana.Token, "/api/v1/bookmarks")); n != 0 {
+		t.Fatalf("a message deleted before it arrived made a bookmark (%d)", n)
+	}
+	if hits := search(t, c, ana.Token, "antes"); len(hits) != 0 {
+		t.Fatalf("search finds a message deleted before it arrived: %v", hits)
+	}
+
 	// Nothing of the Status update or the channel anywhere.
 	for _, path := range []string{"/api/v1/whatsapp/chats"} {
 		r := c.Do("GET", path, ana.Token, nil)

@@ -154,6 +154,9 @@ func (i *Ingester) Ingest(ctx context.Context, userID string, msgs []whatsapp.Me
 	if err := i.ingest(ctx, userID, msgs); err != nil {
 		return err
 	}
+	if err := i.applyPending(ctx, userID, msgs); err != nil {
+		return err
+	}
 	// Changes apply after the messages they may name are stored.
 	for k := range changes {
 		if err := i.applyChange(ctx, userID, &changes[k]); err != nil {
@@ -205,21 +208,64 @@ func (i *Ingester) applyChange(ctx context.Context, userID string, m *whatsapp.M
 	switch m.Change.Kind {
 	case whatsapp.ChangeEdit:
 		c.Kind = store.ChangeEdit
-		for _, l := range knowledge.ExtractLinks(c.Text) {
-			if n, err := knowledge.NormalizeURL(l); err == nil {
-				c.KeepURLs = append(c.KeepURLs, n)
-			}
-		}
+		c.KeepURLs = keptURLs(c.Text)
 	case whatsapp.ChangeRevoke:
 		c.Kind = store.ChangeRevoke
 	default:
 		return nil
 	}
+	return i.applyStoreChange(ctx, c)
+}
+
+// applyPending applies the edits and deletions that arrived before the
+// messages just stored.
+func (i *Ingester) applyPending(ctx context.Context, userID string, msgs []whatsapp.Message) error {
+	if len(msgs) == 0 {
+		return nil
+	}
+	ids := map[string][]string{}
+	for k := range msgs {
+		chat := clean(msgs[k].ChatID, 128)
+		ids[chat] = append(ids[chat], clean(msgs[k].ID, 128))
+	}
+	pending, err := i.opts.Store.PendingChanges(ctx, userID, ids)
+	if err != nil {
+		return err
+	}
+	for _, c := range pending {
+		if c.Kind == store.ChangeEdit {
+			c.KeepURLs = keptURLs(c.Text)
+		}
+		if err := i.applyStoreChange(ctx, c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// keptURLs are the normalised links of an edit's new text.
+func keptURLs(text string) []string {
+	var out []string
+	for _, l := range knowledge.ExtractLinks(text) {
+		if n, err := knowledge.NormalizeURL(l); err == nil {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// applyStoreChange applies one change and tells what it did.
+func (i *Ingester) applyStoreChange(ctx context.Context, c store.MessageChange) error {
+	userID := c.UserID
 	res, err := i.opts.Store.ApplyMessageChange(ctx, c, i.runHooks)
 	if err != nil {
 		i.mFailed.Inc()
 		i.opts.Log.Error("ingest: apply message change", "kind", c.Kind, "err", err)
 		return err
+	}
+	if res.Pending {
+		i.opts.Log.Debug("ingest: a change came before its message; kept until it arrives", "kind", c.Kind, "user_id", userID)
+		return nil
 	}
 	if !res.Applied {
 		i.opts.Log.Debug("ingest: a change names no message of its sender here; dropped", "kind", c.Kind, "user_id", userID)

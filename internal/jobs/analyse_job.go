@@ -61,6 +61,7 @@ func (w *analyseWorker) Work(ctx context.Context, job *river.Job[AnalyseArgs]) e
 	var src store.Source
 	var text string
 	var direct []store.Extracted
+	var read *store.Message // the message as read, when analysing one
 	switch {
 	case a.MemoID != "":
 		memo, err := d.Store.GetVoiceMemo(ctx, a.UserID, a.MemoID)
@@ -81,6 +82,7 @@ func (w *analyseWorker) Work(ctx context.Context, job *river.Job[AnalyseArgs]) e
 		if err != nil {
 			return err
 		}
+		read = &m
 		src = store.Source{Kind: store.SourceMessage, ChatID: m.ChatID, MessageID: m.ID,
 			Snapshot: store.Snapshot{From: m.From, FromName: m.FromName, Text: m.Text, Time: m.Timestamp}}
 		if a.NoteToSelf && m.Text != "" {
@@ -122,6 +124,14 @@ func (w *analyseWorker) Work(ctx context.Context, job *river.Job[AnalyseArgs]) e
 	var created []any
 	err = d.Store.WithTx(ctx, func(tx *store.Tx) error {
 		var err error
+		if read != nil && len(items) > 0 {
+			// Deleted for everyone or edited while it was read: the
+			// deletion removed what it made, the edit queued its own
+			// analysis.
+			if same, err := tx.MessageUnchanged(ctx, a.UserID, read.ChatID, read.ID, read.EditedAt); err != nil || !same {
+				return err
+			}
+		}
 		if created, err = tx.AddExtracted(ctx, a.UserID, src, items); err != nil {
 			return err
 		}

@@ -46,6 +46,9 @@ type ChangeResult struct {
 	// chat, came from someone else than the sender, or came after a
 	// deletion or an edit made later.
 	Applied bool
+	// Pending is true when the change named no stored message: it is kept
+	// and applied when the message arrives (ApplyPendingChanges).
+	Pending bool
 	Message Message // the message after the change
 	// Removed lists the items derived from the message that went with it
 	// (those the person edited or completed stay).
@@ -74,9 +77,14 @@ func (s *Store) ApplyMessageChange(ctx context.Context, c MessageChange, hook In
 		m, err := scanMessage(tx.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM messages
 			WHERE user_id = $1 AND chat_id = $2 AND id = $3`, c.UserID, c.ChatID, c.TargetID))
 		if err == sql.ErrNoRows {
-			return nil
+			res.Pending = true
+			return s.keepPendingChange(ctx, tx, c)
 		}
 		if err != nil {
+			return fmt.Errorf("store: change message: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM pending_changes WHERE user_id = $1 AND chat_id = $2 AND target_id = $3 AND kind = $4`,
+			c.UserID, c.ChatID, c.TargetID, c.Kind); err != nil {
 			return fmt.Errorf("store: change message: %w", err)
 		}
 		sameSender := m.FromMe == c.ByMe && (c.ByMe || m.From == c.By)
@@ -363,4 +371,82 @@ func (s *Store) mediaFree(ctx context.Context, tx *sql.Tx, userID, h string) (bo
 		return false, fmt.Errorf("store: media references: %w", err)
 	}
 	return n == 0, nil
+}
+
+// maxPendingAge is how long a change whose message never arrived is kept.
+const maxPendingAge = 30 * 24 * time.Hour
+
+// keepPendingChange keeps a change whose message is not stored (yet): an
+// edit or deletion can overtake its message (offline redelivery, history
+// not imported yet). Of two edits the later is kept.
+func (s *Store) keepPendingChange(ctx context.Context, tx *sql.Tx, c MessageChange) error {
+	now := s.clock()
+	if _, err := tx.ExecContext(ctx, `DELETE FROM pending_changes WHERE user_id = $1 AND created_at < $2`,
+		c.UserID, ms(now.Add(-maxPendingAge))); err != nil {
+		return fmt.Errorf("store: pending change: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO pending_changes (user_id, chat_id, target_id, kind, by_jid, by_me, by_admin, text, at, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+		ON CONFLICT (user_id, chat_id, target_id, kind) DO UPDATE SET by_jid = excluded.by_jid, by_me = excluded.by_me,
+			by_admin = excluded.by_admin, text = excluded.text, at = excluded.at
+			WHERE excluded.at >= pending_changes.at`,
+		c.UserID, c.ChatID, c.TargetID, c.Kind, c.By, c.ByMe, c.ByAdmin, cleanText(c.Text), ms(c.At), ms(now)); err != nil {
+		return fmt.Errorf("store: pending change: %w", err)
+	}
+	return nil
+}
+
+// PendingChanges returns the kept changes of the user that name one of
+// the given messages (chat id → message ids), deletions first; the caller
+// applies each with ApplyMessageChange, which forgets it.
+func (s *Store) PendingChanges(ctx context.Context, userID string, messages map[string][]string) ([]MessageChange, error) {
+	if len(messages) == 0 {
+		return nil, nil
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT chat_id, target_id, kind, by_jid, by_me, by_admin, text, at FROM pending_changes
+		WHERE user_id = $1 ORDER BY kind DESC, at`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("store: pending changes: %w", err)
+	}
+	defer rows.Close()
+	var out []MessageChange
+	for rows.Next() {
+		c := MessageChange{UserID: userID}
+		var at int64
+		if err := rows.Scan(&c.ChatID, &c.TargetID, &c.Kind, &c.By, &c.ByMe, &c.ByAdmin, &c.Text, &at); err != nil {
+			return nil, fmt.Errorf("store: pending changes: %w", err)
+		}
+		if slices.Contains(messages[c.ChatID], c.TargetID) {
+			c.At = time.UnixMilli(at).UTC()
+			out = append(out, c)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: pending changes: %w", err)
+	}
+	return out, nil
+}
+
+// MessageUnchanged reports, inside the transaction, whether one of the
+// user's messages is still stored as it was read: not deleted for everyone
+// and not edited since editedAt (nil: never edited). Work made from a
+// message checks it before storing what it made, so that a deletion or an
+// edit arriving while it ran is not undone.
+func (t *Tx) MessageUnchanged(ctx context.Context, userID, chatID, id string, editedAt *time.Time) (bool, error) {
+	var deleted, edited sql.NullInt64
+	err := t.tx.QueryRowContext(ctx, `SELECT deleted_at, edited_at FROM messages WHERE user_id = $1 AND chat_id = $2 AND id = $3`,
+		userID, chatID, id).Scan(&deleted, &edited)
+	if err == sql.ErrNoRows {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("store: message unchanged: %w", err)
+	}
+	if deleted.Valid {
+		return false, nil
+	}
+	if editedAt == nil {
+		return !edited.Valid, nil
+	}
+	return edited.Valid && edited.Int64 == ms(*editedAt), nil
 }
