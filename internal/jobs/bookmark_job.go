@@ -44,7 +44,14 @@ func (w *bookmarksWorker) Work(ctx context.Context, job *river.Job[BookmarksArgs
 	var created []store.Bookmark
 	err = d.Store.WithTx(ctx, func(tx *store.Tx) error {
 		created = created[:0]
-		for _, link := range knowledge.ExtractLinks(m.Text) {
+		links := knowledge.ExtractLinks(m.Text)
+		if len(links) > 0 {
+			// Deleted or edited since it was read: the change decides.
+			if same, err := tx.MessageUnchanged(ctx, a.UserID, m.ChatID, m.ID, m.EditedAt); err != nil || !same {
+				return err
+			}
+		}
+		for _, link := range links {
 			key, err := knowledge.NormalizeURL(link)
 			if err != nil {
 				continue
