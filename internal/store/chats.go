@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"github.com/synapse-kb/synapse/internal/domain"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -60,7 +61,8 @@ type ChatUpsert struct {
 }
 
 // chatColumns name a chat by the best name known: the address book's,
-// else the push name or group subject.
+// else the push name (or business name) or group subject; scanChat falls
+// back to the formatted number.
 const chatColumns = `id, COALESCE((SELECT k.name FROM contact_names k WHERE k.user_id = chats.user_id AND k.jid = chats.id), name), is_group, last_message_at,
 	not_kept_since IS NOT NULL, no_suggestions_since IS NOT NULL`
 
@@ -69,6 +71,10 @@ func scanChat(row interface{ Scan(...any) error }) (Chat, error) {
 	var last int64
 	if err := row.Scan(&c.ID, &c.Name, &c.IsGroup, &last, &c.NotKept, &c.NoSuggestions); err != nil {
 		return Chat{}, err
+	}
+	if c.Name == "" && !c.IsGroup {
+		// No name told: the formatted number.
+		c.Name = domain.PhoneNumber(c.ID)
 	}
 	if last != 0 {
 		t := fromMS(last)

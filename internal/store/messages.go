@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"github.com/synapse-kb/synapse/internal/domain"
 	"slices"
 	"strings"
 	"time"
@@ -127,6 +128,9 @@ func scanMessage(row interface{ Scan(...any) error }) (Message, error) {
 	var edited, deleted, pinned sql.NullInt64
 	if err := row.Scan(&m.Seq, &m.ChatID, &m.ID, &m.From, &m.FromName, &m.FromMe, &m.Type, &m.Text, &ts, &raw, &edited, &deleted, &pinned); err != nil {
 		return Message{}, err
+	}
+	if m.FromName == "" && !m.FromMe {
+		m.FromName = domain.PhoneNumber(m.From)
 	}
 	m.Timestamp = fromMS(ts)
 	m.EditedAt, m.DeletedAt, m.PinnedAt = optTime(edited), optTime(deleted), optTime(pinned)

@@ -165,17 +165,10 @@ func searchTerms(q string) []string {
 // phoneFromJID shows a person's JID as a phone number (+digits); other
 // JIDs are shown as they are.
 func phoneFromJID(jid string) string {
-	user, server, ok := strings.Cut(jid, "@")
-	if !ok || server != "s.whatsapp.net" || user == "" {
-		return jid
+	if n := domain.PhoneNumber(jid); n != "" {
+		return n
 	}
-	user, _, _ = strings.Cut(user, ":") // device suffix
-	for _, c := range user {
-		if c < '0' || c > '9' {
-			return jid
-		}
-	}
-	return "+" + user
+	return jid
 }
 
 // chatLabel is a chat's name, or its phone number when it has none.

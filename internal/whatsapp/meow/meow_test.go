@@ -863,3 +863,24 @@ func TestPreKeysWrittenInOneTransaction(t *testing.T) {
 		}
 	})
 }
+
+func TestParseChatID(t *testing.T) {
+	for id, want := range map[string]string{
+		"+351910000053":                 "351910000053@s.whatsapp.net",
+		"351910000053@s.whatsapp.net":   "351910000053@s.whatsapp.net",
+		"120363000000000001@g.us":       "120363000000000001@g.us",
+		"123456789012345@lid":           "123456789012345@lid",
+		"abc@s.whatsapp.net":            "",
+		"status@broadcast":              "",
+		"120363000000000001@newsletter": "",
+		"351910000053:3@s.whatsapp.net": "",
+	} {
+		got := ""
+		if j, err := parseChatID(id); err == nil {
+			got = j.String()
+		}
+		if got != want {
+			t.Errorf("parseChatID(%q) = %q, want %q", id, got, want)
+		}
+	}
+}

@@ -234,8 +234,8 @@ func textMessage(text string) *waE2E.Message {
 	return &waE2E.Message{Conversation: &text}
 }
 
-// parseChatID accepts "<digits>@s.whatsapp.net", "<id>@g.us" or bare
-// digits.
+// parseChatID accepts "<digits>@s.whatsapp.net", "<id>@g.us", a contact
+// WhatsApp only names by LID ("<digits>@lid") or bare digits.
 func parseChatID(id string) (types.JID, error) {
 	if id != "" && strings.Trim(id, "+0123456789") == "" {
 		return types.NewJID(strings.TrimPrefix(id, "+"), types.DefaultUserServer), nil
@@ -245,7 +245,7 @@ func parseChatID(id string) (types.JID, error) {
 		return types.JID{}, whatsapp.ErrInvalidChat
 	}
 	switch jid.Server {
-	case types.DefaultUserServer:
+	case types.DefaultUserServer, types.HiddenUserServer:
 		if strings.Trim(jid.User, "0123456789") != "" {
 			return types.JID{}, whatsapp.ErrInvalidChat
 		}
