@@ -109,6 +109,12 @@ func (t *Tx) ShareBookmark(ctx context.Context, userID, url, key string, share B
 		if err := t.TagFromText(ctx, userID, domain.KindBookmark, b.ID, share.Text); err != nil {
 			return Bookmark{}, false, err
 		}
+		// The sender of a share is one of the people the bookmark came from.
+		if !created {
+			if err := s.refreshFilters(ctx, tx, userID, domain.KindBookmark, b.ID); err != nil {
+				return Bookmark{}, false, err
+			}
+		}
 	}
 	if created {
 		if err := s.indexDoc(ctx, tx, userID, domain.KindBookmark, b.ID, b.CreatedAt, url); err != nil {

@@ -92,6 +92,7 @@ func (t *Tx) TagFromText(ctx context.Context, userID string, kind domain.Kind, i
 	if err != nil {
 		return err
 	}
+	added := false
 	for _, i := range lockOrder(found) {
 		tag := found[i]
 		if have >= tags.MaxPerItem {
@@ -105,9 +106,13 @@ func (t *Tx) TagFromText(ctx context.Context, userID string, kind domain.Kind, i
 		}
 		if n, _ := res.RowsAffected(); n == 1 {
 			have++
+			added = true
 		}
 	}
-	return nil
+	if !added {
+		return nil
+	}
+	return t.s.refreshFilters(ctx, t.tx, userID, kind, id)
 }
 
 // checkItem reports ErrNotFound unless the user has the item.
@@ -174,7 +179,7 @@ func (s *Store) ChangeTags(ctx context.Context, userID string, kind domain.Kind,
 		if len(out) > tags.MaxPerItem {
 			return ErrTooManyTags
 		}
-		return nil
+		return s.refreshFilters(ctx, tx, userID, kind, id)
 	})
 	return out, err
 }
