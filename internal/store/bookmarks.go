@@ -249,8 +249,9 @@ func (s *Store) GetBookmark(ctx context.Context, userID, id string) (Bookmark, e
 // and person: of any of its shares) with their shares, newest first.
 func (s *Store) ListBookmarks(ctx context.Context, userID string, f ItemFilter, o ListOptions) (Page[Bookmark], error) {
 	args := []any{userID}
-	where := `user_id = $1` + f.where(domain.KindBookmark, itemCols{at: "created_at", viaShares: true}, &args)
-	p, err := listKeyset(ctx, s, `SELECT `+bookmarkColumns+` FROM bookmarks`, where, "created_at", args, o, scanBookmark,
+	from, col, idCol, rest := f.tagged(s, "bookmarks", domain.KindBookmark, "created_at", &args)
+	where := `user_id = $1` + rest.where(domain.KindBookmark, itemCols{at: col, viaShares: true}, &args)
+	p, err := listKeysetBy(ctx, s, `SELECT `+bookmarkColumns+` FROM `+from, where, col, idCol, args, o, scanBookmark,
 		func(b Bookmark) (int64, string) { return ms(b.CreatedAt), b.ID })
 	if err != nil {
 		return p, err

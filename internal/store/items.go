@@ -373,8 +373,9 @@ func (s *Store) ListTasks(ctx context.Context, userID string, f TaskFilter, o Li
 		args = append(args, *f.Done)
 		where += ` AND done = $2`
 	}
-	where += f.where(domain.KindTask, sourceCols, &args)
-	p, err := listKeyset(ctx, s, `SELECT `+taskColumns+` FROM tasks`, where, "created_at", args, o, func(r interface{ Scan(...any) error }) (Task, error) { return scanTask(r) },
+	from, col, idCol, rest := f.tagged(s, "tasks", domain.KindTask, "created_at", &args)
+	where += rest.where(domain.KindTask, sourceCols.orderedBy(col), &args)
+	p, err := listKeysetBy(ctx, s, `SELECT `+taskColumns+` FROM `+from, where, col, idCol, args, o, func(r interface{ Scan(...any) error }) (Task, error) { return scanTask(r) },
 		func(t Task) (int64, string) { return ms(t.CreatedAt), t.ID })
 	return pageTags(ctx, s, userID, domain.KindTask, p, err, taskRef)
 }
@@ -507,8 +508,9 @@ func noteTable(kind domain.Kind) string {
 // that pass the filter, newest first.
 func (s *Store) ListNotes(ctx context.Context, userID string, kind domain.Kind, f ItemFilter, o ListOptions) (Page[Note], error) {
 	args := []any{userID}
-	where := `user_id = $1` + f.where(kind, sourceCols, &args)
-	p, err := listKeyset(ctx, s, `SELECT `+noteColumns+` FROM `+noteTable(kind), where, "created_at", args, o,
+	from, col, idCol, rest := f.tagged(s, noteTable(kind), kind, "created_at", &args)
+	where := `user_id = $1` + rest.where(kind, sourceCols.orderedBy(col), &args)
+	p, err := listKeysetBy(ctx, s, `SELECT `+noteColumns+` FROM `+from, where, col, idCol, args, o,
 		func(r interface{ Scan(...any) error }) (Note, error) { return scanNote(r) },
 		func(n Note) (int64, string) { return ms(n.CreatedAt), n.ID })
 	return pageTags(ctx, s, userID, kind, p, err, noteRef)
@@ -563,8 +565,9 @@ func (s *Store) DeleteNote(ctx context.Context, userID string, kind domain.Kind,
 // first.
 func (s *Store) ListLocations(ctx context.Context, userID string, f ItemFilter, o ListOptions) (Page[Location], error) {
 	args := []any{userID}
-	where := `user_id = $1` + f.where(domain.KindLocation, sourceCols, &args)
-	p, err := listKeyset(ctx, s, `SELECT `+locationColumns+` FROM locations`, where, "created_at", args, o,
+	from, col, idCol, rest := f.tagged(s, "locations", domain.KindLocation, "created_at", &args)
+	where := `user_id = $1` + rest.where(domain.KindLocation, sourceCols.orderedBy(col), &args)
+	p, err := listKeysetBy(ctx, s, `SELECT `+locationColumns+` FROM `+from, where, col, idCol, args, o,
 		func(r interface{ Scan(...any) error }) (Location, error) { return scanLocation(r) },
 		func(l Location) (int64, string) { return ms(l.CreatedAt), l.ID })
 	return pageTags(ctx, s, userID, domain.KindLocation, p, err, locationRef)

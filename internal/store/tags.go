@@ -408,6 +408,33 @@ func (f ItemFilter) where(kind domain.Kind, c itemCols, args *[]any) string {
 	return b.String()
 }
 
+// tagged is where a list of one kind reads its items from, and the
+// columns it orders by (the list's time and the id), for the filter f;
+// rest is the filter left for where. On PostgreSQL a list narrowed by a
+// tag reads the tag's rows of item_tags, newest first from their index of
+// the item's list time (at), joined with the items, so a page costs the
+// same however few items carry the tag; the planner would otherwise walk
+// the whole list testing each item. SQLite starts from the tagged ids by
+// itself.
+func (f ItemFilter) tagged(s *Store, table string, kind domain.Kind, col string, args *[]any) (from, orderCol, idCol string, rest ItemFilter) {
+	if s.dialect != Postgres || f.Tag == "" {
+		return table, col, "id", f
+	}
+	*args = append(*args, string(kind), f.Tag)
+	from = fmt.Sprintf(`(SELECT t.*, g.at AS tag_at, g.item_id AS tag_id FROM item_tags g JOIN %s t ON t.user_id = g.user_id AND t.id = g.item_id
+		WHERE g.user_id = $1 AND g.item_kind = $%d AND g.tag = $%d) %s`, table, len(*args)-1, len(*args), table)
+	rest = f
+	rest.Tag = ""
+	return from, "tag_at", "tag_id", rest
+}
+
+// at returns the columns with the time read from col (a tagged list's
+// copy of it, which its index holds).
+func (c itemCols) orderedBy(col string) itemCols {
+	c.at = col
+	return c
+}
+
 var (
 	sourceCols = itemCols{chat: "chat_id", person: "src_from", at: "created_at"}
 	mediaCols  = itemCols{chat: "chat_id", person: "sender", at: "sent_at"}
