@@ -81,7 +81,7 @@ func eventSearchText(e Event) string {
 
 // insertEvent stores one extracted event, or nothing (nil) when the source
 // gave it already.
-func (s *Store) insertEvent(ctx context.Context, tx *sql.Tx, base []any, userID string, it Extracted) (any, error) {
+func (s *Store) insertEvent(ctx context.Context, tx *sql.Tx, base []any, userID string, it Extracted, tagText string) (any, error) {
 	if it.Start == nil {
 		return nil, fmt.Errorf("store: add event: no start")
 	}
@@ -95,6 +95,9 @@ func (s *Store) insertEvent(ctx context.Context, tx *sql.Tx, base []any, userID 
 	}
 	if err != nil {
 		return nil, fmt.Errorf("store: add event: %w", err)
+	}
+	if err := s.tagNew(ctx, tx, userID, domain.KindEvent, e.ID, tagText); err != nil {
+		return nil, err
 	}
 	return e, s.indexDoc(ctx, tx, userID, domain.KindEvent, e.ID, e.CreatedAt, eventSearchText(e))
 }

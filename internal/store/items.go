@@ -266,21 +266,21 @@ func (t *Tx) AddExtracted(ctx context.Context, userID string, src Source, items 
 			out = append(out, v)
 		}
 	}
-	return out, t.tagExtracted(ctx, userID, src, out)
+	return out, nil
 }
 
 // insertItem stores one item, or nothing (nil) when it exists already, was
 // merged into an item it repeats or was deleted by the person.
 func (s *Store) insertItem(ctx context.Context, tx *sql.Tx, userID string, src Source, ordinal int, it Extracted) (any, error) {
 	if !fromSource(src) {
-		return s.insertNewItem(ctx, tx, userID, src, ordinal, it)
+		return s.insertNewItem(ctx, tx, userID, src, ordinal, it, true)
 	}
 	norm := MergeKey(it)
 	skip, err := s.mergeExtracted(ctx, tx, userID, src, it, norm)
 	if err != nil || skip {
 		return nil, err
 	}
-	v, err := s.insertNewItem(ctx, tx, userID, src, ordinal, it)
+	v, err := s.insertNewItem(ctx, tx, userID, src, ordinal, it, true)
 	if err != nil || v == nil {
 		return v, err
 	}
@@ -301,8 +301,13 @@ func (s *Store) insertItem(ctx context.Context, tx *sql.Tx, userID string, src S
 }
 
 // insertNewItem stores one item, or nothing (nil) when its source and
-// position gave one already.
-func (s *Store) insertNewItem(ctx context.Context, tx *sql.Tx, userID string, src Source, ordinal int, it Extracted) (any, error) {
+// position gave one already. With hashtags, the item is tagged with those
+// of its source's words (before it is indexed, which reads its tags).
+func (s *Store) insertNewItem(ctx context.Context, tx *sql.Tx, userID string, src Source, ordinal int, it Extracted, hashtags bool) (any, error) {
+	tagText := ""
+	if hashtags {
+		tagText = src.Snapshot.Text
+	}
 	now := ms(s.clock())
 	id := NewID()
 	sn := src.Snapshot
@@ -320,6 +325,9 @@ func (s *Store) insertNewItem(ctx context.Context, tx *sql.Tx, userID string, sr
 		if err != nil {
 			return nil, fmt.Errorf("store: add task: %w", err)
 		}
+		if err := s.tagNew(ctx, tx, userID, domain.KindTask, t.ID, tagText); err != nil {
+			return nil, err
+		}
 		return t, s.indexDoc(ctx, tx, userID, domain.KindTask, t.ID, t.CreatedAt, t.Title+" "+t.Body)
 	case domain.KindNote, domain.KindIdea:
 		table := "notes"
@@ -334,6 +342,9 @@ func (s *Store) insertNewItem(ctx context.Context, tx *sql.Tx, userID string, sr
 		}
 		if err != nil {
 			return nil, fmt.Errorf("store: add %s: %w", it.Kind, err)
+		}
+		if err := s.tagNew(ctx, tx, userID, it.Kind, n.ID, tagText); err != nil {
+			return nil, err
 		}
 		if err := s.indexDoc(ctx, tx, userID, it.Kind, n.ID, n.CreatedAt, n.Title+" "+n.Body); err != nil {
 			return nil, err
@@ -353,9 +364,12 @@ func (s *Store) insertNewItem(ctx context.Context, tx *sql.Tx, userID string, sr
 		if err != nil {
 			return nil, fmt.Errorf("store: add location: %w", err)
 		}
+		if err := s.tagNew(ctx, tx, userID, domain.KindLocation, l.ID, tagText); err != nil {
+			return nil, err
+		}
 		return l, s.indexDoc(ctx, tx, userID, domain.KindLocation, l.ID, l.CreatedAt, l.Name+" "+l.Address)
 	case domain.KindEvent:
-		return s.insertEvent(ctx, tx, base, userID, it)
+		return s.insertEvent(ctx, tx, base, userID, it, tagText)
 	}
 	return nil, fmt.Errorf("store: unknown item kind %q", it.Kind)
 }

@@ -50,40 +50,25 @@ func itemTable(kind domain.Kind) (string, bool) {
 	return "", false
 }
 
-// tagExtracted tags the items just made from a source with the hashtags
-// of the source's words (its snapshot text).
-func (t *Tx) tagExtracted(ctx context.Context, userID string, src Source, items []any) error {
-	if len(tags.Parse(src.Snapshot.Text)) == 0 {
+// tagNew tags an item just made, not yet indexed, with the hashtags of
+// text (the words of its source).
+func (s *Store) tagNew(ctx context.Context, tx *sql.Tx, userID string, kind domain.Kind, id, text string) error {
+	if text == "" {
 		return nil
 	}
-	for _, v := range items {
-		var kind domain.Kind
-		var id string
-		switch x := v.(type) {
-		case Task:
-			kind, id = domain.KindTask, x.ID
-		case Note:
-			kind, id = domain.KindNote, x.ID
-		case Idea:
-			kind, id = domain.KindIdea, x.ID
-		case Location:
-			kind, id = domain.KindLocation, x.ID
-		case Event:
-			kind, id = domain.KindEvent, x.ID
-		default:
-			continue
-		}
-		if err := t.TagFromText(ctx, userID, kind, id, src.Snapshot.Text); err != nil {
-			return err
-		}
-	}
-	return nil
+	return (&Tx{s: s, tx: tx}).tagFromText(ctx, userID, kind, id, text, false)
 }
 
 // TagFromText tags one of the user's items with the hashtags in text (the
 // words it came from), as many as fit under tags.MaxPerItem; tags it
 // carries already stay as they are.
 func (t *Tx) TagFromText(ctx context.Context, userID string, kind domain.Kind, id, text string) error {
+	return t.tagFromText(ctx, userID, kind, id, text, true)
+}
+
+// tagFromText is TagFromText; refresh brings the item's search document's
+// filter keys up to date (an item not indexed yet needs none).
+func (t *Tx) tagFromText(ctx context.Context, userID string, kind domain.Kind, id, text string, refresh bool) error {
 	found := tags.Parse(text)
 	if len(found) == 0 {
 		return nil
@@ -109,7 +94,7 @@ func (t *Tx) TagFromText(ctx context.Context, userID string, kind domain.Kind, i
 			added = true
 		}
 	}
-	if !added {
+	if !added || !refresh {
 		return nil
 	}
 	return t.s.refreshFilters(ctx, t.tx, userID, kind, id)
