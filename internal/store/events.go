@@ -81,7 +81,7 @@ func eventSearchText(e Event) string {
 
 // insertEvent stores one extracted event, or nothing (nil) when the source
 // gave it already.
-func (s *Store) insertEvent(ctx context.Context, tx *sql.Tx, base []any, userID string, it Extracted, tagText string) (any, error) {
+func (s *Store) insertEvent(ctx context.Context, tx *sql.Tx, base []any, userID string, it Extracted, tagText, from string) (any, error) {
 	if it.Start == nil {
 		return nil, fmt.Errorf("store: add event: no start")
 	}
@@ -96,10 +96,11 @@ func (s *Store) insertEvent(ctx context.Context, tx *sql.Tx, base []any, userID 
 	if err != nil {
 		return nil, fmt.Errorf("store: add event: %w", err)
 	}
-	if err := s.tagNew(ctx, tx, userID, domain.KindEvent, e.ID, tagText); err != nil {
+	keys, err := s.tagNew(ctx, tx, userID, domain.KindEvent, e.ID, tagText, from)
+	if err != nil {
 		return nil, err
 	}
-	return e, s.indexDoc(ctx, tx, userID, domain.KindEvent, e.ID, e.CreatedAt, eventSearchText(e))
+	return e, s.indexDocKeys(ctx, tx, userID, domain.KindEvent, e.ID, e.CreatedAt, eventSearchText(e), keys)
 }
 
 // EventFilter narrows an event list. From and To bound the start (From

@@ -325,10 +325,11 @@ func (s *Store) insertNewItem(ctx context.Context, tx *sql.Tx, userID string, sr
 		if err != nil {
 			return nil, fmt.Errorf("store: add task: %w", err)
 		}
-		if err := s.tagNew(ctx, tx, userID, domain.KindTask, t.ID, tagText); err != nil {
+		keys, err := s.tagNew(ctx, tx, userID, domain.KindTask, t.ID, tagText, sn.From)
+		if err != nil {
 			return nil, err
 		}
-		return t, s.indexDoc(ctx, tx, userID, domain.KindTask, t.ID, t.CreatedAt, t.Title+" "+t.Body)
+		return t, s.indexDocKeys(ctx, tx, userID, domain.KindTask, t.ID, t.CreatedAt, t.Title+" "+t.Body, keys)
 	case domain.KindNote, domain.KindIdea:
 		table := "notes"
 		if it.Kind == domain.KindIdea {
@@ -343,10 +344,11 @@ func (s *Store) insertNewItem(ctx context.Context, tx *sql.Tx, userID string, sr
 		if err != nil {
 			return nil, fmt.Errorf("store: add %s: %w", it.Kind, err)
 		}
-		if err := s.tagNew(ctx, tx, userID, it.Kind, n.ID, tagText); err != nil {
+		keys, err := s.tagNew(ctx, tx, userID, it.Kind, n.ID, tagText, sn.From)
+		if err != nil {
 			return nil, err
 		}
-		if err := s.indexDoc(ctx, tx, userID, it.Kind, n.ID, n.CreatedAt, n.Title+" "+n.Body); err != nil {
+		if err := s.indexDocKeys(ctx, tx, userID, it.Kind, n.ID, n.CreatedAt, n.Title+" "+n.Body, keys); err != nil {
 			return nil, err
 		}
 		if it.Kind == domain.KindIdea {
@@ -364,12 +366,13 @@ func (s *Store) insertNewItem(ctx context.Context, tx *sql.Tx, userID string, sr
 		if err != nil {
 			return nil, fmt.Errorf("store: add location: %w", err)
 		}
-		if err := s.tagNew(ctx, tx, userID, domain.KindLocation, l.ID, tagText); err != nil {
+		keys, err := s.tagNew(ctx, tx, userID, domain.KindLocation, l.ID, tagText, sn.From)
+		if err != nil {
 			return nil, err
 		}
-		return l, s.indexDoc(ctx, tx, userID, domain.KindLocation, l.ID, l.CreatedAt, l.Name+" "+l.Address)
+		return l, s.indexDocKeys(ctx, tx, userID, domain.KindLocation, l.ID, l.CreatedAt, l.Name+" "+l.Address, keys)
 	case domain.KindEvent:
-		return s.insertEvent(ctx, tx, base, userID, it, tagText)
+		return s.insertEvent(ctx, tx, base, userID, it, tagText, sn.From)
 	}
 	return nil, fmt.Errorf("store: unknown item kind %q", it.Kind)
 }

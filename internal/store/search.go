@@ -54,11 +54,17 @@ func userToken(userID string) string { return "u" + strings.ToLower(userID) }
 // indexDoc adds or replaces the search document of one thing. The
 // document also holds the thing's filter keys (filterKeys), read here.
 func (s *Store) indexDoc(ctx context.Context, tx *sql.Tx, userID string, kind domain.Kind, ref string, ts time.Time, text string) error {
-	body := Fold(text)
 	keys, err := filterKeys(ctx, tx, userID, kind, ref)
 	if err != nil {
 		return err
 	}
+	return s.indexDocKeys(ctx, tx, userID, kind, ref, ts, text, keys)
+}
+
+// indexDocKeys is indexDoc with the thing's filter keys known (an item
+// just made: what reading them would cost is a good part of making it).
+func (s *Store) indexDocKeys(ctx context.Context, tx *sql.Tx, userID string, kind domain.Kind, ref string, ts time.Time, text string, keys []string) error {
+	body := Fold(text)
 	switch s.dialect {
 	case SQLite:
 		body = sqliteDocBody(userID, body, keys)

@@ -51,33 +51,47 @@ func itemTable(kind domain.Kind) (string, bool) {
 }
 
 // tagNew tags an item just made, not yet indexed, with the hashtags of
-// text (the words of its source).
-func (s *Store) tagNew(ctx context.Context, tx *sql.Tx, userID string, kind domain.Kind, id, text string) error {
-	if text == "" {
-		return nil
+// text (the words of its source), and returns its filter keys (see
+// filterKeys): its tags and from, the person its source came from.
+func (s *Store) tagNew(ctx context.Context, tx *sql.Tx, userID string, kind domain.Kind, id, text, from string) ([]string, error) {
+	keys := []string{}
+	if text != "" {
+		added, err := (&Tx{s: s, tx: tx}).tagFromText(ctx, userID, kind, id, text, false)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range added {
+			keys = append(keys, "t:"+t)
+		}
 	}
-	return (&Tx{s: s, tx: tx}).tagFromText(ctx, userID, kind, id, text, false)
+	if from != "" {
+		keys = append(keys, "p:"+from)
+	}
+	slices.Sort(keys)
+	return keys, nil
 }
 
 // TagFromText tags one of the user's items with the hashtags in text (the
 // words it came from), as many as fit under tags.MaxPerItem; tags it
 // carries already stay as they are.
 func (t *Tx) TagFromText(ctx context.Context, userID string, kind domain.Kind, id, text string) error {
-	return t.tagFromText(ctx, userID, kind, id, text, true)
+	_, err := t.tagFromText(ctx, userID, kind, id, text, true)
+	return err
 }
 
-// tagFromText is TagFromText; refresh brings the item's search document's
-// filter keys up to date (an item not indexed yet needs none).
-func (t *Tx) tagFromText(ctx context.Context, userID string, kind domain.Kind, id, text string, refresh bool) error {
+// tagFromText is TagFromText, returning the tags it added; refresh brings
+// the item's search document's filter keys up to date (an item not indexed
+// yet needs none).
+func (t *Tx) tagFromText(ctx context.Context, userID string, kind domain.Kind, id, text string, refresh bool) ([]string, error) {
 	found := tags.Parse(text)
 	if len(found) == 0 {
-		return nil
+		return nil, nil
 	}
 	have, now, err := tagTimes(ctx, t.tx, kind, id, ms(t.s.clock()))
 	if err != nil {
-		return err
+		return nil, err
 	}
-	added := false
+	var added []string
 	for _, i := range lockOrder(found) {
 		tag := found[i]
 		if have >= tags.MaxPerItem {
@@ -87,17 +101,17 @@ func (t *Tx) tagFromText(ctx context.Context, userID string, kind domain.Kind, i
 		res, err := t.tx.ExecContext(ctx, `INSERT INTO item_tags (user_id, item_kind, item_id, tag, origin, created_at) VALUES ($1, $2, $3, $4, $5, $6)
 			ON CONFLICT (item_kind, item_id, tag) DO NOTHING`, userID, kind, id, tag, TagHashtag, now+int64(i))
 		if err != nil {
-			return fmt.Errorf("store: tag %s: %w", kind, err)
+			return nil, fmt.Errorf("store: tag %s: %w", kind, err)
 		}
 		if n, _ := res.RowsAffected(); n == 1 {
 			have++
-			added = true
+			added = append(added, tag)
 		}
 	}
-	if !added || !refresh {
-		return nil
+	if len(added) == 0 || !refresh {
+		return added, nil
 	}
-	return t.s.refreshFilters(ctx, t.tx, userID, kind, id)
+	return added, t.s.refreshFilters(ctx, t.tx, userID, kind, id)
 }
 
 // checkItem reports ErrNotFound unless the user has the item.
