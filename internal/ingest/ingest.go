@@ -442,6 +442,7 @@ func (i *Ingester) convert(userID string, m *whatsapp.Message) *store.IncomingMe
 			Text:      clean(m.Text, maxText),
 			Timestamp: ts,
 			ReplyTo:   clean(m.ReplyTo, 128),
+			Forwarded: m.Forwarded,
 		},
 	}
 	for _, j := range m.Mentions {

@@ -109,6 +109,12 @@ func (t *Tx) ShareBookmark(ctx context.Context, userID, url, key string, share B
 		if err := t.TagFromText(ctx, userID, domain.KindBookmark, b.ID, share.Text); err != nil {
 			return Bookmark{}, false, err
 		}
+		// The sender of a share is one of the people the bookmark came from.
+		if !created {
+			if err := s.refreshFilters(ctx, tx, userID, domain.KindBookmark, b.ID); err != nil {
+				return Bookmark{}, false, err
+			}
+		}
 	}
 	if created {
 		if err := s.indexDoc(ctx, tx, userID, domain.KindBookmark, b.ID, b.CreatedAt, url); err != nil {
@@ -243,8 +249,9 @@ func (s *Store) GetBookmark(ctx context.Context, userID, id string) (Bookmark, e
 // and person: of any of its shares) with their shares, newest first.
 func (s *Store) ListBookmarks(ctx context.Context, userID string, f ItemFilter, o ListOptions) (Page[Bookmark], error) {
 	args := []any{userID}
-	where := `user_id = $1` + f.where(domain.KindBookmark, itemCols{at: "created_at", viaShares: true}, &args)
-	p, err := listKeyset(ctx, s, `SELECT `+bookmarkColumns+` FROM bookmarks`, where, "created_at", args, o, scanBookmark,
+	from, col, idCol, rest := f.tagged(s, "bookmarks", domain.KindBookmark, "created_at", &args)
+	where := `user_id = $1` + rest.where(domain.KindBookmark, itemCols{at: col, viaShares: true}, &args)
+	p, err := listKeysetBy(ctx, s, `SELECT `+bookmarkColumns+` FROM `+from, where, col, idCol, args, o, scanBookmark,
 		func(b Bookmark) (int64, string) { return ms(b.CreatedAt), b.ID })
 	if err != nil {
 		return p, err

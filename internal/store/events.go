@@ -81,7 +81,7 @@ func eventSearchText(e Event) string {
 
 // insertEvent stores one extracted event, or nothing (nil) when the source
 // gave it already.
-func (s *Store) insertEvent(ctx context.Context, tx *sql.Tx, base []any, userID string, it Extracted) (any, error) {
+func (s *Store) insertEvent(ctx context.Context, tx *sql.Tx, base []any, userID string, it Extracted, tagText, from string) (any, error) {
 	if it.Start == nil {
 		return nil, fmt.Errorf("store: add event: no start")
 	}
@@ -96,7 +96,11 @@ func (s *Store) insertEvent(ctx context.Context, tx *sql.Tx, base []any, userID 
 	if err != nil {
 		return nil, fmt.Errorf("store: add event: %w", err)
 	}
-	return e, s.indexDoc(ctx, tx, userID, domain.KindEvent, e.ID, e.CreatedAt, eventSearchText(e))
+	keys, err := s.tagNew(ctx, tx, userID, domain.KindEvent, e.ID, tagText, from)
+	if err != nil {
+		return nil, err
+	}
+	return e, s.indexDocKeys(ctx, tx, userID, domain.KindEvent, e.ID, e.CreatedAt, eventSearchText(e), keys)
 }
 
 // EventFilter narrows an event list. From and To bound the start (From
@@ -114,15 +118,16 @@ type EventFilter struct {
 // previous page with the same filter.
 func (s *Store) ListEvents(ctx context.Context, userID string, f EventFilter, o ListOptions) (Page[Event], error) {
 	where, args := `user_id = $1`, []any{userID}
+	from, col, idCol, rest := ItemFilter{Tag: f.Tag, ChatID: f.ChatID, Person: f.Person}.tagged(s, "events", domain.KindEvent, "starts_at", &args)
 	if f.From != nil {
 		args = append(args, f.From.UnixMilli())
-		where += fmt.Sprintf(` AND starts_at >= $%d`, len(args))
+		where += fmt.Sprintf(` AND %s >= $%d`, col, len(args))
 	}
 	if f.To != nil {
 		args = append(args, f.To.UnixMilli())
-		where += fmt.Sprintf(` AND starts_at < $%d`, len(args))
+		where += fmt.Sprintf(` AND %s < $%d`, col, len(args))
 	}
-	where += ItemFilter{Tag: f.Tag, ChatID: f.ChatID, Person: f.Person}.where(domain.KindEvent, sourceCols, &args)
+	where += rest.where(domain.KindEvent, sourceCols, &args)
 	cmp, dir := ">", "ASC"
 	if f.Desc {
 		cmp, dir = "<", "DESC"
@@ -133,12 +138,12 @@ func (s *Store) ListEvents(ctx context.Context, userID string, f EventFilter, o 
 			return Page[Event]{}, err
 		}
 		args = append(args, n, id)
-		where += fmt.Sprintf(` AND (starts_at, id) %s ($%d, $%d)`, cmp, len(args)-1, len(args))
+		where += fmt.Sprintf(` AND (%s, %s) %s ($%d, $%d)`, col, idCol, cmp, len(args)-1, len(args))
 	}
 	limit := o.limit()
 	args = append(args, limit+1)
-	rows, err := s.r.QueryContext(ctx, fmt.Sprintf(`SELECT %s FROM events WHERE %s ORDER BY starts_at %s, id %s LIMIT $%d`,
-		eventColumns, where, dir, dir, len(args)), args...)
+	rows, err := s.r.QueryContext(ctx, fmt.Sprintf(`SELECT %s FROM %s WHERE %s ORDER BY %s %s, %s %s LIMIT $%d`,
+		eventColumns, from, where, col, dir, idCol, dir, len(args)), args...)
 	if err != nil {
 		return Page[Event]{}, fmt.Errorf("store: list events: %w", err)
 	}

@@ -353,7 +353,7 @@ func (s *Store) refirst(ctx context.Context, tx *sql.Tx, userID string, kind dom
 		WHERE user_id = $1 AND id = $2`, userID, itemID, chatID, messageID, from, fromName, text, at); err != nil {
 		return fmt.Errorf("store: first source: %w", err)
 	}
-	return nil
+	return s.refreshFilters(ctx, tx, userID, kind, itemID)
 }
 
 // ItemSources lists the source messages of one of the user's items, the

@@ -266,21 +266,21 @@ func (t *Tx) AddExtracted(ctx context.Context, userID string, src Source, items 
 			out = append(out, v)
 		}
 	}
-	return out, t.tagExtracted(ctx, userID, src, out)
+	return out, nil
 }
 
 // insertItem stores one item, or nothing (nil) when it exists already, was
 // merged into an item it repeats or was deleted by the person.
 func (s *Store) insertItem(ctx context.Context, tx *sql.Tx, userID string, src Source, ordinal int, it Extracted) (any, error) {
 	if !fromSource(src) {
-		return s.insertNewItem(ctx, tx, userID, src, ordinal, it)
+		return s.insertNewItem(ctx, tx, userID, src, ordinal, it, true)
 	}
 	norm := MergeKey(it)
 	skip, err := s.mergeExtracted(ctx, tx, userID, src, it, norm)
 	if err != nil || skip {
 		return nil, err
 	}
-	v, err := s.insertNewItem(ctx, tx, userID, src, ordinal, it)
+	v, err := s.insertNewItem(ctx, tx, userID, src, ordinal, it, true)
 	if err != nil || v == nil {
 		return v, err
 	}
@@ -301,8 +301,13 @@ func (s *Store) insertItem(ctx context.Context, tx *sql.Tx, userID string, src S
 }
 
 // insertNewItem stores one item, or nothing (nil) when its source and
-// position gave one already.
-func (s *Store) insertNewItem(ctx context.Context, tx *sql.Tx, userID string, src Source, ordinal int, it Extracted) (any, error) {
+// position gave one already. With hashtags, the item is tagged with those
+// of its source's words (before it is indexed, which reads its tags).
+func (s *Store) insertNewItem(ctx context.Context, tx *sql.Tx, userID string, src Source, ordinal int, it Extracted, hashtags bool) (any, error) {
+	tagText := ""
+	if hashtags {
+		tagText = src.Snapshot.Text
+	}
 	now := ms(s.clock())
 	id := NewID()
 	sn := src.Snapshot
@@ -320,7 +325,11 @@ func (s *Store) insertNewItem(ctx context.Context, tx *sql.Tx, userID string, sr
 		if err != nil {
 			return nil, fmt.Errorf("store: add task: %w", err)
 		}
-		return t, s.indexDoc(ctx, tx, userID, domain.KindTask, t.ID, t.CreatedAt, t.Title+" "+t.Body)
+		keys, err := s.tagNew(ctx, tx, userID, domain.KindTask, t.ID, tagText, sn.From)
+		if err != nil {
+			return nil, err
+		}
+		return t, s.indexDocKeys(ctx, tx, userID, domain.KindTask, t.ID, t.CreatedAt, t.Title+" "+t.Body, keys)
 	case domain.KindNote, domain.KindIdea:
 		table := "notes"
 		if it.Kind == domain.KindIdea {
@@ -335,7 +344,11 @@ func (s *Store) insertNewItem(ctx context.Context, tx *sql.Tx, userID string, sr
 		if err != nil {
 			return nil, fmt.Errorf("store: add %s: %w", it.Kind, err)
 		}
-		if err := s.indexDoc(ctx, tx, userID, it.Kind, n.ID, n.CreatedAt, n.Title+" "+n.Body); err != nil {
+		keys, err := s.tagNew(ctx, tx, userID, it.Kind, n.ID, tagText, sn.From)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.indexDocKeys(ctx, tx, userID, it.Kind, n.ID, n.CreatedAt, n.Title+" "+n.Body, keys); err != nil {
 			return nil, err
 		}
 		if it.Kind == domain.KindIdea {
@@ -353,9 +366,13 @@ func (s *Store) insertNewItem(ctx context.Context, tx *sql.Tx, userID string, sr
 		if err != nil {
 			return nil, fmt.Errorf("store: add location: %w", err)
 		}
-		return l, s.indexDoc(ctx, tx, userID, domain.KindLocation, l.ID, l.CreatedAt, l.Name+" "+l.Address)
+		keys, err := s.tagNew(ctx, tx, userID, domain.KindLocation, l.ID, tagText, sn.From)
+		if err != nil {
+			return nil, err
+		}
+		return l, s.indexDocKeys(ctx, tx, userID, domain.KindLocation, l.ID, l.CreatedAt, l.Name+" "+l.Address, keys)
 	case domain.KindEvent:
-		return s.insertEvent(ctx, tx, base, userID, it)
+		return s.insertEvent(ctx, tx, base, userID, it, tagText, sn.From)
 	}
 	return nil, fmt.Errorf("store: unknown item kind %q", it.Kind)
 }
@@ -373,8 +390,9 @@ func (s *Store) ListTasks(ctx context.Context, userID string, f TaskFilter, o Li
 		args = append(args, *f.Done)
 		where += ` AND done = $2`
 	}
-	where += f.where(domain.KindTask, sourceCols, &args)
-	p, err := listKeyset(ctx, s, `SELECT `+taskColumns+` FROM tasks`, where, "created_at", args, o, func(r interface{ Scan(...any) error }) (Task, error) { return scanTask(r) },
+	from, col, idCol, rest := f.tagged(s, "tasks", domain.KindTask, "created_at", &args)
+	where += rest.where(domain.KindTask, sourceCols.orderedBy(col), &args)
+	p, err := listKeysetBy(ctx, s, `SELECT `+taskColumns+` FROM `+from, where, col, idCol, args, o, func(r interface{ Scan(...any) error }) (Task, error) { return scanTask(r) },
 		func(t Task) (int64, string) { return ms(t.CreatedAt), t.ID })
 	return pageTags(ctx, s, userID, domain.KindTask, p, err, taskRef)
 }
@@ -507,8 +525,9 @@ func noteTable(kind domain.Kind) string {
 // that pass the filter, newest first.
 func (s *Store) ListNotes(ctx context.Context, userID string, kind domain.Kind, f ItemFilter, o ListOptions) (Page[Note], error) {
 	args := []any{userID}
-	where := `user_id = $1` + f.where(kind, sourceCols, &args)
-	p, err := listKeyset(ctx, s, `SELECT `+noteColumns+` FROM `+noteTable(kind), where, "created_at", args, o,
+	from, col, idCol, rest := f.tagged(s, noteTable(kind), kind, "created_at", &args)
+	where := `user_id = $1` + rest.where(kind, sourceCols.orderedBy(col), &args)
+	p, err := listKeysetBy(ctx, s, `SELECT `+noteColumns+` FROM `+from, where, col, idCol, args, o,
 		func(r interface{ Scan(...any) error }) (Note, error) { return scanNote(r) },
 		func(n Note) (int64, string) { return ms(n.CreatedAt), n.ID })
 	return pageTags(ctx, s, userID, kind, p, err, noteRef)
@@ -563,8 +582,9 @@ func (s *Store) DeleteNote(ctx context.Context, userID string, kind domain.Kind,
 // first.
 func (s *Store) ListLocations(ctx context.Context, userID string, f ItemFilter, o ListOptions) (Page[Location], error) {
 	args := []any{userID}
-	where := `user_id = $1` + f.where(domain.KindLocation, sourceCols, &args)
-	p, err := listKeyset(ctx, s, `SELECT `+locationColumns+` FROM locations`, where, "created_at", args, o,
+	from, col, idCol, rest := f.tagged(s, "locations", domain.KindLocation, "created_at", &args)
+	where := `user_id = $1` + rest.where(domain.KindLocation, sourceCols.orderedBy(col), &args)
+	p, err := listKeysetBy(ctx, s, `SELECT `+locationColumns+` FROM `+from, where, col, idCol, args, o,
 		func(r interface{ Scan(...any) error }) (Location, error) { return scanLocation(r) },
 		func(l Location) (int64, string) { return ms(l.CreatedAt), l.ID })
 	return pageTags(ctx, s, userID, domain.KindLocation, p, err, locationRef)

@@ -143,10 +143,11 @@ type ImageFilter struct {
 // ListImages returns the user's images, newest first.
 func (s *Store) ListImages(ctx context.Context, userID string, f ImageFilter, o ListOptions) (Page[Image], error) {
 	args := []any{userID}
-	where := `user_id = $1` + ItemFilter{Tag: f.Tag, ChatID: f.ChatID, Person: f.Person, From: f.From, To: f.To}.where(domain.KindImage, mediaCols, &args)
+	from, col, idCol, rest := ItemFilter{Tag: f.Tag, ChatID: f.ChatID, Person: f.Person, From: f.From, To: f.To}.tagged(s, "images", domain.KindImage, "sent_at", &args)
+	where := `user_id = $1` + rest.where(domain.KindImage, mediaCols.orderedBy(col), &args)
 	// A picture received again is shown once (see Image.DupOf).
 	where += ` AND dup_of = ''`
-	p, err := listKeyset(ctx, s, `SELECT `+imageColumns+` FROM images`, where, "sent_at", args, o, scanImage,
+	p, err := listKeysetBy(ctx, s, `SELECT `+imageColumns+` FROM `+from, where, col, idCol, args, o, scanImage,
 		func(im Image) (int64, string) { return ms(im.SentAt), im.ID })
 	return pageTags(ctx, s, userID, domain.KindImage, p, err, imageRef)
 }
@@ -155,6 +156,13 @@ func (s *Store) ListImages(ctx context.Context, userID string, f ImageFilter, o 
 // (col, id).
 func listKeyset[T any](ctx context.Context, s *Store, sel, where, col string, args []any, o ListOptions,
 	scan func(interface{ Scan(...any) error }) (T, error), key func(T) (int64, string)) (Page[T], error) {
+	return listKeysetBy(ctx, s, sel, where, col, "id", args, o, scan, key)
+}
+
+// listKeysetBy is listKeyset ordered by col and idCol, which hold what
+// key returns (tagged lists order by item_tags' copies of them).
+func listKeysetBy[T any](ctx context.Context, s *Store, sel, where, col, idCol string, args []any, o ListOptions,
+	scan func(interface{ Scan(...any) error }) (T, error), key func(T) (int64, string)) (Page[T], error) {
 	limit := o.limit()
 	if o.Cursor != "" {
 		n, id, err := decodeCursor(o.Cursor)
@@ -162,10 +170,10 @@ func listKeyset[T any](ctx context.Context, s *Store, sel, where, col string, ar
 			return Page[T]{}, err
 		}
 		args = append(args, n, id)
-		where += fmt.Sprintf(` AND (%s, id) < ($%d, $%d)`, col, len(args)-1, len(args))
+		where += fmt.Sprintf(` AND (%s, %s) < ($%d, $%d)`, col, idCol, len(args)-1, len(args))
 	}
 	args = append(args, limit+1)
-	rows, err := s.r.QueryContext(ctx, fmt.Sprintf(`%s WHERE %s ORDER BY %s DESC, id DESC LIMIT $%d`, sel, where, col, len(args)), args...)
+	rows, err := s.r.QueryContext(ctx, fmt.Sprintf(`%s WHERE %s ORDER BY %s DESC, %s DESC LIMIT $%d`, sel, where, col, idCol, len(args)), args...)
 	if err != nil {
 		return Page[T]{}, fmt.Errorf("store: list: %w", err)
 	}
@@ -285,8 +293,9 @@ func (s *Store) GetVoiceMemo(ctx context.Context, userID, id string) (VoiceMemo,
 // time is when a memo was sent), newest first.
 func (s *Store) ListVoiceMemos(ctx context.Context, userID string, f ItemFilter, o ListOptions) (Page[VoiceMemo], error) {
 	args := []any{userID}
-	where := `user_id = $1` + f.where(domain.KindVoiceMemo, mediaCols, &args)
-	p, err := listKeyset(ctx, s, `SELECT `+memoColumns+` FROM voice_memos`, where, "sent_at", args, o, scanMemo,
+	from, col, idCol, rest := f.tagged(s, "voice_memos", domain.KindVoiceMemo, "sent_at", &args)
+	where := `user_id = $1` + rest.where(domain.KindVoiceMemo, mediaCols.orderedBy(col), &args)
+	p, err := listKeysetBy(ctx, s, `SELECT `+memoColumns+` FROM `+from, where, col, idCol, args, o, scanMemo,
 		func(v VoiceMemo) (int64, string) { return ms(v.SentAt), v.ID })
 	return pageTags(ctx, s, userID, domain.KindVoiceMemo, p, err, memoRef)
 }

@@ -29,6 +29,8 @@ type Message struct {
 	ReplyTo string `json:"replyTo,omitempty"`
 	// Mentions are the JIDs the message mentions (@someone).
 	Mentions []string `json:"mentions,omitempty"`
+	// Forwarded says the sender forwarded the message from elsewhere.
+	Forwarded bool `json:"forwarded,omitempty"`
 	// EditedAt is when the sender last edited the message.
 	EditedAt *time.Time `json:"editedAt,omitempty"`
 	// DeletedAt is when the message was deleted for everyone; it then has
@@ -75,6 +77,7 @@ type payload struct {
 	Contact  *MessageContact  `json:"c,omitempty"`
 	ReplyTo  string           `json:"r,omitempty"`
 	Mentions []string         `json:"mn,omitempty"`
+	Forward  bool             `json:"f,omitempty"`
 }
 
 type storedMedia struct {
@@ -83,10 +86,10 @@ type storedMedia struct {
 }
 
 func encodePayload(m *Message) (sql.NullString, error) {
-	if m.Media == nil && m.Location == nil && m.Contact == nil && m.ReplyTo == "" && len(m.Mentions) == 0 {
+	if m.Media == nil && m.Location == nil && m.Contact == nil && m.ReplyTo == "" && len(m.Mentions) == 0 && !m.Forwarded {
 		return sql.NullString{}, nil
 	}
-	p := payload{Location: m.Location, Contact: m.Contact, ReplyTo: m.ReplyTo, Mentions: m.Mentions}
+	p := payload{Location: m.Location, Contact: m.Contact, ReplyTo: m.ReplyTo, Mentions: m.Mentions, Forward: m.Forwarded}
 	if m.Media != nil {
 		p.Media = &storedMedia{Ref: m.Media.Ref, Media: *m.Media}
 	}
@@ -105,7 +108,7 @@ func decodePayload(raw sql.NullString, m *Message) error {
 	if err := json.Unmarshal([]byte(raw.String), &p); err != nil {
 		return fmt.Errorf("store: decode message payload: %w", err)
 	}
-	m.Location, m.Contact, m.ReplyTo, m.Mentions = p.Location, p.Contact, p.ReplyTo, p.Mentions
+	m.Location, m.Contact, m.ReplyTo, m.Mentions, m.Forwarded = p.Location, p.Contact, p.ReplyTo, p.Mentions, p.Forward
 	if p.Media != nil {
 		md := p.Media.Media
 		md.Ref = p.Media.Ref

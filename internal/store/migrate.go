@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/synapse-kb/synapse/internal/domain"
 )
 
 //go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
@@ -145,7 +147,62 @@ func (s *Store) MigrateTo(ctx context.Context, version int) error {
 	if applied > newest(all) {
 		return fmt.Errorf("store: database schema is at version %d but this binary knows only %d; upgrade synapse", applied, newest(all))
 	}
+	if s.dialect == SQLite && applied >= refilterVersion {
+		return s.refilterPending(ctx)
+	}
 	return nil
+}
+
+// refilterVersion is the migration that lists the SQLite search documents
+// to index again with their filter keys.
+const refilterVersion = 33
+
+// refilterPending indexes again, with their filter keys, the SQLite search
+// documents that migration 033 listed (made before documents held them), a
+// batch per transaction; nothing once the list is empty.
+func (s *Store) refilterPending(ctx context.Context) error {
+	for {
+		n := 0
+		err := s.InTx(ctx, func(tx *sql.Tx) error {
+			rows, err := tx.QueryContext(ctx, `SELECT r.doc_id, d.user_id, d.kind, d.ref FROM search_refilter r
+				LEFT JOIN search_docs d ON d.id = r.doc_id ORDER BY r.doc_id LIMIT 500`)
+			if err != nil {
+				return fmt.Errorf("store: refilter: %w", err)
+			}
+			type doc struct {
+				id                int64
+				userID, kind, ref sql.NullString
+			}
+			var docs []doc
+			for rows.Next() {
+				var d doc
+				if err := rows.Scan(&d.id, &d.userID, &d.kind, &d.ref); err != nil {
+					rows.Close()
+					return err
+				}
+				docs = append(docs, d)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			for _, d := range docs {
+				if d.userID.Valid { // not deleted since
+					if err := s.refreshFilters(ctx, tx, d.userID.String, domain.Kind(d.kind.String), d.ref.String); err != nil {
+						return err
+					}
+				}
+				if _, err := tx.ExecContext(ctx, `DELETE FROM search_refilter WHERE doc_id = $1`, d.id); err != nil {
+					return fmt.Errorf("store: refilter: %w", err)
+				}
+			}
+			n = len(docs)
+			return nil
+		})
+		if err != nil || n == 0 {
+			return err
+		}
+	}
 }
 
 // newest is the highest version in ms, which is sorted.

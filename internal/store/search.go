@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"github.com/synapse-kb/synapse/internal/domain"
 	"sort"
@@ -49,12 +51,23 @@ func searchTerms(q string) []string {
 // anyone can send anyone a message holding it — never counts as ownership.
 func userToken(userID string) string { return "u" + strings.ToLower(userID) }
 
-// indexDoc adds or replaces the search document of one thing.
+// indexDoc adds or replaces the search document of one thing. The
+// document also holds the thing's filter keys (filterKeys), read here.
 func (s *Store) indexDoc(ctx context.Context, tx *sql.Tx, userID string, kind domain.Kind, ref string, ts time.Time, text string) error {
+	keys, err := filterKeys(ctx, tx, userID, kind, ref)
+	if err != nil {
+		return err
+	}
+	return s.indexDocKeys(ctx, tx, userID, kind, ref, ts, text, keys)
+}
+
+// indexDocKeys is indexDoc with the thing's filter keys known (an item
+// just made: what reading them would cost is a good part of making it).
+func (s *Store) indexDocKeys(ctx context.Context, tx *sql.Tx, userID string, kind domain.Kind, ref string, ts time.Time, text string, keys []string) error {
 	body := Fold(text)
 	switch s.dialect {
 	case SQLite:
-		body = userToken(userID) + " " + body
+		body = sqliteDocBody(userID, body, keys)
 		if err := s.unindexDoc(ctx, tx, kind, ref); err != nil {
 			return err
 		}
@@ -67,12 +80,150 @@ func (s *Store) indexDoc(ctx context.Context, tx *sql.Tx, userID string, kind do
 			return fmt.Errorf("store: index %s: %w", kind, err)
 		}
 	case Postgres:
-		if _, err := tx.ExecContext(ctx, `INSERT INTO search_docs (user_id, kind, ref, ts, tsv) VALUES ($1, $2, $3, $4, to_tsvector('simple', $5))
-			ON CONFLICT (kind, ref) DO UPDATE SET ts = excluded.ts, tsv = excluded.tsv`, userID, kind, ref, ms(ts), body); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO search_docs (user_id, kind, ref, ts, tsv, filters) VALUES ($1, $2, $3, $4, to_tsvector('simple', $5), $6)
+			ON CONFLICT (kind, ref) DO UPDATE SET ts = excluded.ts, tsv = excluded.tsv, filters = excluded.filters`, userID, kind, ref, ms(ts), body, keys); err != nil {
 			return fmt.Errorf("store: index %s: %w", kind, err)
 		}
 	}
 	return nil
+}
+
+// sqliteDocBody is a search document as SQLite indexes it: the owner's
+// token first, then the folded text, then the filter keys' tokens.
+func sqliteDocBody(userID, folded string, keys []string) string {
+	var b strings.Builder
+	b.WriteString(userToken(userID))
+	b.WriteByte(' ')
+	b.WriteString(folded)
+	for _, k := range keys {
+		b.WriteByte(' ')
+		b.WriteString(filterToken(k))
+	}
+	return b.String()
+}
+
+// Filter keys name what the tag and person filters of search look for,
+// kept in each search document of an item so that a filter is one more
+// term of the full-text query (read from the index with the words) instead
+// of a condition tested on every document the words match: "t:<tag>" for
+// each of the item's tags and "p:<WhatsApp id>" for each person it came
+// from. The SQL conditions of the filter still hold as well, so a key left
+// behind (a bookmark share since deleted) never lets a wrong item through;
+// a key must never be missing, so whatever gives an item a tag or a person
+// after it was indexed calls refreshFilters.
+//
+// On PostgreSQL the keys are a text[] column of their own (search_docs.filters,
+// with a GIN index), apart from the words' tsvector. On SQLite they are
+// tokens of the document (filterToken) that no text can spell: ordinary
+// text is indexed folded (Fold), which keeps only letters and digits, and
+// each key's token starts with a private-use character (U+E000), which
+// Fold turns into a space and FTS5's tokenizer keeps inside a token.
+const filterMark = "\ue000"
+
+// filterToken is a filter key as an SQLite token: the mark, the key's
+// letter and its value in hexadecimal (a tag may hold '-' or '_' and a
+// WhatsApp id '@' and '.', which would split a token).
+func filterToken(key string) string {
+	kind, value, _ := strings.Cut(key, ":")
+	return filterMark + kind + hex.EncodeToString([]byte(value))
+}
+
+// filterKeys returns the filter keys of one of the user's things: its tags
+// and the people it came from (none for summaries and messages).
+func filterKeys(ctx context.Context, tx *sql.Tx, userID string, kind domain.Kind, ref string) ([]string, error) {
+	var people string
+	switch kind {
+	case domain.KindTask, domain.KindNote, domain.KindIdea, domain.KindLocation, domain.KindEvent:
+		table, _ := itemTable(kind)
+		people = `SELECT src_from AS person FROM ` + table + ` WHERE user_id = $1 AND id = $3`
+	case domain.KindImage, domain.KindVoiceMemo:
+		table, _ := itemTable(kind)
+		people = `SELECT sender AS person FROM ` + table + ` WHERE user_id = $1 AND id = $3`
+	case domain.KindBookmark:
+		people = `SELECT sender AS person FROM bookmark_shares WHERE user_id = $1 AND bookmark_id = $3`
+	default:
+		return []string{}, nil
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT 't:' || tag FROM item_tags WHERE user_id = $1 AND item_kind = $2 AND item_id = $3
+		UNION SELECT 'p:' || p.person FROM (`+people+`) p WHERE p.person <> ''`,
+		userID, string(kind), ref)
+	if err != nil {
+		return nil, fmt.Errorf("store: filter keys: %w", err)
+	}
+	keys, err := scanIDs(rows)
+	if keys == nil {
+		keys = []string{}
+	}
+	sort.Strings(keys)
+	return keys, err
+}
+
+// refreshFilters brings the filter keys of a thing's search document up
+// to date after its tags or people changed (nothing when it has no
+// document). It keeps the document's row, so what hangs from it (its
+// embedding) stays.
+func (s *Store) refreshFilters(ctx context.Context, tx *sql.Tx, userID string, kind domain.Kind, ref string) error {
+	keys, err := filterKeys(ctx, tx, userID, kind, ref)
+	if err != nil {
+		return err
+	}
+	if s.dialect == Postgres {
+		if _, err := tx.ExecContext(ctx, `UPDATE search_docs SET filters = $4 WHERE user_id = $1 AND kind = $2 AND ref = $3`, userID, string(kind), ref, keys); err != nil {
+			return fmt.Errorf("store: refresh filters: %w", err)
+		}
+		return nil
+	}
+	// SQLite keeps no copy of a document's text: it is made again from
+	// the thing, as it was indexed.
+	var id int64
+	err = tx.QueryRowContext(ctx, `SELECT id FROM search_docs WHERE user_id = $1 AND kind = $2 AND ref = $3`, userID, string(kind), ref).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("store: refresh filters: %w", err)
+	}
+	text, err := docText(ctx, tx, userID, kind, ref)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("store: refresh filters: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM search_fts WHERE rowid = $1`, -id); err != nil {
+		return fmt.Errorf("store: refresh filters: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO search_fts (rowid, body) VALUES ($1, $2)`, -id, sqliteDocBody(userID, Fold(text), keys)); err != nil {
+		return fmt.Errorf("store: refresh filters: %w", err)
+	}
+	return nil
+}
+
+// docText is the text a tagged thing is indexed with (as its indexDoc
+// calls give it).
+func docText(ctx context.Context, tx *sql.Tx, userID string, kind domain.Kind, ref string) (string, error) {
+	var q string
+	switch kind {
+	case domain.KindTask, domain.KindNote, domain.KindIdea:
+		table, _ := itemTable(kind)
+		q = `SELECT title || ' ' || body FROM ` + table
+	case domain.KindLocation:
+		q = `SELECT name || ' ' || address FROM locations`
+	case domain.KindEvent:
+		e, err := scanEvent(tx.QueryRowContext(ctx, `SELECT `+eventColumns+` FROM events WHERE user_id = $1 AND id = $2`, userID, ref))
+		return eventSearchText(e), err
+	case domain.KindImage:
+		q = `SELECT caption || ' ' || sender_name FROM images`
+	case domain.KindVoiceMemo:
+		q = `SELECT transcript FROM voice_memos`
+	case domain.KindBookmark:
+		q = `SELECT title || ' ' || description || ' ' || site_name || ' ' || url FROM bookmarks`
+	default:
+		return "", sql.ErrNoRows
+	}
+	var text string
+	err := tx.QueryRowContext(ctx, q+` WHERE user_id = $1 AND id = $2`, userID, ref).Scan(&text)
+	return text, err
 }
 
 // unindexDoc removes a thing's search document (the SQLite trigger removes
@@ -326,6 +477,19 @@ func (f searchFilter) where(args *[]any, tsCol string, chat, person, tag func(ar
 	return b.String()
 }
 
+// keys are the filter keys (see filterMark) a search document must hold
+// to pass the filter's tag and person.
+func (f searchFilter) keys() []string {
+	var out []string
+	if f.tag != "" {
+		out = append(out, "t:"+f.tag)
+	}
+	if f.person != "" {
+		out = append(out, "p:"+f.person)
+	}
+	return out
+}
+
 // filtered says whether the filter narrows a source beyond its words.
 func (f searchFilter) filtered() bool {
 	return f.chatID != "" || f.person != "" || f.tag != "" || f.from > 0 || f.to > 0 || f.before > 0 || f.newest
@@ -383,8 +547,9 @@ func kindFilter(kinds []domain.Kind, args *[]any) string {
 // owner's own hits out. Terms are quoted, so FTS5 syntax in a query is
 // just text.
 //
-// With anyTerm, it is the owner's token and any one of the terms.
-func ftsQueryOf(userID string, terms []string, prefix, anyTerm bool) string {
+// With anyTerm, it is the owner's token and any one of the terms. Every
+// filter key's token (filterToken) must be there as well.
+func ftsQueryOf(userID string, terms []string, prefix, anyTerm bool, keys []string) string {
 	var parts []string
 	for i, t := range terms {
 		p := `"` + strings.ReplaceAll(t, `"`, `""`) + `"`
@@ -394,6 +559,9 @@ func ftsQueryOf(userID string, terms []string, prefix, anyTerm bool) string {
 		parts = append(parts, p)
 	}
 	owner := `^"` + userToken(userID) + `"`
+	for _, k := range keys {
+		owner += ` AND "` + filterToken(k) + `"`
+	}
 	if anyTerm {
 		return owner + " AND (" + strings.Join(parts, " OR ") + ")"
 	}
@@ -438,7 +606,7 @@ func (s *Store) searchMessages(ctx context.Context, userID string, terms []strin
 		candidates = max(candidates, min(f.limit, maxRelevanceHits))
 	}
 	if s.dialect == SQLite {
-		args = []any{ftsQueryOf(userID, terms, prefix, f.anyTerm), userID, candidates}
+		args = []any{ftsQueryOf(userID, terms, prefix, f.anyTerm, nil), userID, candidates}
 		if !f.filtered() {
 			q = `SELECT m.seq, m.ts, m.text, m.sender_name FROM
 			(SELECT rowid FROM message_fts WHERE message_fts MATCH $1 ORDER BY rowid LIMIT $3) f
@@ -524,7 +692,7 @@ func normalise(hits []rawHit) {
 func (s *Store) searchDocs(ctx context.Context, userID string, terms []string, kinds []domain.Kind, prefix bool, f searchFilter) ([]rawHit, error) {
 	chat := func(a string) string { return docsOfChat(a) }
 	if s.dialect == SQLite {
-		args := []any{ftsQueryOf(userID, terms, prefix, f.anyTerm), userID}
+		args := []any{ftsQueryOf(userID, terms, prefix, f.anyTerm, f.keys()), userID}
 		if f.newest {
 			q := `SELECT d.kind, d.ref, d.ts, 0 FROM
 			(SELECT rowid FROM search_fts WHERE search_fts MATCH $1) f
@@ -551,16 +719,24 @@ func (s *Store) searchDocs(ctx context.Context, userID string, terms []string, k
 		return s.scanHits(ctx, q+fmt.Sprintf(` ORDER BY f.r, d.ts DESC LIMIT $%d`, len(args)), args, true)
 	}
 	args := []any{tsQueryOf(terms, prefix, f.anyTerm), userID}
+	// The filter's keys are looked up in their own index, which the
+	// words' index is intersected with.
+	keys := ""
+	if k := f.keys(); len(k) > 0 {
+		args = append(args, k)
+		keys = fmt.Sprintf(" AND d.filters @> $%d::text[]", len(args))
+	}
 	if f.newest {
-		q := `SELECT d.kind, d.ref, d.ts, 0 FROM search_docs d WHERE d.user_id = $2 AND d.tsv @@ to_tsquery('simple', $1)` +
+		q := `SELECT d.kind, d.ref, d.ts, 0 FROM search_docs d WHERE d.user_id = $2 AND d.tsv @@ to_tsquery('simple', $1)` + keys +
 			kindFilter(kinds, &args) + f.where(&args, "d.ts", chat, docsOfPerson, docTagged)
 		args = append(args, f.limit)
 		return s.scanHits(ctx, q+fmt.Sprintf(` ORDER BY d.ts DESC, d.kind COLLATE "C", d.id DESC LIMIT $%d`, len(args)), args, false)
 	}
 	args = append(args, rankWindow)
+	window := fmt.Sprintf("$%d", len(args))
 	q := `SELECT d.kind, d.ref, d.ts, ts_rank(d.tsv, query) FROM
-		(SELECT kind, ref, ts, tsv FROM search_docs d, to_tsquery('simple', $1) query WHERE d.user_id = $2 AND d.tsv @@ query` + kindFilter(kinds, &args) + f.where(&args, "d.ts", chat, docsOfPerson, docTagged) + `
-		ORDER BY d.ts DESC LIMIT $3) d, to_tsquery('simple', $1) query`
+		(SELECT kind, ref, ts, tsv FROM search_docs d, to_tsquery('simple', $1) query WHERE d.user_id = $2 AND d.tsv @@ query` + keys + kindFilter(kinds, &args) + f.where(&args, "d.ts", chat, docsOfPerson, docTagged) + `
+		ORDER BY d.ts DESC LIMIT ` + window + `) d, to_tsquery('simple', $1) query`
 	args = append(args, f.limit)
 	return s.scanHits(ctx, q+fmt.Sprintf(` ORDER BY ts_rank(d.tsv, query) DESC, d.ts DESC LIMIT $%d`, len(args)), args, false)
 }

@@ -186,7 +186,7 @@ func (s *Store) AcceptSuggestion(ctx context.Context, userID, id string, title s
 		// Accepting is the person's choice: the task is made even when an
 		// extracted task of the same words exists or was deleted (no merge).
 		it := Extracted{Kind: domain.KindTask, Title: title, Body: body, Due: due, DueHasTime: dueHasTime}
-		v, err := s.insertNewItem(ctx, tx, userID, src, taskOrdinal(cur.Kind), it)
+		v, err := s.insertNewItem(ctx, tx, userID, src, taskOrdinal(cur.Kind), it, false)
 		if err != nil {
 			return err
 		}

@@ -50,48 +50,48 @@ func itemTable(kind domain.Kind) (string, bool) {
 	return "", false
 }
 
-// tagExtracted tags the items just made from a source with the hashtags
-// of the source's words (its snapshot text).
-func (t *Tx) tagExtracted(ctx context.Context, userID string, src Source, items []any) error {
-	if len(tags.Parse(src.Snapshot.Text)) == 0 {
-		return nil
-	}
-	for _, v := range items {
-		var kind domain.Kind
-		var id string
-		switch x := v.(type) {
-		case Task:
-			kind, id = domain.KindTask, x.ID
-		case Note:
-			kind, id = domain.KindNote, x.ID
-		case Idea:
-			kind, id = domain.KindIdea, x.ID
-		case Location:
-			kind, id = domain.KindLocation, x.ID
-		case Event:
-			kind, id = domain.KindEvent, x.ID
-		default:
-			continue
+// tagNew tags an item just made, not yet indexed, with the hashtags of
+// text (the words of its source), and returns its filter keys (see
+// filterKeys): its tags and from, the person its source came from.
+func (s *Store) tagNew(ctx context.Context, tx *sql.Tx, userID string, kind domain.Kind, id, text, from string) ([]string, error) {
+	keys := []string{}
+	if text != "" {
+		added, err := (&Tx{s: s, tx: tx}).tagFromText(ctx, userID, kind, id, text, false)
+		if err != nil {
+			return nil, err
 		}
-		if err := t.TagFromText(ctx, userID, kind, id, src.Snapshot.Text); err != nil {
-			return err
+		for _, t := range added {
+			keys = append(keys, "t:"+t)
 		}
 	}
-	return nil
+	if from != "" {
+		keys = append(keys, "p:"+from)
+	}
+	slices.Sort(keys)
+	return keys, nil
 }
 
 // TagFromText tags one of the user's items with the hashtags in text (the
 // words it came from), as many as fit under tags.MaxPerItem; tags it
 // carries already stay as they are.
 func (t *Tx) TagFromText(ctx context.Context, userID string, kind domain.Kind, id, text string) error {
+	_, err := t.tagFromText(ctx, userID, kind, id, text, true)
+	return err
+}
+
+// tagFromText is TagFromText, returning the tags it added; refresh brings
+// the item's search document's filter keys up to date (an item not indexed
+// yet needs none).
+func (t *Tx) tagFromText(ctx context.Context, userID string, kind domain.Kind, id, text string, refresh bool) ([]string, error) {
 	found := tags.Parse(text)
 	if len(found) == 0 {
-		return nil
+		return nil, nil
 	}
 	have, now, err := tagTimes(ctx, t.tx, kind, id, ms(t.s.clock()))
 	if err != nil {
-		return err
+		return nil, err
 	}
+	var added []string
 	for _, i := range lockOrder(found) {
 		tag := found[i]
 		if have >= tags.MaxPerItem {
@@ -101,13 +101,17 @@ func (t *Tx) TagFromText(ctx context.Context, userID string, kind domain.Kind, i
 		res, err := t.tx.ExecContext(ctx, `INSERT INTO item_tags (user_id, item_kind, item_id, tag, origin, created_at) VALUES ($1, $2, $3, $4, $5, $6)
 			ON CONFLICT (item_kind, item_id, tag) DO NOTHING`, userID, kind, id, tag, TagHashtag, now+int64(i))
 		if err != nil {
-			return fmt.Errorf("store: tag %s: %w", kind, err)
+			return nil, fmt.Errorf("store: tag %s: %w", kind, err)
 		}
 		if n, _ := res.RowsAffected(); n == 1 {
 			have++
+			added = append(added, tag)
 		}
 	}
-	return nil
+	if len(added) == 0 || !refresh {
+		return added, nil
+	}
+	return added, t.s.refreshFilters(ctx, t.tx, userID, kind, id)
 }
 
 // checkItem reports ErrNotFound unless the user has the item.
@@ -174,7 +178,7 @@ func (s *Store) ChangeTags(ctx context.Context, userID string, kind domain.Kind,
 		if len(out) > tags.MaxPerItem {
 			return ErrTooManyTags
 		}
-		return nil
+		return s.refreshFilters(ctx, tx, userID, kind, id)
 	})
 	return out, err
 }
@@ -401,6 +405,33 @@ func (f ItemFilter) where(kind domain.Kind, c itemCols, args *[]any) string {
 		b.WriteString(" AND " + c.at + " < " + arg(ms(f.To)))
 	}
 	return b.String()
+}
+
+// tagged is where a list of one kind reads its items from, and the
+// columns it orders by (the list's time and the id), for the filter f;
+// rest is the filter left for where. On PostgreSQL a list narrowed by a
+// tag reads the tag's rows of item_tags, newest first from their index of
+// the item's list time (at), joined with the items, so a page costs the
+// same however few items carry the tag; the planner would otherwise walk
+// the whole list testing each item. SQLite starts from the tagged ids by
+// itself.
+func (f ItemFilter) tagged(s *Store, table string, kind domain.Kind, col string, args *[]any) (from, orderCol, idCol string, rest ItemFilter) {
+	if s.dialect != Postgres || f.Tag == "" {
+		return table, col, "id", f
+	}
+	*args = append(*args, string(kind), f.Tag)
+	from = fmt.Sprintf(`(SELECT t.*, g.at AS tag_at, g.item_id AS tag_id FROM item_tags g JOIN %s t ON t.user_id = g.user_id AND t.id = g.item_id
+		WHERE g.user_id = $1 AND g.item_kind = $%d AND g.tag = $%d) %s`, table, len(*args)-1, len(*args), table)
+	rest = f
+	rest.Tag = ""
+	return from, "tag_at", "tag_id", rest
+}
+
+// at returns the columns with the time read from col (a tagged list's
+// copy of it, which its index holds).
+func (c itemCols) orderedBy(col string) itemCols {
+	c.at = col
+	return c
 }
 
 var (

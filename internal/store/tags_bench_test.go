@@ -119,6 +119,10 @@ func BenchmarkFilteredLists(b *testing.B) {
 					p, err := s.SearchPaged(ctx, u.ID, "palavra3", store.SearchOptions{Tag: "tag7"})
 					return len(p.Hits), err
 				}},
+				{"search person", func() (int, error) {
+					p, err := s.SearchPaged(ctx, u.ID, "palavra3", store.SearchOptions{Person: "p7@s.whatsapp.net"})
+					return len(p.Hits), err
+				}},
 				{"search person newest", func() (int, error) {
 					p, err := s.SearchPaged(ctx, u.ID, "palavra3", store.SearchOptions{Person: "p7@s.whatsapp.net", Newest: true})
 					return len(p.Hits), err

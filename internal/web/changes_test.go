@@ -90,3 +90,27 @@ func TestDontKeepAChat(t *testing.T) {
 		t.Fatalf("another person's post: %d", r.status)
 	}
 }
+
+// TestChatShowsForwarded: a forwarded message is marked "Forwarded" on the
+// chat page, as WhatsApp Web does; the others are not.
+func TestChatShowsForwarded(t *testing.T) {
+	srv := apptest.Start(t, apptest.Options{})
+	b := newBrowser(t, srv)
+	u := b.signUp("forwarded@example.com")
+	chat := "447700900006@s.whatsapp.net"
+	at := time.Now().Add(-time.Minute)
+	fwd := &store.IncomingMessage{UserID: u.ID, Message: store.Message{ChatID: chat, ID: "f1", From: chat, Type: "text", Text: "passa adiante", Timestamp: at, Forwarded: true}}
+	own := &store.IncomingMessage{UserID: u.ID, Message: store.Message{ChatID: chat, ID: "o1", From: chat, Type: "text", Text: "palavras minhas", Timestamp: at.Add(time.Second)}}
+	if err := srv.App.Store.IngestMessages(ctx, []*store.IncomingMessage{fwd, own}, nil); err != nil {
+		t.Fatal(err)
+	}
+	page := b.get("/chats/" + chat)
+	if page.status != 200 {
+		t.Fatalf("chat page %d", page.status)
+	}
+	first, second := strings.Index(page.body, "passa adiante"), strings.Index(page.body, "palavras minhas")
+	mark := strings.Index(page.body, "Forwarded</div>")
+	if first < 0 || second < 0 || strings.Count(page.body, "Forwarded</div>") != 1 || mark > first || mark < strings.LastIndex(page.body[:first], `id="m-`) {
+		t.Fatalf("the forwarded mark is not on the forwarded message alone (at %d; messages at %d and %d)", mark, first, second)
+	}
+}

@@ -245,6 +245,9 @@ type Message struct {
 	ReplyTo string
 	// Mentions are the JIDs the message mentions (@someone).
 	Mentions []string
+	// Forwarded says the sender forwarded the message from elsewhere
+	// (WhatsApp shows "Forwarded" above it).
+	Forwarded bool
 	// Change, when set, makes this a change to an earlier message of the
 	// same chat by its sender (an edit, or a deletion for everyone) rather
 	// than a message of its own: ID is the change's own id, From who made

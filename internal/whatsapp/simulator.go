@@ -81,6 +81,8 @@ type SimIncoming struct {
 	// Mentions are the phone numbers the message mentions (@someone);
 	// "me" is the account's own.
 	Mentions []string `json:"mentions,omitempty"`
+	// Forwarded marks the message forwarded from elsewhere.
+	Forwarded bool `json:"forwarded,omitempty"`
 	// VCard is a contact card, for type contact.
 	VCard string `json:"vcard,omitempty"`
 }

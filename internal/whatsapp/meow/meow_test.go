@@ -786,7 +786,7 @@ func TestConvertMapsLIDsToPhoneNumbers(t *testing.T) {
 	evt.Message = &waE2E.Message{ExtendedTextMessage: &waE2E.ExtendedTextMessage{Text: proto.String("@Pat can you send it?"),
 		ContextInfo: &waE2E.ContextInfo{StanzaID: proto.String("Q1"), MentionedJID: []string{lid.String(), "4917000000000@s.whatsapp.net"}}}}
 	if m, _ = convertMessage(evt, types.EmptyJID, resolve); m.ReplyTo != "Q1" || len(m.Mentions) != 2 || m.Mentions[0] != pn.String() ||
-		m.Mentions[1] != "4917000000000@s.whatsapp.net" {
+		m.Mentions[1] != "4917000000000@s.whatsapp.net" || m.Forwarded {
 		t.Fatalf("mentions: %+v", m)
 	}
 	// A broadcast list message is a message in the direct chat with its
@@ -805,6 +805,13 @@ func TestConvertMapsLIDsToPhoneNumbers(t *testing.T) {
 		t.Fatal("one's own broadcast list message was kept")
 	}
 	evt.Info.IsFromMe = false
+	// A forwarded message (WhatsApp's flag, or a forwarding score alone).
+	for _, ci := range []*waE2E.ContextInfo{{IsForwarded: proto.Bool(true)}, {ForwardingScore: proto.Uint32(4)}} {
+		evt.Message = &waE2E.Message{ImageMessage: &waE2E.ImageMessage{Caption: proto.String("olha"), Mimetype: proto.String("image/jpeg"), ContextInfo: ci}}
+		if m, ok := convertMessage(evt, types.EmptyJID, resolve); !ok || !m.Forwarded || m.Text != "olha" {
+			t.Fatalf("forwarded: %v %+v", ok, m)
+		}
+	}
 	evt.Message = &waE2E.Message{ReactionMessage: &waE2E.ReactionMessage{Text: proto.String("👍")}}
 	if _, ok := convertMessage(evt, types.EmptyJID, resolve); ok {
 		t.Fatal("a reaction was kept")

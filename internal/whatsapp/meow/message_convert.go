@@ -164,6 +164,7 @@ func convertMessage(evt *events.Message, me types.JID, resolve jidResolver) (wha
 	}
 	ci := contextOf(m)
 	out.ReplyTo = ci.GetStanzaID()
+	out.Forwarded = ci.GetIsForwarded() || ci.GetForwardingScore() > 0
 	for _, s := range ci.GetMentionedJID() {
 		// Groups mention by LID more and more: the phone number when the
 		// device store knows it, so that the person's own is recognised.

@@ -253,6 +253,7 @@ func (e *Engine) convert(dev *device, in *Incoming) (whatsapp.Message, error) {
 		m.ID = strings.ToUpper(randomHex(10))
 	}
 	m.ReplyTo = strings.TrimSpace(in.ReplyTo)
+	m.Forwarded = in.Forwarded
 	for _, p := range in.Mentions {
 		if strings.EqualFold(p, "me") {
 			m.Mentions = append(m.Mentions, dev.JID)

@@ -65,8 +65,9 @@ func (n *number) UnmarshalJSON(b []byte) error {
 // rawData is WAHA's engine-specific "_data"; only the sender's push name
 // and the voice-note flag are read from it, wherever the engine puts them.
 type rawData struct {
-	PushName string
-	PTT      bool
+	PushName  string
+	PTT       bool
+	Forwarded bool
 }
 
 func (d *rawData) UnmarshalJSON(b []byte) error {
@@ -95,7 +96,28 @@ func (d *rawData) UnmarshalJSON(b []byte) error {
 			}
 		}
 	}
+	// Forwarded: WEBJS says it at the top; NOWEB and GOWS in the
+	// context of the message's content, as WhatsApp does.
+	d.Forwarded = forwarded(m)
+	for _, k := range []string{"message", "Message"} {
+		if msg, ok := m[k].(map[string]any); ok {
+			for _, content := range msg {
+				if c, ok := content.(map[string]any); ok {
+					if ci, ok := c["contextInfo"].(map[string]any); ok && forwarded(ci) {
+						d.Forwarded = true
+					}
+				}
+			}
+		}
+	}
 	return nil
+}
+
+// forwarded reads WhatsApp's forwarded flag from a map of WAHA's raw data.
+func forwarded(m map[string]any) bool {
+	f, _ := m["isForwarded"].(bool)
+	score, _ := m["forwardingScore"].(float64)
+	return f || score > 0
 }
 
 // messageID keeps the WhatsApp id of WAHA's "<fromMe>_<chat>_<id>[_…]".
@@ -236,6 +258,7 @@ func convert(p *payload, self *me) (whatsapp.Message, bool) {
 	if p.ReplyTo != nil {
 		m.ReplyTo = messageID(p.ReplyTo.ID)
 	}
+	m.Forwarded = p.Data.Forwarded
 	return m, true
 }
 

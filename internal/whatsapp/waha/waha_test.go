@@ -155,8 +155,15 @@ func TestPairReceiveSend(t *testing.T) {
 		{map[string]any{"id": "false_351910000003@c.us_T1", "from": "351910000003@c.us", "body": "Olá Ana", "_data": map[string]any{"notifyName": "Carla"}},
 			func(m whatsapp.Message) bool {
 				return m.ID == "T1" && m.Type == whatsapp.TypeText && m.Text == "Olá Ana" && m.ChatID == "351910000003@s.whatsapp.net" &&
-					m.From == "351910000003@s.whatsapp.net" && m.FromName == "Carla" && !m.IsGroup
+					m.From == "351910000003@s.whatsapp.net" && m.FromName == "Carla" && !m.IsGroup && !m.Forwarded
 			}},
+		// Forwarded: WEBJS says it at the top of _data, NOWEB in the
+		// context of the message's content.
+		{map[string]any{"id": "false_351910000003@c.us_W1", "from": "351910000003@c.us", "body": "corrente", "_data": map[string]any{"isForwarded": true}},
+			func(m whatsapp.Message) bool { return m.Forwarded && m.Text == "corrente" }},
+		{map[string]any{"id": "false_351910000003@c.us_W2", "from": "351910000003@c.us", "body": "corrente",
+			"_data": map[string]any{"message": map[string]any{"extendedTextMessage": map[string]any{"text": "corrente", "contextInfo": map[string]any{"forwardingScore": 2}}}}},
+			func(m whatsapp.Message) bool { return m.Forwarded }},
 		{map[string]any{"id": "false_120363000000000001@g.us_G1_351910000003@c.us", "from": "120363000000000001@g.us", "participant": "351910000003@c.us", "body": "para o grupo"},
 			func(m whatsapp.Message) bool {
 				return m.ID == "G1" && m.IsGroup && m.ChatID == "120363000000000001@g.us" && m.From == "351910000003@s.whatsapp.net"

@@ -1,0 +1,95 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/synapse-kb/synapse/internal/domain"
+)
+
+// ForgetFilterKeys makes every search document of a tagged kind as it was
+// before migration 033 (no filter keys) and, on SQLite, lists it again to
+// be indexed anew, as that migration does.
+func (s *Store) ForgetFilterKeys(ctx context.Context) error {
+	return s.InTx(ctx, func(tx *sql.Tx) error {
+		if s.dialect == Postgres {
+			_, err := tx.ExecContext(ctx, `UPDATE search_docs SET filters = '{}'`)
+			return err
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT id, user_id, kind, ref FROM search_docs WHERE kind <> 'summary'`)
+		if err != nil {
+			return err
+		}
+		type doc struct {
+			id                int64
+			userID, kind, ref string
+		}
+		var docs []doc
+		for rows.Next() {
+			var d doc
+			if err := rows.Scan(&d.id, &d.userID, &d.kind, &d.ref); err != nil {
+				return err
+			}
+			docs = append(docs, d)
+		}
+		rows.Close()
+		for _, d := range docs {
+			text, err := docText(ctx, tx, d.userID, domain.Kind(d.kind), d.ref)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM search_fts WHERE rowid = $1`, -d.id); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO search_fts (rowid, body) VALUES ($1, $2)`, -d.id, sqliteDocBody(d.userID, Fold(text), nil)); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO search_refilter (doc_id) VALUES ($1)`, d.id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// RedoFilterKeys gives the documents their filter keys again as an upgrade
+// does: on SQLite by migrating (which indexes the listed documents anew),
+// on PostgreSQL by running migration 033's UPDATE again.
+func (s *Store) RedoFilterKeys(ctx context.Context) error {
+	if s.dialect == SQLite {
+		return s.Migrate(ctx)
+	}
+	ms, err := s.Migrations()
+	if err != nil {
+		return err
+	}
+	for _, m := range ms {
+		if m.Version != 33 {
+			continue
+		}
+		for _, stmt := range strings.Split(m.SQL, ";") {
+			if i := strings.Index(stmt, "UPDATE search_docs"); i >= 0 {
+				_, err := s.w.ExecContext(ctx, stmt[i:])
+				return err
+			}
+		}
+	}
+	return fmt.Errorf("migration 033 has no UPDATE")
+}
+
+// FilterKeyDocs counts the user's search documents whose index holds a
+// filter key (as search looks it up, without the SQL conditions that
+// confirm it).
+func (s *Store) FilterKeyDocs(ctx context.Context, userID, key string) (int, error) {
+	var n int
+	var err error
+	if s.dialect == Postgres {
+		err = s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM search_docs WHERE user_id = $1 AND filters @> $2::text[]`, userID, []string{key}).Scan(&n)
+	} else {
+		err = s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM search_fts JOIN search_docs d ON d.id = -search_fts.rowid
+			WHERE search_fts MATCH $1 AND d.user_id = $2`, `^"`+userToken(userID)+`" AND "`+filterToken(key)+`"`, userID).Scan(&n)
+	}
+	return n, err
+}
