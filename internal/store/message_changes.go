@@ -143,9 +143,6 @@ func (s *Store) applyEdit(ctx context.Context, tx *sql.Tx, c MessageChange, m Me
 	if err := s.removeDerived(ctx, tx, c.UserID, `chat_id = $2 AND message_id = $3 AND source = 'message'`, []any{c.ChatID, c.TargetID}, res); err != nil {
 		return err
 	}
-	if err := keepAside(ctx, tx, c.UserID, c.ChatID, c.TargetID); err != nil {
-		return err
-	}
 	if err := dropSuggestions(ctx, tx, c.UserID, `status = 'open' AND chat_id = $2 AND message_id = $3`, c.ChatID, c.TargetID); err != nil {
 		return err
 	}
@@ -288,23 +285,6 @@ func (s *Store) removeDerived(ctx context.Context, tx *sql.Tx, userID, where str
 			if err := s.unindexDoc(ctx, tx, t.kind, id); err != nil {
 				return err
 			}
-		}
-	}
-	return nil
-}
-
-// keepAside moves the items of an edited message that stay (the person
-// edited or completed them, or other messages gave them too) out of the
-// ordinals the analysis of the new text numbers its items with, so that
-// what the new text says is made too. Each is given a negative ordinal no
-// other item of the message has.
-func keepAside(ctx context.Context, tx *sql.Tx, userID, chatID, messageID string) error {
-	for _, t := range derivedTables {
-		if _, err := tx.ExecContext(ctx, `UPDATE `+t.table+` SET ordinal = -1 - ordinal - 1000 * (SELECT COUNT(*) FROM `+t.table+` x
-				WHERE x.user_id = `+t.table+`.user_id AND x.source_key = `+t.table+`.source_key AND x.ordinal < 0)
-			WHERE user_id = $1 AND chat_id = $2 AND message_id = $3 AND source = 'message' AND ordinal >= 0`,
-			userID, chatID, messageID); err != nil {
-			return fmt.Errorf("store: keep %s aside: %w", t.kind, err)
 		}
 	}
 	return nil

@@ -289,7 +289,7 @@ func TestPairMessagesAndSend(t *testing.T) {
 		}
 		r.waitFor(t, "Bob's push name", 30*time.Second, func(evts []whatsapp.Event, _ []whatsapp.Message) bool {
 			for _, e := range evts {
-				if cu, ok := e.(whatsapp.ChatsUpdated); ok && slices.Contains(cu.Chats, whatsapp.Chat{ID: bobJID, Name: "Bob"}) {
+				if cu, ok := e.(whatsapp.ChatsUpdated); ok && slices.Contains(cu.Chats, whatsapp.Chat{ID: bobJID, Name: "Bob", Rename: true}) {
 					return true
 				}
 			}
