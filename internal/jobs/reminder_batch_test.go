@@ -392,4 +392,3 @@ func readIDs(t *testing.T, path string) map[string]int {
 	}
 	return out
 }
-
