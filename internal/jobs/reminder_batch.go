@@ -22,7 +22,7 @@ import (
 // docs/PERFORMANCE.md).
 //
 // A run claims up to Options.ReminderBatch of them with one UPDATE
-// (store.Tx.ClaimRemindersAt) and, when it got that many, queues the next
+// (store.Tx.ClaimRemindersAt) and, when it found that many, queues the next
 // part (Seq+1) in the same transaction, then sends its part concurrently
 // and records them sent in one statement. The parts form a chain that any
 // node may continue: a node that dies while sending leaves only the part
@@ -99,8 +99,9 @@ func (w *reminderBatchWorker) Work(ctx context.Context, job *river.Job[ReminderB
 	var part []store.ClaimedReminder
 	err := d.Store.WithTx(ctx, func(tx *store.Tx) error {
 		var err error
-		part, err = tx.ClaimRemindersAt(ctx, fireAt, r.o.ReminderBatch)
-		if err != nil || len(part) < r.o.ReminderBatch {
+		var full bool
+		part, full, err = tx.ClaimRemindersAt(ctx, fireAt, r.o.ReminderBatch)
+		if err != nil || !full {
 			return err
 		}
 		next := ReminderBatchArgs{FireAt: a.FireAt, Seq: a.Seq + 1, After: a.After}

@@ -95,7 +95,7 @@ func TestRemindersDueAtOneInstant(t *testing.T) {
 			ctx := context.Background()
 			logs := []*sentLog{{sent: map[string]int{}}, {sent: map[string]int{}}}
 			owner := &ownerLog{got: map[string]string{}}
-			o := Options{ReminderBatch: 7, ReminderParts: 2}
+			o := Options{ReminderBatch: 4, ReminderParts: 2}
 			a := startReminderRunner(t, s, teeChannel{logs[0], owner}, o)
 			startReminderRunner(t, s, teeChannel{logs[1], owner}, o)
 			var users []string
@@ -106,8 +106,14 @@ func TestRemindersDueAtOneInstant(t *testing.T) {
 				}
 				users = append(users, u.ID)
 			}
-			due := time.Now().Add(3 * time.Second).Truncate(time.Second)
-			rems := remindAll(t, s, a, users, 20, due)
+			// Far enough ahead for making them all on a loaded machine
+			// (under -race): a reminder made after its instant's job ran
+			// gets a job of its own, checked below.
+			due := time.Now().Add(45 * time.Second).Truncate(time.Second)
+			rems := remindAll(t, s, a, users, 10, due)
+			if time.Now().After(due.Add(-2 * time.Second)) {
+				t.Fatal("making the reminders took until their instant; raise the margin")
+			}
 			jobs := map[int64]bool{}
 			for id, uid := range rems {
 				got, err := s.GetReminder(ctx, uid, id)
@@ -335,9 +341,18 @@ func TestKilledWhileSendingReminders(t *testing.T) {
 
 			// Restarted, with abandoned jobs rescued at once.
 			log := &sentLog{sent: map[string]int{}}
-			startReminderRunner(t, s, log, Options{ReminderBatch: killBatch, jobTimeout: time.Second, RescueAfter: time.Second})
+			r := startReminderRunner(t, s, log, Options{ReminderBatch: killBatch, jobTimeout: time.Second, RescueAfter: time.Second})
 			deadline := time.Now().Add(60 * time.Second)
-			for reminderStatuses(t, s)[store.ReminderPending] > 0 {
+			// Until nothing is pending and no job of the instant is left
+			// (the dead process's, rescued, has run again).
+			for {
+				busy, err := r.busyReminderInstants(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(busy) == 0 && reminderStatuses(t, s)[store.ReminderPending] == 0 {
+					break
+				}
 				if time.Now().After(deadline) {
 					t.Fatalf("reminders left pending after the restart: %v", reminderStatuses(t, s))
 				}

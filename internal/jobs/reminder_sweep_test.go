@@ -85,7 +85,7 @@ func TestReminderSweepReschedulesLostJobs(t *testing.T) {
 				}
 			}
 			// A millisecond apart: reminders due at one instant share a job.
-			soon := time.Now().Add(1500 * time.Millisecond).Truncate(time.Millisecond)
+			soon := time.Now().Add(5 * time.Second).Truncate(time.Millisecond)
 			_, deleted := remind("Restored from a backup", soon)
 			_, cancelled := remind("Cancelled by an operator", soon.Add(time.Millisecond))
 			_, live := remind("Sent by its own job", soon.Add(2*time.Millisecond))

@@ -21,17 +21,19 @@ type ClaimedReminder struct {
 
 // ClaimRemindersAt claims for the caller up to limit reminders that are
 // pending for exactly fireAt (of open items that still exist), of any
-// person, and returns them with their items' titles and due times. Each
+// person, and returns them with their items' titles and due times, and
+// whether limit of them were pending when it looked (more may be left,
+// even when another claimer took some of those and fewer were claimed). Each
 // one is claimed by exactly one caller across every node: the UPDATE takes
 // only rows still pending for that time, so two claimers that read the
 // same rows split them, and a reminder snoozed or moved meanwhile is left
 // alone.
-func (t *Tx) ClaimRemindersAt(ctx context.Context, fireAt time.Time, limit int) ([]ClaimedReminder, error) {
+func (t *Tx) ClaimRemindersAt(ctx context.Context, fireAt time.Time, limit int) (claimed []ClaimedReminder, full bool, err error) {
 	rows, err := t.tx.QueryContext(ctx, `SELECT r.user_id, `+reminderColumns+reminderItemColumns+reminderFrom+`
 		WHERE r.status = $1 AND r.fire_at = $2 AND r.sent_at IS NULL AND `+reminderItem+` AND `+reminderDone+` = $3
 		ORDER BY r.id LIMIT $4`, ReminderPending, ms(fireAt), false, limit)
 	if err != nil {
-		return nil, fmt.Errorf("store: reminders due: %w", err)
+		return nil, false, fmt.Errorf("store: reminders due: %w", err)
 	}
 	var due []ClaimedReminder
 	for rows.Next() {
@@ -40,15 +42,16 @@ func (t *Tx) ClaimRemindersAt(ctx context.Context, fireAt time.Time, limit int) 
 		r, err := scanReminder(prefixed{rows, &userID}, true)
 		if err != nil {
 			rows.Close()
-			return nil, fmt.Errorf("store: reminders due: %w", err)
+			return nil, false, fmt.Errorf("store: reminders due: %w", err)
 		}
 		c.UserID, c.Reminder = userID, r
 		due = append(due, c)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil || len(due) == 0 {
-		return nil, err
+		return nil, false, err
 	}
+	full = len(due) == limit
 	now := ms(t.s.clock())
 	args := []any{ReminderSending, now, ms(fireAt), ReminderPending}
 	marks := make([]string, len(due))
@@ -56,31 +59,30 @@ func (t *Tx) ClaimRemindersAt(ctx context.Context, fireAt time.Time, limit int) 
 		args = append(args, c.ID)
 		marks[i] = "$" + strconv.Itoa(len(args))
 	}
-	claimed, err := t.tx.QueryContext(ctx, `UPDATE reminders SET status = $1, claimed_at = $2, updated_at = $2
+	rows, err = t.tx.QueryContext(ctx, `UPDATE reminders SET status = $1, claimed_at = $2, updated_at = $2
 		WHERE fire_at = $3 AND status = $4 AND sent_at IS NULL AND id IN (`+strings.Join(marks, ", ")+`) RETURNING id`, args...)
 	if err != nil {
-		return nil, fmt.Errorf("store: claim reminders: %w", err)
+		return nil, false, fmt.Errorf("store: claim reminders: %w", err)
 	}
-	defer claimed.Close()
+	defer rows.Close()
 	got := make(map[string]bool, len(due))
-	for claimed.Next() {
+	for rows.Next() {
 		var id string
-		if err := claimed.Scan(&id); err != nil {
-			return nil, fmt.Errorf("store: claim reminders: %w", err)
+		if err := rows.Scan(&id); err != nil {
+			return nil, false, fmt.Errorf("store: claim reminders: %w", err)
 		}
 		got[id] = true
 	}
-	if err := claimed.Err(); err != nil {
-		return nil, fmt.Errorf("store: claim reminders: %w", err)
+	if err := rows.Err(); err != nil {
+		return nil, false, fmt.Errorf("store: claim reminders: %w", err)
 	}
-	out := due[:0]
 	for _, c := range due {
 		if got[c.ID] {
 			c.Status = ReminderSending
-			out = append(out, c)
+			claimed = append(claimed, c)
 		}
 	}
-	return out, nil
+	return claimed, full, nil
 }
 
 // prefixed scans a row whose first column is the person's id into id and
