@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -20,13 +21,14 @@ import (
 
 // BenchmarkRemindersSameMinute: N reminders (SYNAPSE_BENCH_REMINDERS,
 // default 2,000) of 20 people, all due at the same instant, go out through
-// each person's own chat on the sim engine (SQLite, one node), or with
+// each person's own chat on the sim engine (SQLite, one node;
+// SYNAPSE_BENCH_DIALECT=postgres for PostgreSQL), or with
 // SYNAPSE_BENCH_REMINDER_CHANNEL=push through Web Push alone, to one
 // browser each at a local push service in the process
 // (internal/testutil/pushtest, which checks every VAPID signature and
 // decrypts every message). It reports the time from the due instant until
-// the last one is recorded as sent, and the process's peak heap while they
-// go out. Run with -benchtime=1x.
+// the last one is recorded as sent, the process's CPU time (cpu-s) and
+// peak heap while they go out. Run with -benchtime=1x.
 func BenchmarkRemindersSameMinute(b *testing.B) {
 	n := 2000
 	if v, err := strconv.Atoi(os.Getenv("SYNAPSE_BENCH_REMINDERS")); err == nil && v > 0 {
@@ -37,6 +39,9 @@ func BenchmarkRemindersSameMinute(b *testing.B) {
 	for range b.N {
 		b.StopTimer()
 		opts := apptest.Options{}
+		if os.Getenv("SYNAPSE_BENCH_DIALECT") == "postgres" {
+			opts.Dialect = store.Postgres
+		}
 		var ps *pushtest.Service
 		if push {
 			ps = pushtest.Start("", false)
@@ -97,6 +102,7 @@ func BenchmarkRemindersSameMinute(b *testing.B) {
 		}
 		time.Sleep(time.Until(due))
 		var peak uint64
+		cpu0 := cpuTime()
 		b.StartTimer()
 		for sent(b, srv.App.Store) < n {
 			var ms runtime.MemStats
@@ -105,6 +111,7 @@ func BenchmarkRemindersSameMinute(b *testing.B) {
 			time.Sleep(20 * time.Millisecond)
 		}
 		b.StopTimer()
+		b.ReportMetric((cpuTime() - cpu0).Seconds(), "cpu-s")
 		b.ReportMetric(float64(n), "reminders")
 		if push {
 			b.ReportMetric(float64(ps.Accepted()), "pushes")
@@ -121,6 +128,13 @@ func sent(b *testing.B, st *store.Store) int {
 		b.Fatal(err)
 	}
 	return n
+}
+
+// cpuTime is the CPU time this process has used (user and system).
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -101,6 +101,14 @@ type Options struct {
 	// (default 128). River fetches at most this many due jobs per fetch
 	// (about every PollInterval), so it bounds the rate too.
 	ReminderWorkers int
+	// ReminderBatch is how many reminders due at one instant one job
+	// claims and sends at once (default 256; ReminderBatchArgs), and
+	// ReminderParts how many such parts this node sends at once (default
+	// 4): together they bound what a crash leaves claimed and unsent.
+	ReminderBatch, ReminderParts int
+	// ReminderSends is how many sends this node has in flight at once
+	// through each reminder channel (default 128).
+	ReminderSends int
 	// NoSchedules leaves out the periodic jobs (tests that drive them by
 	// hand).
 	NoSchedules bool
@@ -150,6 +158,10 @@ type Runner struct {
 	// userFetches and hostFetches bound the link previews fetched at once
 	// per person and per site.
 	userFetches, hostFetches *slots
+	// reminderParts bounds the parts of reminder batches this node sends
+	// at once, and reminderSends the sends in flight per channel name.
+	reminderParts chan struct{}
+	reminderSends map[string]chan struct{}
 	// beforeEnqueue, when set (tests only), runs inside a write's
 	// transaction after the write and before its follow-up job of the
 	// given kind is inserted; an error from it fails that transaction, as
@@ -202,6 +214,9 @@ func New(ctx context.Context, d Deps, o Options) (*Runner, error) {
 	def(&o.AIWorkers, 4)
 	def(&o.DefaultWorkers, 8)
 	def(&o.ReminderWorkers, 128)
+	def(&o.ReminderBatch, 256)
+	def(&o.ReminderParts, 4)
+	def(&o.ReminderSends, 128)
 	if o.RescueAfter <= 0 {
 		o.RescueAfter = max(5*time.Minute, o.jobTimeout)
 	}
@@ -232,7 +247,11 @@ func New(ctx context.Context, d Deps, o Options) (*Runner, error) {
 	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
 		return nil, fmt.Errorf("jobs: migrate river: %w", err)
 	}
-	r := &Runner{d: d, o: o, userFetches: newSlots(o.LinkFetchesPerUser), hostFetches: newSlots(o.LinkFetchesPerHost)}
+	r := &Runner{d: d, o: o, userFetches: newSlots(o.LinkFetchesPerUser), hostFetches: newSlots(o.LinkFetchesPerHost),
+		reminderParts: make(chan struct{}, o.ReminderParts), reminderSends: map[string]chan struct{}{}}
+	for _, ch := range d.ReminderChannels {
+		r.reminderSends[ch.Name()] = make(chan struct{}, o.ReminderSends)
+	}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &mediaWorker{r: r})
 	river.AddWorker(workers, &transcribeWorker{r: r})
@@ -247,6 +266,7 @@ func New(ctx context.Context, d Deps, o Options) (*Runner, error) {
 	river.AddWorker(workers, &webhookWorker{r: r})
 	river.AddWorker(workers, &pushRetryWorker{r: r})
 	river.AddWorker(workers, &reminderWorker{r: r})
+	river.AddWorker(workers, &reminderBatchWorker{r: r})
 	river.AddWorker(workers, &embedWorker{r: r})
 	river.AddWorker(workers, &embedSweepWorker{r: r})
 	river.AddWorker(workers, &reminderSweepWorker{r: r})

@@ -14,10 +14,11 @@ import (
 	"github.com/synapse-kb/synapse/internal/store"
 )
 
-// ReminderArgs sends one reminder due at FireAt (unix milliseconds). A
-// reminder moved to another time gets a job of its own; one whose reminder
-// no longer fires at FireAt (snoozed, rescheduled, done, deleted) does
-// nothing.
+// ReminderArgs sends one reminder due at FireAt (unix milliseconds): a job
+// per reminder, as they were queued before ReminderBatchArgs (which now
+// sends every reminder); such jobs still queued run as before. One whose
+// reminder no longer fires at FireAt (snoozed, rescheduled, done, deleted)
+// does nothing.
 type ReminderArgs struct {
 	UserID     string `json:"user_id"`
 	ReminderID string `json:"reminder_id"`
@@ -33,24 +34,6 @@ const reminderAttempts = 4
 
 func (ReminderArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{MaxAttempts: reminderAttempts, UniqueOpts: whilePending, Queue: queueReminders}
-}
-
-// ScheduleReminderTx queues, in tx, the sending of a reminder at fireAt (on
-// the runner's clock) and returns the job's id.
-func (r *Runner) ScheduleReminderTx(ctx context.Context, tx *store.Tx, userID, reminderID string, fireAt time.Time) (int64, error) {
-	// River schedules on the wall clock; the runner's clock may be a test's.
-	at := time.Now().Add(fireAt.Sub(r.d.Now()))
-	args := ReminderArgs{UserID: userID, ReminderID: reminderID, FireAt: fireAt.UnixMilli()}
-	if r.beforeEnqueue != nil {
-		if err := r.beforeEnqueue(args.Kind()); err != nil {
-			return 0, err
-		}
-	}
-	res, err := r.client.InsertTx(ctx, tx.SQL(), args, &river.InsertOpts{ScheduledAt: at})
-	if err != nil {
-		return 0, fmt.Errorf("jobs: schedule reminder: %w", err)
-	}
-	return res.Job.ID, nil
 }
 
 // CancelJobTx cancels, in tx, a job that has not run yet (a reminder's,
@@ -116,21 +99,7 @@ func (w *reminderWorker) Work(ctx context.Context, job *river.Job[ReminderArgs])
 	if err != nil {
 		loc = time.UTC
 	}
-	due := fireAt
-	if rem.Due != nil {
-		due = *rem.Due
-	}
-	out := reminders.Reminder{ID: rem.ID, ItemKind: rem.ItemKind, ItemID: rem.ItemID, Title: rem.Title, Due: due, FireAt: fireAt,
-		Text: reminders.Message(rem.Title, due, loc)}
-	if rem.ItemKind == string(domain.KindEvent) {
-		// "in 30 min" counts from when it goes out (later than fireAt
-		// after a retry).
-		sent := d.Now()
-		if sent.Before(fireAt) {
-			sent = fireAt
-		}
-		out.Text = reminders.EventMessage(rem.Title, due, sent, loc)
-	}
+	out := reminderMessage(d.Now(), rem, fireAt, loc)
 	log := d.Log.With("user_id", a.UserID, "reminder_id", rem.ID)
 	for i, ch := range d.ReminderChannels {
 		if !settings.HasChannel(ch.Name()) {
@@ -156,4 +125,24 @@ func (w *reminderWorker) Work(ctx context.Context, job *river.Job[ReminderArgs])
 	}
 	log.Info("reminder sent")
 	return nil
+}
+
+// reminderMessage is what goes out for rem, due at fireAt, sent at now.
+func reminderMessage(now time.Time, rem store.Reminder, fireAt time.Time, loc *time.Location) reminders.Reminder {
+	due := fireAt
+	if rem.Due != nil {
+		due = *rem.Due
+	}
+	out := reminders.Reminder{ID: rem.ID, ItemKind: rem.ItemKind, ItemID: rem.ItemID, Title: rem.Title, Due: due, FireAt: fireAt,
+		Text: reminders.Message(rem.Title, due, loc)}
+	if rem.ItemKind == string(domain.KindEvent) {
+		// "in 30 min" counts from when it goes out (later than fireAt
+		// after a retry).
+		sent := now
+		if sent.Before(fireAt) {
+			sent = fireAt
+		}
+		out.Text = reminders.EventMessage(rem.Title, due, sent, loc)
+	}
+	return out
 }

@@ -68,10 +68,14 @@ func (r *Runner) SweepReminders(ctx context.Context) (int, error) {
 	if _, err := d.Store.MarkLostRemindersMissed(ctx, now.Add(-ReminderLostFor)); err != nil {
 		return 0, err
 	}
+	busy, err := r.busyReminderInstants(ctx)
+	if err != nil {
+		return 0, err
+	}
 	n := 0
 	seen := map[string]bool{}
 	for {
-		lost, err := d.Store.LostReminders(ctx, now.Add(-ReminderLostFor), now.Add(-reminderSweepGrace), reminderSweepBatch)
+		lost, err := d.Store.LostReminders(ctx, now.Add(-ReminderLostFor), now.Add(-reminderSweepGrace), reminderSweepBatch, busy)
 		if err != nil {
 			return n, err
 		}

@@ -84,11 +84,12 @@ func TestReminderSweepReschedulesLostJobs(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			soon := time.Now().Add(1500 * time.Millisecond)
+			// A millisecond apart: reminders due at one instant share a job.
+			soon := time.Now().Add(5 * time.Second).Truncate(time.Millisecond)
 			_, deleted := remind("Restored from a backup", soon)
-			_, cancelled := remind("Cancelled by an operator", soon)
-			_, live := remind("Sent by its own job", soon)
-			gone, goneRem := remind("Task deleted", soon)
+			_, cancelled := remind("Cancelled by an operator", soon.Add(time.Millisecond))
+			_, live := remind("Sent by its own job", soon.Add(2*time.Millisecond))
+			gone, goneRem := remind("Task deleted", soon.Add(3*time.Millisecond))
 			_, later := remind("Due tomorrow", time.Now().Add(24*time.Hour))
 			dropJob(deleted.JobID)
 			if _, err := r.client.JobCancel(ctx, cancelled.JobID); err != nil {

@@ -129,7 +129,7 @@ func (r *Runner) syncReminderTx(ctx context.Context, tx *store.Tx, userID string
 		return cur, nil
 	}
 	if exists && !sameTime(cur.FireAt, fire) {
-		if err := r.CancelJobTx(ctx, tx, cur.JobID); err != nil {
+		if err := r.cancelReminderJobTx(ctx, tx, cur.JobID); err != nil {
 			return cur, err
 		}
 		rem.JobID = 0
@@ -170,7 +170,7 @@ func (r *Runner) DismissReminderTx(ctx context.Context, tx *store.Tx, userID, id
 	if err != nil {
 		return err
 	}
-	return r.CancelJobTx(ctx, tx, job)
+	return r.cancelReminderJobTx(ctx, tx, job)
 }
 
 // DropEventReminderTx deletes an event's reminder and cancels its job.
@@ -182,7 +182,7 @@ func (r *Runner) DropEventReminderTx(ctx context.Context, tx *store.Tx, userID, 
 	if err != nil {
 		return err
 	}
-	return r.CancelJobTx(ctx, tx, rem.JobID)
+	return r.cancelReminderJobTx(ctx, tx, rem.JobID)
 }
 
 // DropTaskReminderTx deletes a task's reminder and cancels its job.
@@ -194,7 +194,7 @@ func (r *Runner) DropTaskReminderTx(ctx context.Context, tx *store.Tx, userID, t
 	if err != nil {
 		return err
 	}
-	return r.CancelJobTx(ctx, tx, rem.JobID)
+	return r.cancelReminderJobTx(ctx, tx, rem.JobID)
 }
 
 func sameTime(a, b *time.Time) bool {

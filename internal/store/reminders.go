@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -299,12 +300,24 @@ type LostReminder struct {
 // LostReminders returns up to limit pending reminders of open items due in
 // [since, before) that no job waits to send: their job is gone (pruned, deleted by
 // an operator, lost in a restore from a backup) or ended without sending
-// (cancelled, discarded).
-func (s *Store) LostReminders(ctx context.Context, since, before time.Time, limit int) ([]LostReminder, error) {
+// (cancelled, discarded). Reminders due at one of the busy instants (whose
+// sending is under way in a job that is not theirs: a later part of a
+// large batch) are left out.
+func (s *Store) LostReminders(ctx context.Context, since, before time.Time, limit int, busy []time.Time) ([]LostReminder, error) {
+	args := []any{ReminderPending, ms(since), ms(before), limit, false}
+	notBusy := ""
+	if len(busy) > 0 {
+		marks := make([]string, len(busy))
+		for i, b := range busy {
+			args = append(args, ms(b))
+			marks[i] = "$" + strconv.Itoa(len(args))
+		}
+		notBusy = ` AND r.fire_at NOT IN (` + strings.Join(marks, ", ") + `)`
+	}
 	rows, err := s.r.QueryContext(ctx, `SELECT r.user_id, r.id, r.fire_at, COALESCE(r.job_id, 0)`+reminderFrom+`
-		WHERE r.status = $1 AND r.fire_at >= $2 AND r.fire_at < $3 AND r.sent_at IS NULL AND `+reminderItem+` AND `+reminderDone+` = $5
+		WHERE r.status = $1 AND r.fire_at >= $2 AND r.fire_at < $3 AND r.sent_at IS NULL AND `+reminderItem+` AND `+reminderDone+` = $5`+notBusy+`
 		AND NOT EXISTS (SELECT 1 FROM river_job j WHERE j.id = r.job_id AND j.state IN ('available', 'pending', 'retryable', 'running', 'scheduled'))
-		ORDER BY r.fire_at, r.id LIMIT $4`, ReminderPending, ms(since), ms(before), limit, false)
+		ORDER BY r.fire_at, r.id LIMIT $4`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: lost reminders: %w", err)
 	}
