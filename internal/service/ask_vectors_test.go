@@ -339,4 +339,3 @@ func mustInt(t *testing.T, s string) int64 {
 	}
 	return n
 }
-
