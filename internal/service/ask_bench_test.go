@@ -172,8 +172,13 @@ func bulkEmbed(ctx context.Context, st *store.Store, userID string) error {
 				if j > 0 {
 					sb.WriteByte(',')
 				}
-				p := len(args)
-				fmt.Fprintf(&sb, "($%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d)", p+1, p+2, p+3, p+4, p+5, p+6, p+7, p+8)
+				if st.Dialect() == store.SQLite {
+					// Numbered parameters cost SQLite a search per use.
+					sb.WriteString("(?,?,?,?,?,?,?,?)")
+				} else {
+					p := len(args)
+					fmt.Fprintf(&sb, "($%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d)", p+1, p+2, p+3, p+4, p+5, p+6, p+7, p+8)
+				}
 				args = append(args, userID, "message", strconv.FormatInt(m.seq, 10), m.chat, m.from, m.ts, "local",
 					store.EncodeVector(store.Normalise(aitest.Embed(m.text))))
 			}
