@@ -193,11 +193,3 @@ func bulkEmbed(ctx context.Context, st *store.Store, userID string) error {
 	}
 	return nil
 }
-
-func textsOf(src []store.EmbedSource) []string {
-	out := make([]string, len(src))
-	for i, s := range src {
-		out[i] = s.Text
-	}
-	return out
-}

@@ -30,10 +30,10 @@ const (
 	// with a higher seq (SQLite's single writer commits them in order).
 	vectorOverlap = 256
 	// vectorSyncLoad is the most vectors a person may have for their
-	// index to be built on the question's path (about a quarter of a
-	// second); with more, it is built in the background and questions
-	// meanwhile are answered by full text alone, saying so.
-	vectorSyncLoad = 20_000
+	// index to be built on the question's path (about half a second);
+	// with more, it is built in the background and questions meanwhile
+	// are answered by full text alone, saying so.
+	vectorSyncLoad = 5_000
 	// vectorSyncTopUp bounds the new rows (by seq) read on the question's
 	// path; a longer gap (a backfill) is read in the background while
 	// questions use the index as it was.
