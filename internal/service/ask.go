@@ -288,13 +288,15 @@ func (s *Service) Retrieve(ctx context.Context, userID, question string, scope s
 	if s.o.Embedder == nil {
 		note = noEmbeddingsNote
 	} else {
-		near, err := s.nearest(ctx, userID, question, scope, askCandidates)
+		near, ready, err := s.nearest(ctx, userID, question, scope, askCandidates)
 		switch {
 		case err != nil && ctx.Err() != nil:
 			return nil, "", "", ctx.Err()
 		case err != nil:
 			s.o.Log.Warn("ask: embedding the question failed; full text only", "user_id", userID, "err", err)
 			note = embeddingsDownNote
+		case !ready:
+			note = vectorsLoadingNote
 		default:
 			retrieval = RetrievalHybrid
 			lists = append(lists, near)

@@ -270,6 +270,46 @@ func (s *Store) EachEmbedding(ctx context.Context, userID, model string, afterSe
 	return rows.Err()
 }
 
+// EmbeddingsBySeq returns those of the user's embeddings whose seqs are
+// given (Seq, Kind, Ref and Vec; the others are left out: deleted or
+// another person's), in no particular order.
+func (s *Store) EmbeddingsBySeq(ctx context.Context, userID string, seqs []int64) ([]Embedding, error) {
+	if len(seqs) == 0 {
+		return nil, nil
+	}
+	var in strings.Builder
+	for i, q := range seqs {
+		if i > 0 {
+			in.WriteByte(',')
+		}
+		in.WriteString(strconv.FormatInt(q, 10))
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT seq, kind, ref, vec FROM embeddings WHERE user_id = $1 AND seq IN (`+in.String()+`)`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("store: embeddings by seq: %w", err)
+	}
+	defer rows.Close()
+	out := make([]Embedding, 0, len(seqs))
+	for rows.Next() {
+		var e Embedding
+		var blob []byte
+		if err := rows.Scan(&e.Seq, &e.Kind, &e.Ref, &blob); err != nil {
+			return nil, err
+		}
+		e.Vec = DecodeVector(blob)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// CountEmbeddingsUpTo counts the user's embeddings, stopping at limit (so
+// that it costs at most limit index entries).
+func (s *Store) CountEmbeddingsUpTo(ctx context.Context, userID string, limit int) (int, error) {
+	var n int
+	err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM embeddings WHERE user_id = $1 LIMIT $2) e`, userID, limit).Scan(&n)
+	return n, err
+}
+
 // LastEmbeddingSeq is the seq of the user's newest embedding (0: none).
 func (s *Store) LastEmbeddingSeq(ctx context.Context, userID string) (int64, error) {
 	var seq sql.NullInt64
