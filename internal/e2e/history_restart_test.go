@@ -19,7 +19,9 @@ import (
 // large history after linking; started again on the same data, it
 // finishes the import without the phone sending anything again: every
 // message once, and what was made of them once.
-func TestHistoryImportSurvivesARestart(t *testing.T) { eachDialect(t, testHistoryImportSurvivesARestart) }
+func TestHistoryImportSurvivesARestart(t *testing.T) {
+	eachDialect(t, testHistoryImportSurvivesARestart)
+}
 
 func testHistoryImportSurvivesARestart(t *testing.T, d store.Dialect) {
 	const chats, perChat = 12, 500
