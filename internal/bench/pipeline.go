@@ -163,7 +163,7 @@ func Pipeline(ctx context.Context, e Env, sessions, messages int) (PipelineResul
 	for {
 		var pending int
 		err := a.Store.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM river_job WHERE state IN ('available','running','retryable','scheduled','pending') AND kind NOT IN ('retention','daily_summaries')
-			AND NOT (kind = 'reminder' AND state = 'scheduled')`).Scan(&pending)
+			AND NOT (kind IN ('reminder', 'reminder_batch') AND state = 'scheduled')`).Scan(&pending)
 		if err != nil && err != sql.ErrNoRows {
 			return PipelineResult{}, err
 		}
