@@ -1,14 +1,10 @@
 package e2e_test
 
 import (
-	"bytes"
 	"fmt"
 	"slices"
 	"testing"
 	"time"
-
-	"go.mau.fi/whatsmeow/proto/waE2E"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/synapse-kb/synapse/internal/store"
 	"github.com/synapse-kb/synapse/internal/testutil/dbtest"
@@ -33,24 +29,14 @@ func benchHistoryImport(b *testing.B, d store.Dialect) {
 	const chats, perChat = 50, 1000
 	for range b.N {
 		b.StopTimer()
-		rootOnce.Do(func() { copy(rootKey[:], bytes.Repeat([]byte{7}, 32)) })
-		ws, err := wasim.New(wasim.Options{RootKey: &rootKey, SyncLinkedDevices: true})
-		if err != nil {
-			b.Fatal(err)
-		}
+		ws := historyWasim(b)
 		srv := startMeowApp(b, d, ws, map[string]string{"WHATSAPP_HISTORY_DAYS": "30"})
 		phone, _ := ws.NewPhone(wasim.PhoneOptions{Number: "5511900000041", PushName: "Ana"})
 		live, _ := ws.NewPhone(wasim.PhoneOptions{Number: "5511900000042", PushName: "Live"})
 		now := time.Now()
-		var h wasim.History
-		for c := range chats {
-			conv := wasim.HistoryConversation{Chat: fmt.Sprintf("4477009%05d", c), Name: fmt.Sprintf("Chat %d", c)}
-			for m := range perChat {
-				conv.Messages = append(conv.Messages, wasim.HistoryMessage{Time: now.Add(-time.Duration(m+1) * time.Minute),
-					Message: &waE2E.Message{Conversation: proto.String(fmt.Sprintf("history message %d of chat %d about the quarterly plan", m, c))}})
-			}
-			h.Conversations = append(h.Conversations, conv)
-		}
+		h := textHistory("4477009", chats, perChat, now, func(c, m int) string {
+			return fmt.Sprintf("history message %d of chat %d about the quarterly plan", m, c)
+		})
 		h.ChunkSize = 2000
 		if err := phone.SetHistory(h); err != nil {
 			b.Fatal(err)

@@ -2,12 +2,8 @@ package e2e_test
 
 import (
 	"fmt"
-	"strings"
 	"testing"
 	"time"
-
-	"go.mau.fi/whatsmeow/proto/waE2E"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/synapse-kb/synapse/internal/store"
 	"github.com/synapse-kb/synapse/internal/testutil/apptest"
@@ -25,12 +21,7 @@ func TestHistoryImportSurvivesARestart(t *testing.T) {
 
 func testHistoryImportSurvivesARestart(t *testing.T, d store.Dialect) {
 	const chats, perChat = 12, 500
-	rootOnce.Do(func() { copy(rootKey[:], []byte(strings.Repeat("\x07", 32))) })
-	ws, err := wasim.New(wasim.Options{RootKey: &rootKey, SyncLinkedDevices: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ws.Close() })
+	ws := historyWasim(t)
 	opts := apptest.Options{Dialect: d, DataDir: t.TempDir(), Env: meowEnv(ws)}
 	opts.Env["WHATSAPP_HISTORY_DAYS"] = "30"
 	if d == store.Postgres {
@@ -39,19 +30,12 @@ func testHistoryImportSurvivesARestart(t *testing.T, d store.Dialect) {
 	srv := apptest.Start(t, opts)
 	phone, _ := ws.NewPhone(wasim.PhoneOptions{Number: "5511900000061", PushName: "Ana"})
 	now := time.Now()
-	var h wasim.History
-	for c := range chats {
-		conv := wasim.HistoryConversation{Chat: fmt.Sprintf("4477008%05d", c), Name: fmt.Sprintf("Chat %d", c)}
-		for m := range perChat {
-			text := fmt.Sprintf("message %d of chat %d", m, c)
-			if m == 0 {
-				text = fmt.Sprintf("read https://example.org/history-%d", c)
-			}
-			conv.Messages = append(conv.Messages, wasim.HistoryMessage{ID: fmt.Sprintf("R%02d-%04d", c, m),
-				Time: now.Add(-time.Duration(m+1) * time.Minute), Message: &waE2E.Message{Conversation: proto.String(text)}})
+	h := textHistory("4477008", chats, perChat, now, func(c, m int) string {
+		if m == 0 {
+			return fmt.Sprintf("read https://example.org/history-%d", c)
 		}
-		h.Conversations = append(h.Conversations, conv)
-	}
+		return fmt.Sprintf("message %d of chat %d", m, c)
+	})
 	h.ChunkSize = 500
 	if err := phone.SetHistory(h); err != nil {
 		t.Fatal(err)

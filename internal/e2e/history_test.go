@@ -21,12 +21,7 @@ import (
 func TestHistoryOnLink(t *testing.T) { eachDialect(t, testHistoryOnLink) }
 
 func testHistoryOnLink(t *testing.T, d store.Dialect) {
-	rootOnce.Do(func() { copy(rootKey[:], []byte(strings.Repeat("\x07", 32))) })
-	ws, err := wasim.New(wasim.Options{RootKey: &rootKey, SyncLinkedDevices: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ws.Close() })
+	ws := historyWasim(t)
 	srv := startMeowApp(t, d, ws, map[string]string{"WHATSAPP_HISTORY_DAYS": "7"})
 	c := srv.Client
 	anaPhone, _ := ws.NewPhone(wasim.PhoneOptions{Number: "5511900000021", PushName: "Ana"})

@@ -340,18 +340,26 @@ func TestWebhookDeliveriesCommitWithTheMessage(t *testing.T) {
 	})
 }
 
+// benchHookNode starts a delivery node with 32 workers on a fresh database
+// of dialect d, and a person whose one endpoint (a local receiver checking
+// signatures) takes task events.
+func benchHookNode(b *testing.B, d store.Dialect) (*hookNode, *webhookstest.Receiver, store.User) {
+	s := dbtest.Open(b, d)
+	secret := webhooks.NewSecret()
+	recv := webhookstest.NewReceiver(b, secret)
+	n := startHookNode(b, s, recv, WebhookOptions{RetryBase: time.Second, MaxAttempts: 5, DisableAfter: time.Hour, Workers: 32})
+	ana := hookUser(b, s, "ana@example.com")
+	hookEndpoint(b, s, ana, recv.URL, secret, "task")
+	return n, recv, ana
+}
+
 // BenchmarkWebhookDeliveries measures deliveries per second from publishing
 // to the receiver's acceptance (signing, River job, HTTP to a local
 // receiver, delivery log), on each database.
 func BenchmarkWebhookDeliveries(b *testing.B) {
 	for _, d := range dbtest.Dialects {
 		b.Run(string(d), func(b *testing.B) {
-			s := dbtest.Open(b, d)
-			secret := webhooks.NewSecret()
-			recv := webhookstest.NewReceiver(b, secret)
-			n := startHookNode(b, s, recv, WebhookOptions{RetryBase: time.Second, MaxAttempts: 5, DisableAfter: time.Hour, Workers: 32})
-			ana := hookUser(b, s, "ana@example.com")
-			hookEndpoint(b, s, ana, recv.URL, secret, "task")
+			n, recv, ana := benchHookNode(b, d)
 			b.ResetTimer()
 			start := time.Now()
 			for i := range b.N {
@@ -372,12 +380,7 @@ func BenchmarkWebhookDeliveries(b *testing.B) {
 func BenchmarkWebhookLatency(b *testing.B) {
 	for _, d := range dbtest.Dialects {
 		b.Run(string(d), func(b *testing.B) {
-			s := dbtest.Open(b, d)
-			secret := webhooks.NewSecret()
-			recv := webhookstest.NewReceiver(b, secret)
-			n := startHookNode(b, s, recv, WebhookOptions{RetryBase: time.Second, MaxAttempts: 5, DisableAfter: time.Hour, Workers: 32})
-			ana := hookUser(b, s, "ana@example.com")
-			hookEndpoint(b, s, ana, recv.URL, secret, "task")
+			n, recv, ana := benchHookNode(b, d)
 			published := make([]time.Time, b.N)
 			b.ResetTimer()
 			tick := time.NewTicker(20 * time.Millisecond)
