@@ -3,6 +3,12 @@
 // stores a batch of messages (and whatever work the hooks enqueue for them),
 // and each caller is released only after the transaction that holds its
 // messages has committed. Engines acknowledge to WhatsApp only then.
+//
+// History (a context marked by whatsapp.Backfill) goes through a second
+// queue that the writers take from only when no live message waits, in
+// smaller transactions, and each history caller then waits as long as its
+// transaction took: an import uses at most about half of the writer and
+// leaves the CPU to live messages.
 package ingest
 
 import (
@@ -51,6 +57,7 @@ type Ingester struct {
 	opts  Options
 	blobs media.Blobs
 	reqs  chan *request
+	bulk  chan *request // history: taken only when reqs is empty
 	hooks []store.IngestHook
 	wg    sync.WaitGroup
 
@@ -68,7 +75,12 @@ type Ingester struct {
 type request struct {
 	msgs []*store.IncomingMessage
 	done chan error
+	took time.Duration // the transaction's duration, set before done
 }
+
+// maxBulkBatch bounds the history messages of one transaction, so that a
+// live message arriving meanwhile waits for a short one.
+const maxBulkBatch = 256
 
 // New returns an Ingester; call Start before Ingest.
 func New(o Options) *Ingester {
@@ -87,6 +99,7 @@ func New(o Options) *Ingester {
 	i := &Ingester{
 		opts: o,
 		reqs: make(chan *request, 4096),
+		bulk: make(chan *request, 256),
 		mStored: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "synapse_ingest_messages_stored_total", Help: "Messages stored for the first time."}),
 		mDuplicate: prometheus.NewCounter(prometheus.CounterOpts{
@@ -131,6 +144,7 @@ func (i *Ingester) Close() {
 	}
 	i.closed = true
 	close(i.reqs)
+	close(i.bulk)
 	i.mu.Unlock()
 	i.wg.Wait()
 }
@@ -171,6 +185,10 @@ func (i *Ingester) ingest(ctx context.Context, userID string, msgs []whatsapp.Me
 		return nil
 	}
 	r := &request{msgs: make([]*store.IncomingMessage, len(msgs)), done: make(chan error, 1)}
+	queue, bulk := i.reqs, whatsapp.IsBackfill(ctx)
+	if bulk {
+		queue = i.bulk
+	}
 	for k := range msgs {
 		r.msgs[k] = i.convert(userID, &msgs[k])
 		// Encoding and search folding happen here, in the caller's
@@ -185,7 +203,7 @@ func (i *Ingester) ingest(ctx context.Context, userID string, msgs []whatsapp.Me
 		return ErrClosed
 	}
 	select {
-	case i.reqs <- r:
+	case queue <- r:
 		i.mu.RUnlock()
 	case <-ctx.Done():
 		i.mu.RUnlock()
@@ -193,7 +211,17 @@ func (i *Ingester) ingest(ctx context.Context, userID string, msgs []whatsapp.Me
 	}
 	// Once queued, the batch commits or fails as a whole; waiting for it
 	// is not abandoned on ctx, so that the caller learns the truth.
-	return <-r.done
+	err := <-r.done
+	if bulk && err == nil {
+		// Pace history: as long again as its transaction took.
+		t := time.NewTimer(min(r.took, time.Second))
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+		}
+	}
+	return err
 }
 
 // applyChange applies an edit or a deletion for everyone, with the
@@ -331,26 +359,84 @@ func (i *Ingester) UpsertChats(ctx context.Context, userID string, chats []whats
 	return i.opts.Store.UpsertChats(ctx, userID, up)
 }
 
+// writer commits batches until both queues are closed and empty. Live
+// requests always go first; a batch is live messages or history, never
+// both, so that a live batch is as short as it can be.
 func (i *Ingester) writer() {
 	defer i.wg.Done()
 	batch := make([]*request, 0, 64)
-	for r := range i.reqs {
+	live, bulk := i.reqs, i.bulk
+	var carry *request // history taken that did not fit its batch
+	for live != nil || bulk != nil || carry != nil {
+		r, isBulk, ok := i.next(live, bulk, &carry)
+		if !ok {
+			if isBulk {
+				bulk = nil
+			} else {
+				live = nil
+			}
+			continue
+		}
+		if !isBulk {
+			batch = append(batch[:0], r)
+			n := len(r.msgs)
+		drainLive:
+			for n < i.opts.MaxBatch {
+				select {
+				case r2, ok := <-live:
+					if !ok {
+						break drainLive
+					}
+					batch = append(batch, r2)
+					n += len(r2.msgs)
+				default:
+					break drainLive
+				}
+			}
+			i.commit(batch, n)
+			continue
+		}
 		batch = append(batch[:0], r)
 		n := len(r.msgs)
-	drain:
-		for n < i.opts.MaxBatch {
+	drainBulk:
+		for n < maxBulkBatch && len(live) == 0 {
 			select {
-			case r2, ok := <-i.reqs:
+			case r2, ok := <-bulk:
 				if !ok {
-					break drain
+					break drainBulk
+				}
+				if n+len(r2.msgs) > maxBulkBatch {
+					carry = r2
+					break drainBulk
 				}
 				batch = append(batch, r2)
 				n += len(r2.msgs)
 			default:
-				break drain
+				break drainBulk
 			}
 		}
 		i.commit(batch, n)
+	}
+}
+
+// next returns the next request: a live one if any waits, else history
+// (first what was carried over), else whichever comes first. ok is false
+// when the queue it came from is closed.
+func (i *Ingester) next(live, bulk chan *request, carry **request) (r *request, isBulk, ok bool) {
+	select {
+	case r, ok = <-live:
+		return r, false, ok
+	default:
+	}
+	if *carry != nil {
+		r, *carry = *carry, nil
+		return r, true, true
+	}
+	select {
+	case r, ok = <-live:
+		return r, false, ok
+	case r, ok = <-bulk:
+		return r, true, ok
 	}
 }
 
@@ -359,15 +445,21 @@ func (i *Ingester) commit(batch []*request, n int) {
 	for _, r := range batch {
 		msgs = append(msgs, r.msgs...)
 	}
+	start := time.Now()
 	err := i.store(msgs)
 	if err != nil && len(batch) > 1 {
 		// Find the request that failed; the others may still commit.
 		for _, r := range batch {
-			r.done <- i.store(r.msgs)
+			start := time.Now()
+			err := i.store(r.msgs)
+			r.took = time.Since(start)
+			r.done <- err
 		}
 		return
 	}
+	took := time.Since(start)
 	for _, r := range batch {
+		r.took = took
 		r.done <- err
 	}
 }

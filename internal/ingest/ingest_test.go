@@ -2,7 +2,9 @@ package ingest
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -84,6 +86,80 @@ func FuzzClean(f *testing.F) {
 		}
 		if utf8.ValidString(s) && !strings.Contains(s, "\x00") && len(s) <= max && out != s {
 			t.Fatalf("clean changed valid input %q to %q", s, out)
+		}
+	})
+}
+
+// TestLiveMessagesGoBeforeHistory: with history waiting in the writer's
+// queue, a live message is committed first, in a transaction of its own,
+// and history batches stay small.
+func TestLiveMessagesGoBeforeHistory(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		u, err := s.CreateUser(ctx, store.User{Email: "a@x.io", Name: "a", PasswordHash: "x"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ing := New(Options{Store: s, Log: slog.New(slog.DiscardHandler), Writers: 1})
+		var mu sync.Mutex
+		var batches [][]string
+		ing.AddHook(func(_ context.Context, _ *sql.Tx, in []*store.IncomingMessage) error {
+			ids := make([]string, len(in))
+			for k, m := range in {
+				ids[k] = m.ID
+			}
+			mu.Lock()
+			batches = append(batches, ids)
+			mu.Unlock()
+			return nil
+		})
+		msgs := func(prefix string, n int) []whatsapp.Message {
+			out := make([]whatsapp.Message, n)
+			for k := range out {
+				out[k] = whatsapp.Message{ID: fmt.Sprintf("%s%03d", prefix, k), ChatID: "1@s.whatsapp.net", Type: whatsapp.TypeText, Text: "x", Timestamp: time.Now()}
+			}
+			return out
+		}
+		// Four history requests of 100 and then one live message are
+		// queued before the writer starts.
+		var wg sync.WaitGroup
+		for k := range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := ing.Ingest(whatsapp.Backfill(ctx), u.ID, msgs(fmt.Sprintf("h%d-", k), 100)); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		for len(ing.bulk) < 4 {
+			time.Sleep(time.Millisecond)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := ing.Ingest(ctx, u.ID, msgs("live-", 1)); err != nil {
+				t.Error(err)
+			}
+		}()
+		for len(ing.reqs) < 1 {
+			time.Sleep(time.Millisecond)
+		}
+		ing.Start()
+		wg.Wait()
+		ing.Close()
+		if len(batches) == 0 || len(batches[0]) != 1 || batches[0][0] != "live-000" {
+			t.Fatalf("first transaction %v, want the live message alone", batches[:min(1, len(batches))])
+		}
+		total := 0
+		for _, b := range batches[1:] {
+			if len(b) > maxBulkBatch {
+				t.Fatalf("a history transaction of %d messages, want at most %d", len(b), maxBulkBatch)
+			}
+			total += len(b)
+		}
+		if total != 400 || ing.Stored() != 401 {
+			t.Fatalf("history stored %d in transactions, %d in all; want 400 and 401", total, ing.Stored())
 		}
 	})
 }

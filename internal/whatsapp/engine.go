@@ -160,6 +160,22 @@ type HistoryProgress struct {
 
 func (HistoryProgress) isEvent() {}
 
+type backfillKey struct{}
+
+// Backfill marks ctx as carrying history, not live messages: a Handler
+// whose HandleMessages gets it may store the messages behind live ones and
+// pace them, so that importing a phone's history never delays what
+// arrives now.
+func Backfill(ctx context.Context) context.Context {
+	return context.WithValue(ctx, backfillKey{}, true)
+}
+
+// IsBackfill reports whether ctx was marked by Backfill.
+func IsBackfill(ctx context.Context) bool {
+	v, _ := ctx.Value(backfillKey{}).(bool)
+	return v
+}
+
 func (QR) isEvent()           {}
 func (QRTimeout) isEvent()    {}
 func (PairSuccess) isEvent()  {}

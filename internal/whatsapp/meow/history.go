@@ -152,7 +152,7 @@ func (c *client) importChunk(ctx context.Context, cli *whatsmeow.Client, n *waE2
 		if len(batch) == 0 {
 			return nil
 		}
-		if err := c.h.HandleMessages(hctx, batch); err != nil {
+		if err := c.h.HandleMessages(whatsapp.Backfill(hctx), batch); err != nil {
 			return err
 		}
 		stored += len(batch)
