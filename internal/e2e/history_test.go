@@ -49,7 +49,12 @@ func testHistoryOnLink(t *testing.T, d store.Dialect) {
 		{Chat: anaPhone.Number(), Messages: []wasim.HistoryMessage{
 			{ID: "H-SELF", FromMe: true, Time: now.Add(-30 * time.Minute), Message: text("todo: renew my passport")},
 		}},
-	}}); err != nil {
+		// A chat the phone has no name for, where only ana wrote: named by
+		// the push name the history's PUSH_NAME chunk carries.
+		{Chat: "351910000031", Messages: []wasim.HistoryMessage{
+			{ID: "H-BRUNO", FromMe: true, Time: now.Add(-4 * time.Hour), Message: text("Até amanhã")},
+		}},
+	}, PushNames: map[string]string{"351910000031": "Bruno"}}); err != nil {
 		t.Fatal(err)
 	}
 	ana, other := c.Register("ana.history@example.com"), c.Register("other.history@example.com")
@@ -63,7 +68,7 @@ func testHistoryOnLink(t *testing.T, d store.Dialect) {
 		for _, ch := range list(t, c, ana.Token, "/api/v1/whatsapp/chats") {
 			names[ch["id"].(string)], _ = ch["name"].(string)
 		}
-		ok := names[carlaChat] == "Carla Souza" && names[group] == "Família"
+		ok := names[carlaChat] == "Carla Souza" && names[group] == "Família" && names["351910000031@s.whatsapp.net"] == "Bruno"
 		if !ok {
 			t.Logf("names %v", names)
 		}
@@ -87,6 +92,19 @@ func testHistoryOnLink(t *testing.T, d store.Dialect) {
 		r := c.Do("GET", "/api/v1/whatsapp/chats/"+url.PathEscape(carlaChat)+"/messages?limit=100", ana.Token, nil)
 		return r.Status == 200 && strings.Contains(string(r.Body), "H-GONE") && srv.App.Jobs != nil &&
 			mediaGone(t, srv, ana.ID, carlaChat, "H-GONE")
+	})
+
+	// The session's status says how far the import went, for a page
+	// opened after the progress events.
+	waitFor(t, func() bool {
+		var st struct {
+			History *struct {
+				Chats, Messages int
+				Done            bool
+			} `json:"history"`
+		}
+		c.Do("GET", "/api/v1/whatsapp/status", ana.Token, nil).JSON(t, &st)
+		return st.History != nil && st.History.Done && st.History.Chats == 4 && st.History.Messages == 6
 	})
 
 	// Live messages after the history: stored once, like everything else.

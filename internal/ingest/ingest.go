@@ -327,18 +327,23 @@ func (i *Ingester) Stored() uint64 { return i.stored.Load() }
 // UpsertChats records chats and groups learned outside of messages.
 func (i *Ingester) UpsertChats(ctx context.Context, userID string, chats []whatsapp.Chat) error {
 	up := make([]store.ChatUpsert, 0, len(chats))
-	var contacts, renames map[string]string
+	var contacts, renames, fills map[string]string
 	for _, c := range chats {
 		if c.ID == "" {
 			continue
 		}
 		if c.Rename {
-			if c.Name != "" {
-				if renames == nil {
-					renames = map[string]string{}
-				}
-				renames[clean(c.ID, 128)] = clean(c.Name, 256)
+			if c.Name == "" {
+				continue
 			}
+			to := &renames
+			if c.Unnamed {
+				to = &fills
+			}
+			if *to == nil {
+				*to = map[string]string{}
+			}
+			(*to)[clean(c.ID, 128)] = clean(c.Name, 256)
 			continue
 		}
 		if c.Contact {
@@ -353,7 +358,10 @@ func (i *Ingester) UpsertChats(ctx context.Context, userID string, chats []whats
 	if err := i.opts.Store.SetContactNames(ctx, userID, contacts); err != nil {
 		return err
 	}
-	if err := i.opts.Store.RenameChats(ctx, userID, renames); err != nil {
+	if err := i.opts.Store.RenameChats(ctx, userID, renames, false); err != nil {
+		return err
+	}
+	if err := i.opts.Store.RenameChats(ctx, userID, fills, true); err != nil {
 		return err
 	}
 	return i.opts.Store.UpsertChats(ctx, userID, up)

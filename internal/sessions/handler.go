@@ -34,7 +34,11 @@ func (h *sessionHandler) HandleEvent(evt whatsapp.Event) {
 	}
 	if p, ok := evt.(whatsapp.HistoryProgress); ok {
 		m.logger(s).Info("history import", "chats", p.Chats, "messages", p.Messages, "progress", p.Progress)
-		m.publish(s.userID, domain.EventHistoryProgress, historyJSON(p))
+		h := historyJSON(p)
+		s.mu.Lock()
+		s.history = &h
+		s.mu.Unlock()
+		m.publish(s.userID, domain.EventHistoryProgress, h)
 		return
 	}
 	s.mu.Lock()
@@ -110,17 +114,8 @@ func (h *sessionHandler) HandleEvent(evt whatsapp.Event) {
 	}
 }
 
-// HistoryImport is how far the import of a newly linked phone's history
-// is, as the realtime event and the status carry it.
-type HistoryImport struct {
-	Chats    int  `json:"chats"`
-	Messages int  `json:"messages"`
-	Progress int  `json:"progress"`
-	Done     bool `json:"done"`
-}
-
-func historyJSON(p whatsapp.HistoryProgress) HistoryImport {
-	return HistoryImport{Chats: p.Chats, Messages: p.Messages, Progress: p.Progress, Done: p.Done}
+func historyJSON(p whatsapp.HistoryProgress) whatsapp.HistoryImport {
+	return whatsapp.HistoryImport{Chats: p.Chats, Messages: p.Messages, Progress: p.Progress, Done: p.Done}
 }
 
 // drop detaches a client that reported its own end and makes sure it has

@@ -101,6 +101,7 @@ type session struct {
 	want        bool      // WantRunning as stored
 	me          whatsapp.Account
 	connectedAt time.Time
+	history     *whatsapp.HistoryImport // the last history progress reported
 	qr          whatsapp.QR
 	client      whatsapp.Client
 	gen         uint32 // bumped whenever client is replaced; stale events are ignored
@@ -210,6 +211,10 @@ func (s *session) state(engine string) whatsapp.State {
 	if s.status == whatsapp.StatusWorking && !s.connectedAt.IsZero() {
 		t := s.connectedAt
 		st.ConnectedAt = &t
+	}
+	if s.history != nil {
+		h := *s.history
+		st.History = &h
 	}
 	return st
 }

@@ -133,13 +133,18 @@ func (s *Store) upsertChats(ctx context.Context, tx *sql.Tx, chats []keyedChat) 
 
 // RenameChats gives direct chats the user has new names (jid → name, a
 // push or business name seen); it creates no chat and renames no group.
-func (s *Store) RenameChats(ctx context.Context, userID string, names map[string]string) error {
+// With onlyUnnamed it names only chats that have no name yet.
+func (s *Store) RenameChats(ctx context.Context, userID string, names map[string]string, onlyUnnamed bool) error {
 	if len(names) == 0 {
 		return nil
 	}
+	q := `UPDATE chats SET name = $3 WHERE user_id = $1 AND id = $2 AND NOT is_group`
+	if onlyUnnamed {
+		q += ` AND name = ''`
+	}
 	return s.InTx(ctx, func(tx *sql.Tx) error {
 		for jid, name := range names {
-			if _, err := tx.ExecContext(ctx, `UPDATE chats SET name = $3 WHERE user_id = $1 AND id = $2 AND NOT is_group`, userID, jid, name); err != nil {
+			if _, err := tx.ExecContext(ctx, q, userID, jid, name); err != nil {
 				return fmt.Errorf("store: rename chats: %w", err)
 			}
 		}

@@ -15,9 +15,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/synapse-kb/synapse/internal/demo"
-	"github.com/synapse-kb/synapse/internal/domain"
 	"github.com/synapse-kb/synapse/internal/service"
-	"github.com/synapse-kb/synapse/internal/sessions"
 	"github.com/synapse-kb/synapse/internal/store"
 	"github.com/synapse-kb/synapse/internal/testutil/apptest"
 	"github.com/synapse-kb/synapse/internal/testutil/dbtest"
@@ -325,11 +323,25 @@ func journey(t *testing.T, srv *apptest.Server, c *chrome) {
 	// The dashboard follows the import of the phone's chat history live.
 	c.open("/", false)
 	c.until("live events on the dashboard", "document.body.hasAttribute('data-live-ready')")
-	srv.App.Hub.Publish(ana.ID, domain.EventHistoryProgress, sessions.HistoryImport{Chats: 3, Messages: 120, Progress: 40})
+	c.until("no history progress before any", `(function(){ var e = document.querySelector('[data-history]'); return e.hidden && e.textContent === '' })()`)
+	if err := srv.App.Sim.ReportHistory(sid, whatsapp.HistoryProgress{Chats: 3, Messages: 120, Progress: 40}); err != nil {
+		t.Fatal(err)
+	}
 	c.until("the history progress", `(function(){ var e = document.querySelector('[data-history]'); return !!e && !e.hidden &&
 		e.textContent === 'Importing your chat history from the phone: 3 chats, 120 messages so far…' })()`)
-	srv.App.Hub.Publish(ana.ID, domain.EventHistoryProgress, sessions.HistoryImport{Chats: 4, Messages: 1, Progress: 100, Done: true})
+	// A reload (or a later visit) still shows how far it went.
+	c.open("/", false)
+	c.until("the history progress after a reload", `(function(){ var e = document.querySelector('[data-history]'); return !!e && !e.hidden &&
+		e.textContent === 'Importing your chat history from the phone: 3 chats, 120 messages so far…' })()`)
+	c.until("live events on the dashboard", "document.body.hasAttribute('data-live-ready')")
+	if err := srv.App.Sim.ReportHistory(sid, whatsapp.HistoryProgress{Chats: 4, Messages: 1, Progress: 100, Done: true}); err != nil {
+		t.Fatal(err)
+	}
 	c.until("the history done", `document.querySelector('[data-history]').textContent === 'Chat history imported from your phone: 4 chats, 1 message.'`)
+	c.open("/", false)
+	if got := c.text("[data-history]"); got != "Chat history imported from your phone: 4 chats, 1 message." {
+		t.Fatalf("history after a reload: %q", got)
+	}
 
 	// A delivered message appears live, in the chat list and in the chat.
 	c.open("/chats", true)

@@ -42,6 +42,7 @@ func (h *Handler) funcs() template.FuncMap {
 		"rest":              restAfterTitle,
 		"chatLabel":         chatLabel,
 		"statusLabel":       statusLabel,
+		"historyCounts":     historyCounts,
 		"float":             func(f *float64) float64 { return *f },
 		"at":                func(t *time.Time) time.Time { return *t },
 		"coord":             func(f *float64) string { return formatCoord(f) },
@@ -224,6 +225,19 @@ func hostOf(raw string) string {
 }
 
 // statusLabel says a session status in words.
+// historyCounts says how many chats and messages a history import stored,
+// as the dashboard's script says it on a live update.
+func historyCounts(h *whatsapp.HistoryImport) string {
+	return plural(h.Chats, "chat", "chats") + ", " + plural(h.Messages, "message", "messages")
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}
+
 func statusLabel(s whatsapp.Status) string {
 	switch s {
 	case whatsapp.StatusStopped:

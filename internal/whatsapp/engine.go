@@ -207,6 +207,10 @@ type Chat struct {
 	// creates none (a group member or someone who only posted a Status is
 	// not a chat of the person).
 	Rename bool
+	// Unnamed, with Rename, names only a chat that has no name yet (the
+	// push names a phone sends with its history fill gaps; they do not
+	// replace the phone's own name for a chat).
+	Unnamed bool
 }
 
 // MessageType is the kind of a message.

@@ -139,12 +139,15 @@ func (c *client) importChunk(ctx context.Context, cli *whatsmeow.Client, n *waE2
 	if err != nil {
 		return err
 	}
+	resolve := c.resolver(hctx, cli)
 	if hs.GetSyncType() == waHistorySync.HistorySync_PUSH_NAME {
-		return nil // whatsmeow keeps push names in its contact store
+		// whatsmeow keeps them in its contact store (names for senders
+		// of live messages); direct chats made without a name get theirs.
+		c.namePushNames(hs.GetPushnames(), resolve)
+		return nil
 	}
 	cutoff := time.Now().AddDate(0, 0, -c.e.o.HistoryDays)
 	me := cli.Store.GetJID()
-	resolve := c.resolver(hctx, cli)
 	var chats []whatsapp.Chat
 	var batch []whatsapp.Message
 	stored := 0
@@ -215,11 +218,54 @@ func (c *client) importChunk(ctx context.Context, cli *whatsmeow.Client, n *waE2
 	c.historyChats += len(chats)
 	c.historyMessages += stored
 	p := whatsapp.HistoryProgress{Chats: c.historyChats, Messages: c.historyMessages, Progress: int(hs.GetProgress()),
-		Done: hs.GetSyncType() != waHistorySync.HistorySync_INITIAL_BOOTSTRAP && hs.GetProgress() >= 100}
+		Done: historyDone(hs)}
 	c.mu.Unlock()
 	c.log.Info("history imported", "sync_type", hs.GetSyncType().String(), "chunk", hs.GetChunkOrder(), "chats", len(chats), "messages", stored, "progress", hs.GetProgress())
 	c.h.HandleEvent(p)
 	return nil
+}
+
+// historyDone reports whether a chunk ends what the phone sends: the last
+// RECENT, FULL or on-demand chunk, or a bootstrap after which nothing more
+// remains on the phone for any of its conversations (no RECENT chunks
+// follow it then).
+func historyDone(hs *waHistorySync.HistorySync) bool {
+	if hs.GetProgress() < 100 {
+		return false
+	}
+	if hs.GetSyncType() != waHistorySync.HistorySync_INITIAL_BOOTSTRAP {
+		return true
+	}
+	for _, conv := range hs.GetConversations() {
+		if conv.GetEndOfHistoryTransferType() != waHistorySync.Conversation_COMPLETE_AND_NO_MORE_MESSAGE_REMAIN_ON_PRIMARY {
+			return false
+		}
+	}
+	return true
+}
+
+// namePushNames names the direct chats that have no name yet by the push
+// names of a history's PUSH_NAME chunk.
+func (c *client) namePushNames(names []*waHistorySync.Pushname, resolve jidResolver) {
+	var chats []whatsapp.Chat
+	for _, pn := range names {
+		jid, err := types.ParseJID(pn.GetID())
+		if err != nil || pn.GetPushname() == "" {
+			continue
+		}
+		if jid.Server == types.HiddenUserServer {
+			if pnJID, ok := resolve(jid); ok {
+				jid = pnJID
+			}
+		}
+		if jid.Server != types.DefaultUserServer {
+			continue
+		}
+		chats = append(chats, whatsapp.Chat{ID: jid.ToNonAD().String(), Name: pn.GetPushname(), Rename: true, Unnamed: true})
+	}
+	if len(chats) > 0 {
+		c.h.HandleEvent(whatsapp.ChatsUpdated{Chats: chats})
+	}
 }
 
 // isGone reports a download WhatsApp answered with 404 or 410: the file

@@ -537,3 +537,24 @@ func (e *Engine) Sent(sessionID string) ([]SentMessage, error) {
 	}
 	return out, sc.Err()
 }
+
+// ReportHistory makes the session's connected device report how far the
+// import of its phone's history went, as the whatsmeow engine does after
+// each history chunk it stores. The simulated phone sends no history
+// itself; this is for tests of what shows that progress.
+func (e *Engine) ReportHistory(sessionID string, p whatsapp.HistoryProgress) error {
+	c := e.current(sessionID)
+	if c == nil {
+		return whatsapp.ErrSimNoClient
+	}
+	c.mu.Lock()
+	connected := c.state == connected
+	c.mu.Unlock()
+	if !connected {
+		return whatsapp.ErrNotConnected
+	}
+	c.emit.Lock()
+	defer c.emit.Unlock()
+	c.h.HandleEvent(p)
+	return nil
+}
