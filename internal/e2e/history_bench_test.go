@@ -15,7 +15,7 @@ import (
 // 1,000 text messages (within the window) and measures how fast Synapse
 // stores and indexes them (messages/s), and the latency of live messages
 // sent while the import runs (from the phone's send to the stored row,
-// p50 and p99). On SQLite, and on PostgreSQL when SYNAPSE_TEST_POSTGRES_URL
+// p50 and p99), and of 200 sent after it, when nothing else runs (idle). On SQLite, and on PostgreSQL when SYNAPSE_TEST_POSTGRES_URL
 // is set; run with
 //
 //	go test -run '^$' -bench BenchmarkHistoryImport -benchtime 1x ./internal/e2e
@@ -48,6 +48,21 @@ func benchHistoryImport(b *testing.B, d store.Dialect) {
 		connectPhone(b, c, u, phone)
 		var lat []time.Duration
 		total := chats * perChat
+		// liveMessage sends a live message and returns how long it took
+		// to be stored.
+		liveMessage := func() time.Duration {
+			sent := time.Now()
+			id, err := live.SendText(phone.Number(), "live while importing")
+			if err != nil {
+				b.Fatal(err)
+			}
+			for {
+				if _, err := srv.App.Store.GetMessage(b.Context(), u.ID, live.JID().String(), id); err == nil {
+					return time.Since(sent)
+				}
+				time.Sleep(200 * time.Microsecond)
+			}
+		}
 		for {
 			n, err := srv.App.Store.CountMessages(b.Context(), u.ID, now.AddDate(0, 0, -30))
 			if err != nil {
@@ -58,24 +73,22 @@ func benchHistoryImport(b *testing.B, d store.Dialect) {
 			}
 			// A live message while the import runs, and how long it takes
 			// to be stored.
-			sent := time.Now()
-			id, err := live.SendText(phone.Number(), "live while importing")
-			if err != nil {
-				b.Fatal(err)
-			}
-			for {
-				if _, err := srv.App.Store.GetMessage(b.Context(), u.ID, live.JID().String(), id); err == nil {
-					break
-				}
-				time.Sleep(200 * time.Microsecond)
-			}
-			lat = append(lat, time.Since(sent))
+			lat = append(lat, liveMessage())
 			if time.Since(start) > 10*time.Minute {
 				b.Fatalf("imported %d of %d", n, total)
 			}
 		}
 		elapsed := time.Since(start)
 		b.StopTimer()
+		// The same after the import, for comparison: what the machine
+		// gives a live message when nothing else runs.
+		idle := make([]time.Duration, 0, 200)
+		for range cap(idle) {
+			idle = append(idle, liveMessage())
+		}
+		slices.Sort(idle)
+		b.ReportMetric(float64(idle[len(idle)/2].Microseconds())/1000, "idle-p50-ms")
+		b.ReportMetric(float64(idle[len(idle)*99/100].Microseconds())/1000, "idle-p99-ms")
 		slices.Sort(lat)
 		b.ReportMetric(float64(total)/elapsed.Seconds(), "msgs/s")
 		if len(lat) > 0 {
