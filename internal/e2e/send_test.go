@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"github.com/synapse-kb/synapse/internal/testutil/apptest"
 	"net/url"
 	"strings"
@@ -265,4 +266,50 @@ func testLIDThenPhoneNumber(t *testing.T, d store.Dialect) {
 	if n := len(list(t, c, ana.Token, "/api/v1/whatsapp/chats/"+url.PathEscape(chat)+"/messages?limit=100")); n != 3 {
 		t.Fatalf("the contact's chat holds %d messages, want 3", n)
 	}
+}
+
+// TestLIDKnownOnlyLater: a contact whose number WhatsApp withholds writes
+// from their LID and is stored under it; once a message names both their
+// number and LID, what was stored under the LID joins the number's chat
+// and sender, and no LID chat is left.
+func TestLIDKnownOnlyLater(t *testing.T) { eachDialect(t, testLIDKnownOnlyLater) }
+
+func testLIDKnownOnlyLater(t *testing.T, d store.Dialect) {
+	ws := startWasim(t)
+	srv := startMeowApp(t, d, ws, nil)
+	c := srv.Client
+	anaPhone, _ := ws.NewPhone(wasim.PhoneOptions{Number: "5511900000061", PushName: "Ana"})
+	dora, _ := ws.NewPhone(wasim.PhoneOptions{Number: "351910000063", PushName: "Dora", AddressingLID: true})
+	dora.SetHidePhoneNumber(true)
+	ana := c.Register("ana.lidlater@example.com")
+	connectPhone(t, c, ana, anaPhone)
+	lidChat, chat := dora.LID().String(), dora.JID().String()
+
+	first, err := dora.SendText(anaPhone.Number(), "olá, sou a Dora https://example.org/dora")
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitMessage(t, c, ana.Token, lidChat, first, func(m map[string]any) bool { return m["from"] == lidChat })
+
+	dora.SetHidePhoneNumber(false)
+	dora.SetAddressingLID(false)
+	second, err := dora.SendText(anaPhone.Number(), "agora pelo número")
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitMessage(t, c, ana.Token, chat, second, func(map[string]any) bool { return true })
+	waitMessage(t, c, ana.Token, chat, first, func(m map[string]any) bool { return m["from"] == chat })
+	for _, ch := range list(t, c, ana.Token, "/api/v1/whatsapp/chats") {
+		if strings.HasSuffix(ch["id"].(string), "@lid") {
+			t.Fatalf("a chat under a LID is left: %v", ch)
+		}
+	}
+	if r := c.Do("GET", "/api/v1/whatsapp/chats/"+url.PathEscape(lidChat)+"/messages", ana.Token, nil); r.Status != 404 {
+		t.Fatalf("the LID chat's messages: %d %s", r.Status, r.Body)
+	}
+	// The bookmark from the first message now opens it in the number's chat.
+	waitFor(t, func() bool {
+		b, err := json.Marshal(getList(t, c, "/api/v1/bookmarks", ana.Token, 1)[0])
+		return err == nil && strings.Contains(string(b), chat) && !strings.Contains(string(b), lidChat)
+	})
 }

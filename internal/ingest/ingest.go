@@ -171,6 +171,9 @@ func (i *Ingester) Ingest(ctx context.Context, userID string, msgs []whatsapp.Me
 	if err := i.applyPending(ctx, userID, msgs); err != nil {
 		return err
 	}
+	if err := i.mergeLIDs(ctx, userID, msgs); err != nil {
+		return err
+	}
 	// Changes apply after the messages they may name are stored.
 	for k := range changes {
 		if err := i.applyChange(ctx, userID, &changes[k]); err != nil {
@@ -267,6 +270,33 @@ func (i *Ingester) applyPending(ctx context.Context, userID string, msgs []whats
 		if err := i.applyStoreChange(ctx, c); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// mergeLIDs merges what was stored under the LIDs these messages show a
+// phone number for into that number's chat and sender.
+func (i *Ingester) mergeLIDs(ctx context.Context, userID string, msgs []whatsapp.Message) error {
+	var pns map[string]string
+	for k := range msgs {
+		m := &msgs[k]
+		for _, p := range [2][2]string{{m.ChatLID, m.ChatID}, {m.FromLID, m.From}} {
+			if p[0] == "" || !strings.HasSuffix(p[1], "@s.whatsapp.net") {
+				continue
+			}
+			if pns == nil {
+				pns = map[string]string{}
+			}
+			pns[clean(p[0], 128)] = clean(p[1], 128)
+		}
+	}
+	merged, err := i.opts.Store.MergeLIDs(ctx, userID, pns)
+	if err != nil {
+		i.opts.Log.Error("ingest: merge LIDs", "user_id", userID, "err", err)
+		return err
+	}
+	for _, lid := range merged {
+		i.opts.Log.Info("ingest: a contact known by LID is now known by number; merged", "user_id", userID, "lid", lid, "number", pns[lid])
 	}
 	return nil
 }

@@ -34,11 +34,10 @@ func (h *sessionHandler) HandleEvent(evt whatsapp.Event) {
 	}
 	if p, ok := evt.(whatsapp.HistoryProgress); ok {
 		m.logger(s).Info("history import", "chats", p.Chats, "messages", p.Messages, "progress", p.Progress)
-		h := historyJSON(p)
 		s.mu.Lock()
-		s.history = &h
+		s.history = &p
 		s.mu.Unlock()
-		m.publish(s.userID, domain.EventHistoryProgress, h)
+		m.publish(s.userID, domain.EventHistoryProgress, p)
 		return
 	}
 	s.mu.Lock()
@@ -69,6 +68,7 @@ func (h *sessionHandler) HandleEvent(evt whatsapp.Event) {
 	case whatsapp.PairSuccess:
 		s.me = e.Me
 		s.paired = true
+		s.history = nil // a newly linked phone sends its history anew
 		log.Info("paired", "jid", e.Me.JID)
 		m.transition(s, whatsapp.StatusStarting, whyPaired, announce)
 	case whatsapp.PairError:
@@ -112,10 +112,6 @@ func (h *sessionHandler) HandleEvent(evt whatsapp.Event) {
 		m.transition(s, whatsapp.StatusStopped, whyEngine("logged-out", e.Reason), announce)
 		m.releaseLater(s)
 	}
-}
-
-func historyJSON(p whatsapp.HistoryProgress) whatsapp.HistoryImport {
-	return whatsapp.HistoryImport{Chats: p.Chats, Messages: p.Messages, Progress: p.Progress, Done: p.Done}
 }
 
 // drop detaches a client that reported its own end and makes sure it has

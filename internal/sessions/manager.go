@@ -101,7 +101,7 @@ type session struct {
 	want        bool      // WantRunning as stored
 	me          whatsapp.Account
 	connectedAt time.Time
-	history     *whatsapp.HistoryImport // the last history progress reported
+	history     *whatsapp.HistoryProgress // the last history progress reported
 	qr          whatsapp.QR
 	client      whatsapp.Client
 	gen         uint32 // bumped whenever client is replaced; stale events are ignored

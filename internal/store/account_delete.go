@@ -22,6 +22,7 @@ var ownedTables = []string{
 	"embeddings",                      // 028
 	"item_sources", "item_dismissals", // 032
 	"pending_changes",                // 036
+	"lid_seen",                       // 040
 	"search_docs",                    // its trigger empties search_fts (SQLite)
 	"messages",                       // its trigger empties message_fts (SQLite)
 	"images", "voice_memos", "files", // 002, 019

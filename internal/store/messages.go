@@ -255,6 +255,9 @@ func (s *Store) IngestMessages(ctx context.Context, msgs []*IncomingMessage, hoo
 			inserted = append(inserted, got...)
 			rest = rest[n:]
 		}
+		if err := s.noteLIDs(ctx, tx, inserted); err != nil {
+			return err
+		}
 		for rest := inserted; s.dialect == SQLite && len(rest) > 0; {
 			n := min(len(rest), messageInsertChunk)
 			if err := s.indexMessages(ctx, tx, rest[:n]); err != nil {

@@ -81,6 +81,8 @@
 //     info and create notifications list participants by LID with
 //     phone_number (creator and subject owner with _pn), messages come
 //     with addressing_mode=lid, participant=<lid> and participant_pn.
+//     Phone.SetHidePhoneNumber withholds sender_pn and participant_pn, as
+//     WhatsApp does for a contact whose number it does not share.
 //     usync answers give each phone number's LID (<lid val>) and
 //     IsOnWhatsApp lookups ("+<number>@c.us" contacts: jid=<lid>,
 //     pn_jid, type in or out).

@@ -33,6 +33,7 @@ type Phone struct {
 	lid      string
 	pushName string
 	lidMode  atomic.Bool // DMs come from the LID, groups it creates use LID addressing
+	hidePN   atomic.Bool // LID-addressed messages do not name the phone number
 	created  time.Time
 	identity *keys.KeyPair // account signing key and Signal identity of device 0
 	regID    uint32
@@ -79,6 +80,13 @@ type LoginFailure struct {
 // addressing for what it sends from now on, as WhatsApp moves accounts to
 // LIDs: the same contact then writes from another address.
 func (p *Phone) SetAddressingLID(on bool) { p.lidMode.Store(on) }
+
+// SetHidePhoneNumber makes the account's LID-addressed messages carry no
+// phone number (no sender_pn or participant_pn), as WhatsApp does for a
+// contact whose number it does not share with the recipient (someone met
+// in a community or a group that hides numbers): the recipient's device
+// knows them only by LID until a message names both.
+func (p *Phone) SetHidePhoneNumber(on bool) { p.hidePN.Store(on) }
 
 // RefuseLogins makes every later login of the phone's linked devices fail
 // with f; nil lets them log in again. It does not touch live connections.

@@ -148,7 +148,9 @@ func (p *Phone) sendDM(to *Phone, msg *waE2E.Message, plaintext []byte, attrs, e
 	in["from"] = p.wireJID()
 	in["notify"] = p.pushName
 	if p.lidMode.Load() {
-		in["sender_pn"] = p.JID()
+		if !p.hidePN.Load() {
+			in["sender_pn"] = p.JID()
+		}
 	} else {
 		in["sender_lid"] = p.LID()
 	}
@@ -228,7 +230,9 @@ func (p *Phone) sendSenderKey(chat types.JID, mode types.AddressingMode, members
 	if mode == types.AddressingModeLID {
 		attrs["addressing_mode"] = string(mode)
 		attrs["participant"] = p.LID()
-		attrs["participant_pn"] = p.JID()
+		if !p.hidePN.Load() {
+			attrs["participant_pn"] = p.JID()
+		}
 	} else {
 		attrs["participant"] = p.JID()
 		attrs["participant_lid"] = p.LID()

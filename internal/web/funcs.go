@@ -227,7 +227,7 @@ func hostOf(raw string) string {
 // statusLabel says a session status in words.
 // historyCounts says how many chats and messages a history import stored,
 // as the dashboard's script says it on a live update.
-func historyCounts(h *whatsapp.HistoryImport) string {
+func historyCounts(h *whatsapp.HistoryProgress) string {
 	return plural(h.Chats, "chat", "chats") + ", " + plural(h.Messages, "message", "messages")
 }
 

@@ -152,10 +152,12 @@ type ChatsUpdated struct{ Chats []Chat }
 // HistoryProgress reports the import of the history a phone sends a newly
 // linked device: Chats and Messages stored so far by this client (running
 // totals), and the phone's own estimate of how far its sync is (0–100).
+// It is also what the session status and the history.progress event carry.
 type HistoryProgress struct {
-	Chats, Messages int
-	Progress        int
-	Done            bool // the phone sent its last chunk
+	Chats    int  `json:"chats"`
+	Messages int  `json:"messages"`
+	Progress int  `json:"progress"`
+	Done     bool `json:"done"` // the phone sent its last chunk
 }
 
 func (HistoryProgress) isEvent() {}
@@ -273,6 +275,11 @@ type Message struct {
 	// than a message of its own: ID is the change's own id, From who made
 	// it, Timestamp when, and for an edit Text the new text.
 	Change *Change
+	// ChatLID and FromLID are the LIDs ("<digits>@lid") that the direct
+	// chat's contact and the sender also go by, when the message shows
+	// both their LID and their phone number (ChatID and From): anything
+	// stored under the LID before the number was known belongs to them.
+	ChatLID, FromLID string
 }
 
 // ChangeKind is what a change does to an earlier message.

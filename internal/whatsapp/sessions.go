@@ -79,14 +79,5 @@ type State struct {
 	Engine      string     `json:"engine"`
 	// History is how far the import of the phone's history went, once the
 	// phone started sending it (since this node started the session).
-	History *HistoryImport `json:"history,omitempty"`
-}
-
-// HistoryImport is how far the import of a newly linked phone's history
-// is, as the session status and the history.progress event carry it.
-type HistoryImport struct {
-	Chats    int  `json:"chats"`
-	Messages int  `json:"messages"`
-	Progress int  `json:"progress"`
-	Done     bool `json:"done"`
+	History *HistoryProgress `json:"history,omitempty"`
 }

@@ -56,10 +56,13 @@ func convertMessage(evt *events.Message, me types.JID, resolve jidResolver) (wha
 		}
 		info.Chat, info.IsGroup = chat, false
 	}
-	if chat.Server == types.HiddenUserServer {
+	var chatLID, fromLID types.JID
+	switch {
+	case chat.Server == types.HiddenUserServer:
 		// A direct chat addressed by the contact's LID is the same chat as
 		// their phone number: the number the message carries, else the one
 		// the device store learned.
+		lid := chat
 		switch {
 		case !info.IsFromMe && info.SenderAlt.Server == types.DefaultUserServer:
 			chat = info.SenderAlt.ToNonAD()
@@ -70,17 +73,29 @@ func convertMessage(evt *events.Message, me types.JID, resolve jidResolver) (wha
 				chat = pn
 			}
 		}
+		if chat != lid {
+			chatLID = lid
+		}
+	case chat.Server == types.DefaultUserServer && !info.IsGroup:
+		// Addressed by number, naming the contact's LID too.
+		if !info.IsFromMe && info.SenderAlt.Server == types.HiddenUserServer {
+			chatLID = info.SenderAlt.ToNonAD()
+		} else if info.IsFromMe && info.RecipientAlt.Server == types.HiddenUserServer {
+			chatLID = info.RecipientAlt.ToNonAD()
+		}
 	}
 	sender := info.Sender.ToNonAD()
 	switch {
 	case info.IsFromMe:
 		sender = me.ToNonAD()
 	case sender.Server == types.HiddenUserServer && info.SenderAlt.Server == types.DefaultUserServer:
-		sender = info.SenderAlt.ToNonAD()
+		fromLID, sender = sender, info.SenderAlt.ToNonAD()
 	case sender.Server == types.HiddenUserServer:
 		if pn, ok := resolve(sender); ok {
-			sender = pn
+			fromLID, sender = sender, pn
 		}
+	case sender.Server == types.DefaultUserServer && info.SenderAlt.Server == types.HiddenUserServer:
+		fromLID = info.SenderAlt.ToNonAD()
 	}
 	out := whatsapp.Message{
 		ID:        info.ID,
@@ -89,6 +104,12 @@ func convertMessage(evt *events.Message, me types.JID, resolve jidResolver) (wha
 		From:      sender.String(),
 		FromMe:    info.IsFromMe,
 		Timestamp: info.Timestamp.UTC(),
+	}
+	if !chatLID.IsEmpty() {
+		out.ChatLID = chatLID.String()
+	}
+	if !fromLID.IsEmpty() {
+		out.FromLID = fromLID.String()
 	}
 	if !info.IsFromMe {
 		// The push name, else a business's verified name.
