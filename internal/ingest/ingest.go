@@ -6,9 +6,9 @@
 //
 // History (a context marked by whatsapp.Backfill) goes through a second
 // queue that the writers take from only when no live message waits, in
-// smaller transactions, and each history caller then waits as long as its
-// transaction took: an import uses at most about half of the writer and
-// leaves the CPU to live messages.
+// smaller transactions, and each history caller then waits twice as long
+// as its transaction took: one import uses at most about a third of the
+// writer and leaves the CPU to live messages (other people's too).
 package ingest
 
 import (
@@ -216,8 +216,8 @@ func (i *Ingester) ingest(ctx context.Context, userID string, msgs []whatsapp.Me
 	// is not abandoned on ctx, so that the caller learns the truth.
 	err := <-r.done
 	if bulk && err == nil {
-		// Pace history: as long again as its transaction took.
-		t := time.NewTimer(min(r.took, time.Second))
+		// Pace history: twice as long as its transaction took.
+		t := time.NewTimer(min(2*r.took, time.Second))
 		defer t.Stop()
 		select {
 		case <-t.C:
