@@ -6,13 +6,13 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/synapse-kb/synapse/internal/domain"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
 
+	"github.com/synapse-kb/synapse/internal/domain"
 	"golang.org/x/text/runes"
 	"golang.org/x/text/transform"
 	"golang.org/x/text/unicode/norm"
@@ -619,11 +619,85 @@ func (s *Store) searchMessages(ctx context.Context, userID string, terms []strin
 				` ORDER BY m.ts DESC, m.seq DESC LIMIT $3`
 		}
 	} else {
-		args = []any{tsQueryOf(terms, prefix, f.anyTerm), userID, candidates}
-		q = `SELECT seq, ts, text, sender_name FROM messages WHERE user_id = $2 AND tsv @@ to_tsquery('simple', $1)` +
-			f.where(&args, "ts", func(a string) string { return "chat_id = " + a }, func(a string) string { return "sender = " + a }, nil) +
-			` ORDER BY ts DESC, seq DESC LIMIT $3`
+		return s.searchMessagesPostgres(ctx, userID, terms, prefix, f, candidates)
 	}
+	hits, err := s.messageHits(ctx, q, args, terms, f)
+	return bestMessageHits(hits, f), err
+}
+
+// PostgreSQL looks for the newest matching messages by reading the
+// person's newest messages in time order (in the search's chat and time
+// range) and testing each, rather than from the words' index, when that
+// reads few: first the newest messageProbe; then, if the matches among
+// them say the candidates are within the newest messageWindow, those.
+const (
+	messageProbe  = 2000
+	messageWindow = 20000
+)
+
+// searchMessagesPostgres finds the newest candidates messages matching
+// the words, at a cost that does not grow with how many messages hold
+// them. A word in a quarter of a person's million messages has 250,000
+// matches; asking the words' index for them and sorting them by time
+// took over a second (and which plan the server chose for one query
+// depended on its statistics of the words). Read newest first, the
+// candidates are among the first few thousand messages instead. A word
+// in few messages is the opposite case: reading in time order would read
+// everything, while the words' index hands over its few matches. The
+// newest messageProbe messages tell which case it is (how many of them
+// match); a middle case reads up to messageWindow. Every step finds
+// exactly the newest candidates matches.
+func (s *Store) searchMessagesPostgres(ctx context.Context, userID string, terms []string, prefix bool, f searchFilter, candidates int) ([]rawHit, error) {
+	probe, window := messageProbe, messageWindow
+	if s.messageWindows != [2]int{} {
+		probe, window = s.messageWindows[0], s.messageWindows[1]
+	}
+	query := tsQueryOf(terms, prefix, f.anyTerm)
+	hits, err := s.newestMessagesIn(ctx, userID, query, terms, f, candidates, probe)
+	if err != nil || len(hits) == candidates {
+		return bestMessageHits(hits, f), err
+	}
+	if len(hits)*window >= candidates*probe {
+		hits, err = s.newestMessagesIn(ctx, userID, query, terms, f, candidates, window)
+		if err != nil || len(hits) == candidates {
+			return bestMessageHits(hits, f), err
+		}
+	}
+	// Every match, from the words' index (a materialised list, so that the
+	// server does not walk the time index instead, testing every message),
+	// sorted by time.
+	args := []any{query, userID, candidates}
+	q := `WITH m AS MATERIALIZED (SELECT seq, ts, text, sender_name FROM messages WHERE user_id = $2 AND tsv @@ to_tsquery('simple', $1)` +
+		f.where(&args, "ts", messagesOfChat, messagesOfSender, nil) + `)
+		SELECT seq, ts, text, sender_name FROM m ORDER BY ts DESC, seq DESC LIMIT $3`
+	hits, err = s.messageHits(ctx, q, args, terms, f)
+	return bestMessageHits(hits, f), err
+}
+
+// newestMessagesIn finds the newest candidates matches among the
+// person's newest window messages, which the (user, chat, time) and
+// (user, time) indexes list in order. The sender is tested with the
+// words, not before the window is taken: no index lists a sender's
+// messages, so a window of them could read every message.
+func (s *Store) newestMessagesIn(ctx context.Context, userID, query string, terms []string, f searchFilter, candidates, window int) ([]rawHit, error) {
+	inner := f
+	inner.person = ""
+	args := []any{query, userID, candidates, window}
+	q := `SELECT seq, ts, text, sender_name FROM
+		(SELECT seq, ts, text, sender_name, sender, tsv FROM messages WHERE user_id = $2` +
+		inner.where(&args, "ts", messagesOfChat, messagesOfSender, nil) + ` ORDER BY ts DESC, seq DESC LIMIT $4) m
+		WHERE tsv @@ to_tsquery('simple', $1)` + searchFilter{person: f.person}.where(&args, "ts", messagesOfChat, messagesOfSender, nil) +
+		` ORDER BY ts DESC, seq DESC LIMIT $3`
+	return s.messageHits(ctx, q, args, terms, f)
+}
+
+func messagesOfChat(a string) string   { return "chat_id = " + a }
+func messagesOfSender(a string) string { return "sender = " + a }
+
+// messageHits reads matching messages (seq, ts, text, sender name),
+// ranked by messageScore unless the search is newest first, at most
+// f.limit.
+func (s *Store) messageHits(ctx context.Context, q string, args []any, terms []string, f searchFilter) ([]rawHit, error) {
 	rows, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: search messages: %w", err)
@@ -643,16 +717,16 @@ func (s *Store) searchMessages(ctx context.Context, userID string, terms []strin
 		}
 		out = append(out, h)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
+	return out, rows.Err()
+}
+
+// bestMessageHits orders hits best first (unless the search is newest
+// first, which they already are) and keeps at most f.limit.
+func bestMessageHits(hits []rawHit, f searchFilter) []rawHit {
 	if !f.newest {
-		sort.SliceStable(out, func(i, j int) bool { return out[i].rank > out[j].rank })
+		sort.SliceStable(hits, func(i, j int) bool { return hits[i].rank > hits[j].rank })
 	}
-	if len(out) > f.limit {
-		out = out[:f.limit]
-	}
-	return out, nil
+	return hits[:min(len(hits), f.limit)]
 }
 
 // messageScore ranks a matching message: how often the query's words occur
