@@ -621,7 +621,7 @@ func (s *Store) searchMessages(ctx context.Context, userID string, terms []strin
 	} else {
 		return s.searchMessagesPostgres(ctx, userID, terms, prefix, f, candidates)
 	}
-	hits, err := s.messageHits(ctx, q, args, terms, f)
+	hits, err := s.messageHits(ctx, s.r, q, args, terms, f)
 	return bestMessageHits(hits, f), err
 }
 
@@ -639,29 +639,25 @@ const (
 // the words, at a cost that does not grow with how many messages hold
 // them. A word in a quarter of a person's million messages has 250,000
 // matches; asking the words' index for them and sorting them by time
-// took over a second (and which plan the server chose for one query
-// depended on its statistics of the words). Read newest first, the
-// candidates are among the first few thousand messages instead. A word
-// in few messages is the opposite case: reading in time order would read
-// everything, while the words' index hands over its few matches. The
-// newest messageProbe messages tell which case it is (how many of them
-// match); a middle case reads up to messageWindow. Every step finds
-// exactly the newest candidates matches.
+// takes about a second. Read newest first, the candidates are among the
+// first few thousand messages instead. A word in few messages is the
+// opposite case: reading in time order would read everything, while the
+// words' index hands over its few matches. The newest messageProbe
+// messages tell which case it is (how many of them match); a middle case
+// reads up to messageWindow. Every step finds exactly the newest
+// candidates matches. The server chose between these plans for the one
+// query by its statistics of the words (a rare word it had no figure for
+// read the million messages), or, without statistics, asked the words'
+// index for common words.
 func (s *Store) searchMessagesPostgres(ctx context.Context, userID string, terms []string, prefix bool, f searchFilter, candidates int) ([]rawHit, error) {
 	probe, window := messageProbe, messageWindow
 	if s.messageWindows != [2]int{} {
 		probe, window = s.messageWindows[0], s.messageWindows[1]
 	}
 	query := tsQueryOf(terms, prefix, f.anyTerm)
-	hits, err := s.newestMessagesIn(ctx, userID, query, terms, f, candidates, probe)
-	if err != nil || len(hits) == candidates {
+	hits, found, err := s.newestMessagesIn(ctx, userID, query, terms, f, candidates, probe, window)
+	if err != nil || found {
 		return bestMessageHits(hits, f), err
-	}
-	if len(hits)*window >= candidates*probe {
-		hits, err = s.newestMessagesIn(ctx, userID, query, terms, f, candidates, window)
-		if err != nil || len(hits) == candidates {
-			return bestMessageHits(hits, f), err
-		}
 	}
 	// Every match, from the words' index (a materialised list, so that the
 	// server does not walk the time index instead, testing every message),
@@ -670,25 +666,49 @@ func (s *Store) searchMessagesPostgres(ctx context.Context, userID string, terms
 	q := `WITH m AS MATERIALIZED (SELECT seq, ts, text, sender_name FROM messages WHERE user_id = $2 AND tsv @@ to_tsquery('simple', $1)` +
 		f.where(&args, "ts", messagesOfChat, messagesOfSender, nil) + `)
 		SELECT seq, ts, text, sender_name FROM m ORDER BY ts DESC, seq DESC LIMIT $3`
-	hits, err = s.messageHits(ctx, q, args, terms, f)
+	hits, err = s.messageHits(ctx, s.r, q, args, terms, f)
 	return bestMessageHits(hits, f), err
 }
 
 // newestMessagesIn finds the newest candidates matches among the
-// person's newest window messages, which the (user, chat, time) and
-// (user, time) indexes list in order. The sender is tested with the
-// words, not before the window is taken: no index lists a sender's
-// messages, so a window of them could read every message.
-func (s *Store) newestMessagesIn(ctx context.Context, userID, query string, terms []string, f searchFilter, candidates, window int) ([]rawHit, error) {
+// person's newest probe messages, or, when the matches among those say
+// the candidates are within the newest window, among those; found says
+// whether they were. The messages are read in time order from
+// the (user, chat, time) or (user, time) index: sorting is turned off for
+// the transaction, so that the server does not read all of the person's
+// messages to sort them, as it did for a window larger than it guessed
+// the person's messages to be (without statistics, 0.5% of the table).
+// The sender is tested with the words, not before the window is taken:
+// no index lists a sender's messages, so a window of them could read
+// every message.
+func (s *Store) newestMessagesIn(ctx context.Context, userID, query string, terms []string, f searchFilter, candidates, probe, window int) (hits []rawHit, found bool, err error) {
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, false, fmt.Errorf("store: search messages: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `SET LOCAL enable_sort = off`); err != nil {
+		return nil, false, fmt.Errorf("store: search messages: %w", err)
+	}
 	inner := f
 	inner.person = ""
-	args := []any{query, userID, candidates, window}
-	q := `SELECT seq, ts, text, sender_name FROM
-		(SELECT seq, ts, text, sender_name, sender, tsv FROM messages WHERE user_id = $2` +
-		inner.where(&args, "ts", messagesOfChat, messagesOfSender, nil) + ` ORDER BY ts DESC, seq DESC LIMIT $4) m
-		WHERE tsv @@ to_tsquery('simple', $1)` + searchFilter{person: f.person}.where(&args, "ts", messagesOfChat, messagesOfSender, nil) +
-		` ORDER BY ts DESC, seq DESC LIMIT $3`
-	return s.messageHits(ctx, q, args, terms, f)
+	read := func(n int) ([]rawHit, error) {
+		args := []any{query, userID, candidates, n}
+		q := `SELECT seq, ts, text, sender_name FROM
+			(SELECT seq, ts, text, sender_name, sender, tsv FROM messages WHERE user_id = $2` +
+			inner.where(&args, "ts", messagesOfChat, messagesOfSender, nil) + ` ORDER BY ts DESC, seq DESC LIMIT $4) m
+			WHERE tsv @@ to_tsquery('simple', $1)` + searchFilter{person: f.person}.where(&args, "ts", messagesOfChat, messagesOfSender, nil) +
+			` ORDER BY ts DESC, seq DESC LIMIT $3`
+		return s.messageHits(ctx, tx, q, args, terms, f)
+	}
+	if hits, err = read(probe); err != nil || len(hits) == candidates {
+		return hits, err == nil, err
+	}
+	if len(hits)*window < candidates*probe {
+		return nil, false, nil
+	}
+	hits, err = read(window)
+	return hits, err == nil && len(hits) == candidates, err
 }
 
 func messagesOfChat(a string) string   { return "chat_id = " + a }
@@ -697,8 +717,8 @@ func messagesOfSender(a string) string { return "sender = " + a }
 // messageHits reads matching messages (seq, ts, text, sender name),
 // ranked by messageScore unless the search is newest first, at most
 // f.limit.
-func (s *Store) messageHits(ctx context.Context, q string, args []any, terms []string, f searchFilter) ([]rawHit, error) {
-	rows, err := s.r.QueryContext(ctx, q, args...)
+func (s *Store) messageHits(ctx context.Context, db queryer, q string, args []any, terms []string, f searchFilter) ([]rawHit, error) {
+	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: search messages: %w", err)
 	}
