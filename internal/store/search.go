@@ -645,10 +645,10 @@ const (
 // words' index hands over its few matches. The newest messageProbe
 // messages tell which case it is (how many of them match); a middle case
 // reads up to messageWindow. Every step finds exactly the newest
-// candidates matches. The server chose between these plans for the one
-// query by its statistics of the words (a rare word it had no figure for
-// read the million messages), or, without statistics, asked the words'
-// index for common words.
+// candidates matches. Asked in one query, the server chose between
+// reading in time order and the words' index by its estimate of how
+// common the words are, which was wrong without statistics (the index,
+// for common words) and for words it had no figure for.
 func (s *Store) searchMessagesPostgres(ctx context.Context, userID string, terms []string, prefix bool, f searchFilter, candidates int) ([]rawHit, error) {
 	probe, window := messageProbe, messageWindow
 	if s.messageWindows != [2]int{} {
@@ -661,11 +661,17 @@ func (s *Store) searchMessagesPostgres(ctx context.Context, userID string, terms
 	}
 	// Every match, from the words' index (a materialised list, so that the
 	// server does not walk the time index instead, testing every message),
-	// sorted by time.
+	// sorted by time. With a sender, the server chooses: the words may be
+	// common and the sender's share small, which the first steps read too
+	// little of to find, and the index would hand over every match of the
+	// words, the sender's or not.
 	args := []any{query, userID, candidates}
-	q := `WITH m AS MATERIALIZED (SELECT seq, ts, text, sender_name FROM messages WHERE user_id = $2 AND tsv @@ to_tsquery('simple', $1)` +
-		f.where(&args, "ts", messagesOfChat, messagesOfSender, nil) + `)
-		SELECT seq, ts, text, sender_name FROM m ORDER BY ts DESC, seq DESC LIMIT $3`
+	matches := `SELECT seq, ts, text, sender_name FROM messages WHERE user_id = $2 AND tsv @@ to_tsquery('simple', $1)` +
+		f.where(&args, "ts", messagesOfChat, messagesOfSender, nil)
+	q := `WITH m AS MATERIALIZED (` + matches + `) SELECT seq, ts, text, sender_name FROM m ORDER BY ts DESC, seq DESC LIMIT $3`
+	if f.person != "" {
+		q = matches + ` ORDER BY ts DESC, seq DESC LIMIT $3`
+	}
 	hits, err = s.messageHits(ctx, s.r, q, args, terms, f)
 	return bestMessageHits(hits, f), err
 }
@@ -715,8 +721,7 @@ func messagesOfChat(a string) string   { return "chat_id = " + a }
 func messagesOfSender(a string) string { return "sender = " + a }
 
 // messageHits reads matching messages (seq, ts, text, sender name),
-// ranked by messageScore unless the search is newest first, at most
-// f.limit.
+// scored by messageScore unless the search is newest first.
 func (s *Store) messageHits(ctx context.Context, db queryer, q string, args []any, terms []string, f searchFilter) ([]rawHit, error) {
 	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
