@@ -93,3 +93,8 @@ func (s *Store) FilterKeyDocs(ctx context.Context, userID, key string) (int, err
 	}
 	return n, err
 }
+
+// SetMessageWindows replaces how many of the newest messages PostgreSQL
+// reads in time order before it asks the words' index (messageProbe,
+// messageWindow).
+func (s *Store) SetMessageWindows(probe, window int) { s.messageWindows = [2]int{probe, window} }

@@ -6,13 +6,13 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/synapse-kb/synapse/internal/domain"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
 
+	"github.com/synapse-kb/synapse/internal/domain"
 	"golang.org/x/text/runes"
 	"golang.org/x/text/transform"
 	"golang.org/x/text/unicode/norm"
@@ -619,12 +619,111 @@ func (s *Store) searchMessages(ctx context.Context, userID string, terms []strin
 				` ORDER BY m.ts DESC, m.seq DESC LIMIT $3`
 		}
 	} else {
-		args = []any{tsQueryOf(terms, prefix, f.anyTerm), userID, candidates}
-		q = `SELECT seq, ts, text, sender_name FROM messages WHERE user_id = $2 AND tsv @@ to_tsquery('simple', $1)` +
-			f.where(&args, "ts", func(a string) string { return "chat_id = " + a }, func(a string) string { return "sender = " + a }, nil) +
-			` ORDER BY ts DESC, seq DESC LIMIT $3`
+		return s.searchMessagesPostgres(ctx, userID, terms, prefix, f, candidates)
 	}
-	rows, err := s.r.QueryContext(ctx, q, args...)
+	hits, err := s.messageHits(ctx, s.r, q, args, terms, f)
+	return bestMessageHits(hits, f), err
+}
+
+// PostgreSQL looks for the newest matching messages by reading the
+// person's newest messages in time order (in the search's chat and time
+// range) and testing each, rather than from the words' index, when that
+// reads few: first the newest messageProbe; then, if the matches among
+// them say the candidates are within the newest messageWindow, those.
+const (
+	messageProbe  = 2000
+	messageWindow = 20000
+)
+
+// searchMessagesPostgres finds the newest candidates messages matching
+// the words, at a cost that does not grow with how many messages hold
+// them. A word in a quarter of a person's million messages has 250,000
+// matches; asking the words' index for them and sorting them by time
+// takes about a second. Read newest first, the candidates are among the
+// first few thousand messages instead. A word in few messages is the
+// opposite case: reading in time order would read everything, while the
+// words' index hands over its few matches. The newest messageProbe
+// messages tell which case it is (how many of them match); a middle case
+// reads up to messageWindow. Every step finds exactly the newest
+// candidates matches. Asked in one query, the server chose between
+// reading in time order and the words' index by its estimate of how
+// common the words are, which was wrong without statistics (the index,
+// for common words) and for words it had no figure for.
+func (s *Store) searchMessagesPostgres(ctx context.Context, userID string, terms []string, prefix bool, f searchFilter, candidates int) ([]rawHit, error) {
+	probe, window := messageProbe, messageWindow
+	if s.messageWindows != [2]int{} {
+		probe, window = s.messageWindows[0], s.messageWindows[1]
+	}
+	query := tsQueryOf(terms, prefix, f.anyTerm)
+	hits, found, err := s.newestMessagesIn(ctx, userID, query, terms, f, candidates, probe, window)
+	if err != nil || found {
+		return bestMessageHits(hits, f), err
+	}
+	// Every match, from the words' index (a materialised list, so that the
+	// server does not walk the time index instead, testing every message),
+	// sorted by time. With a sender, the server chooses: the words may be
+	// common and the sender's share small, which the first steps read too
+	// little of to find, and the index would hand over every match of the
+	// words, the sender's or not.
+	args := []any{query, userID, candidates}
+	matches := `SELECT seq, ts, text, sender_name FROM messages WHERE user_id = $2 AND tsv @@ to_tsquery('simple', $1)` +
+		f.where(&args, "ts", messagesOfChat, messagesOfSender, nil)
+	q := `WITH m AS MATERIALIZED (` + matches + `) SELECT seq, ts, text, sender_name FROM m ORDER BY ts DESC, seq DESC LIMIT $3`
+	if f.person != "" {
+		q = matches + ` ORDER BY ts DESC, seq DESC LIMIT $3`
+	}
+	hits, err = s.messageHits(ctx, s.r, q, args, terms, f)
+	return bestMessageHits(hits, f), err
+}
+
+// newestMessagesIn finds the newest candidates matches among the
+// person's newest probe messages, or, when the matches among those say
+// the candidates are within the newest window, among those; found says
+// whether they were. The messages are read in time order from
+// the (user, chat, time) or (user, time) index: sorting is turned off for
+// the transaction, so that the server does not read all of the person's
+// messages to sort them, as it did for a window larger than it guessed
+// the person's messages to be (without statistics, 0.5% of the table).
+// The sender is tested with the words, not before the window is taken:
+// no index lists a sender's messages, so a window of them could read
+// every message.
+func (s *Store) newestMessagesIn(ctx context.Context, userID, query string, terms []string, f searchFilter, candidates, probe, window int) (hits []rawHit, found bool, err error) {
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, false, fmt.Errorf("store: search messages: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `SET LOCAL enable_sort = off`); err != nil {
+		return nil, false, fmt.Errorf("store: search messages: %w", err)
+	}
+	inner := f
+	inner.person = ""
+	read := func(n int) ([]rawHit, error) {
+		args := []any{query, userID, candidates, n}
+		q := `SELECT seq, ts, text, sender_name FROM
+			(SELECT seq, ts, text, sender_name, sender, tsv FROM messages WHERE user_id = $2` +
+			inner.where(&args, "ts", messagesOfChat, messagesOfSender, nil) + ` ORDER BY ts DESC, seq DESC LIMIT $4) m
+			WHERE tsv @@ to_tsquery('simple', $1)` + searchFilter{person: f.person}.where(&args, "ts", messagesOfChat, messagesOfSender, nil) +
+			` ORDER BY ts DESC, seq DESC LIMIT $3`
+		return s.messageHits(ctx, tx, q, args, terms, f)
+	}
+	if hits, err = read(probe); err != nil || len(hits) == candidates {
+		return hits, err == nil, err
+	}
+	if len(hits)*window < candidates*probe {
+		return nil, false, nil
+	}
+	hits, err = read(window)
+	return hits, err == nil && len(hits) == candidates, err
+}
+
+func messagesOfChat(a string) string   { return "chat_id = " + a }
+func messagesOfSender(a string) string { return "sender = " + a }
+
+// messageHits reads matching messages (seq, ts, text, sender name),
+// scored by messageScore unless the search is newest first.
+func (s *Store) messageHits(ctx context.Context, db queryer, q string, args []any, terms []string, f searchFilter) ([]rawHit, error) {
+	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: search messages: %w", err)
 	}
@@ -643,16 +742,16 @@ func (s *Store) searchMessages(ctx context.Context, userID string, terms []strin
 		}
 		out = append(out, h)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
+	return out, rows.Err()
+}
+
+// bestMessageHits orders hits best first (unless the search is newest
+// first, which they already are) and keeps at most f.limit.
+func bestMessageHits(hits []rawHit, f searchFilter) []rawHit {
 	if !f.newest {
-		sort.SliceStable(out, func(i, j int) bool { return out[i].rank > out[j].rank })
+		sort.SliceStable(hits, func(i, j int) bool { return hits[i].rank > hits[j].rank })
 	}
-	if len(out) > f.limit {
-		out = out[:f.limit]
-	}
-	return out, nil
+	return hits[:min(len(hits), f.limit)]
 }
 
 // messageScore ranks a matching message: how often the query's words occur

@@ -36,6 +36,9 @@ const (
 // Store is safe for concurrent use.
 type Store struct {
 	dialect Dialect
+	// messageWindows replace messageProbe and messageWindow when set
+	// (tests).
+	messageWindows [2]int
 	// w takes every write. On SQLite it is a single connection, so writers
 	// queue in Go instead of failing with SQLITE_BUSY (the PocketBase
 	// "non-concurrent DB" pattern); River shares it.

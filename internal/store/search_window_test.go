@@ -1,0 +1,116 @@
+package store_test
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/synapse-kb/synapse/internal/domain"
+	"github.com/synapse-kb/synapse/internal/store"
+	"github.com/synapse-kb/synapse/internal/testutil/dbtest"
+)
+
+// TestSearchNewestMatchesWhateverTheWordsFrequency: the newest matches of
+// a search are found whether its words are in nearly every message (read
+// from the newest messages), in a few of the newest (read from a wider
+// window of them) or only in old ones (from the words' index), also within
+// a chat, a sender or a time range, and never another person's. On
+// PostgreSQL the windows are made small, so that 200 messages cross them.
+func TestSearchNewestMatchesWhateverTheWordsFrequency(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *store.Store) {
+		s.SetMessageWindows(10, 50)
+		a, b := mustUser(t, s, "a@x.io"), mustUser(t, s, "b@x.io")
+		t0 := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+		type sent struct {
+			id, chat, sender, text string
+			at                     time.Time
+		}
+		var mine []sent
+		var in []*store.IncomingMessage
+		for i := range 200 {
+			text := "every"
+			if i%5 == 0 {
+				text += " fifth"
+			}
+			if i%12 == 0 {
+				text += " twelfth"
+			}
+			if i < 20 {
+				text += " old"
+			}
+			m := sent{id: fmt.Sprint("m", i), chat: "one@g.us", sender: "1555@s.whatsapp.net", text: text, at: t0.Add(time.Duration(i) * time.Second)}
+			if i%2 == 0 {
+				m.chat = "two@g.us"
+			}
+			if i%3 == 0 {
+				m.sender = "1666@s.whatsapp.net"
+			}
+			mine = append(mine, m)
+			im := msg(a.ID, m.chat, m.id, m.at, text)
+			im.From = m.sender
+			in = append(in, im)
+			// Another person's newer copies of the same words.
+			in = append(in, msg(b.ID, "one@g.us", m.id, m.at.Add(time.Hour), text))
+		}
+		if err := s.IngestMessages(ctx, in, nil); err != nil {
+			t.Fatal(err)
+		}
+		found := func(word string, o store.SearchOptions) []string {
+			t.Helper()
+			o.Kinds, o.Newest, o.Limit = []domain.Kind{domain.KindMessage}, true, 6
+			var ids []string
+			for pages := 0; ; pages++ {
+				if pages > 60 {
+					t.Fatal("paging does not end")
+				}
+				p, err := s.SearchPaged(ctx, a.ID, word, o)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, h := range p.Hits {
+					ids = append(ids, h.ID)
+				}
+				if p.NextCursor == "" {
+					return ids
+				}
+				o.Cursor = p.NextCursor
+			}
+		}
+		want := func(word string, keep func(sent) bool) []string {
+			var ids []string
+			for i := len(mine) - 1; i >= 0; i-- {
+				if m := mine[i]; slices.Contains(store.AskTerms(m.text), word) && keep(m) {
+					ids = append(ids, m.id)
+				}
+			}
+			return ids
+		}
+		all := func(sent) bool { return true }
+		from, to := t0.Add(50*time.Second), t0.Add(150*time.Second)
+		for _, word := range []string{"every", "fifth", "twelfth", "old", "none"} {
+			for _, c := range []struct {
+				name string
+				o    store.SearchOptions
+				keep func(sent) bool
+			}{
+				{"all", store.SearchOptions{}, all},
+				{"chat", store.SearchOptions{ChatID: "two@g.us"}, func(m sent) bool { return m.chat == "two@g.us" }},
+				{"sender", store.SearchOptions{Person: "1555@s.whatsapp.net"}, func(m sent) bool { return m.sender == "1555@s.whatsapp.net" }},
+				{"time", store.SearchOptions{From: from, To: to}, func(m sent) bool { return !m.at.Before(from) && m.at.Before(to) }},
+			} {
+				if got, w := found(word, c.o), want(word, c.keep); !slices.Equal(got, w) {
+					t.Errorf("%q, %s: found %v, want %v", word, c.name, got, w)
+				}
+			}
+		}
+		// Ask's retrieval (any of the words, ranked) finds them too.
+		hits, err := s.AskSearch(ctx, a.ID, "the old ones", store.AskScope{}, 50)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(hits) != 20 {
+			t.Fatalf("ask found %d of the 20 old messages", len(hits))
+		}
+	})
+}
