@@ -230,6 +230,23 @@ func testNothingStale(t *testing.T, d store.Dialect) {
 	if hits := search(t, c, ana.Token, "fica"); len(hits) != 0 {
 		t.Fatalf("a chat not kept stored %s: %v", dropped, hits)
 	}
+	// Sending to it still sends (and answers with what was sent), and
+	// keeps nothing.
+	r = c.Do("POST", "/api/v1/whatsapp/messages", ana.Token, map[string]any{"chatId": chat, "text": "enviado mas não guardado"})
+	if r.Status != 201 || !strings.Contains(string(r.Body), "enviado mas não guardado") {
+		t.Fatalf("sending to a chat not kept: %d %s", r.Status, r.Body)
+	}
+	waitFor(t, func() bool {
+		for _, m := range carla.Received() {
+			if m.Text == "enviado mas não guardado" {
+				return true
+			}
+		}
+		return false
+	})
+	if n := len(list(t, c, ana.Token, "/api/v1/whatsapp/chats/"+url.PathEscape(chat)+"/messages")); n != 0 {
+		t.Fatalf("%d messages kept in a chat not kept, after sending to it", n)
+	}
 	if r := c.Do("PATCH", "/api/v1/whatsapp/chats/"+url.PathEscape(chat), ana.Token, map[string]any{"keep": true}); r.Status != 200 {
 		t.Fatalf("keeping the chat again: %d %s", r.Status, r.Body)
 	}

@@ -54,7 +54,10 @@ func testHistoryOnLink(t *testing.T, d store.Dialect) {
 		{Chat: "351910000031", Messages: []wasim.HistoryMessage{
 			{ID: "H-BRUNO", FromMe: true, Time: now.Add(-4 * time.Hour), Message: text("Até amanhã")},
 		}},
-	}, PushNames: map[string]string{"351910000031": "Bruno"}}); err != nil {
+	}, PushNames: map[string]string{"351910000031": "Bruno"},
+		// One message of each chat in the first chunk, the rest in RECENT
+		// chunks of two: chats come in several chunks, as from a real phone.
+		BootstrapMessages: 1, ChunkSize: 2}); err != nil {
 		t.Fatal(err)
 	}
 	ana, other := c.Register("ana.history@example.com"), c.Register("other.history@example.com")
@@ -62,7 +65,9 @@ func testHistoryOnLink(t *testing.T, d store.Dialect) {
 
 	carlaChat := carla.JID().String()
 	waitMessage(t, c, ana.Token, carlaChat, "H-LINK", func(map[string]any) bool { return true })
-	waitMessage(t, c, ana.Token, group, "H-GROUP", func(m map[string]any) bool { return m["fromName"] == "Carla" })
+	// In a group too, Carla goes by the name ana's phone gives her chat
+	// (its address-book name), not by her push name.
+	waitMessage(t, c, ana.Token, group, "H-GROUP", func(m map[string]any) bool { return m["fromName"] == "Carla Souza" })
 	names := map[string]string{}
 	waitFor(t, func() bool {
 		for _, ch := range list(t, c, ana.Token, "/api/v1/whatsapp/chats") {
@@ -113,6 +118,13 @@ func testHistoryOnLink(t *testing.T, d store.Dialect) {
 		t.Fatal(err)
 	}
 	waitMessage(t, c, ana.Token, carlaChat, id, func(map[string]any) bool { return true })
+	// The phone's name for the chat outranks the push name the live
+	// message carries.
+	for _, ch := range list(t, c, ana.Token, "/api/v1/whatsapp/chats") {
+		if ch["id"] == carlaChat && ch["name"] != "Carla Souza" {
+			t.Fatalf("after a live message the chat is named %q, want the phone's name", ch["name"])
+		}
+	}
 	seen := map[string]int{}
 	for _, m := range list(t, c, ana.Token, "/api/v1/whatsapp/chats/"+url.PathEscape(carlaChat)+"/messages?limit=100") {
 		seen[m["id"].(string)]++

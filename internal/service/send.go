@@ -134,7 +134,14 @@ func (s *Service) Send(ctx context.Context, userID string, in Outgoing) (store.M
 		return store.Message{}, err
 	}
 	s.o.Log.Info("message sent", "user_id", userID, "chat_id", m.ChatID, "message_id", m.ID, "type", string(m.Type))
-	return s.o.Store.GetMessage(ctx, userID, m.ChatID, m.ID)
+	stored, err := s.o.Store.GetMessage(ctx, userID, m.ChatID, m.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		// Sent to a chat the person chose not to keep: sent all the
+		// same, and not stored.
+		return store.Message{ChatID: m.ChatID, ID: m.ID, From: m.From, FromName: m.FromName, FromMe: true,
+			Type: string(m.Type), Text: m.Text, Timestamp: m.Timestamp, ReplyTo: m.ReplyTo}, nil
+	}
+	return stored, err
 }
 
 // photoTypes are the image formats WhatsApp shows as photos.

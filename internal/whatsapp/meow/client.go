@@ -34,7 +34,8 @@ type client struct {
 	attempts  int
 	resetting bool // a reconnection for redelivery is scheduled
 	// history imported by this client so far (history.go)
-	historyChats, historyMessages int
+	historyChats    map[string]bool // chats the history import stored, for its progress
+	historyMessages int
 	historyMu                     sync.Mutex // one import at a time
 	historyFailures               int        // imports failed in a row
 }

@@ -199,6 +199,11 @@ func (c *client) importChunk(ctx context.Context, cli *whatsmeow.Client, n *waE2
 				// A direct chat is one only with a message in the window.
 				kept = true
 				chats = append(chats, whatsapp.Chat{ID: jid.ToNonAD().String(), Name: name})
+				if conv.GetName() != "" {
+					// The phone's own name for the contact outranks the
+					// push names their live messages carry.
+					chats = append(chats, whatsapp.Chat{ID: jid.ToNonAD().String(), Contact: true, ContactName: conv.GetName()})
+				}
 			}
 			batch = append(batch, m)
 			if len(batch) >= historyBatch {
@@ -215,9 +220,16 @@ func (c *client) importChunk(ctx context.Context, cli *whatsmeow.Client, n *waE2
 		c.h.HandleEvent(whatsapp.ChatsUpdated{Chats: chats})
 	}
 	c.mu.Lock()
-	c.historyChats += len(chats)
+	if c.historyChats == nil {
+		c.historyChats = map[string]bool{}
+	}
+	for _, ch := range chats {
+		if !ch.Contact {
+			c.historyChats[ch.ID] = true
+		}
+	}
 	c.historyMessages += stored
-	p := whatsapp.HistoryProgress{Chats: c.historyChats, Messages: c.historyMessages, Progress: int(hs.GetProgress()),
+	p := whatsapp.HistoryProgress{Chats: len(c.historyChats), Messages: c.historyMessages, Progress: int(hs.GetProgress()),
 		Done: historyDone(hs)}
 	c.mu.Unlock()
 	c.log.Info("history imported", "sync_type", hs.GetSyncType().String(), "chunk", hs.GetChunkOrder(), "chats", len(chats), "messages", stored, "progress", hs.GetProgress())
