@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/runes"
 	"golang.org/x/text/transform"
@@ -22,6 +23,25 @@ import (
 // without diacritics (so "acao" finds "ação" and vowel points do not hide a
 // Hebrew word), with punctuation turned into spaces.
 func Fold(s string) string {
+	if ascii(s) {
+		// Nothing to decompose: only the case and punctuation change.
+		b := []byte(s)
+		for i, c := range b {
+			switch {
+			case 'A' <= c && c <= 'Z':
+				b[i] = c + 'a' - 'A'
+			case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
+			default:
+				b[i] = ' '
+			}
+		}
+		return string(b)
+	}
+	return foldText(s)
+}
+
+// foldText is Fold for any text.
+func foldText(s string) string {
 	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
 	out, _, err := transform.String(t, s)
 	if err != nil {
@@ -34,6 +54,15 @@ func Fold(s string) string {
 		}
 		return ' '
 	}, out)
+}
+
+func ascii(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // searchTerms splits a query into at most 8 folded words.
@@ -590,6 +619,10 @@ func tsQueryOf(terms []string, prefix, anyTerm bool) string {
 // recent rankWindow of them instead of all, which keeps its cost bounded.
 const rankWindow = 2000
 
+// goRankWindow is rankWindow where the window is ranked in Go (SQLite):
+// as many as relevance pages through.
+const goRankWindow = maxRelevanceHits
+
 // messageCandidates is how many of the newest matching messages are
 // scored. Messages are ranked in Go, not with bm25: bm25 counts every
 // document of every phrase of the query to weigh it, and on SQLite the
@@ -698,25 +731,38 @@ func (s *Store) searchDocs(ctx context.Context, userID string, terms []string, k
 			(SELECT rowid FROM search_fts WHERE search_fts MATCH $1) f
 			JOIN search_docs d ON d.id = -f.rowid WHERE d.user_id = $2` + kindFilter(kinds, &args) + f.where(&args, "d.ts", chat, docsOfPerson, docTagged)
 			args = append(args, f.limit)
-			return s.scanHits(ctx, q+fmt.Sprintf(` ORDER BY d.ts DESC, d.kind, d.id DESC LIMIT $%d`, len(args)), args, false)
+			return s.scanHits(ctx, q+fmt.Sprintf(` ORDER BY d.ts DESC, d.kind, d.id DESC LIMIT $%d`, len(args)), args)
 		}
-		if f.tag != "" || f.person != "" {
-			// The window of newest matches is taken among the tagged (or
-			// the person's) documents, not before they are picked: a tag
-			// is on few of the matches, which the plain window may miss.
-			q := `SELECT d.kind, d.ref, d.ts, bm25(search_fts) FROM search_fts
+		// The window of newest matches is ranked in Go (rankInGo), not
+		// with bm25, whose cost is that of every document holding the
+		// owner's token; its texts are read back, so it is smaller than
+		// PostgreSQL's (as deep as relevance pages).
+		var q string
+		if (f.tag != "" || f.person != "") && (f.chatID != "" || f.from > 0 || f.to > 0 || len(kinds) > 0) {
+			// The window of newest matches is taken among the documents
+			// that pass the whole filter, not before they are picked: a
+			// chat or kind is on few of the tag's (or the person's)
+			// matches, which the plain window may miss.
+			q = `SELECT d.kind, d.ref, d.ts, 0 FROM search_fts
 			JOIN search_docs d ON d.id = -search_fts.rowid WHERE search_fts MATCH $1 AND d.user_id = $2` + kindFilter(kinds, &args) + f.where(&args, "d.ts", chat, docsOfPerson, docTagged)
-			args = append(args, rankWindow)
-			hits, err := s.scanHits(ctx, q+fmt.Sprintf(` ORDER BY d.ts DESC LIMIT $%d`, len(args)), args, true)
-			sort.SliceStable(hits, func(i, j int) bool { return hits[i].rank > hits[j].rank })
-			return hits[:min(len(hits), f.limit)], err
+			args = append(args, goRankWindow)
+			q += fmt.Sprintf(` ORDER BY d.ts DESC LIMIT $%d`, len(args))
+		} else {
+			// A tag or person alone is in the full-text query (its
+			// filter keys): the plain window holds only their documents.
+			args = append(args, goRankWindow)
+			q = `SELECT d.kind, d.ref, d.ts, 0 FROM
+			(SELECT rowid FROM search_fts WHERE search_fts MATCH $1 ORDER BY rowid LIMIT $3) f
+			CROSS JOIN search_docs d ON d.id = -f.rowid WHERE d.user_id = $2` + kindFilter(kinds, &args) + f.where(&args, "d.ts", chat, docsOfPerson, docTagged)
 		}
-		args = append(args, rankWindow)
-		q := `SELECT d.kind, d.ref, d.ts, f.r FROM
-			(SELECT rowid, bm25(search_fts) AS r FROM search_fts WHERE search_fts MATCH $1 ORDER BY rowid LIMIT $3) f
-			JOIN search_docs d ON d.id = -f.rowid WHERE d.user_id = $2` + kindFilter(kinds, &args) + f.where(&args, "d.ts", chat, docsOfPerson, docTagged)
-		args = append(args, f.limit)
-		return s.scanHits(ctx, q+fmt.Sprintf(` ORDER BY f.r, d.ts DESC LIMIT $%d`, len(args)), args, true)
+		hits, err := s.scanHits(ctx, q, args)
+		if err != nil {
+			return nil, err
+		}
+		if hits, err = s.rankInGo(ctx, userID, hits, terms, prefix); err != nil {
+			return nil, err
+		}
+		return hits[:min(len(hits), f.limit)], nil
 	}
 	args := []any{tsQueryOf(terms, prefix, f.anyTerm), userID}
 	// The filter's keys are looked up in their own index, which the
@@ -730,7 +776,7 @@ func (s *Store) searchDocs(ctx context.Context, userID string, terms []string, k
 		q := `SELECT d.kind, d.ref, d.ts, 0 FROM search_docs d WHERE d.user_id = $2 AND d.tsv @@ to_tsquery('simple', $1)` + keys +
 			kindFilter(kinds, &args) + f.where(&args, "d.ts", chat, docsOfPerson, docTagged)
 		args = append(args, f.limit)
-		return s.scanHits(ctx, q+fmt.Sprintf(` ORDER BY d.ts DESC, d.kind COLLATE "C", d.id DESC LIMIT $%d`, len(args)), args, false)
+		return s.scanHits(ctx, q+fmt.Sprintf(` ORDER BY d.ts DESC, d.kind COLLATE "C", d.id DESC LIMIT $%d`, len(args)), args)
 	}
 	args = append(args, rankWindow)
 	window := fmt.Sprintf("$%d", len(args))
@@ -738,10 +784,10 @@ func (s *Store) searchDocs(ctx context.Context, userID string, terms []string, k
 		(SELECT kind, ref, ts, tsv FROM search_docs d, to_tsquery('simple', $1) query WHERE d.user_id = $2 AND d.tsv @@ query` + keys + kindFilter(kinds, &args) + f.where(&args, "d.ts", chat, docsOfPerson, docTagged) + `
 		ORDER BY d.ts DESC LIMIT ` + window + `) d, to_tsquery('simple', $1) query`
 	args = append(args, f.limit)
-	return s.scanHits(ctx, q+fmt.Sprintf(` ORDER BY ts_rank(d.tsv, query) DESC, d.ts DESC LIMIT $%d`, len(args)), args, false)
+	return s.scanHits(ctx, q+fmt.Sprintf(` ORDER BY ts_rank(d.tsv, query) DESC, d.ts DESC LIMIT $%d`, len(args)), args)
 }
 
-func (s *Store) scanHits(ctx context.Context, q string, args []any, lowerIsBetter bool) ([]rawHit, error) {
+func (s *Store) scanHits(ctx context.Context, q string, args []any) ([]rawHit, error) {
 	rows, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: search: %w", err)
@@ -752,9 +798,6 @@ func (s *Store) scanHits(ctx context.Context, q string, args []any, lowerIsBette
 		var h rawHit
 		if err := rows.Scan(&h.kind, &h.ref, &h.ts, &h.rank); err != nil {
 			return nil, err
-		}
-		if lowerIsBetter {
-			h.rank = -h.rank
 		}
 		out = append(out, h)
 	}
