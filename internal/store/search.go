@@ -535,18 +535,31 @@ func docsOfChat(chat string) string {
 	return "d.ref IN (" + strings.Join(parts, " UNION ALL ") + ")"
 }
 
-// docsOfPerson is the ids of the user's things (other than messages) made
-// from what one person sent; $2 is the user.
+// docsOfPerson is the condition that a search document's thing was made
+// from what one person sent, looked up on the thing of the document's kind
+// (one lookup a document that the words and filter keys found, rather
+// than every thing of the person's: they may be thousands); $2 is the user.
 func docsOfPerson(person string) string {
-	var parts []string
-	for _, t := range []string{"tasks", "notes", "ideas", "locations", "events"} {
-		parts = append(parts, `SELECT id FROM `+t+` WHERE user_id = $2 AND src_from = `+person)
+	var b strings.Builder
+	b.WriteString("CASE d.kind")
+	for _, k := range []struct {
+		kind                domain.Kind
+		table, id, personBy string
+	}{
+		{domain.KindTask, "tasks", "id", "src_from"},
+		{domain.KindNote, "notes", "id", "src_from"},
+		{domain.KindIdea, "ideas", "id", "src_from"},
+		{domain.KindLocation, "locations", "id", "src_from"},
+		{domain.KindEvent, "events", "id", "src_from"},
+		{domain.KindImage, "images", "id", "sender"},
+		{domain.KindVoiceMemo, "voice_memos", "id", "sender"},
+		{domain.KindBookmark, "bookmark_shares", "bookmark_id", "sender"},
+	} {
+		fmt.Fprintf(&b, " WHEN '%s' THEN EXISTS (SELECT 1 FROM %s x WHERE x.%s = d.ref AND x.user_id = $2 AND x.%s = %s)",
+			k.kind, k.table, k.id, k.personBy, person)
 	}
-	for _, t := range []string{"images", "voice_memos"} {
-		parts = append(parts, `SELECT id FROM `+t+` WHERE user_id = $2 AND sender = `+person)
-	}
-	parts = append(parts, `SELECT bookmark_id FROM bookmark_shares WHERE user_id = $2 AND sender = `+person)
-	return "d.ref IN (" + strings.Join(parts, " UNION ALL ") + ")"
+	b.WriteString(" ELSE false END")
+	return b.String()
 }
 
 // docTagged is the condition that a search document's item carries a tag;
