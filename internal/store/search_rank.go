@@ -56,7 +56,8 @@ func docTextSQL(kind domain.Kind) (table, expr string, ok bool) {
 }
 
 // docTexts reads the indexed text of each hit, one query per kind; a hit
-// whose thing is gone (deleted since it was found) gets "".
+// whose thing is gone (deleted since it was found) gets "". SQLite only
+// (PostgreSQL ranks with ts_rank, which reads no more than the window).
 func (s *Store) docTexts(ctx context.Context, userID string, hits []rawHit) ([]string, error) {
 	byKind := map[domain.Kind][]int{}
 	for i, h := range hits {
@@ -74,19 +75,14 @@ func (s *Store) docTexts(ctx context.Context, userID string, hits []rawHit) ([]s
 			ids[j] = hits[i].ref
 			at[hits[i].ref] = append(at[hits[i].ref], i)
 		}
-		var arg any = ids
-		q := `SELECT id, ` + expr + ` FROM ` + table + ` WHERE user_id = $1 AND id = ANY($2)`
-		if s.dialect == SQLite {
-			b, err := json.Marshal(ids)
-			if err != nil {
-				return nil, fmt.Errorf("store: search texts: %w", err)
-			}
-			// Each id looked up by the primary key (CROSS JOIN keeps the
-			// order): the planner would rather read all of the user's.
-			arg = string(b)
-			q = `SELECT t.id, ` + expr + ` FROM json_each($2) j CROSS JOIN ` + table + ` t ON t.id = j.value WHERE t.user_id = $1`
+		b, err := json.Marshal(ids)
+		if err != nil {
+			return nil, fmt.Errorf("store: search texts: %w", err)
 		}
-		rows, err := s.r.QueryContext(ctx, q, userID, arg)
+		// Each id looked up by the primary key (CROSS JOIN keeps the
+		// order): the planner would rather read all of the user's.
+		q := `SELECT t.id, ` + expr + ` FROM json_each($2) j CROSS JOIN ` + table + ` t ON t.id = j.value WHERE t.user_id = $1`
+		rows, err := s.r.QueryContext(ctx, q, userID, string(b))
 		if err != nil {
 			return nil, fmt.Errorf("store: search texts: %w", err)
 		}
