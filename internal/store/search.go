@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"github.com/synapse-kb/synapse/internal/domain"
@@ -818,13 +819,17 @@ func (s *Store) scanHits(ctx context.Context, q string, args []any) ([]rawHit, e
 }
 
 // resolveHits loads each hit's title and text and cuts a snippet around
-// the first matching word.
+// the first matching word. Things other than messages are read one query
+// per kind (a page's 50 round trips were much of a search on PostgreSQL).
 func (s *Store) resolveHits(ctx context.Context, userID string, raw []rawHit, terms []string) ([]SearchHit, error) {
+	shown, err := s.searchTexts(ctx, userID, raw)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]SearchHit, 0, len(raw))
-	for _, h := range raw {
+	for i, h := range raw {
 		hit := SearchHit{Kind: h.kind, Time: fromMS(h.ts), Rank: h.rank}
 		var title, text string
-		var err error
 		switch h.kind {
 		case domain.KindMessage:
 			var m Message
@@ -832,13 +837,16 @@ func (s *Store) resolveHits(ctx context.Context, userID string, raw []rawHit, te
 			if _, err = fmt.Sscan(h.ref, &seq); err == nil {
 				m, err = scanMessage(s.r.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM messages WHERE user_id = $1 AND seq = $2`, userID, seq))
 			}
+			if err != nil {
+				continue // deleted since it was found
+			}
 			hit.ID, hit.ChatID, title, text = m.ID, m.ChatID, m.FromName, m.Text
 		default:
-			title, text, hit.ChatID, err = s.searchText(ctx, userID, h.kind, h.ref)
-			hit.ID = h.ref
-		}
-		if err != nil {
-			continue // deleted since it was found
+			sh, ok := shown[i]
+			if !ok {
+				continue // deleted since it was found
+			}
+			hit.ID, hit.ChatID, title, text = h.ref, sh.chatID, sh.title, sh.text
 		}
 		hit.Title = title
 		hit.Snippet = Snippet(text, terms, 160)
@@ -847,32 +855,105 @@ func (s *Store) resolveHits(ctx context.Context, userID string, raw []rawHit, te
 	return out, nil
 }
 
-// searchText returns what a search hit of a non-message kind shows.
-func (s *Store) searchText(ctx context.Context, userID string, kind domain.Kind, id string) (title, text, chatID string, err error) {
-	var q string
+// shownText is what a search hit of a non-message kind shows.
+type shownText struct{ title, text, chatID string }
+
+// searchTexts reads what each hit other than a message shows, one query
+// per kind, by the hit's index in hits; a thing deleted since it was
+// found is missing.
+func (s *Store) searchTexts(ctx context.Context, userID string, hits []rawHit) (map[int]shownText, error) {
+	byKind := map[domain.Kind][]int{}
+	for i, h := range hits {
+		if _, ok := searchTextSQL(h.kind); ok {
+			byKind[h.kind] = append(byKind[h.kind], i)
+		}
+	}
+	out := make(map[int]shownText, len(hits))
+	for kind, idx := range byKind {
+		st, _ := searchTextSQL(kind)
+		ids := make([]string, len(idx))
+		at := make(map[string][]int, len(idx))
+		for j, i := range idx {
+			ids[j] = hits[i].ref
+			at[hits[i].ref] = append(at[hits[i].ref], i)
+		}
+		from, arg, err := s.ofIDs(st.table, ids)
+		if err != nil {
+			return nil, fmt.Errorf("store: search: %w", err)
+		}
+		rows, err := s.r.QueryContext(ctx, `SELECT t.id, `+st.columns+from, userID, arg)
+		if err != nil {
+			return nil, fmt.Errorf("store: search: %w", err)
+		}
+		for rows.Next() {
+			var id string
+			var sh shownText
+			if err := rows.Scan(&id, &sh.title, &sh.text, &sh.chatID); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("store: search: %w", err)
+			}
+			for _, i := range at[id] {
+				out[i] = sh
+			}
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("store: search: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// ofIDs is the FROM and WHERE of a query of the user's rows of table
+// (as t) whose id is one of ids, each read by its primary key; $1 is the
+// user and $2 the returned argument.
+func (s *Store) ofIDs(table string, ids []string) (string, any, error) {
+	if s.dialect == SQLite {
+		// CROSS JOIN keeps the order: the planner would rather read all
+		// of the user's rows.
+		b, err := json.Marshal(ids)
+		return ` FROM json_each($2) j CROSS JOIN ` + table + ` t ON t.id = j.value WHERE t.user_id = $1`, string(b), err
+	}
+	return ` FROM ` + table + ` t WHERE t.user_id = $1 AND t.id = ANY($2)`, ids, nil
+}
+
+// searchTable is where what a search hit shows is read: a table and its
+// title, text and chat columns.
+type searchTable struct{ table, columns string }
+
+// searchTextSQL is the searchTable of a kind other than messages.
+func searchTextSQL(kind domain.Kind) (searchTable, bool) {
 	switch kind {
 	case domain.KindBookmark:
-		q = `SELECT title, description || ' ' || url, '' FROM bookmarks WHERE user_id = $1 AND id = $2`
+		return searchTable{"bookmarks", `title, description || ' ' || url, ''`}, true
 	case domain.KindTask:
-		q = `SELECT title, body, chat_id FROM tasks WHERE user_id = $1 AND id = $2`
+		return searchTable{"tasks", `title, body, chat_id`}, true
 	case domain.KindNote:
-		q = `SELECT title, body, chat_id FROM notes WHERE user_id = $1 AND id = $2`
+		return searchTable{"notes", `title, body, chat_id`}, true
 	case domain.KindIdea:
-		q = `SELECT title, body, chat_id FROM ideas WHERE user_id = $1 AND id = $2`
+		return searchTable{"ideas", `title, body, chat_id`}, true
 	case domain.KindLocation:
-		q = `SELECT name, address, chat_id FROM locations WHERE user_id = $1 AND id = $2`
+		return searchTable{"locations", `name, address, chat_id`}, true
 	case domain.KindVoiceMemo:
-		q = `SELECT sender_name, transcript, chat_id FROM voice_memos WHERE user_id = $1 AND id = $2`
+		return searchTable{"voice_memos", `sender_name, transcript, chat_id`}, true
 	case domain.KindSummary:
-		q = `SELECT chat_name || ' ' || day, text, chat_id FROM summaries WHERE user_id = $1 AND id = $2`
+		return searchTable{"summaries", `chat_name || ' ' || day, text, chat_id`}, true
 	case domain.KindImage:
-		q = `SELECT sender_name, caption, chat_id FROM images WHERE user_id = $1 AND id = $2`
+		return searchTable{"images", `sender_name, caption, chat_id`}, true
 	case domain.KindEvent:
-		q = `SELECT title, body || ' ' || place, chat_id FROM events WHERE user_id = $1 AND id = $2`
-	default:
+		return searchTable{"events", `title, body || ' ' || place, chat_id`}, true
+	}
+	return searchTable{}, false
+}
+
+// searchText returns what a search hit of a non-message kind shows.
+func (s *Store) searchText(ctx context.Context, userID string, kind domain.Kind, id string) (title, text, chatID string, err error) {
+	t, ok := searchTextSQL(kind)
+	if !ok {
 		return "", "", "", ErrNotFound
 	}
-	err = s.r.QueryRowContext(ctx, q, userID, id).Scan(&title, &text, &chatID)
+	err = s.r.QueryRowContext(ctx, `SELECT `+t.columns+` FROM `+t.table+` WHERE user_id = $1 AND id = $2`, userID, id).Scan(&title, &text, &chatID)
 	return title, text, chatID, notFound(err)
 }
 

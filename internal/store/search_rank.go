@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math"
 	"sort"
@@ -56,8 +55,8 @@ func docTextSQL(kind domain.Kind) (table, expr string, ok bool) {
 }
 
 // docTexts reads the indexed text of each hit, one query per kind; a hit
-// whose thing is gone (deleted since it was found) gets "". SQLite only
-// (PostgreSQL ranks with ts_rank, which reads no more than the window).
+// whose thing is gone (deleted since it was found) gets "". (Only SQLite
+// needs them: PostgreSQL ranks with ts_rank.)
 func (s *Store) docTexts(ctx context.Context, userID string, hits []rawHit) ([]string, error) {
 	byKind := map[domain.Kind][]int{}
 	for i, h := range hits {
@@ -75,14 +74,11 @@ func (s *Store) docTexts(ctx context.Context, userID string, hits []rawHit) ([]s
 			ids[j] = hits[i].ref
 			at[hits[i].ref] = append(at[hits[i].ref], i)
 		}
-		b, err := json.Marshal(ids)
+		from, arg, err := s.ofIDs(table, ids)
 		if err != nil {
 			return nil, fmt.Errorf("store: search texts: %w", err)
 		}
-		// Each id looked up by the primary key (CROSS JOIN keeps the
-		// order): the planner would rather read all of the user's.
-		q := `SELECT t.id, ` + expr + ` FROM json_each($2) j CROSS JOIN ` + table + ` t ON t.id = j.value WHERE t.user_id = $1`
-		rows, err := s.r.QueryContext(ctx, q, userID, string(b))
+		rows, err := s.r.QueryContext(ctx, `SELECT t.id, `+expr+from, userID, arg)
 		if err != nil {
 			return nil, fmt.Errorf("store: search texts: %w", err)
 		}
