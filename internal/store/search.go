@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -11,17 +12,39 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
-	"github.com/synapse-kb/synapse/internal/domain"
+	"github.com/jackc/pgx/v5"
 	"golang.org/x/text/runes"
 	"golang.org/x/text/transform"
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/synapse-kb/synapse/internal/domain"
 )
 
 // Fold is the form in which text is indexed and searched: lower case,
 // without diacritics (so "acao" finds "ação" and vowel points do not hide a
 // Hebrew word), with punctuation turned into spaces.
 func Fold(s string) string {
+	if ascii(s) {
+		// Nothing to decompose: only the case and punctuation change.
+		b := []byte(s)
+		for i, c := range b {
+			switch {
+			case 'A' <= c && c <= 'Z':
+				b[i] = c + 'a' - 'A'
+			case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
+			default:
+				b[i] = ' '
+			}
+		}
+		return string(b)
+	}
+	return foldText(s)
+}
+
+// foldText is Fold for any text.
+func foldText(s string) string {
 	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
 	out, _, err := transform.String(t, s)
 	if err != nil {
@@ -34,6 +57,15 @@ func Fold(s string) string {
 		}
 		return ' '
 	}, out)
+}
+
+func ascii(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // searchTerms splits a query into at most 8 folded words.
@@ -506,18 +538,31 @@ func docsOfChat(chat string) string {
 	return "d.ref IN (" + strings.Join(parts, " UNION ALL ") + ")"
 }
 
-// docsOfPerson is the ids of the user's things (other than messages) made
-// from what one person sent; $2 is the user.
+// docsOfPerson is the condition that a search document's thing was made
+// from what one person sent, looked up on the thing of the document's kind
+// (one lookup a document that the words and filter keys found, rather
+// than every thing of the person's: they may be thousands); $2 is the user.
 func docsOfPerson(person string) string {
-	var parts []string
-	for _, t := range []string{"tasks", "notes", "ideas", "locations", "events"} {
-		parts = append(parts, `SELECT id FROM `+t+` WHERE user_id = $2 AND src_from = `+person)
+	var b strings.Builder
+	b.WriteString("CASE d.kind")
+	for _, k := range []struct {
+		kind                domain.Kind
+		table, id, personBy string
+	}{
+		{domain.KindTask, "tasks", "id", "src_from"},
+		{domain.KindNote, "notes", "id", "src_from"},
+		{domain.KindIdea, "ideas", "id", "src_from"},
+		{domain.KindLocation, "locations", "id", "src_from"},
+		{domain.KindEvent, "events", "id", "src_from"},
+		{domain.KindImage, "images", "id", "sender"},
+		{domain.KindVoiceMemo, "voice_memos", "id", "sender"},
+		{domain.KindBookmark, "bookmark_shares", "bookmark_id", "sender"},
+	} {
+		fmt.Fprintf(&b, " WHEN '%s' THEN EXISTS (SELECT 1 FROM %s x WHERE x.%s = d.ref AND x.user_id = $2 AND x.%s = %s)",
+			k.kind, k.table, k.id, k.personBy, person)
 	}
-	for _, t := range []string{"images", "voice_memos"} {
-		parts = append(parts, `SELECT id FROM `+t+` WHERE user_id = $2 AND sender = `+person)
-	}
-	parts = append(parts, `SELECT bookmark_id FROM bookmark_shares WHERE user_id = $2 AND sender = `+person)
-	return "d.ref IN (" + strings.Join(parts, " UNION ALL ") + ")"
+	b.WriteString(" ELSE false END")
+	return b.String()
 }
 
 // docTagged is the condition that a search document's item carries a tag;
@@ -589,6 +634,10 @@ func tsQueryOf(terms []string, prefix, anyTerm bool) string {
 // ones. A query that matches tens of thousands of things ranks the most
 // recent rankWindow of them instead of all, which keeps its cost bounded.
 const rankWindow = 2000
+
+// goRankWindow is rankWindow where the window is ranked in Go (SQLite):
+// as many as relevance pages through.
+const goRankWindow = maxRelevanceHits
 
 // messageCandidates is how many of the newest matching messages are
 // scored. Messages are ranked in Go, not with bm25: bm25 counts every
@@ -797,25 +846,38 @@ func (s *Store) searchDocs(ctx context.Context, userID string, terms []string, k
 			(SELECT rowid FROM search_fts WHERE search_fts MATCH $1) f
 			JOIN search_docs d ON d.id = -f.rowid WHERE d.user_id = $2` + kindFilter(kinds, &args) + f.where(&args, "d.ts", chat, docsOfPerson, docTagged)
 			args = append(args, f.limit)
-			return s.scanHits(ctx, q+fmt.Sprintf(` ORDER BY d.ts DESC, d.kind, d.id DESC LIMIT $%d`, len(args)), args, false)
+			return s.scanHits(ctx, q+fmt.Sprintf(` ORDER BY d.ts DESC, d.kind, d.id DESC LIMIT $%d`, len(args)), args)
 		}
-		if f.tag != "" || f.person != "" {
-			// The window of newest matches is taken among the tagged (or
-			// the person's) documents, not before they are picked: a tag
-			// is on few of the matches, which the plain window may miss.
-			q := `SELECT d.kind, d.ref, d.ts, bm25(search_fts) FROM search_fts
+		// The window of newest matches is ranked in Go (rankInGo), not
+		// with bm25, whose cost is that of every document holding the
+		// owner's token; its texts are read back, so it is smaller than
+		// PostgreSQL's (as deep as relevance pages).
+		var q string
+		if (f.tag != "" || f.person != "") && (f.chatID != "" || f.from > 0 || f.to > 0 || len(kinds) > 0) {
+			// The window of newest matches is taken among the documents
+			// that pass the whole filter, not before they are picked: a
+			// chat or kind is on few of the tag's (or the person's)
+			// matches, which the plain window may miss.
+			q = `SELECT d.kind, d.ref, d.ts, 0 FROM search_fts
 			JOIN search_docs d ON d.id = -search_fts.rowid WHERE search_fts MATCH $1 AND d.user_id = $2` + kindFilter(kinds, &args) + f.where(&args, "d.ts", chat, docsOfPerson, docTagged)
-			args = append(args, rankWindow)
-			hits, err := s.scanHits(ctx, q+fmt.Sprintf(` ORDER BY d.ts DESC LIMIT $%d`, len(args)), args, true)
-			sort.SliceStable(hits, func(i, j int) bool { return hits[i].rank > hits[j].rank })
-			return hits[:min(len(hits), f.limit)], err
+			args = append(args, goRankWindow)
+			q += fmt.Sprintf(` ORDER BY d.ts DESC LIMIT $%d`, len(args))
+		} else {
+			// A tag or person alone is in the full-text query (its
+			// filter keys): the plain window holds only their documents.
+			args = append(args, goRankWindow)
+			q = `SELECT d.kind, d.ref, d.ts, 0 FROM
+			(SELECT rowid FROM search_fts WHERE search_fts MATCH $1 ORDER BY rowid LIMIT $3) f
+			CROSS JOIN search_docs d ON d.id = -f.rowid WHERE d.user_id = $2` + kindFilter(kinds, &args) + f.where(&args, "d.ts", chat, docsOfPerson, docTagged)
 		}
-		args = append(args, rankWindow)
-		q := `SELECT d.kind, d.ref, d.ts, f.r FROM
-			(SELECT rowid, bm25(search_fts) AS r FROM search_fts WHERE search_fts MATCH $1 ORDER BY rowid LIMIT $3) f
-			JOIN search_docs d ON d.id = -f.rowid WHERE d.user_id = $2` + kindFilter(kinds, &args) + f.where(&args, "d.ts", chat, docsOfPerson, docTagged)
-		args = append(args, f.limit)
-		return s.scanHits(ctx, q+fmt.Sprintf(` ORDER BY f.r, d.ts DESC LIMIT $%d`, len(args)), args, true)
+		hits, err := s.scanHits(ctx, q, args)
+		if err != nil {
+			return nil, err
+		}
+		if hits, err = s.rankInGo(ctx, userID, hits, terms, prefix); err != nil {
+			return nil, err
+		}
+		return hits[:min(len(hits), f.limit)], nil
 	}
 	args := []any{tsQueryOf(terms, prefix, f.anyTerm), userID}
 	// The filter's keys are looked up in their own index, which the
@@ -829,7 +891,7 @@ func (s *Store) searchDocs(ctx context.Context, userID string, terms []string, k
 		q := `SELECT d.kind, d.ref, d.ts, 0 FROM search_docs d WHERE d.user_id = $2 AND d.tsv @@ to_tsquery('simple', $1)` + keys +
 			kindFilter(kinds, &args) + f.where(&args, "d.ts", chat, docsOfPerson, docTagged)
 		args = append(args, f.limit)
-		return s.scanHits(ctx, q+fmt.Sprintf(` ORDER BY d.ts DESC, d.kind COLLATE "C", d.id DESC LIMIT $%d`, len(args)), args, false)
+		return s.scanHits(ctx, q+fmt.Sprintf(` ORDER BY d.ts DESC, d.kind COLLATE "C", d.id DESC LIMIT $%d`, len(args)), planEach(args))
 	}
 	args = append(args, rankWindow)
 	window := fmt.Sprintf("$%d", len(args))
@@ -837,10 +899,20 @@ func (s *Store) searchDocs(ctx context.Context, userID string, terms []string, k
 		(SELECT kind, ref, ts, tsv FROM search_docs d, to_tsquery('simple', $1) query WHERE d.user_id = $2 AND d.tsv @@ query` + keys + kindFilter(kinds, &args) + f.where(&args, "d.ts", chat, docsOfPerson, docTagged) + `
 		ORDER BY d.ts DESC LIMIT ` + window + `) d, to_tsquery('simple', $1) query`
 	args = append(args, f.limit)
-	return s.scanHits(ctx, q+fmt.Sprintf(` ORDER BY ts_rank(d.tsv, query) DESC, d.ts DESC LIMIT $%d`, len(args)), args, false)
+	return s.scanHits(ctx, q+fmt.Sprintf(` ORDER BY ts_rank(d.tsv, query) DESC, d.ts DESC LIMIT $%d`, len(args)), planEach(args))
 }
 
-func (s *Store) scanHits(ctx context.Context, q string, args []any, lowerIsBetter bool) ([]rawHit, error) {
+// planEach makes PostgreSQL plan a query for its arguments every time it
+// runs. pgx prepares a statement once, and after five executions the
+// server may keep a generic plan, made without knowing the words: for a
+// search narrowed by a tag that plan intersects all of a common word's
+// index entry with the tag's (100,000 entries read where 2,000 documents
+// would do), two to three times slower.
+func planEach(args []any) []any {
+	return append([]any{pgx.QueryExecModeExec}, args...)
+}
+
+func (s *Store) scanHits(ctx context.Context, q string, args []any) ([]rawHit, error) {
 	rows, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: search: %w", err)
@@ -852,22 +924,23 @@ func (s *Store) scanHits(ctx context.Context, q string, args []any, lowerIsBette
 		if err := rows.Scan(&h.kind, &h.ref, &h.ts, &h.rank); err != nil {
 			return nil, err
 		}
-		if lowerIsBetter {
-			h.rank = -h.rank
-		}
 		out = append(out, h)
 	}
 	return out, rows.Err()
 }
 
 // resolveHits loads each hit's title and text and cuts a snippet around
-// the first matching word.
+// the first matching word. Things other than messages are read one query
+// per kind (a page's 50 round trips were much of a search on PostgreSQL).
 func (s *Store) resolveHits(ctx context.Context, userID string, raw []rawHit, terms []string) ([]SearchHit, error) {
+	shown, err := s.searchTexts(ctx, userID, raw)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]SearchHit, 0, len(raw))
-	for _, h := range raw {
+	for i, h := range raw {
 		hit := SearchHit{Kind: h.kind, Time: fromMS(h.ts), Rank: h.rank}
 		var title, text string
-		var err error
 		switch h.kind {
 		case domain.KindMessage:
 			var m Message
@@ -875,13 +948,16 @@ func (s *Store) resolveHits(ctx context.Context, userID string, raw []rawHit, te
 			if _, err = fmt.Sscan(h.ref, &seq); err == nil {
 				m, err = scanMessage(s.r.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM messages WHERE user_id = $1 AND seq = $2`, userID, seq))
 			}
+			if err != nil {
+				continue // deleted since it was found
+			}
 			hit.ID, hit.ChatID, title, text = m.ID, m.ChatID, m.FromName, m.Text
 		default:
-			title, text, hit.ChatID, err = s.searchText(ctx, userID, h.kind, h.ref)
-			hit.ID = h.ref
-		}
-		if err != nil {
-			continue // deleted since it was found
+			sh, ok := shown[i]
+			if !ok {
+				continue // deleted since it was found
+			}
+			hit.ID, hit.ChatID, title, text = h.ref, sh.chatID, sh.title, sh.text
 		}
 		hit.Title = title
 		hit.Snippet = Snippet(text, terms, 160)
@@ -890,32 +966,105 @@ func (s *Store) resolveHits(ctx context.Context, userID string, raw []rawHit, te
 	return out, nil
 }
 
-// searchText returns what a search hit of a non-message kind shows.
-func (s *Store) searchText(ctx context.Context, userID string, kind domain.Kind, id string) (title, text, chatID string, err error) {
-	var q string
+// shownText is what a search hit of a non-message kind shows.
+type shownText struct{ title, text, chatID string }
+
+// searchTexts reads what each hit other than a message shows, one query
+// per kind, by the hit's index in hits; a thing deleted since it was
+// found is missing.
+func (s *Store) searchTexts(ctx context.Context, userID string, hits []rawHit) (map[int]shownText, error) {
+	byKind := map[domain.Kind][]int{}
+	for i, h := range hits {
+		if _, ok := searchTextSQL(h.kind); ok {
+			byKind[h.kind] = append(byKind[h.kind], i)
+		}
+	}
+	out := make(map[int]shownText, len(hits))
+	for kind, idx := range byKind {
+		st, _ := searchTextSQL(kind)
+		ids := make([]string, len(idx))
+		at := make(map[string][]int, len(idx))
+		for j, i := range idx {
+			ids[j] = hits[i].ref
+			at[hits[i].ref] = append(at[hits[i].ref], i)
+		}
+		from, arg, err := s.ofIDs(st.table, ids)
+		if err != nil {
+			return nil, fmt.Errorf("store: search: %w", err)
+		}
+		rows, err := s.r.QueryContext(ctx, `SELECT t.id, `+st.columns+from, userID, arg)
+		if err != nil {
+			return nil, fmt.Errorf("store: search: %w", err)
+		}
+		for rows.Next() {
+			var id string
+			var sh shownText
+			if err := rows.Scan(&id, &sh.title, &sh.text, &sh.chatID); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("store: search: %w", err)
+			}
+			for _, i := range at[id] {
+				out[i] = sh
+			}
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("store: search: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// ofIDs is the FROM and WHERE of a query of the user's rows of table
+// (as t) whose id is one of ids, each read by its primary key; $1 is the
+// user and $2 the returned argument.
+func (s *Store) ofIDs(table string, ids []string) (string, any, error) {
+	if s.dialect == SQLite {
+		// CROSS JOIN keeps the order: the planner would rather read all
+		// of the user's rows.
+		b, err := json.Marshal(ids)
+		return ` FROM json_each($2) j CROSS JOIN ` + table + ` t ON t.id = j.value WHERE t.user_id = $1`, string(b), err
+	}
+	return ` FROM ` + table + ` t WHERE t.user_id = $1 AND t.id = ANY($2)`, ids, nil
+}
+
+// searchTable is where what a search hit shows is read: a table and its
+// title, text and chat columns.
+type searchTable struct{ table, columns string }
+
+// searchTextSQL is the searchTable of a kind other than messages.
+func searchTextSQL(kind domain.Kind) (searchTable, bool) {
 	switch kind {
 	case domain.KindBookmark:
-		q = `SELECT title, description || ' ' || url, '' FROM bookmarks WHERE user_id = $1 AND id = $2`
+		return searchTable{"bookmarks", `title, description || ' ' || url, ''`}, true
 	case domain.KindTask:
-		q = `SELECT title, body, chat_id FROM tasks WHERE user_id = $1 AND id = $2`
+		return searchTable{"tasks", `title, body, chat_id`}, true
 	case domain.KindNote:
-		q = `SELECT title, body, chat_id FROM notes WHERE user_id = $1 AND id = $2`
+		return searchTable{"notes", `title, body, chat_id`}, true
 	case domain.KindIdea:
-		q = `SELECT title, body, chat_id FROM ideas WHERE user_id = $1 AND id = $2`
+		return searchTable{"ideas", `title, body, chat_id`}, true
 	case domain.KindLocation:
-		q = `SELECT name, address, chat_id FROM locations WHERE user_id = $1 AND id = $2`
+		return searchTable{"locations", `name, address, chat_id`}, true
 	case domain.KindVoiceMemo:
-		q = `SELECT sender_name, transcript, chat_id FROM voice_memos WHERE user_id = $1 AND id = $2`
+		return searchTable{"voice_memos", `sender_name, transcript, chat_id`}, true
 	case domain.KindSummary:
-		q = `SELECT chat_name || ' ' || day, text, chat_id FROM summaries WHERE user_id = $1 AND id = $2`
+		return searchTable{"summaries", `chat_name || ' ' || day, text, chat_id`}, true
 	case domain.KindImage:
-		q = `SELECT sender_name, caption, chat_id FROM images WHERE user_id = $1 AND id = $2`
+		return searchTable{"images", `sender_name, caption, chat_id`}, true
 	case domain.KindEvent:
-		q = `SELECT title, body || ' ' || place, chat_id FROM events WHERE user_id = $1 AND id = $2`
-	default:
+		return searchTable{"events", `title, body || ' ' || place, chat_id`}, true
+	}
+	return searchTable{}, false
+}
+
+// searchText returns what a search hit of a non-message kind shows.
+func (s *Store) searchText(ctx context.Context, userID string, kind domain.Kind, id string) (title, text, chatID string, err error) {
+	t, ok := searchTextSQL(kind)
+	if !ok {
 		return "", "", "", ErrNotFound
 	}
-	err = s.r.QueryRowContext(ctx, q, userID, id).Scan(&title, &text, &chatID)
+	err = s.r.QueryRowContext(ctx, `SELECT `+t.columns+` FROM `+t.table+` WHERE user_id = $1 AND id = $2`, userID, id).Scan(&title, &text, &chatID)
 	return title, text, chatID, notFound(err)
 }
 

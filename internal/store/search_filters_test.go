@@ -184,3 +184,63 @@ func TestSearchFilterKeysAfterUpgrade(t *testing.T) {
 		}
 	})
 }
+
+// Ranked search scores every kind of thing by the text it was indexed
+// with (on SQLite in Go, from that text read back): each hit has a rank,
+// and, narrowed by a tag or not, the item saying the word most often,
+// briefly, comes first.
+func TestSearchRanksEveryKindByItsText(t *testing.T) {
+	t0 := time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
+	eachClocked(t, t0, func(t *testing.T, s *store.Store) {
+		a := mustUser(t, s, "a@x.io")
+		out, err := s.AddExtracted(ctx, a.ID, msgSource("c@g.us", "m1", "p1@s.whatsapp.net", "sobre a obra #casa", t0),
+			[]store.Extracted{
+				{Kind: domain.KindTask, Title: "ver a obra", Body: "antes de sexta, com o mestre de obras e o arquiteto"},
+				{Kind: domain.KindNote, Title: "Obra", Body: "obra, obra"},
+				{Kind: domain.KindIdea, Title: "pintar", Body: "a obra de azul"},
+				{Kind: domain.KindLocation, Title: "depósito", Address: "rua da obra 1"},
+				{Kind: domain.KindEvent, Title: "visita", Place: "na obra", Start: &t0, People: []string{"Ana"}},
+			})
+		if err != nil {
+			t.Fatal(err)
+		}
+		note := "note:" + out[1].(store.Note).ID
+		im := &store.Image{ChatID: "c@g.us", MessageID: "i1", Sender: "p3@s.whatsapp.net", Caption: "foto da obra", SHA256: "h", MimeType: "image/png", SentAt: t0}
+		if ok, err := s.AddImage(ctx, a.ID, im); err != nil || !ok {
+			t.Fatal(ok, err)
+		}
+		v := &store.VoiceMemo{ChatID: "c@g.us", MessageID: "v1", Sender: "p4@s.whatsapp.net", SHA256: "h2", MimeType: "audio/ogg", SentAt: t0}
+		if _, err := s.AddVoiceMemo(ctx, a.ID, v); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.SetTranscript(ctx, a.ID, v.ID, "falar da obra", "pt"); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.ShareBookmark(ctx, a.ID, "https://obra.example", "obra.example", store.BookmarkShare{ChatID: "c@g.us", MessageID: "b1", Sender: "p1@s.whatsapp.net", SharedAt: t0, Text: "https://obra.example"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.PutSummary(ctx, a.ID, store.Summary{ChatID: "c@g.us", ChatName: "Casa", Day: "2026-05-01", Text: "Falaram da obra."}); err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range []store.SearchOptions{{}, {Tag: "casa"}} {
+			o.Limit = 100
+			hits, err := s.Search(ctx, a.ID, "obra", o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			kinds := map[domain.Kind]bool{}
+			for _, h := range hits {
+				kinds[h.Kind] = true
+				if h.Rank <= 0 {
+					t.Errorf("tag %q: %s %s has rank %v", o.Tag, h.Kind, h.ID, h.Rank)
+				}
+			}
+			if want := map[bool]int{false: 9, true: 5}[o.Tag != ""]; len(kinds) != want || len(hits) != want {
+				t.Errorf("tag %q: %d hits of %d kinds, want %d", o.Tag, len(hits), len(kinds), want)
+			}
+			if len(hits) > 0 && string(hits[0].Kind)+":"+hits[0].ID != note {
+				t.Errorf("tag %q: first %s %s (%s), want the note", o.Tag, hits[0].Kind, hits[0].ID, hits[0].Title)
+			}
+		}
+	})
+}

@@ -36,8 +36,8 @@ type client struct {
 	// history imported by this client so far (history.go)
 	historyChats    map[string]bool // chats the history import stored, for its progress
 	historyMessages int
-	historyMu                     sync.Mutex // one import at a time
-	historyFailures               int        // imports failed in a row
+	historyMu       sync.Mutex // one import at a time
+	historyFailures int        // imports failed in a row
 }
 
 var _ whatsapp.Client = (*client)(nil)
