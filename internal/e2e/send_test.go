@@ -266,6 +266,16 @@ func testLIDThenPhoneNumber(t *testing.T, d store.Dialect) {
 	if n := len(list(t, c, ana.Token, "/api/v1/whatsapp/chats/"+url.PathEscape(chat)+"/messages?limit=100")); n != 3 {
 		t.Fatalf("the contact's chat holds %d messages, want 3", n)
 	}
+	// Writing to the contact's LID keeps the message in the same chat.
+	r := c.Do("POST", "/api/v1/whatsapp/messages", ana.Token, map[string]any{"chatId": carla.LID().String(), "text": "respondo ao teu LID"})
+	if r.Status != 201 || !strings.Contains(string(r.Body), `"chatId":"`+chat+`"`) {
+		t.Fatalf("sending to the LID: %d %s", r.Status, r.Body)
+	}
+	for _, ch := range list(t, c, ana.Token, "/api/v1/whatsapp/chats") {
+		if strings.HasSuffix(ch["id"].(string), "@lid") {
+			t.Fatalf("sending to a LID made a chat under it: %v", ch)
+		}
+	}
 }
 
 // TestLIDKnownOnlyLater: a contact whose number WhatsApp withholds writes

@@ -98,3 +98,11 @@ func (s *Store) FilterKeyDocs(ctx context.Context, userID, key string) (int, err
 // reads in time order before it asks the words' index (messageProbe,
 // messageWindow).
 func (s *Store) SetMessageWindows(probe, window int) { s.messageWindows = [2]int{probe, window} }
+
+// SetMaxPendingChanges changes how many early changes a person keeps, for
+// a test, and returns a function that restores it.
+func SetMaxPendingChanges(n int) func() {
+	old := maxPendingChanges
+	maxPendingChanges = n
+	return func() { maxPendingChanges = old }
+}

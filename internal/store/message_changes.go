@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/synapse-kb/synapse/internal/domain"
@@ -376,6 +377,10 @@ func (s *Store) mediaFree(ctx context.Context, tx *sql.Tx, userID, h string) (bo
 // maxPendingAge is how long a change whose message never arrived is kept.
 const maxPendingAge = 30 * 24 * time.Hour
 
+// maxPendingChanges is how many such changes one person keeps at most (a
+// variable for tests).
+var maxPendingChanges = 5000
+
 // keepPendingChange keeps a change whose message is not stored (yet): an
 // edit or deletion can overtake its message (offline redelivery, history
 // not imported yet). Of two edits the later is kept.
@@ -384,6 +389,15 @@ func (s *Store) keepPendingChange(ctx context.Context, tx *sql.Tx, c MessageChan
 	if _, err := tx.ExecContext(ctx, `DELETE FROM pending_changes WHERE user_id = $1 AND created_at < $2`,
 		c.UserID, ms(now.Add(-maxPendingAge))); err != nil {
 		return fmt.Errorf("store: pending change: %w", err)
+	}
+	// Anyone can send edits and deletions of ids that do not exist: a
+	// person keeps a bounded number, and the rest are dropped.
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM pending_changes WHERE user_id = $1`, c.UserID).Scan(&n); err != nil {
+		return fmt.Errorf("store: pending change: %w", err)
+	}
+	if n >= maxPendingChanges {
+		return nil
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO pending_changes (user_id, chat_id, target_id, kind, by_jid, by_me, by_admin, text, at, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
@@ -403,8 +417,15 @@ func (s *Store) PendingChanges(ctx context.Context, userID string, messages map[
 	if len(messages) == 0 {
 		return nil, nil
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT chat_id, target_id, kind, by_jid, by_me, by_admin, text, at FROM pending_changes
-		WHERE user_id = $1 ORDER BY kind DESC, at`, userID)
+	var q strings.Builder
+	q.WriteString(`SELECT chat_id, target_id, kind, by_jid, by_me, by_admin, text, at FROM pending_changes WHERE user_id = $1 AND chat_id IN `)
+	args := []any{userID}
+	for chat := range messages {
+		args = append(args, chat)
+	}
+	s.placeholders(&q, 1, len(messages))
+	q.WriteString(` ORDER BY kind DESC, at`)
+	rows, err := s.r.QueryContext(ctx, q.String(), args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: pending changes: %w", err)
 	}

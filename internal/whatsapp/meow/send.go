@@ -38,10 +38,21 @@ func (c *client) Send(ctx context.Context, out whatsapp.Outgoing) (whatsapp.Mess
 		ci = &waE2E.ContextInfo{StanzaID: proto.String(q.ID), Participant: proto.String(from),
 			QuotedMessage: &waE2E.Message{Conversation: proto.String(q.Text)}}
 	}
+	chat := jid
+	if jid.Server == types.HiddenUserServer {
+		// Sent to a contact's LID: kept in the chat with their number when
+		// it is known, where their own messages are.
+		if pn, ok := c.resolver(ctx, cli)(jid); ok {
+			chat = pn.ToNonAD()
+		}
+	}
 	msg := whatsapp.Message{
-		ChatID: jid.String(), IsGroup: jid.Server == types.GroupServer,
+		ChatID: chat.String(), IsGroup: jid.Server == types.GroupServer,
 		From: cli.Store.GetJID().ToNonAD().String(), FromName: cli.Store.PushName, FromMe: true,
 		Type: whatsapp.TypeText, Text: out.Text,
+	}
+	if chat != jid {
+		msg.ChatLID = jid.String()
 	}
 	if out.ReplyTo != nil {
 		msg.ReplyTo = out.ReplyTo.ID
