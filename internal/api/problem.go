@@ -139,6 +139,12 @@ func toProblem(err error) (*Problem, time.Duration) {
 	case errors.Is(err, service.ErrNothingOlder):
 		return problem(http.StatusConflict, "nothing-older", "Nothing older to load",
 			"the chat's oldest kept message is already at the edge of the history window (WHATSAPP_HISTORY_DAYS)"), 0
+	case errors.Is(err, service.ErrMediaExpired):
+		return problem(http.StatusGone, "media-expired", "File expired",
+			"WhatsApp no longer serves this file (it expired before Synapse could keep it); it may still be on the phone"), 0
+	case errors.Is(err, service.ErrMediaTooLarge):
+		return problem(http.StatusConflict, "media-too-large", "File too large",
+			"this file is larger than the server keeps (WHATSAPP_MAX_MEDIA_BYTES); it is still on the phone"), 0
 	case errors.Is(err, service.ErrBookmarkExists):
 		return problem(http.StatusConflict, "bookmark-exists", "Already saved", "you already have a bookmark for this link"), 0
 	case errors.Is(err, service.ErrUnavailable):

@@ -279,7 +279,9 @@ func Load(getenv func(string) string) (*Config, error) {
 	if p.err != nil {
 		return nil, p.err
 	}
-	if c.HistoryDays == -1 {
+	if c.HistoryDays == -1 || c.HistoryDays > c.RetentionDays {
+		// History older than the retention would be deleted as soon as it
+		// was imported (and asked for again by "load older").
 		c.HistoryDays = c.RetentionDays
 	}
 	if err := c.Validate(); err != nil {

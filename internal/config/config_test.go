@@ -138,3 +138,23 @@ func TestParsedLists(t *testing.T) {
 		t.Fatalf("parsed %+v", c)
 	}
 }
+
+// TestHistoryWindowWithinRetention: the history imported after linking
+// defaults to the retention and never reaches past it.
+func TestHistoryWindowWithinRetention(t *testing.T) {
+	for _, tc := range []struct {
+		env  map[string]string
+		want int
+	}{
+		{nil, 3},
+		{map[string]string{"WHATSAPP_HISTORY_DAYS": "2"}, 2},
+		{map[string]string{"WHATSAPP_HISTORY_DAYS": "0"}, 0},
+		{map[string]string{"WHATSAPP_HISTORY_DAYS": "30"}, 3},
+		{map[string]string{"WHATSAPP_HISTORY_DAYS": "30", "WHATSAPP_MESSAGE_RETENTION_DAYS": "45"}, 30},
+	} {
+		c, err := Load(env(tc.env))
+		if err != nil || c.HistoryDays != tc.want {
+			t.Fatalf("%v: history days %d (%v), want %d", tc.env, c.HistoryDays, err, tc.want)
+		}
+	}
+}

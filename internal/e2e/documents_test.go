@@ -3,6 +3,7 @@ package e2e_test
 import (
 	"bytes"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -18,7 +19,7 @@ func TestDocuments(t *testing.T) { eachDialect(t, testDocuments) }
 
 func testDocuments(t *testing.T, d store.Dialect) {
 	ws := startWasim(t)
-	srv := startMeowApp(t, d, ws, map[string]string{"WHATSAPP_AUTO_DOWNLOAD_BYTES": "200"})
+	srv := startMeowApp(t, d, ws, map[string]string{"WHATSAPP_AUTO_DOWNLOAD_BYTES": "200", "WHATSAPP_MAX_MEDIA_BYTES": "4096"})
 	c := srv.Client
 	anaPhone, _ := ws.NewPhone(wasim.PhoneOptions{Number: "5511900000031", PushName: "Ana"})
 	carla, _ := ws.NewPhone(wasim.PhoneOptions{Number: "351910000033", PushName: "Carla"})
@@ -73,5 +74,23 @@ func testDocuments(t *testing.T, d store.Dialect) {
 	}
 	if r := media(ana.Token, largeID); r.Header.Get("Content-Type") != "application/octet-stream" || r.Header.Get("Content-Disposition") == "inline" {
 		t.Fatalf("a document is served as %q, %q", r.Header.Get("Content-Type"), r.Header.Get("Content-Disposition"))
+	}
+
+	// One over WHATSAPP_MAX_MEDIA_BYTES is never kept, and says so.
+	hugeID, err := carla.SendDocument(anaPhone.Number(), wasim.Document{Data: bytes.Repeat([]byte("x"), 5000), MimeType: "application/pdf", FileName: "huge.pdf"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitMessage(t, c, ana.Token, chat, hugeID, func(map[string]any) bool { return true })
+	download := "/api/v1/whatsapp/chats/" + url.PathEscape(chat) + "/messages/" + hugeID + "/download"
+	if r := c.Do("POST", download, ana.Token, nil); r.Status != 202 {
+		t.Fatalf("download of a too large document: %d %s", r.Status, r.Body)
+	}
+	waitFor(t, func() bool {
+		r := media(ana.Token, hugeID)
+		return r.Status == 409 && strings.Contains(string(r.Body), "media-too-large")
+	})
+	if r := c.Do("POST", download, ana.Token, nil); r.Status != 409 || !strings.Contains(string(r.Body), "WHATSAPP_MAX_MEDIA_BYTES") {
+		t.Fatalf("asking again for a too large document: %d %s", r.Status, r.Body)
 	}
 }

@@ -30,7 +30,7 @@ func benchHistoryImport(b *testing.B, d store.Dialect) {
 	for range b.N {
 		b.StopTimer()
 		ws := historyWasim(b)
-		srv := startMeowApp(b, d, ws, map[string]string{"WHATSAPP_HISTORY_DAYS": "30"})
+		srv := startMeowApp(b, d, ws, map[string]string{"WHATSAPP_HISTORY_DAYS": "30", "WHATSAPP_MESSAGE_RETENTION_DAYS": "30"})
 		phone, _ := ws.NewPhone(wasim.PhoneOptions{Number: "5511900000041", PushName: "Ana"})
 		live, _ := ws.NewPhone(wasim.PhoneOptions{Number: "5511900000042", PushName: "Live"})
 		now := time.Now()

@@ -22,7 +22,7 @@ func TestHistoryOnLink(t *testing.T) { eachDialect(t, testHistoryOnLink) }
 
 func testHistoryOnLink(t *testing.T, d store.Dialect) {
 	ws := historyWasim(t)
-	srv := startMeowApp(t, d, ws, map[string]string{"WHATSAPP_HISTORY_DAYS": "7"})
+	srv := startMeowApp(t, d, ws, map[string]string{"WHATSAPP_HISTORY_DAYS": "7", "WHATSAPP_MESSAGE_RETENTION_DAYS": "7"})
 	c := srv.Client
 	anaPhone, _ := ws.NewPhone(wasim.PhoneOptions{Number: "5511900000021", PushName: "Ana"})
 	carla, _ := ws.NewPhone(wasim.PhoneOptions{Number: "351910000023", PushName: "Carla"})
@@ -92,12 +92,20 @@ func testHistoryOnLink(t *testing.T, d store.Dialect) {
 		t.Fatalf("bookmark %v", b[0])
 	}
 	waitFor(t, func() bool { return taskTitles(t, c, ana.Token)["Renew my passport"] })
-	// A photo WhatsApp no longer serves is said to be gone, not retried.
+	// A photo WhatsApp no longer serves is said to be gone, not retried:
+	// its media answers 410 media-expired, and asking to download it again
+	// too.
+	gone := "/api/v1/whatsapp/chats/" + url.PathEscape(carlaChat) + "/messages/H-GONE/"
 	waitFor(t, func() bool {
-		r := c.Do("GET", "/api/v1/whatsapp/chats/"+url.PathEscape(carlaChat)+"/messages?limit=100", ana.Token, nil)
-		return r.Status == 200 && strings.Contains(string(r.Body), "H-GONE") && srv.App.Jobs != nil &&
-			mediaGone(t, srv, ana.ID, carlaChat, "H-GONE")
+		r := c.Do("GET", gone+"media", ana.Token, nil)
+		return r.Status == 410 && strings.Contains(string(r.Body), "media-expired") && mediaGone(t, srv, ana.ID, carlaChat, "H-GONE")
 	})
+	if r := c.Do("POST", gone+"download", ana.Token, nil); r.Status != 410 || !strings.Contains(string(r.Body), "no longer serves") {
+		t.Fatalf("asking for an expired file again: %d %s", r.Status, r.Body)
+	}
+	if r := c.Do("GET", gone+"media", other.Token, nil); r.Status != 404 {
+		t.Fatalf("another user asking for the expired file: %d %s", r.Status, r.Body)
+	}
 
 	// The session's status says how far the import went, for a page
 	// opened after the progress events.

@@ -160,7 +160,7 @@ func testLoadOlderMessages(t *testing.T, d store.Dialect) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ws.Close() })
-	srv := startMeowApp(t, d, ws, map[string]string{"WHATSAPP_HISTORY_DAYS": "7"})
+	srv := startMeowApp(t, d, ws, map[string]string{"WHATSAPP_HISTORY_DAYS": "7", "WHATSAPP_MESSAGE_RETENTION_DAYS": "7"})
 	c := srv.Client
 	anaPhone, _ := ws.NewPhone(wasim.PhoneOptions{Number: "5511900000041", PushName: "Ana"})
 	carla, _ := ws.NewPhone(wasim.PhoneOptions{Number: "351910000043", PushName: "Carla"})

@@ -26,6 +26,12 @@ var (
 	// ErrNothingOlder means a chat's oldest kept message is already at the
 	// edge of the history window: nothing older would be kept.
 	ErrNothingOlder = errors.New("service: nothing older is kept for this chat")
+	// ErrMediaExpired means WhatsApp no longer serves a message's media
+	// (it expired before Synapse kept it); it can never be downloaded.
+	ErrMediaExpired = errors.New("service: WhatsApp no longer serves this file")
+	// ErrMediaTooLarge means a message's media is over
+	// WHATSAPP_MAX_MEDIA_BYTES; it stays on the phone only.
+	ErrMediaTooLarge = errors.New("service: this file is larger than this server keeps")
 	// ErrTooManyTokens means the person already has MaxAccessTokens
 	// personal access tokens; they revoke one to make another.
 	ErrTooManyTokens = errors.New("service: too many personal access tokens; revoke one first")

@@ -154,6 +154,11 @@ func (s *Service) MessageMedia(ctx context.Context, userID, chatID, id string) (
 		return nil, store.ErrNotFound
 	}
 	stored, err := s.o.Store.MessageMedia(ctx, userID, chatID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		if ferr := s.mediaFailure(ctx, userID, chatID, id); ferr != nil {
+			return nil, ferr
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -178,10 +183,28 @@ func (s *Service) DownloadMessageMedia(ctx context.Context, userID, chatID, id s
 	if _, err := s.o.Store.MessageMedia(ctx, userID, chatID, id); err == nil {
 		return nil // here already
 	}
+	if err := s.mediaFailure(ctx, userID, chatID, id); err != nil {
+		return err
+	}
 	if s.o.Jobs == nil {
 		return ErrUnavailable
 	}
 	return s.o.Jobs.DownloadMedia(ctx, userID, chatID, id)
+}
+
+// mediaFailure is ErrMediaExpired or ErrMediaTooLarge when a message's
+// media can never be downloaded, else nil (other failures may pass).
+func (s *Service) mediaFailure(ctx context.Context, userID, chatID, id string) error {
+	reason, err := s.o.Store.MediaFailure(ctx, userID, chatID, id)
+	switch {
+	case err != nil:
+		return nil
+	case reason == store.MediaFailedGone:
+		return ErrMediaExpired
+	case reason == store.MediaFailedTooLarge:
+		return ErrMediaTooLarge
+	}
+	return nil
 }
 
 // MessageMediaLinks are the web UI's links to a message's attachment and
