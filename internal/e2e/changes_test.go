@@ -182,7 +182,11 @@ func testNothingStale(t *testing.T, d store.Dialect) {
 			switch r.Attrs["type"] {
 			case "read", "read-self", "played", "played-self":
 				t.Fatalf("the device sent a %s receipt: %v", r.Attrs["type"], r)
-			case "", "inactive", "sender":
+			case "":
+				// A plain delivery receipt comes from an active device:
+				// the phone would stop notifying.
+				t.Fatalf("the device sent an active delivery receipt: %v", r)
+			case "inactive", "sender":
 				// Delivery: "inactive" is what a device that never said it
 				// is online sends, so the phone still notifies.
 				delivered++
@@ -207,6 +211,9 @@ func testNothingStale(t *testing.T, d store.Dialect) {
 	}
 	if r := c.Do("PATCH", "/api/v1/whatsapp/chats/"+url.PathEscape(chat), ana.Token, map[string]any{"purge": true}); r.Status != 400 {
 		t.Fatalf("keep missing: %d %s", r.Status, r.Body)
+	}
+	if r := c.Do("PATCH", "/api/v1/whatsapp/chats/"+url.PathEscape(chat), ana.Token, map[string]any{"keep": true, "purge": true}); r.Status != 400 || !strings.Contains(string(r.Body), "purge") {
+		t.Fatalf("purge with keep true: %d %s", r.Status, r.Body)
 	}
 
 	// "Don't keep this chat": what it stored goes, what it sends is dropped.

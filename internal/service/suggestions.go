@@ -123,6 +123,9 @@ func (s *Service) UpdateChat(ctx context.Context, userID, chatID string, in Chat
 	if in.Keep == nil && in.Suggest == nil {
 		return store.Chat{}, validate.Errors{{Field: "keep", Message: "is required (true or false), unless suggest is given"}}
 	}
+	if in.Purge && in.Keep != nil && *in.Keep {
+		return store.Chat{}, validate.Errors{{Field: "purge", Message: "goes only with keep false (a chat kept is not purged; POST …/purge removes what it stored)"}}
+	}
 	var c store.Chat
 	var err error
 	if in.Suggest != nil {
