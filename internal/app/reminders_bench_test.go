@@ -117,11 +117,13 @@ func BenchmarkRemindersSameMinute(b *testing.B) {
 		var peak uint64
 		cpu0 := cpuTime()
 		b.StartTimer()
-		for sent(b, srv.App.Store) < n {
+		// Counting the sent reminders reads every one of them: until the
+		// local push service has them all, count there (in memory).
+		for (push && ps.Accepted() < n) || sent(b, srv.App.Store) < n {
 			var ms runtime.MemStats
 			runtime.ReadMemStats(&ms)
 			peak = max(peak, ms.HeapInuse)
-			time.Sleep(20 * time.Millisecond)
+			time.Sleep(50 * time.Millisecond)
 		}
 		b.StopTimer()
 		b.ReportMetric((cpuTime() - cpu0).Seconds(), "cpu-s")
