@@ -18,7 +18,10 @@ import (
 // in seconds this way, instead of about 15 minutes through the service).
 // templates[i] is users[i]'s task; the copies share its reminder's
 // instant and job.
-func CopyTasks(ctx context.Context, st *store.Store, users, templates []string, n int) error {
+//
+// With analyze, PostgreSQL's statistics of the two tables are brought up
+// to date afterwards.
+func CopyTasks(ctx context.Context, st *store.Store, users, templates []string, n int, analyze bool) error {
 	taskCols, taskRows, err := readRows(ctx, st, `SELECT * FROM tasks WHERE id IN (`+quoted(templates)+`)`)
 	if err != nil {
 		return err
@@ -49,7 +52,18 @@ func CopyTasks(ctx context.Context, st *store.Store, users, templates []string, 
 	if err := insertRows(ctx, st, "tasks", taskCols, tasks); err != nil {
 		return err
 	}
-	return insertRows(ctx, st, "reminders", remCols, rems)
+	if err := insertRows(ctx, st, "reminders", remCols, rems); err != nil {
+		return err
+	}
+	if analyze && st.Dialect() == store.Postgres {
+		// As autovacuum would have by then, had the rows come one by one
+		// over time: without statistics, PostgreSQL plans the claim of
+		// each part as if the tables were empty.
+		if _, err := st.DB().ExecContext(ctx, `ANALYZE tasks, reminders`); err != nil {
+			return fmt.Errorf("copy tasks: analyze: %w", err)
+		}
+	}
+	return nil
 }
 
 func readRows(ctx context.Context, st *store.Store, query string) ([]string, [][]any, error) {
