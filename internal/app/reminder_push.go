@@ -29,3 +29,29 @@ func (c pushReminders) Send(ctx context.Context, userID string, r reminders.Remi
 	_, err := svc.PushNotify(ctx, userID, svc.ReminderNotification(userID, r))
 	return err
 }
+
+// ForPeople reads the browsers of a part's people in one query.
+func (c pushReminders) ForPeople(ctx context.Context, userIDs []string) (reminders.Channel, error) {
+	svc := *c.svc
+	if svc == nil {
+		return nil, fmt.Errorf("push reminders: the service is not ready")
+	}
+	b, err := svc.PushBatch(ctx, userIDs)
+	if err != nil {
+		return nil, err
+	}
+	return pushBatch{svc: svc, b: b}, nil
+}
+
+// pushBatch is the browser channel for one part's people.
+type pushBatch struct {
+	svc *service.Service
+	b   *service.PushBatch
+}
+
+func (pushBatch) Name() string { return reminders.ChannelPush }
+
+func (c pushBatch) Send(ctx context.Context, userID string, r reminders.Reminder) error {
+	_, err := c.b.Notify(ctx, userID, c.svc.ReminderNotification(userID, r))
+	return err
+}

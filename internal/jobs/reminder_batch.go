@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -127,7 +128,12 @@ func (w *reminderBatchWorker) Work(ctx context.Context, job *river.Job[ReminderB
 // job's error then has River run it again, which claims them anew).
 func (r *Runner) sendPart(ctx context.Context, part []store.ClaimedReminder, fireAt time.Time, retry bool) error {
 	d := r.d
+	ids := partPeople(part)
 	people := newPeopleCache(d.Store)
+	if err := people.load(ctx, ids); err != nil {
+		d.Log.Warn("reminders: could not read a part's people at once", "err", err)
+	}
+	channels := r.partChannels(ctx, ids)
 	sent := make([]string, 0, len(part))
 	var failed []string
 	var firstErr error
@@ -135,7 +141,7 @@ func (r *Runner) sendPart(ctx context.Context, part []store.ClaimedReminder, fir
 	var wg sync.WaitGroup
 	for _, c := range part {
 		wg.Go(func() {
-			err := r.sendReminder(ctx, people, c, fireAt, retry)
+			err := r.sendReminder(ctx, people, channels, c, fireAt, retry)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
@@ -169,7 +175,7 @@ var errReminderRetry = errors.New("jobs: reminder to be tried again")
 // sendReminder sends one claimed reminder through the person's channels.
 // It returns an error only when the first channel (WhatsApp) failed and
 // retry allows another attempt: nothing went out then.
-func (r *Runner) sendReminder(ctx context.Context, people *peopleCache, c store.ClaimedReminder, fireAt time.Time, retry bool) error {
+func (r *Runner) sendReminder(ctx context.Context, people *peopleCache, channels []reminders.Channel, c store.ClaimedReminder, fireAt time.Time, retry bool) error {
 	d := r.d
 	p, err := people.get(ctx, c.UserID)
 	if err != nil {
@@ -177,7 +183,7 @@ func (r *Runner) sendReminder(ctx context.Context, people *peopleCache, c store.
 	}
 	out := reminderMessage(d.Now(), c.Reminder, fireAt, p.loc)
 	log := d.Log.With("user_id", c.UserID, "reminder_id", c.ID)
-	for i, ch := range d.ReminderChannels {
+	for i, ch := range channels {
 		if !p.settings.HasChannel(ch.Name()) {
 			continue
 		}
@@ -193,6 +199,39 @@ func (r *Runner) sendReminder(ctx context.Context, people *peopleCache, c store.
 	}
 	log.Debug("reminder sent")
 	return nil
+}
+
+// partChannels are the channels to send a part through: a
+// reminders.BatchChannel reads what it needs of the part's people at once
+// (on failure, the channel itself reads it for each reminder).
+func (r *Runner) partChannels(ctx context.Context, ids []string) []reminders.Channel {
+	d := r.d
+	out := slices.Clone(d.ReminderChannels)
+	for i, ch := range out {
+		bc, ok := ch.(reminders.BatchChannel)
+		if !ok {
+			continue
+		}
+		if pc, err := bc.ForPeople(ctx, ids); err == nil {
+			out[i] = pc
+		} else {
+			d.Log.Warn("reminders: a channel could not read a part's people at once", "channel", ch.Name(), "err", err)
+		}
+	}
+	return out
+}
+
+// partPeople are the people of a part, each once.
+func partPeople(part []store.ClaimedReminder) []string {
+	seen := map[string]bool{}
+	var ids []string
+	for _, c := range part {
+		if !seen[c.UserID] {
+			seen[c.UserID] = true
+			ids = append(ids, c.UserID)
+		}
+	}
+	return ids
 }
 
 // throughChannel sends through ch, waiting while the node has
@@ -230,6 +269,26 @@ type personEntry struct {
 
 func newPeopleCache(st *store.Store) *peopleCache {
 	return &peopleCache{st: st, m: map[string]*personEntry{}}
+}
+
+// load reads these people in one query; one it does not find (or all,
+// when it fails) is read by get on its own.
+func (c *peopleCache) load(ctx context.Context, userIDs []string) error {
+	found, err := c.st.ReminderPeople(ctx, userIDs)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for id, rp := range found {
+		e := &personEntry{p: person{settings: rp.Settings, loc: time.UTC}}
+		if loc, err := time.LoadLocation(rp.Timezone); err == nil {
+			e.p.loc = loc
+		}
+		e.once.Do(func() {})
+		c.m[id] = e
+	}
+	return nil
 }
 
 func (c *peopleCache) get(ctx context.Context, userID string) (person, error) {

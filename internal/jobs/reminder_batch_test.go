@@ -407,3 +407,102 @@ func readIDs(t *testing.T, path string) map[string]int {
 	}
 	return out
 }
+
+// batchChannel is a "web" reminders.BatchChannel: it records the people of
+// each part it is asked for, and the channel it returns sends only for
+// them; its own Send (one reminder at a time) is not to be used.
+type batchChannel struct {
+	mu     sync.Mutex
+	parts  [][]string
+	single int
+	log    *sentLog
+}
+
+func (*batchChannel) Name() string { return reminders.ChannelWeb }
+
+func (c *batchChannel) Send(context.Context, string, reminders.Reminder) error {
+	c.mu.Lock()
+	c.single++
+	c.mu.Unlock()
+	return errors.New("sent one by one")
+}
+
+func (c *batchChannel) ForPeople(_ context.Context, userIDs []string) (reminders.Channel, error) {
+	c.mu.Lock()
+	c.parts = append(c.parts, userIDs)
+	c.mu.Unlock()
+	return partChannel{people: userIDs, log: c.log}, nil
+}
+
+type partChannel struct {
+	people []string
+	log    *sentLog
+}
+
+func (partChannel) Name() string { return reminders.ChannelWeb }
+
+func (c partChannel) Send(ctx context.Context, userID string, r reminders.Reminder) error {
+	for _, p := range c.people {
+		if p == userID {
+			return c.log.Send(ctx, userID, r)
+		}
+	}
+	return fmt.Errorf("%s is not one of the part's people", userID)
+}
+
+// A channel that reads a part's people at once is asked once per part,
+// with each person of the part once, and sends that part's reminders.
+func TestBatchChannelReadsEachPartsPeopleOnce(t *testing.T) {
+	for _, d := range dbtest.Dialects {
+		t.Run(string(d), func(t *testing.T) {
+			s := dbtest.Open(t, d)
+			ctx := context.Background()
+			ch := &batchChannel{log: &sentLog{sent: map[string]int{}}}
+			r := startReminderRunner(t, s, ch, Options{ReminderBatch: 4, ReminderParts: 1})
+			var users []string
+			for i := range 3 {
+				u, err := s.CreateUser(ctx, store.User{Email: fmt.Sprintf("p%d@example.com", i), Name: "P", PasswordHash: "x"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				users = append(users, u.ID)
+			}
+			due := time.Now().Add(15 * time.Second).Truncate(time.Second)
+			rems := remindAll(t, s, r, users, 4, due)
+			if time.Now().After(due.Add(-time.Second)) {
+				t.Fatal("making the reminders took until their instant; raise the margin")
+			}
+			deadline := time.Now().Add(60 * time.Second)
+			for ch.log.total() < len(rems) {
+				if time.Now().After(deadline) {
+					t.Fatalf("%d of %d reminders went out", ch.log.total(), len(rems))
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			ch.mu.Lock()
+			defer ch.mu.Unlock()
+			if ch.single != 0 {
+				t.Fatalf("%d reminders were sent one by one", ch.single)
+			}
+			// 12 reminders in parts of 4 (and an empty last look, which
+			// asks nothing).
+			if len(ch.parts) != 3 {
+				t.Fatalf("asked for %d parts' people, want 3: %v", len(ch.parts), ch.parts)
+			}
+			for _, p := range ch.parts {
+				seen := map[string]bool{}
+				for _, id := range p {
+					if seen[id] {
+						t.Fatalf("a part's people name %s twice: %v", id, p)
+					}
+					seen[id] = true
+				}
+			}
+			for id := range rems {
+				if n := ch.log.count(id); n != 1 {
+					t.Fatalf("reminder %s went out %d times", id, n)
+				}
+			}
+		})
+	}
+}

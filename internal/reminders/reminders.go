@@ -57,6 +57,15 @@ type Channel interface {
 	Send(ctx context.Context, userID string, r Reminder) error
 }
 
+// BatchChannel is a Channel that reads what it needs of many people at
+// once: the sending of the reminders due at one instant calls ForPeople
+// with the people of a part (a few hundred reminders) and sends that
+// part's reminders through the Channel it returns.
+type BatchChannel interface {
+	Channel
+	ForPeople(ctx context.Context, userIDs []string) (Channel, error)
+}
+
 // ErrBadSnooze means a snooze is not one of 10m, 1h, tomorrow.
 var ErrBadSnooze = errors.New("reminders: snooze for 10m, 1h or tomorrow")
 

@@ -243,11 +243,42 @@ func (s *Service) PushNotify(ctx context.Context, userID string, n Notification)
 	if s.o.Push == nil {
 		return PushResult{}, ErrUnavailable
 	}
-	payload, err := s.pushPayload(n)
+	subs, err := s.o.Store.ListPushSubscriptions(ctx, userID)
 	if err != nil {
 		return PushResult{}, err
 	}
-	subs, err := s.o.Store.ListPushSubscriptions(ctx, userID)
+	return s.pushTo(ctx, userID, subs, n)
+}
+
+// PushBatch holds the subscribed browsers of several people, read in one
+// go, to notify each of them (the reminders due at one instant).
+type PushBatch struct {
+	s    *Service
+	subs map[string][]store.PushSubscription
+}
+
+// PushBatch reads the subscriptions of these people (ErrUnavailable
+// without Web Push).
+func (s *Service) PushBatch(ctx context.Context, userIDs []string) (*PushBatch, error) {
+	if s.o.Push == nil {
+		return nil, ErrUnavailable
+	}
+	subs, err := s.o.Store.PushSubscriptionsOf(ctx, userIDs)
+	if err != nil {
+		return nil, err
+	}
+	return &PushBatch{s: s, subs: subs}, nil
+}
+
+// Notify is PushNotify for one of the batch's people, to the browsers
+// they had when the batch was read (a person not in the batch has none).
+func (b *PushBatch) Notify(ctx context.Context, userID string, n Notification) (PushResult, error) {
+	return b.s.pushTo(ctx, userID, b.subs[userID], n)
+}
+
+// pushTo shows n on these browsers of the person (see PushNotify).
+func (s *Service) pushTo(ctx context.Context, userID string, subs []store.PushSubscription, n Notification) (PushResult, error) {
+	payload, err := s.pushPayload(n)
 	if err != nil || len(subs) == 0 {
 		return PushResult{}, err
 	}

@@ -159,3 +159,36 @@ func (s *Store) PushFailed(ctx context.Context, userID, id string) error {
 	}
 	return nil
 }
+
+// PushSubscriptionsOf returns the subscriptions of several people at once
+// (reminders due together), by person, each person's newest first; a
+// person without any has no entry. It crosses people, as the sending of
+// every reminder due at one instant must (internal/jobs).
+func (s *Store) PushSubscriptionsOf(ctx context.Context, userIDs []string) (map[string][]PushSubscription, error) {
+	out := map[string][]PushSubscription{}
+	for len(userIDs) > 0 {
+		chunk := userIDs[:min(len(userIDs), 500)]
+		userIDs = userIDs[len(chunk):]
+		var args []any
+		rows, err := s.r.QueryContext(ctx, `SELECT user_id, `+pushSubscriptionColumns+` FROM push_subscriptions WHERE user_id IN (`+idList(&args, chunk)+`)
+			ORDER BY user_id, created_at DESC, id DESC`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("store: push subscriptions of people: %w", err)
+		}
+		for rows.Next() {
+			var userID string
+			p, err := scanPushSubscription(prefixed{rows, &userID})
+			if err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("store: scan push subscription: %w", err)
+			}
+			out[userID] = append(out[userID], p)
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("store: push subscriptions of people: %w", err)
+		}
+	}
+	return out, nil
+}

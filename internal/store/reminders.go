@@ -114,13 +114,19 @@ func reminderSettings(ctx context.Context, q querier, userID string) (ReminderSe
 	if err != nil {
 		return rs, fmt.Errorf("store: reminder settings: %w", err)
 	}
-	rs.Channels = []string{}
+	rs.Channels = splitChannels(channels)
+	return rs, nil
+}
+
+// splitChannels reads the stored list of channels.
+func splitChannels(channels string) []string {
+	out := []string{}
 	for _, c := range strings.Split(channels, ",") {
 		if c != "" {
-			rs.Channels = append(rs.Channels, c)
+			out = append(out, c)
 		}
 	}
-	return rs, nil
+	return out
 }
 
 // SaveReminderSettings replaces the person's settings.

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strconv"
 	"strings"
@@ -134,4 +135,49 @@ func idList(args *[]any, ids []string) string {
 		b.WriteString("$" + strconv.Itoa(len(*args)))
 	}
 	return b.String()
+}
+
+// ReminderPerson is what the sending of a reminder needs of its person.
+type ReminderPerson struct {
+	Timezone string
+	Settings ReminderSettings
+}
+
+// ReminderPeople reads the time zone and reminder settings of several
+// people in one query (the people of a claimed part), by id; an id
+// without a user has no entry.
+func (s *Store) ReminderPeople(ctx context.Context, userIDs []string) (map[string]ReminderPerson, error) {
+	out := make(map[string]ReminderPerson, len(userIDs))
+	for len(userIDs) > 0 {
+		chunk := userIDs[:min(len(userIDs), 500)]
+		userIDs = userIDs[len(chunk):]
+		var args []any
+		rows, err := s.r.QueryContext(ctx, `SELECT u.id, u.timezone, rs.channels, rs.offset_minutes, rs.quiet_start, rs.quiet_end, rs.capture, rs.event_lead_minutes
+			FROM users u LEFT JOIN reminder_settings rs ON rs.user_id = u.id WHERE u.id IN (`+idList(&args, chunk)+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("store: reminder people: %w", err)
+		}
+		for rows.Next() {
+			var id, tz string
+			var channels sql.NullString
+			var offset, qs, qe, lead sql.NullInt64
+			var capture sql.NullBool
+			if err := rows.Scan(&id, &tz, &channels, &offset, &qs, &qe, &capture, &lead); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("store: reminder people: %w", err)
+			}
+			p := ReminderPerson{Timezone: tz, Settings: DefaultReminderSettings()}
+			if channels.Valid {
+				p.Settings = ReminderSettings{Channels: splitChannels(channels.String), OffsetMinutes: int(offset.Int64),
+					QuietStart: int(qs.Int64), QuietEnd: int(qe.Int64), Capture: capture.Bool, EventLeadMinutes: int(lead.Int64)}
+			}
+			out[id] = p
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("store: reminder people: %w", err)
+		}
+	}
+	return out, nil
 }

@@ -59,16 +59,23 @@ func decodeB64URL(s string) ([]byte, error) {
 // CheckKeys reports whether a subscription's keys are usable: p256dh an
 // uncompressed P-256 point on the curve, auth 16 bytes (RFC 8291 §3).
 func CheckKeys(p256dh, auth string) error {
+	_, _, err := parseSubscriptionKeys(p256dh, auth)
+	return err
+}
+
+// parseSubscriptionKeys reads a subscription's keys (see CheckKeys).
+func parseSubscriptionKeys(p256dh, auth string) (*ecdh.PublicKey, []byte, error) {
 	pub, err := decodeB64URL(p256dh)
 	if err != nil || len(pub) != 65 {
-		return fmt.Errorf("%w: p256dh must be a base64url uncompressed P-256 point", ErrBadSubscription)
+		return nil, nil, fmt.Errorf("%w: p256dh must be a base64url uncompressed P-256 point", ErrBadSubscription)
 	}
-	if _, err := ecdh.P256().NewPublicKey(pub); err != nil {
-		return fmt.Errorf("%w: p256dh is not a point on P-256", ErrBadSubscription)
+	ua, err := ecdh.P256().NewPublicKey(pub)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: p256dh is not a point on P-256", ErrBadSubscription)
 	}
 	a, err := decodeB64URL(auth)
 	if err != nil || len(a) != 16 {
-		return fmt.Errorf("%w: auth must be 16 bytes, base64url", ErrBadSubscription)
+		return nil, nil, fmt.Errorf("%w: auth must be 16 bytes, base64url", ErrBadSubscription)
 	}
-	return nil
+	return ua, a, nil
 }

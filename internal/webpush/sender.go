@@ -2,16 +2,18 @@
 // one subscription (RFC 8291, aes128gcm) and signed by this server's VAPID
 // key (RFC 8292), posted to the subscription's push service.
 //
-// The encryption and the VAPID signature come from
-// github.com/SherClockHolmes/webpush-go. Requests go through the
+// The encryption (encrypt.go) and the VAPID header (vapid.go) follow the
+// RFCs with the standard library's ECDH, HKDF, AES-GCM and ECDSA; the
+// VAPID header is signed once per push service and renewed every few
+// hours rather than for every message. Requests go through the
 // link-preview fetcher's address guard (linkpreview.GuardedTransport): an
 // endpoint must be https on a public address, unless its host:port is
 // allowed by WEBPUSH_ALLOWED_HOSTS (tests, local push services).
 package webpush
 
 import (
+	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -20,8 +22,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	lib "github.com/SherClockHolmes/webpush-go"
 
 	"github.com/synapse-kb/synapse/internal/linkpreview"
 )
@@ -93,6 +93,8 @@ type Sender struct {
 	allowed map[string]bool
 	timeout time.Duration
 	client  *http.Client
+	vapid   *vapidSigner
+	now     func() time.Time
 }
 
 // New returns a Sender.
@@ -104,6 +106,10 @@ func New(o Options) (*Sender, error) {
 	if !strings.HasPrefix(o.Subject, "mailto:") && !strings.HasPrefix(o.Subject, "https://") {
 		return nil, fmt.Errorf("webpush: subject %q is not a mailto: or https: URL", o.Subject)
 	}
+	vapid, err := newVAPIDSigner(keys, o.Subject)
+	if err != nil {
+		return nil, err
+	}
 	t, err := linkpreview.GuardedTransport(o.AllowedHosts)
 	if err != nil {
 		return nil, fmt.Errorf("webpush: %w", err)
@@ -111,7 +117,7 @@ func New(o Options) (*Sender, error) {
 	// Many reminders fall due at the same minute and most go to a few push
 	// services: keep connections to them.
 	t.MaxIdleConns, t.MaxIdleConnsPerHost = 256, 64
-	s := &Sender{keys: keys, subject: o.Subject, allowed: map[string]bool{}, timeout: o.Timeout,
+	s := &Sender{keys: keys, subject: o.Subject, allowed: map[string]bool{}, timeout: o.Timeout, vapid: vapid, now: time.Now,
 		client: &http.Client{Transport: t, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 	if s.timeout <= 0 {
 		s.timeout = DefaultTimeout
@@ -159,7 +165,8 @@ func (s *Sender) Send(ctx context.Context, sub Subscription, m Message) error {
 	if err := s.CheckEndpoint(sub.Endpoint); err != nil {
 		return err
 	}
-	if err := CheckKeys(sub.P256dh, sub.Auth); err != nil {
+	ua, auth, err := parseSubscriptionKeys(sub.P256dh, sub.Auth)
+	if err != nil {
 		return err
 	}
 	if len(m.Payload) > MaxPayloadBytes {
@@ -169,32 +176,35 @@ func (s *Sender) Send(ctx context.Context, sub Subscription, m Message) error {
 	if ttl <= 0 {
 		ttl = DefaultTTL
 	}
+	body, err := encryptFor(m.Payload, ua, auth)
+	if err != nil {
+		return err
+	}
+	org := origin(sub.Endpoint)
+	authz, err := s.vapid.header(org, s.now())
+	if err != nil {
+		return err
+	}
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	// The library pads the message in place, writing into the spare
-	// capacity of the slice it is given: it gets a copy of its own (with
-	// no spare capacity), so that one payload may go to many
-	// subscriptions at once.
-	payload := make([]byte, len(m.Payload))
-	copy(payload, m.Payload)
-	resp, err := lib.SendNotificationWithContext(ctx, payload, &lib.Subscription{
-		Endpoint: sub.Endpoint, Keys: lib.Keys{P256dh: sub.P256dh, Auth: sub.Auth},
-	}, &lib.Options{
-		HTTPClient: s.client,
-		// The library prefixes "mailto:" to every subject that does not
-		// start with "https:".
-		Subscriber:      strings.TrimPrefix(s.subject, "mailto:"),
-		TTL:             int(ttl / time.Second),
-		Urgency:         lib.Urgency(m.Urgency),
-		Topic:           m.Topic,
-		VAPIDPublicKey:  s.keys.PublicKey,
-		VAPIDPrivateKey: s.keys.PrivateKey,
-	})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, sub.Endpoint, bytes.NewReader(body))
 	if err != nil {
-		if errors.Is(err, lib.ErrMaxPadExceeded) {
-			return fmt.Errorf("%w: %v", ErrPayloadTooLarge, err)
-		}
-		return fmt.Errorf("webpush: send to %s: %w", origin(sub.Endpoint), err)
+		return fmt.Errorf("%w: %v", ErrBadSubscription, err)
+	}
+	h := req.Header
+	h.Set("Content-Encoding", "aes128gcm")
+	h.Set("Content-Type", "application/octet-stream")
+	h.Set("TTL", strconv.Itoa(int(ttl/time.Second)))
+	if m.Urgency != "" {
+		h.Set("Urgency", string(m.Urgency))
+	}
+	if m.Topic != "" {
+		h.Set("Topic", m.Topic)
+	}
+	h.Set("Authorization", authz)
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return fmt.Errorf("webpush: send to %s: %w", org, err)
 	}
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))

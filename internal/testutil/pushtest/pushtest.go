@@ -74,12 +74,17 @@ type Service struct {
 	Count   int
 	keep    bool
 	decrypt bool
+	// verified are the VAPID headers whose signature checked out, by
+	// header and origin, with their claims: a sender uses one header for
+	// many requests, and a push service need not verify it each time.
+	verified map[string]map[string]any
 }
 
 // Start runs a push service until Close. keep=false only counts pushes
 // (they are still decrypted and checked; failures are kept).
 func Start(vapidKey string, keep bool) *Service {
-	s := &Service{VAPIDKey: vapidKey, browsers: map[string]*Browser{}, status: map[string][]int{}, keep: keep, decrypt: true}
+	s := &Service{VAPIDKey: vapidKey, browsers: map[string]*Browser{}, status: map[string][]int{}, keep: keep, decrypt: true,
+		verified: map[string]map[string]any{}}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
 }
@@ -183,7 +188,7 @@ func (s *Service) check(r *http.Request, b *Browser, body []byte) (Received, err
 	if ce := r.Header.Get("Content-Encoding"); ce != "aes128gcm" {
 		return rec, fmt.Errorf("Content-Encoding %q", ce)
 	}
-	claims, err := VerifyVAPID(r.Header.Get("Authorization"), s.VAPIDKey, b.Endpoint, time.Now())
+	claims, err := s.verifyVAPID(r.Header.Get("Authorization"), b.Endpoint, time.Now())
 	if err != nil {
 		return rec, err
 	}
@@ -192,6 +197,32 @@ func (s *Service) check(r *http.Request, b *Browser, body []byte) (Received, err
 		return rec, err
 	}
 	return rec, nil
+}
+
+// verifyVAPID is VerifyVAPID with s's key, verifying the signature of a
+// header once (its expiry on every request).
+func (s *Service) verifyVAPID(header, endpoint string, now time.Time) (map[string]any, error) {
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	k := header + "\x00" + u.Scheme + "://" + u.Host + "\x00" + s.VAPIDKey
+	claims, ok := s.verified[k]
+	s.mu.Unlock()
+	if ok {
+		if exp := time.Unix(int64(claims["exp"].(float64)), 0); exp.After(now) && !exp.After(now.Add(24*time.Hour)) {
+			return claims, nil
+		}
+	}
+	claims, err = VerifyVAPID(header, s.VAPIDKey, endpoint, now)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	s.verified[k] = claims
+	s.mu.Unlock()
+	return claims, nil
 }
 
 // VerifyVAPID checks an Authorization header "vapid t=<JWT>, k=<key>"
