@@ -660,6 +660,15 @@ func (s *Store) searchMessages(ctx context.Context, userID string, terms []strin
 			q = `SELECT m.seq, m.ts, m.text, m.sender_name FROM
 			(SELECT rowid FROM message_fts WHERE message_fts MATCH $1 ORDER BY rowid LIMIT $3) f
 			JOIN messages m ON m.seq = -f.rowid WHERE m.user_id = $2`
+		} else if !f.newest {
+			// Ranked: the window is the newest stored matches that pass
+			// the filter, read in the index's order (newest stored first)
+			// until it is full, not every match sorted by time.
+			q = `SELECT m.seq, m.ts, m.text, m.sender_name FROM
+			(SELECT rowid FROM message_fts WHERE message_fts MATCH $1 ORDER BY rowid) f
+			CROSS JOIN messages m ON m.seq = -f.rowid WHERE m.user_id = $2` +
+				f.where(&args, "m.ts", func(a string) string { return "m.chat_id = " + a }, func(a string) string { return "m.sender = " + a }, nil) +
+				` LIMIT $3`
 		} else {
 			q = `SELECT m.seq, m.ts, m.text, m.sender_name FROM
 			(SELECT rowid FROM message_fts WHERE message_fts MATCH $1) f
