@@ -22,9 +22,13 @@ func TestPinMessage(t *testing.T) {
 			srv := apptest.Start(t, apptest.Options{Dialect: d})
 			ana, bruno := srv.Register("ana.pin@example.com"), srv.Register("bruno.pin@example.com")
 			const chat = "447700900010@s.whatsapp.net"
-			old := time.Now().AddDate(0, 0, -30)
+			// Old enough for the cutoff below, young enough that the
+			// server's own retention job (which may run while the test
+			// does) keeps it until it is pinned.
+			old := time.Now().AddDate(0, 0, -2)
 			if err := srv.App.Store.IngestMessages(ctx, []*store.IncomingMessage{{UserID: ana.ID, Message: store.Message{
-				ChatID: chat, ID: "keep-me", From: chat, Type: "text", Text: "Locker 42, code 1234", Timestamp: old}}}, nil); err != nil {
+				ChatID: chat, ID: "keep-me", From: chat, Type: "text", Text: "Locker 42, code 1234", Timestamp: old}}, {UserID: ana.ID, Message: store.Message{
+				ChatID: chat, ID: "let-go", From: chat, Type: "text", Text: "see you", Timestamp: old}}}, nil); err != nil {
 				t.Fatal(err)
 			}
 			path := "/api/v1/whatsapp/chats/" + url.PathEscape(chat) + "/messages/keep-me/pin"
@@ -42,11 +46,14 @@ func TestPinMessage(t *testing.T) {
 			if r.Status != http.StatusOK || m.PinnedAt == nil || m.Text != "Locker 42, code 1234" {
 				t.Fatalf("pin: %d %s", r.Status, r.Body)
 			}
-			if _, err := srv.App.Store.DeleteMessagesBefore(ctx, time.Now().AddDate(0, 0, -3), 100); err != nil {
+			if _, err := srv.App.Store.DeleteMessagesBefore(ctx, time.Now().AddDate(0, 0, -1), 100); err != nil {
 				t.Fatal(err)
 			}
 			if _, err := srv.App.Store.GetMessage(ctx, ana.ID, chat, "keep-me"); err != nil {
 				t.Fatalf("pinned message expired: %v", err)
+			}
+			if _, err := srv.App.Store.GetMessage(ctx, ana.ID, chat, "let-go"); err == nil {
+				t.Fatal("an unpinned message outlived the retention cutoff")
 			}
 			r = srv.Do("DELETE", path, ana.Token, nil)
 			m = store.Message{}
