@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -655,6 +656,16 @@ func (s *Store) searchMessages(ctx context.Context, userID string, terms []strin
 		candidates = max(candidates, min(f.limit, maxRelevanceHits))
 	}
 	if s.dialect == SQLite {
+		if f.filtered() {
+			probe, window := messageProbe, messageWindow
+			if s.messageWindows != [2]int{} {
+				probe, window = s.messageWindows[0], s.messageWindows[1]
+			}
+			hits, found, err := s.newestMessagesSQLite(ctx, userID, terms, prefix, f, candidates, probe, window)
+			if err != nil || found {
+				return bestMessageHits(hits, f), err
+			}
+		}
 		args = []any{ftsQueryOf(userID, terms, prefix, f.anyTerm, nil), userID, candidates}
 		if !f.filtered() {
 			q = `SELECT m.seq, m.ts, m.text, m.sender_name FROM
@@ -742,9 +753,8 @@ func (s *Store) searchMessagesPostgres(ctx context.Context, userID string, terms
 // the transaction, so that the server does not read all of the person's
 // messages to sort them, as it did for a window larger than it guessed
 // the person's messages to be (without statistics, 0.5% of the table).
-// The sender is tested with the words, not before the window is taken:
-// no index lists a sender's messages, so a window of them could read
-// every message.
+// With a sender, the window is the sender's newest messages, read from
+// the (user, sender, time) index.
 func (s *Store) newestMessagesIn(ctx context.Context, userID, query string, terms []string, f searchFilter, candidates, probe, window int) (hits []rawHit, found bool, err error) {
 	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
@@ -754,15 +764,12 @@ func (s *Store) newestMessagesIn(ctx context.Context, userID, query string, term
 	if _, err := tx.ExecContext(ctx, `SET LOCAL enable_sort = off`); err != nil {
 		return nil, false, fmt.Errorf("store: search messages: %w", err)
 	}
-	inner := f
-	inner.person = ""
 	read := func(n int) ([]rawHit, error) {
 		args := []any{query, userID, candidates, n}
 		q := `SELECT seq, ts, text, sender_name FROM
-			(SELECT seq, ts, text, sender_name, sender, tsv FROM messages WHERE user_id = $2` +
-			inner.where(&args, "ts", messagesOfChat, messagesOfSender, nil) + ` ORDER BY ts DESC, seq DESC LIMIT $4) m
-			WHERE tsv @@ to_tsquery('simple', $1)` + searchFilter{person: f.person}.where(&args, "ts", messagesOfChat, messagesOfSender, nil) +
-			` ORDER BY ts DESC, seq DESC LIMIT $3`
+			(SELECT seq, ts, text, sender_name, tsv FROM messages WHERE user_id = $2` +
+			f.where(&args, "ts", messagesOfChat, messagesOfSender, nil) + ` ORDER BY ts DESC, seq DESC LIMIT $4) m
+			WHERE tsv @@ to_tsquery('simple', $1) ORDER BY ts DESC, seq DESC LIMIT $3`
 		return s.messageHits(ctx, tx, q, args, terms, f)
 	}
 	if hits, err = read(probe); err != nil || len(hits) == candidates {
@@ -773,6 +780,75 @@ func (s *Store) newestMessagesIn(ctx context.Context, userID, query string, term
 	}
 	hits, err = read(window)
 	return hits, err == nil && len(hits) == candidates, err
+}
+
+// newestMessagesSQLite is newestMessagesIn for SQLite, whose full-text
+// index cannot be asked about one message cheaply: the person's newest
+// messages in the search's chat, sender and time range are read in time
+// order from the (user, chat, time), (user, sender, time) or (user, time)
+// index, and the words are tested in Go on the same folded text the index
+// holds (foldedHas), until candidates match, the filter's messages run out
+// (then the matches are all there are) or window were read. After the
+// first probe, the matches so far tell whether the candidates are within
+// the window; if not, found is false and the words' index is the better
+// way.
+func (s *Store) newestMessagesSQLite(ctx context.Context, userID string, terms []string, prefix bool, f searchFilter, candidates, probe, window int) (hits []rawHit, found bool, err error) {
+	args := []any{userID, window}
+	q := `SELECT seq, ts, text, sender_name, payload FROM messages WHERE user_id = $1 AND deleted_at IS NULL` +
+		f.where(&args, "ts", messagesOfChat, messagesOfSender, nil) + ` ORDER BY ts DESC, seq DESC LIMIT $2`
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, false, fmt.Errorf("store: search messages: %w", err)
+	}
+	defer rows.Close()
+	now := s.clock()
+	read := 0
+	for rows.Next() {
+		if read++; read > probe && len(hits)*window < candidates*probe {
+			return nil, false, nil // too few match: the words' index
+		}
+		var m Message
+		var ts int64
+		var raw sql.NullString
+		if err := rows.Scan(&m.Seq, &ts, &m.Text, &m.FromName, &raw); err != nil {
+			return nil, false, fmt.Errorf("store: search messages: %w", err)
+		}
+		if err := decodePayload(raw, &m); err != nil {
+			return nil, false, err
+		}
+		if !foldedHas(Fold(messageSearchText(&m)), terms, prefix, f.anyTerm) {
+			continue
+		}
+		h := rawHit{kind: domain.KindMessage, ref: strconv.FormatInt(m.Seq, 10), ts: ts}
+		if !f.newest {
+			h.rank = messageScore(m.Text+" "+m.FromName, terms, fromMS(ts), now)
+		}
+		if hits = append(hits, h); len(hits) == candidates {
+			return hits, true, nil
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, fmt.Errorf("store: search messages: %w", err)
+	}
+	return hits, read < window, nil
+}
+
+// foldedHas reports whether folded text holds every term (with anyTerm,
+// any one) as a word, the last also as the start of a word with prefix:
+// what SQLite's full-text index finds in the same folded text (whose
+// tokens are its runs of letters and digits).
+func foldedHas(folded string, terms []string, prefix, anyTerm bool) bool {
+	words := strings.Fields(folded)
+	for i, t := range terms {
+		starts := prefix && i == len(terms)-1
+		has := slices.ContainsFunc(words, func(w string) bool {
+			return w == t || starts && strings.HasPrefix(w, t)
+		})
+		if has == anyTerm {
+			return has
+		}
+	}
+	return !anyTerm
 }
 
 func messagesOfChat(a string) string   { return "chat_id = " + a }

@@ -114,3 +114,98 @@ func TestSearchNewestMatchesWhateverTheWordsFrequency(t *testing.T) {
 		}
 	})
 }
+
+// TestFilteredSearchFindsWhatTheIndexFinds: a search narrowed by chat,
+// person or dates reads the newest messages in time order and tests the
+// words itself; it must find exactly what the full-text index finds for
+// the same words (diacritics, a word's start, a place's name, a file's
+// name, a contact card, the sender's name, an edit's new words) and never
+// a message deleted for everyone, on both databases.
+func TestFilteredSearchFindsWhatTheIndexFinds(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *store.Store) {
+		a := mustUser(t, s, "a@x.io")
+		const chat = "group@g.us"
+		t0 := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+		var in []*store.IncomingMessage
+		add := func(id, text string, change func(m *store.IncomingMessage)) {
+			m := msg(a.ID, chat, id, t0.Add(time.Duration(len(in))*time.Minute), text)
+			m.From, m.FromName, m.IsGroup = "1555@s.whatsapp.net", "Joaquim Brandão", true
+			if change != nil {
+				change(m)
+			}
+			in = append(in, m)
+		}
+		add("accent", "Ação na Praça amanhã", nil)
+		add("plain", "acao simples, cafe", nil)
+		add("coffee", "Café com leite", nil)
+		add("prefix", "relatório trimestral", nil)
+		add("place", "", func(m *store.IncomingMessage) {
+			m.Type, m.Location = "location", &store.MessageLocation{Latitude: 38.7, Longitude: -9.1, Name: "Padaria Lisboa", Address: "Rua Augusta 12"}
+		})
+		add("file", "see attached", func(m *store.IncomingMessage) {
+			m.Type, m.Media = "document", &store.Media{MimeType: "application/pdf", FileName: "Relatório_Final.pdf"}
+		})
+		add("card", "", func(m *store.IncomingMessage) {
+			m.Type, m.Contact = "contact", &store.MessageContact{DisplayName: "Dra. Inês Vaz"}
+		})
+		add("other", "nothing to see", func(m *store.IncomingMessage) { m.From, m.FromName = "1666@s.whatsapp.net", "Zé" })
+		add("deleted", "segredo apagado", nil)
+		add("edited", "texto antigo", nil)
+		if err := s.IngestMessages(ctx, in, nil); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []store.MessageChange{
+			{UserID: a.ID, ChatID: chat, TargetID: "deleted", Kind: store.ChangeRevoke, By: "1555@s.whatsapp.net", At: t0.Add(time.Hour)},
+			{UserID: a.ID, ChatID: chat, TargetID: "edited", Kind: store.ChangeEdit, By: "1555@s.whatsapp.net", Text: "texto novo", At: t0.Add(time.Hour)},
+		} {
+			if _, err := s.ApplyMessageChange(ctx, c, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ids := func(q string, o store.SearchOptions) []string {
+			t.Helper()
+			o.Kinds, o.Limit = []domain.Kind{domain.KindMessage}, 100
+			hits, err := s.Search(ctx, a.ID, q, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, h := range hits {
+				out = append(out, h.ID)
+			}
+			slices.Sort(out)
+			return out
+		}
+		for _, c := range []struct {
+			q    string
+			want []string
+		}{
+			{"acao", []string{"accent", "plain"}},
+			{"Açao praça", []string{"accent"}},
+			{"cafe", []string{"coffee", "plain"}},
+			{"relat", []string{"file", "prefix"}}, // the start of a word
+			{"relatorio final", []string{"file"}},
+			{"padaria augusta", []string{"place"}},
+			{"ines", []string{"card"}},
+			{"brandao", []string{"accent", "card", "coffee", "edited", "file", "place", "plain", "prefix"}}, // the sender's name
+			{"segredo", nil},
+			{"antigo", nil},
+			{"novo", []string{"edited"}},
+			{"ze nothing", []string{"other"}},
+		} {
+			index := ids(c.q, store.SearchOptions{})
+			for name, o := range map[string]store.SearchOptions{
+				"chat":   {ChatID: chat},
+				"dates":  {From: t0, To: t0.Add(24 * time.Hour)},
+				"newest": {Newest: true},
+			} {
+				if got := ids(c.q, o); !slices.Equal(got, index) {
+					t.Errorf("%q with %s: %v, the index finds %v", c.q, name, got, index)
+				}
+			}
+			if !slices.Equal(index, c.want) {
+				t.Errorf("%q: %v, want %v", c.q, index, c.want)
+			}
+		}
+	})
+}

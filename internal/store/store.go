@@ -89,7 +89,13 @@ func OpenSQLite(path string, opts Options) (*Store, error) {
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
-	r, err := sql.Open("sqlite", base+"&_pragma=query_only(1)")
+	// Readers map the database file (up to 1 GiB of it) instead of
+	// copying each page they read through a read call into a private
+	// cache of 2 MB: a search reading a few thousand messages scattered
+	// over the file took 27 ms, 10 ms mapped. The mapped pages are the
+	// operating system's file cache, shared by every connection, and count
+	// in the process's resident memory while they are in it.
+	r, err := sql.Open("sqlite", base+"&_pragma=query_only(1)&_pragma=mmap_size(1073741824)")
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("store: open sqlite: %w", err)
