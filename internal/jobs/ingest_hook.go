@@ -8,6 +8,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/synapse-kb/synapse/internal/knowledge"
+	"github.com/synapse-kb/synapse/internal/reminders"
 	"github.com/synapse-kb/synapse/internal/store"
 )
 
@@ -20,6 +21,12 @@ func (r *Runner) IngestHook() store.IngestHook {
 		var params []river.InsertManyParams
 		embed := map[string]bool{}
 		for _, m := range inserted {
+			if own, err := r.writtenBySynapse(ctx, tx, m); err != nil || own {
+				if err != nil {
+					return err
+				}
+				continue
+			}
 			params = append(params, r.jobsFor(m)...)
 			if r.d.Embedder != nil && m.Text != "" && !embed[m.UserID] {
 				embed[m.UserID] = true
@@ -34,6 +41,17 @@ func (r *Runner) IngestHook() store.IngestHook {
 		}
 		return nil
 	}
+}
+
+// writtenBySynapse reports whether a new message in the person's own
+// chat is one Synapse wrote there (a reminder, a capture's confirmation):
+// it has no follow-up work. Its analysis would only find that and stop,
+// at the cost of a job (three writes) for each reminder sent.
+func (r *Runner) writtenBySynapse(ctx context.Context, tx *sql.Tx, m *store.IncomingMessage) (bool, error) {
+	if !m.FromMe || m.From == "" || m.From != m.ChatID || m.Type != "text" || m.Edited {
+		return false, nil
+	}
+	return store.IsSelfMessageTx(ctx, tx, m.UserID, reminders.TextHash(m.Text))
 }
 
 // jobsFor decides the follow-up work of one message.

@@ -463,6 +463,17 @@ func (s *Store) IsSelfMessage(ctx context.Context, userID, textHash string) (boo
 	return n > 0, nil
 }
 
+// IsSelfMessageTx is IsSelfMessage inside a transaction (the ingest's:
+// what Synapse writes is recorded before it is sent, so before it is
+// stored).
+func IsSelfMessageTx(ctx context.Context, tx *sql.Tx, userID, textHash string) (bool, error) {
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM self_messages WHERE user_id = $1 AND text_hash = $2`, userID, textHash).Scan(&n); err != nil {
+		return false, fmt.Errorf("store: is self message: %w", err)
+	}
+	return n > 0, nil
+}
+
 // SelfMessageItem returns the item a message Synapse wrote in the
 // person's own chat is about (ErrNotFound: none).
 func (s *Store) SelfMessageItem(ctx context.Context, userID, messageID string) (kind, itemID string, err error) {

@@ -746,15 +746,19 @@ func (s *Store) searchMessagesPostgres(ctx context.Context, userID string, terms
 }
 
 // newestMessagesIn finds the newest candidates matches among the
-// person's newest probe messages, or, when the matches among those say
-// the candidates are within the newest window, among those; found says
-// whether they were. The messages are read in time order from
-// the (user, chat, time) or (user, time) index: sorting is turned off for
-// the transaction, so that the server does not read all of the person's
-// messages to sort them, as it did for a window larger than it guessed
-// the person's messages to be (without statistics, 0.5% of the table).
-// With a sender, the window is the sender's newest messages, read from
-// the (user, sender, time) index.
+// person's newest window messages (in the search's chat, sender and time
+// range), read in time order from the (user, time), (user, chat, time) or
+// (user, sender, time) index, each tested against the words by the
+// server; found says whether they were found: candidates matched, or the
+// filter's messages ran out (then the matches are all there are). The
+// first probe messages tell whether the candidates are within the window;
+// if not, it stops there and the words' index is the better way. Each
+// further read asks for about as many messages as the matches so far say
+// are needed (the server computes every row it is asked for, even those
+// the client does not read). Sorting is turned off for the transaction,
+// so that the server does not read all of the person's messages to sort
+// them, as it did for a window larger than it guessed the person's
+// messages to be (without statistics, 0.5% of the table).
 func (s *Store) newestMessagesIn(ctx context.Context, userID, query string, terms []string, f searchFilter, candidates, probe, window int) (hits []rawHit, found bool, err error) {
 	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
@@ -764,22 +768,57 @@ func (s *Store) newestMessagesIn(ctx context.Context, userID, query string, term
 	if _, err := tx.ExecContext(ctx, `SET LOCAL enable_sort = off`); err != nil {
 		return nil, false, fmt.Errorf("store: search messages: %w", err)
 	}
-	read := func(n int) ([]rawHit, error) {
-		args := []any{query, userID, candidates, n}
-		q := `SELECT seq, ts, text, sender_name FROM
-			(SELECT seq, ts, text, sender_name, tsv FROM messages WHERE user_id = $2` +
-			f.where(&args, "ts", messagesOfChat, messagesOfSender, nil) + ` ORDER BY ts DESC, seq DESC LIMIT $4) m
-			WHERE tsv @@ to_tsquery('simple', $1) ORDER BY ts DESC, seq DESC LIMIT $3`
-		return s.messageHits(ctx, tx, q, args, terms, f)
+	now := s.clock()
+	var lastTS, lastSeq int64
+	read := 0
+	for n := probe; read < window; {
+		n = min(n, window-read)
+		args := []any{query, userID, n}
+		after := ""
+		if read > 0 {
+			args = append(args, lastTS, lastSeq)
+			after = ` AND (ts, seq) < ($4, $5)`
+		}
+		q := `SELECT seq, ts, CASE WHEN hit THEN text END, CASE WHEN hit THEN sender_name END FROM
+			(SELECT seq, ts, text, sender_name, COALESCE(tsv @@ to_tsquery('simple', $1), false) AS hit FROM messages WHERE user_id = $2` + after +
+			f.where(&args, "ts", messagesOfChat, messagesOfSender, nil) + ` ORDER BY ts DESC, seq DESC LIMIT $3) m`
+		got, err := func() (int, error) {
+			rows, err := tx.QueryContext(ctx, q, args...)
+			if err != nil {
+				return 0, err
+			}
+			defer rows.Close()
+			got := 0
+			for rows.Next() {
+				var text, sender sql.NullString
+				if err := rows.Scan(&lastSeq, &lastTS, &text, &sender); err != nil {
+					return got, err
+				}
+				got++
+				if !text.Valid || len(hits) == candidates {
+					continue
+				}
+				h := rawHit{kind: domain.KindMessage, ref: strconv.FormatInt(lastSeq, 10), ts: lastTS}
+				if !f.newest {
+					h.rank = messageScore(text.String+" "+sender.String, terms, fromMS(lastTS), now)
+				}
+				hits = append(hits, h)
+			}
+			return got, rows.Err()
+		}()
+		if err != nil {
+			return nil, false, fmt.Errorf("store: search messages: %w", err)
+		}
+		if read += got; len(hits) == candidates || got < n {
+			return hits, true, nil
+		}
+		if read == probe && len(hits)*window < candidates*probe {
+			return nil, false, nil // too few match: the words' index
+		}
+		// As many as the matches so far say the rest needs, and a margin.
+		n = (candidates-len(hits))*read/max(len(hits), 1)*5/4 + 100
 	}
-	if hits, err = read(probe); err != nil || len(hits) == candidates {
-		return hits, err == nil, err
-	}
-	if len(hits)*window < candidates*probe {
-		return nil, false, nil
-	}
-	hits, err = read(window)
-	return hits, err == nil && len(hits) == candidates, err
+	return nil, false, nil
 }
 
 // newestMessagesSQLite is newestMessagesIn for SQLite, whose full-text
