@@ -108,7 +108,13 @@ func (s *Store) ApplyMessageChange(ctx context.Context, c MessageChange, hook In
 
 func (s *Store) applyEdit(ctx context.Context, tx *sql.Tx, c MessageChange, m Message, hook IngestHook, res *ChangeResult) error {
 	m.Text, m.EditedAt = cleanText(c.Text), &c.At
-	folded := Fold(messageSearchText(&m))
+	// Indexed as ingest indexes a message: with the name it came with (the
+	// sender_name column), not the address book's name m carries.
+	indexed := m
+	if err := tx.QueryRowContext(ctx, `SELECT sender_name FROM messages WHERE seq = $1`, m.Seq).Scan(&indexed.FromName); err != nil {
+		return fmt.Errorf("store: edit message: %w", err)
+	}
+	folded := Fold(messageSearchText(&indexed))
 	var err error
 	if s.dialect == Postgres {
 		_, err = tx.ExecContext(ctx, `UPDATE messages SET text = $1, edited_at = $2, tsv = to_tsvector('simple', $3) WHERE seq = $4`,

@@ -596,6 +596,7 @@ func kindFilter(kinds []domain.Kind, args *[]any) string {
 // With anyTerm, it is the owner's token and any one of the terms. Every
 // filter key's token (filterToken) must be there as well.
 func ftsQueryOf(userID string, terms []string, prefix, anyTerm bool, keys []string) string {
+	prefix = ownerSafePrefix(userID, terms, prefix)
 	var parts []string
 	for i, t := range terms {
 		p := `"` + strings.ReplaceAll(t, `"`, `""`) + `"`
@@ -612,6 +613,13 @@ func ftsQueryOf(userID string, terms []string, prefix, anyTerm bool, keys []stri
 		return owner + " AND (" + strings.Join(parts, " OR ") + ")"
 	}
 	return strings.Join(append([]string{owner}, parts...), " AND ")
+}
+
+// ownerSafePrefix is whether the last term may be taken as the start of
+// words on SQLite: not when the owner's token, which starts every one of
+// their documents, starts with it ("u" would find everything).
+func ownerSafePrefix(userID string, terms []string, prefix bool) bool {
+	return prefix && len(terms) > 0 && !strings.HasPrefix(userToken(userID), terms[len(terms)-1])
 }
 
 // tsQueryOf is a PostgreSQL tsquery of every term, with prefix the last as
@@ -661,7 +669,7 @@ func (s *Store) searchMessages(ctx context.Context, userID string, terms []strin
 			if s.messageWindows != [2]int{} {
 				probe, window = s.messageWindows[0], s.messageWindows[1]
 			}
-			hits, found, err := s.newestMessagesSQLite(ctx, userID, terms, prefix, f, candidates, probe, window)
+			hits, found, err := s.newestMessagesSQLite(ctx, userID, terms, ownerSafePrefix(userID, terms, prefix), f, candidates, probe, window)
 			if err != nil || found {
 				return bestMessageHits(hits, f), err
 			}
@@ -830,7 +838,9 @@ func (s *Store) newestMessagesIn(ctx context.Context, userID, query string, term
 // (then the matches are all there are) or window were read. After the
 // first probe, the matches so far tell whether the candidates are within
 // the window; if not, found is false and the words' index is the better
-// way.
+// way. The words are folded now, the index's text when it was stored: a
+// change to Fold or to messageSearchText needs the messages indexed again,
+// or the two would find different messages.
 func (s *Store) newestMessagesSQLite(ctx context.Context, userID string, terms []string, prefix bool, f searchFilter, candidates, probe, window int) (hits []rawHit, found bool, err error) {
 	args := []any{userID, window}
 	q := `SELECT seq, ts, text, sender_name, payload FROM messages WHERE user_id = $1 AND deleted_at IS NULL` +
@@ -877,8 +887,9 @@ func (s *Store) newestMessagesSQLite(ctx context.Context, userID string, terms [
 // what SQLite's full-text index finds in the same folded text (whose
 // tokens are its runs of letters and digits).
 func foldedHas(folded string, terms []string, prefix, anyTerm bool) bool {
-	words := strings.Fields(folded)
+	words := strings.Fields(tokenFold(folded))
 	for i, t := range terms {
+		t = tokenFold(t)
 		starts := prefix && i == len(terms)-1
 		has := slices.ContainsFunc(words, func(w string) bool {
 			return w == t || starts && strings.HasPrefix(w, t)
@@ -888,6 +899,31 @@ func foldedHas(folded string, terms []string, prefix, anyTerm bool) bool {
 		}
 	}
 	return !anyTerm
+}
+
+// tokenFold folds folded text (Fold) the rest of the way SQLite's
+// unicode61 tokenizer (remove_diacritics 2) does, for foldedHas: a few
+// letters it folds further (Greek final sigma and symbol forms, the micro
+// sign, long s) and a few Go counts as letters that it splits words at.
+// TestTokenFoldMatchesFTS5 compares every letter and digit.
+func tokenFold(s string) string {
+	if ascii(s) {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 0x19B0 && r <= 0x19C0, r == 0x19C8, r == 0x19C9, r == 0x1CF2, r == 0x1CF3:
+			return ' '
+		}
+		if f, ok := tokenFolds[r]; ok {
+			return f
+		}
+		return r
+	}, s)
+}
+
+var tokenFolds = map[rune]rune{
+	'ς': 'σ', 'µ': 'μ', 'ſ': 's', 'ϐ': 'β', 'ϑ': 'θ', 'ϕ': 'φ', 'ϖ': 'π', 'ϰ': 'κ', 'ϱ': 'ρ', 'ϵ': 'ε', 'ẛ': 's',
 }
 
 func messagesOfChat(a string) string   { return "chat_id = " + a }

@@ -120,7 +120,8 @@ func TestSearchNewestMatchesWhateverTheWordsFrequency(t *testing.T) {
 // words itself; it must find exactly what the full-text index finds for
 // the same words (diacritics, a word's start, a place's name, a file's
 // name, a contact card, the sender's name, an edit's new words) and never
-// a message deleted for everyone, on both databases.
+// a message deleted for everyone, on both databases; the index's own
+// token (the owner's) is never found.
 func TestFilteredSearchFindsWhatTheIndexFinds(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, s *store.Store) {
 		a := mustUser(t, s, "a@x.io")
@@ -151,7 +152,13 @@ func TestFilteredSearchFindsWhatTheIndexFinds(t *testing.T) {
 		add("other", "nothing to see", func(m *store.IncomingMessage) { m.From, m.FromName = "1666@s.whatsapp.net", "Zé" })
 		add("deleted", "segredo apagado", nil)
 		add("edited", "texto antigo", nil)
+		add("greek", "ΕΙΜΑΙ Ο ΦΙΛΟΣ ΣΟΥ", nil) // a capital sigma folds to σ, the index's ς too
 		if err := s.IngestMessages(ctx, in, nil); err != nil {
+			t.Fatal(err)
+		}
+		// The address book names the sender after the messages came: the
+		// index keeps the name they came with, also for an edit after it.
+		if err := s.SetContactNames(ctx, a.ID, map[string]string{"1555@s.whatsapp.net": "Quim Livro"}); err != nil {
 			t.Fatal(err)
 		}
 		for _, c := range []store.MessageChange{
@@ -179,19 +186,26 @@ func TestFilteredSearchFindsWhatTheIndexFinds(t *testing.T) {
 		for _, c := range []struct {
 			q    string
 			want []string
+			// agree: only that the filtered searches find what the index
+			// finds (PostgreSQL's index does not fold a final sigma).
+			agree bool
 		}{
-			{"acao", []string{"accent", "plain"}},
-			{"Açao praça", []string{"accent"}},
-			{"cafe", []string{"coffee", "plain"}},
-			{"relat", []string{"file", "prefix"}}, // the start of a word
-			{"relatorio final", []string{"file"}},
-			{"padaria augusta", []string{"place"}},
-			{"ines", []string{"card"}},
-			{"brandao", []string{"accent", "card", "coffee", "edited", "file", "place", "plain", "prefix"}}, // the sender's name
-			{"segredo", nil},
-			{"antigo", nil},
-			{"novo", []string{"edited"}},
-			{"ze nothing", []string{"other"}},
+			{q: "acao", want: []string{"accent", "plain"}},
+			{q: "Açao praça", want: []string{"accent"}},
+			{q: "cafe", want: []string{"coffee", "plain"}},
+			{q: "relat", want: []string{"file", "prefix"}}, // the start of a word
+			{q: "relatorio final", want: []string{"file"}},
+			{q: "padaria augusta", want: []string{"place"}},
+			{q: "ines", want: []string{"card"}},
+			{q: "brandao", want: []string{"accent", "card", "coffee", "edited", "file", "greek", "place", "plain", "prefix"}}, // the name they came with
+			{q: "livro", want: nil},
+			{q: "φίλος", agree: true},
+			{q: "φιλοσ", want: []string{"greek"}},
+			{q: "u", want: nil}, // not the start of the owner's token, which starts every document
+			{q: "segredo", want: nil},
+			{q: "antigo", want: nil},
+			{q: "novo", want: []string{"edited"}},
+			{q: "ze nothing", want: []string{"other"}},
 		} {
 			index := ids(c.q, store.SearchOptions{})
 			for name, o := range map[string]store.SearchOptions{
@@ -203,7 +217,7 @@ func TestFilteredSearchFindsWhatTheIndexFinds(t *testing.T) {
 					t.Errorf("%q with %s: %v, the index finds %v", c.q, name, got, index)
 				}
 			}
-			if !slices.Equal(index, c.want) {
+			if !c.agree && !slices.Equal(index, c.want) {
 				t.Errorf("%q: %v, want %v", c.q, index, c.want)
 			}
 		}
