@@ -456,22 +456,24 @@ func (s *Store) SetSelfMessageID(ctx context.Context, userID, id, messageID stri
 // IsSelfMessage reports whether Synapse wrote a message of this text hash
 // in the person's own chat.
 func (s *Store) IsSelfMessage(ctx context.Context, userID, textHash string) (bool, error) {
-	var n int
-	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM self_messages WHERE user_id = $1 AND text_hash = $2`, userID, textHash).Scan(&n); err != nil {
-		return false, fmt.Errorf("store: is self message: %w", err)
-	}
-	return n > 0, nil
+	return isSelfMessage(ctx, s.r, userID, textHash)
 }
 
 // IsSelfMessageTx is IsSelfMessage inside a transaction (the ingest's:
 // what Synapse writes is recorded before it is sent, so before it is
 // stored).
 func IsSelfMessageTx(ctx context.Context, tx *sql.Tx, userID, textHash string) (bool, error) {
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM self_messages WHERE user_id = $1 AND text_hash = $2`, userID, textHash).Scan(&n); err != nil {
+	return isSelfMessage(ctx, tx, userID, textHash)
+}
+
+func isSelfMessage(ctx context.Context, db queryer, userID, textHash string) (bool, error) {
+	rows, err := db.QueryContext(ctx, `SELECT 1 FROM self_messages WHERE user_id = $1 AND text_hash = $2 LIMIT 1`, userID, textHash)
+	if err != nil {
 		return false, fmt.Errorf("store: is self message: %w", err)
 	}
-	return n > 0, nil
+	defer rows.Close()
+	found := rows.Next()
+	return found, rows.Err()
 }
 
 // SelfMessageItem returns the item a message Synapse wrote in the

@@ -665,10 +665,7 @@ func (s *Store) searchMessages(ctx context.Context, userID string, terms []strin
 	}
 	if s.dialect == SQLite {
 		if f.filtered() {
-			probe, window := messageProbe, messageWindow
-			if s.messageWindows != [2]int{} {
-				probe, window = s.messageWindows[0], s.messageWindows[1]
-			}
+			probe, window := s.messageWindowSizes()
 			hits, found, err := s.newestMessagesSQLite(ctx, userID, terms, ownerSafePrefix(userID, terms, prefix), f, candidates, probe, window)
 			if err != nil || found {
 				return bestMessageHits(hits, f), err
@@ -712,6 +709,15 @@ const (
 	messageWindow = 20000
 )
 
+// messageWindowSizes is messageProbe and messageWindow, or what a test
+// set instead.
+func (s *Store) messageWindowSizes() (probe, window int) {
+	if s.messageWindows != [2]int{} {
+		return s.messageWindows[0], s.messageWindows[1]
+	}
+	return messageProbe, messageWindow
+}
+
 // searchMessagesPostgres finds the newest candidates messages matching
 // the words, at a cost that does not grow with how many messages hold
 // them. A word in a quarter of a person's million messages has 250,000
@@ -727,10 +733,7 @@ const (
 // common the words are, which was wrong without statistics (the index,
 // for common words) and for words it had no figure for.
 func (s *Store) searchMessagesPostgres(ctx context.Context, userID string, terms []string, prefix bool, f searchFilter, candidates int) ([]rawHit, error) {
-	probe, window := messageProbe, messageWindow
-	if s.messageWindows != [2]int{} {
-		probe, window = s.messageWindows[0], s.messageWindows[1]
-	}
+	probe, window := s.messageWindowSizes()
 	query := tsQueryOf(terms, prefix, f.anyTerm)
 	hits, found, err := s.newestMessagesIn(ctx, userID, query, terms, f, candidates, probe, window)
 	if err != nil || found {
