@@ -81,7 +81,7 @@ func eventSearchText(e Event) string {
 
 // insertEvent stores one extracted event, or nothing (nil) when the source
 // gave it already.
-func (s *Store) insertEvent(ctx context.Context, tx *sql.Tx, base []any, userID string, it Extracted, tagText, from string) (any, error) {
+func (s *Store) insertEvent(ctx context.Context, tx *sql.Tx, base []any, userID string, it Extracted, tagText, from, chat string) (any, error) {
 	if it.Start == nil {
 		return nil, fmt.Errorf("store: add event: no start")
 	}
@@ -96,7 +96,7 @@ func (s *Store) insertEvent(ctx context.Context, tx *sql.Tx, base []any, userID 
 	if err != nil {
 		return nil, fmt.Errorf("store: add event: %w", err)
 	}
-	keys, err := s.tagNew(ctx, tx, userID, domain.KindEvent, e.ID, tagText, from)
+	keys, err := s.tagNew(ctx, tx, userID, domain.KindEvent, e.ID, tagText, from, chat)
 	if err != nil {
 		return nil, err
 	}

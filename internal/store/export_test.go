@@ -9,16 +9,16 @@ import (
 	"github.com/synapse-kb/synapse/internal/domain"
 )
 
-// ForgetFilterKeys makes every search document of a tagged kind as it was
-// before migration 033 (no filter keys) and, on SQLite, lists it again to
-// be indexed anew, as that migration does.
+// ForgetFilterKeys makes every search document as it was before migration
+// 033 (no filter keys) and, on SQLite, lists it again to be indexed anew,
+// as that migration and 042 do.
 func (s *Store) ForgetFilterKeys(ctx context.Context) error {
 	return s.InTx(ctx, func(tx *sql.Tx) error {
 		if s.dialect == Postgres {
 			_, err := tx.ExecContext(ctx, `UPDATE search_docs SET filters = '{}'`)
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT id, user_id, kind, ref FROM search_docs WHERE kind <> 'summary'`)
+		rows, err := tx.QueryContext(ctx, `SELECT id, user_id, kind, ref FROM search_docs`)
 		if err != nil {
 			return err
 		}
@@ -56,7 +56,8 @@ func (s *Store) ForgetFilterKeys(ctx context.Context) error {
 
 // RedoFilterKeys gives the documents their filter keys again as an upgrade
 // does: on SQLite by migrating (which indexes the listed documents anew),
-// on PostgreSQL by running migration 033's UPDATE again.
+// on PostgreSQL by running the UPDATE of migrations 033 (tags and people)
+// and 042 (chats) again.
 func (s *Store) RedoFilterKeys(ctx context.Context) error {
 	if s.dialect == SQLite {
 		return s.Migrate(ctx)
@@ -65,18 +66,26 @@ func (s *Store) RedoFilterKeys(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	for _, m := range ms {
-		if m.Version != 33 {
-			continue
-		}
-		for _, stmt := range strings.Split(m.SQL, ";") {
-			if i := strings.Index(stmt, "UPDATE search_docs"); i >= 0 {
-				_, err := s.w.ExecContext(ctx, stmt[i:])
-				return err
+	for _, v := range []int{33, 42} {
+		done := false
+		for _, m := range ms {
+			if m.Version != v {
+				continue
+			}
+			for _, stmt := range strings.Split(m.SQL, ";") {
+				if i := strings.Index(stmt, "UPDATE search_docs"); i >= 0 && !done {
+					if _, err := s.w.ExecContext(ctx, stmt[i:]); err != nil {
+						return err
+					}
+					done = true
+				}
 			}
 		}
+		if !done {
+			return fmt.Errorf("migration %d has no UPDATE", v)
+		}
 	}
-	return fmt.Errorf("migration 033 has no UPDATE")
+	return nil
 }
 
 // FilterKeyDocs counts the user's search documents whose index holds a

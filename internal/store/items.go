@@ -325,7 +325,7 @@ func (s *Store) insertNewItem(ctx context.Context, tx *sql.Tx, userID string, sr
 		if err != nil {
 			return nil, fmt.Errorf("store: add task: %w", err)
 		}
-		keys, err := s.tagNew(ctx, tx, userID, domain.KindTask, t.ID, tagText, sn.From)
+		keys, err := s.tagNew(ctx, tx, userID, domain.KindTask, t.ID, tagText, sn.From, src.ChatID)
 		if err != nil {
 			return nil, err
 		}
@@ -344,7 +344,7 @@ func (s *Store) insertNewItem(ctx context.Context, tx *sql.Tx, userID string, sr
 		if err != nil {
 			return nil, fmt.Errorf("store: add %s: %w", it.Kind, err)
 		}
-		keys, err := s.tagNew(ctx, tx, userID, it.Kind, n.ID, tagText, sn.From)
+		keys, err := s.tagNew(ctx, tx, userID, it.Kind, n.ID, tagText, sn.From, src.ChatID)
 		if err != nil {
 			return nil, err
 		}
@@ -366,13 +366,13 @@ func (s *Store) insertNewItem(ctx context.Context, tx *sql.Tx, userID string, sr
 		if err != nil {
 			return nil, fmt.Errorf("store: add location: %w", err)
 		}
-		keys, err := s.tagNew(ctx, tx, userID, domain.KindLocation, l.ID, tagText, sn.From)
+		keys, err := s.tagNew(ctx, tx, userID, domain.KindLocation, l.ID, tagText, sn.From, src.ChatID)
 		if err != nil {
 			return nil, err
 		}
 		return l, s.indexDocKeys(ctx, tx, userID, domain.KindLocation, l.ID, l.CreatedAt, l.Name+" "+l.Address, keys)
 	case domain.KindEvent:
-		return s.insertEvent(ctx, tx, base, userID, it, tagText, sn.From)
+		return s.insertEvent(ctx, tx, base, userID, it, tagText, sn.From, src.ChatID)
 	}
 	return nil, fmt.Errorf("store: unknown item kind %q", it.Kind)
 }

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+
+	"github.com/synapse-kb/synapse/internal/domain"
 )
 
 // A contact WhatsApp addresses by LID ("<digits>@lid") whose phone number
@@ -118,6 +120,66 @@ func (s *Store) mergeLID(ctx context.Context, tx *sql.Tx, userID, lid, pn string
 		}
 		return nil
 	}
+	// The search documents of what came from the LID name it in their
+	// filter keys (chat and person): refreshed once it names the number.
+	docs, err := thingsFrom(ctx, tx, userID, lid)
+	if err != nil {
+		return err
+	}
+	if err := s.moveLID(ctx, tx, exec, userID, lid, pn); err != nil {
+		return err
+	}
+	for _, d := range docs {
+		if err := s.refreshFilters(ctx, tx, userID, d.kind, d.ref); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+type thingRef struct {
+	kind domain.Kind
+	ref  string
+}
+
+// thingsFrom lists the user's things that came from id, as the chat they
+// came from or as the person who sent them.
+func thingsFrom(ctx context.Context, tx *sql.Tx, userID, id string) ([]thingRef, error) {
+	var parts []string
+	for _, t := range []struct {
+		kind             domain.Kind
+		table, ref, from string
+	}{
+		{domain.KindTask, "tasks", "id", "src_from"},
+		{domain.KindNote, "notes", "id", "src_from"},
+		{domain.KindIdea, "ideas", "id", "src_from"},
+		{domain.KindLocation, "locations", "id", "src_from"},
+		{domain.KindEvent, "events", "id", "src_from"},
+		{domain.KindImage, "images", "id", "sender"},
+		{domain.KindVoiceMemo, "voice_memos", "id", "sender"},
+		{domain.KindBookmark, "bookmark_shares", "bookmark_id", "sender"},
+		{domain.KindSummary, "summaries", "id", "chat_id"},
+	} {
+		parts = append(parts, fmt.Sprintf(`SELECT '%s', %s FROM %s WHERE user_id = $1 AND (chat_id = $2 OR %s = $2)`, t.kind, t.ref, t.table, t.from))
+	}
+	rows, err := tx.QueryContext(ctx, strings.Join(parts, " UNION "), userID, id)
+	if err != nil {
+		return nil, fmt.Errorf("store: merge lid: things: %w", err)
+	}
+	defer rows.Close()
+	var out []thingRef
+	for rows.Next() {
+		var t thingRef
+		if err := rows.Scan(&t.kind, &t.ref); err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// moveLID moves what was stored under lid to pn.
+func (s *Store) moveLID(ctx context.Context, tx *sql.Tx, exec func(what, q string, args ...any) error, userID, lid, pn string) error {
 	var hasChat bool
 	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM chats WHERE user_id = $1 AND id = $2)`, userID, lid).Scan(&hasChat); err != nil {
 		return fmt.Errorf("store: merge lid: %w", err)

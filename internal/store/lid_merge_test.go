@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -71,6 +72,19 @@ func TestMergeLIDs(t *testing.T) {
 		}
 		if tk := tasks.Items[0]; tk.Source.ChatID != pn || tk.Source.Snapshot.From != pn {
 			t.Fatalf("task source chat %q from %q, want %q", tk.Source.ChatID, tk.Source.Snapshot.From, pn)
+		}
+		// Search narrowed to the number's chat or person finds the task
+		// (its filter keys named the LID), the LID's nothing.
+		task := "task:" + tasks.Items[0].ID
+		for _, o := range []store.SearchOptions{{ChatID: pn}, {Person: pn}, {ChatID: lid}, {Person: lid}} {
+			want := []string{task}
+			if o.ChatID == lid || o.Person == lid {
+				want = nil
+			}
+			o.Kinds = []domain.Kind{domain.KindTask}
+			if got := searchIDs(t, s, a.ID, "ler", o); !slices.Equal(got, want) {
+				t.Errorf("search %+v after the merge: %v, want %v", o, got, want)
+			}
 		}
 		// Done once: a second merge finds nothing.
 		if got, err := s.MergeLIDs(ctx, a.ID, map[string]string{lid: pn}); err != nil || len(got) != 0 {

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -135,15 +136,15 @@ func sqliteDocBody(userID, folded string, keys []string) string {
 	return b.String()
 }
 
-// Filter keys name what the tag and person filters of search look for,
-// kept in each search document of an item so that a filter is one more
-// term of the full-text query (read from the index with the words) instead
-// of a condition tested on every document the words match: "t:<tag>" for
-// each of the item's tags and "p:<WhatsApp id>" for each person it came
-// from. The SQL conditions of the filter still hold as well, so a key left
+// Filter keys name what the tag, person and chat filters of search look
+// for, kept in each search document of an item so that a filter is one
+// more term of the full-text query (read from the index with the words)
+// instead of a condition tested on every document the words match:
+// "t:<tag>" for each of the item's tags, "p:<WhatsApp id>" for each person
+// it came from and "c:<chat id>" for each chat it came from. The SQL conditions of the filter still hold as well, so a key left
 // behind (a bookmark share since deleted) never lets a wrong item through;
-// a key must never be missing, so whatever gives an item a tag or a person
-// after it was indexed calls refreshFilters.
+// a key must never be missing, so whatever gives an item a tag, a person or
+// a chat after it was indexed calls refreshFilters.
 //
 // On PostgreSQL the keys are a text[] column of their own (search_docs.filters,
 // with a GIN index), apart from the words' tsvector. On SQLite they are
@@ -161,24 +162,28 @@ func filterToken(key string) string {
 	return filterMark + kind + hex.EncodeToString([]byte(value))
 }
 
-// filterKeys returns the filter keys of one of the user's things: its tags
-// and the people it came from (none for summaries and messages).
+// filterKeys returns the filter keys of one of the user's things: its
+// tags, the people it came from and the chats it came from (none for
+// messages; a summary has only its chat).
 func filterKeys(ctx context.Context, tx *sql.Tx, userID string, kind domain.Kind, ref string) ([]string, error) {
-	var people string
+	var from string
 	switch kind {
 	case domain.KindTask, domain.KindNote, domain.KindIdea, domain.KindLocation, domain.KindEvent:
 		table, _ := itemTable(kind)
-		people = `SELECT src_from AS person FROM ` + table + ` WHERE user_id = $1 AND id = $3`
+		from = `SELECT src_from AS person, chat_id AS chat FROM ` + table + ` WHERE user_id = $1 AND id = $3`
 	case domain.KindImage, domain.KindVoiceMemo:
 		table, _ := itemTable(kind)
-		people = `SELECT sender AS person FROM ` + table + ` WHERE user_id = $1 AND id = $3`
+		from = `SELECT sender AS person, chat_id AS chat FROM ` + table + ` WHERE user_id = $1 AND id = $3`
 	case domain.KindBookmark:
-		people = `SELECT sender AS person FROM bookmark_shares WHERE user_id = $1 AND bookmark_id = $3`
+		from = `SELECT sender AS person, chat_id AS chat FROM bookmark_shares WHERE user_id = $1 AND bookmark_id = $3`
+	case domain.KindSummary:
+		from = `SELECT CAST('' AS TEXT) AS person, chat_id AS chat FROM summaries WHERE user_id = $1 AND id = $3`
 	default:
 		return []string{}, nil
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT 't:' || tag FROM item_tags WHERE user_id = $1 AND item_kind = $2 AND item_id = $3
-		UNION SELECT 'p:' || p.person FROM (`+people+`) p WHERE p.person <> ''`,
+		UNION SELECT 'p:' || p.person FROM (`+from+`) p WHERE p.person <> ''
+		UNION SELECT 'c:' || p.chat FROM (`+from+`) p WHERE p.chat <> ''`,
 		userID, string(kind), ref)
 	if err != nil {
 		return nil, fmt.Errorf("store: filter keys: %w", err)
@@ -251,6 +256,8 @@ func docText(ctx context.Context, tx *sql.Tx, userID string, kind domain.Kind, r
 		q = `SELECT transcript FROM voice_memos`
 	case domain.KindBookmark:
 		q = `SELECT title || ' ' || description || ' ' || site_name || ' ' || url FROM bookmarks`
+	case domain.KindSummary:
+		q = `SELECT chat_name || ' ' || text FROM summaries`
 	default:
 		return "", sql.ErrNoRows
 	}
@@ -404,22 +411,9 @@ func (s *Store) SearchPaged(ctx context.Context, userID, q string, o SearchOptio
 		if prefix && !o.Newest && len(raw) >= f.limit {
 			break
 		}
-		var found []rawHit
-		if wantMessages {
-			hits, err := s.searchMessages(ctx, userID, terms, prefix, f)
-			if err != nil {
-				return SearchPage{}, err
-			}
-			normalise(hits)
-			found = append(found, hits...)
-		}
-		if len(o.Kinds) == 0 || len(docKinds) > 0 {
-			hits, err := s.searchDocs(ctx, userID, terms, docKinds, prefix, f)
-			if err != nil {
-				return SearchPage{}, err
-			}
-			normalise(hits)
-			found = append(found, hits...)
+		found, err := s.searchBoth(ctx, userID, terms, wantMessages, len(o.Kinds) == 0 || len(docKinds) > 0, docKinds, prefix, f)
+		if err != nil {
+			return SearchPage{}, err
 		}
 		for _, h := range found {
 			if k := string(h.kind) + "/" + h.ref; !seen[k] {
@@ -480,6 +474,35 @@ func (s *Store) SearchPaged(ctx context.Context, userID, q string, o SearchOptio
 	return page, err
 }
 
+// searchBoth finds the matching messages (with messages) and things
+// other than messages (with docs, of docKinds or all), each normalised,
+// messages first. The two are independent reads, each several
+// milliseconds at a million messages: asked at once, on two connections,
+// a search takes as long as the slower instead of both.
+func (s *Store) searchBoth(ctx context.Context, userID string, terms []string, messages, docs bool, docKinds []domain.Kind, prefix bool, f searchFilter) ([]rawHit, error) {
+	var msgHits, docHits []rawHit
+	var msgErr, docErr error
+	searchMessages := func() { msgHits, msgErr = s.searchMessages(ctx, userID, terms, prefix, f) }
+	searchDocs := func() { docHits, docErr = s.searchDocs(ctx, userID, terms, docKinds, prefix, f) }
+	switch {
+	case messages && docs:
+		var wg sync.WaitGroup
+		wg.Go(searchMessages)
+		searchDocs()
+		wg.Wait()
+	case messages:
+		searchMessages()
+	case docs:
+		searchDocs()
+	}
+	if err := errors.Join(msgErr, docErr); err != nil {
+		return nil, err
+	}
+	normalise(msgHits)
+	normalise(docHits)
+	return append(msgHits, docHits...), nil
+}
+
 // where adds the filter's conditions on a source's chat, sender, tags and
 // time; chat, person and tag turn an argument into a condition (tag is
 // nil for messages, which have none).
@@ -511,7 +534,7 @@ func (f searchFilter) where(args *[]any, tsCol string, chat, person, tag func(ar
 }
 
 // keys are the filter keys (see filterMark) a search document must hold
-// to pass the filter's tag and person.
+// to pass the filter's tag, person and chat.
 func (f searchFilter) keys() []string {
 	var out []string
 	if f.tag != "" {
@@ -519,6 +542,9 @@ func (f searchFilter) keys() []string {
 	}
 	if f.person != "" {
 		out = append(out, "p:"+f.person)
+	}
+	if f.chatID != "" {
+		out = append(out, "c:"+f.chatID)
 	}
 	return out
 }
@@ -528,39 +554,41 @@ func (f searchFilter) filtered() bool {
 	return f.chatID != "" || f.person != "" || f.tag != "" || f.from > 0 || f.to > 0 || f.before > 0 || f.newest
 }
 
-// docsOfChat is the ids of the user's things (other than messages) that
-// came from one chat; $2 is the user.
-func docsOfChat(chat string) string {
-	var parts []string
-	for _, t := range []string{"tasks", "notes", "ideas", "locations", "events", "images", "voice_memos", "summaries"} {
-		parts = append(parts, `SELECT id FROM `+t+` WHERE user_id = $2 AND chat_id = `+chat)
-	}
-	parts = append(parts, `SELECT bookmark_id FROM bookmark_shares WHERE user_id = $2 AND chat_id = `+chat)
-	return "d.ref IN (" + strings.Join(parts, " UNION ALL ") + ")"
-}
+// docsOfChat is the condition that a search document's thing came from
+// one chat, and docsOfPerson that it was made from what one person sent,
+// each looked up on the thing of the document's kind (one lookup per
+// document that the words and filter keys found, rather than every thing
+// of the chat's or person's: they may be thousands); $2 is the user.
+func docsOfChat(chat string) string { return docsWhere("chat_id", "chat_id", chat, true) }
 
-// docsOfPerson is the condition that a search document's thing was made
-// from what one person sent, looked up on the thing of the document's kind
-// (one lookup a document that the words and filter keys found, rather
-// than every thing of the person's: they may be thousands); $2 is the user.
-func docsOfPerson(person string) string {
+func docsOfPerson(person string) string { return docsWhere("src_from", "sender", person, false) }
+
+// docsWhere is the condition that the thing of a search document has
+// value in its column: itemCol for tasks, notes, ideas, places and events,
+// mediaCol for images, voice memos and a bookmark's shares; summaries
+// only with withSummaries.
+func docsWhere(itemCol, mediaCol, value string, withSummaries bool) string {
 	var b strings.Builder
 	b.WriteString("CASE d.kind")
 	for _, k := range []struct {
-		kind                domain.Kind
-		table, id, personBy string
+		kind          domain.Kind
+		table, id, by string
 	}{
-		{domain.KindTask, "tasks", "id", "src_from"},
-		{domain.KindNote, "notes", "id", "src_from"},
-		{domain.KindIdea, "ideas", "id", "src_from"},
-		{domain.KindLocation, "locations", "id", "src_from"},
-		{domain.KindEvent, "events", "id", "src_from"},
-		{domain.KindImage, "images", "id", "sender"},
-		{domain.KindVoiceMemo, "voice_memos", "id", "sender"},
-		{domain.KindBookmark, "bookmark_shares", "bookmark_id", "sender"},
+		{domain.KindTask, "tasks", "id", itemCol},
+		{domain.KindNote, "notes", "id", itemCol},
+		{domain.KindIdea, "ideas", "id", itemCol},
+		{domain.KindLocation, "locations", "id", itemCol},
+		{domain.KindEvent, "events", "id", itemCol},
+		{domain.KindImage, "images", "id", mediaCol},
+		{domain.KindVoiceMemo, "voice_memos", "id", mediaCol},
+		{domain.KindBookmark, "bookmark_shares", "bookmark_id", mediaCol},
+		{domain.KindSummary, "summaries", "id", "chat_id"},
 	} {
+		if k.kind == domain.KindSummary && !withSummaries {
+			continue
+		}
 		fmt.Fprintf(&b, " WHEN '%s' THEN EXISTS (SELECT 1 FROM %s x WHERE x.%s = d.ref AND x.user_id = $2 AND x.%s = %s)",
-			k.kind, k.table, k.id, k.personBy, person)
+			k.kind, k.table, k.id, k.by, value)
 	}
 	b.WriteString(" ELSE false END")
 	return b.String()
@@ -1001,13 +1029,12 @@ func normalise(hits []rawHit) {
 }
 
 func (s *Store) searchDocs(ctx context.Context, userID string, terms []string, kinds []domain.Kind, prefix bool, f searchFilter) ([]rawHit, error) {
-	chat := func(a string) string { return docsOfChat(a) }
 	if s.dialect == SQLite {
 		args := []any{ftsQueryOf(userID, terms, prefix, f.anyTerm, f.keys()), userID}
 		if f.newest {
 			q := `SELECT d.kind, d.ref, d.ts, 0 FROM
 			(SELECT rowid FROM search_fts WHERE search_fts MATCH $1) f
-			JOIN search_docs d ON d.id = -f.rowid WHERE d.user_id = $2` + kindFilter(kinds, &args) + f.where(&args, "d.ts", chat, docsOfPerson, docTagged)
+			JOIN search_docs d ON d.id = -f.rowid WHERE d.user_id = $2` + kindFilter(kinds, &args) + f.where(&args, "d.ts", docsOfChat, docsOfPerson, docTagged)
 			args = append(args, f.limit)
 			return s.scanHits(ctx, q+fmt.Sprintf(` ORDER BY d.ts DESC, d.kind, d.id DESC LIMIT $%d`, len(args)), args)
 		}
@@ -1016,22 +1043,22 @@ func (s *Store) searchDocs(ctx context.Context, userID string, terms []string, k
 		// owner's token; its texts are read back, so it is smaller than
 		// PostgreSQL's (as deep as relevance pages).
 		var q string
-		if (f.tag != "" || f.person != "") && (f.chatID != "" || f.from > 0 || f.to > 0 || len(kinds) > 0) {
+		if len(f.keys()) > 0 && (f.from > 0 || f.to > 0 || len(kinds) > 0) {
 			// The window of newest matches is taken among the documents
 			// that pass the whole filter, not before they are picked: a
-			// chat or kind is on few of the tag's (or the person's)
+			// time or kind is on few of the tag's (person's, chat's)
 			// matches, which the plain window may miss.
 			q = `SELECT d.kind, d.ref, d.ts, 0 FROM search_fts
-			JOIN search_docs d ON d.id = -search_fts.rowid WHERE search_fts MATCH $1 AND d.user_id = $2` + kindFilter(kinds, &args) + f.where(&args, "d.ts", chat, docsOfPerson, docTagged)
+			JOIN search_docs d ON d.id = -search_fts.rowid WHERE search_fts MATCH $1 AND d.user_id = $2` + kindFilter(kinds, &args) + f.where(&args, "d.ts", docsOfChat, docsOfPerson, docTagged)
 			args = append(args, goRankWindow)
 			q += fmt.Sprintf(` ORDER BY d.ts DESC LIMIT $%d`, len(args))
 		} else {
-			// A tag or person alone is in the full-text query (its
+			// A tag, person or chat is in the full-text query (its
 			// filter keys): the plain window holds only their documents.
 			args = append(args, goRankWindow)
 			q = `SELECT d.kind, d.ref, d.ts, 0 FROM
 			(SELECT rowid FROM search_fts WHERE search_fts MATCH $1 ORDER BY rowid LIMIT $3) f
-			CROSS JOIN search_docs d ON d.id = -f.rowid WHERE d.user_id = $2` + kindFilter(kinds, &args) + f.where(&args, "d.ts", chat, docsOfPerson, docTagged)
+			CROSS JOIN search_docs d ON d.id = -f.rowid WHERE d.user_id = $2` + kindFilter(kinds, &args) + f.where(&args, "d.ts", docsOfChat, docsOfPerson, docTagged)
 		}
 		hits, err := s.scanHits(ctx, q, args)
 		if err != nil {
@@ -1052,14 +1079,14 @@ func (s *Store) searchDocs(ctx context.Context, userID string, terms []string, k
 	}
 	if f.newest {
 		q := `SELECT d.kind, d.ref, d.ts, 0 FROM search_docs d WHERE d.user_id = $2 AND d.tsv @@ to_tsquery('simple', $1)` + keys +
-			kindFilter(kinds, &args) + f.where(&args, "d.ts", chat, docsOfPerson, docTagged)
+			kindFilter(kinds, &args) + f.where(&args, "d.ts", docsOfChat, docsOfPerson, docTagged)
 		args = append(args, f.limit)
 		return s.scanHits(ctx, q+fmt.Sprintf(` ORDER BY d.ts DESC, d.kind COLLATE "C", d.id DESC LIMIT $%d`, len(args)), planEach(args))
 	}
 	args = append(args, rankWindow)
 	window := fmt.Sprintf("$%d", len(args))
 	q := `SELECT d.kind, d.ref, d.ts, ts_rank(d.tsv, query) FROM
-		(SELECT kind, ref, ts, tsv FROM search_docs d, to_tsquery('simple', $1) query WHERE d.user_id = $2 AND d.tsv @@ query` + keys + kindFilter(kinds, &args) + f.where(&args, "d.ts", chat, docsOfPerson, docTagged) + `
+		(SELECT kind, ref, ts, tsv FROM search_docs d, to_tsquery('simple', $1) query WHERE d.user_id = $2 AND d.tsv @@ query` + keys + kindFilter(kinds, &args) + f.where(&args, "d.ts", docsOfChat, docsOfPerson, docTagged) + `
 		ORDER BY d.ts DESC LIMIT ` + window + `) d, to_tsquery('simple', $1) query`
 	args = append(args, f.limit)
 	return s.scanHits(ctx, q+fmt.Sprintf(` ORDER BY ts_rank(d.tsv, query) DESC, d.ts DESC LIMIT $%d`, len(args)), planEach(args))

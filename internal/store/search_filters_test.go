@@ -152,11 +152,23 @@ func TestSearchFiltersFollowTagsAndPeople(t *testing.T) {
 				t.Errorf("person %s: %v, want %v", person, got, want)
 			}
 		}
+		// A bookmark is in every chat it was shared in.
+		for chat, want := range map[string][]string{
+			"c@g.us": {"bookmark:" + bm.ID, "image:" + im.ID, memo, "note:" + out[1].(store.Note).ID, task},
+			"d@g.us": {"bookmark:" + bm.ID},
+			"e@g.us": nil,
+		} {
+			slices.Sort(want)
+			if got := searchIDs(t, s, a.ID, "obra", store.SearchOptions{ChatID: chat}); !slices.Equal(got, want) {
+				t.Errorf("chat %s: %v, want %v", chat, got, want)
+			}
+		}
 	})
 }
 
-// A database indexed before documents held filter keys gets them as it is
-// upgraded, and filtered search finds what it found before.
+// A database indexed before documents held filter keys (tags and people:
+// migration 033; chats: 042) gets them as it is upgraded, and filtered
+// search finds what it found before.
 func TestSearchFilterKeysAfterUpgrade(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, s *store.Store) {
 		a := mustUser(t, s, "a@x.io")
@@ -168,18 +180,31 @@ func TestSearchFilterKeysAfterUpgrade(t *testing.T) {
 		}
 		want := []string{"event:" + out[1].(store.Event).ID, "task:" + out[0].(store.Task).ID}
 		slices.Sort(want)
+		sum, err := s.PutSummary(ctx, a.ID, store.Summary{ChatID: "c@g.us", ChatName: "Obra", Day: "2026-05-01", Language: "pt", Text: "a obra avançou"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		withSummary := append([]string{"summary:" + sum.ID}, want...)
+		slices.Sort(withSummary)
 		if err := s.ForgetFilterKeys(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if got := searchIDs(t, s, a.ID, "obra", store.SearchOptions{Tag: "casa"}); len(got) != 0 {
-			t.Fatalf("keys not forgotten: %v", got)
+		for _, o := range []store.SearchOptions{{Tag: "casa"}, {ChatID: "c@g.us"}} {
+			if got := searchIDs(t, s, a.ID, "obra", o); len(got) != 0 {
+				t.Fatalf("keys not forgotten: %+v %v", o, got)
+			}
 		}
 		if err := s.RedoFilterKeys(ctx); err != nil {
 			t.Fatal(err)
 		}
-		for _, o := range []store.SearchOptions{{Tag: "casa"}, {Person: "p1@s.whatsapp.net"}} {
-			if got := searchIDs(t, s, a.ID, "obra", o); !slices.Equal(got, want) {
-				t.Errorf("%+v after the upgrade: %v, want %v", o, got, want)
+		for _, o := range []store.SearchOptions{{Tag: "casa"}, {Person: "p1@s.whatsapp.net"}, {ChatID: "c@g.us"}} {
+			w := want
+			if o.ChatID != "" {
+				w = withSummary
+			}
+			o.Kinds = []domain.Kind{domain.KindTask, domain.KindEvent, domain.KindSummary}
+			if got := searchIDs(t, s, a.ID, "obra", o); !slices.Equal(got, w) {
+				t.Errorf("%+v after the upgrade: %v, want %v", o, got, w)
 			}
 		}
 	})

@@ -52,8 +52,9 @@ func itemTable(kind domain.Kind) (string, bool) {
 
 // tagNew tags an item just made, not yet indexed, with the hashtags of
 // text (the words of its source), and returns its filter keys (see
-// filterKeys): its tags and from, the person its source came from.
-func (s *Store) tagNew(ctx context.Context, tx *sql.Tx, userID string, kind domain.Kind, id, text, from string) ([]string, error) {
+// filterKeys): its tags, from, the person its source came from, and chat,
+// the chat it came from.
+func (s *Store) tagNew(ctx context.Context, tx *sql.Tx, userID string, kind domain.Kind, id, text, from, chat string) ([]string, error) {
 	keys := []string{}
 	if text != "" {
 		added, err := (&Tx{s: s, tx: tx}).tagFromText(ctx, userID, kind, id, text, false)
@@ -66,6 +67,9 @@ func (s *Store) tagNew(ctx context.Context, tx *sql.Tx, userID string, kind doma
 	}
 	if from != "" {
 		keys = append(keys, "p:"+from)
+	}
+	if chat != "" {
+		keys = append(keys, "c:"+chat)
 	}
 	slices.Sort(keys)
 	return keys, nil

@@ -98,6 +98,12 @@ func PostgresURL(t testing.TB) string {
 	}
 	t.Cleanup(func() {
 		defer admin.Close()
+		if os.Getenv("SYNAPSE_TEST_KEEP_SCHEMA") != "" {
+			// Kept to be looked at (EXPLAIN a benchmark's queries); drop
+			// it by hand.
+			t.Logf("schema %s kept (SYNAPSE_TEST_KEEP_SCHEMA)", schema)
+			return
+		}
 		if _, err := admin.Exec(`DROP SCHEMA ` + schema + ` CASCADE`); err != nil {
 			t.Logf("drop schema %s: %v", schema, err)
 		}
