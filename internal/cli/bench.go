@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"slices"
 	"time"
 
@@ -57,7 +58,7 @@ func benchCmd(args []string, env Env) error {
 	concurrency := fs.Int("concurrency", 4, "pairings at a time (whatsmeow)")
 	restore := fs.Bool("restore", false, "restore the sessions paired earlier in -dir (whatsmeow)")
 	restoreRate := fs.String("restore-rate", "", "WHATSAPP_RESTORE_RATE for -restore (0 lifts the ceiling)")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the message phase (whatsmeow)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run (whatsmeow: of its message phase)")
 	if err := noArguments(fs, args[1:], env); err != nil {
 		return err
 	}
@@ -73,6 +74,17 @@ func benchCmd(args []string, env Env) error {
 	db := "sqlite"
 	if *dbURL != "" {
 		db = "postgres"
+	}
+	if *cpuProfile != "" && args[0] != "whatsmeow" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	switch args[0] {
 	case "ingest":
