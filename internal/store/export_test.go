@@ -12,10 +12,18 @@ import (
 // ForgetFilterKeys makes every search document as it was before migration
 // 033 (no filter keys) and, on SQLite, lists it again to be indexed anew,
 // as that migration and 042 do.
-func (s *Store) ForgetFilterKeys(ctx context.Context) error {
+func (s *Store) ForgetFilterKeys(ctx context.Context) error { return s.SetFilterKeys(ctx, nil) }
+
+// SetFilterKeys gives every search document these filter keys (as an older
+// version may have left them) and, on SQLite, lists it to be indexed anew,
+// as migrations 033 and 042 do.
+func (s *Store) SetFilterKeys(ctx context.Context, keys []string) error {
 	return s.InTx(ctx, func(tx *sql.Tx) error {
 		if s.dialect == Postgres {
-			_, err := tx.ExecContext(ctx, `UPDATE search_docs SET filters = '{}'`)
+			if keys == nil {
+				keys = []string{}
+			}
+			_, err := tx.ExecContext(ctx, `UPDATE search_docs SET filters = $1`, keys)
 			return err
 		}
 		rows, err := tx.QueryContext(ctx, `SELECT id, user_id, kind, ref FROM search_docs`)
@@ -43,10 +51,10 @@ func (s *Store) ForgetFilterKeys(ctx context.Context) error {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM search_fts WHERE rowid = $1`, -d.id); err != nil {
 				return err
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO search_fts (rowid, body) VALUES ($1, $2)`, -d.id, sqliteDocBody(d.userID, Fold(text), nil)); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO search_fts (rowid, body) VALUES ($1, $2)`, -d.id, sqliteDocBody(d.userID, Fold(text), keys)); err != nil {
 				return err
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO search_refilter (doc_id) VALUES ($1)`, d.id); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO search_refilter (doc_id) VALUES ($1)`, d.id); err != nil {
 				return err
 			}
 		}
@@ -56,8 +64,8 @@ func (s *Store) ForgetFilterKeys(ctx context.Context) error {
 
 // RedoFilterKeys gives the documents their filter keys again as an upgrade
 // does: on SQLite by migrating (which indexes the listed documents anew),
-// on PostgreSQL by running the UPDATE of migrations 033 (tags and people)
-// and 042 (chats) again.
+// on PostgreSQL by running migration 042's UPDATE again (which makes every
+// key anew: tags, people and chats).
 func (s *Store) RedoFilterKeys(ctx context.Context) error {
 	if s.dialect == SQLite {
 		return s.Migrate(ctx)
@@ -66,26 +74,18 @@ func (s *Store) RedoFilterKeys(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	for _, v := range []int{33, 42} {
-		done := false
-		for _, m := range ms {
-			if m.Version != v {
-				continue
-			}
-			for _, stmt := range strings.Split(m.SQL, ";") {
-				if i := strings.Index(stmt, "UPDATE search_docs"); i >= 0 && !done {
-					if _, err := s.w.ExecContext(ctx, stmt[i:]); err != nil {
-						return err
-					}
-					done = true
-				}
-			}
+	for _, m := range ms {
+		if m.Version != 42 {
+			continue
 		}
-		if !done {
-			return fmt.Errorf("migration %d has no UPDATE", v)
+		for _, stmt := range strings.Split(m.SQL, ";") {
+			if i := strings.Index(stmt, "UPDATE search_docs"); i >= 0 {
+				_, err := s.w.ExecContext(ctx, stmt[i:])
+				return err
+			}
 		}
 	}
-	return nil
+	return fmt.Errorf("migration 042 has no UPDATE")
 }
 
 // FilterKeyDocs counts the user's search documents whose index holds a

@@ -86,6 +86,22 @@ func TestMergeLIDs(t *testing.T) {
 				t.Errorf("search %+v after the merge: %v, want %v", o, got, want)
 			}
 		}
+		// A merge made by an earlier version left the task's keys naming
+		// the LID; the upgrade makes them again.
+		if err := s.SetFilterKeys(ctx, []string{"c:" + lid, "p:" + lid}); err != nil {
+			t.Fatal(err)
+		}
+		if got := searchIDs(t, s, a.ID, "ler", store.SearchOptions{Person: pn}); len(got) != 0 {
+			t.Fatalf("stale keys not set: %v", got)
+		}
+		if err := s.RedoFilterKeys(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range []store.SearchOptions{{ChatID: pn}, {Person: pn}} {
+			if got := searchIDs(t, s, a.ID, "ler", o); !slices.Equal(got, []string{task}) {
+				t.Errorf("search %+v after the upgrade: %v, want %v", o, got, []string{task})
+			}
+		}
 		// Done once: a second merge finds nothing.
 		if got, err := s.MergeLIDs(ctx, a.ID, map[string]string{lid: pn}); err != nil || len(got) != 0 {
 			t.Fatalf("second merge: %v %v", got, err)

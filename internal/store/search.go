@@ -487,7 +487,16 @@ func (s *Store) searchBoth(ctx context.Context, userID string, terms []string, m
 	switch {
 	case messages && docs:
 		var wg sync.WaitGroup
-		wg.Go(searchMessages)
+		wg.Go(func() {
+			// A panic here fails this search, as one in the request's own
+			// goroutine does, instead of the whole process.
+			defer func() {
+				if r := recover(); r != nil {
+					msgErr = fmt.Errorf("store: search messages: panic: %v", r)
+				}
+			}()
+			searchMessages()
+		})
 		searchDocs()
 		wg.Wait()
 	case messages:
