@@ -141,8 +141,9 @@ func sqliteDocBody(userID, folded string, keys []string) string {
 // more term of the full-text query (read from the index with the words)
 // instead of a condition tested on every document the words match:
 // "t:<tag>" for each of the item's tags, "p:<WhatsApp id>" for each person
-// it came from and "c:<chat id>" for each chat it came from. The SQL conditions of the filter still hold as well, so a key left
-// behind (a bookmark share since deleted) never lets a wrong item through;
+// it came from and "c:<chat id>" for each chat it came from. The SQL
+// conditions of the filter still hold as well, so a key left behind (a
+// bookmark share since deleted) never lets a wrong item through;
 // a key must never be missing, so whatever gives an item a tag, a person or
 // a chat after it was indexed calls refreshFilters.
 //
