@@ -231,6 +231,15 @@ func TestOpenAPIDocumentListsEveryRoute(t *testing.T) {
 			t.Errorf("%s %s missing from the document: %v", rt.Method, rt.Path, err)
 		}
 	}
+	// A query parameter the handler requires is required in the document.
+	req, _ := http.NewRequest("GET", srv.URL+"/api/v1/search", nil)
+	route, _, err := v.router.FindRoute(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q := route.Operation.Parameters.GetByInAndName("query", "q"); q == nil || !q.Required {
+		t.Errorf("search's q is not required in the document: %+v", q)
+	}
 }
 
 // scenario is one request and what its answer must and must not contain.

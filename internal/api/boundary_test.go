@@ -81,13 +81,16 @@ func testHostileText(t *testing.T, d store.Dialect) {
 	if r.Status != http.StatusOK || !bytes.Contains(r.Body, []byte("keep me")) {
 		t.Fatalf("the stored task changed: %d %s", r.Status, r.Body)
 	}
-	// A list's chat filter that is no chat id is a field error (as on every
-	// list with filters); summaries keep answering an empty list.
-	if r := srv.Do("GET", "/api/v1/images?chatId=%00", u.Token, nil); r.Status != http.StatusBadRequest || !bytes.Contains(r.Body, []byte(`"field":"chatId"`)) {
-		t.Errorf("images of a NUL chat: %d %s", r.Status, r.Body)
+	// A chat or person filter that is neither a WhatsApp id nor a phone
+	// number is a field error on every list and on search.
+	for _, path := range []string{"/api/v1/images?chatId=%00", "/api/v1/summaries?chatId=%00", "/api/v1/tasks?chatId=not-a-chat",
+		"/api/v1/summaries?chatId=bogus", "/api/v1/search?q=x&chatId=not-a-chat", "/api/v1/voice-memos?chatId=12"} {
+		if r := srv.Do("GET", path, u.Token, nil); r.Status != http.StatusBadRequest || !bytes.Contains(r.Body, []byte(`"field":"chatId"`)) {
+			t.Errorf("%s: %d %s", path, r.Status, r.Body)
+		}
 	}
-	for _, path := range []string{"/api/v1/summaries?chatId=%00"} {
-		if r := srv.Do("GET", path, u.Token, nil); r.Status != http.StatusOK {
+	for _, path := range []string{"/api/v1/search?q=x&person=Bea", "/api/v1/tasks?person=Bea", "/api/v1/locations?person=%40x"} {
+		if r := srv.Do("GET", path, u.Token, nil); r.Status != http.StatusBadRequest || !bytes.Contains(r.Body, []byte(`"field":"person"`)) {
 			t.Errorf("%s: %d %s", path, r.Status, r.Body)
 		}
 	}

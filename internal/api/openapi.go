@@ -73,7 +73,9 @@ func (s *Server) openAPI() ([]byte, error) {
 		}
 		for _, q := range rt.query {
 			p := openapi3.NewQueryParameter(q.name).WithDescription(q.description)
-			switch q.schema {
+			kind, required := strings.CutSuffix(q.schema, "!")
+			p.Required = required
+			switch kind {
 			case "integer":
 				p.Schema = openapi3.NewIntegerSchema().NewRef()
 			case "boolean":

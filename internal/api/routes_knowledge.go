@@ -153,12 +153,12 @@ func (s *Server) registerKnowledge() {
 
 	add("search", route{method: "GET", path: "/api/v1/search", summary: "Search messages, bookmarks, items, transcripts and summaries",
 		description: "Every word must match, accents and case aside; when whole words find too little, the last word may also be the start of a word. Results are ranked (among the newest matches), with a snippet, and come a page at a time: nextCursor asks for the next. Ranked order pages through the best 1,000; sort=newest pages through every match, newest first (the last word always also matching as the start of a word).",
-		query: []param{{"q", "The words to find.", "string"}, {"kinds", "Comma-separated kinds to search (message, bookmark, task, note, idea, location, voice_memo, summary, image, event).", "string"},
-			{"chatId", "Only what came from this chat: its messages and what was made from them.", "string"},
-			{"from", "Only what was sent or made at or after this RFC 3339 time or day (YYYY-MM-DD, in the caller's time zone).", "string"},
+		query: []param{{"q", "The words to find (required; a search narrowed only by tag, chat or person is a list's filter).", "string!"}, {"kinds", "Comma-separated kinds to search (message, bookmark, task, note, idea, location, voice_memo, summary, image, event).", "string"},
+			{"chatId", "Only what came from this chat (its id, or a phone number with its country code): its messages and what was made from them.", "string"},
+			{"from", "Only what was sent or made (a calendar event: made, not its start) at or after this RFC 3339 time or day (YYYY-MM-DD, in the caller's time zone).", "string"},
 			{"to", "Only what was sent or made before this RFC 3339 time, or up to the end of this day.", "string"},
 			{"tag", "Only items with this tag (no messages).", "string"},
-			{"person", "Only what this person (a WhatsApp id) sent, and what was made from it.", "string"},
+			{"person", "Only what this person (a WhatsApp id, or a phone number with its country code) sent, and what was made from it.", "string"},
 			{"sort", "relevance (default) or newest.", "string"},
 			{"cursor", "The nextCursor of the previous page.", "string"},
 			{"limit", "At most this many results, 1–200 (default 50).", "integer"}}}, typed(s.search))

@@ -12,8 +12,8 @@ import (
 // filterQuery documents the filter every list of items takes (service.Filter).
 var filterQuery = []param{
 	{"tag", "Only items with this tag.", "string"},
-	{"chatId", "Only items from this chat.", "string"},
-	{"person", "Only items from what this person (a WhatsApp id, as GET /api/v1/people lists them) sent.", "string"},
+	{"chatId", "Only items from this chat: its id, or a phone number with its country code.", "string"},
+	{"person", "Only items from what this person (a WhatsApp id, as GET /api/v1/people lists them, or a phone number with its country code) sent.", "string"},
 	{"from", "Only items made (images and voice memos: sent; calendar events: starting) at or after this RFC 3339 time or day (YYYY-MM-DD, in the caller's time zone).", "string"},
 	{"to", "Only items made (sent, starting) before this RFC 3339 time, or up to the end of this day.", "string"},
 }

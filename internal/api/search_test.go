@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -81,6 +82,23 @@ func TestSearchPagesAndFilters(t *testing.T) {
 			}
 			if r := srv.Do("GET", "/api/v1/search?q=fence&cursor=bogus", ana.Token, nil); r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), "invalid-cursor") {
 				t.Fatalf("bogus cursor: %d %s", r.Status, r.Body)
+			}
+
+			// A chat or person may be given as a phone number, as people
+			// write them; it is that number's chat or person.
+			srv.Connect(ana, "447700900100")
+			bea := srv.Deliver(ana, map[string]any{"id": "F1", "chat": "447700900001", "type": "text", "text": "the fence is painted"})
+			srv.Deliver(ana, map[string]any{"id": "F2", "chat": "447700900002", "type": "text", "text": "which fence?"})
+			waitUntilThat(t, "both messages are found", func() bool { return len(walk(ana.Token, "q=fence&kinds=message")) == 2 })
+			for _, q := range []string{"chatId=" + url.QueryEscape(bea), "chatId=" + url.QueryEscape("+44 7700 900001"), "chatId=447700900001",
+				"person=" + url.QueryEscape("+44 (7700) 900-001"), "chatId=447700900001&from=2026-01-01&to=2026-01-01"} {
+				want := []string{"+447700900001"} // a message hit is titled by its chat
+				if strings.Contains(q, "from=") {
+					want = nil
+				}
+				if got := walk(ana.Token, "q=fence&kinds=message&"+q); !slices.Equal(got, want) {
+					t.Errorf("%s: %v, want %v", q, got, want)
+				}
 			}
 		})
 	}

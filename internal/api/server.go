@@ -95,6 +95,8 @@ type route struct {
 	serve       func(w http.ResponseWriter, r *http.Request, c *call)
 }
 
+// param is a query parameter; a schema ending in "!" ("string!") is a
+// required one.
 type param struct {
 	name, description, schema string
 }

@@ -147,39 +147,14 @@ func (s *Service) checkAsk(ctx context.Context, userID string, q *AskQuery) (sto
 	q.Question = strings.TrimSpace(q.Question)
 	checkText(&errs, "question", &q.Question, true, MaxQuestion)
 	var scope store.AskScope
-	scope.ChatID = strings.TrimSpace(q.ChatID)
-	if scope.ChatID != "" && !validID(scope.ChatID) {
-		errs.Add("chatId", "is not a chat id")
-	}
+	scope.ChatID = s.filterID(&errs, "chatId", chatIDMessage, q.ChatID)
 	if v := strings.TrimSpace(q.Sender); v != "" {
-		switch {
-		case strings.Contains(v, "@") && validID(v):
-			scope.Sender = v
-		default:
-			if d, ok := ParsePhone(v); ok {
-				scope.Sender = d + "@s.whatsapp.net"
-			} else {
-				errs.Add("sender", "must be a WhatsApp id or a phone number with its country code")
-			}
-		}
-	}
-	if q.From != "" || q.To != "" {
-		loc := s.userLocation(ctx, userID)
 		var ok bool
-		if q.From != "" {
-			if scope.From, ok = parseMoment(strings.TrimSpace(q.From), loc, false); !ok {
-				errs.Add("from", "must be a date (YYYY-MM-DD) or an RFC 3339 time")
-			}
-		}
-		if q.To != "" {
-			if scope.To, ok = parseMoment(strings.TrimSpace(q.To), loc, true); !ok {
-				errs.Add("to", "must be a date (YYYY-MM-DD) or an RFC 3339 time")
-			}
-		}
-		if !scope.From.IsZero() && !scope.To.IsZero() && !scope.From.Before(scope.To) {
-			errs.Add("to", "must be after from")
+		if scope.Sender, ok = WhatsAppID(v); !ok {
+			errs.Add("sender", "must be a WhatsApp id or a phone number with its country code")
 		}
 	}
+	scope.From, scope.To = s.timeRange(ctx, userID, q.From, q.To, &errs)
 	if err := errs.Err(); err != nil {
 		return scope, err
 	}

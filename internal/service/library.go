@@ -72,15 +72,17 @@ func (s *Service) Summaries(ctx context.Context, userID string, q SummaryQuery, 
 	if err != nil {
 		return List[store.Summary]{}, err
 	}
+	var errs validate.Errors
 	if q.Day != "" {
 		if _, ok := parseDay(q.Day); !ok {
-			return List[store.Summary]{}, validate.Errors{{Field: "day", Message: "must be a date (YYYY-MM-DD)"}}
+			errs.Add("day", "must be a date (YYYY-MM-DD)")
 		}
 	}
-	if q.ChatID != "" && !validID(q.ChatID) {
-		return List[store.Summary]{Items: []store.Summary{}}, nil
+	chatID := s.filterID(&errs, "chatId", chatIDMessage, q.ChatID)
+	if err := errs.Err(); err != nil {
+		return List[store.Summary]{}, err
 	}
-	return listOf(s.o.Store.ListSummaries(ctx, userID, store.SummaryFilter{ChatID: q.ChatID, Day: q.Day}, opts))
+	return listOf(s.o.Store.ListSummaries(ctx, userID, store.SummaryFilter{ChatID: chatID, Day: q.Day}, opts))
 }
 
 // Summary is one of the caller's summaries.
@@ -189,36 +191,16 @@ func (s *Service) Search(ctx context.Context, userID string, q SearchQuery) (Lis
 	default:
 		errs.Add("sort", "must be relevance or newest")
 	}
-	o := store.SearchOptions{Kinds: kinds, ChatID: strings.TrimSpace(q.ChatID), Newest: q.Newest, Limit: q.Limit}
-	if o.ChatID != "" && !validID(o.ChatID) {
-		errs.Add("chatId", "is not a chat id")
-	}
+	o := store.SearchOptions{Kinds: kinds, Newest: q.Newest, Limit: q.Limit}
+	o.ChatID = s.filterID(&errs, "chatId", chatIDMessage, q.ChatID)
 	if t := strings.TrimSpace(q.Tag); t != "" {
 		var ok bool
 		if o.Tag, ok = tags.Normalize(t); !ok {
 			errs.Add("tag", tagMessage)
 		}
 	}
-	if o.Person = strings.TrimSpace(q.Person); o.Person != "" && !validID(o.Person) {
-		errs.Add("person", "is not a person's WhatsApp id")
-	}
-	if q.From != "" || q.To != "" {
-		loc := s.userLocation(ctx, userID)
-		var ok bool
-		if q.From != "" {
-			if o.From, ok = parseMoment(q.From, loc, false); !ok {
-				errs.Add("from", "must be a date (YYYY-MM-DD) or an RFC 3339 time")
-			}
-		}
-		if q.To != "" {
-			if o.To, ok = parseMoment(q.To, loc, true); !ok {
-				errs.Add("to", "must be a date (YYYY-MM-DD) or an RFC 3339 time")
-			}
-		}
-		if !o.From.IsZero() && !o.To.IsZero() && !o.From.Before(o.To) {
-			errs.Add("to", "must be after from")
-		}
-	}
+	o.Person = s.filterID(&errs, "person", personIDMessage, q.Person)
+	o.From, o.To = s.timeRange(ctx, userID, q.From, q.To, &errs)
 	page, err := listOptions(Page{Cursor: q.Cursor})
 	if err != nil {
 		return List[store.SearchHit]{}, err

@@ -209,6 +209,25 @@ func ParsePhone(s string) (string, bool) {
 	return d, true
 }
 
+// WhatsAppID reads a chat or person as people give it: a WhatsApp id as
+// Synapse shows it (…@s.whatsapp.net, …@g.us, …@lid) as it is, or a phone
+// number with its country code as that number's id.
+func WhatsAppID(v string) (string, bool) {
+	v = strings.TrimSpace(v)
+	if user, server, ok := strings.Cut(v, "@"); ok {
+		return v, user != "" && server != "" && validID(v) && !strings.ContainsAny(v, " \t")
+	}
+	if d, ok := ParsePhone(v); ok {
+		return d + "@s.whatsapp.net", true
+	}
+	return "", false
+}
+
+const (
+	chatIDMessage   = "is not a chat id: use a chat's id (…@s.whatsapp.net, …@g.us) or a phone number with its country code"
+	personIDMessage = "is not a person's WhatsApp id: use an id from /api/v1/people (…@s.whatsapp.net) or a phone number with its country code"
+)
+
 // phoneMessage is what a bad phone number field says.
 const phoneMessage = "must have its country code: 7 to 15 digits, such as +44 7700 900123"
 

@@ -39,14 +39,23 @@ func (s *Service) itemFilter(ctx context.Context, userID string, f Filter, errs 
 		}
 		out.Tag = n
 	}
-	if out.ChatID = strings.TrimSpace(f.ChatID); out.ChatID != "" && !validID(out.ChatID) {
-		errs.Add("chatId", "is not a chat id")
-	}
-	if out.Person = strings.TrimSpace(f.Person); out.Person != "" && !validID(out.Person) {
-		errs.Add("person", "is not a person's WhatsApp id")
-	}
+	out.ChatID = s.filterID(errs, "chatId", chatIDMessage, f.ChatID)
+	out.Person = s.filterID(errs, "person", personIDMessage, f.Person)
 	out.From, out.To = s.timeRange(ctx, userID, f.From, f.To, errs)
 	return out
+}
+
+// filterID reads a chat or person filter (WhatsAppID); empty narrows
+// nothing.
+func (s *Service) filterID(errs *validate.Errors, field, message, v string) string {
+	if strings.TrimSpace(v) == "" {
+		return ""
+	}
+	id, ok := WhatsAppID(v)
+	if !ok {
+		errs.Add(field, message)
+	}
+	return id
 }
 
 // timeRange reads from and to (see Filter); zero times leave a side open.

@@ -1237,7 +1237,7 @@ type searchTable struct{ table, columns string }
 func searchTextSQL(kind domain.Kind) (searchTable, bool) {
 	switch kind {
 	case domain.KindBookmark:
-		return searchTable{"bookmarks", `title, description || ' ' || url, ''`}, true
+		return searchTable{"bookmarks", `CASE WHEN title = '' THEN url ELSE title END, description || ' ' || url, ''`}, true
 	case domain.KindTask:
 		return searchTable{"tasks", `title, body, chat_id`}, true
 	case domain.KindNote:

@@ -105,6 +105,10 @@ func TestSearchFiltersFollowTagsAndPeople(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// Its page was never fetched: the hit is titled by its address.
+		if hits, err := s.Search(ctx, a.ID, "obra", store.SearchOptions{Kinds: []domain.Kind{domain.KindBookmark}}); err != nil || len(hits) != 1 || hits[0].Title != "https://obra.example" {
+			t.Fatalf("an untitled bookmark's hit: %+v %v", hits, err)
+		}
 		tag := func(want ...string) {
 			t.Helper()
 			slices.Sort(want)
