@@ -147,10 +147,10 @@ func (s *Service) checkAsk(ctx context.Context, userID string, q *AskQuery) (sto
 	q.Question = strings.TrimSpace(q.Question)
 	checkText(&errs, "question", &q.Question, true, MaxQuestion)
 	var scope store.AskScope
-	scope.ChatID = s.filterID(&errs, "chatId", chatIDMessage, q.ChatID)
+	scope.ChatID = filterID(&errs, "chatId", chatIDMessage, q.ChatID)
 	if v := strings.TrimSpace(q.Sender); v != "" {
 		var ok bool
-		if scope.Sender, ok = WhatsAppID(v); !ok {
+		if scope.Sender, ok = whatsAppID(v); !ok {
 			errs.Add("sender", "must be a WhatsApp id or a phone number with its country code")
 		}
 	}

@@ -78,7 +78,7 @@ func (s *Service) Summaries(ctx context.Context, userID string, q SummaryQuery, 
 			errs.Add("day", "must be a date (YYYY-MM-DD)")
 		}
 	}
-	chatID := s.filterID(&errs, "chatId", chatIDMessage, q.ChatID)
+	chatID := filterID(&errs, "chatId", chatIDMessage, q.ChatID)
 	if err := errs.Err(); err != nil {
 		return List[store.Summary]{}, err
 	}
@@ -192,14 +192,14 @@ func (s *Service) Search(ctx context.Context, userID string, q SearchQuery) (Lis
 		errs.Add("sort", "must be relevance or newest")
 	}
 	o := store.SearchOptions{Kinds: kinds, Newest: q.Newest, Limit: q.Limit}
-	o.ChatID = s.filterID(&errs, "chatId", chatIDMessage, q.ChatID)
+	o.ChatID = filterID(&errs, "chatId", chatIDMessage, q.ChatID)
 	if t := strings.TrimSpace(q.Tag); t != "" {
 		var ok bool
 		if o.Tag, ok = tags.Normalize(t); !ok {
 			errs.Add("tag", tagMessage)
 		}
 	}
-	o.Person = s.filterID(&errs, "person", personIDMessage, q.Person)
+	o.Person = filterID(&errs, "person", personIDMessage, q.Person)
 	o.From, o.To = s.timeRange(ctx, userID, q.From, q.To, &errs)
 	page, err := listOptions(Page{Cursor: q.Cursor})
 	if err != nil {

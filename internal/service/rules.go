@@ -209,10 +209,10 @@ func ParsePhone(s string) (string, bool) {
 	return d, true
 }
 
-// WhatsAppID reads a chat or person as people give it: a WhatsApp id as
+// whatsAppID reads a chat or person as people give it: a WhatsApp id as
 // Synapse shows it (…@s.whatsapp.net, …@g.us, …@lid) as it is, or a phone
 // number with its country code as that number's id.
-func WhatsAppID(v string) (string, bool) {
+func whatsAppID(v string) (string, bool) {
 	v = strings.TrimSpace(v)
 	if user, server, ok := strings.Cut(v, "@"); ok {
 		return v, user != "" && server != "" && validID(v) && !strings.ContainsAny(v, " \t")

@@ -106,3 +106,27 @@ func TestValidID(t *testing.T) {
 		}
 	}
 }
+
+// A chat or person filter takes a WhatsApp id as it is and a phone number
+// as that number's id; anything else is refused.
+func TestWhatsAppID(t *testing.T) {
+	for in, want := range map[string]string{
+		"447700900001@s.whatsapp.net": "447700900001@s.whatsapp.net",
+		" 120363000001@g.us ":         "120363000001@g.us",
+		"99887766@lid":                "99887766@lid",
+		"+44 7700 900001":             "447700900001@s.whatsapp.net",
+		"+44 (7700) 900-001":          "447700900001@s.whatsapp.net",
+		"447700900001":                "447700900001@s.whatsapp.net",
+		"Bea":                         "",
+		"12":                          "",
+		"@x":                          "",
+		"x@":                          "",
+		"a b@g.us":                    "",
+		"c\x01@g.us":                  "",
+	} {
+		got, ok := whatsAppID(in)
+		if ok != (want != "") || (ok && got != want) {
+			t.Errorf("whatsAppID(%q) = %q, %v; want %q", in, got, ok, want)
+		}
+	}
+}

@@ -39,19 +39,19 @@ func (s *Service) itemFilter(ctx context.Context, userID string, f Filter, errs 
 		}
 		out.Tag = n
 	}
-	out.ChatID = s.filterID(errs, "chatId", chatIDMessage, f.ChatID)
-	out.Person = s.filterID(errs, "person", personIDMessage, f.Person)
+	out.ChatID = filterID(errs, "chatId", chatIDMessage, f.ChatID)
+	out.Person = filterID(errs, "person", personIDMessage, f.Person)
 	out.From, out.To = s.timeRange(ctx, userID, f.From, f.To, errs)
 	return out
 }
 
-// filterID reads a chat or person filter (WhatsAppID); empty narrows
+// filterID reads a chat or person filter (whatsAppID); empty narrows
 // nothing.
-func (s *Service) filterID(errs *validate.Errors, field, message, v string) string {
+func filterID(errs *validate.Errors, field, message, v string) string {
 	if strings.TrimSpace(v) == "" {
 		return ""
 	}
-	id, ok := WhatsAppID(v)
+	id, ok := whatsAppID(v)
 	if !ok {
 		errs.Add(field, message)
 	}
