@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"runtime/pprof"
 	"slices"
 	"time"
 
@@ -75,16 +74,12 @@ func benchCmd(args []string, env Env) error {
 	if *dbURL != "" {
 		db = "postgres"
 	}
-	if *cpuProfile != "" && args[0] != "whatsmeow" {
-		f, err := os.Create(*cpuProfile)
+	if args[0] != "whatsmeow" { // whatsmeow profiles its message phase alone
+		stopProfile, err := bench.CPUProfile(*cpuProfile)
 		if err != nil {
 			return err
 		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+		defer stopProfile()
 	}
 	switch args[0] {
 	case "ingest":
