@@ -146,21 +146,12 @@ type thingRef struct {
 // came from or as the person who sent them.
 func thingsFrom(ctx context.Context, tx *sql.Tx, userID, id string) ([]thingRef, error) {
 	var parts []string
-	for _, t := range []struct {
-		kind             domain.Kind
-		table, ref, from string
-	}{
-		{domain.KindTask, "tasks", "id", "src_from"},
-		{domain.KindNote, "notes", "id", "src_from"},
-		{domain.KindIdea, "ideas", "id", "src_from"},
-		{domain.KindLocation, "locations", "id", "src_from"},
-		{domain.KindEvent, "events", "id", "src_from"},
-		{domain.KindImage, "images", "id", "sender"},
-		{domain.KindVoiceMemo, "voice_memos", "id", "sender"},
-		{domain.KindBookmark, "bookmark_shares", "bookmark_id", "sender"},
-		{domain.KindSummary, "summaries", "id", "chat_id"},
-	} {
-		parts = append(parts, fmt.Sprintf(`SELECT '%s', %s FROM %s WHERE user_id = $1 AND (chat_id = $2 OR %s = $2)`, t.kind, t.ref, t.table, t.from))
+	for _, t := range thingSources {
+		cond := "chat_id = $2"
+		if t.person != "" {
+			cond += " OR " + t.person + " = $2"
+		}
+		parts = append(parts, fmt.Sprintf(`SELECT '%s', %s FROM %s WHERE user_id = $1 AND (%s)`, t.kind, t.ref, t.table, cond))
 	}
 	rows, err := tx.QueryContext(ctx, strings.Join(parts, " UNION "), userID, id)
 	if err != nil {

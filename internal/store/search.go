@@ -163,25 +163,43 @@ func filterToken(key string) string {
 	return filterMark + kind + hex.EncodeToString([]byte(value))
 }
 
+// A thingSource names, for a kind of thing with a search document, the
+// table its chats and people are read from: ref is the column holding the
+// document's ref, person the one naming who sent what it came from (none
+// for summaries); chat_id names the chat. A bookmark has a row (a share)
+// per chat and sharer.
+type thingSource struct {
+	kind               domain.Kind
+	table, ref, person string
+}
+
+// thingSources has one for every kind with a search document.
+var thingSources = []thingSource{
+	{domain.KindTask, "tasks", "id", "src_from"},
+	{domain.KindNote, "notes", "id", "src_from"},
+	{domain.KindIdea, "ideas", "id", "src_from"},
+	{domain.KindLocation, "locations", "id", "src_from"},
+	{domain.KindEvent, "events", "id", "src_from"},
+	{domain.KindImage, "images", "id", "sender"},
+	{domain.KindVoiceMemo, "voice_memos", "id", "sender"},
+	{domain.KindBookmark, "bookmark_shares", "bookmark_id", "sender"},
+	{domain.KindSummary, "summaries", "id", ""},
+}
+
 // filterKeys returns the filter keys of one of the user's things: its
 // tags, the people it came from and the chats it came from (none for
 // messages; a summary has only its chat).
 func filterKeys(ctx context.Context, tx *sql.Tx, userID string, kind domain.Kind, ref string) ([]string, error) {
-	var from string
-	switch kind {
-	case domain.KindTask, domain.KindNote, domain.KindIdea, domain.KindLocation, domain.KindEvent:
-		table, _ := itemTable(kind)
-		from = `SELECT src_from AS person, chat_id AS chat FROM ` + table + ` WHERE user_id = $1 AND id = $3`
-	case domain.KindImage, domain.KindVoiceMemo:
-		table, _ := itemTable(kind)
-		from = `SELECT sender AS person, chat_id AS chat FROM ` + table + ` WHERE user_id = $1 AND id = $3`
-	case domain.KindBookmark:
-		from = `SELECT sender AS person, chat_id AS chat FROM bookmark_shares WHERE user_id = $1 AND bookmark_id = $3`
-	case domain.KindSummary:
-		from = `SELECT CAST('' AS TEXT) AS person, chat_id AS chat FROM summaries WHERE user_id = $1 AND id = $3`
-	default:
+	i := slices.IndexFunc(thingSources, func(t thingSource) bool { return t.kind == kind })
+	if i < 0 {
 		return []string{}, nil
 	}
+	t := thingSources[i]
+	person := "CAST('' AS TEXT)"
+	if t.person != "" {
+		person = t.person
+	}
+	from := `SELECT ` + person + ` AS person, chat_id AS chat FROM ` + t.table + ` WHERE user_id = $1 AND ` + t.ref + ` = $3`
 	rows, err := tx.QueryContext(ctx, `SELECT 't:' || tag FROM item_tags WHERE user_id = $1 AND item_kind = $2 AND item_id = $3
 		UNION SELECT 'p:' || p.person FROM (`+from+`) p WHERE p.person <> ''
 		UNION SELECT 'c:' || p.chat FROM (`+from+`) p WHERE p.chat <> ''`,
@@ -569,36 +587,24 @@ func (f searchFilter) filtered() bool {
 // each looked up on the thing of the document's kind (one lookup per
 // document that the words and filter keys found, rather than every thing
 // of the chat's or person's: they may be thousands); $2 is the user.
-func docsOfChat(chat string) string { return docsWhere("chat_id", "chat_id", chat, true) }
+func docsOfChat(chat string) string {
+	return docsWhere(func(string) string { return "chat_id" }, chat)
+}
 
-func docsOfPerson(person string) string { return docsWhere("src_from", "sender", person, false) }
+func docsOfPerson(person string) string {
+	return docsWhere(func(p string) string { return p }, person)
+}
 
-// docsWhere is the condition that the thing of a search document has
-// value in its column: itemCol for tasks, notes, ideas, places and events,
-// mediaCol for images, voice memos and a bookmark's shares; summaries
-// only with withSummaries.
-func docsWhere(itemCol, mediaCol, value string, withSummaries bool) string {
+// docsWhere is the condition that the thing of a search document has value
+// in the column of its thingSources entry that column picks (none: false).
+func docsWhere(column func(person string) string, value string) string {
 	var b strings.Builder
 	b.WriteString("CASE d.kind")
-	for _, k := range []struct {
-		kind          domain.Kind
-		table, id, by string
-	}{
-		{domain.KindTask, "tasks", "id", itemCol},
-		{domain.KindNote, "notes", "id", itemCol},
-		{domain.KindIdea, "ideas", "id", itemCol},
-		{domain.KindLocation, "locations", "id", itemCol},
-		{domain.KindEvent, "events", "id", itemCol},
-		{domain.KindImage, "images", "id", mediaCol},
-		{domain.KindVoiceMemo, "voice_memos", "id", mediaCol},
-		{domain.KindBookmark, "bookmark_shares", "bookmark_id", mediaCol},
-		{domain.KindSummary, "summaries", "id", "chat_id"},
-	} {
-		if k.kind == domain.KindSummary && !withSummaries {
-			continue
+	for _, t := range thingSources {
+		if col := column(t.person); col != "" {
+			fmt.Fprintf(&b, " WHEN '%s' THEN EXISTS (SELECT 1 FROM %s x WHERE x.%s = d.ref AND x.user_id = $2 AND x.%s = %s)",
+				t.kind, t.table, t.ref, col, value)
 		}
-		fmt.Fprintf(&b, " WHEN '%s' THEN EXISTS (SELECT 1 FROM %s x WHERE x.%s = d.ref AND x.user_id = $2 AND x.%s = %s)",
-			k.kind, k.table, k.id, k.by, value)
 	}
 	b.WriteString(" ELSE false END")
 	return b.String()
