@@ -461,7 +461,16 @@ func (s *Store) PendingChanges(ctx context.Context, userID string, messages map[
 // edit arriving while it ran is not undone.
 func (t *Tx) MessageUnchanged(ctx context.Context, userID, chatID, id string, editedAt *time.Time) (bool, error) {
 	var deleted, edited sql.NullInt64
-	err := t.tx.QueryRowContext(ctx, `SELECT deleted_at, edited_at FROM messages WHERE user_id = $1 AND chat_id = $2 AND id = $3`,
+	// On PostgreSQL the message is locked until this transaction ends, so
+	// that a change made meanwhile (an edit, a deletion, a LID merged into
+	// its number, which moves it and what was made from it) waits for what
+	// this transaction makes from it, and then sees it; SQLite's one
+	// writer already keeps them apart.
+	lock := ""
+	if t.s.dialect == Postgres {
+		lock = " FOR SHARE"
+	}
+	err := t.tx.QueryRowContext(ctx, `SELECT deleted_at, edited_at FROM messages WHERE user_id = $1 AND chat_id = $2 AND id = $3`+lock,
 		userID, chatID, id).Scan(&deleted, &edited)
 	if err == sql.ErrNoRows {
 		return false, nil
